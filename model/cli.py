@@ -1,0 +1,306 @@
+"""Command line (``python run.py``): argument parsing, console output and exit codes.
+
+Exit status (``shared/spec/run.md``): 0 solved (optimal, or feasible at a limit, flagged);
+2 the workbook has errors; 3 no feasible design exists (explained); 1 anything else;
+130 stopped by the user (Ctrl-C), nothing written. No traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from model import atomic
+from model.build import build_model
+from model.diagnose import explain_infeasibility
+from model.invariants import check_all
+from model.issues import WorkbookError
+from model.network import Network
+from model.report import write_results
+from model.results import Results, extract
+from model.solve import Progress, SolveOptions, solve
+from model.template import write_template
+from model.workbook import read_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WORKBOOK = ROOT / "inputs" / "allied_supply_network.xlsx"
+DEFAULT_OUTPUTS = ROOT / "outputs"
+
+EXIT_OK, EXIT_OTHER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _share(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number; give a share between 0 and 1") from None
+    if not 0 <= v <= 1:
+        hint = f" (did you mean {v / 100:g}?)" if 1 < v <= 100 else ""
+        raise argparse.ArgumentTypeError(f"{v:g} is not a share between 0 and 1{hint}")
+    return v
+
+
+def _nonneg(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if v < 0 or v != v:
+        raise argparse.ArgumentTypeError(f"{text} must be a number >= 0")
+    return v
+
+
+def _count(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be >= 0")
+    return v
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python run.py",
+        description="Supply network redesign: the cheapest network that keeps dependency on "
+        "countries of concern under a cap and survives the named disruptions.",
+    )
+    p.add_argument(
+        "workbook", nargs="?", default=str(DEFAULT_WORKBOOK), help="input workbook (.xlsx); default: the sample"
+    )
+    p.add_argument("--out", help="results workbook; default outputs/<workbook name>_results.xlsx")
+    p.add_argument("--cap", type=_share, help="default dependency cap (overrides Settings.dependency_cap)")
+    p.add_argument("--time-limit", type=_nonneg, help="solver time limit in seconds (Settings.time_limit_s)")
+    p.add_argument("--mip-gap", type=_share, help="relative MIP gap at which to stop (Settings.mip_gap)")
+    p.add_argument("--threads", type=_count, help="solver threads, 0 = solver's choice (Settings.threads)")
+    p.add_argument("--seed", type=_count, help="solver random seed (Settings.random_seed)")
+    p.add_argument("--no-scenarios", action="store_true", help="solve the baseline only (ignore Scenarios)")
+    p.add_argument("--check", action="store_true", help="check the workbook and report, without solving")
+    p.add_argument("--template", metavar="PATH", help="write a blank input workbook to PATH and stop")
+    p.add_argument("--quiet", action="store_true", help="no progress line; only the summary and problems")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    return p
+
+
+class Console:
+    """Console output: plain lines, and one updating progress line when on a terminal."""
+
+    def __init__(self, stream: TextIO, quiet: bool):
+        self.stream = stream
+        self.quiet = quiet
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self._progress_shown = False
+        self._started = time.perf_counter()
+
+    def line(self, text: str = "") -> None:
+        self.end_progress()
+        print(text, file=self.stream, flush=True)
+
+    def progress(self, p: Progress) -> None:
+        if self.quiet or p.seconds < 2.0:
+            return
+        best = f"{p.best:,.6g}" if p.best is not None else "none yet"
+        bound = f"{p.bound:,.6g}" if p.bound is not None else "-"
+        gap = f"{p.gap:.2%}" if p.gap is not None else "-"
+        text = f"  solving {p.seconds:6.1f} s   best design {best}   bound {bound}   gap {gap}"
+        if self.tty:
+            print("\r" + text.ljust(100), end="", file=self.stream, flush=True)
+            self._progress_shown = True
+        elif int(p.seconds) % 10 == 0:
+            print(text, file=self.stream, flush=True)
+
+    def end_progress(self) -> None:
+        if self._progress_shown:
+            print(file=self.stream, flush=True)
+            self._progress_shown = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    out = Console(sys.stdout, args.quiet)
+    logging.getLogger("pyomo").setLevel(logging.ERROR)
+    try:
+        return _run(args, out)
+    except KeyboardInterrupt:
+        out.line("Stopped by the user; no results were written.")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        out.line(f"Error: {exc}")
+        out.line("Run again with --debug to see the technical details.")
+        return EXIT_OTHER
+
+
+def _print_issues(out: Console, issues: Sequence[Any], label: str) -> None:
+    if not issues:
+        return
+    out.line(f"{len(issues)} {label}{'s' if len(issues) != 1 else ''}:")
+    for i in issues:
+        out.line(f"  {i}")
+
+
+def _run(args: argparse.Namespace, out: Console) -> int:
+    if args.template:
+        path = write_template(args.template)
+        out.line(f"Blank input workbook written to {path}")
+        return EXIT_OK
+    t0 = time.perf_counter()
+    try:
+        net = read_workbook(args.workbook)
+    except WorkbookError as exc:
+        out.line(f"{args.workbook}: the workbook cannot be used.")
+        _print_issues(out, exc.errors, "error")
+        _print_issues(out, exc.warnings, "warning")
+        return EXIT_INPUT
+    if args.check:
+        _print_issues(out, net.warnings, "warning")
+        out.line(
+            f"{args.workbook}: no errors ({len(net.sites)} sites, {len(net.positive_demand)} demands, "
+            f"{len(net.arcs)} arcs, {len(net.scenarios)} scenarios)."
+        )
+        return EXIT_OK
+    net = net.with_settings(
+        dependency_cap=args.cap,
+        time_limit_s=args.time_limit,
+        mip_gap=args.mip_gap,
+        threads=args.threads,
+        random_seed=args.seed,
+    )
+    if args.no_scenarios:
+        net = net.without_scenarios()
+    _print_issues(out, net.warnings, "warning")
+    options = SolveOptions(
+        time_limit=net.settings.time_limit_s,
+        mip_gap=net.settings.mip_gap,
+        threads=net.settings.threads,
+        seed=net.settings.random_seed,
+        progress=out.progress,
+    )
+    result, timings = run_once(net, options)
+    solved = result.solve
+    out.end_progress()
+    if solved.status == "interrupted":
+        raise KeyboardInterrupt
+    if solved.status == "infeasible":
+        return _explain(out, net, options)
+    if not solved.has_solution:
+        out.line(
+            f"No design found: the solver stopped ({solved.highs_status}) before finding any "
+            f"feasible design. {solved.message} Raise the time limit (--time-limit or "
+            "Settings.time_limit_s) and run again."
+        )
+        return EXIT_OTHER
+    problems = check_all(result, net)
+    target = Path(args.out) if args.out else DEFAULT_OUTPUTS / f"{Path(args.workbook).stem}_results.xlsx"
+    warnings = list(net.warnings) + [f"internal check failed: {p}" for p in problems]
+    t1 = time.perf_counter()
+    written = write_results(target, result.tables, warnings, currency=net.settings.currency)
+    timings["write"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - t0
+    print_summary(out, net, result, timings)
+    for notice in atomic.last_notice:
+        out.line(f"Note: {notice}")
+    out.line(f"Results: {written}")
+    if problems:
+        out.line("INTERNAL CHECK FAILED (please report this; the results may be wrong):")
+        for p in problems:
+            out.line(f"  {p}")
+        return EXIT_OTHER
+    return EXIT_OK
+
+
+def run_once(net: Network, options: SolveOptions) -> tuple[Results, dict[str, float]]:
+    """Build, solve and extract one network; returns the results and each phase's seconds."""
+    timings = dict(net.timings)
+    t0 = time.perf_counter()
+    m = build_model(net)
+    timings["build"] = time.perf_counter() - t0
+    solved = solve(m, options)
+    for k in ("compile", "handover", "solve", "polish", "load"):
+        if k in solved.seconds:
+            timings[k] = solved.seconds[k]
+    t1 = time.perf_counter()
+    settings_used = {
+        "dependency_cap": net.settings.dependency_cap,
+        "time_limit_s": options.time_limit,
+        "mip_gap": options.mip_gap,
+        "threads": options.threads,
+        "random_seed": options.seed,
+        "scenarios": len(net.scenarios),
+    }
+    result = extract(m, net, solved, settings_used)
+    timings["extract"] = time.perf_counter() - t1
+    return result, timings
+
+
+def _explain(out: Console, net: Network, options: SolveOptions) -> int:
+    out.line("No feasible design exists: some requirements cannot all be met.")
+    conflicts = explain_infeasibility(net, options)
+    if conflicts:
+        out.line("Smallest changes that would make it feasible:")
+        for c in conflicts:
+            out.line(f"  - {c.message}")
+    else:
+        out.line("  (the conflict could not be narrowed down further)")
+    return EXIT_INFEASIBLE
+
+
+def _money(v: float) -> str:
+    return f"{v:,.2f}"
+
+
+def print_summary(out: Console, net: Network, res: Results, timings: dict[str, float]) -> None:
+    """A short console summary a planner reads at a glance."""
+    s = res.solve
+    cur = net.settings.currency
+    flag = "" if s.status == "optimal" else "  << stopped at a limit: not proven optimal"
+    out.line(f"Status: {s.status_text}{flag}")
+    out.line(f"Total yearly cost: {_money(res.objective or 0.0)} {cur}")
+    costs = res["Costs"]
+    parts = [f"{r.component} {_money(r.value)}" for r in costs.itertuples() if abs(r.value) > 1e-9]
+    out.line("  " + "; ".join(parts))
+    sites = res["Sites"]
+    built = sites[(sites["status"] == "candidate") & sites["built"]]
+    mods = sites[sites["modules_added"] > 0]
+    out.line("Built: " + (", ".join(built["site"]) if len(built) else "no candidate sites"))
+    if len(mods):
+        out.line("Modules added: " + ", ".join(f"{r.site} +{r.modules_added}" for r in mods.itertuples()))
+    reserve = sites[sites["reserve"] > 1e-9]
+    if len(reserve):
+        out.line("Reserve held: " + ", ".join(f"{r.site} {r.reserve:,.4g}" for r in reserve.itertuples()))
+    dep = res["Dependency"]
+    capped = dep[dep["cap"] < 1]
+    if len(capped):
+        out.line("Concern share of supply against cap:")
+        for r in capped.itertuples():
+            tag = f"  binding, {_money(r.marginal_cost_per_point)} {cur} per point" if r.binding else ""
+            out.line(f"  {r.product:<22} {r.market:<20} {r.concern_share:6.1%} / {r.cap:6.1%}{tag}")
+    unmet = res["Unmet"]
+    if len(unmet):
+        out.line("Unmet demand:")
+        for r in unmet.itertuples():
+            out.line(
+                f"  {r.product:<22} {r.market:<20} {r.unmet:,.4g} of {r.demand:,.4g} {net.unit.get(r.product, '')}"
+            )
+    else:
+        out.line("Unmet demand: none")
+    if "ScenarioSummary" in res.tables:
+        out.line("Scenarios (served share, stock drawn, unmet, cost):")
+        for r in res["ScenarioSummary"].itertuples():
+            out.line(
+                f"  {r.scenario:<30} {r.served_share:6.1%}  drawn {r.stock_drawn:,.4g}  unmet {r.unmet:,.4g}"
+                f"  worst market {r.worst_served_share:6.1%}  cost {_money(r.cost)}"
+            )
+    order = ("read", "check", "build", "compile", "handover", "solve", "polish", "load", "extract", "write")
+    out.line(
+        "Time: "
+        + ", ".join(f"{k} {timings[k]:.2f} s" for k in order if k in timings)
+        + f"; total {timings.get('total', 0):.2f} s"
+    )

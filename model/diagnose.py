@@ -1,0 +1,98 @@
+"""Explain an infeasible model: which requirement cannot be met, and by how much it must give.
+
+Only two families are hard requirements: reserve (6) and survival targets (10); everything else
+has unmet demand as its release. ``explain_infeasibility`` rebuilds the model with slack on
+those two (``build_model(elastic=True)``), minimises the sum of the relative violations, and
+reports every requirement that had to give, with the cells that set it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+
+from model.build import build_model
+from model.families.reserve import reserve_requirement
+from model.network import Network
+from model.solve import SolveOptions, solve
+
+TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One requirement that no design can meet, and how far it must move."""
+
+    kind: str  # "reserve" or "survival"
+    product: str
+    market: str
+    scenario: str
+    required: float
+    achievable: float
+    cells: tuple[str, ...]
+    message: str
+
+
+def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> list[Conflict]:
+    """Smallest (in summed relative terms) violations that make the model feasible."""
+    options = dataclasses.replace(options or SolveOptions(), polish=False, progress=None)
+    m = build_model(net, elastic=True)
+    res = solve(m, options)
+    if not res.has_solution:
+        return []
+    out: list[Conflict] = []
+    for p in m.RESERVE_PRODUCTS:
+        slack = pyo.value(m.reserve_shortfall[p])
+        if slack <= TOL * max(1.0, reserve_requirement(net, p)):
+            continue
+        need = reserve_requirement(net, p)
+        total = need / net.reserve_share[p]
+        can = need - slack
+        cell = net.cell("Products", p, "reserve_share")
+        unit = net.unit.get(p, "")
+        out.append(
+            Conflict(
+                "reserve",
+                p,
+                "",
+                "",
+                need,
+                can,
+                (cell,),
+                f"{p}: reserve_share {net.reserve_share[p]:.4g} ({cell}) asks for {need:,.4g} {unit} of "
+                f"spare capacity outside concern countries, but at most {can:,.4g} can be held there; "
+                f"reserve_share would have to fall to {can / total:.4g} (by {slack:,.4g} {unit}), or more "
+                "capacity outside concern countries be allowed on the Sites sheet.".replace("  ", " "),
+            )
+        )
+    for w, p, mk in m.SURVIVAL:
+        slack = pyo.value(m.survival_shortfall[w, p, mk])
+        dem = net.scenario_demand(w, p, mk)
+        if slack <= TOL * max(1.0, dem):
+            continue
+        target = net.max_shortfall[w]
+        allowed = target * dem
+        needed = allowed + slack
+        cells = [net.cell("Scenarios", w, "max_shortfall"), net.cell("Demand", (p, mk), "demand")]
+        factor = net.demand_factor.get((w, p, mk))
+        shock = f" x demand_factor {factor:g}" if factor is not None else ""
+        unit = net.unit.get(p, "")
+        out.append(
+            Conflict(
+                "survival",
+                p,
+                mk,
+                w,
+                allowed,
+                needed,
+                tuple(cells),
+                f"scenario '{w}', {p} in {mk}: max_shortfall {target:.4g} ({cells[0]}) allows "
+                f"{allowed:,.4g} {unit} of the scenario demand {dem:,.4g} (Demand {cells[1]}{shock}) "
+                f"to go unserved, but at least {needed:,.4g} goes unserved with any design; the "
+                f"target would have to give to {needed / dem:.4g} (by {slack / dem:.2%} of demand), "
+                "or more capacity or stock be allowed outside the disrupted countries.".replace("  ", " "),
+            )
+        )
+    return out

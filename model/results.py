@@ -1,0 +1,381 @@
+"""Solved model -> tidy pandas DataFrames, one per results sheet (``shared/spec/run.md``)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+import model
+from model.network import Network
+from model.solve import SolveResult
+
+COST_LABELS = {
+    "production": "production",
+    "tariffs": "tariffs",
+    "freight": "freight",
+    "fixed": "fixed",
+    "modules": "modules",
+    "reserve": "reserve",
+    "stock_holding": "stock holding",
+    "unmet_penalty": "unmet-demand penalty (baseline)",
+    "expected_scenario_cost": "expected scenario cost",
+}
+BINDING_TOL = 1e-6
+
+
+@dataclass
+class Results:
+    """All result tables of one solve, plus the run's metadata."""
+
+    tables: dict[str, pd.DataFrame]
+    objective: float | None
+    status: str
+    solve: SolveResult
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def _v(var: Any) -> float:
+    x = var.value
+    return 0.0 if x is None else float(x)
+
+
+def extract(
+    m: pyo.ConcreteModel, net: Network, solved: SolveResult, settings_used: dict[str, Any] | None = None
+) -> Results:
+    """Build every results table from a solved model (values loaded by ``model.solve``)."""
+    tables: dict[str, pd.DataFrame] = {}
+    if not solved.has_solution:
+        tables["Summary"] = summary_table(net, solved, None, settings_used or {})
+        return Results(tables, None, solved.status, solved)
+
+    # ---- flows ---------------------------------------------------------------------------
+    rows = []
+    for (s, mk), var in m.flow.items():
+        q = _v(var)
+        if q <= 1e-9:
+            continue
+        rows.append(
+            {
+                "site": s,
+                "origin": net.site_country[s],
+                "product": net.site_product[s],
+                "market": mk,
+                "quantity": q,
+                "delivered_unit_cost": net.delivered_cost(s, mk),
+                "unit_cost": net.unit_cost[s],
+                "tariff_rate": net.tariff_rate[(s, mk)],
+                "freight_cost": net.freight_cost[(s, mk)],
+                "total_cost": q * net.delivered_cost(s, mk),
+            }
+        )
+    flow_cols = [
+        "site",
+        "origin",
+        "product",
+        "market",
+        "quantity",
+        "delivered_unit_cost",
+        "unit_cost",
+        "tariff_rate",
+        "freight_cost",
+        "total_cost",
+    ]
+    flows = pd.DataFrame(rows, columns=flow_cols)
+    tables["Flows"] = flows
+
+    # ---- sites ---------------------------------------------------------------------------
+    production = defaultdict(float)
+    for (s, _mk), var in m.flow.items():
+        production[s] += _v(var)
+    scen_prod: dict[tuple[str, str], float] = defaultdict(float)
+    if hasattr(m, "scenario_flow"):
+        for (w, s, _mk), var in m.scenario_flow.items():
+            scen_prod[(w, s)] += _v(var)
+    site_rows = []
+    for s in net.sites:
+        cand = s in net.candidates
+        built = (round(_v(m.build[s])) == 1) if cand else True
+        mods = round(_v(m.modules[s])) if s in m.MODULE_SITES else 0
+        cap = (net.capacity[s] if built else 0.0) + net.module_capacity[s] * mods
+        prod = production[s]
+        res = _v(m.reserve[s]) if s in m.RESERVE_SITES else 0.0
+        row = {
+            "site": s,
+            "country": net.site_country[s],
+            "product": net.site_product[s],
+            "status": "candidate" if cand else "existing",
+            "built": built,
+            "modules_added": mods,
+            "capacity": cap,
+            "production": prod,
+            "utilization": prod / cap if cap > 0 else 0.0,
+            "reserve": res,
+            "spare": max(cap - prod, 0.0),
+            "concern": net.site_country[s] in net.concern,
+        }
+        if net.scenarios:
+            worst_w, worst_q = "", 0.0
+            for w in net.scenarios:
+                if scen_prod[(w, s)] > worst_q + 1e-9:
+                    worst_w, worst_q = w, scen_prod[(w, s)]
+            row["worst_scenario"] = worst_w
+            row["worst_scenario_production"] = worst_q
+            row["worst_scenario_utilization"] = worst_q / cap if cap > 0 else 0.0
+        site_rows.append(row)
+    tables["Sites"] = pd.DataFrame(site_rows)
+
+    # ---- dependency ------------------------------------------------------------------------
+    supplied: dict[tuple[str, str], float] = defaultdict(float)
+    concern_supplied: dict[tuple[str, str], float] = defaultdict(float)
+    for (s, mk), var in m.flow.items():
+        q = _v(var)
+        key = (net.site_product[s], mk)
+        supplied[key] += q
+        if net.site_country[s] in net.concern:
+            concern_supplied[key] += q
+    dep_rows = []
+    for p, mk in net.positive_demand:
+        cap = net.cap_each[(p, mk)]
+        sup, con = supplied[(p, mk)], concern_supplied[(p, mk)]
+        share = con / sup if sup > 0 else 0.0
+        constraint = m.dependency_each[p, mk] if (p, mk) in m.DEPENDENCY_EACH else None
+        dep_rows.append(_dependency_row(p, mk, "each", sup, con, share, cap, constraint, solved))
+    for i, tc in enumerate(net.cap_total):
+        sup = sum(supplied[(tc.product, mk)] for mk in tc.markets)
+        con = sum(concern_supplied[(tc.product, mk)] for mk in tc.markets)
+        share = con / sup if sup > 0 else 0.0
+        constraint = m.dependency_total[i] if i in m.DEPENDENCY_TOTAL else None
+        label = ", ".join(tc.markets)
+        dep_rows.append(
+            _dependency_row(tc.product, label, "total", sup, con, share, tc.cap, constraint, solved, tc.row)
+        )
+    tables["Dependency"] = pd.DataFrame(
+        dep_rows,
+        columns=[
+            "product",
+            "market",
+            "supplied",
+            "concern_supplied",
+            "concern_share",
+            "cap",
+            "binding",
+            "marginal_cost_per_point",
+            "scope",
+            "caps_row",
+        ],
+    )
+
+    # ---- unmet -------------------------------------------------------------------------------
+    unmet_rows = [
+        {
+            "product": p,
+            "market": mk,
+            "demand": net.demand[(p, mk)],
+            "unmet": _v(var),
+            "unmet_share": _v(var) / net.demand[(p, mk)],
+        }
+        for (p, mk), var in m.unmet.items()
+        if _v(var) > 1e-9
+    ]
+    tables["Unmet"] = pd.DataFrame(unmet_rows, columns=["product", "market", "demand", "unmet", "unmet_share"])
+
+    # ---- costs ---------------------------------------------------------------------------------
+    cost_rows = [
+        {"component": COST_LABELS.get(n, n), "value": float(pyo.value(m.component(f"cost_{n}")))} for n in m.cost_names
+    ]
+    costs = pd.DataFrame(cost_rows, columns=["component", "value"])
+    objective = float(costs["value"].sum())
+    tables["Costs"] = costs
+
+    # ---- stockpiles and scenarios ----------------------------------------------------------------
+    if len(m.STOCKPILES):
+        tables["Stockpiles"] = pd.DataFrame(
+            [
+                {
+                    "product": p,
+                    "market": mk,
+                    "stock": _v(m.stock[p, mk]),
+                    "max_stock": net.max_stock[(p, mk)],
+                    "holding_cost": net.holding_cost[(p, mk)],
+                }
+                for p, mk in m.STOCKPILES
+            ]
+        )
+    if net.scenarios:
+        tables["Scenarios"], tables["ScenarioSummary"] = _scenario_tables(m, net)
+        tables["ScenarioSites"] = pd.DataFrame(
+            [
+                {
+                    "scenario": w,
+                    "site": r["site"],
+                    "capacity_loss": net.loss.get((w, r["site"]), 0.0),
+                    "capacity_left": (1 - net.loss.get((w, r["site"]), 0.0)) * r["capacity"],
+                    "production": scen_prod[(w, r["site"])],
+                    "baseline_production": r["production"],
+                }
+                for w in net.scenarios
+                for r in site_rows
+                if r["capacity"] > 0 or scen_prod[(w, r["site"])] > 0
+            ],
+            columns=["scenario", "site", "capacity_loss", "capacity_left", "production", "baseline_production"],
+        )
+
+    tables["Summary"] = summary_table(net, solved, objective, settings_used or {}, tables)
+    return Results(tables, objective, solved.status, solved)
+
+
+def _dependency_row(
+    p: str,
+    mk: str,
+    scope: str,
+    sup: float,
+    con: float,
+    share: float,
+    cap: float,
+    constraint: Any,
+    solved: SolveResult,
+    caps_row: int | None = None,
+) -> dict[str, Any]:
+    """One Dependency row; the marginal cost is the cost of one percentage point less cap.
+
+    With g = sum_K x - cap sum x <= 0 and HiGHS's row dual y = d(cost)/d(rhs) (<= 0 when it
+    binds), the envelope theorem gives d(cost)/d(cap) = y * sum x, so one point (0.01) less cap
+    costs -0.01 * y * supplied.
+    """
+    dual = solved.duals.get(constraint) if constraint is not None else None
+    marginal = max(-0.01 * dual * sup, 0.0) if dual is not None else None
+    binding = cap < 1 and sup > 0 and share >= cap - BINDING_TOL
+    if marginal is not None and marginal > 1e-9:
+        binding = True
+    return {
+        "product": p,
+        "market": mk,
+        "supplied": sup,
+        "concern_supplied": con,
+        "concern_share": share,
+        "cap": cap,
+        "binding": bool(binding),
+        "marginal_cost_per_point": marginal if marginal is not None else 0.0,
+        "scope": scope,
+        "caps_row": caps_row,
+    }
+
+
+def _scenario_tables(m: pyo.ConcreteModel, net: Network) -> tuple[pd.DataFrame, pd.DataFrame]:
+    supplied: dict[tuple[str, str, str], float] = defaultdict(float)
+    for (w, s, mk), var in m.scenario_flow.items():
+        supplied[(w, net.site_product[s], mk)] += _v(var)
+    rows = []
+    for w, p, mk in m.SCENARIO_DEMANDS:
+        dem = net.scenario_demand(w, p, mk)
+        drawn = _v(m.stock_draw[w, p, mk]) if (w, p, mk) in m.STOCK_DRAWS else 0.0
+        unmet = _v(m.scenario_unmet[w, p, mk])
+        rows.append(
+            {
+                "scenario": w,
+                "product": p,
+                "market": mk,
+                "demand": dem,
+                "supplied": supplied[(w, p, mk)],
+                "stock_drawn": drawn,
+                "unmet": unmet,
+                "served_share": 1 - unmet / dem if dem > 0 else 1.0,
+                "max_shortfall": net.max_shortfall.get(w),
+            }
+        )
+    detail = pd.DataFrame(
+        rows,
+        columns=[
+            "scenario",
+            "product",
+            "market",
+            "demand",
+            "supplied",
+            "stock_drawn",
+            "unmet",
+            "served_share",
+            "max_shortfall",
+        ],
+    )
+    summary = []
+    for w in net.scenarios:
+        d = detail[detail["scenario"] == w]
+        dem = float(d["demand"].sum())
+        summary.append(
+            {
+                "scenario": w,
+                "weight": net.weight[w],
+                "max_shortfall": net.max_shortfall.get(w),
+                "demand": dem,
+                "supplied": float(d["supplied"].sum()),
+                "stock_drawn": float(d["stock_drawn"].sum()),
+                "unmet": float(d["unmet"].sum()),
+                "served_share": 1 - float(d["unmet"].sum()) / dem if dem > 0 else 1.0,
+                "worst_served_share": float(d["served_share"].min()) if len(d) else 1.0,
+                "cost": float(pyo.value(m.scenario_cost[w])),
+            }
+        )
+    return detail, pd.DataFrame(summary)
+
+
+def summary_table(
+    net: Network,
+    solved: SolveResult,
+    objective: float | None,
+    settings_used: dict[str, Any],
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """Summary: metric/value rows (status, objective, gap, times, solver, input, settings)."""
+    rows: list[tuple[str, Any]] = [
+        ("status", solved.status),
+        ("objective", objective),
+        ("currency", net.settings.currency),
+        ("mip_gap", solved.mip_gap),
+        ("best_bound", solved.bound),
+        ("solve_seconds", solved.seconds.get("solve")),
+        ("solver", solved.solver),
+        ("highs_status", solved.highs_status),
+        ("input_file", str(Path(net.source).resolve()) if net.source else ""),
+        ("input_sha256", net.source_sha256),
+        ("run_at", _dt.datetime.now().astimezone().isoformat(timespec="seconds")),
+        ("tool_version", model.__version__),
+        ("pyomo_version", _pyomo_version()),
+    ]
+    for k, v in settings_used.items():
+        rows.append((f"setting.{k}", v))
+    for k, v in solved.size.items():
+        rows.append((f"model_{k}", v))
+    if tables is not None:
+        sites = tables.get("Sites")
+        if sites is not None and len(sites):
+            built = sites[(sites["status"] == "candidate") & sites["built"]]
+            rows.append(("candidates_built", ", ".join(built["site"]) or "none"))
+            rows.append(("modules_added", int(sites["modules_added"].sum())))
+        unmet = tables.get("Unmet")
+        if unmet is not None:
+            rows.append(("unmet_total", float(unmet["unmet"].sum()) if len(unmet) else 0.0))
+        ss = tables.get("ScenarioSummary")
+        if ss is not None:
+            for r in ss.itertuples():
+                rows.append((f"scenario.{r.scenario}.served_share", r.served_share))
+                rows.append((f"scenario.{r.scenario}.stock_drawn", r.stock_drawn))
+                rows.append((f"scenario.{r.scenario}.unmet", r.unmet))
+                rows.append((f"scenario.{r.scenario}.cost", r.cost))
+    for phase, sec in solved.seconds.items():
+        rows.append((f"seconds.{phase}", sec))
+    return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+def _pyomo_version() -> str:
+    from pyomo.version import version
+
+    return version

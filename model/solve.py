@@ -1,0 +1,310 @@
+"""The one HiGHS solve wrapper: limits, status with gap, progress, LP polish with duals.
+
+Hand-over path: Pyomo's own ``LinearStandardFormCompiler`` compiles the model to sparse matrices
+once, and the matrices go to highspy in one ``passModel`` call. This is Pyomo's fastest path to
+HiGHS (measured 1.3-2.3x faster hand-over than the persistent interfaces, which walk every
+constraint in Python), and owning the ``Highs`` object gives the live progress line, clean
+Ctrl-C, and the LP with integer decisions fixed that yields the marginal cost of each cap.
+
+Status words (``SolveResult.status``):
+
+* ``optimal``: HiGHS proved optimality within ``mip_gap`` (the achieved gap is carried beside it;
+  HiGHS calls a stop at the gap limit optimal);
+* ``feasible``: stopped at a limit with a solution (gap carried);
+* ``infeasible``: no design satisfies the hard requirements;
+* ``no_solution``: stopped at a limit before any solution was found;
+* ``interrupted``: stopped by the user (Ctrl-C);
+* ``error``: anything else HiGHS reports.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+_MS = highspy.HighsModelStatus
+_LIMITS = {
+    _MS.kTimeLimit,
+    _MS.kIterationLimit,
+    _MS.kSolutionLimit,
+    _MS.kObjectiveBound,
+    _MS.kObjectiveTarget,
+    _MS.kInterrupt,
+}
+_last_threads: list[int] = []
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report during a MIP solve."""
+
+    seconds: float
+    best: float | None
+    bound: float | None
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings (from Settings or the command line)."""
+
+    time_limit: float = 300.0
+    mip_gap: float = 1e-4
+    threads: int = 0
+    seed: int = 0
+    progress: Callable[[Progress], None] | None = None
+    polish: bool = True
+    """Re-solve the LP with integer decisions (and stocks) fixed: cap duals, stress-test flows."""
+
+
+@dataclass
+class SolveResult:
+    """What a solve produced; variable values are loaded into the Pyomo model."""
+
+    status: str
+    highs_status: str
+    objective: float | None = None
+    bound: float | None = None
+    mip_gap: float | None = None
+    solver: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+    duals: dict[Any, float] = field(default_factory=dict)
+    size: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    @property
+    def status_text(self) -> str:
+        """``optimal (gap 0.01%)`` style: the status word with the achieved gap."""
+        if self.mip_gap is None or not self.has_solution:
+            return self.status
+        return f"{self.status} (gap {self.mip_gap:.4%})"
+
+
+def solver_name() -> str:
+    h = highspy.Highs()
+    return f"HiGHS {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()} (highspy)"
+
+
+@dataclass
+class Compiled:
+    """A Pyomo model compiled to matrices and loaded into HiGHS."""
+
+    highs: highspy.Highs
+    columns: list[Any]
+    rows: list[tuple[Any, int]]
+    offset: float
+    cost: np.ndarray
+    integer_cols: list[int]
+    size: dict[str, int]
+
+
+def compile_model(m: pyo.ConcreteModel) -> tuple[Compiled, dict[str, float]]:
+    """Compile ``m`` with Pyomo's standard-form compiler and pass it to HiGHS in one call."""
+    t0 = time.perf_counter()
+    repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=pyo.minimize)
+    t1 = time.perf_counter()
+    cols = repn.columns
+    n = len(cols)
+    nrow = len(repn.rows)
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = n
+    lp.num_row_ = nrow
+    cost = repn.c.toarray()[0] if n else np.zeros(0)
+    lp.col_cost_ = cost
+    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+    lp.col_lower_ = np.array([-inf if v.lb is None else v.lb for v in cols], dtype=float)
+    lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
+    rhs = np.asarray(repn.rhs, dtype=float)
+    sense = np.array([s for _, s in repn.rows], dtype=int)
+    lp.row_lower_ = np.where(sense <= 0, rhs, -inf) if nrow else np.zeros(0)
+    lp.row_upper_ = np.where(sense >= 0, rhs, inf) if nrow else np.zeros(0)
+    A = repn.A.tocsc() if nrow else None
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = nrow
+    if A is not None:
+        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = A.indices.astype(np.int32)
+        lp.a_matrix_.value_ = A.data.astype(float)
+    else:
+        lp.a_matrix_.start_ = np.zeros(n + 1, dtype=np.int32)
+    integer_cols = [j for j, v in enumerate(cols) if v.is_integer()]
+    if integer_cols:
+        integrality = [highspy.HighsVarType.kContinuous] * n
+        for j in integer_cols:
+            integrality[j] = highspy.HighsVarType.kInteger
+        lp.integrality_ = integrality
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    status = h.passModel(lp)
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS refused the model")
+    t2 = time.perf_counter()
+    size = {
+        "rows": nrow,
+        "columns": n,
+        "nonzeros": int(A.nnz) if A is not None else 0,
+        "integers": len(integer_cols),
+    }
+    compiled = Compiled(h, cols, list(repn.rows), lp.offset_, cost, integer_cols, size)
+    return compiled, {"compile": t1 - t0, "handover": t2 - t1}
+
+
+def _set_threads(h: highspy.Highs, threads: int) -> None:
+    """Set HiGHS threads; changing them after a run in this process needs a scheduler reset."""
+    if _last_threads and _last_threads[-1] != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _last_threads[:] = [threads]
+    if threads > 0:
+        h.setOptionValue("threads", int(threads))
+
+
+def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveResult:
+    """Solve ``m`` with HiGHS; load the values into ``m``; judge the termination properly."""
+    options = options or SolveOptions()
+    compiled, seconds = compile_model(m)
+    h = compiled.highs
+    h.setOptionValue("time_limit", float(options.time_limit) if options.time_limit > 0 else highspy.kHighsInf)
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.setOptionValue("random_seed", int(options.seed))
+    _set_threads(h, options.threads)
+    if options.progress is not None and compiled.integer_cols:
+        _subscribe_progress(h, options.progress)
+    h.HandleKeyboardInterrupt = True
+    t0 = time.perf_counter()
+    h.solve()
+    seconds["solve"] = h.getRunTime()
+    seconds["solve_wall"] = time.perf_counter() - t0
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_primal = info.primal_solution_status == 2
+    is_mip = bool(compiled.integer_cols)
+    result = SolveResult(status="error", highs_status=h.modelStatusToString(ms), solver=solver_name())
+    result.size = compiled.size
+    result.seconds = seconds
+    if ms == _MS.kOptimal:
+        result.status = "optimal"
+    elif ms in (_MS.kInfeasible, _MS.kUnboundedOrInfeasible):
+        result.status = "infeasible"
+    elif ms == _MS.kInterrupt and getattr(h, "_Highs__solver_should_stop", False):
+        result.status = "interrupted"
+    elif ms in _LIMITS:
+        result.status = "feasible" if has_primal else "no_solution"
+    else:
+        result.message = f"HiGHS stopped with status '{result.highs_status}'"
+        if ms == _MS.kUnbounded:
+            result.message += " (the model is unbounded: a cost is negative somewhere)"
+    if not result.has_solution:
+        return result
+    result.objective = float(info.objective_function_value)
+    if is_mip:
+        result.bound = float(info.mip_dual_bound)
+        gap = float(info.mip_gap)
+        result.mip_gap = 0.0 if not math.isfinite(gap) or gap < 0 else gap
+    else:
+        result.bound = result.objective
+        result.mip_gap = 0.0
+    x = np.array(h.getSolution().col_value, dtype=float)
+    if options.polish:
+        t1 = time.perf_counter()
+        polished = _polish(m, compiled, x)
+        seconds["polish"] = time.perf_counter() - t1
+        if polished is not None:
+            x, result.duals = polished
+    t2 = time.perf_counter()
+    _load(m, compiled, x)
+    seconds["load"] = time.perf_counter() - t2
+    return result
+
+
+def _subscribe_progress(h: highspy.Highs, report: Callable[[Progress], None]) -> None:
+    last = [0.0]
+
+    def on_event(e: Any) -> None:
+        out = e.data_out
+        t = float(out.running_time)
+        if t - last[0] < 0.5:
+            return
+        last[0] = t
+        best = float(out.mip_primal_bound)
+        bound = float(out.mip_dual_bound)
+        gap = float(out.mip_gap)
+        report(
+            Progress(
+                seconds=t,
+                best=best if math.isfinite(best) and abs(best) < 1e50 else None,
+                bound=bound if math.isfinite(bound) and abs(bound) < 1e50 else None,
+                gap=gap if math.isfinite(gap) and 0 <= gap < 1e10 else None,
+            )
+        )
+
+    h.cbMipInterrupt.subscribe(on_event)
+
+
+def _polish(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> tuple[np.ndarray, dict[Any, float]] | None:
+    """Solve the LP with integer decisions and stocks fixed at the MIP solution.
+
+    Given the design, the baseline and each scenario separate, so this LP keeps the baseline and
+    weighted-scenario optimum while (a) its row duals give the envelope-theorem marginal cost of
+    each dependency cap and (b) weight-0 (stress-test) scenarios, absent from the objective, get
+    their own cheapest response instead of arbitrary flows.
+    """
+    h = c.highs
+    fix = list(c.integer_cols)
+    stock = m.component("stock")
+    if stock is not None:
+        stock_ids = {id(v) for v in stock.values()}
+        fix += [j for j, v in enumerate(c.columns) if id(v) in stock_ids]
+    if fix:
+        idx = np.array(fix, dtype=np.int32)
+        vals = np.where(np.isin(idx, c.integer_cols), np.round(x[idx]), x[idx])
+        h.changeColsBounds(len(idx), idx, vals, vals)
+    if c.integer_cols:
+        idx = np.array(c.integer_cols, dtype=np.int32)
+        h.changeColsIntegrality(len(idx), idx, np.array([highspy.HighsVarType.kContinuous] * len(idx)))
+    stress = m.component("stress_test_cost")
+    if stress is not None:
+        repn = generate_standard_repn(stress.expr, quadratic=False)
+        if repn.linear_vars:
+            pos = {id(v): j for j, v in enumerate(c.columns)}
+            cost = c.cost.copy()
+            for v, coef in zip(repn.linear_vars, repn.linear_coefs):
+                j = pos.get(id(v))
+                if j is not None:
+                    cost[j] += coef
+            h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+    h.setOptionValue("time_limit", highspy.kHighsInf)
+    h.run()
+    if h.getModelStatus() != _MS.kOptimal:
+        return None
+    sol = h.getSolution()
+    duals = {con: float(d) for (con, _), d in zip(c.rows, sol.row_dual)}
+    return np.array(sol.col_value, dtype=float), duals
+
+
+def _load(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> None:
+    """Put the solution into the Pyomo variables (integers rounded; unused variables 0)."""
+    for v in m.component_data_objects(pyo.Var, descend_into=True):
+        v.set_value(0.0, skip_validation=True)
+    integer = set(c.integer_cols)
+    for j, v in enumerate(c.columns):
+        val = float(x[j])
+        if j in integer:
+            val = float(round(val))
+        elif abs(val) < 1e-9:
+            val = 0.0
+        v.set_value(val, skip_validation=True)
