@@ -130,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.line("Stopped by the user; no results were written.")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # output piped into a program that stopped reading (e.g. head)
+        sys.stdout = None  # type: ignore[assignment]  # nothing more can be printed
+        return EXIT_OK
     except Exception as exc:
         if args.debug:
             raise
@@ -292,12 +295,16 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     else:
         out.line("Unmet demand: none")
     if "ScenarioSummary" in res.tables:
-        out.line("Scenarios (served share, stock drawn, unmet, cost):")
-        for r in res["ScenarioSummary"].itertuples():
-            out.line(
-                f"  {r.scenario:<30} {r.served_share:6.1%}  drawn {r.stock_drawn:,.4g}  unmet {r.unmet:,.4g}"
-                f"  worst market {r.worst_served_share:6.1%}  cost {_money(r.cost)}"
-            )
+        out.line("Scenarios: share of demand served per product (worst market), stock drawn:")
+        for w, d in res["ScenarioSummary"].groupby("scenario", sort=False):
+            target = d["max_shortfall"].iloc[0]
+            rule = f", at most {target:.0%} short per market" if target == target and target is not None else ""
+            out.line(f"  {w} (yearly cost {_money(float(d['scenario_cost'].iloc[0]))} {cur}{rule})")
+            for r in d.itertuples():
+                drawn = f", stock drawn {r.stock_drawn:,.4g} {r.unit}" if r.stock_drawn > 1e-9 else ""
+                out.line(
+                    f"    {r.product:<28} {r.served_share:6.1%} ({r.worst_market} {r.worst_served_share:.1%}){drawn}"
+                )
     order = ("read", "check", "build", "compile", "handover", "solve", "polish", "load", "extract", "write")
     out.line(
         "Time: "

@@ -308,22 +308,29 @@ def _scenario_tables(m: pyo.ConcreteModel, net: Network) -> tuple[pd.DataFrame, 
     )
     summary = []
     for w in net.scenarios:
-        d = detail[detail["scenario"] == w]
-        dem = float(d["demand"].sum())
-        summary.append(
-            {
-                "scenario": w,
-                "weight": net.weight[w],
-                "max_shortfall": net.max_shortfall.get(w),
-                "demand": dem,
-                "supplied": float(d["supplied"].sum()),
-                "stock_drawn": float(d["stock_drawn"].sum()),
-                "unmet": float(d["unmet"].sum()),
-                "served_share": 1 - float(d["unmet"].sum()) / dem if dem > 0 else 1.0,
-                "worst_served_share": float(d["served_share"].min()) if len(d) else 1.0,
-                "cost": float(pyo.value(m.scenario_cost[w])),
-            }
-        )
+        cost = float(pyo.value(m.scenario_cost[w]))
+        for p in net.products:
+            d = detail[(detail["scenario"] == w) & (detail["product"] == p)]
+            if not len(d):
+                continue
+            dem, unmet = float(d["demand"].sum()), float(d["unmet"].sum())
+            summary.append(
+                {
+                    "scenario": w,
+                    "product": p,
+                    "unit": net.unit.get(p, ""),
+                    "weight": net.weight[w],
+                    "max_shortfall": net.max_shortfall.get(w),
+                    "demand": dem,
+                    "supplied": float(d["supplied"].sum()),
+                    "stock_drawn": float(d["stock_drawn"].sum()),
+                    "unmet": unmet,
+                    "served_share": 1 - unmet / dem if dem > 0 else 1.0,
+                    "worst_served_share": float(d["served_share"].min()),
+                    "worst_market": str(d.loc[d["served_share"].idxmin(), "market"]),
+                    "scenario_cost": cost,
+                }
+            )
     return detail, pd.DataFrame(summary)
 
 
@@ -365,11 +372,12 @@ def summary_table(
             rows.append(("unmet_total", float(unmet["unmet"].sum()) if len(unmet) else 0.0))
         ss = tables.get("ScenarioSummary")
         if ss is not None:
-            for r in ss.itertuples():
-                rows.append((f"scenario.{r.scenario}.served_share", r.served_share))
-                rows.append((f"scenario.{r.scenario}.stock_drawn", r.stock_drawn))
-                rows.append((f"scenario.{r.scenario}.unmet", r.unmet))
-                rows.append((f"scenario.{r.scenario}.cost", r.cost))
+            for w, d in ss.groupby("scenario", sort=False):
+                rows.append((f"scenario.{w}.cost", float(d["scenario_cost"].iloc[0])))
+                rows.append((f"scenario.{w}.worst_served_share", float(d["worst_served_share"].min())))
+                for r in d.itertuples():
+                    rows.append((f"scenario.{w}.{r.product}.served_share", r.served_share))
+                    rows.append((f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
     for phase, sec in solved.seconds.items():
         rows.append((f"seconds.{phase}", sec))
     return pd.DataFrame(rows, columns=["metric", "value"])

@@ -1,0 +1,1 @@
+"""Benchmarks: OR-Library instances, synthetic networks, and the phase-timing runner."""

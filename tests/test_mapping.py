@@ -1,0 +1,162 @@
+"""Data-to-model mapping, no solver: a tiny workbook -> Network (arcs, caps, losses, factors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyomo.environ as pyo
+import pytest
+
+from model.build import build_model
+from model.workbook import read_workbook
+from tests.helpers import write
+
+RECS = {
+    "Settings": [{"setting": "unmet_penalty", "value": 9}, {"setting": "dependency_cap", "value": 0.8}],
+    "Countries": [
+        {"country": "A", "concern": False},
+        {"country": "B", "concern": "yes"},
+        {"country": "C", "concern": "n"},
+    ],
+    "Products": [
+        {"product": "p1", "unmet_penalty": 50, "reserve_share": 0.1},
+        {"product": "p2"},
+    ],
+    "Sites": [
+        {"site": "a1", "country": "A", "product": "p1", "status": "existing", "capacity": 10, "unit_cost": 2},
+        {"site": "b1", "country": "B", "product": "p1", "status": "existing", "capacity": 10, "unit_cost": 1},
+        {"site": "b2", "country": "B", "product": "p2", "status": "Existing", "capacity": 10, "unit_cost": 1},
+        {
+            "site": "c1",
+            "country": "C",
+            "product": "p2",
+            "status": "candidate",
+            "capacity": 0,
+            "unit_cost": 1,
+            "module_capacity": 5,
+            "max_modules": 2,
+        },
+    ],
+    "Demand": [
+        {"market": "A", "product": "p1", "demand": 5},
+        {"market": "A", "product": "p2", "demand": 5},
+        {"market": "C", "product": "p1", "demand": 0},
+        {"market": "C", "product": "p2", "demand": 3},
+    ],
+    "Lanes": [
+        {"origin": "B", "destination": "A", "freight_cost": 1, "tariff_rate": 0.25},
+        {"origin": "B", "destination": "A", "product": "p2", "freight_cost": 3},
+        {"origin": "C", "destination": "A"},
+        {"origin": "C", "destination": "C", "freight_cost": 0.5},
+        {"origin": "B", "destination": "C", "product": "p1", "freight_cost": 1},
+    ],
+    "Caps": [
+        {"product": "p1", "cap": 0.5},
+        {"market": "A", "cap": 0.3},
+        {"product": "p1", "market": "A", "cap": 0.2},
+        {"product": "p2", "cap": 0.4, "scope": "total"},
+    ],
+    "Scenarios": [{"scenario": "s1", "weight": 0.1, "max_shortfall": 0.5}, {"scenario": "s2"}],
+    "Disruptions": [
+        {"scenario": "s1", "country": "B", "capacity_loss": 0.5},
+        {"scenario": "s1", "country": "B", "product": "p2", "capacity_loss": 0.9},
+        {"scenario": "s1", "site": "b1", "capacity_loss": 0.7},
+        {"scenario": "s2", "country": "B", "product": "p1", "capacity_loss": 1},
+    ],
+    "Shocks": [
+        {"scenario": "s1", "demand_factor": 1.5},
+        {"scenario": "s1", "market": "A", "demand_factor": 2},
+        {"scenario": "s1", "product": "p2", "demand_factor": 3},
+        {"scenario": "s1", "product": "p2", "market": "C", "demand_factor": 4},
+    ],
+    "Stockpiles": [{"market": "A", "product": "p1", "max_stock": 4, "holding_cost": 0.5}],
+}
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory):
+    return read_workbook(write(tmp_path_factory.mktemp("map"), RECS))
+
+
+def test_sets_and_parameters(net) -> None:
+    assert net.concern == frozenset({"B"})
+    assert net.candidates == ("c1",)
+    assert net.unmet_penalty == {"p1": 50.0, "p2": 9.0}
+    assert net.reserve_share == {"p1": 0.1, "p2": 0.0}
+    assert net.markets == ("A", "C")
+    assert net.max_capacity("c1") == 10
+
+
+def test_arcs_follow_lane_rules(net) -> None:
+    # a1 -> A domestic; b1 (p1) -> A via blank-product row; b1 -> C has p1 row but D[p1, C] = 0;
+    # b2 (p2) -> A via product row (wins); b2 -> C: no lane; c1 (p2) -> A blank row, -> C domestic row.
+    assert set(net.arcs) == {("a1", "A"), ("b1", "A"), ("b2", "A"), ("c1", "A"), ("c1", "C")}
+    assert net.freight_cost[("b1", "A")] == 1 and net.tariff_rate[("b1", "A")] == 0.25
+    assert net.freight_cost[("b2", "A")] == 3 and net.tariff_rate[("b2", "A")] == 0
+    assert net.freight_cost[("c1", "C")] == 0.5
+    assert net.delivered_cost("b1", "A") == pytest.approx(1 * 1.25 + 1)
+
+
+def test_each_caps_most_specific_wins(net) -> None:
+    assert net.cap_each[("p1", "A")] == 0.2  # (product, market)
+    assert net.cap_each[("p1", "C")] == 0.5  # (product, blank)
+    assert net.cap_each[("p2", "A")] == 0.3  # (blank, market)
+    assert net.cap_each[("p2", "C")] == 0.8  # Settings.dependency_cap
+    assert net.with_dependency_cap(0.6).cap_each[("p2", "C")] == 0.6
+
+
+def test_total_caps_one_per_product_over_matching_markets(net) -> None:
+    assert [(t.product, t.markets, t.cap) for t in net.cap_total] == [("p2", ("A", "C"), 0.4)]
+
+
+def test_losses_take_largest_matching_row(net) -> None:
+    assert net.loss[("s1", "b1")] == 0.7  # site row 0.7 beats country row 0.5
+    assert net.loss[("s1", "b2")] == 0.9  # product row
+    assert net.loss[("s2", "b1")] == 1.0
+    assert ("s2", "b2") not in net.loss and ("s1", "a1") not in net.loss
+
+
+def test_demand_factors_most_specific_wins(net) -> None:
+    f = net.demand_factor
+    assert f[("s1", "p1", "A")] == 2  # (blank, market)
+    assert f[("s1", "p2", "A")] == 3  # (product, blank) beats (blank, market)
+    assert f[("s1", "p2", "C")] == 4  # (product, market)
+    assert f[("s1", "p1", "C")] == 1.5  # (blank, blank)
+    assert ("s2", "p1", "A") not in f
+    assert net.scenario_demand("s1", "p2", "C") == 12
+
+
+def test_model_components_map_the_data(net) -> None:
+    m = build_model(net)
+    assert set(m.flow) == set(net.arcs)
+    assert set(m.DEPENDENCY_EACH) == {("p1", "A"), ("p2", "A")}  # only where concern sites reach
+    assert list(m.DEPENDENCY_TOTAL) == [0]
+    assert set(m.RESERVE_SITES) == {"a1"}
+    assert set(m.MODULE_SITES) == {"c1"}
+    assert m.flow["b1", "A"].ub == 5
+    assert set(m.STOCKPILES) == {("p1", "A")}
+    assert ("s2", "b1", "A") not in m.SCENARIO_ARCS  # fully lost
+    assert ("s1", "b1", "A") in m.SCENARIO_ARCS
+    # (8) for existing b1 in s1: flows <= (1 - 0.7) * 10
+    assert pyo.value(m.scenario_capacity["s1", "b1"].upper) == pytest.approx(3)
+    assert set(m.SURVIVAL) == {("s1", p, mk) for (p, mk) in [("p1", "A"), ("p2", "A"), ("p2", "C")]}
+    assert m.cost_names == [
+        "production",
+        "tariffs",
+        "freight",
+        "unmet_penalty",
+        "reserve",
+        "fixed",
+        "modules",
+        "stock_holding",
+        "expected_scenario_cost",
+    ]
+
+
+def test_warning_for_unreachable_demand(tmp_path: Path) -> None:
+    recs = dict(RECS)
+    recs["Demand"] = [*RECS["Demand"], {"market": "B", "product": "p1", "demand": 0}]
+    recs["Countries"] = [*RECS["Countries"], {"country": "D", "concern": False}]
+    recs["Demand"] = [*recs["Demand"], {"market": "D", "product": "p1", "demand": 7}]
+    net = read_workbook(write(tmp_path, recs))
+    assert any(str(w).startswith("Demand!C") and "no site can supply p1 to D" in str(w) for w in net.warnings)

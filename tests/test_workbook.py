@@ -1,0 +1,264 @@
+"""Schema layer: one small broken workbook per rule; each message names the sheet and cell."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from model.issues import WorkbookError
+from model.workbook import read_workbook
+from tests.helpers import BASE, edit, records, write
+
+
+def errors_of(path: Path) -> list[str]:
+    with pytest.raises(WorkbookError) as info:
+        read_workbook(path)
+    return [str(e) for e in info.value.errors]
+
+
+def one_error(path: Path, where: str, *words: str) -> str:
+    errs = errors_of(path)
+    hits = [e for e in errs if e.startswith(where + ":")]
+    assert hits, f"no error at {where}; got {errs}"
+    for w in words:
+        assert any(w in h for h in hits), f"'{w}' not in {hits}"
+    return hits[0]
+
+
+def test_base_workbook_is_valid(tmp_path: Path) -> None:
+    net = read_workbook(write(tmp_path, BASE))
+    assert net.sites == ("home1", "rival1")
+    assert not net.warnings
+
+
+# Sites columns: site A, country B, product C, status D, capacity E, unit_cost F, fixed_cost G ...
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "words"),
+    [
+        ("Sites", "E2", "lots", ("text 'lots'", "number")),
+        ("Sites", "E2", -5, ("found -5", ">= 0")),
+        ("Sites", "F3", None, ("blank",)),
+        ("Sites", "E2", "#DIV/0!", ("Excel error value #DIV/0!",)),
+        ("Sites", "E2", "nan", ("text 'nan'",)),
+        ("Sites", "E2", "inf", ("text 'inf'",)),
+        ("Sites", "E2", "1,000", ("did you mean 1000?",)),
+        ("Sites", "D2", "planned", ("existing, candidate",)),
+        ("Sites", "B2", "home", ("unknown country 'home'", "did you mean 'Home'?")),
+        ("Sites", "B2", "Hoem", ("unknown country", "did you mean 'Home'?")),
+        ("Sites", "C2", "chips", ("unknown product 'chips'", "did you mean 'chip'?")),
+        ("Countries", "C2", "maybe", ("TRUE or FALSE",)),
+        ("Demand", "C2", True, ("expected a number",)),
+        ("Lanes", "E2", "25%", ("did you mean 0.25?",)),
+    ],
+)
+def test_bad_cell_is_named(tmp_path: Path, sheet: str, cell: str, value: object, words: tuple[str, ...]) -> None:
+    path = edit(write(tmp_path, BASE), sheet, cell, value)
+    one_error(path, f"{sheet}!{cell}", *words)
+
+
+def test_share_given_as_percent_suggests_fraction(tmp_path: Path) -> None:
+    path = write(tmp_path, records(Caps=[{"cap": 25}]))
+    one_error(path, "Caps!C2", "did you mean 0.25?")
+
+
+def test_many_errors_reported_together(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    for cell, value in (("E2", "x"), ("F2", -1), ("B3", "Nowhere")):
+        edit(path, "Sites", cell, value)
+    edit(path, "Demand", "C2", "lots")
+    errs = errors_of(path)
+    for where in ("Sites!E2", "Sites!F2", "Sites!B3", "Demand!C2"):
+        assert any(e.startswith(where) for e in errs), (where, errs)
+
+
+def test_duplicates(tmp_path: Path) -> None:
+    recs = records(Demand=BASE["Demand"] * 2)
+    one_error(write(tmp_path, recs), "Demand!A3", "duplicate", "row 2")
+    recs = records(Sites=[*BASE["Sites"], dict(BASE["Sites"][0])])
+    one_error(write(tmp_path, recs, "b.xlsx"), "Sites!A4", "duplicate site")
+    recs = records(Lanes=BASE["Lanes"] * 2)
+    one_error(write(tmp_path, recs, "c.xlsx"), "Lanes!A3", "duplicate")
+
+
+def test_missing_sheet_and_column(tmp_path: Path) -> None:
+    errs = errors_of(write(tmp_path, records(Demand=None)))
+    assert any("required sheet 'Demand' is missing" in e for e in errs)
+    path = write(tmp_path, BASE, "b.xlsx")
+    edit(path, "Sites", "F1", "unitcost")
+    one_error(path, "Sites!1:1", "required column 'unit_cost' is missing")
+
+
+def test_near_miss_header(tmp_path: Path) -> None:
+    path = edit(write(tmp_path, BASE), "Sites", "F1", "Unit_Cost")
+    one_error(path, "Sites!F1", "did you mean 'unit_cost'?")
+
+
+def test_empty_required_sheet(tmp_path: Path) -> None:
+    errs = errors_of(write(tmp_path, records(Products=[])))
+    assert any(e.startswith("Products") and "no records" in e for e in errs), errs
+
+
+def test_settings(tmp_path: Path) -> None:
+    recs = records(Settings=[{"setting": "dependency_cap", "value": 40}, {"setting": "unmet_penalty", "value": 5}])
+    one_error(write(tmp_path, recs), "Settings!B2", "did you mean 0.4?")
+    recs = records(Settings=[{"setting": "unmet_penalty", "value": 5}, {"setting": "time_limt_s", "value": 5}])
+    net = read_workbook(write(tmp_path, recs, "b.xlsx"))
+    assert any("did you mean 'time_limit_s'?" in str(w) for w in net.warnings)
+
+
+def test_unmet_penalty_required_somewhere(tmp_path: Path) -> None:
+    one_error(write(tmp_path, records(Settings=[])), "Products!C2", "unmet_penalty")
+    recs = records(Settings=[], Products=[{"product": "chip", "unmet_penalty": 50}])
+    assert read_workbook(write(tmp_path, recs, "b.xlsx")).unmet_penalty == {"chip": 50.0}
+
+
+def test_disruption_needs_country_or_site(tmp_path: Path) -> None:
+    recs = records(
+        Scenarios=[{"scenario": "s1"}],
+        Disruptions=[{"scenario": "s1", "capacity_loss": 0.5}],
+    )
+    one_error(write(tmp_path, recs), "Disruptions!B2", "both 'country' and 'site' are blank")
+    recs = records(
+        Scenarios=[{"scenario": "s1"}],
+        Disruptions=[{"scenario": "s1", "country": "Home", "site": "rival1", "capacity_loss": 0.5}],
+    )
+    one_error(write(tmp_path, recs, "b.xlsx"), "Disruptions!B2", "is in Rival")
+
+
+def test_unknown_scenario_reference(tmp_path: Path) -> None:
+    recs = records(Scenarios=[{"scenario": "Blockade"}], Shocks=[{"scenario": "blockade", "demand_factor": 2}])
+    one_error(write(tmp_path, recs), "Shocks!A2", "did you mean 'Blockade'?")
+
+
+def test_formula_without_saved_value(tmp_path: Path) -> None:
+    path = edit(write(tmp_path, BASE), "Sites", "E2", "=50+50")
+    one_error(path, "Sites!E2", "formula has no saved value", "recalculate")
+
+
+def test_formula_with_saved_value_is_read(tmp_path: Path) -> None:
+    """A formula cell with a cached value (as Excel saves it) is read as that value."""
+    path = write(tmp_path, BASE)
+    _rewrite_sheet_xml(path, "Sites", '<c r="E2"', '<c r="E2"><f>50+50</f><v>100</v></c>')
+    net = read_workbook(path)
+    assert net.capacity["home1"] == 100
+
+
+def _rewrite_sheet_xml(path: Path, sheet: str, start: str, replacement: str) -> None:
+    """Replace one cell element in the sheet XML (openpyxl cannot write cached values)."""
+    import re
+
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        contents = {n: z.read(n) for n in names}
+    wbxml = contents["xl/workbook.xml"].decode()
+    idx = [m.group(1) for m in re.finditer(r'<sheet[^>]*name="([^"]+)"', wbxml)].index(sheet) + 1
+    key = f"xl/worksheets/sheet{idx}.xml"
+    xml = contents[key].decode()
+    pattern = re.escape(start) + r"[^>]*?(/>|>.*?</c>)"
+    xml, n = re.subn(pattern, replacement, xml, count=1)
+    assert n == 1
+    contents[key] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in contents.items():
+            z.writestr(n, data)
+
+
+def test_notes_columns_ignored_and_unknown_columns_warned(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    edit(path, "Sites", "L1", "notes on sources")
+    edit(path, "Sites", "M1", "owner")
+    edit(path, "Sites", "M2", "TSMC")
+    net = read_workbook(path)
+    warned = [str(w) for w in net.warnings]
+    assert any(w.startswith("Sites!M1") and "unknown column 'owner'" in w for w in warned)
+    assert not any("notes" in w for w in warned)
+
+
+def test_unknown_sheet_is_a_warning(tmp_path: Path) -> None:
+    recs = records()
+    path = write(tmp_path, recs)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb.create_sheet("Sitez")
+    wb.save(path)
+    net = read_workbook(path)
+    assert any("unknown sheet 'Sitez'" in str(w) for w in net.warnings)
+
+
+def test_names_are_trimmed_and_blank_rows_ignored(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    edit(path, "Sites", "B2", "  Home ")
+    edit(path, "Demand", "A4", "Home")  # row 3 left blank; row 4 a new record
+    edit(path, "Demand", "B4", "chip")
+    edit(path, "Demand", "C4", 1)
+    errs = errors_of(path)  # (Home, chip) duplicated on row 4: the blank row 3 was skipped
+    assert any(e.startswith("Demand!A4") and "duplicate" in e for e in errs), errs
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "empty"),
+        (b"market,product,demand\nUSA,chip,5\n", "CSV"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "encrypted"),
+        (b"PK\x03\x04garbage", "damaged"),
+    ],
+)
+def test_not_a_workbook(tmp_path: Path, content: bytes, words: str) -> None:
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(content)
+    errs = errors_of(path)
+    assert len(errs) == 1 and words in errs[0], errs
+
+
+def test_truncated_workbook(tmp_path: Path) -> None:
+    good = write(tmp_path, BASE).read_bytes()
+    path = tmp_path / "trunc.xlsx"
+    path.write_bytes(good[: len(good) // 2])
+    errs = errors_of(path)
+    assert len(errs) == 1 and "damaged" in errs[0]
+
+
+def test_xml_entity_bomb_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
+    with zipfile.ZipFile(path) as z:
+        contents = {n: z.read(n) for n in z.namelist()}
+    xml = contents["xl/workbook.xml"].decode()
+    xml = xml.replace('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>', "").replace(
+        "<?xml version='1.0' encoding='UTF-8'?>", ""
+    )
+    contents["xl/workbook.xml"] = (bomb + xml).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in contents.items():
+            z.writestr(n, data)
+    errs = errors_of(path)
+    assert len(errs) == 1 and "unsafe XML" in errs[0], errs
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    errs = errors_of(tmp_path / "nope.xlsx")
+    assert "does not exist" in errs[0]
+
+
+def test_input_never_modified(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE)
+    before = path.read_bytes()
+    read_workbook(path)
+    assert path.read_bytes() == before
+
+
+def test_workbook_without_any_known_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "other.xlsx"
+    wb = Workbook()
+    wb.active.title = "Data"
+    wb.save(path)
+    errs = errors_of(path)
+    assert sum("required sheet" in e for e in errs) == 5
