@@ -244,7 +244,8 @@ README = [
         "World demand volumes and their split by market; unit costs derived from the cost indices "
         "(figures.md A6); fixed costs = annualised capex net of subsidies (~8%/yr); module sizes and "
         "costs; unmet-demand penalties (about 4-6x the product's value); reserve shares and costs "
-        "(10% of unit cost per unit of capacity per year); stockpile limits and holding costs (about 15% of the product's value per year); "
+        "(10% of unit cost per unit of capacity per year); stockpile limits and holding costs "
+        "(about 15% of the product's value per year); "
         "freight (x2 between regions); scenario weights (yearly probabilities), losses and shocks; "
         "the caps (US 25%, magnets 50%; EU 65% after the Critical Raw Materials Act benchmark).",
     ),

@@ -89,7 +89,7 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                 needed,
                 tuple(cells),
                 f"scenario '{w}', {p} in {mk}: max_shortfall {target:.4g} ({cells[0]}) allows "
-                f"{allowed:,.4g} {unit} of the scenario demand {dem:,.4g} (Demand {cells[1]}{shock}) "
+                f"{allowed:,.4g} {unit} of the scenario demand {dem:,.4g} ({cells[1]}{shock}) "
                 f"to go unserved, but at least {needed:,.4g} goes unserved with any design; the "
                 f"target would have to give to {needed / dem:.4g} (by {slack / dem:.2%} of demand), "
                 "or more capacity or stock be allowed outside the disrupted countries.".replace("  ", " "),

@@ -65,6 +65,8 @@ class SolveOptions:
     progress: Callable[[Progress], None] | None = None
     polish: bool = True
     """Re-solve the LP with integer decisions (and stocks) fixed: cap duals, stress-test flows."""
+    highs_options: tuple[tuple[str, Any], ...] = ()
+    """Further HiGHS options as (name, value) pairs, set last (for experts and tests)."""
 
 
 @dataclass
@@ -183,6 +185,9 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.setOptionValue("random_seed", int(options.seed))
     _set_threads(h, options.threads)
+    for name, value in options.highs_options:
+        if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
+            raise ValueError(f"HiGHS does not accept option {name}={value!r}")
     if options.progress is not None and compiled.integer_cols:
         _subscribe_progress(h, options.progress)
     h.HandleKeyboardInterrupt = True

@@ -303,7 +303,9 @@ def _read_rows(ws: Any) -> list[tuple[int, tuple[Any, ...]]]:
     return out
 
 
-def _read_sheet(ws: Any, spec: schema.Sheet, issues: Issues, parse: _CellParser) -> _SheetData | None:
+def _read_sheet(
+    ws: Any, spec: schema.Sheet, issues: Issues, parse: _CellParser, require_records: bool = True
+) -> _SheetData | None:
     name = spec.name
     rows = _read_rows(ws)
     while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1][1]):
@@ -381,7 +383,7 @@ def _read_sheet(ws: Any, spec: schema.Sheet, issues: Issues, parse: _CellParser)
             records.append(_Record(r, values))
         else:
             records.append(_Record(r, values | {"_invalid": True}))
-    if spec.required and spec is not schema.SETTINGS_SHEET and not records:
+    if require_records and spec.required and spec is not schema.SETTINGS_SHEET and not records:
         issues.error(name, "", "the sheet has a header row but no records; it needs at least one")
     return _SheetData(spec, records, letters)
 
@@ -433,10 +435,12 @@ def _read_settings(data: _SheetData | None, issues: Issues, parse: _CellParser) 
 # ------------------------------------------------------------------------------------------
 
 
-def read_workbook(path: str | Path) -> Network:
+def read_workbook(path: str | Path, require_records: bool = True) -> Network:
     """Read and check a workbook. Raises ``WorkbookError`` listing every error found.
 
     Warnings do not stop the read; they are kept in ``Network.warnings``.
+    ``require_records=False`` accepts required sheets with a header but no records (an empty
+    network, e.g. the blank template read back); planners' runs always require records.
     """
     path = Path(path)
     t0 = time.perf_counter()
@@ -460,7 +464,7 @@ def read_workbook(path: str | Path) -> Network:
         for spec in schema.SHEETS:
             if spec.name in present:
                 try:
-                    d = _read_sheet(present[spec.name], spec, issues, parse)
+                    d = _read_sheet(present[spec.name], spec, issues, parse, require_records)
                 except Exception as exc:
                     issues.error(spec.name, "", f"the sheet cannot be read ({type(exc).__name__}: {exc})")
                     d = None

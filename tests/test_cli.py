@@ -1,0 +1,216 @@
+"""The command line of shared/spec/run.md: exit codes, messages, the results workbook."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pyomo.environ as pyo
+import pytest
+from openpyxl import load_workbook
+
+from model.cli import main
+from model.solve import SolveOptions, solve
+from model.workbook import read_workbook
+from tests.helpers import BASE, ROOT, SAMPLE, edit, records, write
+
+RESULT_COLUMNS = {
+    "Summary": ["metric", "value"],
+    "Costs": ["component", "value"],
+    "Flows": ["site", "origin", "product", "market", "quantity", "delivered_unit_cost"],
+    "Sites": [
+        "site",
+        "country",
+        "product",
+        "status",
+        "built",
+        "modules_added",
+        "capacity",
+        "production",
+        "utilization",
+        "reserve",
+        "spare",
+    ],
+    "Dependency": [
+        "product",
+        "market",
+        "supplied",
+        "concern_supplied",
+        "concern_share",
+        "cap",
+        "binding",
+        "marginal_cost_per_point",
+    ],
+    "Unmet": ["product", "market", "demand", "unmet"],
+    "Scenarios": ["scenario", "product", "market", "demand", "supplied", "stock_drawn", "unmet", "served_share"],
+    "Warnings": ["sheet", "cell", "message"],
+}
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_check_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(["--check", str(SAMPLE)], capsys)
+    assert code == 0, out
+    assert "no errors" in out
+
+
+def test_bad_workbook_exit_2_names_cells(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = edit(edit(write(tmp_path, BASE), "Sites", "E2", "many"), "Demand", "C2", -3)
+    code, out = run([str(path)], capsys)
+    assert code == 2
+    assert "Sites!E2" in out and "Demand!C2" in out and "Traceback" not in out
+
+
+def test_template_written_and_reads_back_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "blank.xlsx"
+    code, _ = run(["--template", str(path)], capsys)
+    assert code == 0
+    net = read_workbook(path, require_records=False)
+    assert net.sites == () and net.arcs == () and net.warnings == ()
+    wb = load_workbook(path)
+    assert {"README", "Settings", "Countries", "Sites", "Stockpiles"} <= set(wb.sheetnames)
+    sites = wb["Sites"]
+    assert sites.freeze_panes == "A2"
+    assert [c.value for c in sites[1]][:4] == ["site", "country", "product", "status"]
+    lists = [dv.formula1 for dv in sites.data_validations.dataValidation]
+    assert '"existing,candidate"' in lists
+    assert '"TRUE,FALSE"' in [dv.formula1 for dv in wb["Countries"].data_validations.dataValidation]
+    code, out = run(["--check", str(path)], capsys)
+    assert code == 2 and "Sites: the sheet has a header row but no records" in out
+
+
+def test_full_run_writes_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_path = tmp_path / "res.xlsx"
+    before = SAMPLE.read_bytes()
+    code, out = run([str(SAMPLE), "--out", str(out_path), "--quiet"], capsys)
+    assert code == 0, out
+    assert SAMPLE.read_bytes() == before  # the input is never modified
+    assert "Status: optimal" in out and "Total yearly cost" in out
+    wb = load_workbook(out_path)
+    for sheet, cols in RESULT_COLUMNS.items():
+        assert sheet in wb.sheetnames, sheet
+        header = [c.value for c in wb[sheet][1]]
+        assert header[: len(cols)] == cols or set(cols) <= set(header), (sheet, header)
+        assert wb[sheet].freeze_panes == "A2"
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    for metric in ("status", "objective", "mip_gap", "solve_seconds", "solver", "input_file", "input_sha256", "run_at"):
+        assert metric in summary, metric
+    assert isinstance(summary["objective"], float)
+    costs = [r[1] for r in wb["Costs"].iter_rows(min_row=2, values_only=True)]
+    assert all(isinstance(v, (int, float)) for v in costs)
+    assert sum(costs) == pytest.approx(summary["objective"], rel=1e-9)
+    for row in wb["Flows"].iter_rows(min_row=2, values_only=True):
+        assert isinstance(row[4], (int, float)) and isinstance(row[5], (int, float))
+    assert wb["Costs"]._charts and wb["Dependency"]._charts
+
+
+def test_cap_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, BASE)
+    code, out = run([str(path), "--cap", "0.5", "--out", str(tmp_path / "r.xlsx"), "--quiet"], capsys)
+    assert code == 0, out
+    assert "Total yearly cost: 880.00" in out
+
+
+def test_bad_option_values(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--cap", "50"])
+    assert info.value.code == 2
+    assert "did you mean 0.5?" in capsys.readouterr().err
+
+
+def test_infeasible_explained_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Rival cut off; home1 can make only 50 of 80 but at most 10% may go short: 30 short, so the
+    target would have to give to 0.375."""
+    recs = records(
+        Sites=[dict(BASE["Sites"][0], capacity=50), BASE["Sites"][1]],
+        Scenarios=[{"scenario": "Strait closed", "weight": 0, "max_shortfall": 0.1}],
+        Disruptions=[{"scenario": "Strait closed", "country": "Rival", "capacity_loss": 1}],
+    )
+    code, out = run([str(write(tmp_path, recs)), "--out", str(tmp_path / "r.xlsx")], capsys)
+    assert code == 3, out
+    assert "scenario 'Strait closed', chip in Home" in out
+    assert "Scenarios!C2" in out and "0.375" in out
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_infeasible_reserve_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """reserve_share 0.5 asks for 40 outside concern countries, home1 can hold at most 30."""
+    recs = records(
+        Sites=[dict(BASE["Sites"][0], capacity=30), BASE["Sites"][1]],
+        Products=[{"product": "chip", "reserve_share": 0.5}],
+    )
+    code, out = run([str(write(tmp_path, recs))], capsys)
+    assert code == 3, out
+    assert "chip: reserve_share 0.5 (Products!D2)" in out and "fall to 0.375" in out
+
+
+def test_feasible_at_limit_is_not_called_optimal() -> None:
+    """A knapsack stopped at its first incumbent: 'feasible' with the achieved gap, never optimal."""
+    rng = random.Random(1)
+    n = 60
+    w = [rng.randint(20, 100) for _ in range(n)]
+    v = [wi + rng.randint(-5, 5) + 10 for wi in w]
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(n), within=pyo.Binary)
+    m.c = pyo.Constraint(expr=sum(w[i] * m.x[i] for i in range(n)) <= sum(w) // 2)
+    m.o = pyo.Objective(expr=-sum(v[i] * m.x[i] for i in range(n)))
+    stop_early = (("mip_max_improving_sols", 1), ("presolve", "off"), ("mip_heuristic_effort", 0.0))
+    r = solve(m, SolveOptions(mip_gap=0, highs_options=stop_early))
+    assert r.status == "feasible" and r.mip_gap > 0
+    assert "gap" in r.status_text
+    r = solve(m, SolveOptions(mip_gap=0, time_limit=0.0001))
+    assert r.status in ("no_solution", "feasible", "optimal")  # machine-dependent, never an error
+    assert solve(m, SolveOptions(mip_gap=0)).status == "optimal"
+
+
+def test_no_solution_in_time_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import orlib
+    from model.template import write_input_workbook
+
+    path = tmp_path / "cap131.xlsx"
+    write_input_workbook(path, orlib.to_records(orlib.load("cap131")))
+    code, out = run([str(path), "--time-limit", "0.001", "--out", str(tmp_path / "r.xlsx")], capsys)
+    assert code == 1, out
+    assert "No design found" in out and "time limit" in out
+
+
+def test_subprocess_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("market,product\nUSA,chip\n")
+    proc = subprocess.run([sys.executable, str(ROOT / "run.py"), str(bad)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "CSV" in proc.stdout and "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_locked_output_goes_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The target is locked (Excel holds it open): the results go beside it and the run says where."""
+    import os
+
+    from model import atomic
+
+    target = tmp_path / "r.xlsx"
+    target.write_bytes(b"old results")
+    real_replace = os.replace
+
+    def locked_replace(src: str, dst: str) -> None:
+        if Path(dst) == target:
+            raise PermissionError(13, "Permission denied")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", locked_replace)
+    code, out = run([str(write(tmp_path, BASE)), "--out", str(target), "--quiet"], capsys)
+    assert code == 0, out
+    assert "could not be written" in out
+    assert target.read_bytes() == b"old results"
+    written = [p for p in tmp_path.glob("r_*.xlsx")]
+    assert len(written) == 1 and str(written[0]) in out
+    assert not list(tmp_path.glob(".*tmp.xlsx"))  # no temporary file left behind
