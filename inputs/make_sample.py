@@ -183,6 +183,8 @@ RECORDS = {
     "Demand": [{"market": m, "product": p, "demand": d} for p, by in DEMAND.items() for m, d in by.items()],
     "Lanes": lanes(),
     "Caps": [
+        # The concern country's own market is not capped (a default-cap sweep is about the others).
+        {"product": None, "market": "China", "cap": 1, "scope": "each"},
         # US policy intent: at most a quarter of any strategic product from the concern country.
         {"product": None, "market": "USA", "cap": 0.25, "scope": "each"},
         # Magnets are hardest to de-risk: the US accepts half for now.

@@ -16,14 +16,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from model import atomic
-from model.build import build_model
+from model.charts import frontier_png
+from model.compare import write_comparison
 from model.diagnose import explain_infeasibility
 from model.invariants import check_all
 from model.issues import WorkbookError
 from model.network import Network
+from model.pipeline import run_once
 from model.report import write_results
-from model.results import Results, extract
-from model.solve import Progress, SolveOptions, solve
+from model.results import Results
+from model.solve import Progress, SolveOptions
+from model.study import PARAMETERS, SHEET_NAMES, run_study
 from model.template import write_template
 from model.workbook import read_workbook
 
@@ -43,6 +46,13 @@ def _share(text: str) -> float:
         hint = f" (did you mean {v / 100:g}?)" if 1 < v <= 100 else ""
         raise argparse.ArgumentTypeError(f"{v:g} is not a share between 0 and 1{hint}")
     return v
+
+
+def _shares(text: str) -> list[float]:
+    values = [_share(v.strip()) for v in text.split(",") if v.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("give one or more values, e.g. 0.5,0.4,0.3")
+    return values
 
 
 def _nonneg(text: str) -> float:
@@ -81,8 +91,29 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_count, help="solver threads, 0 = solver's choice (Settings.threads)")
     p.add_argument("--seed", type=_count, help="solver random seed (Settings.random_seed)")
     p.add_argument("--no-scenarios", action="store_true", help="solve the baseline only (ignore Scenarios)")
+    p.add_argument(
+        "--sweep-cap",
+        type=_shares,
+        metavar="V1,V2,...",
+        help="solve once per dependency cap value; writes the Tradeoff sheet and a PNG (overrides the Study sheet)",
+    )
+    p.add_argument(
+        "--sweep-shortfall",
+        type=_shares,
+        metavar="V1,V2,...",
+        help="solve once per survival target (max_shortfall in every scenario); writes TradeoffResilience",
+    )
+    p.add_argument("--no-study", action="store_true", help="ignore the workbook's Study sheet")
+    p.add_argument("--workers", type=_count, help="parallel sweep processes (default: one per core)")
+    p.add_argument("--dask", metavar="ADDRESS", help="run sweep points on this Dask scheduler (tcp://host:8786)")
     p.add_argument("--check", action="store_true", help="check the workbook and report, without solving")
     p.add_argument("--template", metavar="PATH", help="write a blank input workbook to PATH and stop")
+    p.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A.xlsx", "B.xlsx"),
+        help="compare two results workbooks side by side (differences highlighted) and stop",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress line; only the summary and problems")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return p
@@ -113,6 +144,18 @@ class Console:
             print("\r" + text.ljust(100), end="", file=self.stream, flush=True)
             self._progress_shown = True
         elif int(p.seconds) % 10 == 0:
+            print(text, file=self.stream, flush=True)
+
+    def sweep_progress(self, label: str, done: int, total: int, elapsed: float) -> None:
+        if self.quiet:
+            return
+        left = elapsed / done * (total - done) if done else 0.0
+        bar = "#" * int(20 * done / total)
+        text = f"  {label}: [{bar:<20}] {done}/{total} points, {elapsed:.0f} s, about {left:.0f} s left"
+        if self.tty:
+            print("\r" + text.ljust(100), end="", file=self.stream, flush=True)
+            self._progress_shown = True
+        else:
             print(text, file=self.stream, flush=True)
 
     def end_progress(self) -> None:
@@ -154,6 +197,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         path = write_template(args.template)
         out.line(f"Blank input workbook written to {path}")
         return EXIT_OK
+    if args.compare:
+        return _compare(args, out)
     t0 = time.perf_counter()
     try:
         net = read_workbook(args.workbook)
@@ -202,6 +247,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return EXIT_OTHER
     problems = check_all(result, net)
     target = Path(args.out) if args.out else DEFAULT_OUTPUTS / f"{Path(args.workbook).stem}_results.xlsx"
+    pictures = _studies(args, net, options, result, out, target)
     warnings = list(net.warnings) + [f"internal check failed: {p}" for p in problems]
     t1 = time.perf_counter()
     written = write_results(target, result.tables, warnings, currency=net.settings.currency)
@@ -211,6 +257,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     for notice in atomic.last_notice:
         out.line(f"Note: {notice}")
     out.line(f"Results: {written}")
+    for png in pictures:
+        out.line(f"Picture: {png}")
     if problems:
         out.line("INTERNAL CHECK FAILED (please report this; the results may be wrong):")
         for p in problems:
@@ -219,28 +267,78 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     return EXIT_OK
 
 
-def run_once(net: Network, options: SolveOptions) -> tuple[Results, dict[str, float]]:
-    """Build, solve and extract one network; returns the results and each phase's seconds."""
-    timings = dict(net.timings)
-    t0 = time.perf_counter()
-    m = build_model(net)
-    timings["build"] = time.perf_counter() - t0
-    solved = solve(m, options)
-    for k in ("compile", "handover", "solve", "polish", "load"):
-        if k in solved.seconds:
-            timings[k] = solved.seconds[k]
-    t1 = time.perf_counter()
-    settings_used = {
-        "dependency_cap": net.settings.dependency_cap,
-        "time_limit_s": options.time_limit,
-        "mip_gap": options.mip_gap,
-        "threads": options.threads,
-        "random_seed": options.seed,
-        "scenarios": len(net.scenarios),
-    }
-    result = extract(m, net, solved, settings_used)
-    timings["extract"] = time.perf_counter() - t1
-    return result, timings
+def _compare(args: argparse.Namespace, out: Console) -> int:
+    a, b = (Path(x) for x in args.compare)
+    target = Path(args.out) if args.out else DEFAULT_OUTPUTS / f"compare_{a.stem}_vs_{b.stem}.xlsx"
+    try:
+        written, diffs = write_comparison(a, b, target)
+    except WorkbookError as exc:
+        _print_issues(out, exc.errors, "error")
+        return EXIT_INPUT
+    out.line(f"A: {a}\nB: {b}")
+    if diffs:
+        out.line(f"{len(diffs)} difference{'s' if len(diffs) != 1 else ''}:")
+        for d in diffs:
+            out.line(f"  {d}")
+    else:
+        out.line("No differences in costs, sites, caps or scenario service.")
+    for notice in atomic.last_notice:
+        out.line(f"Note: {notice}")
+    out.line(f"Comparison: {written}")
+    return EXIT_OK
+
+
+def _studies(
+    args: argparse.Namespace, net: Network, options: SolveOptions, result: Results, out: Console, target: Path
+) -> list[Path]:
+    """Run the sweeps asked for (command line, else the Study sheet); add their Tradeoff tables to
+    ``result`` and write one PNG per frontier beside the results workbook."""
+    sweeps = {}
+    if not args.no_study:
+        sweeps.update(net.study)
+    if args.sweep_cap:
+        sweeps["dependency_cap"] = tuple(args.sweep_cap)
+    if args.sweep_shortfall:
+        sweeps["max_shortfall"] = tuple(args.sweep_shortfall)
+    if "max_shortfall" in sweeps and not net.scenarios:
+        out.line("Note: the survival-target sweep needs scenarios; the workbook has none, so it is skipped.")
+        sweeps.pop("max_shortfall")
+    pictures = []
+    for parameter, values in sweeps.items():
+        table = run_study(
+            net,
+            parameter,
+            values,
+            options,
+            workers=args.workers,
+            dask_address=args.dask,
+            progress=lambda d, t, e, p=parameter: out.sweep_progress(f"sweep {p}", d, t, e),
+        )
+        out.end_progress()
+        sheet = SHEET_NAMES[parameter]
+        result.tables[sheet] = table
+        column = PARAMETERS[parameter]
+        png = target.with_name(f"{target.stem}_{sheet.lower()}.png")
+        pictures.append(frontier_png(table, column, net.settings.currency, png))
+        print_tradeoff(out, table, column, net.settings.currency)
+    return pictures
+
+
+def print_tradeoff(out: Console, table: Any, column: str, currency: str) -> None:
+    label = "cap" if column == "cap" else "target"
+    out.line(f"Tradeoff ({'dependency cap' if column == 'cap' else 'survival target'}):")
+    for r in table.itertuples():
+        value = getattr(r, column)
+        if r.objective is None or r.objective != r.objective:
+            out.line(f"  {label} {value:6.1%}: {r.status}")
+            continue
+        price = (
+            f", {r.price_per_point:,.2f} {currency} per point"
+            if r.price_per_point == r.price_per_point and r.price_per_point is not None
+            else ""
+        )
+        change = f"  [{r.design_change}]" if r.design_change else ""
+        out.line(f"  {label} {value:6.1%}: {_money(r.objective)} (+{r.cost_increase_pct:.2%}){price}{change}")
 
 
 def _explain(out: Console, net: Network, options: SolveOptions) -> int:

@@ -100,6 +100,8 @@ class Network:
     """demand_factor^ω[p, m] per (scenario, product, market) where it is not 1."""
     max_stock: dict[Key, float] = field(default_factory=dict)
     holding_cost: dict[Key, float] = field(default_factory=dict)
+    study: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    """Study sheet: parameter -> values to sweep (sorted loosest first)."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
     rows: dict[str, dict[Any, int]] = field(default_factory=dict, compare=False)
     """Excel row of each record, per sheet and key, for messages that name cells."""

@@ -19,6 +19,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from model.atomic import atomic_save
+from model.charts import add_frontier_chart
 from model.issues import Issue
 
 SHEET_ORDER = (
@@ -33,6 +34,7 @@ SHEET_ORDER = (
     "ScenarioSites",
     "Stockpiles",
     "Tradeoff",
+    "TradeoffResilience",
     "Warnings",
 )
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -137,6 +139,9 @@ def _summary_formats(df: pd.DataFrame, ws: Any) -> None:
 
 
 def _charts(wb: Workbook, tables: dict[str, pd.DataFrame], currency: str) -> None:
+    for sheet, column in (("Tradeoff", "cap"), ("TradeoffResilience", "max_shortfall")):
+        if sheet in tables and sheet in wb.sheetnames:
+            add_frontier_chart(wb[sheet], tables[sheet], column, currency)
     costs = tables.get("Costs")
     if costs is not None and len(costs):
         ws = wb["Costs"]
@@ -204,7 +209,6 @@ def write_results(
     tables: dict[str, pd.DataFrame],
     warnings: Iterable[Issue | str] = (),
     currency: str = "USD",
-    extra_charts: Any = None,
 ) -> Path:
     """Write the results workbook atomically; returns the path written (see ``atomic_save``)."""
     wb = Workbook()
@@ -220,6 +224,4 @@ def write_results(
         if name not in SHEET_ORDER:
             write_table(wb, name, df)
     _charts(wb, all_tables, currency)
-    if extra_charts is not None:
-        extra_charts(wb)
     return atomic_save(wb, Path(path))

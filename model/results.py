@@ -230,7 +230,36 @@ def extract(
         )
 
     tables["Summary"] = summary_table(net, solved, objective, settings_used or {}, tables)
-    return Results(tables, objective, solved.status, solved)
+    extra = {
+        "default_cap_marginal_per_point": default_cap_marginal(net, tables["Dependency"]),
+        "survival_marginal_per_point": survival_marginal(m, net, solved),
+    }
+    return Results(tables, objective, solved.status, solved, extra)
+
+
+def default_cap_marginal(net: Network, dependency: pd.DataFrame) -> float:
+    """Cost of one point less ``Settings.dependency_cap``: the sum of the marginal costs of the
+    `each` caps that take the default (no Caps row matches them)."""
+    each_rows = [r for r in net.cap_rows if r.scope == "each"]
+    uses_default = {
+        (p, mk)
+        for (p, mk) in net.positive_demand
+        if not any((r.product in (None, p)) and (r.market in (None, mk)) for r in each_rows)
+    }
+    each = dependency[dependency["scope"] == "each"]
+    return float(sum(r.marginal_cost_per_point for r in each.itertuples() if (r.product, r.market) in uses_default))
+
+
+def survival_marginal(m: pyo.ConcreteModel, net: Network, solved: SolveResult) -> float:
+    """Cost of one point less ``max_shortfall`` in every scenario, from the LP with integer
+    decisions and stocks fixed: rhs of (10) is ms * D * f, so d(cost)/d(ms) = sum y * D * f and
+    one point less costs -0.01 * sum y * D * f (y <= 0 when binding)."""
+    total = 0.0
+    for key in m.SURVIVAL:
+        y = solved.duals.get(m.survival[key])
+        if y is not None:
+            total += -0.01 * y * net.scenario_demand(*key)
+    return max(total, 0.0)
 
 
 def _dependency_row(

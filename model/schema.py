@@ -467,6 +467,24 @@ STOCKPILES = Sheet(
     key=("market", "product"),
 )
 
+STUDY = Sheet(
+    name="Study",
+    description="A tradeoff study, set up without the command line: one row per value of the "
+    "parameter to sweep. `dependency_cap` solves the network at each value of "
+    "Settings.dependency_cap (rows of the Caps sheet keep their own caps); `max_shortfall` "
+    "solves it with that survival target in every scenario. Results go to the Tradeoff sheets.",
+    columns=(
+        Column(
+            "parameter",
+            "choice",
+            "What to sweep.",
+            choices=("dependency_cap", "max_shortfall"),
+        ),
+        Column("value", "share", "One value of it."),
+    ),
+    key=("parameter", "value"),
+)
+
 SHEETS: tuple[Sheet, ...] = (
     SETTINGS_SHEET,
     COUNTRIES,
@@ -479,6 +497,7 @@ SHEETS: tuple[Sheet, ...] = (
     DISRUPTIONS,
     SHOCKS,
     STOCKPILES,
+    STUDY,
 )
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 

@@ -740,6 +740,10 @@ def _build_network(
         max_stock[k] = float(r.values["max_stock"])
         holding[k] = float(r.values.get("holding_cost") or 0.0)
 
+    study: dict[str, list[float]] = defaultdict(list)
+    for r in _valid(data.get("Study")):
+        study[r.values["parameter"]].append(float(r.values["value"]))
+
     # ---- tables and cell addresses for reports and messages --------------------------------
     tables: dict[str, pd.DataFrame] = {}
     rows: dict[str, dict[Any, int]] = {}
@@ -796,6 +800,7 @@ def _build_network(
         demand_factor=demand_factor,
         max_stock=max_stock,
         holding_cost=holding,
+        study={k: tuple(sorted(v, reverse=True)) for k, v in study.items()},
         tables=tables,
         rows=rows,
         columns=letters,

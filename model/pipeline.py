@@ -1,0 +1,34 @@
+"""One run of a checked network: build, solve, extract, with the seconds of each phase."""
+
+from __future__ import annotations
+
+import time
+
+from model.build import build_model
+from model.network import Network
+from model.results import Results, extract
+from model.solve import SolveOptions, solve
+
+
+def run_once(net: Network, options: SolveOptions) -> tuple[Results, dict[str, float]]:
+    """Build, solve and extract one network; returns the results and each phase's seconds."""
+    timings = dict(net.timings)
+    t0 = time.perf_counter()
+    m = build_model(net)
+    timings["build"] = time.perf_counter() - t0
+    solved = solve(m, options)
+    for k in ("compile", "handover", "solve", "polish", "load"):
+        if k in solved.seconds:
+            timings[k] = solved.seconds[k]
+    t1 = time.perf_counter()
+    settings_used = {
+        "dependency_cap": net.settings.dependency_cap,
+        "time_limit_s": options.time_limit,
+        "mip_gap": options.mip_gap,
+        "threads": options.threads,
+        "random_seed": options.seed,
+        "scenarios": len(net.scenarios),
+    }
+    result = extract(m, net, solved, settings_used)
+    timings["extract"] = time.perf_counter() - t1
+    return result, timings

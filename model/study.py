@@ -1,0 +1,199 @@
+"""Tradeoff studies: solve one network at many values of a parameter, in parallel.
+
+``dependency_cap``: the network at each value of ``Settings.dependency_cap`` (Caps rows keep
+their own caps) gives the cost of de-risking. ``max_shortfall``: every scenario's survival target
+at each value gives the cost of resilience. Points run in worker processes on this machine
+(default: one per core, one HiGHS thread each), or on a Dask cluster (``dask_address``). Each
+point is an independent cold solve, identical to a single run at that value.
+
+Columns of the tradeoff table (``tradeoff_table``):
+
+* the parameter (``cap`` or ``max_shortfall``), ``status``, ``objective``, ``mip_gap``;
+* ``cost_increase_pct``: cost increase against the loosest point, as a fraction (0.05 = 5%);
+* ``concern_share``: the largest concern share of supply over all (product, market) pairs (the
+  worst dependency left), and ``concern_share.<product>``: each product's concern share of all
+  its supply (quantities of different products are never added together);
+* ``expected_shortfall``: the weight-averaged (over scenarios with weight > 0, else the plain
+  average) mean unmet share of demand over (product, market) pairs; ``worst_served_share``: the
+  smallest served share of any (scenario, product, market);
+* ``price_per_point``: cost difference to the previous (looser) point per percentage point;
+* ``marginal_cost_per_point``: from the LP with integer decisions fixed at this point's optimum
+  (envelope theorem): the cost of one more point of tightening if the design stays;
+* ``design_change``: plants built or dropped and module changes against the previous point.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+import pandas as pd
+
+from model.network import Network
+from model.pipeline import run_once
+from model.solve import SolveOptions
+
+PARAMETERS = {"dependency_cap": "cap", "max_shortfall": "max_shortfall"}
+SHEET_NAMES = {"dependency_cap": "Tradeoff", "max_shortfall": "TradeoffResilience"}
+
+
+def apply(net: Network, parameter: str, value: float) -> Network:
+    """The network with the parameter set to ``value``."""
+    if parameter == "dependency_cap":
+        return net.with_dependency_cap(value)
+    if parameter == "max_shortfall":
+        return net.with_max_shortfall(value)
+    raise ValueError(f"unknown study parameter '{parameter}'; expected one of {', '.join(PARAMETERS)}")
+
+
+def solve_point(net: Network, parameter: str, value: float, options: SolveOptions) -> dict[str, Any]:
+    """Solve one point (runs in a worker process); returns its summary as plain data."""
+    t0 = time.perf_counter()
+    res, _ = run_once(apply(net, parameter, value), options)
+    point: dict[str, Any] = {
+        "value": value,
+        "status": res.status,
+        "objective": res.objective,
+        "mip_gap": res.solve.mip_gap,
+        "seconds": time.perf_counter() - t0,
+    }
+    if res.objective is None:
+        return point
+    dep = res["Dependency"]
+    each = dep[(dep["scope"] == "each") & (dep["supplied"] > 0)]
+    point["concern_share"] = float(each["concern_share"].max()) if len(each) else 0.0
+    flows = res["Flows"]
+    by_product = {}
+    for p in net.products:
+        f = flows[flows["product"] == p]
+        total = float(f["quantity"].sum())
+        by_product[p] = float(f[f["origin"].isin(net.concern)]["quantity"].sum()) / total if total > 0 else 0.0
+    point["concern_by_product"] = by_product
+    point["expected_shortfall"], point["worst_served_share"] = _shortfall(res.tables, net)
+    point["marginal"] = res.extra[
+        "default_cap_marginal_per_point" if parameter == "dependency_cap" else "survival_marginal_per_point"
+    ]
+    sites = res["Sites"]
+    point["built"] = sorted(sites[(sites["status"] == "candidate") & sites["built"]]["site"])
+    point["modules"] = {r.site: int(r.modules_added) for r in sites.itertuples() if r.modules_added}
+    return point
+
+
+def _shortfall(tables: dict[str, pd.DataFrame], net: Network) -> tuple[float | None, float | None]:
+    detail = tables.get("Scenarios")
+    if detail is None or not len(detail):
+        return None, None
+    share = (detail["unmet"] / detail["demand"]).groupby(detail["scenario"]).mean()
+    weights = pd.Series({w: net.weight[w] for w in share.index})
+    total = float(weights.sum())
+    expected = float((share * weights).sum() / total) if total > 0 else float(share.mean())
+    return expected, float(detail["served_share"].min())
+
+
+def run_study(
+    net: Network,
+    parameter: str,
+    values: Sequence[float],
+    options: SolveOptions,
+    workers: int | None = None,
+    dask_address: Any = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> pd.DataFrame:
+    """Solve every point and return the tradeoff table (loosest point first)."""
+    values = sorted(set(values), reverse=True)
+    if options.threads == 0:
+        options = dataclasses.replace(options, threads=1)  # parallel points, one HiGHS thread each
+    options = dataclasses.replace(options, progress=None)
+    t0 = time.perf_counter()
+    points: list[dict[str, Any]] = []
+
+    def done(point: dict[str, Any]) -> None:
+        points.append(point)
+        if progress is not None:
+            progress(len(points), len(values), time.perf_counter() - t0)
+
+    if dask_address is not None:
+        _run_dask(net, parameter, values, options, dask_address, done)
+    elif (workers or 0) == 1 or len(values) == 1:
+        for v in values:
+            done(solve_point(net, parameter, v, options))
+    else:
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers or None, mp_context=ctx) as pool:
+            futures = [pool.submit(solve_point, net, parameter, v, options) for v in values]
+            for f in as_completed(futures):
+                done(f.result())
+    return tradeoff_table(points, parameter, net.products)
+
+
+def _run_dask(
+    net: Network,
+    parameter: str,
+    values: Sequence[float],
+    options: SolveOptions,
+    address: Any,
+    done: Callable[[dict[str, Any]], None],
+) -> None:
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:  # pragma: no cover - depends on the optional extra
+        raise RuntimeError("--dask needs the optional extra: pip install -e '.[dask]' (dask[distributed])") from None
+    client = address if isinstance(address, Client) else Client(address)
+    try:
+        shared = client.scatter(net, broadcast=True)
+        futures = [client.submit(solve_point, shared, parameter, v, options, pure=False) for v in values]
+        for f in dask_completed(futures):
+            done(f.result())
+    finally:
+        if client is not address:
+            client.close()
+
+
+def tradeoff_table(points: list[dict[str, Any]], parameter: str, products: Sequence[str]) -> pd.DataFrame:
+    """Points -> the Tradeoff sheet (see the module docstring for the columns)."""
+    name = PARAMETERS[parameter]
+    points = sorted(points, key=lambda p: -p["value"])
+    base = next((p["objective"] for p in points if p["objective"] is not None), None)
+    rows = []
+    prev: dict[str, Any] | None = None
+    for p in points:
+        obj = p["objective"]
+        row: dict[str, Any] = {
+            name: p["value"],
+            "status": p["status"],
+            "objective": obj,
+            "cost_increase_pct": (obj - base) / base if obj is not None and base else None,
+            "concern_share": p.get("concern_share"),
+            "expected_shortfall": p.get("expected_shortfall"),
+            "worst_served_share": p.get("worst_served_share"),
+            "mip_gap": p["mip_gap"],
+            "price_per_point": None,
+            "marginal_cost_per_point": p.get("marginal"),
+            "design_change": "",
+            "built": ", ".join(p.get("built", [])),
+            "solve_seconds": p["seconds"],
+        }
+        if prev is not None and obj is not None and prev["objective"] is not None:
+            row["price_per_point"] = (obj - prev["objective"]) / ((prev["value"] - p["value"]) * 100)
+            row["design_change"] = design_change(prev, p)
+        for prod in products:
+            row[f"concern_share.{prod}"] = p.get("concern_by_product", {}).get(prod)
+        rows.append(row)
+        prev = p
+    return pd.DataFrame(rows)
+
+
+def design_change(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """``+Site`` built, ``-Site`` dropped, ``Site modules 1->2``, from point a to point b."""
+    ba, bb = set(a.get("built", [])), set(b.get("built", []))
+    parts = [f"+{s}" for s in sorted(bb - ba)] + [f"-{s}" for s in sorted(ba - bb)]
+    ma, mb = a.get("modules", {}), b.get("modules", {})
+    for s in sorted(set(ma) | set(mb)):
+        if ma.get(s, 0) != mb.get(s, 0):
+            parts.append(f"{s} modules {ma.get(s, 0)}->{mb.get(s, 0)}")
+    return "; ".join(parts)
