@@ -127,7 +127,7 @@ class Console:
         self.quiet = quiet
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self._progress_shown = False
-        self._started = time.perf_counter()
+        self._last_logged = -1e9
 
     def line(self, text: str = "") -> None:
         self.end_progress()
@@ -143,7 +143,8 @@ class Console:
         if self.tty:
             print("\r" + text.ljust(100), end="", file=self.stream, flush=True)
             self._progress_shown = True
-        elif int(p.seconds) % 10 == 0:
+        elif p.seconds - self._last_logged >= 10:  # a log file: a line now and every 10 s
+            self._last_logged = p.seconds
             print(text, file=self.stream, flush=True)
 
     def sweep_progress(self, label: str, done: int, total: int, elapsed: float) -> None:
@@ -238,6 +239,9 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         raise KeyboardInterrupt
     if solved.status == "infeasible":
         return _explain(out, net, options)
+    if solved.status == "error":
+        out.line(f"The solver failed: {solved.message}.")
+        return EXIT_OTHER
     if not solved.has_solution:
         out.line(
             f"No design found: the solver stopped ({solved.highs_status}) before finding any "

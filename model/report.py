@@ -118,6 +118,10 @@ def write_table(wb: Workbook, name: str, df: pd.DataFrame, formats: dict[str, st
                 if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                     cell.number_format = fmt
     ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"  # header on every printed page
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # printed: all columns on one page width
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
     return ws
 
 

@@ -518,7 +518,7 @@ def render_inputs_markdown() -> str:
         "`notes`) is ignored; other unknown columns and sheets are warnings (a `README` sheet "
         "is normal). Shares are fractions in [0, 1] (25% formatted is 0.25; 25 is an error "
         "that suggests 0.25). Booleans: TRUE/FALSE, yes/no, y/n, 1/0. Formula cells are read "
-        "as their last saved value.",
+        "as their last saved value. Numbers must be finite and at most 1e15 in size.",
         "",
         "Required sheets: "
         + ", ".join(f"`{s.name}`" for s in SHEETS if s.required)

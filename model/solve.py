@@ -214,6 +214,11 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
         result.message = f"HiGHS stopped with status '{result.highs_status}'"
         if ms == _MS.kUnbounded:
             result.message += " (the model is unbounded: a cost is negative somewhere)"
+        else:
+            result.message += (
+                ": this usually means numerical trouble. Check the warnings about numbers that span "
+                "many orders of magnitude, or try a looser --mip-gap"
+            )
     if not result.has_solution:
         return result
     result.objective = float(info.objective_function_value)

@@ -48,6 +48,8 @@ EXCEL_ERRORS = (
     "#SPILL!",
     "#CALC!",
 )
+MAX_NUMBER = 1e15
+"""Larger numbers are refused: HiGHS treats 1e20 as infinity, and they are typos in practice."""
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
@@ -164,8 +166,6 @@ def _open(path: Path) -> Any:
             "this is not an Excel .xlsx workbook (it looks like text or another format, e.g. a "
             "CSV file renamed to .xlsx); open it in Excel and save it as 'Excel Workbook (.xlsx)'"
         )
-    if path.suffix.lower() in (".xlsm", ".xltm"):
-        pass  # macros are ignored; the data is read as usual
     try:
         return load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except zipfile.BadZipFile:
@@ -311,6 +311,14 @@ class _CellParser:
             return None
         if math.isnan(value) or math.isinf(value):
             err(sheet, cell, f"found {raw}; expected a finite {col.type_label}")
+            return None
+        if abs(value) > MAX_NUMBER:
+            err(
+                sheet,
+                cell,
+                f"found {value:g}; numbers above {MAX_NUMBER:g} are not accepted (a typo? choose units "
+                "that keep numbers smaller, e.g. USD million)",
+            )
             return None
         return value
 
@@ -480,6 +488,10 @@ def read_workbook(path: str | Path, require_records: bool = True) -> Network:
     wb = _open(path)
     try:
         issues = Issues()
+        if path.suffix.lower() in (".xlsm", ".xltm"):
+            issues.warning(
+                path.name, "", "this workbook has macros (.xlsm); they are ignored, only cell values are read"
+            )
         parse = _CellParser(issues)
         present: dict[str, Any] = {}
         for title in wb.sheetnames:
@@ -537,7 +549,7 @@ def _check_names(
             issues.error(
                 sheet.spec.name,
                 f"{letter}{rec.row}",
-                f"unknown {col.ref} '{v}': it is not on the {defining} sheet" + did_you_mean(v, names),
+                f"unknown {col.ref} {_describe(v)}: it is not on the {defining} sheet" + did_you_mean(v, names),
             )
             rec.values["_invalid"] = True
 
@@ -550,7 +562,7 @@ def _unique(sheet: _SheetData, issues: Issues, key: tuple[str, ...], what: str) 
         if all(v is None for v in k) and len(key) == 1:
             continue
         if k in seen:
-            shown = ", ".join("blank" if v is None else str(v) for v in k)
+            shown = ", ".join("blank" if v is None else _describe(v).strip("'") for v in k)
             issues.error(
                 sheet.spec.name,
                 f"{letter}{rec.row}",
@@ -816,9 +828,58 @@ def _with_warnings(network: Network, issues: Issues) -> Network:
     return dataclasses.replace(network, warnings=tuple(issues.warnings))
 
 
+MAGNITUDE_COLUMNS = {
+    "Products": ("unmet_penalty",),
+    "Sites": ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost", "reserve_cost"),
+    "Demand": ("demand",),
+    "Lanes": ("freight_cost",),
+    "Stockpiles": ("max_stock", "holding_cost"),
+}
+MAGNITUDE_SPAN = 1e10
+
+
+def check_magnitudes(net: Network) -> list[Issue]:
+    """Warn when the model's numbers span more than ten orders of magnitude (a penalty of 1e12
+    beside costs of 0.01): solvers then lose precision. Names the smallest and largest cells."""
+    lo: tuple[float, str] | None = None
+    hi: tuple[float, str] | None = None
+    settings_penalty = net.settings.unmet_penalty
+    if settings_penalty:
+        cell = net.cell("Settings", "unmet_penalty", "value")
+        lo = hi = (abs(settings_penalty), cell)
+    for sheet, columns in MAGNITUDE_COLUMNS.items():
+        table = net.tables.get(sheet)
+        if table is None or not len(table):
+            continue
+        for col in columns:
+            letter = net.columns.get(sheet, {}).get(col, "")
+            for row, value in zip(table["row"], table[col]):
+                if value is None or value != value or value == 0:
+                    continue
+                v = abs(float(value))
+                if lo is None or v < lo[0]:
+                    lo = (v, f"{sheet}!{letter}{row}")
+                if hi is None or v > hi[0]:
+                    hi = (v, f"{sheet}!{letter}{row}")
+    if lo is None or hi is None or hi[0] / lo[0] <= MAGNITUDE_SPAN:
+        return []
+    span = math.log10(hi[0] / lo[0])
+    sheet, cell = hi[1].split("!")
+    return [
+        Issue(
+            "warning",
+            sheet,
+            cell,
+            f"the workbook's numbers span {span:.0f} orders of magnitude (largest {hi[0]:g} here, smallest "
+            f"{lo[0]:g} at {lo[1]}); the solver may lose precision. Express money and quantities in "
+            "units that keep them closer (e.g. USD million, thousand tonnes), or lower the penalty",
+        )
+    ]
+
+
 def cross_sheet_warnings(net: Network) -> list[Issue]:
     """Warnings of the contract's cross-sheet rules (they do not stop a run)."""
-    out: list[Issue] = []
+    out: list[Issue] = check_magnitudes(net)
     for s in net.candidates:
         if net.max_capacity(s) <= 0:
             out.append(
