@@ -211,7 +211,7 @@ def extract(
             ]
         )
     if net.scenarios:
-        tables["Scenarios"], tables["ScenarioSummary"] = _scenario_tables(m, net)
+        tables["Scenarios"], tables["ScenarioSummary"] = _scenario_tables(m, net, solved)
         tables["ScenarioSites"] = pd.DataFrame(
             [
                 {
@@ -299,7 +299,14 @@ def _dependency_row(
     }
 
 
-def _scenario_tables(m: pyo.ConcreteModel, net: Network) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _reported(m: pyo.ConcreteModel, solved: SolveResult, key: str, expr: Any) -> float:
+    """An expression's value: from the solve's compiled rows when present, else evaluated."""
+    if key in solved.reported:
+        return solved.reported[key]
+    return float(pyo.value(expr))
+
+
+def _scenario_tables(m: pyo.ConcreteModel, net: Network, solved: SolveResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     supplied: dict[tuple[str, str, str], float] = defaultdict(float)
     for (w, s, mk), var in m.scenario_flow.items():
         supplied[(w, net.site_product[s], mk)] += _v(var)
@@ -336,30 +343,26 @@ def _scenario_tables(m: pyo.ConcreteModel, net: Network) -> tuple[pd.DataFrame, 
         ],
     )
     summary = []
-    for w in net.scenarios:
-        cost = float(pyo.value(m.scenario_cost[w]))
-        for p in net.products:
-            d = detail[(detail["scenario"] == w) & (detail["product"] == p)]
-            if not len(d):
-                continue
-            dem, unmet = float(d["demand"].sum()), float(d["unmet"].sum())
-            summary.append(
-                {
-                    "scenario": w,
-                    "product": p,
-                    "unit": net.unit.get(p, ""),
-                    "weight": net.weight[w],
-                    "max_shortfall": net.max_shortfall.get(w),
-                    "demand": dem,
-                    "supplied": float(d["supplied"].sum()),
-                    "stock_drawn": float(d["stock_drawn"].sum()),
-                    "unmet": unmet,
-                    "served_share": 1 - unmet / dem if dem > 0 else 1.0,
-                    "worst_served_share": float(d["served_share"].min()),
-                    "worst_market": str(d.loc[d["served_share"].idxmin(), "market"]),
-                    "scenario_cost": cost,
-                }
-            )
+    for (w, p), d in detail.groupby(["scenario", "product"], sort=False):
+        dem, unmet = float(d["demand"].sum()), float(d["unmet"].sum())
+        worst = d["served_share"].idxmin()
+        summary.append(
+            {
+                "scenario": w,
+                "product": p,
+                "unit": net.unit.get(p, ""),
+                "weight": net.weight[w],
+                "max_shortfall": net.max_shortfall.get(w),
+                "demand": dem,
+                "supplied": float(d["supplied"].sum()),
+                "stock_drawn": float(d["stock_drawn"].sum()),
+                "unmet": unmet,
+                "served_share": 1 - unmet / dem if dem > 0 else 1.0,
+                "worst_served_share": float(d.loc[worst, "served_share"]),
+                "worst_market": str(d.loc[worst, "market"]),
+                "scenario_cost": _reported(m, solved, f"scenario_cost[{w}]", m.scenario_cost[w]),
+            }
+        )
     return detail, pd.DataFrame(summary)
 
 

@@ -29,7 +29,6 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse  # noqa: F401 - imported here so its one-off cost is not counted as compile time
-from pyomo.repn import generate_standard_repn
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 _MS = highspy.HighsModelStatus
@@ -83,6 +82,8 @@ class SolveResult:
     duals: dict[Any, float] = field(default_factory=dict)
     size: dict[str, int] = field(default_factory=dict)
     message: str = ""
+    reported: dict[str, float] = field(default_factory=dict)
+    """Value of each reported expression (see ``reported_expressions``) at the final solution."""
 
     @property
     def has_solution(self) -> bool:
@@ -112,12 +113,55 @@ class Compiled:
     cost: np.ndarray
     integer_cols: list[int]
     size: dict[str, int]
+    reported: dict[str, tuple[Any, float]] = field(default_factory=dict)
+    """Per reported expression: its coefficients over the columns (a sparse 1 x n row), and its constant."""
+
+
+def reported_expressions(m: pyo.ConcreteModel) -> tuple[dict[str, Any], list[str]]:
+    """Expressions whose values the results need, and which of them make up the objective.
+
+    A model built by ``build_model`` registers its cost components (``cost_<name>``, summed by
+    the objective ``total_cost``) and per-scenario costs (``scenario_cost[ω]``). Compiling them
+    as rows of the objective matrix (once, by the same compiler) gives every component's value
+    as a dot product after the solve, instead of a slow walk of each expression in Python.
+    """
+    names = list(getattr(m, "cost_names", []))
+    if not names or m.component("total_cost") is None:
+        return {}, []
+    exprs: dict[str, Any] = {f"cost_{n}": m.component(f"cost_{n}") for n in names}
+    scen = m.component("scenario_cost")
+    if scen is not None:
+        for w, e in scen.items():
+            exprs[f"scenario_cost[{w}]"] = e
+    stress = m.component("stress_test_cost")
+    if stress is not None:
+        exprs["stress_test_cost"] = stress
+    return exprs, [f"cost_{n}" for n in names]
 
 
 def compile_model(m: pyo.ConcreteModel) -> tuple[Compiled, dict[str, float]]:
     """Compile ``m`` with Pyomo's standard-form compiler and pass it to HiGHS in one call."""
     t0 = time.perf_counter()
-    repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=pyo.minimize)
+    exprs, objective_keys = reported_expressions(m)
+    if exprs:
+        keys = list(exprs)
+        m.total_cost.deactivate()
+        m._reported = pyo.Objective(keys, rule=lambda _m, k: exprs[k].expr)
+        try:
+            repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=pyo.minimize)
+        finally:
+            m.del_component("_reported")
+            m.total_cost.activate()
+        rows_c = repn.c.tocsr()
+        reported = {k: (rows_c[i : i + 1], float(repn.c_offset[i])) for i, k in enumerate(keys)}
+        picks = [keys.index(k) for k in objective_keys]
+        cost = np.asarray(rows_c[picks].sum(axis=0)).ravel()
+        offset = sum(reported[k][1] for k in objective_keys)
+    else:
+        repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=pyo.minimize)
+        reported = {}
+        cost = repn.c.toarray()[0] if len(repn.columns) else np.zeros(0)
+        offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
     t1 = time.perf_counter()
     cols = repn.columns
     n = len(cols)
@@ -126,9 +170,9 @@ def compile_model(m: pyo.ConcreteModel) -> tuple[Compiled, dict[str, float]]:
     lp = highspy.HighsLp()
     lp.num_col_ = n
     lp.num_row_ = nrow
-    cost = repn.c.toarray()[0] if n else np.zeros(0)
+    cost = np.asarray(cost, dtype=float) if n else np.zeros(0)
     lp.col_cost_ = cost
-    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
+    lp.offset_ = float(offset)
     lp.col_lower_ = np.array([-inf if v.lb is None else v.lb for v in cols], dtype=float)
     lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
     rhs = np.asarray(repn.rhs, dtype=float)
@@ -163,7 +207,7 @@ def compile_model(m: pyo.ConcreteModel) -> tuple[Compiled, dict[str, float]]:
         "nonzeros": int(A.nnz) if A is not None else 0,
         "integers": len(integer_cols),
     }
-    compiled = Compiled(h, cols, list(repn.rows), lp.offset_, cost, integer_cols, size)
+    compiled = Compiled(h, cols, list(repn.rows), lp.offset_, cost, integer_cols, size, reported)
     return compiled, {"compile": t1 - t0, "handover": t2 - t1}
 
 
@@ -238,6 +282,7 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
             x, result.duals = polished
     t2 = time.perf_counter()
     _load(m, compiled, x)
+    result.reported = {k: float((row @ x)[0] + off) for k, (row, off) in compiled.reported.items()}
     seconds["load"] = time.perf_counter() - t2
     return result
 
@@ -287,17 +332,10 @@ def _polish(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> tuple[np.ndarra
     if c.integer_cols:
         idx = np.array(c.integer_cols, dtype=np.int32)
         h.changeColsIntegrality(len(idx), idx, np.array([highspy.HighsVarType.kContinuous] * len(idx)))
-    stress = m.component("stress_test_cost")
-    if stress is not None:
-        repn = generate_standard_repn(stress.expr, quadratic=False)
-        if repn.linear_vars:
-            pos = {id(v): j for j, v in enumerate(c.columns)}
-            cost = c.cost.copy()
-            for v, coef in zip(repn.linear_vars, repn.linear_coefs):
-                j = pos.get(id(v))
-                if j is not None:
-                    cost[j] += coef
-            h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+    stress = c.reported.get("stress_test_cost")
+    if stress is not None and stress[0].nnz:
+        cost = c.cost + stress[0].toarray().ravel()
+        h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
     h.setOptionValue("time_limit", highspy.kHighsInf)
     h.run()
     if h.getModelStatus() != _MS.kOptimal:

@@ -3,7 +3,8 @@
 ``dependency_cap``: the network at each value of ``Settings.dependency_cap`` (Caps rows keep
 their own caps) gives the cost of de-risking. ``max_shortfall``: every scenario's survival target
 at each value gives the cost of resilience. Points run in worker processes on this machine
-(default: one per core, one HiGHS thread each), or on a Dask cluster (``dask_address``). Each
+(default: one per core, one HiGHS thread each; networks too small to gain run in this
+process), or on a Dask cluster (``dask_address``). Each
 point is an independent cold solve, identical to a single run at that value.
 
 Columns of the tradeoff table (``tradeoff_table``):
@@ -38,6 +39,9 @@ from model.pipeline import run_once
 from model.solve import SolveOptions
 
 PARAMETERS = {"dependency_cap": "cap", "max_shortfall": "max_shortfall"}
+SMALL_MODEL_COLUMNS = 3000
+"""Below about this many flow variables (arcs x (1 + scenarios)) a point solves in well under a
+second and worker start-up costs more than it saves: the points then run in this process."""
 SHEET_NAMES = {"dependency_cap": "Tradeoff", "max_shortfall": "TradeoffResilience"}
 
 
@@ -118,13 +122,19 @@ def run_study(
 
     if dask_address is not None:
         _run_dask(net, parameter, values, options, dask_address, done)
-    elif (workers or 0) == 1 or len(values) == 1:
-        for v in values:
+        return tradeoff_table(points, parameter, net.products)
+    rest = list(values)
+    small = len(net.arcs) * (1 + len(net.scenarios)) < SMALL_MODEL_COLUMNS
+    if workers == 1 or (workers is None and small):
+        for v in rest:
             done(solve_point(net, parameter, v, options))
-    else:
+        rest = []
+    if rest:
         ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["model.pipeline"])  # workers start with Pyomo and HiGHS imported
         with ProcessPoolExecutor(max_workers=workers or None, mp_context=ctx) as pool:
-            futures = [pool.submit(solve_point, net, parameter, v, options) for v in values]
+            # tightest first: they tend to take longest, and a long point started last stretches the sweep
+            futures = [pool.submit(solve_point, net, parameter, v, options) for v in reversed(rest)]
             for f in as_completed(futures):
                 done(f.result())
     return tradeoff_table(points, parameter, net.products)
