@@ -329,18 +329,17 @@ def _studies(
 
 
 def print_tradeoff(out: Console, table: Any, column: str, currency: str) -> None:
+    """One line per sweep point: cost, increase, price per point, design change."""
+    import pandas as pd
+
     label = "cap" if column == "cap" else "target"
     out.line(f"Tradeoff ({'dependency cap' if column == 'cap' else 'survival target'}):")
     for r in table.itertuples():
         value = getattr(r, column)
-        if r.objective is None or r.objective != r.objective:
+        if pd.isna(r.objective):
             out.line(f"  {label} {value:6.1%}: {r.status}")
             continue
-        price = (
-            f", {r.price_per_point:,.2f} {currency} per point"
-            if r.price_per_point == r.price_per_point and r.price_per_point is not None
-            else ""
-        )
+        price = f", {r.price_per_point:,.2f} {currency} per point" if pd.notna(r.price_per_point) else ""
         change = f"  [{r.design_change}]" if r.design_change else ""
         out.line(f"  {label} {value:6.1%}: {_money(r.objective)} (+{r.cost_increase_pct:.2%}){price}{change}")
 
@@ -361,6 +360,11 @@ def _money(v: float) -> str:
     return f"{v:,.2f}"
 
 
+def _qty(v: float) -> str:
+    """Quantities for people: 14,000 not 1.4e+04; 17.8 not 17.800000."""
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+
+
 def print_summary(out: Console, net: Network, res: Results, timings: dict[str, float]) -> None:
     """A short console summary a planner reads at a glance."""
     s = res.solve
@@ -379,21 +383,25 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         out.line("Modules added: " + ", ".join(f"{r.site} +{r.modules_added}" for r in mods.itertuples()))
     reserve = sites[sites["reserve"] > 1e-9]
     if len(reserve):
-        out.line("Reserve held: " + ", ".join(f"{r.site} {r.reserve:,.4g}" for r in reserve.itertuples()))
+        out.line("Reserve held: " + ", ".join(f"{r.site} {_qty(r.reserve)}" for r in reserve.itertuples()))
     dep = res["Dependency"]
     capped = dep[dep["cap"] < 1]
     if len(capped):
         out.line("Concern share of supply against cap:")
-        for r in capped.itertuples():
+        labels = [
+            r.market if r.scope == "each" else f"total over {len(str(r.market).split(', '))} markets"
+            for r in capped.itertuples()
+        ]
+        wp = max(len(str(p)) for p in capped["product"])
+        wm = max(len(m) for m in labels)
+        for r, market in zip(capped.itertuples(), labels):
             tag = f"  binding, {_money(r.marginal_cost_per_point)} {cur} per point" if r.binding else ""
-            out.line(f"  {r.product:<22} {r.market:<20} {r.concern_share:6.1%} / {r.cap:6.1%}{tag}")
+            out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}")
     unmet = res["Unmet"]
     if len(unmet):
         out.line("Unmet demand:")
         for r in unmet.itertuples():
-            out.line(
-                f"  {r.product:<22} {r.market:<20} {r.unmet:,.4g} of {r.demand:,.4g} {net.unit.get(r.product, '')}"
-            )
+            out.line(f"  {r.product}, {r.market}: {_qty(r.unmet)} of {_qty(r.demand)} {net.unit.get(r.product, '')}")
     else:
         out.line("Unmet demand: none")
     if "ScenarioSummary" in res.tables:
@@ -402,10 +410,12 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
             target = d["max_shortfall"].iloc[0]
             rule = f", at most {target:.0%} short per market" if target == target and target is not None else ""
             out.line(f"  {w} (yearly cost {_money(float(d['scenario_cost'].iloc[0]))} {cur}{rule})")
+            wp = max(len(str(p)) for p in d["product"])
             for r in d.itertuples():
-                drawn = f", stock drawn {r.stock_drawn:,.4g} {r.unit}" if r.stock_drawn > 1e-9 else ""
+                drawn = f", stock drawn {_qty(r.stock_drawn)} {r.unit}" if r.stock_drawn > 1e-9 else ""
                 out.line(
-                    f"    {r.product:<28} {r.served_share:6.1%} ({r.worst_market} {r.worst_served_share:.1%}){drawn}"
+                    f"    {r.product:<{wp}}  {r.served_share:6.1%} (worst: {r.worst_market} "
+                    f"{r.worst_served_share:.1%}){drawn}"
                 )
     order = ("read", "check", "build", "compile", "handover", "solve", "polish", "load", "extract", "write")
     out.line(

@@ -28,17 +28,10 @@ class Issue:
         return f"{self.where}: {self.message}"
 
 
-class Issues:
-    """Collects every problem of a workbook so that all of them are reported together."""
+class _ByLevel:
+    """Errors and warnings of a list of issues (``items``)."""
 
-    def __init__(self) -> None:
-        self.items: list[Issue] = []
-
-    def error(self, sheet: str, cell: str, message: str) -> None:
-        self.items.append(Issue("error", sheet, cell, message))
-
-    def warning(self, sheet: str, cell: str, message: str) -> None:
-        self.items.append(Issue("warning", sheet, cell, message))
+    items: list[Issue]
 
     @property
     def errors(self) -> list[Issue]:
@@ -49,21 +42,29 @@ class Issues:
         return [i for i in self.items if i.level == "warning"]
 
 
-class WorkbookError(Exception):
+class Issues(_ByLevel):
+    """Collects every problem of a workbook so that all of them are reported together."""
+
+    def __init__(self) -> None:
+        self.items = []
+
+    def error(self, sheet: str, cell: str, message: str) -> None:
+        self.items.append(Issue("error", sheet, cell, message))
+
+    def warning(self, sheet: str, cell: str, message: str) -> None:
+        self.items.append(Issue("warning", sheet, cell, message))
+
+
+class WorkbookError(_ByLevel, Exception):
     """The workbook cannot be used; ``issues`` holds every error (and the warnings)."""
 
     def __init__(self, issues: Iterable[Issue]):
-        self.issues = list(issues)
-        errors = [i for i in self.issues if i.level == "error"]
-        super().__init__(f"{len(errors)} error(s) in the workbook")
+        self.items = list(issues)
+        super().__init__(f"{len(self.errors)} error(s) in the workbook")
 
     @property
-    def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.level == "error"]
-
-    @property
-    def warnings(self) -> list[Issue]:
-        return [i for i in self.issues if i.level == "warning"]
+    def issues(self) -> list[Issue]:
+        return self.items
 
 
 def fold(name: str) -> str:

@@ -38,7 +38,6 @@ _LIMITS = {
     _MS.kSolutionLimit,
     _MS.kObjectiveBound,
     _MS.kObjectiveTarget,
-    _MS.kInterrupt,
 }
 _last_threads: list[int] = []
 
@@ -250,7 +249,7 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
         result.status = "optimal"
     elif ms in (_MS.kInfeasible, _MS.kUnboundedOrInfeasible):
         result.status = "infeasible"
-    elif ms == _MS.kInterrupt and getattr(h, "_Highs__solver_should_stop", False):
+    elif ms == _MS.kInterrupt:  # only Ctrl-C interrupts a solve (HandleKeyboardInterrupt)
         result.status = "interrupted"
     elif ms in _LIMITS:
         result.status = "feasible" if has_primal else "no_solution"
