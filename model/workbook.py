@@ -903,28 +903,26 @@ def cross_sheet_warnings(net: Network) -> list[Issue]:
                 )
             )
     for p in net.products:
-        need = sum((1 - net.cap_each[(p, m)]) * d for (pp, m), d in net.demand.items() if pp == p and d > 0)
-        if need <= 0:
-            continue
         avail = sum(
             net.max_capacity(s)
             for s in net.sites
             if net.site_product[s] == p and net.site_country[s] not in net.concern
         )
+        total = sum(d for (pp, _), d in net.demand.items() if pp == p)
+        need = sum((1 - net.cap_each[(p, m)]) * d for (pp, m), d in net.demand.items() if pp == p and d > 0)
         if need > avail + 1e-9:
-            total = sum(d for (pp, _), d in net.demand.items() if pp == p)
             caps = sorted({net.cap_each[(p, m)] for (pp, m) in net.demand if pp == p})
             out.append(
                 Issue(
                     "warning",
                     "Products",
                     net.cell("Products", p, "product")[len("Products!") :],
-                    f"{p}: demand {total:g} under dependency cap(s) {', '.join(f'{c:g}' for c in caps)} needs at least "
-                    f"{need:g} from outside concern countries, but the most that could be built "
+                    f"{p}: demand {total:g} under dependency cap(s) {', '.join(f'{c:g}' for c in caps)} needs at "
+                    f"least {need:g} from outside concern countries, but the most that could be built "
                     f"there is {avail:g}; the rest will show as unmet demand",
                 )
             )
-        r_need = net.reserve_share.get(p, 0.0) * sum(d for (pp, _), d in net.demand.items() if pp == p)
+        r_need = net.reserve_share.get(p, 0.0) * total
         if r_need > avail + 1e-9:
             out.append(
                 Issue(

@@ -160,3 +160,38 @@ def test_warning_for_unreachable_demand(tmp_path: Path) -> None:
     recs["Demand"] = [*recs["Demand"], {"market": "D", "product": "p1", "demand": 7}]
     net = read_workbook(write(tmp_path, recs))
     assert any(str(w).startswith("Demand!C") and "no site can supply p1 to D" in str(w) for w in net.warnings)
+
+
+def test_warning_for_candidate_that_can_never_produce(tmp_path: Path) -> None:
+    from tests.helpers import BASE, records
+
+    recs = records(Sites=[dict(BASE["Sites"][0], capacity=0), BASE["Sites"][1]])
+    net = read_workbook(write(tmp_path, recs))
+    assert any(str(w).startswith("Sites!E2") and "can never produce" in str(w) for w in net.warnings)
+
+
+def test_warning_when_caps_cannot_be_met_outside_concern(tmp_path: Path) -> None:
+    """Cap 0.2 on demand 80 needs 64 from outside Rival; home1 can make only 50."""
+    from tests.helpers import BASE, records
+
+    recs = records(Sites=[dict(BASE["Sites"][0], capacity=50), BASE["Sites"][1]], Caps=[{"cap": 0.2}])
+    net = read_workbook(write(tmp_path, recs))
+    msg = next(str(w) for w in net.warnings if "outside concern countries" in str(w))
+    assert msg.startswith("Products!A2") and "64" in msg and "50" in msg and "0.2" in msg
+
+
+def test_warning_when_reserve_cannot_be_met(tmp_path: Path) -> None:
+    from tests.helpers import BASE, records
+
+    recs = records(
+        Sites=[dict(BASE["Sites"][0], capacity=10), BASE["Sites"][1]],
+        Products=[{"product": "chip", "reserve_share": 0.5}],
+    )
+    net = read_workbook(write(tmp_path, recs))
+    assert any(str(w).startswith("Products!D2") and "no design can meet it" in str(w) for w in net.warnings)
+
+
+def test_every_component_is_documented(net) -> None:
+    m = build_model(net)
+    for comp in m.component_objects(descend_into=False):
+        assert comp.doc, f"{comp.local_name} has no doc"
