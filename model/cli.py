@@ -395,7 +395,12 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         wp = max(len(str(p)) for p in capped["product"])
         wm = max(len(m) for m in labels)
         for r, market in zip(capped.itertuples(), labels):
-            tag = f"  binding, {_money(r.marginal_cost_per_point)} {cur} per point" if r.binding else ""
+            tag = ""
+            if r.binding:
+                price = r.marginal_cost_per_point
+                tag = "  binding" + (
+                    f", {_money(price)} {cur} per point" if price == price else ", marginal cost unknown"
+                )
             out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}")
     unmet = res["Unmet"]
     if len(unmet):

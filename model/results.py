@@ -280,11 +280,14 @@ def _dependency_row(
     binds), the envelope theorem gives d(cost)/d(cap) = y * sum x, so one point (0.01) less cap
     costs -0.01 * y * supplied.
     """
-    dual = solved.duals.get(constraint) if constraint is not None else None
-    marginal = max(-0.01 * dual * sup, 0.0) if dual is not None else None
+    if constraint is None:  # no constraint generated (cap 1, or no concern site can reach): costs nothing
+        marginal: float | None = 0.0
+    else:  # from the LP polish; None (a blank cell) if that LP could not be solved
+        dual = solved.duals.get(constraint)
+        marginal = max(-0.01 * dual * sup, 0.0) if dual is not None else None
     binding = cap < 1 and sup > 0 and share >= cap - BINDING_TOL
     if marginal is not None and marginal > 1e-9:
-        binding = True
+        binding = True  # the dual says it binds, even if the share is a hair below the cap
     return {
         "product": p,
         "market": mk,
@@ -293,7 +296,7 @@ def _dependency_row(
         "concern_share": share,
         "cap": cap,
         "binding": bool(binding),
-        "marginal_cost_per_point": marginal if marginal is not None else 0.0,
+        "marginal_cost_per_point": marginal,
         "scope": scope,
         "caps_row": caps_row,
     }
