@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import pandas as pd
+
 from model import atomic
 from model.charts import frontier_png
 from model.compare import write_comparison
@@ -245,8 +247,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     if not solved.has_solution:
         out.line(
             f"No design found: the solver stopped ({solved.highs_status}) before finding any "
-            f"feasible design. {solved.message} Raise the time limit (--time-limit or "
-            "Settings.time_limit_s) and run again."
+            "feasible design. Raise the time limit (--time-limit or Settings.time_limit_s) and run again."
         )
         return EXIT_OTHER
     problems = check_all(result, net)
@@ -330,8 +331,6 @@ def _studies(
 
 def print_tradeoff(out: Console, table: Any, column: str, currency: str) -> None:
     """One line per sweep point: cost, increase, price per point, design change."""
-    import pandas as pd
-
     label = "cap" if column == "cap" else "target"
     out.line(f"Tradeoff ({'dependency cap' if column == 'cap' else 'survival target'}):")
     for r in table.itertuples():

@@ -138,13 +138,21 @@ class Network:
         factor = self.demand_factor.get((scenario, product, market), 1.0)
         return self.demand.get((product, market), 0.0) * factor
 
-    def cell(self, sheet: str, key: Any, column: str) -> str:
-        """``Sheet!C7`` for the record with ``key`` on ``sheet`` and its ``column``."""
+    def address(self, sheet: str, key: Any, column: str) -> str:
+        """``C7``: the cell of ``column`` in the record with ``key`` on ``sheet`` ("" if unknown).
+
+        Keys: the name for sheets keyed by one column (Sites: site name), (product, market) for
+        sheets keyed by market and product (Demand, Stockpiles), the setting name for Settings.
+        """
         row = self.rows.get(sheet, {}).get(key)
-        letter = self.columns.get(sheet, {}).get(column)
         if row is None:
-            return sheet
-        return f"{sheet}!{letter or ''}{row}"
+            return ""
+        return f"{self.columns.get(sheet, {}).get(column, '')}{row}"
+
+    def cell(self, sheet: str, key: Any, column: str) -> str:
+        """``Sheet!C7`` (just ``Sheet`` if the record is unknown), for messages."""
+        address = self.address(sheet, key, column)
+        return f"{sheet}!{address}" if address else sheet
 
     def with_dependency_cap(self, cap: float) -> Network:
         """The same network with another ``Settings.dependency_cap`` (``--cap``)."""

@@ -39,7 +39,8 @@ SHEET_ORDER = (
 )
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 MONEY = "#,##0.00"
-QTY = "#,##0.###"
+QTY = "#,##0.0##"  # not "#,##0.###", which leaves a bare decimal point on whole numbers ("3.")
+COUNT = "#,##0"
 SHARE = "0.0%"
 SHARE_COLUMNS = {
     "utilization",
@@ -70,12 +71,13 @@ MONEY_COLUMNS = {
 }
 
 
-def _fmt(column: str) -> str | None:
+def _fmt(column: str, values: pd.Series) -> str:
+    """Number format by meaning (shares, money), else by type (counts, quantities)."""
     if column in SHARE_COLUMNS:
         return SHARE
     if column in MONEY_COLUMNS:
         return MONEY
-    return QTY
+    return COUNT if pd.api.types.is_integer_dtype(values) else QTY
 
 
 def _clean(v: Any) -> Any:
@@ -103,7 +105,7 @@ def write_table(wb: Workbook, name: str, df: pd.DataFrame, formats: dict[str, st
         ws.append([_clean(v) for v in row])
     formats = formats or {}
     for j, col in enumerate(cols, start=1):
-        fmt = formats.get(col, _fmt(col))
+        fmt = formats.get(col) or _fmt(col, df[col])
         values = df[col].tolist() if len(df) else []
         width = len(str(col))
         for v in values[:2000]:

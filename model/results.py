@@ -35,9 +35,13 @@ class Results:
 
     tables: dict[str, pd.DataFrame]
     objective: float | None
-    status: str
     solve: SolveResult
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """The solve's status word (optimal, feasible, infeasible, ...)."""
+        return self.solve.status
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -55,14 +59,23 @@ def extract(
     tables: dict[str, pd.DataFrame] = {}
     if not solved.has_solution:
         tables["Summary"] = summary_table(net, solved, None, settings_used or {})
-        return Results(tables, None, solved.status, solved)
+        return Results(tables, None, solved)
 
-    # ---- flows ---------------------------------------------------------------------------
+    # ---- flows (one pass also sums production per site and supply per (product, market)) ----
     rows = []
+    production: dict[str, float] = defaultdict(float)
+    supplied: dict[tuple[str, str], float] = defaultdict(float)
+    concern_supplied: dict[tuple[str, str], float] = defaultdict(float)
     for (s, mk), var in m.flow.items():
         q = _v(var)
         if q <= 1e-9:
             continue
+        production[s] += q
+        key = (net.site_product[s], mk)
+        supplied[key] += q
+        if net.site_country[s] in net.concern:
+            concern_supplied[key] += q
+        dc = net.delivered_cost(s, mk)
         rows.append(
             {
                 "site": s,
@@ -70,11 +83,11 @@ def extract(
                 "product": net.site_product[s],
                 "market": mk,
                 "quantity": q,
-                "delivered_unit_cost": net.delivered_cost(s, mk),
+                "delivered_unit_cost": dc,
                 "unit_cost": net.unit_cost[s],
                 "tariff_rate": net.tariff_rate[(s, mk)],
                 "freight_cost": net.freight_cost[(s, mk)],
-                "total_cost": q * net.delivered_cost(s, mk),
+                "total_cost": q * dc,
             }
         )
     flow_cols = [
@@ -89,13 +102,9 @@ def extract(
         "freight_cost",
         "total_cost",
     ]
-    flows = pd.DataFrame(rows, columns=flow_cols)
-    tables["Flows"] = flows
+    tables["Flows"] = pd.DataFrame(rows, columns=flow_cols)
 
     # ---- sites ---------------------------------------------------------------------------
-    production = defaultdict(float)
-    for (s, _mk), var in m.flow.items():
-        production[s] += _v(var)
     scen_prod: dict[tuple[str, str], float] = defaultdict(float)
     if hasattr(m, "scenario_flow"):
         for (w, s, _mk), var in m.scenario_flow.items():
@@ -134,30 +143,18 @@ def extract(
     tables["Sites"] = pd.DataFrame(site_rows)
 
     # ---- dependency ------------------------------------------------------------------------
-    supplied: dict[tuple[str, str], float] = defaultdict(float)
-    concern_supplied: dict[tuple[str, str], float] = defaultdict(float)
-    for (s, mk), var in m.flow.items():
-        q = _v(var)
-        key = (net.site_product[s], mk)
-        supplied[key] += q
-        if net.site_country[s] in net.concern:
-            concern_supplied[key] += q
     dep_rows = []
     for p, mk in net.positive_demand:
         cap = net.cap_each[(p, mk)]
         sup, con = supplied[(p, mk)], concern_supplied[(p, mk)]
-        share = con / sup if sup > 0 else 0.0
         constraint = m.dependency_each[p, mk] if (p, mk) in m.DEPENDENCY_EACH else None
-        dep_rows.append(_dependency_row(p, mk, "each", sup, con, share, cap, constraint, solved))
+        dep_rows.append(_dependency_row(p, mk, "each", sup, con, cap, constraint, solved))
     for i, tc in enumerate(net.cap_total):
         sup = sum(supplied[(tc.product, mk)] for mk in tc.markets)
         con = sum(concern_supplied[(tc.product, mk)] for mk in tc.markets)
-        share = con / sup if sup > 0 else 0.0
         constraint = m.dependency_total[i] if i in m.DEPENDENCY_TOTAL else None
         label = ", ".join(tc.markets)
-        dep_rows.append(
-            _dependency_row(tc.product, label, "total", sup, con, share, tc.cap, constraint, solved, tc.row)
-        )
+        dep_rows.append(_dependency_row(tc.product, label, "total", sup, con, tc.cap, constraint, solved, tc.row))
     tables["Dependency"] = pd.DataFrame(
         dep_rows,
         columns=[
@@ -234,7 +231,7 @@ def extract(
         "default_cap_marginal_per_point": default_cap_marginal(net, tables["Dependency"]),
         "survival_marginal_per_point": survival_marginal(m, net, solved),
     }
-    return Results(tables, objective, solved.status, solved, extra)
+    return Results(tables, objective, solved, extra)
 
 
 def default_cap_marginal(net: Network, dependency: pd.DataFrame) -> float:
@@ -268,7 +265,6 @@ def _dependency_row(
     scope: str,
     sup: float,
     con: float,
-    share: float,
     cap: float,
     constraint: Any,
     solved: SolveResult,
@@ -280,6 +276,7 @@ def _dependency_row(
     binds), the envelope theorem gives d(cost)/d(cap) = y * sum x, so one point (0.01) less cap
     costs -0.01 * y * supplied.
     """
+    share = con / sup if sup > 0 else 0.0
     if constraint is None:  # no constraint generated (cap 1, or no concern site can reach): costs nothing
         marginal: float | None = 0.0
     else:  # from the LP polish; None (a blank cell) if that LP could not be solved

@@ -345,9 +345,8 @@ def _polish(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> tuple[np.ndarra
 
 
 def _load(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> None:
-    """Put the solution into the Pyomo variables (integers rounded; unused variables 0)."""
-    for v in m.component_data_objects(pyo.Var, descend_into=True):
-        v.set_value(0.0, skip_validation=True)
+    """Put the solution into the Pyomo variables (integers rounded); variables that appear in no
+    row or cost (so are not columns) are set to 0."""
     integer = set(c.integer_cols)
     for j, v in enumerate(c.columns):
         val = float(x[j])
@@ -356,3 +355,6 @@ def _load(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> None:
         elif abs(val) < 1e-9:
             val = 0.0
         v.set_value(val, skip_validation=True)
+    for v in m.component_data_objects(pyo.Var, descend_into=True):
+        if v.value is None:
+            v.set_value(0.0, skip_validation=True)

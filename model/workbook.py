@@ -523,7 +523,9 @@ def read_workbook(path: str | Path, require_records: bool = True) -> Network:
     if issues.errors:
         raise WorkbookError(issues.items)
     assert network is not None
-    return dataclasses.replace(network, timings={"read": t1 - t0, "check": time.perf_counter() - t1})
+    return dataclasses.replace(
+        network, warnings=tuple(issues.warnings), timings={"read": t1 - t0, "check": time.perf_counter() - t1}
+    )
 
 
 def _check_names(
@@ -768,12 +770,10 @@ def _build_network(
         )
         letters[name] = dict(sheet.letters)
         key = sheet.spec.key
-        if name == "Demand" or name == "Stockpiles":
+        if set(key) == {"market", "product"}:  # keyed like the Network's dicts: (product, market)
             rows[name] = {(r.values["product"], r.values["market"]): r.row for r in recs}
         elif len(key) == 1:
             rows[name] = {r.values[key[0]]: r.row for r in recs}
-        else:
-            rows[name] = {r.row: r.row for r in recs}
     rows["Settings"] = settings_rows
     letters.setdefault("Settings", {"setting": "A", "value": "B"})
 
@@ -819,13 +819,8 @@ def _build_network(
         source=str(path),
         source_sha256=sha256_of(path),
     )
-    for warn in cross_sheet_warnings(network):
-        issues.items.append(warn)
-    return _with_warnings(network, issues)
-
-
-def _with_warnings(network: Network, issues: Issues) -> Network:
-    return dataclasses.replace(network, warnings=tuple(issues.warnings))
+    issues.items.extend(cross_sheet_warnings(network))
+    return network
 
 
 MAGNITUDE_COLUMNS = {
@@ -886,7 +881,7 @@ def cross_sheet_warnings(net: Network) -> list[Issue]:
                 Issue(
                     "warning",
                     "Sites",
-                    net.cell("Sites", s, "capacity")[len("Sites!") :],
+                    net.address("Sites", s, "capacity"),
                     f"candidate site '{s}' has capacity 0 and no expansion modules; it can never produce",
                 )
             )
@@ -897,7 +892,7 @@ def cross_sheet_warnings(net: Network) -> list[Issue]:
                 Issue(
                     "warning",
                     "Demand",
-                    net.cell("Demand", (p, m), "demand")[len("Demand!") :],
+                    net.address("Demand", (p, m), "demand"),
                     f"no site can supply {p} to {m} (no site with capacity and an allowed lane); "
                     f"all {d:g} {net.unit.get(p, '')} of demand will show as unmet".replace("  ", " "),
                 )
@@ -916,7 +911,7 @@ def cross_sheet_warnings(net: Network) -> list[Issue]:
                 Issue(
                     "warning",
                     "Products",
-                    net.cell("Products", p, "product")[len("Products!") :],
+                    net.address("Products", p, "product"),
                     f"{p}: demand {total:g} under dependency cap(s) {', '.join(f'{c:g}' for c in caps)} needs at "
                     f"least {need:g} from outside concern countries, but the most that could be built "
                     f"there is {avail:g}; the rest will show as unmet demand",
@@ -928,7 +923,7 @@ def cross_sheet_warnings(net: Network) -> list[Issue]:
                 Issue(
                     "warning",
                     "Products",
-                    net.cell("Products", p, "reserve_share")[len("Products!") :],
+                    net.address("Products", p, "reserve_share"),
                     f"{p}: reserve_share asks for {r_need:g} of spare capacity outside concern "
                     f"countries, but at most {avail:g} can be built there; no design can meet it",
                 )

@@ -70,7 +70,7 @@ def test_solver_failure_is_a_plain_message(
             highs_status="Solve error",
             message="HiGHS stopped with status 'Solve error': this usually means numerical trouble",
         )
-        return Results({}, None, "error", solved), {}
+        return Results({}, None, solved), {}
 
     monkeypatch.setattr(cli, "run_once", broken)
     out = tmp_path / "r.xlsx"
