@@ -1,46 +1,17 @@
-"""Pictures of tradeoff frontiers: a native Excel chart on the Tradeoff sheet, and a PNG."""
+"""Pictures of tradeoff frontiers as PNG files (the native Excel chart is in ``model.report``)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-from openpyxl.chart import Reference, ScatterChart, Series
 
 AXIS_LABELS = {
     "cap": "Dependency cap (share of supply from concern countries)",
     "max_shortfall": "Survival target (most share of demand that may go unserved)",
 }
-
-
-def add_frontier_chart(ws: Any, table: pd.DataFrame, parameter_column: str, currency: str) -> None:
-    """A scatter chart with lines: objective against the swept parameter, from the sheet's cells."""
-    n = len(table)
-    if n == 0:
-        return
-    cols = list(table.columns)
-    x = Reference(ws, min_col=cols.index(parameter_column) + 1, min_row=2, max_row=n + 1)
-    y = Reference(ws, min_col=cols.index("objective") + 1, min_row=1, max_row=n + 1)
-    chart = ScatterChart()
-    chart.title = "Total yearly cost against " + (
-        "the dependency cap" if parameter_column == "cap" else "the survival target"
-    )
-    chart.style = 13
-    chart.x_axis.title = AXIS_LABELS[parameter_column]
-    chart.y_axis.title = f"Total yearly cost ({currency})"
-    chart.x_axis.number_format = "0%"
-    chart.x_axis.scaling.orientation = "maxMin"  # tighter to the right
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    series = Series(y, x, title_from_data=True)
-    series.marker.symbol = "circle"
-    chart.series.append(series)
-    chart.legend = None
-    chart.height, chart.width = 10, 20
-    ws.add_chart(chart, f"A{n + 4}")
 
 
 def frontier_png(table: pd.DataFrame, parameter_column: str, currency: str, path: Path) -> Path:

@@ -6,14 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import PatternFill
 
-from model.atomic import atomic_save
 from model.issues import Issue, WorkbookError
-from model.report import write_table
+from model.report import Book, save_atomically
 
-CHANGED = PatternFill("solid", fgColor="FFF2A8")
 TOL = 1e-6
 
 
@@ -116,21 +112,27 @@ def differences(tables: dict[str, pd.DataFrame]) -> list[str]:
 def write_comparison(a_path: Path, b_path: Path, out: Path) -> tuple[Path, list[str]]:
     """Write the comparison workbook (changed cells highlighted); return its path and the differences."""
     tables = compare_tables(_read(Path(a_path)), _read(Path(b_path)))
-    wb = Workbook()
-    readme = wb.active
-    readme.title = "Compare"
-    readme.append(["A", str(Path(a_path).resolve())])
-    readme.append(["B", str(Path(b_path).resolve())])
-    readme.append(["", "Rows that differ are marked changed = TRUE; the differing cells are highlighted."])
-    readme.column_dimensions["B"].width = 90
-    for name, df in tables.items():
-        ws = write_table(wb, name, df)
-        cols = list(df.columns)
-        for i, (_, row) in enumerate(df.iterrows(), start=2):
-            for x, y in _pairs(df):
-                if _differs(row[x], row[y]):
-                    for c in (x, y):
-                        ws.cell(row=i, column=cols.index(c) + 1).fill = CHANGED
-            if name == "Costs" and _differs(row["A"], row["B"]):
-                ws.cell(row=i, column=cols.index("difference") + 1).fill = CHANGED
-    return atomic_save(wb, Path(out)), differences(tables)
+
+    def fill(book: Book) -> None:
+        readme = book.wb.add_worksheet("Compare")
+        readme.write_row(0, 0, ["A", str(Path(a_path).resolve())])
+        readme.write_row(1, 0, ["B", str(Path(b_path).resolve())])
+        readme.write_row(2, 0, ["", "Rows that differ are marked changed = TRUE; the differing cells are highlighted."])
+        readme.set_column(1, 1, 90)
+        for name, df in tables.items():
+            book.table(name, df, highlight=_changed_cells(name, df))
+
+    return save_atomically(fill, Path(out)), differences(tables)
+
+
+def _changed_cells(name: str, df: pd.DataFrame) -> Any:
+    """``(row, column) -> bool``: the A/B cells that differ (and a Costs difference that is not 0)."""
+    marked: set[tuple[int, str]] = set()
+    pairs = _pairs(df)
+    for i, (_, row) in enumerate(df.iterrows()):
+        for x, y in pairs:
+            if _differs(row[x], row[y]):
+                marked.update({(i, x), (i, y)})
+        if name == "Costs" and _differs(row["A"], row["B"]):
+            marked.add((i, "difference"))
+    return lambda i, col: (i, col) in marked

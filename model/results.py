@@ -187,7 +187,8 @@ def extract(
 
     # ---- costs ---------------------------------------------------------------------------------
     cost_rows = [
-        {"component": COST_LABELS.get(n, n), "value": float(pyo.value(m.component(f"cost_{n}")))} for n in m.cost_names
+        {"component": COST_LABELS.get(n, n), "value": _reported(m, solved, f"cost_{n}", m.component(f"cost_{n}"))}
+        for n in m.cost_names
     ]
     costs = pd.DataFrame(cost_rows, columns=["component", "value"])
     objective = float(costs["value"].sum())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from model.families.common import Adjacency, register_cost
+from model.families.common import Adjacency, register_cost, total
 from model.network import Network
 
 
@@ -38,13 +38,16 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency) -> None:
         doc="n[s]: expansion modules added at s",
     )
 
+    x = dict(m.flow.items())
+    reserve = dict(m.reserve.items())
+
     def capacity_rule(_m: pyo.ConcreteModel, s: str) -> object:
-        used = sum(m.flow[s, mk] for mk in adj.arcs_from[s])
-        if s in m.RESERVE_SITES:
-            used = used + m.reserve[s]
-        if isinstance(used, int):  # a site with no arcs and no reserve: nothing to limit
+        used = [x[s, mk] for mk in adj.arcs_from[s]]
+        if s in reserve:
+            used.append(reserve[s])
+        if not used:  # a site with no arcs and no reserve: nothing to limit
             return pyo.Constraint.Skip
-        return used <= site_capacity_expr(m, net, s)
+        return total(used) <= site_capacity_expr(m, net, s)
 
     m.site_capacity = pyo.Constraint(
         list(net.sites), rule=capacity_rule, doc="(2) baseline production plus reserve within capacity"
@@ -57,11 +60,11 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency) -> None:
     demand = net.positive_demand
     cand = set(net.candidates)
     tight_arcs = [(s, mk) for s, mk in net.arcs if s in cand]
+    b = dict(m.build.items())
+    most = {s: net.max_capacity(s) for s in cand}
     m.flow_needs_build = pyo.Constraint(
         tight_arcs,
-        rule=lambda _m, s, mk: (
-            m.flow[s, mk] <= min(demand[(net.site_product[s], mk)], net.max_capacity(s)) * m.build[s]
-        ),
+        rule=lambda _m, s, mk: x[s, mk] <= min(demand[(net.site_product[s], mk)], most[s]) * b[s],
         doc="(T) valid tightening: flow from a candidate only if built",
     )
     register_cost(

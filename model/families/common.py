@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from model.network import Network
 
@@ -18,6 +21,20 @@ def register_cost(m: pyo.ConcreteModel, name: str, expr: object, doc: str) -> No
     component = pyo.Expression(expr=expr, doc=doc)
     m.add_component(f"cost_{name}", component)
     m.cost_names.append(name)
+
+
+def linear(terms: Iterable[tuple[float, Any]]) -> LinearExpression:
+    """sum_k c_k v_k for (c_k, v_k) in ``terms``, made as one ``LinearExpression``.
+
+    The same expression Python's ``sum`` builds term by term, in one step: about four times
+    faster, which matters where a family sums tens of thousands of terms (docs/performance.md).
+    """
+    return LinearExpression([MonomialTermExpression((c, v)) for c, v in terms])
+
+
+def total(variables: Iterable[Any]) -> LinearExpression:
+    """sum_k v_k, made as one ``LinearExpression`` (see ``linear``)."""
+    return LinearExpression(list(variables))
 
 
 class Adjacency:

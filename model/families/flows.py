@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from model.families.common import Adjacency, register_cost
+from model.families.common import Adjacency, linear, register_cost, total
 from model.network import Network
 
 
@@ -23,18 +23,21 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency) -> None:
     m.flow = pyo.Var(
         m.ARCS,
         within=pyo.NonNegativeReals,
-        bounds=lambda _m, s, mk: (0, demand[(product_of[s], mk)]),
+        bounds={(s, mk): (0, demand[(product_of[s], mk)]) for s, mk in net.arcs},
         doc="x[s,m]: baseline yearly flow on arc (s, m) [product unit/year]",
     )
     m.unmet = pyo.Var(
         m.DEMANDS,
         within=pyo.NonNegativeReals,
-        bounds=lambda _m, p, mk: (0, demand[(p, mk)]),
+        bounds={k: (0, d) for k, d in demand.items()},
         doc="u[p,m]: baseline unmet demand [product unit/year]",
     )
 
+    x = dict(m.flow.items())  # plain dict lookups: Pyomo's indexing costs ~1 us per call
+    u = dict(m.unmet.items())
+
     def demand_rule(_m: pyo.ConcreteModel, p: str, mk: str) -> object:
-        return sum(m.flow[s, mk] for s in adj.arcs_to[(p, mk)]) + m.unmet[p, mk] == demand[(p, mk)]
+        return total([*(x[s, mk] for s in adj.arcs_to[(p, mk)]), u[p, mk]]) == demand[(p, mk)]
 
     m.demand_balance = pyo.Constraint(m.DEMANDS, rule=demand_rule, doc="(1) demand met or reported unmet")
 
@@ -42,24 +45,24 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency) -> None:
     register_cost(
         m,
         "production",
-        sum(net.unit_cost[s] * m.flow[s, mk] for s, mk in arcs),
+        linear((net.unit_cost[s], x[s, mk]) for s, mk in arcs),
         "sum unit_cost[s] * x[s,m]",
     )
     register_cost(
         m,
         "tariffs",
-        sum(net.unit_cost[s] * net.tariff_rate[(s, mk)] * m.flow[s, mk] for s, mk in arcs if net.tariff_rate[(s, mk)]),
+        linear((net.unit_cost[s] * net.tariff_rate[(s, mk)], x[s, mk]) for s, mk in arcs if net.tariff_rate[(s, mk)]),
         "sum unit_cost[s] * tariff_rate * x[s,m]",
     )
     register_cost(
         m,
         "freight",
-        sum(net.freight_cost[(s, mk)] * m.flow[s, mk] for s, mk in arcs if net.freight_cost[(s, mk)]),
+        linear((net.freight_cost[(s, mk)], x[s, mk]) for s, mk in arcs if net.freight_cost[(s, mk)]),
         "sum freight_cost * x[s,m]",
     )
     register_cost(
         m,
         "unmet_penalty",
-        sum(net.unmet_penalty[p] * m.unmet[p, mk] for p, mk in demand),
+        linear((net.unmet_penalty[p], u[p, mk]) for p, mk in demand),
         "sum unmet_penalty[p] * u[p,m] (baseline)",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from model.families.capacity import site_capacity_expr
-from model.families.common import Adjacency, register_cost
+from model.families.common import Adjacency, linear, register_cost, total
 from model.network import Network
 
 
@@ -34,13 +34,13 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency, elastic: bool = Fals
     m.stock = pyo.Var(
         m.STOCKPILES,
         within=pyo.NonNegativeReals,
-        bounds=lambda _m, p, mk: (0, net.max_stock[(p, mk)]),
+        bounds={k: (0, net.max_stock[k]) for k in stock_keys},
         doc="q[p,m]: strategic stock held",
     )
     register_cost(
         m,
         "stock_holding",
-        sum(net.holding_cost[k] * m.stock[k] for k in stock_keys),
+        linear((net.holding_cost[k], m.stock[k]) for k in stock_keys),
         "sum holding_cost[p,m] * q[p,m]",
     )
 
@@ -54,19 +54,21 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency, elastic: bool = Fals
     m.scenario_flow = pyo.Var(
         m.SCENARIO_ARCS,
         within=pyo.NonNegativeReals,
-        bounds=lambda _m, w, s, mk: (0, dem[(w, net.site_product[s], mk)]),
+        bounds={(w, s, mk): (0, dem[(w, net.site_product[s], mk)]) for w, s, mk in sarcs},
         doc="x^ω[s,m]: flow in scenario ω",
     )
     m.scenario_unmet = pyo.Var(
         m.SCENARIO_DEMANDS,
         within=pyo.NonNegativeReals,
-        bounds=lambda _m, w, p, mk: (0, dem[(w, p, mk)]),
+        bounds={k: (0, d) for k, d in dem.items()},
         doc="u^ω[p,m]: unmet demand in scenario ω",
     )
     draw_keys = [(w, p, mk) for (w, p, mk) in sdem if (p, mk) in m.STOCKPILES]
     m.STOCK_DRAWS = pyo.Set(dimen=3, initialize=draw_keys, ordered=True, doc="(ω, p, m) where stock may be drawn")
     m.stock_draw = pyo.Var(m.STOCK_DRAWS, within=pyo.NonNegativeReals, doc="w^ω[p,m]: stock drawn in ω")
 
+    x = dict(m.scenario_flow.items())  # plain dict lookups: Pyomo's indexing costs ~1 us per call
+    u = dict(m.scenario_unmet.items())
     into: dict[tuple[str, str, str], list[str]] = {}
     out_of: dict[tuple[str, str], list[str]] = {}
     for w, s, mk in sarcs:
@@ -75,16 +77,17 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency, elastic: bool = Fals
     draws = set(draw_keys)
 
     def demand_rule(_m: pyo.ConcreteModel, w: str, p: str, mk: str) -> object:
-        lhs = sum(m.scenario_flow[w, s, mk] for s in into.get((w, p, mk), ())) + m.scenario_unmet[w, p, mk]
+        terms = [x[w, s, mk] for s in into.get((w, p, mk), ())]
+        terms.append(u[w, p, mk])
         if (w, p, mk) in draws:
-            lhs = lhs + m.stock_draw[w, p, mk]
-        return lhs == dem[(w, p, mk)]
+            terms.append(m.stock_draw[w, p, mk])
+        return total(terms) == dem[(w, p, mk)]
 
     m.scenario_demand_balance = pyo.Constraint(m.SCENARIO_DEMANDS, rule=demand_rule, doc="(7) scenario demand")
     m.scenario_capacity = pyo.Constraint(
         list(out_of),
         rule=lambda _m, w, s: (
-            sum(m.scenario_flow[w, s, mk] for mk in out_of[(w, s)])
+            total(x[w, s, mk] for mk in out_of[(w, s)])
             <= (1 - net.loss.get((w, s), 0.0)) * site_capacity_expr(m, net, s)
         ),
         doc="(8) scenario production within the capacity left",
@@ -103,17 +106,17 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency, elastic: bool = Fals
     m.survival = pyo.Constraint(
         m.SURVIVAL,
         rule=lambda _m, w, p, mk: (
-            m.scenario_unmet[w, p, mk] - m.survival_shortfall[w, p, mk] <= net.max_shortfall[w] * dem[(w, p, mk)]
+            u[w, p, mk] - m.survival_shortfall[w, p, mk] <= net.max_shortfall[w] * dem[(w, p, mk)]
         ),
         doc="(10) unmet within the survival target",
     )
     cand = set(net.candidates)
     tight = [(w, s, mk) for (w, s, mk) in sarcs if s in cand]
+    b = dict(m.build.items())
+    most = {s: net.max_capacity(s) for s in cand}
     m.scenario_flow_needs_build = pyo.Constraint(
         tight,
-        rule=lambda _m, w, s, mk: (
-            m.scenario_flow[w, s, mk] <= min(dem[(w, net.site_product[s], mk)], net.max_capacity(s)) * m.build[s]
-        ),
+        rule=lambda _m, w, s, mk: x[w, s, mk] <= min(dem[(w, net.site_product[s], mk)], most[s]) * b[s],
         doc="(T) valid tightening in scenarios",
     )
 
@@ -125,9 +128,9 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency, elastic: bool = Fals
         demands_of[w].append((p, mk))
 
     def scenario_cost(w: str) -> object:
-        ops = sum(net.delivered_cost(s, mk) * m.scenario_flow[w, s, mk] for s, mk in arcs_of[w])
-        pen = sum(net.unmet_penalty[p] * m.scenario_unmet[w, p, mk] for p, mk in demands_of[w])
-        return ops + pen
+        ops = [(net.delivered_cost(s, mk), x[w, s, mk]) for s, mk in arcs_of[w]]
+        pen = [(net.unmet_penalty[p], u[w, p, mk]) for p, mk in demands_of[w]]
+        return linear(ops + pen)
 
     m.scenario_cost = pyo.Expression(
         m.SCENARIOS,
