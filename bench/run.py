@@ -46,28 +46,21 @@ def workbook_for(case: str) -> Path:
 def run_case(case: str, time_limit: float, gap: float) -> dict:
     """One case, in this process: returns its timings, size, status and peak memory."""
     sys.path.insert(0, str(ROOT))
-    from model.build import build_model
+    from model.pipeline import collector_paused, run_once
     from model.report import write_results
-    from model.results import extract
-    from model.solve import SolveOptions, solve
+    from model.solve import SolveOptions
     from model.workbook import read_workbook
 
     path = workbook_for(case)
     t = time.perf_counter()
     net = read_workbook(path)
-    times = dict(net.timings)
-    t0 = time.perf_counter()
-    m = build_model(net)
-    times["build"] = time.perf_counter() - t0
-    solved = solve(m, SolveOptions(time_limit=time_limit, mip_gap=gap, threads=0))
-    times.update({k: v for k, v in solved.seconds.items() if k in PHASES})
+    res, times = run_once(net, SolveOptions(time_limit=time_limit, mip_gap=gap, threads=0))  # as the CLI runs
+    solved = res.solve
     times["in_highs"] = solved.seconds.get("solve", 0.0) + solved.seconds.get("polish_highs", 0.0)
-    t1 = time.perf_counter()
-    res = extract(m, net, solved)
-    times["extract"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     out = CACHE / f"{case}_results.xlsx"
-    write_results(out, res.tables, net.warnings)
+    with collector_paused():
+        write_results(out, res.tables, net.warnings)
     times["write"] = time.perf_counter() - t2
     total = time.perf_counter() - t
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -84,9 +84,9 @@ def _fmt(column: str, values: pd.Series) -> str:
 
 
 def _clean(v: Any) -> Any:
-    """Values written as real cells: numbers stay numbers; NaN, infinity and None become blank."""
+    """Values written as real cells: numbers stay numbers; NaN, infinity, None and "" become blank."""
     if v is None or v.__class__ is str:
-        return v
+        return v or None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
         v = v.item()  # numpy scalar -> Python
     if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):

@@ -20,6 +20,7 @@ Status words (``SolveResult.status``):
 from __future__ import annotations
 
 import math
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -164,6 +165,7 @@ def compile_model(m: pyo.ConcreteModel) -> tuple[Compiled, dict[str, float]]:
     t1 = time.perf_counter()
     cols = repn.columns
     n = len(cols)
+    lb_ub = operator.attrgetter("lb", "ub")
     nrow = len(repn.rows)
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
@@ -172,8 +174,9 @@ def compile_model(m: pyo.ConcreteModel) -> tuple[Compiled, dict[str, float]]:
     cost = np.asarray(cost, dtype=float) if n else np.zeros(0)
     lp.col_cost_ = cost
     lp.offset_ = float(offset)
-    lp.col_lower_ = np.array([-inf if v.lb is None else v.lb for v in cols], dtype=float)
-    lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
+    bounds = np.array([lb_ub(v) for v in cols], dtype=float).reshape(n, 2)  # None (no bound) -> nan
+    lp.col_lower_ = np.where(np.isnan(bounds[:, 0]), -inf, bounds[:, 0])
+    lp.col_upper_ = np.where(np.isnan(bounds[:, 1]), inf, bounds[:, 1])
     rhs = np.asarray(repn.rhs, dtype=float)
     sense = np.array([s for _, s in repn.rows], dtype=int)
     lp.row_lower_ = np.where(sense <= 0, rhs, -inf) if nrow else np.zeros(0)

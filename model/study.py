@@ -26,6 +26,7 @@ Columns of the tradeoff table (``tradeoff_table``):
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
@@ -58,6 +59,7 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
     """Solve one point (runs in a worker process); returns its summary as plain data."""
     t0 = time.perf_counter()
     res, _ = run_once(apply(net, parameter, value), options)
+    gc.collect()  # the point's model is garbage now: free it before the next point (see collector_paused)
     point: dict[str, Any] = {
         "value": value,
         "status": res.status,

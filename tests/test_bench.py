@@ -23,6 +23,7 @@ def test_bench_runner_smoke() -> None:
     assert row["status"] == "optimal" and row["columns"] > 0 and row["peak_mb"] > 0
     for phase in ("read", "check", "build", "compile", "handover", "solve", "extract", "write"):
         assert row[phase] >= 0
+    assert row["solve"] <= row["in_highs"] <= row["solve"] + row["polish"] + 1e-3  # MIP run + polish LP run
     assert "| S |" in __import__("bench.run", fromlist=["table"]).table([row])
 
 
