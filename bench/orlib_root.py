@@ -5,6 +5,9 @@
     python -m bench.orlib_root capb-5000 rows 300 mip_lp_solver=ipm
     python -m bench.orlib_root capb-5000 lazy 300            # only violated rows, added at the root
     python -m bench.orlib_root capb-5000 lazy 300 near=10    # ... plus each customer's 10 cheapest
+    python -m bench.orlib_root capb-5000 lp 200 solver=ipx   # the LP relaxation alone, by one LP solver
+    python -m bench.orlib_root capb-5000 rows 600 start=bench/cache/capb-5000_results.xlsx
+                                                             # MIP start: the design of a results workbook
 
 Not the product's code path: a plain Pyomo model of the OR-Library problem, compiled by the
 product's ``compile_model``, to measure HiGHS alone (results in docs/performance.md).
@@ -94,12 +97,23 @@ def main(case: str, variant: str, time_limit: str, *options: str) -> None:
     inst = orlib.load(case)
     opts = dict(o.split("=", 1) for o in options)
     near = int(opts.pop("near", 0))
+    start = opts.pop("start", None)
     mod = model(inst, shares=variant == "shares", tightening=variant != "lazy")
     c, _ = compile_model(mod)
     h = c.highs
     h.setOptionValue("mip_rel_gap", 1e-4)
     for k, v in opts.items():
         h.setOptionValue(k, v)
+    pos = {id(v): k for k, v in enumerate(c.columns)}
+    y = np.array([pos[id(mod.y[i])] for i in range(len(inst.capacity))], dtype=np.int32)
+    if variant == "lp":
+        h.changeColsIntegrality(len(y), y, np.array([highspy.HighsVarType.kContinuous] * len(y)))
+    if start:
+        import pandas as pd
+
+        sites = pd.read_excel(start, sheet_name="Sites")
+        built = {int(str(s)[1:]) - 1 for s, b in zip(sites["site"], sites["built"]) if b in (True, 1)}
+        h.setSolution(len(y), y, np.array([1.0 if i in built else 0.0 for i in range(len(y))]))
     t0 = time.perf_counter()
     note = ""
     if variant == "lazy":
