@@ -128,7 +128,7 @@ def generate(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
 
 
 def write(size: str, path: Path, seed: int = 0) -> Path:
-    """Write the synthetic workbook through the same writer as the template (about 13 s for R100k)."""
+    """Write the synthetic workbook through the same writer as the template (about 5 s for R100k)."""
     from model.template import write_input_workbook
 
     recs = generate(size, seed)

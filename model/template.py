@@ -6,19 +6,14 @@ scopes and booleans, and a README sheet that explains each column from ``model.s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from model import schema
-from model.atomic import atomic_save
+from model.report import HEADER_FILL, Book, save_atomically
 
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 VALIDATED_ROWS = 2000
 
 
@@ -59,73 +54,94 @@ def write_input_workbook(
     """Write an input workbook with ``records`` per sheet (none: the blank template).
 
     ``sheets`` limits which sheets are written (default: every sheet of the schema). Values are
-    written as given (numbers as numbers). The file is written atomically.
+    written as given (numbers as numbers, text as text: never a formula). The file is written
+    atomically, by XlsxWriter (as the results are).
     """
     records = records or {}
     names = list(sheets) if sheets is not None else [s.name for s in schema.SHEETS]
-    wb = Workbook()
-    readme_ws = wb.active
-    readme_ws.title = "README"
-    for r in _readme_rows(readme):
-        readme_ws.append(list(r))
-    header_row = next(i for i, r in enumerate(readme_ws.iter_rows(values_only=True), start=1) if r[0] == "sheet")
-    for cell in readme_ws[header_row]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-    for letter, width in zip("ABCDE", (14, 18, 26, 34, 100)):
-        readme_ws.column_dimensions[letter].width = width
-    for row in readme_ws.iter_rows(min_row=header_row + 1):
-        row[4].alignment = Alignment(wrap_text=True, vertical="top")
-    for name in names:
-        spec = schema.SHEETS_BY_NAME[name]
-        ws = wb.create_sheet(name)
-        headers = list(spec.headers)
-        ws.append(headers)
-        for rec in records.get(name, []):
-            ws.append([rec.get(h) for h in headers])
-        for j, col in enumerate(spec.columns, start=1):
-            cell = ws.cell(row=1, column=j)
-            cell.font = Font(bold=True)
-            cell.fill = HEADER_FILL
-            values = [rec.get(col.name) for rec in records.get(name, [])]
-            width = max([len(col.name)] + [len(str(v)) for v in values if v is not None]) + 3
-            ws.column_dimensions[get_column_letter(j)].width = min(max(width, 10), 60)
-            letter = get_column_letter(j)
-            rng = f"{letter}2:{letter}{VALIDATED_ROWS}"
-            choices: tuple[str, ...] = ()
-            if col.kind == "choice":
-                choices = col.choices
-            elif col.kind == "bool":
-                choices = ("TRUE", "FALSE")
-            if choices:
-                dv = DataValidation(
-                    type="list",
-                    formula1='"' + ",".join(choices) + '"',
-                    allow_blank=not col.required,
-                    showErrorMessage=True,
-                    errorTitle=f"{name}.{col.name}",
-                    error=f"Choose one of: {', '.join(choices)}",
-                )
-                dv.add(rng)
-                ws.add_data_validation(dv)
-            elif col.kind == "share":
-                dv = DataValidation(
-                    type="decimal",
-                    operator="between",
-                    formula1="0",
-                    formula2="1",
-                    allow_blank=True,
-                    showErrorMessage=True,
-                    errorTitle=f"{name}.{col.name}",
-                    error="A share is a fraction between 0 and 1 (25% is 0.25).",
-                )
-                dv.add(rng)
-                ws.add_data_validation(dv)
-            if col.kind == "share":
-                for r in range(2, len(records.get(name, [])) + 2):
-                    ws.cell(row=r, column=j).number_format = "0.0%"
-        ws.freeze_panes = "A2"
-    return atomic_save(wb, Path(path))
+
+    def fill(book: Book) -> None:
+        header = book.format(bold=True, fill=HEADER_FILL)
+        wrap = book.wb.add_format({"text_wrap": True, "valign": "top"})
+        readme_ws = book.wb.add_worksheet("README")
+        header_row = None
+        for i, row in enumerate(_readme_rows(readme)):
+            is_header = header_row is None and row[0] == "sheet"
+            if is_header:
+                header_row = i
+            for j, v in enumerate(row):
+                if v:
+                    cell_fmt = header if is_header else (wrap if j == 4 and header_row is not None else None)
+                    readme_ws.write_string(i, j, v, cell_fmt)
+        for j, width in enumerate((14, 18, 26, 34, 100)):
+            readme_ws.set_column(j, j, width)
+        share = book.format("0.0%")
+        for name in names:
+            spec = schema.SHEETS_BY_NAME[name]
+            ws = book.wb.add_worksheet(name)
+            rows = records.get(name, [])
+            for j, col in enumerate(spec.columns):
+                ws.write_string(0, j, col.name, header)
+                values = [rec.get(col.name) for rec in rows]
+                width = max([len(col.name)] + [len(str(v)) for v in values if v is not None]) + 3
+                ws.set_column(j, j, min(max(width, 10), 60))
+                write_cells(ws, j, values, share if col.kind == "share" else None)
+                _validation(ws, name, j, col)
+            ws.freeze_panes(1, 0)
+
+    return save_atomically(fill, path)
+
+
+def write_cells(ws: Any, j: int, values: list[Any], cell_format: Any = None) -> None:
+    """Column ``j`` from row 2 down: numbers as numbers, booleans as booleans, text as text."""
+    for i, v in enumerate(values, start=1):
+        if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
+            continue
+        if isinstance(v, bool):
+            ws.write_boolean(i, j, v, cell_format)
+        elif isinstance(v, (int, float)):
+            ws.write_number(i, j, v, cell_format)
+        else:
+            ws.write_string(i, j, str(v), cell_format)
+
+
+def _validation(ws: Any, sheet: str, j: int, col: schema.Column) -> None:
+    """Dropdowns for choices and booleans; shares between 0 and 1 (rows 2 to VALIDATED_ROWS)."""
+    choices: tuple[str, ...] = ()
+    if col.kind == "choice":
+        choices = col.choices
+    elif col.kind == "bool":
+        choices = ("TRUE", "FALSE")
+    if choices:
+        ws.data_validation(
+            1,
+            j,
+            VALIDATED_ROWS - 1,
+            j,
+            {
+                "validate": "list",
+                "source": list(choices),
+                "ignore_blank": not col.required,
+                "error_title": f"{sheet}.{col.name}"[:32],
+                "error_message": f"Choose one of: {', '.join(choices)}",
+            },
+        )
+    elif col.kind == "share":
+        ws.data_validation(
+            1,
+            j,
+            VALIDATED_ROWS - 1,
+            j,
+            {
+                "validate": "decimal",
+                "criteria": "between",
+                "minimum": 0,
+                "maximum": 1,
+                "ignore_blank": True,
+                "error_title": f"{sheet}.{col.name}"[:32],
+                "error_message": "A share is a fraction between 0 and 1 (25% is 0.25).",
+            },
+        )
 
 
 def write_template(path: str | Path) -> Path:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from model.issues import WorkbookError
 from model.workbook import read_workbook
@@ -262,3 +263,17 @@ def test_workbook_without_any_known_sheet(tmp_path: Path) -> None:
     wb.save(path)
     errs = errors_of(path)
     assert sum("required sheet" in e for e in errs) == 5
+
+
+def test_shared_and_inline_strings_read_alike(tmp_path: Path) -> None:
+    """XlsxWriter and Excel store text as shared strings, openpyxl inline: both read the same network."""
+    shared = write(tmp_path, records())
+    with zipfile.ZipFile(shared) as z:
+        assert "xl/sharedStrings.xml" in z.namelist() and 't="s"' in z.read("xl/worksheets/sheet2.xml").decode()
+    inline = tmp_path / "inline.xlsx"
+    wb = load_workbook(shared)
+    wb.save(inline)
+    with zipfile.ZipFile(inline) as z:
+        assert 't="inlineStr"' in z.read("xl/worksheets/sheet2.xml").decode()
+    a, b = (dataclasses.replace(read_workbook(p), source="", source_sha256="") for p in (shared, inline))
+    assert a == b
