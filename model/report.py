@@ -94,6 +94,31 @@ def _clean(v: Any) -> Any:
     return v
 
 
+def write_column(
+    ws: Worksheet,
+    j: int,
+    values: list[Any],
+    cell_format: Format | None = None,
+    mark: Callable[[int], bool] | None = None,
+    marked: Format | None = None,
+) -> None:
+    """Column ``j`` from the second row down: numbers as numbers, booleans as booleans, text as
+    text (never a formula); blanks stay empty. Value ``i`` (from 0) with ``mark(i)`` gets ``marked``."""
+    for i, v in enumerate(values):
+        v = _clean(v)
+        if v is None:
+            continue
+        fmt = marked if mark is not None and mark(i) else cell_format
+        if v.__class__ is float or v.__class__ is int:
+            ws.write_number(i + 1, j, v, fmt)
+        elif isinstance(v, bool):
+            ws.write_boolean(i + 1, j, v, fmt)
+        elif isinstance(v, (int, float)):
+            ws.write_number(i + 1, j, v, fmt)
+        else:
+            ws.write_string(i + 1, j, str(v), fmt)
+
+
 class Book:
     """An XlsxWriter workbook with its cell formats made once each (XlsxWriter wants that)."""
 
@@ -136,30 +161,27 @@ class Book:
             fmt = formats.get(col) or _fmt(col, df[col])
             numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
             col_fmt.append(fmt if (numeric or col == "value") else None)
-            values = [_clean(v) for v in df[col].tolist()]
+            values = df[col].tolist()
             columns.append(values)
             width = len(str(col))
-            for v in values[:2000]:
+            for v in map(_clean, values[:2000]):
                 if v is not None:
                     width = max(width, len(f"{v:,.2f}" if isinstance(v, float) else str(v)))
             # the column's number format applies to every cell written without a format of its own
             ws.set_column(j, j, min(max(width + 2, 9), 70), self.format(col_fmt[j]) if col_fmt[j] else None)
             ws.write_string(0, j, str(col), header)
-        write_number, write_string, write_boolean = ws.write_number, ws.write_string, ws.write_boolean
         for j, values in enumerate(columns):
-            marked = self.format(col_fmt[j], fill=CHANGED_FILL) if highlight is not None else None
-            for i, v in enumerate(values, start=1):
-                if v is None:
-                    continue
-                cell_fmt = marked if highlight is not None and highlight(i - 1, cols[j]) else None
-                if v.__class__ is float or v.__class__ is int:
-                    write_number(i, j, v, cell_fmt)
-                elif isinstance(v, bool):
-                    write_boolean(i, j, v, cell_fmt)
-                elif isinstance(v, (int, float)):
-                    write_number(i, j, v, cell_fmt)
-                else:
-                    write_string(i, j, str(v), cell_fmt)
+            if highlight is None:
+                write_column(ws, j, values)
+            else:
+                col = cols[j]
+                write_column(
+                    ws,
+                    j,
+                    values,
+                    mark=lambda i, col=col: highlight(i, col),
+                    marked=self.format(col_fmt[j], fill=CHANGED_FILL),
+                )
         ws.freeze_panes(1, 0)
         ws.repeat_rows(0)  # header on every printed page
         ws.fit_to_pages(1, 0)  # printed: all columns on one page width

@@ -6,13 +6,12 @@ scopes and booleans, and a README sheet that explains each column from ``model.s
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from model import schema
-from model.report import HEADER_FILL, Book, save_atomically
+from model.report import HEADER_FILL, Book, save_atomically, write_column
 
 VALIDATED_ROWS = 2000
 
@@ -85,24 +84,11 @@ def write_input_workbook(
                 values = [rec.get(col.name) for rec in rows]
                 width = max([len(col.name)] + [len(str(v)) for v in values if v is not None]) + 3
                 ws.set_column(j, j, min(max(width, 10), 60))
-                write_cells(ws, j, values, share if col.kind == "share" else None)
+                write_column(ws, j, values, share if col.kind == "share" else None)
                 _validation(ws, name, j, col)
             ws.freeze_panes(1, 0)
 
     return save_atomically(fill, path)
-
-
-def write_cells(ws: Any, j: int, values: list[Any], cell_format: Any = None) -> None:
-    """Column ``j`` from row 2 down: numbers as numbers, booleans as booleans, text as text."""
-    for i, v in enumerate(values, start=1):
-        if v is None or (isinstance(v, float) and (math.isnan(v) or math.isinf(v))):
-            continue
-        if isinstance(v, bool):
-            ws.write_boolean(i, j, v, cell_format)
-        elif isinstance(v, (int, float)):
-            ws.write_number(i, j, v, cell_format)
-        else:
-            ws.write_string(i, j, str(v), cell_format)
 
 
 def _validation(ws: Any, sheet: str, j: int, col: schema.Column) -> None:
