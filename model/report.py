@@ -1,6 +1,6 @@
 """Result tables -> the results workbook of ``shared/spec/run.md`` (written atomically).
 
-Written with XlsxWriter (about four times faster than openpyxl here, see docs/performance.md).
+Written with XlsxWriter (about twice as fast as openpyxl in write-only mode, see docs/performance.md).
 Numbers are written as numbers with number formats; header rows are frozen and bold; column
 widths fit their contents; native Excel charts show the cost breakdown, concern shares against
 caps, scenario service and tradeoff frontiers.
