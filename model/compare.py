@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from model.issues import Issue, WorkbookError
-from model.report import Book, save_atomically
+from model.report import CHANGED_FILL, Book, CellStyle, save_atomically
 
 TOL = 1e-6
 
@@ -120,13 +120,13 @@ def write_comparison(a_path: Path, b_path: Path, out: Path) -> tuple[Path, list[
         readme.write_row(2, 0, ["", "Rows that differ are marked changed = TRUE; the differing cells are highlighted."])
         readme.set_column(1, 1, 90)
         for name, df in tables.items():
-            book.table(name, df, highlight=_changed_cells(name, df))
+            book.table(name, df, _changed_cells(name, df))
 
     return save_atomically(fill, Path(out)), differences(tables)
 
 
-def _changed_cells(name: str, df: pd.DataFrame) -> Any:
-    """``(row, column) -> bool``: the A/B cells that differ (and a Costs difference that is not 0)."""
+def _changed_cells(name: str, df: pd.DataFrame) -> CellStyle:
+    """The A/B cells that differ (and a Costs difference that is not 0), filled in yellow."""
     marked: set[tuple[int, str]] = set()
     pairs = _pairs(df)
     for i, (_, row) in enumerate(df.iterrows()):
@@ -135,4 +135,4 @@ def _changed_cells(name: str, df: pd.DataFrame) -> Any:
                 marked.update({(i, x), (i, y)})
         if name == "Costs" and _differs(row["A"], row["B"]):
             marked.add((i, "difference"))
-    return lambda i, col: (i, col) in marked
+    return lambda i, col: (None, CHANGED_FILL) if (i, col) in marked else None

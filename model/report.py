@@ -99,24 +99,27 @@ def write_column(
     j: int,
     values: list[Any],
     cell_format: Format | None = None,
-    mark: Callable[[int], bool] | None = None,
-    marked: Format | None = None,
+    format_of: Callable[[int], Format | None] | None = None,
 ) -> None:
     """Column ``j`` from the second row down: numbers as numbers, booleans as booleans, text as
-    text (never a formula); blanks stay empty. Value ``i`` (from 0) with ``mark(i)`` gets ``marked``."""
+    text (never a formula); blanks stay empty. Value ``i`` (from 0) gets ``format_of(i)`` when
+    that is not None, else ``cell_format`` (None: the column's own format)."""
     for i, v in enumerate(values):
         v = _clean(v)
         if v is None:
             continue
-        fmt = marked if mark is not None and mark(i) else cell_format
-        if v.__class__ is float or v.__class__ is int:
-            ws.write_number(i + 1, j, v, fmt)
-        elif isinstance(v, bool):
+        fmt = (format_of(i) if format_of is not None else None) or cell_format
+        if isinstance(v, bool):
             ws.write_boolean(i + 1, j, v, fmt)
         elif isinstance(v, (int, float)):
             ws.write_number(i + 1, j, v, fmt)
         else:
             ws.write_string(i + 1, j, str(v), fmt)
+
+
+CellStyle = Callable[[int, str], "tuple[str | None, str | None] | None"]
+"""``style(i, column)`` for data row ``i`` (from 0): ``(number_format, fill)`` overriding the
+column's number format and adding a fill (either may be None), or None for the column's own."""
 
 
 class Book:
@@ -140,52 +143,38 @@ class Book:
             self._formats[key] = self.wb.add_format(spec)
         return self._formats[key]
 
-    def table(
-        self,
-        name: str,
-        df: pd.DataFrame,
-        formats: dict[str, str] | None = None,
-        highlight: Callable[[int, str], bool] | None = None,
-    ) -> Worksheet:
-        """One sheet from a DataFrame: bold frozen header, formats by column, fitted widths.
-
-        ``highlight(i, column)`` marks data cell (row i from 0, column) with the changed fill.
-        """
+    def table(self, name: str, df: pd.DataFrame, style: CellStyle | None = None) -> Worksheet:
+        """One sheet from a DataFrame: bold frozen header, formats by column, fitted widths;
+        ``style`` overrides the format of single cells (see ``CellStyle``)."""
         ws = self.wb.add_worksheet(name)
         cols = list(df.columns)
-        formats = formats or {}
         header = self.format(bold=True, fill=HEADER_FILL)
-        col_fmt: list[str | None] = []
-        columns: list[list[Any]] = []
         for j, col in enumerate(cols):
-            fmt = formats.get(col) or _fmt(col, df[col])
             numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
-            col_fmt.append(fmt if (numeric or col == "value") else None)
+            col_fmt = _fmt(col, df[col]) if (numeric or col == "value") else None
             values = df[col].tolist()
-            columns.append(values)
             width = len(str(col))
             for v in map(_clean, values[:2000]):
                 if v is not None:
                     width = max(width, len(f"{v:,.2f}" if isinstance(v, float) else str(v)))
             # the column's number format applies to every cell written without a format of its own
-            ws.set_column(j, j, min(max(width + 2, 9), 70), self.format(col_fmt[j]) if col_fmt[j] else None)
+            ws.set_column(j, j, min(max(width + 2, 9), 70), self.format(col_fmt) if col_fmt else None)
             ws.write_string(0, j, str(col), header)
-        for j, values in enumerate(columns):
-            if highlight is None:
-                write_column(ws, j, values)
-            else:
-                col = cols[j]
-                write_column(
-                    ws,
-                    j,
-                    values,
-                    mark=lambda i, col=col: highlight(i, col),
-                    marked=self.format(col_fmt[j], fill=CHANGED_FILL),
-                )
+            write_column(ws, j, values, format_of=self._cell_formats(style, col, col_fmt) if style else None)
         ws.freeze_panes(1, 0)
         ws.repeat_rows(0)  # header on every printed page
         ws.fit_to_pages(1, 0)  # printed: all columns on one page width
         return ws
+
+    def _cell_formats(self, style: CellStyle, col: str, col_fmt: str | None) -> Callable[[int], Format | None]:
+        def format_of(i: int) -> Format | None:
+            override = style(i, col)
+            if override is None:
+                return None
+            num_format, fill = override
+            return self.format(num_format or col_fmt, fill=fill)
+
+        return format_of
 
     def save(self) -> None:
         self.wb.close()
@@ -212,26 +201,39 @@ def save_atomically(write: Callable[[Book], None], path: str | Path) -> Path:
     return atomic_save(_Deferred(to), Path(path))
 
 
-def _summary_formats(book: Book, ws: Worksheet, df: pd.DataFrame) -> None:
-    """Summary holds mixed values: format each number by its metric (rewrites those cells)."""
-    for i, (metric, value) in enumerate(zip(df["metric"], df["value"]), start=1):
-        v = _clean(value)
-        if not isinstance(v, (int, float)) or isinstance(v, bool):
-            continue
-        m = str(metric)
-        if m in ("mip_gap",) or m.endswith("served_share"):
-            fmt = "0.00%"
-        elif m.startswith("seconds.") or m == "solve_seconds":
-            fmt = "0.000"
-        elif m.startswith("model_") or m in ("modules_added",):
-            fmt = "0"
-        else:
-            fmt = MONEY
-        ws.write_number(i, 1, v, book.format(fmt))
+def _summary_style(df: pd.DataFrame) -> CellStyle:
+    """Summary holds mixed values: each number in ``value`` is formatted by its metric."""
+    metrics = [str(m) for m in df["metric"]]
+    numbers = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in map(_clean, df["value"])]
+
+    def style(i: int, col: str) -> tuple[str | None, str | None] | None:
+        if col != "value" or not numbers[i]:
+            return None
+        m = metrics[i]
+        if m == "mip_gap" or m.endswith("served_share"):
+            return "0.00%", None
+        if m.startswith("seconds.") or m == "solve_seconds":
+            return "0.000", None
+        if m.startswith("model_") or m == "modules_added":
+            return "0", None
+        return MONEY, None
+
+    return style
 
 
-def _ref(sheet: str, r0: int, c0: int, r1: int, c1: int) -> str:
-    return f"='{sheet}'!{xl_rowcol_to_cell(r0, c0, True, True)}:{xl_rowcol_to_cell(r1, c1, True, True)}"
+def _series(sheet: str, n: int, value_col: int, category_cols: tuple[int, int] = (0, 0)) -> dict[str, Any]:
+    """A chart series from a table sheet: its header names it, rows 2 to n + 1 hold the values,
+    the categories are in columns ``category_cols`` (first, last: two columns give two levels)."""
+
+    def cell(r: int, c: int) -> str:
+        return xl_rowcol_to_cell(r, c, True, True)
+
+    first, last = category_cols
+    return {
+        "name": f"='{sheet}'!{cell(0, value_col)}",
+        "categories": f"='{sheet}'!{cell(1, first)}:{cell(n, last)}",
+        "values": f"='{sheet}'!{cell(1, value_col)}:{cell(n, value_col)}",
+    }
 
 
 def add_frontier_chart(book: Book, ws: Worksheet, table: pd.DataFrame, parameter_column: str, currency: str) -> None:
@@ -240,23 +242,11 @@ def add_frontier_chart(book: Book, ws: Worksheet, table: pd.DataFrame, parameter
     if n == 0:
         return
     cols = list(table.columns)
-    x, y = cols.index(parameter_column), cols.index("objective")
-    name = ws.get_name()
+    x = cols.index(parameter_column)
     chart = book.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-    chart.add_series(
-        {
-            "name": _ref(name, 0, y, 0, y).split(":")[0],
-            "categories": _ref(name, 1, x, n, x),
-            "values": _ref(name, 1, y, n, y),
-            "marker": {"type": "circle"},
-        }
-    )
-    chart.set_title(
-        {
-            "name": "Total yearly cost against "
-            + ("the dependency cap" if parameter_column == "cap" else "the survival target")
-        }
-    )
+    chart.add_series(_series(ws.get_name(), n, cols.index("objective"), (x, x)) | {"marker": {"type": "circle"}})
+    target = "the dependency cap" if parameter_column == "cap" else "the survival target"
+    chart.set_title({"name": f"Total yearly cost against {target}"})
     chart.set_x_axis({"name": AXIS_LABELS[parameter_column], "num_format": "0%", "reverse": True})  # tighter right
     chart.set_y_axis({"name": f"Total yearly cost ({currency})", "num_format": "#,##0"})
     chart.set_legend({"none": True})
@@ -270,11 +260,8 @@ def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataF
             add_frontier_chart(book, sheets[sheet], tables[sheet], column, currency)
     costs = tables.get("Costs")
     if costs is not None and len(costs) and "Costs" in sheets:
-        n = len(costs)
         chart = book.wb.add_chart({"type": "bar"})
-        chart.add_series(
-            {"name": "='Costs'!$B$1", "categories": _ref("Costs", 1, 0, n, 0), "values": _ref("Costs", 1, 1, n, 1)}
-        )
+        chart.add_series(_series("Costs", len(costs), 1))
         chart.set_title({"name": "Yearly cost by component"})
         chart.set_x_axis({"name": currency, "num_format": "#,##0"})  # a bar chart's value axis is x
         chart.set_legend({"none": True})
@@ -282,26 +269,11 @@ def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataF
         sheets["Costs"].insert_chart("D2", chart)
     dep = tables.get("Dependency")
     if dep is not None and len(dep) and "Dependency" in sheets:
-        n = len(dep)
-        cols = list(dep.columns)
-        share, cap = cols.index("concern_share"), cols.index("cap")
-        cats = _ref("Dependency", 1, 0, n, 1)  # product and market: two-level categories
+        n, cols = len(dep), list(dep.columns)
         chart = book.wb.add_chart({"type": "column"})
-        chart.add_series(
-            {
-                "name": _ref("Dependency", 0, share, 0, share).split(":")[0],
-                "categories": cats,
-                "values": _ref("Dependency", 1, share, n, share),
-            }
-        )
+        chart.add_series(_series("Dependency", n, cols.index("concern_share"), (0, 1)))  # product, market
         line = book.wb.add_chart({"type": "line"})
-        line.add_series(
-            {
-                "name": _ref("Dependency", 0, cap, 0, cap).split(":")[0],
-                "categories": cats,
-                "values": _ref("Dependency", 1, cap, n, cap),
-            }
-        )
+        line.add_series(_series("Dependency", n, cols.index("cap"), (0, 1)))
         chart.combine(line)
         chart.set_title({"name": "Concern share of supply against its cap"})
         chart.set_y_axis({"name": "share of supply", "num_format": "0%", "min": 0, "max": 1})
@@ -309,16 +281,8 @@ def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataF
         sheets["Dependency"].insert_chart(1, len(cols) + 1, chart)
     ss = tables.get("ScenarioSummary")
     if ss is not None and len(ss) and "ScenarioSummary" in sheets:
-        n = len(ss)
-        col = list(ss.columns).index("served_share")
         chart = book.wb.add_chart({"type": "column"})
-        chart.add_series(
-            {
-                "name": _ref("ScenarioSummary", 0, col, 0, col).split(":")[0],
-                "categories": _ref("ScenarioSummary", 1, 0, n, 0),
-                "values": _ref("ScenarioSummary", 1, col, n, col),
-            }
-        )
+        chart.add_series(_series("ScenarioSummary", len(ss), list(ss.columns).index("served_share")))
         chart.set_title({"name": "Share of demand served in each scenario"})
         chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
         chart.set_legend({"none": True})
@@ -350,9 +314,8 @@ def write_results(
     def fill(book: Book) -> None:
         sheets = {}
         for name in order:
-            sheets[name] = book.table(name, all_tables[name])
-            if name == "Summary":
-                _summary_formats(book, sheets[name], all_tables[name])
+            df = all_tables[name]
+            sheets[name] = book.table(name, df, _summary_style(df) if name == "Summary" else None)
         _charts(book, sheets, all_tables, currency)
 
     return save_atomically(fill, path)

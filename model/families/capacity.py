@@ -61,10 +61,9 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency) -> None:
     cand = set(net.candidates)
     tight_arcs = [(s, mk) for s, mk in net.arcs if s in cand]
     b = dict(m.build.items())
-    most = {s: net.max_capacity(s) for s in cand}
     m.flow_needs_build = pyo.Constraint(
         tight_arcs,
-        rule=lambda _m, s, mk: x[s, mk] <= min(demand[(net.site_product[s], mk)], most[s]) * b[s],
+        rule=lambda _m, s, mk: x[s, mk] <= min(demand[(net.site_product[s], mk)], net.max_capacity(s)) * b[s],
         doc="(T) valid tightening: flow from a candidate only if built",
     )
     register_cost(

@@ -113,10 +113,9 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency, elastic: bool = Fals
     cand = set(net.candidates)
     tight = [(w, s, mk) for (w, s, mk) in sarcs if s in cand]
     b = dict(m.build.items())
-    most = {s: net.max_capacity(s) for s in cand}
     m.scenario_flow_needs_build = pyo.Constraint(
         tight,
-        rule=lambda _m, w, s, mk: x[w, s, mk] <= min(dem[(w, net.site_product[s], mk)], most[s]) * b[s],
+        rule=lambda _m, w, s, mk: x[w, s, mk] <= min(dem[(w, net.site_product[s], mk)], net.max_capacity(s)) * b[s],
         doc="(T) valid tightening in scenarios",
     )
 
