@@ -28,6 +28,53 @@ COST_LABELS = {
 }
 BINDING_TOL = 1e-6
 
+SUMMARY_MEANINGS = {
+    "status": "optimal: the cheapest design, proven within mip_gap; feasible: the solver stopped at a limit "
+    "with a design, possibly not the cheapest; infeasible, no_solution, interrupted: no design",
+    "objective": "total yearly cost of the design (the sum of the Costs sheet)",
+    "currency": "currency of every cost",
+    "mip_gap": "at most this much dearer than the cheapest possible design",
+    "best_bound": "no design can cost less than this",
+    "solve_seconds": "seconds the solver spent finding and proving the design",
+    "solver": "solver and version",
+    "highs_status": "the solver's own word for how it stopped",
+    "input_file": "the workbook that was read",
+    "input_sha256": "fingerprint of that workbook: the same fingerprint means the same file",
+    "run_at": "when the run started",
+    "tool_version": "version of this tool",
+    "pyomo_version": "version of Pyomo, the modelling library",
+    "candidates_built": "candidate sites the design builds",
+    "modules_added": "expansion modules the design adds, in all",
+    "unmet_total": "baseline demand left unmet, summed over products (see the Unmet sheet)",
+}
+SUMMARY_PREFIX_MEANINGS = (
+    ("setting.", "setting used for this run"),
+    ("model_", "size of the optimisation model"),
+    ("seconds.compile", "seconds turning the model into matrices"),
+    ("seconds.handover", "seconds handing the matrices to the solver"),
+    ("seconds.solve_wall", "seconds of the solve by the clock on the wall"),
+    ("seconds.solve", "seconds the solver spent on the design"),
+    ("seconds.polish_highs", "of the polish, seconds inside the solver"),
+    ("seconds.polish", "seconds re-solving with the design fixed (marginal costs, stress-test flows)"),
+    ("seconds.load", "seconds reading the solution back"),
+    ("seconds.", "seconds of one step of the run"),
+)
+
+
+def summary_meaning(metric: str) -> str:
+    """A plain-words explanation of a Summary metric (for the ``meaning`` column)."""
+    if metric in SUMMARY_MEANINGS:
+        return SUMMARY_MEANINGS[metric]
+    if metric.startswith("scenario."):
+        what = metric.rsplit(".", 1)[-1]
+        return {
+            "cost": "yearly cost in this scenario, with the design fixed",
+            "worst_served_share": "in this scenario, the smallest share of demand served in any market",
+            "served_share": "in this scenario, share of this product's demand served",
+            "stock_drawn": "in this scenario, strategic stock of this product drawn",
+        }.get(what, "")
+    return next((text for prefix, text in SUMMARY_PREFIX_MEANINGS if metric.startswith(prefix)), "")
+
 
 @dataclass
 class Results:
@@ -374,7 +421,8 @@ def summary_table(
     settings_used: dict[str, Any],
     tables: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Summary: metric/value rows (status, objective, gap, times, solver, input, settings)."""
+    """Summary: metric/value rows (status, objective, gap, times, solver, input, settings), each
+    with its ``meaning`` in plain words."""
     rows: list[tuple[str, Any]] = [
         ("status", solved.status),
         ("objective", objective),
@@ -413,7 +461,9 @@ def summary_table(
                     rows.append((f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
     for phase, sec in solved.seconds.items():
         rows.append((f"seconds.{phase}", sec))
-    return pd.DataFrame(rows, columns=["metric", "value"])
+    table = pd.DataFrame(rows, columns=["metric", "value"])
+    table["meaning"] = [summary_meaning(m) for m in table["metric"]]
+    return table
 
 
 def _pyomo_version() -> str:

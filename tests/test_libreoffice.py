@@ -73,7 +73,7 @@ def test_results_numbers_stay_numbers(workbooks: list[Path], tmp_path: Path) -> 
     """LibreOffice reads the Summary's objective as a number: CSV export writes it unquoted."""
     csv = convert(workbooks[0], "csv", tmp_path)
     line = next(ln for ln in csv.read_text().splitlines() if ln.startswith("objective,"))
-    float(line.split(",", 1)[1])
+    float(line.split(",")[1])  # metric, value, meaning
 
 
 def test_workbook_saved_by_libreoffice_reads_back_with_formula_values(tmp_path: Path) -> None:

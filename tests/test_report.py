@@ -11,6 +11,9 @@ from openpyxl import load_workbook
 
 from bench import io as bench_io
 from model.report import QTY, SHARE, write_results
+from model.results import summary_meaning
+from model.workbook import read_workbook
+from tests.helpers import SAMPLE, solve_network
 
 
 def test_cells_keep_their_types_and_formats(tmp_path: Path) -> None:
@@ -51,3 +54,12 @@ def test_a_large_table_is_written_whole(tmp_path: Path) -> None:
     assert rows[-1][0] == df["site"].iloc[-1] and rows[-1][3] == df["flow"].iloc[-1]
     bench_io.openpyxl_write_only(tmp_path / "o.xlsx", df)  # the comparison writer of bench/io.py works too
     assert load_workbook(tmp_path / "o.xlsx")["Flows"].max_row == 3001
+
+
+def test_every_summary_row_says_what_it_means() -> None:
+    res = solve_network(read_workbook(SAMPLE))
+    summary = res["Summary"]
+    assert list(summary.columns) == ["metric", "value", "meaning"]
+    unexplained = summary.loc[summary["meaning"] == "", "metric"].tolist()
+    assert not unexplained, unexplained
+    assert summary_meaning("seconds.polish_highs") != summary_meaning("seconds.polish")
