@@ -6,6 +6,7 @@
     python -m bench.orlib_root capb-5000 lazy 300            # only violated rows, added at the root
     python -m bench.orlib_root capb-5000 lazy 300 near=10    # ... plus each customer's 10 cheapest
     python -m bench.orlib_root capb-5000 lp 200 solver=ipx   # the LP relaxation alone, by one LP solver
+    python -m bench.orlib_root capb-5000 rows 600 cover=true # plus sum capacity[i] y[i] >= demand as a row
     python -m bench.orlib_root capb-5000 rows 600 start=bench/cache/capb-5000_results.xlsx
                                                              # MIP start: the design of a results workbook
 
@@ -26,10 +27,12 @@ from bench import orlib
 from model.solve import compile_model
 
 
-def model(inst: orlib.Instance, shares: bool, tightening: bool) -> pyo.ConcreteModel:
+def model(inst: orlib.Instance, shares: bool, tightening: bool, cover: bool = False) -> pyo.ConcreteModel:
     m_, n_ = len(inst.capacity), len(inst.demand)
     mod = pyo.ConcreteModel()
     mod.y = pyo.Var(range(m_), within=pyo.Binary)
+    if cover:  # the sum of the demand and capacity rows, as a row of its own
+        mod.cover = pyo.Constraint(expr=sum(inst.capacity[i] * mod.y[i] for i in range(m_)) >= sum(inst.demand))
     if shares:
         mod.x = pyo.Var(range(m_), range(n_), bounds=(0, 1))
         mod.d = pyo.Constraint(range(n_), rule=lambda mod, j: sum(mod.x[i, j] for i in range(m_)) == 1)
@@ -98,7 +101,8 @@ def main(case: str, variant: str, time_limit: str, *options: str) -> None:
     opts = dict(o.split("=", 1) for o in options)
     near = int(opts.pop("near", 0))
     start = opts.pop("start", None)
-    mod = model(inst, shares=variant == "shares", tightening=variant != "lazy")
+    cover = opts.pop("cover", "false") == "true"
+    mod = model(inst, shares=variant == "shares", tightening=variant != "lazy", cover=cover)
     c, _ = compile_model(mod)
     h = c.highs
     h.setOptionValue("mip_rel_gap", 1e-4)

@@ -6,7 +6,7 @@ import gc
 
 import pyomo.environ as pyo
 
-from model.families import capacity, dependency, flows, reserve, scenarios
+from model.families import capacity, cover, dependency, flows, reserve, scenarios
 from model.families.common import Adjacency
 from model.network import Network
 
@@ -15,7 +15,8 @@ def build_model(net: Network, elastic: bool = False) -> pyo.ConcreteModel:
     """Build the supply network redesign MIP of ``docs/formulation.md``.
 
     One call per constraint family, in this order (later families use earlier variables):
-    flows and demand (1), reserve (6), capacity, builds and modules (2, 3, T), dependency caps
+    flows and demand (1), reserve (6), capacity, builds and modules (2, 3, T), rounded capacity
+    cover (R), dependency caps
     (4, 5), scenarios and stockpiles (7-10). Each family registers its named cost expressions;
     the objective is their sum, so the Costs sheet sums to the objective by construction.
 
@@ -32,6 +33,7 @@ def build_model(net: Network, elastic: bool = False) -> pyo.ConcreteModel:
         flows.add(m, net, adj)
         reserve.add(m, net, adj, elastic=elastic)
         capacity.add(m, net, adj)
+        cover.add(m, net, adj)
         dependency.add(m, net, adj)
         scenarios.add(m, net, adj, elastic=elastic)
         if elastic:

@@ -195,3 +195,40 @@ def test_every_component_is_documented(net) -> None:
     m = build_model(net)
     for comp in m.component_objects(descend_into=False):
         assert comp.doc, f"{comp.local_name} has no doc"
+
+
+def test_capacity_cover_is_the_sum_of_demand_and_capacity_rows(net) -> None:
+    """(C) for a product = sum of (1) over its markets + sum of (2) over its sites, term by term.
+
+    So (C) >= 0 holds wherever (1) and (2) do, and its rounding (R) cuts off no solution.
+    """
+    from pyomo.repn import generate_standard_repn
+
+    from model.families.cover import Cover
+
+    m = build_model(net)
+
+    def coefficients(expr: object, sign: float, into: dict[str, float]) -> float:
+        repn = generate_standard_repn(expr, compute_values=True)
+        for v, c in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+            into[v.name] = into.get(v.name, 0.0) + sign * c
+        return sign * repn.constant
+
+    for product in ("p1", "p2"):
+        cover: dict[str, float] = {}
+        cover_const = coefficients(Cover(m, net, product).aggregate(m, net), 1.0, cover)
+        # sum (1): x + u - D = 0 over the product's markets; sum (2): cap - x - r >= 0 over its sites
+        agg: dict[str, float] = {}
+        agg_const = 0.0
+        for p, mk in m.demand_balance:
+            if p == product:
+                row = m.demand_balance[p, mk]
+                agg_const += coefficients(row.body, 1.0, agg) - pyo.value(row.upper)
+        for s in m.site_capacity:
+            if net.site_product[s] == product:
+                row = m.site_capacity[s]
+                agg_const += coefficients(row.body, -1.0, agg) + pyo.value(row.upper)
+        # flows cancel; unmet enters with +1, capacity with +, reserve with -: the same as (C)
+        nonzero = {k: v for k, v in agg.items() if abs(v) > 1e-12}
+        assert nonzero == pytest.approx({k: v for k, v in cover.items() if abs(v) > 1e-12})
+        assert agg_const == pytest.approx(cover_const)
