@@ -22,21 +22,10 @@ from model.build import build_model
 from model.families.cover import mir
 from model.solve import compile_model
 from model.workbook import read_workbook
-from tests.helpers import records, solve_records, write
+from tests.helpers import BASE, records, solve_records, write
 
 THREE = records(
-    Sites=[
-        {
-            "site": f"h{i}",
-            "country": "Home",
-            "product": "chip",
-            "status": "candidate",
-            "capacity": 100,
-            "unit_cost": 10,
-            "fixed_cost": 200,
-        }
-        for i in (1, 2, 3)
-    ],
+    Sites=[{**BASE["Sites"][0], "site": f"h{i}"} for i in (1, 2, 3)],  # home1's candidate, three times
     Demand=[{"market": "Home", "product": "chip", "demand": 250}],
     Lanes=[{"origin": "Home", "destination": "Home"}],
 )
