@@ -15,10 +15,10 @@ def build_model(net: Network, elastic: bool = False) -> pyo.ConcreteModel:
     """Build the supply network redesign MIP of ``docs/formulation.md``.
 
     One call per constraint family, in this order (later families use earlier variables):
-    flows and demand (1), reserve (6), capacity, builds and modules (2, 3, T), rounded capacity
-    cover (R), dependency caps
-    (4, 5), scenarios and stockpiles (7-10). Each family registers its named cost expressions;
-    the objective is their sum, so the Costs sheet sums to the objective by construction.
+    flows and demand (1), reserve (6), capacity, builds and modules (2, 3, T), the rounded
+    capacity cover (R), dependency caps (4, 5), scenarios and stockpiles (7-10). Each family
+    registers its named cost expressions; the objective is their sum, so the Costs sheet sums to
+    the objective by construction.
 
     ``elastic=True`` lets the hard requirements (reserve (6) and survival (10)) be violated and
     minimises the sum of their relative violations instead of cost; it is used only to explain
