@@ -46,7 +46,7 @@ def workbook_for(case: str) -> Path:
 def run_case(case: str, time_limit: float, gap: float) -> dict:
     """One case, in this process: returns its timings, size, status and peak memory."""
     sys.path.insert(0, str(ROOT))
-    from model.pipeline import collector_paused, run_once
+    from model.pipeline import run_once
     from model.report import write_results
     from model.solve import SolveOptions
     from model.workbook import read_workbook
@@ -59,8 +59,7 @@ def run_case(case: str, time_limit: float, gap: float) -> dict:
     times["in_highs"] = solved.seconds.get("solve", 0.0) + solved.seconds.get("polish_highs", 0.0)
     t2 = time.perf_counter()
     out = CACHE / f"{case}_results.xlsx"
-    with collector_paused():
-        write_results(out, res.tables, net.warnings)
+    write_results(out, res.tables, net.warnings)
     times["write"] = time.perf_counter() - t2
     total = time.perf_counter() - t
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

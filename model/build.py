@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import gc
-
 import pyomo.environ as pyo
 
+from model.collector import collector_paused
 from model.families import capacity, cover, dependency, flows, reserve, scenarios
 from model.families.common import Adjacency
 from model.network import Network
@@ -27,9 +26,7 @@ def build_model(net: Network, elastic: bool = False) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name="supply_network_redesign")
     m.cost_names = []
     adj = Adjacency(net)
-    enabled = gc.isenabled()
-    gc.disable()  # Pyomo builds many small objects; pausing the collector saves about 30%.
-    try:
+    with collector_paused():  # Pyomo builds many small objects; pausing the collector saves about 30%
         flows.add(m, net, adj)
         reserve.add(m, net, adj, elastic=elastic)
         capacity.add(m, net, adj)
@@ -43,9 +40,6 @@ def build_model(net: Network, elastic: bool = False) -> pyo.ConcreteModel:
         else:
             total = sum(m.component(f"cost_{name}") for name in m.cost_names)
             m.total_cost = pyo.Objective(expr=total, sense=pyo.minimize, doc="total yearly cost")
-    finally:
-        if enabled:
-            gc.enable()
     return m
 
 

@@ -24,7 +24,7 @@ from model.diagnose import explain_infeasibility
 from model.invariants import check_all
 from model.issues import WorkbookError
 from model.network import Network
-from model.pipeline import collector_paused, run_once
+from model.pipeline import run_once
 from model.report import write_results
 from model.results import Results
 from model.solve import Progress, SolveOptions
@@ -255,8 +255,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     pictures = _studies(args, net, options, result, out, target)
     warnings = list(net.warnings) + [f"internal check failed: {p}" for p in problems]
     t1 = time.perf_counter()
-    with collector_paused():
-        written = write_results(target, result.tables, warnings, currency=net.settings.currency)
+    written = write_results(target, result.tables, warnings, currency=net.settings.currency)
     timings["write"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
     print_summary(out, net, result, timings)

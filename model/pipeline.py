@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from model.build import build_model
+from model.collector import collector_paused
 from model.network import Network
 from model.results import Results, extract
 from model.solve import SolveOptions, solve
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for one run.
-
-    A Pyomo model is millions of small objects that live for the whole run, and each full
-    collection walks them all: with the collector on, compile, extract and write spent about a
-    third of their time in collections on the L network (docs/performance.md). Reference
-    counting still frees everything that is not cyclic; cyclic garbage waits for the collector
-    to resume (``study`` collects between points).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def run_once(net: Network, options: SolveOptions) -> tuple[Results, dict[str, float]]:

@@ -21,6 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from model.atomic import atomic_save
 from model.charts import AXIS_LABELS
+from model.collector import collector_paused
 from model.issues import Issue
 
 SHEET_ORDER = (
@@ -191,14 +192,18 @@ class _Deferred:
 
 
 def save_atomically(write: Callable[[Book], None], path: str | Path) -> Path:
-    """Let ``write`` fill a new :class:`Book`, saved whole or not at all (see ``atomic_save``)."""
+    """Let ``write`` fill a new :class:`Book`, saved whole or not at all (see ``atomic_save``).
+
+    The collector is paused meanwhile: a write makes many small objects while a Pyomo model may
+    still be alive, and every collection would walk that model too (see ``collector_paused``)."""
 
     def to(target: Path) -> None:
         book = Book(target)
         write(book)
         book.save()
 
-    return atomic_save(_Deferred(to), Path(path))
+    with collector_paused():
+        return atomic_save(_Deferred(to), Path(path))
 
 
 def _summary_style(df: pd.DataFrame) -> CellStyle:
