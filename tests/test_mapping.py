@@ -204,9 +204,11 @@ def test_capacity_cover_is_the_sum_of_demand_and_capacity_rows(net) -> None:
     """
     from pyomo.repn import generate_standard_repn
 
+    from model.families.common import Adjacency
     from model.families.cover import Cover
 
     m = build_model(net)
+    adj = Adjacency(net)
 
     def coefficients(expr: object, sign: float, into: dict[str, float]) -> float:
         repn = generate_standard_repn(expr, compute_values=True)
@@ -216,7 +218,7 @@ def test_capacity_cover_is_the_sum_of_demand_and_capacity_rows(net) -> None:
 
     for product in ("p1", "p2"):
         cover: dict[str, float] = {}
-        cover_const = coefficients(Cover(m, net, product).aggregate(m, net), 1.0, cover)
+        cover_const = coefficients(Cover(m, net, adj, product).aggregate(), 1.0, cover)
         # sum (1): x + u - D = 0 over the product's markets; sum (2): cap - x - r >= 0 over its sites
         agg: dict[str, float] = {}
         agg_const = 0.0

@@ -47,3 +47,9 @@ class Adjacency:
             self.arcs_from[s].append(mk)
             self.arcs_to[(net.site_product[s], mk)].append(s)
         self.concern_sites = {s for s in net.sites if net.site_country[s] in net.concern}
+        self.sites_of: dict[str, list[str]] = defaultdict(list)  # product -> its sites
+        for s in net.sites:
+            self.sites_of[net.site_product[s]].append(s)
+        self.markets_of: dict[str, list[str]] = defaultdict(list)  # product -> markets with demand > 0
+        for p, mk in net.positive_demand:
+            self.markets_of[p].append(mk)

@@ -19,7 +19,6 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from model.families.capacity import site_capacity_expr
 from model.families.common import Adjacency, linear, total
 from model.network import Network
 
@@ -55,15 +54,14 @@ def mir(coefficients: Sequence[float], rhs: float, divisor: float) -> tuple[list
 class Cover:
     """One product's cover data: (C) reads sum_j a_j z_j + existing - reserve + unmet >= demand."""
 
-    def __init__(self, m: pyo.ConcreteModel, net: Network, product: str):
-        self.sites = [s for s in net.sites if net.site_product[s] == product]
-        self.markets = [mk for p, mk in net.positive_demand if p == product]
-        self.demand = sum(net.demand[(product, mk)] for mk in self.markets)
-        self.unmet = [m.unmet[product, mk] for mk in self.markets]
-        self.reserve = [m.reserve[s] for s in self.sites if s in m.reserve]
+    def __init__(self, m: pyo.ConcreteModel, net: Network, adj: Adjacency, product: str):
+        sites, markets = adj.sites_of[product], adj.markets_of[product]
+        self.demand = sum(net.demand[(product, mk)] for mk in markets)
+        self.unmet = [m.unmet[product, mk] for mk in markets]
+        self.reserve = [m.reserve[s] for s in sites if s in m.reserve]
         self.integer_terms: list[tuple[float, Any]] = []  # (a_j, z_j): build and module variables
         self.existing = 0.0  # capacity of existing sites (b = 1)
-        for s in self.sites:
+        for s in sites:
             if s in m.build:
                 if net.capacity[s] > 0:
                     self.integer_terms.append((net.capacity[s], m.build[s]))
@@ -72,10 +70,12 @@ class Cover:
             if s in m.modules:
                 self.integer_terms.append((net.module_capacity[s], m.modules[s]))
 
-    def aggregate(self, m: pyo.ConcreteModel, net: Network) -> object:
-        """(C): sum_s (cap[s] - r[s]) + sum_m u[p,m] - sum_m D[p,m], which (1) and (2) keep >= 0."""
-        capacity = sum(site_capacity_expr(m, net, s) for s in self.sites)
-        return capacity - total(self.reserve) + total(self.unmet) - self.demand
+    def aggregate(self) -> object:
+        """(C): sum_j a_j z_j + existing - sum_s r[s] + sum_m u[p,m] - sum_m D[p,m], which (1)
+        and (2) keep >= 0 (sum_j a_j z_j + existing = sum_s cap[s]). Built from the same data as
+        ``rounded``, so a test of (C) against the rows it sums checks what (R) rounds."""
+        capacity = linear(self.integer_terms)
+        return capacity + self.existing - total(self.reserve) + total(self.unmet) - self.demand
 
     def rounded(self) -> object | None:
         """(R): the MIR of (C) without its reserve terms, by the largest integer capacity d."""
@@ -102,8 +102,7 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency) -> None:
     its reserve terms (which only weaken it); it has a row only where B > 0 and f is not within
     ``MIN_FRACTION`` of 0 or 1. No costs. Needs ``flows``, ``reserve`` and ``capacity`` first.
     """
-    products = dict.fromkeys(p for p, _ in net.positive_demand)
-    rows = {p: row for p in products if (row := Cover(m, net, p).rounded()) is not None}
+    rows = {p: row for p in adj.markets_of if (row := Cover(m, net, adj, p).rounded()) is not None}
     m.capacity_cover_rounded = pyo.Constraint(
         list(rows),
         rule=lambda _m, p: rows[p],
