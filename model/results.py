@@ -47,17 +47,24 @@ SUMMARY_MEANINGS = {
     "modules_added": "expansion modules the design adds, in all",
     "unmet_total": "baseline demand left unmet, summed over products (see the Unmet sheet)",
 }
+SECONDS_MEANINGS = {  # seconds.<phase>, the phases of SolveResult.seconds
+    "compile": "seconds turning the model into matrices",
+    "handover": "seconds handing the matrices to the solver",
+    "solve": "seconds the solver spent on the design",
+    "solve_wall": "seconds of the solve by the clock on the wall",
+    "polish": "seconds re-solving with the design fixed (marginal costs, stress-test flows)",
+    "polish_highs": "of the polish, seconds inside the solver",
+    "load": "seconds reading the solution back",
+}
+SCENARIO_MEANINGS = {  # scenario.<name>[.<product>].<what>
+    "cost": "yearly cost in this scenario, with the design fixed",
+    "worst_served_share": "in this scenario, the smallest share of demand served in any market",
+    "served_share": "in this scenario, share of this product's demand served",
+    "stock_drawn": "in this scenario, strategic stock of this product drawn",
+}
 SUMMARY_PREFIX_MEANINGS = (
     ("setting.", "setting used for this run"),
     ("model_", "size of the optimisation model"),
-    ("seconds.compile", "seconds turning the model into matrices"),
-    ("seconds.handover", "seconds handing the matrices to the solver"),
-    ("seconds.solve_wall", "seconds of the solve by the clock on the wall"),
-    ("seconds.solve", "seconds the solver spent on the design"),
-    ("seconds.polish_highs", "of the polish, seconds inside the solver"),
-    ("seconds.polish", "seconds re-solving with the design fixed (marginal costs, stress-test flows)"),
-    ("seconds.load", "seconds reading the solution back"),
-    ("seconds.", "seconds of one step of the run"),
 )
 
 
@@ -65,14 +72,10 @@ def summary_meaning(metric: str) -> str:
     """A plain-words explanation of a Summary metric (for the ``meaning`` column)."""
     if metric in SUMMARY_MEANINGS:
         return SUMMARY_MEANINGS[metric]
+    if metric.startswith("seconds."):
+        return SECONDS_MEANINGS.get(metric.removeprefix("seconds."), "seconds of one step of the run")
     if metric.startswith("scenario."):
-        what = metric.rsplit(".", 1)[-1]
-        return {
-            "cost": "yearly cost in this scenario, with the design fixed",
-            "worst_served_share": "in this scenario, the smallest share of demand served in any market",
-            "served_share": "in this scenario, share of this product's demand served",
-            "stock_drawn": "in this scenario, strategic stock of this product drawn",
-        }.get(what, "")
+        return SCENARIO_MEANINGS.get(metric.rsplit(".", 1)[-1], "")
     return next((text for prefix, text in SUMMARY_PREFIX_MEANINGS if metric.startswith(prefix)), "")
 
 
