@@ -1,14 +1,14 @@
 """Excel workbook -> checked ``Network``; every problem reported at once with its sheet and cell.
 
-Reading uses openpyxl in read-only, data-only mode (formula cells give the value a spreadsheet
-application last saved). openpyxl uses ``defusedxml`` when it is installed, so XML entity bombs
-are refused. The rules are those of ``shared/spec/workbook.md``; the column definitions come
-from ``model.schema``.
+openpyxl opens the workbook in read-only, data-only mode (formula cells give the value a
+spreadsheet application last saved), parsing its small parts with ``defusedxml``;
+``model.sheetxml`` reads the worksheets' cells with the C XML parser, after refusing any
+document type declaration. So XML entity bombs are refused everywhere. The rules are those
+of ``shared/spec/workbook.md``; the column definitions come from ``model.schema``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -35,6 +35,7 @@ from model.network import (
     resolve_each_caps,
     resolve_total_caps,
 )
+from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, read_rows
 
 EXCEL_ERRORS = (
     "#DIV/0!",
@@ -48,81 +49,15 @@ EXCEL_ERRORS = (
     "#SPILL!",
     "#CALC!",
 )
+UNSAFE_XML = (
+    "the file contains unsafe XML (entity definitions, as in an 'XML bomb'); it was not read. "
+    "Save the data into a new workbook from Excel"
+)
 MAX_NUMBER = 1e15
 """Larger numbers are refused: HiGHS treats 1e20 as infinity, and they are typos in practice."""
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
-
-
-class _NoCachedValue:
-    """Marks a formula cell whose value was never computed and saved by a spreadsheet app."""
-
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return "<formula without saved value>"
-
-
-NO_CACHED_VALUE = _NoCachedValue()
-
-
-def _install_formula_marker() -> None:
-    """Teach openpyxl's data-only sheet parser two things, in the same single pass over the file.
-
-    1. Formula cells that have no saved value get ``NO_CACHED_VALUE`` (openpyxl returns None both
-       for those and for blank cells; the contract needs the first to be an error naming the cell).
-    2. Inline strings (how openpyxl and other programs write text) are read directly from the XML:
-       openpyxl's generic ``Text.from_tree`` took two thirds of the time on a 100,000-row sheet.
-    """
-    from openpyxl.utils.cell import coordinate_to_tuple
-    from openpyxl.worksheet import _reader
-
-    parser = _reader.WorkSheetParser
-    if getattr(parser, "_supply_marker", False):
-        return
-    original = parser.parse_cell
-    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    is_tag, t_tag, r_tag = f"{ns}is", f"{ns}t", f"{ns}r"
-    formula_tag = _reader.FORMULA_TAG
-
-    def inline_text(element: Any) -> str | None:
-        node = element.find(is_tag)
-        if node is None:
-            return None
-        parts = []
-        for child in node:  # plain <t>, or rich-text runs <r><t>; phonetic <rPh> runs are skipped
-            if child.tag == t_tag:
-                parts.append(child.text or "")
-            elif child.tag == r_tag:
-                parts.append(child.findtext(t_tag) or "")
-        return "".join(parts)
-
-    def parse_cell(self: Any, element: Any) -> dict[str, Any]:
-        if self.data_only and element.get("t") == "inlineStr":
-            coordinate = element.get("r")
-            if coordinate:
-                row, column = coordinate_to_tuple(coordinate)
-                self.col_counter = column
-            else:
-                self.col_counter += 1
-                row, column = self.row_counter, self.col_counter
-            style = element.get("s", 0)
-            return {
-                "row": row,
-                "column": column,
-                "value": inline_text(element),
-                "data_type": "s",
-                "style_id": int(style) if style else 0,
-            }
-        cell = original(self, element)
-        if self.data_only and cell["value"] is None and element.find(formula_tag) is not None:
-            cell["value"] = NO_CACHED_VALUE
-        return cell
-
-    parser.parse_cell = parse_cell
-    parser._supply_marker = True
-
-
-_install_formula_marker()
 
 
 # ------------------------------------------------------------------------------------------
@@ -175,11 +110,12 @@ def _open(path: Path) -> Any:
     except Exception as exc:
         text = str(exc)
         kind = type(exc).__name__
-        if "Entities" in kind or "DTD" in kind or "entit" in text.lower():
-            raise fail(
-                "the file contains unsafe XML (entity definitions, as in an 'XML bomb'); it was "
-                "not read. Save the data into a new workbook from Excel"
-            ) from None
+        cause: BaseException | None = exc  # openpyxl wraps defusedxml's refusal in a ValueError
+        while cause is not None:
+            named = type(cause).__name__
+            if "Entities" in named or "DTD" in named or "entit" in str(cause).lower():
+                raise fail(UNSAFE_XML) from None
+            cause = cause.__cause__
         raise fail(f"the file cannot be read as an .xlsx workbook ({kind}: {text[:200]})") from None
 
 
@@ -335,20 +271,11 @@ class _SheetData:
     letters: dict[str, str]
 
 
-def _read_rows(ws: Any) -> list[tuple[int, tuple[Any, ...]]]:
-    with contextlib.suppress(AttributeError):  # only read-only sheets have it
-        ws.reset_dimensions()
-    out = []
-    for i, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-        out.append((i, row))
-    return out
-
-
 def _read_sheet(
     ws: Any, spec: schema.Sheet, issues: Issues, parse: _CellParser, require_records: bool = True
 ) -> _SheetData | None:
     name = spec.name
-    rows = _read_rows(ws)
+    rows = read_rows(ws)
     while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1][1]):
         rows.pop()
     if not rows:
@@ -400,22 +327,23 @@ def _read_sheet(
     if fatal:
         return None
     records: list[_Record] = []
+    layout = [(col, positions.get(col.name), letters.get(col.name, "")) for col in spec.columns]
+    blank_is_error = spec is not schema.SETTINGS_SHEET
     for r, row in rows[1:]:
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
         values: dict[str, Any] = {}
         ok_row = True
-        for col in spec.columns:
-            j = positions.get(col.name)
-            raw = row[j] if j is not None and j < len(row) else None
-            cell = f"{letters.get(col.name, '')}{r}"
-            ok, value = parse(name, cell, col, raw)
+        width = len(row)
+        for col, j, letter in layout:
+            raw = row[j] if j is not None and j < width else None
+            ok, value = (True, None) if raw is None else parse(name, f"{letter}{r}", col, raw)
             if not ok:
                 ok_row = False
                 continue
             if value is None:
-                if col.required and spec is not schema.SETTINGS_SHEET:
-                    issues.error(name, cell, f"'{col.name}' is blank; expected a {col.type_label}")
+                if col.required and blank_is_error:
+                    issues.error(name, f"{letter}{r}", f"'{col.name}' is blank; expected a {col.type_label}")
                     ok_row = False
                     continue
                 value = col.default
@@ -510,6 +438,9 @@ def read_workbook(path: str | Path, require_records: bool = True) -> Network:
             if spec.name in present:
                 try:
                     d = _read_sheet(present[spec.name], spec, issues, parse, require_records)
+                except UnsafeXmlError:
+                    issues.error(spec.name, "", UNSAFE_XML)
+                    d = None
                 except Exception as exc:
                     issues.error(spec.name, "", f"the sheet cannot be read ({type(exc).__name__}: {exc})")
                     d = None
@@ -764,9 +695,9 @@ def _build_network(
     letters: dict[str, dict[str, str]] = {}
     for name, sheet in data.items():
         recs = [r for r in sheet.records if not r.values.get("_invalid")]
+        headers = sheet.spec.headers
         tables[name] = pd.DataFrame(
-            [{"row": r.row} | {c: r.values.get(c) for c in sheet.spec.headers} for r in recs],
-            columns=["row", *sheet.spec.headers],
+            [{"row": r.row} | {c: r.values.get(c) for c in headers} for r in recs], columns=["row", *headers]
         )
         letters[name] = dict(sheet.letters)
         key = sheet.spec.key
