@@ -13,7 +13,8 @@ def collector_paused() -> Iterator[None]:
 
     A Pyomo model is millions of small objects that live for the whole run, and each full
     collection walks them all: with the collector on, build, compile, extract and the workbook
-    write spent about a third of their time in collections on the L network
+    write spent about a third of their time in collections on the L network, and the workbook
+    read (after pandas and Pyomo are imported) about a third of its time too
     (docs/performance.md). Reference counting still frees everything that is not cyclic; cyclic
     garbage waits for the collector to resume (``study`` collects between points).
     """

@@ -19,15 +19,18 @@ and refuses any declaration before the cells are parsed.
 
 from __future__ import annotations
 
+import io
 import pyexpat
 import xml.etree.ElementTree as ET
 from typing import IO, Any
 
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.xml.constants import SHARED_STRINGS
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _V, _F, _IS, _T, _R = (f"{_NS}{tag}" for tag in ("row", "v", "f", "is", "t", "r"))
+_ROW, _V, _F, _IS, _SI, _T, _R = (f"{_NS}{tag}" for tag in ("row", "v", "f", "is", "si", "t", "r"))
 _DIGITS = "0123456789"
 
 
@@ -73,11 +76,45 @@ def refuse_doctype(stream: IO[bytes]) -> None:
         return
 
 
+class _Reader(ExcelReader):
+    """openpyxl's workbook reader, with the shared strings read by the C parser (``shared_strings``)."""
+
+    def read_strings(self) -> None:
+        content_type = self.package.find(SHARED_STRINGS)
+        if content_type is not None:
+            with self.archive.open(content_type.PartName[1:]) as src:
+                self.shared_strings = shared_strings(src)
+
+
+def open_workbook(path: Any) -> Any:
+    """``openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)``, with the
+    shared strings read by the C parser: openpyxl reads them through defusedxml's pure-Python
+    parser and builds an object per string."""
+    reader = _Reader(path, read_only=True, keep_vba=False, data_only=True, keep_links=False)
+    reader.read()
+    return reader.wb
+
+
+def shared_strings(src: IO[bytes]) -> list[str]:
+    """The shared-string table as openpyxl reads it (text of each ``<si>``; ``x005F_`` removed)."""
+    data = src.read()
+    refuse_doctype(io.BytesIO(data))
+    out = []
+    for _, element in ET.iterparse(io.BytesIO(data), events=("end",)):
+        if element.tag == _SI:
+            out.append(_text_of(element).replace("x005F_", ""))
+            element.clear()
+    return out
+
+
 def _inline_text(cell: ET.Element) -> str | None:
-    """Text of an inline string: plain ``<t>``, or rich-text runs ``<r><t>``; phonetic runs skipped."""
+    """Text of an inline string (see ``_text_of``)."""
     node = cell.find(_IS)
-    if node is None:
-        return None
+    return None if node is None else _text_of(node)
+
+
+def _text_of(node: ET.Element) -> str:
+    """Text of a string item: plain ``<t>``, or rich-text runs ``<r><t>``; phonetic runs skipped."""
     parts = []
     for child in node:
         if child.tag == _T:

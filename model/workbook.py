@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from model import schema
+from model.collector import collector_paused
 from model.issues import Issue, Issues, WorkbookError, did_you_mean, fold
 from model.network import (
     CapRow,
@@ -35,7 +35,7 @@ from model.network import (
     resolve_each_caps,
     resolve_total_caps,
 )
-from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, read_rows
+from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, open_workbook, read_rows
 
 EXCEL_ERRORS = (
     "#DIV/0!",
@@ -102,7 +102,7 @@ def _open(path: Path) -> Any:
             "CSV file renamed to .xlsx); open it in Excel and save it as 'Excel Workbook (.xlsx)'"
         )
     try:
-        return load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        return open_workbook(path)
     except zipfile.BadZipFile:
         raise fail(
             "the file is damaged or incomplete (truncated or not a valid .xlsx); save it again from Excel"
@@ -411,7 +411,11 @@ def read_workbook(path: str | Path, require_records: bool = True) -> Network:
     ``require_records=False`` accepts required sheets with a header but no records (an empty
     network, e.g. the blank template read back); planners' runs always require records.
     """
-    path = Path(path)
+    with collector_paused():  # the read makes many small objects: see model.collector
+        return _read_workbook(Path(path), require_records)
+
+
+def _read_workbook(path: Path, require_records: bool) -> Network:
     t0 = time.perf_counter()
     wb = _open(path)
     try:

@@ -13,8 +13,9 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from openpyxl.reader.strings import read_string_table
 
-from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, read_rows, refuse_doctype
+from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, open_workbook, read_rows, refuse_doctype, shared_strings
 from model.template import write_template
 from model.workbook import read_workbook
 from tests.helpers import BASE, SAMPLE, write
@@ -30,15 +31,16 @@ def openpyxl_rows(ws: Any) -> list[tuple[int, tuple[Any, ...]]]:
 
 def both(path: Path) -> dict[str, tuple[list, list]]:
     """Per sheet: (ours with the formula marker read as openpyxl's None, openpyxl's)."""
-    wb = load_workbook(path, read_only=True, data_only=True)
+    mine, theirs = open_workbook(path), load_workbook(path, read_only=True, data_only=True)
     try:
         out = {}
-        for ws in wb.worksheets:
+        for ws in mine.worksheets:
             ours = [(i, tuple(None if v is NO_CACHED_VALUE else v for v in row)) for i, row in read_rows(ws)]
-            out[ws.title] = (ours, openpyxl_rows(ws))
+            out[ws.title] = (ours, openpyxl_rows(theirs[ws.title]))
         return out
     finally:
-        wb.close()
+        mine.close()
+        theirs.close()
 
 
 @pytest.mark.parametrize("which", ["sample", "template", "records"])
@@ -145,6 +147,19 @@ def test_hand_written_cells(tmp_path: Path) -> None:
     ]
     (mine, theirs) = both(path)["Data"]
     assert mine == theirs
+
+
+def test_shared_strings_as_openpyxl_reads_them() -> None:
+    table = (
+        f'<?xml version="1.0"?><sst xmlns="{MAIN}" count="6" uniqueCount="6">'
+        '<si><t>plain</t></si><si><t xml:space="preserve">  spaced  </t></si><si><t/></si>'
+        '<si><r><rPr><b/></rPr><t>bo</t></r><r><t>ld</t></r><rPh sb="0" eb="1"><t>x</t></rPh></si>'
+        "<si><t>a_x005F_b</t></si><si><t>&lt;&amp;&gt;</t></si></sst>"
+    ).encode()
+    expected = read_string_table(io.BytesIO(table))
+    assert shared_strings(io.BytesIO(table)) == expected == ["plain", "  spaced  ", "", "bold", "a_b", "<&>"]
+    with pytest.raises(UnsafeXmlError):
+        shared_strings(io.BytesIO(b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "b">]>' + table[21:]))
 
 
 def test_a_document_type_in_a_sheet_is_refused(tmp_path: Path) -> None:
