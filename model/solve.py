@@ -20,7 +20,6 @@ Status words (``SolveResult.status``):
 from __future__ import annotations
 
 import math
-import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -165,7 +164,6 @@ def compile_model(m: pyo.ConcreteModel) -> tuple[Compiled, dict[str, float]]:
     t1 = time.perf_counter()
     cols = repn.columns
     n = len(cols)
-    lb_ub = operator.attrgetter("lb", "ub")
     nrow = len(repn.rows)
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
@@ -174,7 +172,7 @@ def compile_model(m: pyo.ConcreteModel) -> tuple[Compiled, dict[str, float]]:
     cost = np.asarray(cost, dtype=float) if n else np.zeros(0)
     lp.col_cost_ = cost
     lp.offset_ = float(offset)
-    bounds = np.array([lb_ub(v) for v in cols], dtype=float).reshape(n, 2)  # None (no bound) -> nan
+    bounds = np.array([v.bounds for v in cols], dtype=float).reshape(n, 2)  # None (no bound) -> nan
     lp.col_lower_ = np.where(np.isnan(bounds[:, 0]), -inf, bounds[:, 0])
     lp.col_upper_ = np.where(np.isnan(bounds[:, 1]), inf, bounds[:, 1])
     rhs = np.asarray(repn.rhs, dtype=float)
