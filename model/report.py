@@ -127,7 +127,9 @@ class Book:
     """An XlsxWriter workbook with its cell formats made once each (XlsxWriter wants that)."""
 
     def __init__(self, path: str | Path):
-        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+        self.wb = xlsxwriter.Workbook(
+            str(path), {"strings_to_numbers": False, "strings_to_formulas": False, "in_memory": True}
+        )  # in memory: no temporary file per sheet (then written once by atomic_save)
         self._formats: dict[tuple[str | None, bool, str | None], Format] = {}
 
     def format(self, num_format: str | None = None, bold: bool = False, fill: str | None = None) -> Format:
