@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from bench import generate, orlib
 from tests.helpers import ROOT
 
@@ -39,3 +41,17 @@ def test_orlib_large_cases_parse() -> None:
     assert len(inst.capacity) == 100 and len(inst.demand) == 1000
     assert set(inst.capacity) == {5000.0}
     assert len(orlib.LARGE) == 12
+
+
+def test_summary_gives_medians_of_repeated_cases() -> None:
+    from bench.run import outside_share, summary
+
+    def row(case: str, total: float, highs: float) -> dict:
+        return {"case": case, "total": total, "solve": highs, "in_highs": highs}
+
+    rows = [row("L", 10.0, 8.0), row("L", 10.0, 9.0), row("L", 5.0, 3.0), row("S", 1.0, 0.5)]
+    assert outside_share(rows[0]) == pytest.approx(0.2)
+    text = summary(rows)
+    assert "| L | 3 | 10.00 | 8.00 | 20% | 10% | 40% |" in text
+    assert "| S |" not in text  # run once: no median
+    assert summary(rows[-1:]) == ""
