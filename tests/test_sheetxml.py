@@ -162,15 +162,17 @@ def test_shared_strings_as_openpyxl_reads_them() -> None:
         shared_strings(io.BytesIO(b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "b">]>' + table[21:]))
 
 
-def test_a_document_type_in_a_sheet_is_refused(tmp_path: Path) -> None:
-    """Refused when the workbook is opened (openpyxl reads the sheet's size through defusedxml)
-    with the plain-words message; ``read_rows`` refuses it again itself (the test below)."""
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet2.xml", "xl/sharedStrings.xml"])
+def test_a_document_type_in_a_sheet_is_refused(tmp_path: Path, part: str) -> None:
+    """Refused with the plain-words message when the workbook is opened: in a sheet by openpyxl
+    (it reads the sheet's size through defusedxml; ``read_rows`` would refuse it again, see
+    below), in the shared strings by ``model.sheetxml.shared_strings``."""
     path = write(tmp_path, BASE)
     with zipfile.ZipFile(path) as z:
         parts = {n: z.read(n) for n in z.namelist()}
-    name = "xl/worksheets/sheet2.xml"
+    name = part
     xml = parts[name].decode()
-    root = xml.index("<worksheet")
+    root = xml.index("<worksheet" if "worksheets" in part else "<sst")
     bomb = '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
     parts[name] = (xml[:root] + bomb + xml[root:]).encode()
     with zipfile.ZipFile(path, "w") as z:
