@@ -30,7 +30,6 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-import scipy.sparse  # noqa: F401 - imported here so its one-off cost is not counted as compile time
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from model.standard_form import StandardForm, Unsupported, compile_standard_form
@@ -117,7 +116,7 @@ class Compiled:
     integer_cols: list[int]
     size: dict[str, int]
     reported: dict[str, tuple[Any, float]] = field(default_factory=dict)
-    """Per reported expression: its coefficients over the columns (a sparse 1 x n row), and its constant."""
+    """Per reported expression: its coefficients over the columns (a dense row), and its constant."""
 
 
 def reported_expressions(m: pyo.ConcreteModel) -> tuple[dict[str, Any], list[str]]:
@@ -184,10 +183,14 @@ def _pyomo_standard_form(m: pyo.ConcreteModel, exprs: dict[str, Any]) -> Standar
             m.total_cost.activate()
     else:
         repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=pyo.minimize)
+    A = repn.A.tocsc()
+    A.sort_indices()
     return StandardForm(
-        c=repn.c.tocsr(),
+        c=repn.c.toarray() if repn.c.shape[0] else np.zeros((0, len(repn.columns))),
         c_offset=np.asarray(repn.c_offset, dtype=float),
-        A=repn.A,
+        start=A.indptr.astype(np.int64),
+        index=A.indices.astype(np.int32),
+        value=A.data.astype(float),
         rhs=np.asarray(repn.rhs, dtype=float),
         rows=list(repn.rows),
         columns=list(repn.columns),
@@ -201,14 +204,13 @@ def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compile
     _, objective_keys = reported_expressions(m)
     n = len(repn.columns)
     if keys:
-        rows_c = repn.c
-        reported = {k: (rows_c[i : i + 1], float(repn.c_offset[i])) for i, k in enumerate(keys)}
+        reported = {k: (repn.c[i], float(repn.c_offset[i])) for i, k in enumerate(keys)}
         picks = [keys.index(k) for k in objective_keys]
-        cost = np.asarray(rows_c[picks].sum(axis=0)).ravel()
+        cost = repn.c[picks].sum(axis=0)
         offset = sum(reported[k][1] for k in objective_keys)
     else:
         reported = {}
-        cost = repn.c.toarray()[0] if repn.c.shape[0] and n else np.zeros(n)
+        cost = repn.c[0] if len(repn.c) else np.zeros(n)
         offset = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
     t1 = time.perf_counter()
     cols = repn.columns
@@ -227,16 +229,12 @@ def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compile
     sense = np.array([s for _, s in repn.rows], dtype=int)
     lp.row_lower_ = np.where(sense <= 0, rhs, -inf) if nrow else np.zeros(0)
     lp.row_upper_ = np.where(sense >= 0, rhs, inf) if nrow else np.zeros(0)
-    A = repn.A.tocsc() if nrow else None
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.num_col_ = n
     lp.a_matrix_.num_row_ = nrow
-    if A is not None:
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data.astype(float)
-    else:
-        lp.a_matrix_.start_ = np.zeros(n + 1, dtype=np.int32)
+    lp.a_matrix_.start_ = repn.start.astype(np.int32)
+    lp.a_matrix_.index_ = repn.index.astype(np.int32)
+    lp.a_matrix_.value_ = repn.value.astype(float)
     integer_cols = [j for j, v in enumerate(cols) if v.is_integer()]
     if integer_cols:
         integrality = [highspy.HighsVarType.kContinuous] * n
@@ -252,7 +250,7 @@ def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compile
     size = {
         "rows": nrow,
         "columns": n,
-        "nonzeros": int(A.nnz) if A is not None else 0,
+        "nonzeros": repn.nnz,
         "integers": len(integer_cols),
     }
     compiled = Compiled(h, cols, list(repn.rows), lp.offset_, cost, integer_cols, size, reported)
@@ -331,7 +329,7 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
             x, result.duals = polished
     t2 = time.perf_counter()
     _load(m, compiled, x)
-    result.reported = {k: float((row @ x)[0] + off) for k, (row, off) in compiled.reported.items()}
+    result.reported = {k: float(row @ x + off) for k, (row, off) in compiled.reported.items()}
     seconds["load"] = time.perf_counter() - t2
     return result
 
@@ -382,8 +380,8 @@ def _polish(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> tuple[np.ndarra
         idx = np.array(c.integer_cols, dtype=np.int32)
         h.changeColsIntegrality(len(idx), idx, np.array([highspy.HighsVarType.kContinuous] * len(idx)))
     stress = c.reported.get("stress_test_cost")
-    if stress is not None and stress[0].nnz:
-        cost = c.cost + stress[0].toarray().ravel()
+    if stress is not None and stress[0].any():
+        cost = c.cost + stress[0]
         h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
     h.setOptionValue("time_limit", highspy.kHighsInf)
     h.run()

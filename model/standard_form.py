@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
-import scipy.sparse as sp
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import (
@@ -47,16 +46,26 @@ class Unsupported(Exception):  # noqa: N818 - a signal to fall back, not an erro
 
 @dataclass
 class StandardForm:
-    """The compiled model (the fields of Pyomo's ``LinearStandardFormInfo`` that the solver uses)."""
+    """The compiled model (the fields of Pyomo's ``LinearStandardFormInfo`` that the solver uses),
+    as plain numpy arrays: no scipy, whose import (with the submodules Pyomo then loads) costs
+    about a second of every run's start."""
 
-    c: sp.csr_matrix
-    """One row per objective expression, over the columns."""
+    c: np.ndarray
+    """Objective rows, dense: one row per objective expression, one column per variable."""
     c_offset: np.ndarray
-    A: sp.csc_matrix
+    start: np.ndarray
+    """A in compressed columns: where each column's entries start (n + 1 values)."""
+    index: np.ndarray
+    """Row of each entry of A, ascending within a column."""
+    value: np.ndarray
     rhs: np.ndarray
     rows: list[tuple[Any, int]]
     """(constraint, sense) per row of A: 1 for <=, -1 for >=, 0 for =."""
     columns: list[VarData]
+
+    @property
+    def nnz(self) -> int:
+        return len(self.value)
 
 
 class _Columns:
@@ -231,16 +240,18 @@ def compile_standard_form(m: pyo.ConcreteModel, objectives: list[Any]) -> Standa
             rhs.append(lb - offset)
             a_rows.append(terms)
     n = len(cols.variables)
-    c = _matrix(c_rows, n)
-    A = _matrix(a_rows, n)
-    used = (np.diff(A.indptr) > 0) | (np.diff(c.indptr) > 0)
-    if not used.all():
+    c = np.zeros((len(c_rows), n))
+    for i, (js, vs) in enumerate(c_rows):
+        c[i, js] = vs
+    start, index, value = _columns_of(a_rows, n)
+    used = (np.diff(start) > 0) | c.any(axis=0)
+    columns = cols.variables
+    if not used.all():  # unused columns are empty in A: dropping them keeps the other starts
         keep = np.flatnonzero(used)
-        c, A = c[:, keep], A[:, keep]
-        columns = [cols.variables[j] for j in keep]
-    else:
-        columns = cols.variables
-    return StandardForm(c.tocsr(), np.array(offsets, dtype=float), A, np.array(rhs, dtype=float), rows, columns)
+        c, start = c[:, keep], start[np.append(keep, n)]
+        columns = [columns[j] for j in keep]
+    offset = np.array(offsets, dtype=float)
+    return StandardForm(c, offset, start, index, value, np.array(rhs, dtype=float), rows, columns)
 
 
 def _bounded(con: Any) -> tuple[float | None, list[tuple[Any, float]], float | None]:
@@ -266,13 +277,15 @@ def _bounded(con: Any) -> tuple[float | None, list[tuple[Any, float]], float | N
     return lb, parts, ub
 
 
-def _matrix(rows: list[tuple[list[int], list[float]]], n: int) -> sp.csc_matrix:
-    """Rows given as (columns, coefficients) -> CSC with n columns and sorted indices."""
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([len(js) for js, _ in rows], out=indptr[1:])
-    nnz = int(indptr[-1])
-    index = np.fromiter(itertools.chain.from_iterable(js for js, _ in rows), dtype=np.int32, count=nnz)
+def _columns_of(rows: list[tuple[list[int], list[float]]], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows given as (columns, coefficients) -> compressed columns (start, row index, value) with
+    n columns; entries of a column in ascending row order."""
+    counts = np.fromiter((len(js) for js, _ in rows), dtype=np.int64, count=len(rows))
+    nnz = int(counts.sum())
+    col = np.fromiter(itertools.chain.from_iterable(js for js, _ in rows), dtype=np.int64, count=nnz)
     value = np.fromiter(itertools.chain.from_iterable(vs for _, vs in rows), dtype=np.float64, count=nnz)
-    csc = sp.csr_matrix((value, index, indptr), shape=(len(rows), n)).tocsc()
-    csc.sort_indices()
-    return csc
+    row = np.repeat(np.arange(len(rows), dtype=np.int32), counts)
+    order = np.argsort(col, kind="stable")  # stable: rows stay ascending within each column
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(col, minlength=n), out=start[1:])
+    return start, row[order], value[order]
