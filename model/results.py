@@ -37,6 +37,8 @@ SUMMARY_MEANINGS = {
     "best_bound": "no design can cost less than this",
     "solve_seconds": "seconds the solver spent finding and proving the design",
     "solver": "solver and version",
+    "compiler": "what turned the model into the solver's matrices: the model's own compiler, or Pyomo's "
+    "when an expression needs it (same matrices, slower)",
     "highs_status": "the solver's own word for how it stopped",
     "input_file": "the workbook that was read",
     "input_sha256": "fingerprint of that workbook: the same fingerprint means the same file",
@@ -434,6 +436,7 @@ def summary_table(
         ("best_bound", solved.bound),
         ("solve_seconds", solved.seconds.get("solve")),
         ("solver", solved.solver),
+        ("compiler", solved.compiler),
         ("highs_status", solved.highs_status),
         ("input_file", str(Path(net.source).resolve()) if net.source else ""),
         ("input_sha256", net.source_sha256),

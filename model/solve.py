@@ -86,6 +86,8 @@ class SolveResult:
     message: str = ""
     reported: dict[str, float] = field(default_factory=dict)
     """Value of each reported expression (see ``reported_expressions``) at the final solution."""
+    compiler: str = ""
+    """What compiled the model to matrices (a value of ``COMPILED_BY``): a fallback is visible."""
 
     @property
     def has_solution(self) -> bool:
@@ -117,6 +119,8 @@ class Compiled:
     size: dict[str, int]
     reported: dict[str, tuple[Any, float]] = field(default_factory=dict)
     """Per reported expression: its coefficients over the columns (a dense row), and its constant."""
+    compiled_by: str = "fast"
+    """Which compiler made the matrices (a key of ``COMPILED_BY``)."""
 
 
 def reported_expressions(m: pyo.ConcreteModel) -> tuple[dict[str, Any], list[str]]:
@@ -141,9 +145,17 @@ def reported_expressions(m: pyo.ConcreteModel) -> tuple[dict[str, Any], list[str
     return exprs, [f"cost_{n}" for n in names]
 
 
-def to_standard_form(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[StandardForm, list[str]]:
+COMPILED_BY = {
+    "fast": "model.standard_form",
+    "pyomo": "Pyomo's LinearStandardFormCompiler (asked for)",
+    "fallback": "Pyomo's LinearStandardFormCompiler (fallback: an expression model.standard_form does not read)",
+}
+
+
+def to_standard_form(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[StandardForm, list[str], str]:
     """The model's matrices, with one objective row per reported expression (their keys are
-    returned; see ``reported_expressions``), or the active objective's row when there are none.
+    returned; see ``reported_expressions``), or the active objective's row when there are none;
+    and which compiler made them (a key of ``COMPILED_BY``).
 
     ``compiler="fast"`` reads the families' expressions directly (``model.standard_form``) and
     falls back to Pyomo's ``LinearStandardFormCompiler`` for any expression it does not read;
@@ -155,12 +167,13 @@ def to_standard_form(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Stan
         objectives = [exprs[k].expr for k in keys] if keys else _active_objectives(m)
         if objectives is not None:
             try:
-                return compile_standard_form(m, objectives), keys
+                return compile_standard_form(m, objectives), keys, "fast"
             except Unsupported:
                 pass
-    elif compiler != "pyomo":
+        return _pyomo_standard_form(m, exprs), keys, "fallback"
+    if compiler != "pyomo":
         raise ValueError(f"unknown compiler {compiler!r}")
-    return _pyomo_standard_form(m, exprs), keys
+    return _pyomo_standard_form(m, exprs), keys, "pyomo"
 
 
 def _active_objectives(m: pyo.ConcreteModel) -> list[Any] | None:
@@ -200,7 +213,7 @@ def _pyomo_standard_form(m: pyo.ConcreteModel, exprs: dict[str, Any]) -> Standar
 def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compiled, dict[str, float]]:
     """Compile ``m`` to matrices (see ``to_standard_form``) and pass them to HiGHS in one call."""
     t0 = time.perf_counter()
-    repn, keys = to_standard_form(m, compiler)
+    repn, keys, compiled_by = to_standard_form(m, compiler)
     _, objective_keys = reported_expressions(m)
     n = len(repn.columns)
     if keys:
@@ -253,7 +266,7 @@ def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compile
         "nonzeros": repn.nnz,
         "integers": len(integer_cols),
     }
-    compiled = Compiled(h, cols, list(repn.rows), lp.offset_, cost, integer_cols, size, reported)
+    compiled = Compiled(h, cols, list(repn.rows), lp.offset_, cost, integer_cols, size, reported, compiled_by)
     return compiled, {"compile": t1 - t0, "handover": t2 - t1}
 
 
@@ -291,6 +304,7 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
     is_mip = bool(compiled.integer_cols)
     result = SolveResult(status="error", highs_status=h.modelStatusToString(ms), solver=solver_name())
     result.size = compiled.size
+    result.compiler = COMPILED_BY[compiled.compiled_by]
     result.seconds = seconds
     if ms == _MS.kOptimal:
         result.status = "optimal"

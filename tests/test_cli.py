@@ -103,6 +103,7 @@ def test_full_run_writes_results(tmp_path: Path, capsys: pytest.CaptureFixture[s
     for metric in ("status", "objective", "mip_gap", "solve_seconds", "solver", "input_file", "input_sha256", "run_at"):
         assert metric in summary, metric
     assert isinstance(summary["objective"], float)
+    assert summary["compiler"] == "model.standard_form"  # the model's own compiler, no fallback
     costs = [r[1] for r in wb["Costs"].iter_rows(min_row=2, values_only=True)]
     assert all(isinstance(v, (int, float)) for v in costs)
     assert sum(costs) == pytest.approx(summary["objective"], rel=1e-9)

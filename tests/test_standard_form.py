@@ -34,6 +34,10 @@ def both(m: pyo.ConcreteModel) -> tuple[StandardForm, StandardForm]:
     return to_standard_form(m, "fast")[0], to_standard_form(m, "pyomo")[0]
 
 
+def compiled_by(m: pyo.ConcreteModel) -> str:
+    return to_standard_form(m, "fast")[2]
+
+
 def _network(tmp_path: Path, which: str) -> Network:
     if which == "sample":
         return read_workbook(SAMPLE)
@@ -50,8 +54,7 @@ def test_same_matrices_as_pyomo_on_the_models_networks(tmp_path: Path, which: st
     fast, pyomo_form = both(m)
     assert fast.nnz > 100
     assert_same(fast, pyomo_form)
-    # the fast path was taken: it reads these expressions without falling back
-    compile_standard_form(m, [m.total_violation.expr] if elastic else [m.cost_production.expr])
+    assert compiled_by(m) == "fast"  # the model's compiler reads every expression: no fallback
 
 
 def _small() -> pyo.ConcreteModel:
@@ -76,6 +79,7 @@ def test_same_matrices_on_every_shape_and_orientation() -> None:
     m = _small()
     fast, pyomo_form = both(m)
     assert_same(fast, pyomo_form)
+    assert compiled_by(m) == "fast"
     assert len(fast.rows) == 7 and [s for _, s in fast.rows].count(0) == 2
 
 
@@ -113,6 +117,8 @@ def test_an_unfamiliar_expression_falls_back_to_pyomo() -> None:
         compile_standard_form(m, [m.o.expr])
     fast, pyomo_form = both(m)
     assert_same(fast, pyomo_form)
+    assert compiled_by(m) == "fallback"
+    assert compile_model(m)[0].compiled_by == "fallback"
     with pytest.raises(ValueError, match="unknown compiler"):
         to_standard_form(m, "other")
 
