@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 
 from model import schema
@@ -108,15 +109,12 @@ def _open(path: Path) -> Any:
             "the file is damaged or incomplete (truncated or not a valid .xlsx); save it again from Excel"
         ) from None
     except Exception as exc:
-        text = str(exc)
-        kind = type(exc).__name__
         cause: BaseException | None = exc  # openpyxl wraps defusedxml's refusal in a ValueError
         while cause is not None:
-            named = type(cause).__name__
-            if "Entities" in named or "DTD" in named or "entit" in str(cause).lower():
+            if isinstance(cause, (DefusedXmlException, UnsafeXmlError)):
                 raise fail(UNSAFE_XML) from None
             cause = cause.__cause__
-        raise fail(f"the file cannot be read as an .xlsx workbook ({kind}: {text[:200]})") from None
+        raise fail(f"the file cannot be read as an .xlsx workbook ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
 # ------------------------------------------------------------------------------------------
