@@ -162,18 +162,23 @@ def to_standard_form(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Stan
     ``compiler="pyomo"`` always uses Pyomo's (the two give the same matrices: a test checks it).
     """
     exprs, _ = reported_expressions(m)
+    form, compiled_by = _standard_form(m, exprs, compiler)
+    return form, list(exprs), compiled_by
+
+
+def _standard_form(m: pyo.ConcreteModel, exprs: dict[str, Any], compiler: str) -> tuple[StandardForm, str]:
     keys = list(exprs)
     if compiler == "fast":
         objectives = [exprs[k].expr for k in keys] if keys else _active_objectives(m)
         if objectives is not None:
             try:
-                return compile_standard_form(m, objectives), keys, "fast"
+                return compile_standard_form(m, objectives), "fast"
             except Unsupported:
                 pass
-        return _pyomo_standard_form(m, exprs), keys, "fallback"
+        return _pyomo_standard_form(m, exprs), "fallback"
     if compiler != "pyomo":
         raise ValueError(f"unknown compiler {compiler!r}")
-    return _pyomo_standard_form(m, exprs), keys, "pyomo"
+    return _pyomo_standard_form(m, exprs), "pyomo"
 
 
 def _active_objectives(m: pyo.ConcreteModel) -> list[Any] | None:
@@ -213,8 +218,9 @@ def _pyomo_standard_form(m: pyo.ConcreteModel, exprs: dict[str, Any]) -> Standar
 def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compiled, dict[str, float]]:
     """Compile ``m`` to matrices (see ``to_standard_form``) and pass them to HiGHS in one call."""
     t0 = time.perf_counter()
-    repn, keys, compiled_by = to_standard_form(m, compiler)
-    _, objective_keys = reported_expressions(m)
+    exprs, objective_keys = reported_expressions(m)
+    repn, compiled_by = _standard_form(m, exprs, compiler)
+    keys = list(exprs)
     n = len(repn.columns)
     if keys:
         reported = {k: (repn.c[i], float(repn.c_offset[i])) for i, k in enumerate(keys)}
@@ -266,7 +272,7 @@ def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compile
         "nonzeros": repn.nnz,
         "integers": len(integer_cols),
     }
-    compiled = Compiled(h, cols, list(repn.rows), lp.offset_, cost, integer_cols, size, reported, compiled_by)
+    compiled = Compiled(h, cols, repn.rows, lp.offset_, cost, integer_cols, size, reported, compiled_by)
     return compiled, {"compile": t1 - t0, "handover": t2 - t1}
 
 

@@ -226,19 +226,12 @@ def compile_standard_form(m: pyo.ConcreteModel, objectives: list[Any]) -> Standa
             if (lb is None or lb <= offset) and (ub is None or ub >= offset):
                 continue
             raise InfeasibleConstraintException(f"model contains a trivially infeasible constraint, '{con.name}'")
-        if lb == ub:
-            rows.append((con, 0))
-            rhs.append(ub - offset)
-            a_rows.append(terms)
-            continue
-        if ub is not None:
-            rows.append((con, 1))
-            rhs.append(ub - offset)
-            a_rows.append(terms)
-        if lb is not None:
-            rows.append((con, -1))
-            rhs.append(lb - offset)
-            a_rows.append(terms)
+        # mixed form: one = row, or a <= row and/or a >= row (Pyomo's order)
+        for sense, bound in ((0, ub),) if lb == ub else ((1, ub), (-1, lb)):
+            if bound is not None:
+                rows.append((con, sense))
+                rhs.append(bound - offset)
+                a_rows.append(terms)
     n = len(cols.variables)
     c = np.zeros((len(c_rows), n))
     for i, (js, vs) in enumerate(c_rows):
