@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from model.collector import collector_paused
 from model.families import capacity, cover, dependency, flows, reserve, scenarios

@@ -29,7 +29,7 @@ from typing import Any
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
+import pyomo.core as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from model.standard_form import StandardForm, Unsupported, compile_standard_form

@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from model.families.common import Adjacency, linear, total
 from model.network import Network

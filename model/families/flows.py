@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pyomo.environ as pyo
+import pyomo.core as pyo
 
 from model.families.common import Adjacency, linear, register_cost, total
 from model.network import Network
