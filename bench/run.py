@@ -57,7 +57,7 @@ def run_case(case: str, time_limit: float, gap: float, highs: tuple[tuple[str, s
     path = workbook_for(case)
     t = time.perf_counter()
     net = read_workbook(path)
-    options = SolveOptions(time_limit=time_limit, mip_gap=gap, threads=0, highs_options=_typed(highs))
+    options = SolveOptions(time_limit=time_limit, mip_gap=gap, threads=0, highs_options=highs)
     res, times = run_once(net, options)  # as the CLI runs, with any extra HiGHS options
     solved = res.solve
     times["in_highs"] = solved.seconds.get("solve", 0.0) + solved.seconds.get("polish_highs", 0.0)
@@ -158,8 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one case, print JSON
     args = p.parse_args(argv)
+    from model.solve import highs_option
+
+    try:
+        highs = tuple(highs_option(o) for o in args.highs)  # checked before any case runs
+    except ValueError as exc:
+        p.error(str(exc))
     if args.one:
-        highs = tuple(tuple(o.split("=", 1)) for o in args.highs)
         print(json.dumps(run_case(args.one, args.time_limit, args.gap, highs)))
         return 0
     from bench import orlib
@@ -199,24 +204,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         Path(args.out).write_text(text + f"\n\nMachine: {machine}\n")
     return 0
-
-
-def _typed(options: tuple[tuple[str, str], ...]) -> tuple[tuple[str, object], ...]:
-    """HiGHS options from the command line, with true/false, integers and numbers typed."""
-    out: list[tuple[str, object]] = []
-    for name, text in options:
-        value: object = text
-        if text.lower() in ("true", "false"):
-            value = text.lower() == "true"
-        else:
-            for kind in (int, float):
-                try:
-                    value = kind(text)
-                    break
-                except ValueError:
-                    pass
-        out.append((name, value))
-    return tuple(out)
 
 
 def _cores() -> int:

@@ -27,7 +27,7 @@ from model.network import Network
 from model.pipeline import run_once
 from model.report import write_results
 from model.results import Results
-from model.solve import Progress, SolveOptions
+from model.solve import Progress, SolveOptions, highs_option
 from model.study import PARAMETERS, SHEET_NAMES, run_study
 from model.template import write_template
 from model.workbook import read_workbook
@@ -77,6 +77,13 @@ def _count(text: str) -> int:
     return v
 
 
+def _highs(text: str) -> tuple[str, str]:
+    try:
+        return highs_option(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python run.py",
@@ -92,6 +99,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--mip-gap", type=_share, help="relative MIP gap at which to stop (Settings.mip_gap)")
     p.add_argument("--threads", type=_count, help="solver threads, 0 = solver's choice (Settings.threads)")
     p.add_argument("--seed", type=_count, help="solver random seed (Settings.random_seed)")
+    p.add_argument(
+        "--highs",
+        type=_highs,
+        action="append",
+        default=[],
+        metavar="OPTION=VALUE",
+        help="a HiGHS option, for experts (repeat for more), e.g. mip_allow_restart=true; "
+        "recorded in the Summary sheet",
+    )
     p.add_argument("--no-scenarios", action="store_true", help="solve the baseline only (ignore Scenarios)")
     p.add_argument(
         "--sweep-cap",
@@ -233,6 +249,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         threads=net.settings.threads,
         seed=net.settings.random_seed,
         progress=out.progress,
+        highs_options=tuple(args.highs),
     )
     result, timings = run_once(net, options)
     solved = result.solve

@@ -8,7 +8,7 @@ from model.build import build_model
 from model.collector import collector_paused
 from model.network import Network
 from model.results import Results, extract
-from model.solve import SolveOptions, solve
+from model.solve import SolveOptions, highs_settings, solve
 
 
 def run_once(net: Network, options: SolveOptions) -> tuple[Results, dict[str, float]]:
@@ -34,6 +34,7 @@ def _run_once(net: Network, options: SolveOptions) -> tuple[Results, dict[str, f
         "threads": options.threads,
         "random_seed": options.seed,
         "scenarios": len(net.scenarios),
+        **{f"highs.{name}": value for name, value in highs_settings(options).items()},
     }
     result = extract(m, net, solved, settings_used)
     timings["extract"] = time.perf_counter() - t1

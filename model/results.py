@@ -64,7 +64,8 @@ SCENARIO_MEANINGS = {  # scenario.<name>[.<product>].<what>
     "served_share": "in this scenario, share of this product's demand served",
     "stock_drawn": "in this scenario, strategic stock of this product drawn",
 }
-SUMMARY_PREFIX_MEANINGS = (
+SUMMARY_PREFIX_MEANINGS = (  # the first prefix that matches
+    ("setting.highs.", "solver (HiGHS) setting of this run that differs from HiGHS's own default"),
     ("setting.", "setting used for this run"),
     ("model_", "size of the optimisation model"),
 )

@@ -21,10 +21,13 @@ Status words (``SolveResult.status``):
 
 from __future__ import annotations
 
+import difflib
 import math
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import highspy
@@ -67,7 +70,7 @@ class SolveOptions:
     polish: bool = True
     """Re-solve the LP with integer decisions (and stocks) fixed: cap duals, stress-test flows."""
     highs_options: tuple[tuple[str, Any], ...] = ()
-    """Further HiGHS options as (name, value) pairs, set last (for experts and tests)."""
+    """Further HiGHS options as (name, value) pairs, set last (``--highs NAME=VALUE``; see ``highs_option``)."""
 
 
 @dataclass
@@ -292,6 +295,69 @@ HIGHS_DEFAULTS: tuple[tuple[str, Any], ...] = (("mip_allow_restart", False),)
 redoing its presolve and root; without restarts it was faster on every network measured (L-size
 networks of five seeds: 4.5-20.1 s against 5.5-26.0 s; M-size of four: 1.3-3.9 against 1.3-9.1;
 the slowest OR-Library cases 1.3-1.5x; docs/performance.md)."""
+
+
+OWN_FLAGS = {"time_limit": "--time-limit", "mip_rel_gap": "--mip-gap", "random_seed": "--seed", "threads": "--threads"}
+"""HiGHS options the tool sets from its own settings (Settings sheet or command line): not given as HiGHS options."""
+
+_KIND_WORDS = {
+    highspy.HighsOptionType.kBool: "true or false",
+    highspy.HighsOptionType.kInt: "a whole number in HiGHS's range for it",
+    highspy.HighsOptionType.kDouble: "a number in HiGHS's range for it",
+    highspy.HighsOptionType.kString: "one of the words HiGHS allows for it",
+}
+
+
+def highs_option(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` checked by HiGHS itself: ``(name, value)`` ready for ``highs_options``.
+
+    The value stays text: HiGHS reads it by the option's type (``true``/``false``/``on``/``off``,
+    whole numbers, numbers, words), as in its own options files. Raises ``ValueError`` in plain
+    words for text that is not ``NAME=VALUE``, an option HiGHS does not have (with the closest
+    name), a value HiGHS refuses (with the type it takes and its default), or an option the tool
+    sets from its own settings (with the flag to use instead).
+    """
+    name, sep, value = (part.strip() for part in text.partition("="))
+    if not sep or not name or not value:
+        raise ValueError(f"'{text}' is not OPTION=VALUE (for example mip_allow_restart=true)")
+    if name in OWN_FLAGS:
+        raise ValueError(f"HiGHS option '{name}' is set by this tool: use {OWN_FLAGS[name]} instead")
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)  # HiGHS would print its own error lines too
+    status, kind = h.getOptionType(name)
+    if status != highspy.HighsStatus.kOk:
+        close = difflib.get_close_matches(name, _highs_option_names(), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ValueError(f"HiGHS has no option '{name}'{hint}")
+    default = f"HiGHS's default {h.getOptionValue(name)[1]}"
+    if name in dict(HIGHS_DEFAULTS):
+        default += f", this tool's {dict(HIGHS_DEFAULTS)[name]}"
+    if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+        raise ValueError(f"HiGHS option '{name}' does not take '{value}': it takes {_KIND_WORDS[kind]} ({default})")
+    return name, value
+
+
+def _highs_option_names() -> list[str]:
+    """Every HiGHS option name (from HiGHS's own options file: highspy lists only some)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "options.txt"
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.writeOptions(str(path))
+        lines = path.read_text().splitlines()
+    return [line.split("=")[0].strip() for line in lines if "=" in line and not line.startswith("#")]
+
+
+def highs_settings(options: SolveOptions) -> dict[str, Any]:
+    """The HiGHS settings a run uses beyond the tool's own (``HIGHS_DEFAULTS`` and then
+    ``highs_options``), each value as HiGHS reads it: what the Summary records."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    names = []
+    for name, value in (*HIGHS_DEFAULTS, *options.highs_options):
+        h.setOptionValue(name, value)
+        names.append(name)
+    return {name: h.getOptionValue(name)[1] for name in dict.fromkeys(names)}
 
 
 def configure(h: highspy.Highs, options: SolveOptions) -> None:

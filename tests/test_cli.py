@@ -105,6 +105,9 @@ def test_full_run_writes_results(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert metric in summary, metric
     assert isinstance(summary["objective"], float)
     assert summary["compiler"] == "model.standard_form"  # the model's own compiler, no fallback
+    assert summary["setting.highs.mip_allow_restart"] is False  # the tool's HiGHS setting, recorded
+    meaning = {r[0]: r[2] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert "differs from HiGHS's own default" in meaning["setting.highs.mip_allow_restart"]
     costs = [r[1] for r in wb["Costs"].iter_rows(min_row=2, values_only=True)]
     assert all(isinstance(v, (int, float)) for v in costs)
     assert sum(costs) == pytest.approx(summary["objective"], rel=1e-9)
@@ -125,6 +128,31 @@ def test_bad_option_values(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--cap", "50"])
     assert info.value.code == 2
     assert "did you mean 0.5?" in capsys.readouterr().err
+
+
+def test_highs_options_reach_the_solver_and_the_summary(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    out_path = tmp_path / "r.xlsx"
+    highs = ["--highs", "output_flag=true", "--highs", "mip_allow_restart=on"]
+    code = main([str(write(tmp_path, BASE)), *highs, "--out", str(out_path), "--quiet"])
+    printed = capfd.readouterr().out
+    assert code == 0, printed
+    assert "Coefficient ranges:" in printed  # output_flag=true: HiGHS's own log, which the tool keeps off
+    summary = dict(r[:2] for r in load_workbook(out_path, read_only=True)["Summary"].iter_rows(values_only=True))
+    assert summary["setting.highs.mip_allow_restart"] is True and summary["setting.highs.output_flag"] is True
+
+
+def test_bad_highs_options_refused_in_words(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv, words in (
+        (
+            ["--highs", "mip_alow_restart=true"],
+            "HiGHS has no option 'mip_alow_restart' (did you mean mip_allow_restart?)",
+        ),
+        (["--highs", "time_limit=5"], "use --time-limit instead"),
+    ):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        assert words in capsys.readouterr().err
 
 
 def test_infeasible_explained_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

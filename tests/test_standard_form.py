@@ -131,22 +131,3 @@ def test_both_compilers_give_the_same_solution() -> None:
         c.highs.run()
         values.append(c.highs.getInfo().objective_function_value)
     assert values[0] == pytest.approx(values[1], rel=1e-12)
-
-
-def test_highs_settings_of_the_tool_and_their_override() -> None:
-    import highspy
-
-    from model.solve import SolveOptions, configure
-
-    h = highspy.Highs()
-
-    def option(name: str) -> object:
-        return h.getOptionValue(name)[1]  # (status, value)
-
-    configure(h, SolveOptions(time_limit=12, mip_gap=1e-3))
-    assert option("mip_allow_restart") is False
-    assert option("time_limit") == 12 and option("mip_rel_gap") == 1e-3
-    configure(h, SolveOptions(highs_options=(("mip_allow_restart", True),)))
-    assert option("mip_allow_restart") is True
-    with pytest.raises(ValueError, match="does not accept"):
-        configure(h, SolveOptions(highs_options=(("no_such_option", 1),)))
