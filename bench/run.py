@@ -12,7 +12,9 @@ Phases: read (model.sheetxml), check (rules, Network), build (Pyomo), compile (m
 handover (passModel), solve (the MIP: HiGHS's run time as HiGHS reports it), polish (LP with
 integers fixed, wall time), load (values into Pyomo), extract (tables), write (results workbook).
 "In HiGHS" is the MIP run plus the polish LP's run, each as HiGHS reports it; the ratio
-total / in HiGHS shows how close a run is to the limit set by HiGHS itself.
+total / in HiGHS shows how close a run is to the limit set by HiGHS itself. Start-up (importing
+the tool's modules: pandas, Pyomo, openpyxl, HiGHS) is reported beside it, not in the total: a
+planner's wall time from the prompt is start-up plus total.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+_STARTED = time.perf_counter()  # start-up: from here to the read is importing the tool's modules
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / "cache"
 PHASES = ("read", "check", "build", "compile", "handover", "solve", "polish", "load", "extract", "write")
@@ -56,6 +59,7 @@ def run_case(case: str, time_limit: float, gap: float, highs: tuple[tuple[str, s
 
     path = workbook_for(case)
     t = time.perf_counter()
+    startup = t - _STARTED
     net = read_workbook(path)
     options = SolveOptions(time_limit=time_limit, mip_gap=gap, threads=0, highs_options=highs)
     res, times = run_once(net, options)  # as the CLI runs, with any extra HiGHS options
@@ -84,6 +88,7 @@ def run_case(case: str, time_limit: float, gap: float, highs: tuple[tuple[str, s
         **{k: round(times.get(k, 0.0), 3) for k in PHASES},
         "in_highs": round(times["in_highs"], 3),
         "total": round(total, 3),
+        "startup": round(startup, 3),
         "peak_mb": round(peak_mb),
     }
 
@@ -92,7 +97,8 @@ def table(rows: list[dict]) -> str:
     head = (
         "| case | rows | cols | nonzeros | integers | status | gap | "
         + " | ".join(PHASES)
-        + " | total s | in HiGHS | total / in HiGHS | outside HiGHS | peak MB | objective vs published |"
+        + " | total s | in HiGHS | total / in HiGHS | outside HiGHS | start-up s (not in total) | peak MB"
+        + " | objective vs published |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
@@ -105,7 +111,8 @@ def table(rows: list[dict]) -> str:
             f"| {r['case']} | {r['rows']} | {r['columns']} | {r['nonzeros']} | {r['integers']} | {r['status']} | "
             f"{(r['gap'] or 0):.2e} | "
             + " | ".join(f"{r[k]:.2f}" for k in PHASES)
-            + f" | {r['total']:.2f} | {highs:.2f} | {r['total'] / highs:.2f} | {outside:.0%} | {r['peak_mb']} | {vs} |"
+            + f" | {r['total']:.2f} | {highs:.2f} | {r['total'] / highs:.2f} | {outside:.0%}"
+            + f" | {r.get('startup', 0.0):.2f} | {r['peak_mb']} | {vs} |"
         )
     return "\n".join(lines)
 

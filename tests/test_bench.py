@@ -26,6 +26,7 @@ def test_bench_runner_smoke() -> None:
     for phase in ("read", "check", "build", "compile", "handover", "solve", "extract", "write"):
         assert row[phase] >= 0
     assert row["solve"] <= row["in_highs"] <= row["solve"] + row["polish"] + 1e-3  # MIP run + polish LP run
+    assert row["startup"] > 0  # importing the tool's modules, reported beside the total
     assert "| S |" in __import__("bench.run", fromlist=["table"]).table([row])
 
 
