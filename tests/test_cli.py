@@ -215,16 +215,24 @@ def test_run_loads_pyomo_core_only_and_matches_in_process(tmp_path: Path) -> Non
     """The tool imports ``pyomo.core``, not ``pyomo.environ`` (which loads every Pyomo plugin:
     solvers, transformations, writers, about 0.3 s of every start). A full run in a fresh process
     must not load ``pyomo.environ`` (or scipy), and must reach the objective this process reaches,
-    where the tests have loaded ``pyomo.environ``."""
+    where the tests have loaded ``pyomo.environ``; the explanation of an infeasible workbook (the
+    elastic model) must work there too."""
     out = tmp_path / "r.xlsx"
+    infeasible = records(
+        Sites=[dict(BASE["Sites"][0], capacity=50), BASE["Sites"][1]],
+        Scenarios=[{"scenario": "Strait closed", "weight": 0, "max_shortfall": 0.1}],
+        Disruptions=[{"scenario": "Strait closed", "country": "Rival", "capacity_loss": 1}],
+    )
     probe = (
         "import sys; from model.cli import main; "
         f"code = main([{str(SAMPLE)!r}, '--out', {str(out)!r}]); "
-        "print('EXIT', code, 'environ' if 'pyomo.environ' in sys.modules else 'core-only', "
+        f"explained = main([{str(write(tmp_path, infeasible))!r}, '--out', {str(tmp_path / 'x.xlsx')!r}]); "
+        "print('EXIT', code, explained, 'environ' if 'pyomo.environ' in sys.modules else 'core-only', "
         "'scipy' if 'scipy' in sys.modules else 'no-scipy')"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert "EXIT 0 core-only no-scipy" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "EXIT 0 3 core-only no-scipy" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "the target would have to give to 0.375" in proc.stdout
     summary = dict(r[:2] for r in load_workbook(out, read_only=True)["Summary"].iter_rows(values_only=True))
     here = solve(build_model(read_workbook(SAMPLE)), SolveOptions(time_limit=120))
     assert summary["compiler"] == "model.standard_form"
