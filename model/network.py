@@ -8,6 +8,7 @@ Nothing downstream re-reads Excel. Symbols follow ``docs/formulation.md``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,8 +121,9 @@ class Network:
         with_demand = {m for (_, m), d in self.demand.items() if d > 0}
         return tuple(c for c in self.countries if c in with_demand)
 
-    @property
+    @functools.cached_property
     def positive_demand(self) -> dict[Key, float]:
+        """D[p, m] > 0 (computed once per Network: the data are frozen). Do not modify the dict."""
         return {k: d for k, d in self.demand.items() if d > 0}
 
     def max_capacity(self, site: str) -> float:

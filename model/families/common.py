@@ -53,3 +53,5 @@ class Adjacency:
         self.markets_of: dict[str, list[str]] = defaultdict(list)  # product -> markets with demand > 0
         for p, mk in net.positive_demand:
             self.markets_of[p].append(mk)
+        self.delivered: dict[tuple[str, str], float] = {arc: net.delivered_cost(*arc) for arc in net.arcs}
+        """dc[s, m] per arc, computed once (the scenarios use it once per scenario and arc)."""

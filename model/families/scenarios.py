@@ -127,7 +127,7 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency, elastic: bool = Fals
         demands_of[w].append((p, mk))
 
     def scenario_cost(w: str) -> object:
-        ops = [(net.delivered_cost(s, mk), x[w, s, mk]) for s, mk in arcs_of[w]]
+        ops = [(adj.delivered[(s, mk)], x[w, s, mk]) for s, mk in arcs_of[w]]
         pen = [(net.unmet_penalty[p], u[w, p, mk]) for p, mk in demands_of[w]]
         return linear(ops + pen)
 
