@@ -239,6 +239,24 @@ def test_run_loads_pyomo_core_only_and_matches_in_process(tmp_path: Path) -> Non
     assert summary["objective"] == pytest.approx(here.objective, rel=1e-4)
 
 
+def test_run_py_exits_with_everything_written_and_printed(tmp_path: Path) -> None:
+    """run.py ends the process without the interpreter's teardown (``exit_now``): the results file
+    is complete and every line printed reaches a pipe, with the exit status of ``main``."""
+    out = tmp_path / "r.xlsx"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "--out", str(out), "--sweep-cap", "1,0.5", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("Picture: ")  # the last line got through
+    assert f"Results: {out}" in proc.stdout
+    wb = load_workbook(out, read_only=True)
+    assert {"Summary", "Tradeoff"} <= set(wb.sheetnames)
+    assert len(list(wb["Tradeoff"].iter_rows(min_row=2, values_only=True))) == 2
+
+
 def test_subprocess_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xlsx"
     bad.write_text("market,product\nUSA,chip\n")
