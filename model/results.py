@@ -65,7 +65,10 @@ SCENARIO_MEANINGS = {  # scenario.<name>[.<product>].<what>
     "stock_drawn": "in this scenario, strategic stock of this product drawn",
 }
 SUMMARY_PREFIX_MEANINGS = (  # the first prefix that matches
-    ("setting.highs.", "solver (HiGHS) setting of this run that differs from HiGHS's own default"),
+    (
+        "setting.highs.",
+        "solver (HiGHS) option this run set instead of leaving it to HiGHS: the tool's own, or given with --highs",
+    ),
     ("setting.", "setting used for this run"),
     ("model_", "size of the optimisation model"),
 )

@@ -349,8 +349,9 @@ def _highs_option_names() -> list[str]:
 
 
 def highs_settings(options: SolveOptions) -> dict[str, Any]:
-    """The HiGHS settings a run uses beyond the tool's own (``HIGHS_DEFAULTS`` and then
-    ``highs_options``), each value as HiGHS reads it: what the Summary records."""
+    """The HiGHS options a run sets besides time limit, gap, seed and threads: the tool's own
+    (``HIGHS_DEFAULTS``), then the expert's (``highs_options``, which win), each value as HiGHS
+    reads it. The Summary records them (``setting.highs.<name>``)."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     names = []

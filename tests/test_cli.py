@@ -107,7 +107,7 @@ def test_full_run_writes_results(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert summary["compiler"] == "model.standard_form"  # the model's own compiler, no fallback
     assert summary["setting.highs.mip_allow_restart"] is False  # the tool's HiGHS setting, recorded
     meaning = {r[0]: r[2] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
-    assert "differs from HiGHS's own default" in meaning["setting.highs.mip_allow_restart"]
+    assert "instead of leaving it to HiGHS" in meaning["setting.highs.mip_allow_restart"]
     costs = [r[1] for r in wb["Costs"].iter_rows(min_row=2, values_only=True)]
     assert all(isinstance(v, (int, float)) for v in costs)
     assert sum(costs) == pytest.approx(summary["objective"], rel=1e-9)
