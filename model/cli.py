@@ -145,11 +145,22 @@ class Console:
         self.quiet = quiet
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self._progress_shown = False
+        self._stage_shown = False
         self._last_logged = -1e9
 
     def line(self, text: str = "") -> None:
         self.end_progress()
         print(text, file=self.stream, flush=True)
+
+    def stage(self, text: str) -> None:
+        """On a terminal, what the run is doing now (``reading the workbook...``), on one line that
+        the next output replaces: a large network spends seconds in each step before the solver's
+        own progress line starts. Not written to logs (not a terminal) or with --quiet."""
+        if self.quiet or not self.tty:
+            return
+        self.end_progress()
+        print("\r" + f"  {text}...".ljust(100), end="", file=self.stream, flush=True)
+        self._stage_shown = True
 
     def progress(self, p: Progress) -> None:
         if self.quiet or p.seconds < 2.0:
@@ -161,6 +172,7 @@ class Console:
         if self.tty:
             print("\r" + text.ljust(100), end="", file=self.stream, flush=True)
             self._progress_shown = True
+            self._stage_shown = False  # the progress line took the stage line's place
         elif p.seconds - self._last_logged >= 10:  # a log file: a line now and every 10 s
             self._last_logged = p.seconds
             print(text, file=self.stream, flush=True)
@@ -174,10 +186,14 @@ class Console:
         if self.tty:
             print("\r" + text.ljust(100), end="", file=self.stream, flush=True)
             self._progress_shown = True
+            self._stage_shown = False  # the progress line took the stage line's place
         else:
             print(text, file=self.stream, flush=True)
 
     def end_progress(self) -> None:
+        if self._stage_shown:  # a stage line is erased, not kept
+            print("\r" + " " * 100 + "\r", end="", file=self.stream, flush=True)
+            self._stage_shown = False
         if self._progress_shown:
             print(file=self.stream, flush=True)
             self._progress_shown = False
@@ -219,6 +235,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     if args.compare:
         return _compare(args, out)
     t0 = time.perf_counter()
+    out.stage("reading the workbook")
     try:
         net = read_workbook(args.workbook)
     except WorkbookError as exc:
@@ -251,7 +268,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         progress=out.progress,
         highs_options=tuple(args.highs),
     )
-    result, timings = run_once(net, options)
+    result, timings = run_once(net, options, stage=out.stage)
     solved = result.solve
     out.end_progress()
     if solved.status == "interrupted":
@@ -267,11 +284,13 @@ def _run(args: argparse.Namespace, out: Console) -> int:
             "feasible design. Raise the time limit (--time-limit or Settings.time_limit_s) and run again."
         )
         return EXIT_OTHER
+    out.stage("checking the results")
     problems = check_all(result, net)
     target = Path(args.out) if args.out else DEFAULT_OUTPUTS / f"{Path(args.workbook).stem}_results.xlsx"
     pictures = _studies(args, net, options, result, out, target)
     warnings = list(net.warnings) + [f"internal check failed: {p}" for p in problems]
     t1 = time.perf_counter()
+    out.stage("writing the results workbook")
     written = write_results(target, result.tables, warnings, currency=net.settings.currency)
     timings["write"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from model.build import build_model
 from model.collector import collector_paused
@@ -11,22 +12,28 @@ from model.results import Results, extract
 from model.solve import SolveOptions, highs_settings, solve
 
 
-def run_once(net: Network, options: SolveOptions) -> tuple[Results, dict[str, float]]:
-    """Build, solve and extract one network; returns the results and each phase's seconds."""
+def run_once(
+    net: Network, options: SolveOptions, stage: Callable[[str], None] | None = None
+) -> tuple[Results, dict[str, float]]:
+    """Build, solve and extract one network; returns the results and each phase's seconds.
+    ``stage(text)``, when given, hears what the run starts doing (for a progress display)."""
     with collector_paused():
-        return _run_once(net, options)
+        return _run_once(net, options, stage or (lambda _text: None))
 
 
-def _run_once(net: Network, options: SolveOptions) -> tuple[Results, dict[str, float]]:
+def _run_once(net: Network, options: SolveOptions, stage: Callable[[str], None]) -> tuple[Results, dict[str, float]]:
     timings = dict(net.timings)
     t0 = time.perf_counter()
+    stage(f"building the model ({len(net.arcs):,} lanes, {len(net.scenarios)} scenarios)")
     m = build_model(net)
     timings["build"] = time.perf_counter() - t0
+    stage("handing the model to the solver")
     solved = solve(m, options)
     for k in ("compile", "handover", "solve", "polish", "load"):
         if k in solved.seconds:
             timings[k] = solved.seconds[k]
     t1 = time.perf_counter()
+    stage("reading the results")
     settings_used = {
         "dependency_cap": net.settings.dependency_cap,
         "time_limit_s": options.time_limit,

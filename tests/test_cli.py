@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 import subprocess
 import sys
@@ -290,3 +291,51 @@ def test_locked_output_goes_beside_it(
     written = [p for p in tmp_path.glob("r_*.xlsx")]
     assert len(written) == 1 and str(written[0]) in out
     assert not list(tmp_path.glob(".*tmp.xlsx"))  # no temporary file left behind
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_stage_line_on_a_terminal_is_replaced_not_kept() -> None:
+    from model.cli import Console
+    from model.solve import Progress
+
+    term = _Terminal()
+    out = Console(term, quiet=False)
+    out.stage("reading the workbook")
+    out.line("Status: optimal")
+    erase = "\r" + " " * 100 + "\r"
+    assert term.getvalue() == "\r" + "  reading the workbook...".ljust(100) + erase + "Status: optimal\n"
+
+    term = _Terminal()
+    out = Console(term, quiet=False)
+    out.stage("handing the model to the solver")
+    out.progress(Progress(seconds=3.0, best=10.0, bound=9.0, gap=0.1))
+    out.line("done")
+    stage = "\r" + "  handing the model to the solver...".ljust(100)
+    progress = "\r" + "  solving    3.0 s   best design 10   bound 9   gap 10.00%".ljust(100)
+    assert term.getvalue() == stage + progress + "\n" + "done\n"  # the progress line replaced it, and stays
+
+    for quiet, stream in ((True, _Terminal()), (False, io.StringIO())):  # --quiet, or a log file
+        Console(stream, quiet=quiet).stage("building the model")
+        assert stream.getvalue() == ""
+
+
+def test_run_on_a_terminal_shows_each_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stdout", term)
+    assert main([str(write(tmp_path, BASE)), "--out", str(tmp_path / "r.xlsx")]) == 0
+    text = term.getvalue()
+    stages = [
+        "reading the workbook...",
+        "building the model (",
+        "handing the model to the solver...",
+        "reading the results...",
+        "checking the results...",
+        "writing the results workbook...",
+    ]
+    where = [text.index(s) for s in stages]
+    assert where == sorted(where)
+    assert text.index("Results: ") > where[-1]
