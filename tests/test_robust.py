@@ -64,7 +64,7 @@ def test_solver_failure_is_a_plain_message(
     """If HiGHS ends in numerical trouble, the planner reads why, exit 1, no traceback, no file."""
     from model.results import Results
 
-    def broken(net, options):
+    def broken(net, options, stage=None):
         solved = SolveResult(
             status="error",
             highs_status="Solve error",
