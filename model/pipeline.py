@@ -9,7 +9,7 @@ from model.build import build_model
 from model.collector import collector_paused
 from model.network import Network
 from model.results import Results, extract
-from model.solve import SolveOptions, highs_settings, solve
+from model.solve import SolveOptions, solve
 
 
 def run_once(
@@ -41,7 +41,7 @@ def _run_once(net: Network, options: SolveOptions, stage: Callable[[str], None])
         "threads": options.threads,
         "random_seed": options.seed,
         "scenarios": len(net.scenarios),
-        **{f"highs.{name}": value for name, value in highs_settings(options).items()},
+        **{f"highs.{name}": value for name, value in solved.highs_settings.items()},
     }
     result = extract(m, net, solved, settings_used)
     timings["extract"] = time.perf_counter() - t1

@@ -91,6 +91,8 @@ class SolveResult:
     """Value of each reported expression (see ``reported_expressions``) at the final solution."""
     compiler: str = ""
     """What compiled the model to matrices (a value of ``COMPILED_BY``): a fallback is visible."""
+    highs_settings: dict[str, Any] = field(default_factory=dict)
+    """HiGHS options the run set besides limits, gap, seed and threads (see ``configure``)."""
 
     @property
     def has_solution(self) -> bool:
@@ -330,8 +332,9 @@ def highs_option(text: str) -> tuple[str, str]:
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ValueError(f"HiGHS has no option '{name}'{hint}")
     default = f"HiGHS's default {h.getOptionValue(name)[1]}"
-    if name in dict(HIGHS_DEFAULTS):
-        default += f", this tool's {dict(HIGHS_DEFAULTS)[name]}"
+    tool = dict(HIGHS_DEFAULTS)
+    if name in tool:
+        default += f", this tool's {tool[name]}"
     if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
         raise ValueError(f"HiGHS option '{name}' does not take '{value}': it takes {_KIND_WORDS[kind]} ({default})")
     return name, value
@@ -348,28 +351,22 @@ def _highs_option_names() -> list[str]:
     return [line.split("=")[0].strip() for line in lines if "=" in line and not line.startswith("#")]
 
 
-def highs_settings(options: SolveOptions) -> dict[str, Any]:
-    """The HiGHS options a run sets besides time limit, gap, seed and threads: the tool's own
-    (``HIGHS_DEFAULTS``), then the expert's (``highs_options``, which win), each value as HiGHS
-    reads it. The Summary records them (``setting.highs.<name>``)."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    names = []
-    for name, value in (*HIGHS_DEFAULTS, *options.highs_options):
-        h.setOptionValue(name, value)
-        names.append(name)
-    return {name: h.getOptionValue(name)[1] for name in dict.fromkeys(names)}
+def configure(h: highspy.Highs, options: SolveOptions) -> dict[str, Any]:
+    """Set the run's limits, gap, seed and threads, this tool's HiGHS defaults, then ``highs_options``.
 
-
-def configure(h: highspy.Highs, options: SolveOptions) -> None:
-    """Set the run's limits, gap, seed and threads, this tool's HiGHS defaults, then ``highs_options``."""
+    Returns the HiGHS options set besides limits, gap, seed and threads (the tool's own, then the
+    expert's, which win), each value read back from ``h`` as HiGHS took it: what the Summary
+    records as ``setting.highs.<name>``."""
     h.setOptionValue("time_limit", float(options.time_limit) if options.time_limit > 0 else highspy.kHighsInf)
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.setOptionValue("random_seed", int(options.seed))
     _set_threads(h, options.threads)
+    names: dict[str, None] = {}
     for name, value in (*HIGHS_DEFAULTS, *options.highs_options):
         if h.setOptionValue(name, value) == highspy.HighsStatus.kError:
             raise ValueError(f"HiGHS does not accept option {name}={value!r}")
+        names[name] = None
+    return {name: h.getOptionValue(name)[1] for name in names}
 
 
 def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveResult:
@@ -377,7 +374,7 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
     options = options or SolveOptions()
     compiled, seconds = compile_model(m)
     h = compiled.highs
-    configure(h, options)
+    highs_settings = configure(h, options)
     if options.progress is not None and compiled.integer_cols:
         _subscribe_progress(h, options.progress)
     h.HandleKeyboardInterrupt = True
@@ -392,6 +389,7 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
     result = SolveResult(status="error", highs_status=h.modelStatusToString(ms), solver=solver_name())
     result.size = compiled.size
     result.compiler = COMPILED_BY[compiled.compiled_by]
+    result.highs_settings = highs_settings
     result.seconds = seconds
     if ms == _MS.kOptimal:
         result.status = "optimal"

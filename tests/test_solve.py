@@ -5,7 +5,7 @@ from __future__ import annotations
 import highspy
 import pytest
 
-from model.solve import HIGHS_DEFAULTS, SolveOptions, configure, highs_option, highs_settings
+from model.solve import HIGHS_DEFAULTS, SolveOptions, configure, highs_option
 
 
 def _value(h: highspy.Highs, name: str) -> object:
@@ -71,9 +71,10 @@ def test_refused_options_say_why_in_words(text: str, words: str) -> None:
 
 
 def test_summary_settings_are_the_tool_defaults_then_the_experts() -> None:
-    assert highs_settings(SolveOptions()) == {name: value for name, value in HIGHS_DEFAULTS}
+    """What ``configure`` reports (and the Summary records) is read back from the Highs it set."""
+    assert configure(highspy.Highs(), SolveOptions()) == {name: value for name, value in HIGHS_DEFAULTS}
     chosen = (highs_option("mip_allow_restart=on"), highs_option("mip_heuristic_effort=0.2"))
-    assert highs_settings(SolveOptions(highs_options=chosen)) == {
+    assert configure(highspy.Highs(), SolveOptions(highs_options=chosen)) == {
         "mip_allow_restart": True,
         "mip_heuristic_effort": 0.2,
     }
