@@ -377,11 +377,16 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
     highs_settings = configure(h, options)
     if options.progress is not None and compiled.integer_cols:
         _subscribe_progress(h, options.progress)
-    h.HandleKeyboardInterrupt = True
+    h.HandleKeyboardInterrupt = True  # HiGHS looks for a stop request in its LPs and search
     t0 = time.perf_counter()
-    h.solve()
-    seconds["solve"] = h.getRunTime()
+    finished = _run_interruptibly(h)
     seconds["solve_wall"] = time.perf_counter() - t0
+    if not finished:  # stopped by the user; HiGHS's thread ends at its next check, unread
+        seconds["solve"] = seconds["solve_wall"]
+        result = SolveResult(status="interrupted", highs_status="Interrupted by user", solver=solver_name())
+        result.size, result.compiler, result.seconds = compiled.size, COMPILED_BY[compiled.compiled_by], seconds
+        return result
+    seconds["solve"] = h.getRunTime()
     ms = h.getModelStatus()
     info = h.getInfo()
     has_primal = info.primal_solution_status == 2
@@ -431,6 +436,33 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
     result.reported = {k: float(row @ x + off) for k, (row, off) in compiled.reported.items()}
     seconds["load"] = time.perf_counter() - t2
     return result
+
+
+INTERRUPT_GRACE_S = 3.0
+"""After Ctrl-C, seconds HiGHS gets to stop by itself before the run stops without it."""
+
+
+def _run_interruptibly(h: highspy.Highs, grace: float = INTERRUPT_GRACE_S) -> bool:
+    """Run HiGHS in its own thread; on Ctrl-C ask it to stop and wait at most ``grace`` seconds
+    (a second Ctrl-C stops waiting). True if HiGHS finished (its status says how), False if it
+    was left to stop by itself: some of its steps (presolve, probing, sub-MIPs) do not look for
+    the request, and left alone they kept a planner waiting 13-16 s on the XL network.
+    """
+    h.startSolve()
+    try:
+        while not h.wait(0.1)[0]:
+            pass
+        return True
+    except KeyboardInterrupt:
+        h.cancelSolve()
+    deadline = time.monotonic() + grace
+    try:
+        while time.monotonic() < deadline:
+            if h.wait(0.1)[0]:
+                return True
+    except KeyboardInterrupt:
+        pass
+    return False
 
 
 def _subscribe_progress(h: highspy.Highs, report: Callable[[Progress], None]) -> None:

@@ -78,3 +78,51 @@ def test_summary_settings_are_the_tool_defaults_then_the_experts() -> None:
         "mip_allow_restart": True,
         "mip_heuristic_effort": 0.2,
     }
+
+
+class _StubHighs:
+    """Stands in for a running HiGHS: Ctrl-C arrives on the first wait; HiGHS then stops after
+    ``stops_after`` more waits (never if None)."""
+
+    def __init__(self, stops_after: int | None):
+        self.stops_after = stops_after
+        self.waits = 0
+        self.cancelled = False
+
+    def startSolve(self) -> None:  # noqa: N802 - highspy's name
+        pass
+
+    def cancelSolve(self) -> None:  # noqa: N802 - highspy's name
+        self.cancelled = True
+
+    def wait(self, timeout: float) -> tuple[bool, None]:
+        self.waits += 1
+        if self.waits == 1:
+            raise KeyboardInterrupt
+        return (self.stops_after is not None and self.waits > self.stops_after + 1, None)
+
+
+def test_ctrl_c_asks_highs_to_stop_and_waits_a_bounded_time() -> None:
+    import time
+
+    from model.solve import _run_interruptibly
+
+    prompt = _StubHighs(stops_after=3)
+    assert _run_interruptibly(prompt, grace=5.0) is True  # HiGHS stopped: its status is read
+    assert prompt.cancelled and prompt.waits == 5
+    deaf = _StubHighs(stops_after=None)  # a step of HiGHS that does not look for the request
+    t0 = time.monotonic()
+    assert _run_interruptibly(deaf, grace=0.3) is False
+    assert deaf.cancelled and time.monotonic() - t0 < 3  # the run stops without it
+
+
+def test_solve_left_running_is_reported_interrupted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from model import solve as solve_module
+    from model.build import build_model
+    from model.workbook import read_workbook
+    from tests.helpers import SAMPLE
+
+    monkeypatch.setattr(solve_module, "_run_interruptibly", lambda h: False)
+    r = solve_module.solve(build_model(read_workbook(SAMPLE)))
+    assert r.status == "interrupted" and not r.has_solution and r.objective is None
+    assert r.compiler == "model.standard_form" and r.size["columns"] > 0
