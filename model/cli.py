@@ -77,7 +77,8 @@ def _count(text: str) -> int:
     return v
 
 
-def _highs(text: str) -> tuple[str, str]:
+def highs_argument(text: str) -> tuple[str, str]:
+    """``--highs OPTION=VALUE`` as an argparse type (``model.solve.highs_option``'s check)."""
     try:
         return highs_option(text)
     except ValueError as exc:
@@ -101,7 +102,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_count, help="solver random seed (Settings.random_seed)")
     p.add_argument(
         "--highs",
-        type=_highs,
+        type=highs_argument,
         action="append",
         default=[],
         metavar="OPTION=VALUE",
@@ -144,8 +145,9 @@ class Console:
         self.stream = stream
         self.quiet = quiet
         self.tty = hasattr(stream, "isatty") and stream.isatty()
-        self._progress_shown = False
-        self._stage_shown = False
+        self._shown: str | None = None
+        """What the terminal's last line is: a "stage" (erased by the next output), "progress"
+        (kept: the next output starts a new line), or None (a finished line)."""
         self._last_logged = -1e9
 
     def line(self, text: str = "") -> None:
@@ -159,8 +161,12 @@ class Console:
         if self.quiet or not self.tty:
             return
         self.end_progress()
-        print("\r" + f"  {text}...".ljust(100), end="", file=self.stream, flush=True)
-        self._stage_shown = True
+        self._overwrite(f"  {text}...", "stage")
+
+    def _overwrite(self, text: str, kind: str) -> None:
+        """On a terminal: ``text`` in place of the last line, which is now of ``kind``."""
+        print("\r" + text.ljust(100), end="", file=self.stream, flush=True)
+        self._shown = kind
 
     def progress(self, p: Progress) -> None:
         if self.quiet or p.seconds < 2.0:
@@ -170,9 +176,7 @@ class Console:
         gap = f"{p.gap:.2%}" if p.gap is not None else "-"
         text = f"  solving {p.seconds:6.1f} s   best design {best}   bound {bound}   gap {gap}"
         if self.tty:
-            print("\r" + text.ljust(100), end="", file=self.stream, flush=True)
-            self._progress_shown = True
-            self._stage_shown = False  # the progress line took the stage line's place
+            self._overwrite(text, "progress")
         elif p.seconds - self._last_logged >= 10:  # a log file: a line now and every 10 s
             self._last_logged = p.seconds
             print(text, file=self.stream, flush=True)
@@ -184,19 +188,16 @@ class Console:
         bar = "#" * int(20 * done / total)
         text = f"  {label}: [{bar:<20}] {done}/{total} points, {elapsed:.0f} s, about {left:.0f} s left"
         if self.tty:
-            print("\r" + text.ljust(100), end="", file=self.stream, flush=True)
-            self._progress_shown = True
-            self._stage_shown = False  # the progress line took the stage line's place
+            self._overwrite(text, "progress")
         else:
             print(text, file=self.stream, flush=True)
 
     def end_progress(self) -> None:
-        if self._stage_shown:  # a stage line is erased, not kept
+        if self._shown == "stage":  # a stage line is erased, not kept
             print("\r" + " " * 100 + "\r", end="", file=self.stream, flush=True)
-            self._stage_shown = False
-        if self._progress_shown:
+        elif self._shown == "progress":
             print(file=self.stream, flush=True)
-            self._progress_shown = False
+        self._shown = None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
