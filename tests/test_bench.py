@@ -14,7 +14,7 @@ from tests.helpers import ROOT
 
 def test_bench_runner_smoke() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--one", "S", "--time-limit", "60"],
+        [sys.executable, "-m", "bench.run", "--one", "S", "--time-limit", "60", "--highs", "mip_allow_restart=on"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -27,6 +27,11 @@ def test_bench_runner_smoke() -> None:
         assert row[phase] >= 0
     assert row["solve"] <= row["in_highs"] <= row["solve"] + row["polish"] + 1e-3  # MIP run + polish LP run
     assert row["startup"] > 0  # importing the tool's modules, reported beside the total
+    from openpyxl import load_workbook
+
+    results = load_workbook(ROOT / "bench" / "cache" / "S_results.xlsx", read_only=True)
+    summary = dict(r[:2] for r in results["Summary"].iter_rows(values_only=True))
+    assert summary["setting.highs.mip_allow_restart"] is True  # --highs reached the case's run
     assert "| S |" in __import__("bench.run", fromlist=["table"]).table([row])
 
 
