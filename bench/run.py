@@ -150,7 +150,7 @@ def summary(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from model.cli import highs_argument
+    from model.cli import add_highs_option
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("cases", nargs="*", help="S M L XL R100k, or OR-Library names such as capb-5000")
@@ -158,14 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--gap", type=float, default=1e-4)
     p.add_argument("--out", help="also write the table (markdown) here")
     p.add_argument("--repeat", type=int, default=1, help="run each case this many times (medians are printed)")
-    p.add_argument(
-        "--highs",
-        type=highs_argument,
-        action="append",
-        default=[],
-        metavar="OPTION=VALUE",
-        help="a HiGHS option for every case, as python run.py takes it (repeat for more; experiments)",
-    )
+    add_highs_option(p, "a HiGHS option for every case, as python run.py takes it (experiments)")
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one case, print JSON
     args = p.parse_args(argv)
     highs = tuple(args.highs)

@@ -85,6 +85,19 @@ def highs_argument(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def add_highs_option(p: argparse.ArgumentParser, help_text: str) -> None:
+    """``--highs OPTION=VALUE``, repeatable, each checked by HiGHS (``highs_argument``); the
+    command line and the bench take it the same way."""
+    p.add_argument(
+        "--highs",
+        type=highs_argument,
+        action="append",
+        default=[],
+        metavar="OPTION=VALUE",
+        help=f"{help_text} (repeat for more)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python run.py",
@@ -100,15 +113,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--mip-gap", type=_share, help="relative MIP gap at which to stop (Settings.mip_gap)")
     p.add_argument("--threads", type=_count, help="solver threads, 0 = solver's choice (Settings.threads)")
     p.add_argument("--seed", type=_count, help="solver random seed (Settings.random_seed)")
-    p.add_argument(
-        "--highs",
-        type=highs_argument,
-        action="append",
-        default=[],
-        metavar="OPTION=VALUE",
-        help="a HiGHS option, for experts (repeat for more), e.g. mip_allow_restart=true; "
-        "recorded in the Summary sheet",
-    )
+    add_highs_option(p, "a HiGHS option, for experts, e.g. mip_allow_restart=true; recorded in the Summary sheet")
     p.add_argument("--no-scenarios", action="store_true", help="solve the baseline only (ignore Scenarios)")
     p.add_argument(
         "--sweep-cap",
