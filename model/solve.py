@@ -35,7 +35,7 @@ import numpy as np
 import pyomo.core as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from model.standard_form import StandardForm, Unsupported, compile_standard_form
+from model.standard_form import StandardForm, Unsupported, column_bounds, compile_standard_form
 
 _MS = highspy.HighsModelStatus
 _LIMITS = {
@@ -246,9 +246,7 @@ def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compile
     cost = np.asarray(cost, dtype=float) if n else np.zeros(0)
     lp.col_cost_ = cost
     lp.offset_ = float(offset)
-    bounds = np.array([v.bounds for v in cols], dtype=float).reshape(n, 2)  # None (no bound) -> nan
-    lp.col_lower_ = np.where(np.isnan(bounds[:, 0]), -inf, bounds[:, 0])
-    lp.col_upper_ = np.where(np.isnan(bounds[:, 1]), inf, bounds[:, 1])
+    lp.col_lower_, lp.col_upper_, integer = column_bounds(cols)
     rhs = np.asarray(repn.rhs, dtype=float)
     sense = np.array([s for _, s in repn.rows], dtype=int)
     lp.row_lower_ = np.where(sense <= 0, rhs, -inf) if nrow else np.zeros(0)
@@ -259,7 +257,7 @@ def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compile
     lp.a_matrix_.start_ = repn.start.astype(np.int32)
     lp.a_matrix_.index_ = repn.index.astype(np.int32)
     lp.a_matrix_.value_ = repn.value.astype(float)
-    integer_cols = [j for j, v in enumerate(cols) if v.is_integer()]
+    integer_cols = integer.tolist()
     if integer_cols:
         integrality = [highspy.HighsVarType.kContinuous] * n
         for j in integer_cols:

@@ -282,3 +282,43 @@ def _columns_of(rows: list[tuple[list[int], list[float]]], n: int) -> tuple[np.n
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(col, minlength=n), out=start[1:])
     return start, row[order], value[order]
+
+
+def column_bounds(columns: list[VarData]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each column's lower and upper bound (-inf / +inf where it has none) and the integer
+    columns' numbers: the values of each variable's public ``bounds`` and ``is_integer()``.
+
+    lower_j = max(lb_j, domain lower bound),  upper_j = min(ub_j, domain upper bound),
+    integer_j = the domain is a contiguous integer range.
+
+    The public properties re-read the domain for every variable (about 2 us each: 0.05-0.07 s of
+    the L network's hand-over). Here each distinct domain is read once, and the variables' own
+    bounds are taken from their slots. That shortcut is taken only when every own bound is a
+    plain finite number or none; anything else (a ``Param`` or an expression as a bound, an
+    infinite bound) is read through the public ``bounds``, with Pyomo's own resolution and
+    errors. ``tests/test_standard_form.py`` checks both paths against the public properties.
+    """
+    n = len(columns)
+    first: dict[int, int] = {}  # id(domain) -> the first column with that domain
+    firsts = np.fromiter((first.setdefault(id(v._domain), j) for j, v in enumerate(columns)), np.int64, count=n)
+    reps = list(first.values())  # ascending: first appearances in column order
+    domain_of = np.searchsorted(np.array(reps, dtype=np.int64), firsts)  # column -> distinct domain
+    is_integer = np.array([columns[j].is_integer() for j in reps], dtype=bool)
+    integer = np.flatnonzero(is_integer[domain_of]) if n else np.zeros(0, dtype=np.int64)
+    lbs = [v._lb for v in columns]
+    ubs = [v._ub for v in columns]
+    lower = np.array(lbs, dtype=float).reshape(n) if _plain(lbs) else None  # None -> nan
+    upper = np.array(ubs, dtype=float).reshape(n) if _plain(ubs) else None
+    if lower is None or upper is None or np.isinf(lower).any() or np.isinf(upper).any():
+        both = np.array([v.bounds for v in columns], dtype=float).reshape(n, 2)  # None -> nan
+        lower, upper = both[:, 0], both[:, 1]
+    else:
+        domain = np.array([columns[j].domain.bounds() for j in reps], dtype=float).reshape(len(reps), 2)
+        lower = np.fmax(lower, domain[domain_of, 0])  # fmax, fmin: nan (no bound) gives way
+        upper = np.fmin(upper, domain[domain_of, 1])
+    return np.where(np.isnan(lower), -np.inf, lower), np.where(np.isnan(upper), np.inf, upper), integer
+
+
+def _plain(bounds: list[Any]) -> bool:
+    """Every bound is a Python number or None (not a Param, an expression or a numpy number)."""
+    return {b.__class__ for b in bounds} <= {float, int, type(None)}

@@ -13,7 +13,7 @@ from bench import generate, orlib
 from model.build import build_model
 from model.network import Network
 from model.solve import compile_model, to_standard_form
-from model.standard_form import StandardForm, Unsupported, compile_standard_form
+from model.standard_form import StandardForm, Unsupported, column_bounds, compile_standard_form
 from model.template import write_input_workbook
 from model.workbook import read_workbook
 from tests.helpers import REFERENCE, SAMPLE
@@ -131,3 +131,77 @@ def test_both_compilers_give_the_same_solution() -> None:
         c.highs.run()
         values.append(c.highs.getInfo().objective_function_value)
     assert values[0] == pytest.approx(values[1], rel=1e-12)
+
+
+def _public_bounds(columns: list) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Bounds and integer columns read through each variable's public ``bounds`` and ``is_integer()``."""
+    lower = np.array([-np.inf if v.lb is None else v.lb for v in columns], dtype=float)
+    upper = np.array([np.inf if v.ub is None else v.ub for v in columns], dtype=float)
+    return lower, upper, [j for j, v in enumerate(columns) if v.is_integer()]
+
+
+def assert_bounds_as_public(columns: list) -> None:
+    lower, upper, integer = column_bounds(columns)
+    want_lower, want_upper, want_integer = _public_bounds(columns)
+    assert np.array_equal(lower, want_lower)
+    assert np.array_equal(upper, want_upper)
+    assert integer.tolist() == want_integer
+
+
+@pytest.mark.parametrize("which", ["sample", "S", "cap41"])
+def test_column_bounds_are_the_public_bounds_on_the_models_networks(tmp_path: Path, which: str) -> None:
+    columns = to_standard_form(build_model(_network(tmp_path, which)), "fast")[0].columns
+    assert_bounds_as_public(columns)
+    lower, upper, integer = column_bounds(columns)
+    assert len(integer) > 0 and (lower == 0).all() and np.isfinite(upper).any()
+
+
+def _bounded_model() -> pyo.ConcreteModel:
+    """Every kind of bound: own, domain, both (either tighter), none, on real and integer domains."""
+    m = pyo.ConcreteModel()
+    m.free = pyo.Var(within=pyo.Reals)
+    m.neg = pyo.Var(within=pyo.NonPositiveReals, bounds=(-4, None))
+    m.box = pyo.Var([1, 2], within=pyo.NonNegativeReals, bounds={1: (2, 3.5), 2: (-1, None)})
+    m.b = pyo.Var([1, 2], within=pyo.Binary)
+    m.n = pyo.Var(within=pyo.NonNegativeIntegers, bounds=(None, 7))
+    m.k = pyo.Var(within=pyo.Integers, bounds=(-2, 2))
+    m.pct = pyo.Var(within=pyo.PercentFraction)
+    return m
+
+
+def _columns(m: pyo.ConcreteModel) -> list:
+    return list(m.component_data_objects(pyo.Var))
+
+
+def test_column_bounds_are_the_public_bounds_for_every_kind_of_bound() -> None:
+    columns = _columns(_bounded_model())
+    assert_bounds_as_public(columns)
+    lower, upper, integer = column_bounds(columns)
+    assert lower.tolist() == [-np.inf, -4, 2, 0, 0, 0, 0, -2, 0]  # free, neg, box[1], box[2], b, b, n, k, pct
+    assert upper.tolist() == [np.inf, 0, 3.5, np.inf, 1, 1, 7, 2, 1]
+    assert integer.tolist() == [4, 5, 6, 7]
+
+
+@pytest.mark.parametrize(
+    "bound",
+    [pytest.param("param", id="a mutable Param"), pytest.param("-inf", id="an infinite bound"), "numpy"],
+)
+def test_column_bounds_read_unusual_bounds_through_pyomo(bound: str) -> None:
+    m = _bounded_model()
+    if bound == "param":
+        m.p = pyo.Param(initialize=5.0, mutable=True)
+        m.box[1].setub(m.p)
+        m.p = 6.5  # a later change of the Param moves the bound
+    elif bound == "-inf":
+        m.free.setlb(float("-inf"))
+    else:
+        m.box[1].setub(np.float64(6.5))
+    columns = _columns(m)
+    assert_bounds_as_public(columns)
+    if bound != "-inf":
+        assert column_bounds(columns)[1][2] == 6.5
+
+
+def test_column_bounds_of_no_columns() -> None:
+    lower, upper, integer = column_bounds([])
+    assert len(lower) == len(upper) == len(integer) == 0
