@@ -161,10 +161,13 @@ def extract(
     tables["Flows"] = pd.DataFrame(rows, columns=flow_cols)
 
     # ---- sites ---------------------------------------------------------------------------
-    scen_prod: dict[tuple[str, str], float] = defaultdict(float)
+    scen_prod: dict[tuple[str, str], float] = defaultdict(float)  # (ω, s): production in ω
+    scen_supplied: dict[tuple[str, str, str], float] = defaultdict(float)  # (ω, p, m): supplied in ω
     if hasattr(m, "scenario_flow"):
-        for (w, s, _mk), var in m.scenario_flow.items():
-            scen_prod[(w, s)] += _v(var)
+        for (w, s, mk), var in m.scenario_flow.items():
+            q = _v(var)
+            scen_prod[(w, s)] += q
+            scen_supplied[(w, net.site_product[s], mk)] += q
     site_rows = []
     for s in net.sites:
         cand = s in net.candidates
@@ -265,7 +268,7 @@ def extract(
             ]
         )
     if net.scenarios:
-        tables["Scenarios"], tables["ScenarioSummary"] = _scenario_tables(m, net, solved)
+        tables["Scenarios"], tables["ScenarioSummary"] = _scenario_tables(m, net, solved, scen_supplied)
         tables["ScenarioSites"] = pd.DataFrame(
             [
                 {
@@ -363,10 +366,11 @@ def _reported(m: pyo.ConcreteModel, solved: SolveResult, key: str, expr: Any) ->
     return float(pyo.value(expr))
 
 
-def _scenario_tables(m: pyo.ConcreteModel, net: Network, solved: SolveResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    supplied: dict[tuple[str, str, str], float] = defaultdict(float)
-    for (w, s, mk), var in m.scenario_flow.items():
-        supplied[(w, net.site_product[s], mk)] += _v(var)
+def _scenario_tables(
+    m: pyo.ConcreteModel, net: Network, solved: SolveResult, supplied: dict[tuple[str, str, str], float]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scenarios (one row per (ω, p, m) with demand) and ScenarioSummary (per (ω, p));
+    ``supplied[ω, p, m]`` is sum_s x^ω[s, m] over the sites of p."""
     rows = []
     for w, p, mk in m.SCENARIO_DEMANDS:
         dem = net.scenario_demand(w, p, mk)

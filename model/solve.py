@@ -524,13 +524,10 @@ def _polish(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> tuple[np.ndarra
 def _load(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> None:
     """Put the solution into the Pyomo variables (integers rounded); variables that appear in no
     row or cost (so are not columns) are set to 0."""
-    integer = set(c.integer_cols)
-    for j, v in enumerate(c.columns):
-        val = float(x[j])
-        if j in integer:
-            val = float(round(val))
-        elif abs(val) < 1e-9:
-            val = 0.0
+    values = np.where(np.abs(x) < 1e-9, 0.0, x)
+    if c.integer_cols:
+        values[c.integer_cols] = np.round(values[c.integer_cols]) + 0.0  # + 0.0: no -0.0
+    for v, val in zip(c.columns, values.tolist()):
         v.set_value(val, skip_validation=True)
     for v in m.component_data_objects(pyo.Var, descend_into=True):
         if v.value is None:
