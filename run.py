@@ -5,6 +5,7 @@ import os
 import sys
 
 from model.cli import main
+from model.collector import hold_for_the_process
 
 
 def exit_now(code: int) -> None:
@@ -23,4 +24,5 @@ def exit_now(code: int) -> None:
 
 
 if __name__ == "__main__":
+    hold_for_the_process()  # one run, then the process ends: no collection frees what the end frees
     exit_now(main())

@@ -9,6 +9,7 @@ reports every requirement that had to give, with the cells that set it.
 from __future__ import annotations
 
 import dataclasses
+import gc
 from dataclasses import dataclass
 
 import pyomo.core as pyo
@@ -38,6 +39,7 @@ class Conflict:
 def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> list[Conflict]:
     """Smallest (in summed relative terms) violations that make the model feasible."""
     options = dataclasses.replace(options or SolveOptions(), polish=False, progress=None)
+    gc.collect()  # free the infeasible run's model before building this one (see model.collector.hold_for_the_process)
     m = build_model(net, elastic=True)
     res = solve(m, options)
     if not res.has_solution:

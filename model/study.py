@@ -110,6 +110,7 @@ def run_study(
     progress: Callable[[int, int, float], None] | None = None,
 ) -> pd.DataFrame:
     """Solve every point and return the tradeoff table (loosest point first)."""
+    gc.collect()  # free an earlier run's model before building more (see model.collector.hold_for_the_process)
     values = sorted(set(values), reverse=True)
     if options.threads == 0:
         options = dataclasses.replace(options, threads=1)  # parallel points, one HiGHS thread each

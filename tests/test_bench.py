@@ -27,6 +27,7 @@ def test_bench_runner_smoke() -> None:
         assert row[phase] >= 0
     assert row["solve"] <= row["in_highs"] <= row["solve"] + row["polish"] + 1e-3  # MIP run + polish LP run
     assert row["startup"] > 0  # importing the tool's modules, reported beside the total
+    assert 0 <= row["other"] < row["total"]  # the total's time in no phase
     from openpyxl import load_workbook
 
     results = load_workbook(ROOT / "bench" / "cache" / "S_results.xlsx", read_only=True)

@@ -212,6 +212,13 @@ def test_no_solution_in_time_exit_1(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "No design found" in out and "time limit" in out
 
 
+INFEASIBLE = records(
+    Sites=[dict(BASE["Sites"][0], capacity=50), BASE["Sites"][1]],
+    Scenarios=[{"scenario": "Strait closed", "weight": 0, "max_shortfall": 0.1}],
+    Disruptions=[{"scenario": "Strait closed", "country": "Rival", "capacity_loss": 1}],
+)
+
+
 def test_run_loads_pyomo_core_only_and_matches_in_process(tmp_path: Path) -> None:
     """The tool imports ``pyomo.core``, not ``pyomo.environ`` (which loads every Pyomo plugin:
     solvers, transformations, writers, about 0.3 s of every start). A full run in a fresh process
@@ -219,15 +226,10 @@ def test_run_loads_pyomo_core_only_and_matches_in_process(tmp_path: Path) -> Non
     where the tests have loaded ``pyomo.environ``; the explanation of an infeasible workbook (the
     elastic model) must work there too."""
     out = tmp_path / "r.xlsx"
-    infeasible = records(
-        Sites=[dict(BASE["Sites"][0], capacity=50), BASE["Sites"][1]],
-        Scenarios=[{"scenario": "Strait closed", "weight": 0, "max_shortfall": 0.1}],
-        Disruptions=[{"scenario": "Strait closed", "country": "Rival", "capacity_loss": 1}],
-    )
     probe = (
         "import sys; from model.cli import main; "
         f"code = main([{str(SAMPLE)!r}, '--out', {str(out)!r}]); "
-        f"explained = main([{str(write(tmp_path, infeasible))!r}, '--out', {str(tmp_path / 'x.xlsx')!r}]); "
+        f"explained = main([{str(write(tmp_path, INFEASIBLE))!r}, '--out', {str(tmp_path / 'x.xlsx')!r}]); "
         "print('EXIT', code, explained, 'environ' if 'pyomo.environ' in sys.modules else 'core-only', "
         "'scipy' if 'scipy' in sys.modules else 'no-scipy')"
     )
@@ -256,6 +258,62 @@ def test_run_py_exits_with_everything_written_and_printed(tmp_path: Path) -> Non
     wb = load_workbook(out, read_only=True)
     assert {"Summary", "Tradeoff"} <= set(wb.sheetnames)
     assert len(list(wb["Tradeoff"].iter_rows(min_row=2, values_only=True))) == 2
+
+
+def test_run_py_holds_the_collector_and_still_explains_infeasibility(tmp_path: Path) -> None:
+    """run.py turns the cyclic collector off for its one run (``hold_for_the_process``); the
+    explanation of an infeasible workbook, which builds a second model, still works there."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), str(write(tmp_path, INFEASIBLE)), "--out", str(tmp_path / "x.xlsx")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "the target would have to give to 0.375" in proc.stdout
+
+
+@pytest.mark.parametrize("second", ["sweep", "explanation"])
+def test_an_earlier_model_is_freed_before_another_is_built(
+    tmp_path: Path, second: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the collector held (as in run.py), a run's model stays as cyclic garbage; a sweep and
+    an infeasibility explanation free it before they build their own."""
+    import gc
+    import weakref
+
+    from model import diagnose, pipeline
+    from model.diagnose import explain_infeasibility
+    from model.study import run_study
+
+    freed_at_build: list[bool] = []
+
+    def watched(module: object) -> None:
+        build = module.build_model
+
+        def build_model(*args: object, **kwargs: object) -> object:
+            freed_at_build.append(gone() is None)
+            return build(*args, **kwargs)
+
+        monkeypatch.setattr(module, "build_model", build_model)
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        earlier = build_model(read_workbook(SAMPLE))
+        gone = weakref.ref(earlier)
+        del earlier
+        assert gone() is not None  # a Pyomo model holds reference cycles: only a collection frees it
+        if second == "sweep":
+            watched(pipeline)
+            run_study(read_workbook(SAMPLE), "dependency_cap", [1.0], SolveOptions(time_limit=60), workers=1)
+        else:
+            watched(diagnose)
+            assert explain_infeasibility(read_workbook(write(tmp_path, INFEASIBLE)))
+        assert freed_at_build == [True]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def test_subprocess_no_traceback(tmp_path: Path) -> None:
