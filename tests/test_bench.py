@@ -23,7 +23,7 @@ def test_bench_runner_smoke() -> None:
     assert proc.returncode == 0, proc.stderr
     row = json.loads(proc.stdout.strip().splitlines()[-1])
     assert row["status"] == "optimal" and row["columns"] > 0 and row["peak_mb"] > 0
-    for phase in ("read", "check", "build", "compile", "handover", "solve", "extract", "write"):
+    for phase in ("read", "check", "build", "compile", "handover", "solve", "extract", "verify", "write"):
         assert row[phase] >= 0
     assert row["solve"] <= row["in_highs"] <= row["solve"] + row["polish"] + 1e-3  # MIP run + polish LP run
     assert row["startup"] > 0  # importing the tool's modules, reported beside the total
