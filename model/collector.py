@@ -32,7 +32,7 @@ def hold_for_the_process() -> None:
     (``run.py``; each bench case, which runs as ``run.py`` does).
 
     A run's Pyomo model is cyclic garbage once its results are extracted, and the first
-    collection after ``run_once`` freed it: 57-65 ms on the L network (192,000 objects), 1% of
+    collection after ``run_once`` freed it: 52-65 ms on the L network (192,000 objects), 1% of
     that run, spent although the process frees everything at once when it ends
     (``run.exit_now``). Held off, nothing is collected, and L's peak memory grew by 2.5 MB. Code
     that builds another model frees the earlier ones first (``gc.collect()`` in

@@ -295,7 +295,7 @@ def column_bounds(columns: list[VarData]) -> tuple[np.ndarray, np.ndarray, np.nd
     the L network's hand-over). Here each distinct domain is read once, and the variables' own
     bounds are taken from their slots. That shortcut is taken only when every own bound is a
     plain finite number or none; anything else (a ``Param`` or an expression as a bound, an
-    infinite bound) is read through the public ``bounds``, with Pyomo's own resolution and
+    infinite or nan bound) is read through the public ``bounds``, with Pyomo's own resolution and
     errors. ``tests/test_standard_form.py`` checks both paths against the public properties.
     """
     n = len(columns)
@@ -307,9 +307,8 @@ def column_bounds(columns: list[VarData]) -> tuple[np.ndarray, np.ndarray, np.nd
     integer = np.flatnonzero(is_integer[domain_of]) if n else np.zeros(0, dtype=np.int64)
     lbs = [v._lb for v in columns]
     ubs = [v._ub for v in columns]
-    lower = np.array(lbs, dtype=float).reshape(n) if _plain(lbs) else None  # None -> nan
-    upper = np.array(ubs, dtype=float).reshape(n) if _plain(ubs) else None
-    if lower is None or upper is None or np.isinf(lower).any() or np.isinf(upper).any():
+    lower, upper = _plain(lbs), _plain(ubs)
+    if lower is None or upper is None:
         both = np.array([v.bounds for v in columns], dtype=float).reshape(n, 2)  # None -> nan
         lower, upper = both[:, 0], both[:, 1]
     else:
@@ -319,6 +318,11 @@ def column_bounds(columns: list[VarData]) -> tuple[np.ndarray, np.ndarray, np.nd
     return np.where(np.isnan(lower), -np.inf, lower), np.where(np.isnan(upper), np.inf, upper), integer
 
 
-def _plain(bounds: list[Any]) -> bool:
-    """Every bound is a Python number or None (not a Param, an expression or a numpy number)."""
-    return {b.__class__ for b in bounds} <= {float, int, type(None)}
+def _plain(bounds: list[Any]) -> np.ndarray | None:
+    """The bounds as an array (nan where None) if every one is a finite Python number or None;
+    else None (a Param, an expression, a numpy number, an infinity or a nan: Pyomo reads those)."""
+    if not {b.__class__ for b in bounds} <= {float, int, type(None)}:
+        return None
+    values = np.array(bounds, dtype=float).reshape(len(bounds))
+    finite = np.isfinite(values)
+    return values if int(finite.sum()) + bounds.count(None) == len(bounds) else None

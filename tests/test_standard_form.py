@@ -202,6 +202,13 @@ def test_column_bounds_read_unusual_bounds_through_pyomo(bound: str) -> None:
         assert column_bounds(columns)[1][2] == 6.5
 
 
+def test_column_bounds_refuse_a_nan_bound_as_pyomo_does() -> None:
+    m = _bounded_model()
+    m.box[2].setlb(float("nan"))
+    with pytest.raises(ValueError, match="invalid non-finite lower bound"):
+        column_bounds(_columns(m))
+
+
 def test_column_bounds_of_no_columns() -> None:
     lower, upper, integer = column_bounds([])
     assert len(lower) == len(upper) == len(integer) == 0
