@@ -49,7 +49,10 @@ SUMMARY_MEANINGS = {
     "modules_added": "expansion modules the design adds, in all",
     "unmet_total": "baseline demand left unmet, summed over products (see the Unmet sheet)",
 }
-SECONDS_MEANINGS = {  # seconds.<phase>, the phases of SolveResult.seconds
+SECONDS_MEANINGS = {  # seconds.<phase>, in the order of a run (SolveResult.seconds, and the run's own)
+    "read": "seconds reading the workbook",
+    "check": "seconds checking the inputs",
+    "build": "seconds building the optimisation model",
     "compile": "seconds turning the model into matrices",
     "handover": "seconds handing the matrices to the solver",
     "solve": "seconds the solver spent on the design",
@@ -57,6 +60,9 @@ SECONDS_MEANINGS = {  # seconds.<phase>, the phases of SolveResult.seconds
     "polish": "seconds re-solving with the design fixed (marginal costs, stress-test flows)",
     "polish_highs": "of the polish, seconds inside the solver",
     "load": "seconds reading the solution back",
+    "extract": "seconds making the result tables",
+    "verify": "seconds checking the results against the inputs (demand, capacities, caps, costs)",
+    "sweeps": "seconds of the sweeps (the Tradeoff sheets)",
 }
 SCENARIO_MEANINGS = {  # scenario.<name>[.<product>].<what>
     "cost": "yearly cost in this scenario, with the design fixed",
@@ -478,6 +484,24 @@ def summary_table(
     table = pd.DataFrame(rows, columns=["metric", "value"])
     table["meaning"] = [summary_meaning(m) for m in table["metric"]]
     return table
+
+
+def with_run_seconds(summary: pd.DataFrame, timings: dict[str, float]) -> pd.DataFrame:
+    """The Summary with a ``seconds.<phase>`` row for every phase of ``timings`` it lacks (the
+    run's own: read, check, build, extract, verify, sweeps; the solve's are there already), and
+    all ``seconds.`` rows in the order of a run. Writing the workbook, and so the total, comes
+    after the Summary is made: the console reports those."""
+    have = set(summary["metric"])
+    added = [
+        (f"seconds.{k}", v, SECONDS_MEANINGS[k])
+        for k, v in timings.items()
+        if k in SECONDS_MEANINGS and f"seconds.{k}" not in have
+    ]
+    table = pd.concat([summary, pd.DataFrame(added, columns=["metric", "value", "meaning"])], ignore_index=True)
+    timed = table["metric"].str.startswith("seconds.")
+    order = {f"seconds.{k}": i for i, k in enumerate(SECONDS_MEANINGS)}
+    seconds = table[timed].sort_values("metric", key=lambda m: m.map(lambda x: order.get(x, len(order))), kind="stable")
+    return pd.concat([table[~timed], seconds], ignore_index=True)
 
 
 def _pyomo_version() -> str:

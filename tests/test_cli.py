@@ -95,7 +95,16 @@ def test_full_run_writes_results(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 0, out
     assert SAMPLE.read_bytes() == before  # the input is never modified
     assert "Status: optimal" in out and "Total yearly cost" in out
+    line = next(x for x in out.splitlines() if x.startswith("Time: "))  # where the time went, phase by phase
+    phases, total = line.removeprefix("Time: ").split("; total ")
+    seconds = {k: float(v.removesuffix(" s")) for k, v in (p.split(" ", 1) for p in phases.split(", "))}
+    assert {"read", "build", "solve", "extract", "verify", "write"} <= set(seconds)
+    assert sum(seconds.values()) <= float(total.removesuffix(" s")) + 0.01 * len(seconds)  # rounding
     wb = load_workbook(out_path)
+    timed = [r for r in wb["Summary"].iter_rows(min_row=2, values_only=True) if str(r[0]).startswith("seconds.")]
+    phases = "read check build compile handover solve solve_wall polish polish_highs load extract verify"
+    assert [r[0] for r in timed] == [f"seconds.{k}" for k in phases.split()]  # the run's order, each explained
+    assert all(isinstance(r[1], float) and r[1] >= 0 and r[2] for r in timed)
     for sheet, cols in RESULT_COLUMNS.items():
         assert sheet in wb.sheetnames, sheet
         header = [c.value for c in wb[sheet][1]]
@@ -258,6 +267,7 @@ def test_run_py_exits_with_everything_written_and_printed(tmp_path: Path) -> Non
     wb = load_workbook(out, read_only=True)
     assert {"Summary", "Tradeoff"} <= set(wb.sheetnames)
     assert len(list(wb["Tradeoff"].iter_rows(min_row=2, values_only=True))) == 2
+    assert "seconds.sweeps" in [r[0] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)]
 
 
 def test_run_py_holds_the_collector_and_still_explains_infeasibility(tmp_path: Path) -> None:
