@@ -8,6 +8,8 @@ Each function returns a list of violations in plain words (empty: the invariant 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -37,6 +39,12 @@ def check_all(res: Results, net: Network) -> list[str]:
     return out
 
 
+def _rows(table: pd.DataFrame, *columns: str) -> Iterator[tuple[Any, ...]]:
+    """The values of ``columns``, row by row, as plain Python values (faster than pandas' own
+    grouping and filtering on tables of this size)."""
+    return zip(*(table[c].tolist() for c in columns))
+
+
 def _site_capacity(net: Network, sites: pd.DataFrame) -> dict[str, float]:
     """cap[s] recomputed from built/modules_added and the input capacities."""
     out = {}
@@ -50,9 +58,10 @@ def _site_capacity(net: Network, sites: pd.DataFrame) -> dict[str, float]:
 
 def check_demand(res: Results, net: Network) -> list[str]:
     """Demand = supplied + unmet, for every (product, market) with demand."""
-    flows, unmet = res["Flows"], res["Unmet"]
-    supplied = flows.groupby(["product", "market"])["quantity"].sum().to_dict()
-    short = {(r.product, r.market): r.unmet for r in unmet.itertuples()}
+    supplied: dict[tuple[str, str], float] = defaultdict(float)
+    for p, mk, q in _rows(res["Flows"], "product", "market", "quantity"):
+        supplied[(p, mk)] += q
+    short = {(p, mk): u for p, mk, u in _rows(res["Unmet"], "product", "market", "unmet")}
     out = []
     for (p, mk), d in net.positive_demand.items():
         got = supplied.get((p, mk), 0.0) + short.get((p, mk), 0.0)
@@ -80,7 +89,9 @@ def check_capacity(res: Results, net: Network) -> list[str]:
     """Production + reserve <= capacity; modules within bounds and only at built sites."""
     sites = res["Sites"]
     cap = _site_capacity(net, sites)
-    prod = res["Flows"].groupby("site")["quantity"].sum().to_dict()
+    prod: dict[str, float] = defaultdict(float)
+    for site, q in _rows(res["Flows"], "site", "quantity"):
+        prod[site] += q
     out = []
     for r in sites.itertuples():
         c = cap[r.site]
@@ -123,15 +134,18 @@ def check_caps(res: Results, net: Network) -> list[str]:
 
 def check_reserve(res: Results, net: Network) -> list[str]:
     """Reserve outside concern countries >= reserve_share * total demand, per product."""
-    sites = res["Sites"]
+    demand: dict[str, float] = defaultdict(float)
+    for (p, _), d in net.demand.items():
+        demand[p] += d
+    held: dict[str, float] = defaultdict(float)
+    for p, country, reserve in _rows(res["Sites"], "product", "country", "reserve"):
+        if country not in net.concern:
+            held[p] += reserve
     out = []
     for p in net.products:
-        need = net.reserve_share.get(p, 0.0) * sum(d for (pp, _), d in net.demand.items() if pp == p)
-        if need <= 0:
-            continue
-        held = float(sites[(sites["product"] == p) & ~sites["country"].isin(net.concern)]["reserve"].sum())
-        if held < need - TOL * max(1.0, need):
-            out.append(f"{p}: reserve {held:g} below the required {need:g}")
+        need = net.reserve_share.get(p, 0.0) * demand[p]
+        if need > 0 and held[p] < need - TOL * max(1.0, need):
+            out.append(f"{p}: reserve {held[p]:g} below the required {need:g}")
     return out
 
 
@@ -140,23 +154,25 @@ def check_costs(res: Results, net: Network) -> list[str]:
     flows, sites = res["Flows"], res["Sites"]
     costs = dict(zip(res["Costs"]["component"], res["Costs"]["value"]))
     q = flows["quantity"]
+    site_rows = list(_rows(sites, "site", "built", "modules_added", "reserve"))
     expect = {
         "production": float((q * flows["unit_cost"]).sum()),
         "tariffs": float((q * flows["unit_cost"] * flows["tariff_rate"]).sum()),
         "freight": float((q * flows["freight_cost"]).sum()),
-        "fixed": float(sum(net.fixed_cost[r.site] for r in sites.itertuples() if r.built)),
-        "modules": float(sum(net.module_cost[r.site] * r.modules_added for r in sites.itertuples())),
-        "reserve": float(sum(net.reserve_cost[r.site] * r.reserve for r in sites.itertuples())),
+        "fixed": float(sum(net.fixed_cost[s] for s, built, _, _ in site_rows if built)),
+        "modules": float(sum(net.module_cost[s] * mods for s, _, mods, _ in site_rows)),
+        "reserve": float(sum(net.reserve_cost[s] * r for s, _, _, r in site_rows)),
         "unmet-demand penalty (baseline)": float(
-            sum(net.unmet_penalty[r.product] * r.unmet for r in res["Unmet"].itertuples())
+            sum(net.unmet_penalty[p] * u for p, u in _rows(res["Unmet"], "product", "unmet"))
         ),
     }
     if "Stockpiles" in res.tables:
-        expect["stock holding"] = float(
-            sum(net.holding_cost[(r.product, r.market)] * r.stock for r in res["Stockpiles"].itertuples())
-        )
+        stocks = _rows(res["Stockpiles"], "product", "market", "stock")
+        expect["stock holding"] = float(sum(net.holding_cost[(p, mk)] * x for p, mk, x in stocks))
     if "ScenarioSummary" in res.tables:
-        per_scenario = res["ScenarioSummary"].groupby("scenario")["scenario_cost"].first()
+        per_scenario: dict[str, float] = {}  # the first row of each scenario (every row carries its cost)
+        for w, c in _rows(res["ScenarioSummary"], "scenario", "scenario_cost"):
+            per_scenario.setdefault(w, c)
         expect["expected scenario cost"] = float(sum(net.weight[w] * c for w, c in per_scenario.items()))
     out = []
     for name, value in expect.items():
@@ -182,20 +198,21 @@ def check_scenarios(res: Results, net: Network) -> list[str]:
     stock = {}
     if "Stockpiles" in res.tables:
         stock = {(r.product, r.market): r.stock for r in res["Stockpiles"].itertuples()}
-    for r in detail.itertuples():
-        expected = net.scenario_demand(r.scenario, r.product, r.market)
-        if not _close(r.demand, expected, expected):
-            out.append(f"{r.scenario}: demand of {r.product} in {r.market} is {r.demand:g}, input says {expected:g}")
-        if not _close(r.supplied + r.stock_drawn + r.unmet, r.demand, r.demand):
-            out.append(f"{r.scenario}: {r.product} in {r.market}: supplied + drawn + unmet != demand")
-        if r.stock_drawn > stock.get((r.product, r.market), 0.0) + TOL * max(1.0, r.stock_drawn):
-            out.append(f"{r.scenario}: {r.product} in {r.market}: drew {r.stock_drawn:g}, more than the stock held")
-        ms = net.max_shortfall.get(r.scenario)
-        if ms is not None and r.unmet > ms * r.demand + TOL * max(1.0, r.demand):
-            out.append(f"{r.scenario}: {r.product} in {r.market}: unmet {r.unmet:g} above max_shortfall {ms:g}")
+    columns = ("scenario", "product", "market", "demand", "supplied", "stock_drawn", "unmet")
+    for w, p, mk, demand, supplied, drawn, unmet in _rows(detail, *columns):
+        expected = net.scenario_demand(w, p, mk)
+        if not _close(demand, expected, expected):
+            out.append(f"{w}: demand of {p} in {mk} is {demand:g}, input says {expected:g}")
+        if not _close(supplied + drawn + unmet, demand, demand):
+            out.append(f"{w}: {p} in {mk}: supplied + drawn + unmet != demand")
+        if drawn > stock.get((p, mk), 0.0) + TOL * max(1.0, drawn):
+            out.append(f"{w}: {p} in {mk}: drew {drawn:g}, more than the stock held")
+        ms = net.max_shortfall.get(w)
+        if ms is not None and unmet > ms * demand + TOL * max(1.0, demand):
+            out.append(f"{w}: {p} in {mk}: unmet {unmet:g} above max_shortfall {ms:g}")
     cap = _site_capacity(net, res["Sites"])
-    for r in res["ScenarioSites"].itertuples():
-        left = (1 - net.loss.get((r.scenario, r.site), 0.0)) * cap[r.site]
-        if r.production > left + TOL * max(1.0, left):
-            out.append(f"{r.scenario}: {r.site} produces {r.production:g} with only {left:g} capacity left")
+    for w, site, production in _rows(res["ScenarioSites"], "scenario", "site", "production"):
+        left = (1 - net.loss.get((w, site), 0.0)) * cap[site]
+        if production > left + TOL * max(1.0, left):
+            out.append(f"{w}: {site} produces {production:g} with only {left:g} capacity left")
     return out
