@@ -7,9 +7,26 @@ from collections.abc import Callable
 
 from model.build import build_model
 from model.collector import collector_paused
+from model.invariants import check_all
 from model.network import Network
 from model.results import Results, extract
 from model.solve import SolveOptions, solve
+
+PHASES = (
+    "read",
+    "check",
+    "build",
+    "compile",
+    "handover",
+    "solve",
+    "polish",
+    "load",
+    "extract",
+    "verify",
+    "sweeps",
+    "write",
+)
+"""The phases of a command-line run, in order: the keys of its timings (the ``Time:`` line, the bench)."""
 
 
 def run_once(
@@ -46,3 +63,12 @@ def _run_once(net: Network, options: SolveOptions, stage: Callable[[str], None])
     result = extract(m, net, solved, settings_used)
     timings["extract"] = time.perf_counter() - t1
     return result, timings
+
+
+def check_results(result: Results, net: Network, timings: dict[str, float]) -> list[str]:
+    """The invariants of a run with a solution (``model.invariants.check_all``: empty when they
+    all hold), timed as ``timings["verify"]``. The command line checks every solve this way."""
+    t0 = time.perf_counter()
+    problems = check_all(result, net) if result.solve.has_solution else []
+    timings["verify"] = time.perf_counter() - t0
+    return problems

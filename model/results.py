@@ -479,29 +479,28 @@ def summary_table(
                 for r in d.itertuples():
                     rows.append((f"scenario.{w}.{r.product}.served_share", r.served_share))
                     rows.append((f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
-    for phase, sec in solved.seconds.items():
-        rows.append((f"seconds.{phase}", sec))
+    rows += _seconds_rows(solved.seconds)
     table = pd.DataFrame(rows, columns=["metric", "value"])
     table["meaning"] = [summary_meaning(m) for m in table["metric"]]
     return table
 
 
-def with_run_seconds(summary: pd.DataFrame, timings: dict[str, float]) -> pd.DataFrame:
-    """The Summary with a ``seconds.<phase>`` row for every phase of ``timings`` it lacks (the
-    run's own: read, check, build, extract, verify, sweeps; the solve's are there already), and
-    all ``seconds.`` rows in the order of a run. Writing the workbook, and so the total, comes
-    after the Summary is made: the console reports those."""
-    have = set(summary["metric"])
-    added = [
-        (f"seconds.{k}", v, SECONDS_MEANINGS[k])
-        for k, v in timings.items()
-        if k in SECONDS_MEANINGS and f"seconds.{k}" not in have
-    ]
-    table = pd.concat([summary, pd.DataFrame(added, columns=["metric", "value", "meaning"])], ignore_index=True)
-    timed = table["metric"].str.startswith("seconds.")
-    order = {f"seconds.{k}": i for i, k in enumerate(SECONDS_MEANINGS)}
-    seconds = table[timed].sort_values("metric", key=lambda m: m.map(lambda x: order.get(x, len(order))), kind="stable")
-    return pd.concat([table[~timed], seconds], ignore_index=True)
+def _seconds_rows(seconds: dict[str, float]) -> list[tuple[str, float]]:
+    """``seconds.<phase>`` rows in the order of a run (that of ``SECONDS_MEANINGS``; others last)."""
+    order = list(SECONDS_MEANINGS)
+    ranked = sorted(seconds, key=lambda k: order.index(k) if k in order else len(order))
+    return [(f"seconds.{k}", seconds[k]) for k in ranked]
+
+
+def with_run_seconds(summary: pd.DataFrame, seconds: dict[str, float]) -> pd.DataFrame:
+    """The Summary with its ``seconds.<phase>`` rows made from ``seconds`` instead: the solve's
+    and the run's own (read, check, build, extract, verify, sweeps), which only the caller knows
+    once they are done. Writing the workbook, and so the total, comes after the Summary is made:
+    the console reports those."""
+    kept = summary[~summary["metric"].str.startswith("seconds.")]
+    timed = pd.DataFrame(_seconds_rows(seconds), columns=["metric", "value"])
+    timed["meaning"] = [summary_meaning(m) for m in timed["metric"]]
+    return pd.concat([kept, timed], ignore_index=True)
 
 
 def _pyomo_version() -> str:
