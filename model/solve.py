@@ -379,21 +379,25 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
     t0 = time.perf_counter()
     finished = _run_interruptibly(h)
     seconds["solve_wall"] = time.perf_counter() - t0
+    result = SolveResult(
+        status="error",
+        highs_status="",
+        solver=solver_name(),
+        seconds=seconds,
+        size=compiled.size,
+        compiler=COMPILED_BY[compiled.compiled_by],
+        highs_settings=highs_settings,
+    )
     if not finished:  # stopped by the user; HiGHS's thread ends at its next check, unread
         seconds["solve"] = seconds["solve_wall"]
-        result = SolveResult(status="interrupted", highs_status="Interrupted by user", solver=solver_name())
-        result.size, result.compiler, result.seconds = compiled.size, COMPILED_BY[compiled.compiled_by], seconds
+        result.status, result.highs_status = "interrupted", "Interrupted by user"
         return result
     seconds["solve"] = h.getRunTime()
     ms = h.getModelStatus()
     info = h.getInfo()
     has_primal = info.primal_solution_status == 2
     is_mip = bool(compiled.integer_cols)
-    result = SolveResult(status="error", highs_status=h.modelStatusToString(ms), solver=solver_name())
-    result.size = compiled.size
-    result.compiler = COMPILED_BY[compiled.compiled_by]
-    result.highs_settings = highs_settings
-    result.seconds = seconds
+    result.highs_status = h.modelStatusToString(ms)
     if ms == _MS.kOptimal:
         result.status = "optimal"
     elif ms in (_MS.kInfeasible, _MS.kUnboundedOrInfeasible):
