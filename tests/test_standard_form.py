@@ -8,12 +8,14 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.core.base.var import VarData
+from pyomo.core.expr.numeric_expr import MonomialTermExpression
 
 from bench import generate, orlib
 from model.build import build_model
 from model.network import Network
 from model.solve import compile_model, to_standard_form
-from model.standard_form import StandardForm, Unsupported, column_bounds, compile_standard_form
+from model.standard_form import StandardForm, Unsupported, _variable_bound, column_bounds, compile_standard_form
 from model.template import write_input_workbook
 from model.workbook import read_workbook
 from tests.helpers import REFERENCE, SAMPLE
@@ -81,6 +83,69 @@ def test_same_matrices_on_every_shape_and_orientation() -> None:
     assert_same(fast, pyomo_form)
     assert compiled_by(m) == "fast"
     assert len(fast.rows) == 7 and [s for _, s in fast.rows].count(0) == 2
+
+
+def _variable_bounds() -> pyo.ConcreteModel:
+    """``x <= c * y`` rows, the shape read in one step, and its near misses."""
+    m = _small()
+    m.w = pyo.Var([1, 2], bounds=(0, 5))
+    m.z = pyo.Var(within=pyo.Binary)
+    m.z.fix(1)
+    m.v1 = pyo.Constraint(expr=m.w[1] <= 5 * m.y)  # w has no column yet: the general path numbers it
+    m.v2 = pyo.Constraint(expr=m.w[2] <= 5 * m.y)  # the one-step read
+    m.v3 = pyo.Constraint(expr=m.x[1] <= 2.5 * m.y)
+    m.v4 = pyo.Constraint(expr=m.x[2] <= np.float64(1.5) * m.y)  # a numpy coefficient
+    m.v5 = pyo.Constraint(expr=m.x[2] <= 0 * m.y)  # zero coefficient: y dropped
+    m.v6 = pyo.Constraint(expr=m.x[1] <= 2 * m.x[1])  # the same variable: summed
+    m.v7 = pyo.Constraint(expr=m.x[3] <= 4 * m.z)  # z fixed: a constant
+    m.v8 = pyo.Constraint(expr=m.x[3] <= m.p * m.y)  # a Param coefficient
+    m.v9 = pyo.Constraint(expr=3 * m.y >= m.x[3])  # Pyomo stores it as x[3] <= 3 y: the one-step read
+    return m
+
+
+def test_variable_bound_rows_read_in_one_step_are_pyomos_rows() -> None:
+    m = _variable_bounds()
+    fast, pyomo_form = both(m)
+    assert_same(fast, pyomo_form)
+    assert compiled_by(m) == "fast"
+    index = {id(v): j for j, v in enumerate(fast.columns)}
+    j = index.__getitem__
+    assert _variable_bound(m.v2.expr, index) == ([j(id(m.w[2])), j(id(m.y))], [1.0, -5.0])
+    assert _variable_bound(m.v4.expr, index) == ([j(id(m.x[2])), j(id(m.y))], [1.0, -1.5])
+    assert _variable_bound(m.v9.expr, index) == ([j(id(m.x[3])), j(id(m.y))], [1.0, -3.0])
+    for con in (m.v5, m.v6, m.v7, m.v8, m.c1, m.c3):  # not this shape: the general path
+        assert _variable_bound(con.expr, index) is None
+    assert _variable_bound(m.v1.expr, {}) is None  # no columns yet
+
+
+def _sums() -> pyo.ConcreteModel:
+    """Sums of variables only and of ``coefficient * variable`` only, the shapes read a whole sum
+    at a time, with first-met components, fixed variables and Param coefficients."""
+    m = pyo.ConcreteModel()
+    m.a = pyo.Var(range(4), bounds=(0, 9))
+    m.b = pyo.Var(range(4), bounds=(0, 9))
+    m.p = pyo.Param(initialize=3.0, mutable=True)
+    # b is met before a: b's columns come first, as in Pyomo's compiler
+    m.o = pyo.Objective(expr=pyo.quicksum(2.0 * m.b[i] for i in range(4)) + pyo.quicksum(m.a[i] for i in range(4)))
+    m.all_vars = pyo.Constraint(expr=m.a[0] + m.a[1] + m.b[2] + m.a[0] == 4)  # a[0] twice: summed
+    m.all_terms = pyo.Constraint(expr=1.5 * m.a[2] + 2 * m.b[3] + 0 * m.b[0] <= 8)  # a zero coefficient
+    m.fixed_var = pyo.Constraint(expr=m.a[3] + m.b[1] + m.b[0] >= 1)
+    m.fixed_term = pyo.Constraint(expr=4 * m.a[3] + 5 * m.b[1] + 6 * m.a[1] >= 2)
+    m.param_term = pyo.Constraint(expr=m.p * m.a[1] + 2 * m.b[1] <= 7)
+    m.both_sides = pyo.Constraint(expr=m.a[0] + m.a[1] <= 0.5 * m.b[2] + 3 * m.b[3])  # lhs - rhs
+    m.sides_swapped = pyo.Constraint(expr=0.5 * m.b[2] + 3 * m.b[3] <= m.a[0] + m.a[1])
+    m.b[0].fix(1)  # after the rows are made: b[0] is a constant in them
+    return m
+
+
+def test_whole_sums_read_at_once_are_pyomos_rows() -> None:
+    m = _sums()
+    assert {arg.__class__ for arg in m.all_vars.body.args} == {VarData}
+    assert {arg.__class__ for arg in m.all_terms.body.args} == {MonomialTermExpression}
+    fast, pyomo_form = both(m)
+    assert_same(fast, pyomo_form)
+    assert compiled_by(m) == "fast"
+    assert [v.name for v in fast.columns] == ["b[1]", "b[2]", "b[3]", "a[0]", "a[1]", "a[2]", "a[3]"]
 
 
 def test_fixed_variables_are_constants() -> None:
