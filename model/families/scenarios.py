@@ -51,17 +51,10 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency, elastic: bool = Fals
     live = {(w, s) for w in net.scenarios for s in net.sites if net.loss.get((w, s), 0.0) < 1}
     sarcs = [(w, s, mk) for (w, p, mk) in sdem for s in adj.arcs_to[(p, mk)] if (w, s) in live]
     m.SCENARIO_ARCS = pyo.Set(dimen=3, initialize=sarcs, ordered=True, doc="(ω, s, m): arcs usable in ω")
-    m.scenario_flow = pyo.Var(
-        m.SCENARIO_ARCS,
-        within=pyo.NonNegativeReals,
-        bounds={(w, s, mk): (0, dem[(w, net.site_product[s], mk)]) for w, s, mk in sarcs},
-        doc="x^ω[s,m]: flow in scenario ω",
-    )
+    # No upper bounds, as in the baseline: x^ω <= D f and u^ω <= D f follow from (7).
+    m.scenario_flow = pyo.Var(m.SCENARIO_ARCS, within=pyo.NonNegativeReals, doc="x^ω[s,m]: flow in scenario ω")
     m.scenario_unmet = pyo.Var(
-        m.SCENARIO_DEMANDS,
-        within=pyo.NonNegativeReals,
-        bounds={k: (0, d) for k, d in dem.items()},
-        doc="u^ω[p,m]: unmet demand in scenario ω",
+        m.SCENARIO_DEMANDS, within=pyo.NonNegativeReals, doc="u^ω[p,m]: unmet demand in scenario ω"
     )
     draw_keys = [(w, p, mk) for (w, p, mk) in sdem if (p, mk) in m.STOCKPILES]
     m.STOCK_DRAWS = pyo.Set(dimen=3, initialize=draw_keys, ordered=True, doc="(ω, p, m) where stock may be drawn")
