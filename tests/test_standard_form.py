@@ -9,7 +9,7 @@ import pyomo.environ as pyo
 import pytest
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.core.base.var import VarData
-from pyomo.core.expr.numeric_expr import MonomialTermExpression
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from bench import generate, orlib
 from model.build import build_model
@@ -128,7 +128,8 @@ def _sums() -> pyo.ConcreteModel:
     # b is met before a: b's columns come first, as in Pyomo's compiler
     m.o = pyo.Objective(expr=pyo.quicksum(2.0 * m.b[i] for i in range(4)) + pyo.quicksum(m.a[i] for i in range(4)))
     m.all_vars = pyo.Constraint(expr=m.a[0] + m.a[1] + m.b[2] + m.a[0] == 4)  # a[0] twice: summed
-    m.all_terms = pyo.Constraint(expr=1.5 * m.a[2] + 2 * m.b[3] + 0 * m.b[0] <= 8)  # a zero coefficient
+    zero = MonomialTermExpression((0, m.a[0]))  # a zero coefficient (Pyomo's operators drop such a term)
+    m.all_terms = pyo.Constraint(expr=LinearExpression([1.5 * m.a[2], 2 * m.b[3], zero]) <= 8)
     m.fixed_var = pyo.Constraint(expr=m.a[3] + m.b[1] + m.b[0] >= 1)
     m.fixed_term = pyo.Constraint(expr=4 * m.a[3] + 5 * m.b[1] + 6 * m.a[1] >= 2)
     m.param_term = pyo.Constraint(expr=m.p * m.a[1] + 2 * m.b[1] <= 7)
