@@ -133,11 +133,12 @@ def test_model_components_map_the_data(net) -> None:
     assert list(m.DEPENDENCY_TOTAL) == [0]
     assert set(m.RESERVE_SITES) == {"a1"}
     assert set(m.MODULE_SITES) == {"c1"}
-    # x[b1, A] <= 5 (its product's demand at A) through (1), not as a bound: docs/formulation.md
-    assert m.flow["b1", "A"].bounds == (0, None)
+    assert m.flow["b1", "A"].ub == 5
+    # scenario flows: at most D f through (7), not as a bound (docs/formulation.md)
+    assert m.scenario_flow["s1", "b1", "A"].bounds == (0, None)
     p = net.site_product["b1"]
-    assert pyo.value(m.demand_balance[p, "A"].upper) == 5
-    assert any(v is m.flow["b1", "A"] for v in m.demand_balance[p, "A"].body.args)
+    assert pyo.value(m.scenario_demand_balance["s1", p, "A"].upper) == net.scenario_demand("s1", p, "A")
+    assert any(v is m.scenario_flow["s1", "b1", "A"] for v in m.scenario_demand_balance["s1", p, "A"].body.args)
     assert set(m.STOCKPILES) == {("p1", "A")}
     assert ("s2", "b1", "A") not in m.SCENARIO_ARCS  # fully lost
     assert ("s1", "b1", "A") in m.SCENARIO_ARCS

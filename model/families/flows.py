@@ -19,13 +19,22 @@ def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency) -> None:
     demand = net.positive_demand
     m.ARCS = pyo.Set(dimen=2, initialize=list(net.arcs), ordered=True, doc="A: allowed (site, market) arcs")
     m.DEMANDS = pyo.Set(dimen=2, initialize=list(demand), ordered=True, doc="(product, market) with demand > 0")
-    # No upper bounds: x <= D and u <= D follow from (1) and x, u >= 0. HiGHS's presolve finds
-    # them (the same optima and run times on five L networks), and the build skips a bound per
-    # variable (docs/performance.md).
+    product_of = net.site_product
+    # x <= D and u <= D follow from (1), but are kept as bounds: without them, the LP that HiGHS
+    # re-solves after the MIP (the polish, model.solve) took 2-9 s instead of under 1 s on the
+    # OR-Library networks. The scenario flows have none (docs/performance.md).
     m.flow = pyo.Var(
-        m.ARCS, within=pyo.NonNegativeReals, doc="x[s,m]: baseline yearly flow on arc (s, m) [product unit/year]"
+        m.ARCS,
+        within=pyo.NonNegativeReals,
+        bounds={(s, mk): (0, demand[(product_of[s], mk)]) for s, mk in net.arcs},
+        doc="x[s,m]: baseline yearly flow on arc (s, m) [product unit/year]",
     )
-    m.unmet = pyo.Var(m.DEMANDS, within=pyo.NonNegativeReals, doc="u[p,m]: baseline unmet demand [product unit/year]")
+    m.unmet = pyo.Var(
+        m.DEMANDS,
+        within=pyo.NonNegativeReals,
+        bounds={k: (0, d) for k, d in demand.items()},
+        doc="u[p,m]: baseline unmet demand [product unit/year]",
+    )
 
     x = dict(m.flow.items())  # plain dict lookups: Pyomo's indexing costs ~1 us per call
     u = dict(m.unmet.items())
