@@ -117,7 +117,7 @@ def table(rows: list[dict]) -> str:
             f"{(r['gap'] or 0):.2e} | "
             + " | ".join(f"{r[k]:.2f}" for k in PHASES)
             + f" | {r.get('other', 0.0):.2f} | {r['total']:.2f} | {highs:.2f}"
-            + f" | {r['total'] / highs:.2f} | {outside:.0%}"
+            + f" | {r['total'] / highs:.2f} | {outside:.1%}"
             + f" | {r.get('startup', 0.0):.2f} | {r['peak_mb']} | {vs} |"
         )
     return "\n".join(lines)

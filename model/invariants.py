@@ -197,7 +197,7 @@ def check_scenarios(res: Results, net: Network) -> list[str]:
     detail = res["Scenarios"]
     stock = {}
     if "Stockpiles" in res.tables:
-        stock = {(r.product, r.market): r.stock for r in res["Stockpiles"].itertuples()}
+        stock = {(p, mk): x for p, mk, x in _rows(res["Stockpiles"], "product", "market", "stock")}
     columns = ("scenario", "product", "market", "demand", "supplied", "stock_drawn", "unmet")
     for w, p, mk, demand, supplied, drawn, unmet in _rows(detail, *columns):
         expected = net.scenario_demand(w, p, mk)

@@ -480,6 +480,11 @@ def summary_table(
                     rows.append((f"scenario.{w}.{r.product}.served_share", r.served_share))
                     rows.append((f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
     rows += _seconds_rows(solved.seconds)
+    return _summary_frame(rows)
+
+
+def _summary_frame(rows: list[tuple[str, Any]]) -> pd.DataFrame:
+    """Summary rows (metric, value) as the sheet's table, each with its ``meaning``."""
     table = pd.DataFrame(rows, columns=["metric", "value"])
     table["meaning"] = [summary_meaning(m) for m in table["metric"]]
     return table
@@ -498,9 +503,7 @@ def with_run_seconds(summary: pd.DataFrame, seconds: dict[str, float]) -> pd.Dat
     once they are done. Writing the workbook, and so the total, comes after the Summary is made:
     the console reports those."""
     kept = summary[~summary["metric"].str.startswith("seconds.")]
-    timed = pd.DataFrame(_seconds_rows(seconds), columns=["metric", "value"])
-    timed["meaning"] = [summary_meaning(m) for m in timed["metric"]]
-    return pd.concat([kept, timed], ignore_index=True)
+    return pd.concat([kept, _summary_frame(_seconds_rows(seconds))], ignore_index=True)
 
 
 def _pyomo_version() -> str:
