@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ORLIB = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "orlib"
+ORLIB = Path(__file__).resolve().parent.parent / "reference" / "orlib"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Build the sample workbook ``inputs/allied_supply_network.xlsx`` from sourced figures.
 
 Run ``python inputs/make_sample.py`` to regenerate it. Every number is either a sourced figure
-from ``shared/reference/figures.md`` (tag [V]/[S]/[U] there) or a derived assumption; the
+from ``reference/figures.md`` (tag [V]/[S]/[U] there) or a derived assumption; the
 workbook's README sheet says which. Money: USD million per year (2024 baseline). Capacities are
 shaped by the sourced country shares; absolute world volumes are round assumptions.
 """
@@ -230,7 +230,7 @@ RECORDS = {
 README = [
     ("Allied supply network (sample)", "A realistic, simplified network for five strategic products; edit and rerun."),
     ("Money", "USD million per year, 2024 baseline. Quantities in each product's unit."),
-    ("Sources", "Figures from shared/reference/figures.md; each Sites row says its basis in make_sample.py."),
+    ("Sources", "Figures from the tool's reference/figures.md; each Sites row says its basis in make_sample.py."),
     (
         "Sourced [V]/[S]",
         "Wafer-fab shares (BCG/SIA 2020, 2021); 5 nm wafer price ~US$17,000 (CSET 2020); US fab TCO "

@@ -1,4 +1,4 @@
-"""Result tables -> the results workbook of ``shared/spec/run.md`` (written atomically).
+"""Result tables -> the results workbook of ``docs/contract/run.md`` (written atomically).
 
 Written with XlsxWriter (about twice as fast as openpyxl in write-only mode, see docs/performance.md).
 Numbers are written as numbers with number formats; header rows are frozen and bold; column

@@ -1,4 +1,4 @@
-"""Solved model -> tidy pandas DataFrames, one per results sheet (``shared/spec/run.md``)."""
+"""Solved model -> tidy pandas DataFrames, one per results sheet (``docs/contract/run.md``)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ openpyxl opens the workbook in read-only, data-only mode (formula cells give the
 spreadsheet application last saved), parsing its small parts with ``defusedxml``;
 ``model.sheetxml`` reads the worksheets' cells with the C XML parser, after refusing any
 document type declaration. So XML entity bombs are refused everywhere. The rules are those
-of ``shared/spec/workbook.md``; the column definitions come from ``model.schema``.
+of ``docs/contract/workbook.md``; the column definitions come from ``model.schema``.
 """
 
 from __future__ import annotations

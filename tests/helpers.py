@@ -17,7 +17,7 @@ from model.template import write_input_workbook
 from model.workbook import read_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "reference"
+REFERENCE = ROOT / "reference"
 SAMPLE = ROOT / "inputs" / "allied_supply_network.xlsx"
 
 BASE: dict[str, list[dict[str, Any]]] = {
