@@ -69,6 +69,44 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+OPENDOCUMENT = {
+    "application/vnd.oasis.opendocument.spreadsheet": "an OpenDocument spreadsheet (.ods, as LibreOffice "
+    "Calc or Google Sheets save it)",
+    "application/vnd.oasis.opendocument.text": "an OpenDocument text document (.odt)",
+    "application/vnd.oasis.opendocument.presentation": "an OpenDocument presentation (.odp)",
+}
+OFFICE_PARTS = {"word/": "a Word document (.docx)", "ppt/": "a PowerPoint presentation (.pptx)"}
+XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+SAVE_AS_XLSX = (
+    "open it in LibreOffice Calc (File > Save As, file type 'Excel 2007-365 (.xlsx)') or in Excel "
+    "(File > Save As, 'Excel Workbook (.xlsx)'), and run the tool on the .xlsx file"
+)
+
+
+def _other_zip_format(path: Path) -> str:
+    """What a zip file that is not an .xlsx workbook is, and how to make one of it ("" if it is
+    an .xlsx workbook or not a readable zip: ``open_workbook`` then says what is wrong)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            mimetype = z.read("mimetype")[:100].decode("ascii", "replace").strip() if "mimetype" in names else ""
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, ValueError):
+        return ""
+    if "xl/workbook.xml" in names or any(n.lower().startswith("xl/workbook") for n in names):
+        return ""
+    what = OPENDOCUMENT.get(mimetype)
+    if what is None and mimetype.startswith("application/vnd.oasis.opendocument"):
+        what = "an OpenDocument file"
+    if what is None:
+        what = next((kind for part, kind in OFFICE_PARTS.items() if any(n.startswith(part) for n in names)), None)
+    if what is None:
+        what = "a zip archive, not an Excel workbook"
+        return f"this is {what}; if it holds the workbook, unpack it and give the .xlsx file inside"
+    if "spreadsheet" in what:
+        return f"this is {what}, not an Excel .xlsx workbook; {SAVE_AS_XLSX}"
+    return f"this is {what}, not an Excel workbook; save the data as an 'Excel Workbook (.xlsx)' and run the tool on it"
+
+
 def _open(path: Path) -> Any:
     """Open the workbook or raise WorkbookError with one plain-words explanation."""
     name = path.name
@@ -96,6 +134,14 @@ def _open(path: Path) -> Any:
         raise fail(
             "this is not an Excel .xlsx workbook (it looks like text or another format, e.g. a "
             "CSV file renamed to .xlsx); open it in Excel and save it as 'Excel Workbook (.xlsx)'"
+        )
+    other = _other_zip_format(path)
+    if other:
+        raise fail(other)
+    if path.suffix.lower() not in XLSX_SUFFIXES:
+        raise fail(
+            f"this is an Excel workbook, but its name ends in '{path.suffix}'; rename it to end in .xlsx "
+            "(openpyxl, which opens it, goes by the name)"
         )
     try:
         return open_workbook(path)
@@ -327,6 +373,33 @@ def _read_sheet(
     return SheetData(spec, records, letters)
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace a letter, or swap two neighbours) that turn ``a`` into ``b``
+    (the optimal string alignment distance)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+SETTING_TYPO_EDITS = 2
+"""A setting name this many edits (or fewer) from a known one is a typo: an error (contract v2)."""
+
+
+def near_setting(name: str) -> str | None:
+    """The known setting ``name`` is a typo of (at most two edits, case and spaces ignored), if any."""
+    folded = fold(name)
+    best = min(schema.SETTINGS, key=lambda s: edit_distance(folded, s.name))
+    return best.name if edit_distance(folded, best.name) <= SETTING_TYPO_EDITS else None
+
+
 def _read_settings(data: SheetData | None, issues: Issues, parse: _CellParser) -> tuple[Settings, dict[str, int]]:
     values: dict[str, Any] = {}
     rows: dict[str, int] = {}
@@ -341,11 +414,20 @@ def _read_settings(data: SheetData | None, issues: Issues, parse: _CellParser) -
             continue
         setting = schema.SETTINGS_BY_NAME.get(name)
         if setting is None:
-            issues.warning(
-                "Settings",
-                f"{data.letters['setting']}{rec.row}",
-                f"unknown setting '{name}' is ignored" + did_you_mean(name, schema.SETTINGS_BY_NAME),
-            )
+            near = near_setting(name)
+            if near is not None:
+                issues.error(
+                    "Settings",
+                    f"{data.letters['setting']}{rec.row}",
+                    f"unknown setting '{name}' (did you mean '{near}'?); a setting one or two letters "
+                    "away from a known one is an error, so that a typo never silently drops it",
+                )
+            else:
+                issues.warning(
+                    "Settings",
+                    f"{data.letters['setting']}{rec.row}",
+                    f"unknown setting '{name}' is ignored" + did_you_mean(name, schema.SETTINGS_BY_NAME),
+                )
             continue
         if name in rows:
             issues.error(
