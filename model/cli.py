@@ -1,6 +1,6 @@
 """Command line (``python run.py``): argument parsing, console output and exit codes.
 
-Exit status (``shared/spec/run.md``): 0 solved (optimal, or feasible at a limit, flagged);
+Exit status (the contract, in the README): 0 solved (optimal, or feasible at a limit, flagged);
 2 the workbook has errors; 3 no feasible design exists (explained); 1 anything else;
 130 stopped by the user (Ctrl-C), nothing written. No traceback unless ``--debug``.
 """

@@ -4,7 +4,9 @@ openpyxl opens the workbook in read-only, data-only mode (formula cells give the
 spreadsheet application last saved), parsing its small parts with ``defusedxml``;
 ``model.sheetxml`` reads the worksheets' cells with the C XML parser, after refusing any
 document type declaration. So XML entity bombs are refused everywhere. The rules are those
-of ``shared/spec/workbook.md``; the column definitions come from ``model.schema``.
+of the workbook contract (``docs/inputs.md``); the column definitions come from ``model.schema``,
+the cross-sheet rules from ``model.checks`` (one function each), and what the model needs beyond
+the records (arcs, resolved caps, disruption losses, demand factors) from ``model.derive``.
 """
 
 from __future__ import annotations

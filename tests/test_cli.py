@@ -1,4 +1,4 @@
-"""The command line of shared/spec/run.md: exit codes, messages, the results workbook."""
+"""The command line (README, "Using it"): exit codes, messages, the results workbook."""
 
 from __future__ import annotations
 
