@@ -302,8 +302,7 @@ def refusal(target: Path, inputs: Sequence[Path], force: bool, what: str) -> str
     for source in inputs:
         if same_file(target, source):
             return (
-                f"{target} is the input workbook {source}; the input is never overwritten. "
-                "Give --out another file name (or leave --out out: outputs/<name>_results.xlsx)"
+                f"{target} is the input workbook {source}; the input is never overwritten. Give --out another file name"
             )
     if target.is_dir():
         return f"{target} is a folder; give --out a file name ending in .xlsx"

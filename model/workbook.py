@@ -506,7 +506,7 @@ def _read_workbook(path: Path, require_records: bool) -> Network:
                     d = None
                 if d is not None:
                     data[spec.name] = d
-                elif spec is not schema.SETTINGS_SHEET:
+                else:
                     held_back.add(spec.name)  # its cause is reported; what follows from it is held back
     finally:
         wb.close()

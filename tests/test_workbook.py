@@ -340,6 +340,9 @@ def test_renamed_header_reports_the_cause_alone(tmp_path: Path) -> None:
     path = edit(write(tmp_path, SCENARIO_RECS, "b.xlsx"), "Sites", "E1", "capacity_t")
     errs = errors_of(path)
     assert errs == ["Sites!1:1: required column 'capacity' is missing from the header row"], errs
+    path = edit(write(tmp_path, SCENARIO_RECS, "c.xlsx"), "Settings", "A1", "name")  # no 'has no unmet_penalty'
+    errs = errors_of(path)
+    assert len(errs) == 1 and errs[0].startswith("Settings!1:1: required column 'setting' is missing"), errs
 
 
 def test_references_to_an_absent_optional_sheet_are_still_errors(tmp_path: Path) -> None:
