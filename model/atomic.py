@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,38 @@ from typing import Any
 last_notice: list[str] = []
 
 
+def current_umask() -> int:
+    """The process's umask (the permission bits a new file does not get)."""
+    try:
+        with open("/proc/self/status") as f:  # Linux: read without changing it
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+def give_normal_permissions(tmp: str | Path, target: str | Path) -> None:
+    """Give the temporary file ``tmp``, about to replace ``target``, the permissions a normally
+    saved file gets: those of the file it replaces, else read-write for everyone the umask lets
+    (0o666 & ~umask: 0o644 under the usual 022, group-writable under 002), not the 0600 a
+    temporary file is created with, so that colleagues on a shared drive can open it."""
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = 0o666 & ~current_umask()
+    os.chmod(tmp, mode)
+
+
 def _write_then_move(wb: Any, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.xlsx", dir=path.parent)
     os.close(fd)
     try:
         wb.save(tmp)
+        give_normal_permissions(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

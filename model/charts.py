@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from model import atomic
+
 AXIS_LABELS = {
     "cap": "Dependency cap (share of supply from concern countries)",
     "max_shortfall": "Survival target (most share of demand that may go unserved)",
@@ -55,6 +57,7 @@ def frontier_png(table: pd.DataFrame, parameter_column: str, currency: str, path
     os.close(fd)
     try:
         fig.savefig(tmp)
+        atomic.give_normal_permissions(tmp, path)  # not the temporary file's 0600
         os.replace(tmp, path)
     finally:
         plt.close(fig)

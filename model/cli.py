@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -33,19 +34,31 @@ from model.workbook import read_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKBOOK = ROOT / "inputs" / "allied_supply_network.xlsx"
-DEFAULT_OUTPUTS = ROOT / "outputs"
+OUTPUTS = "outputs"
+"""Default folder of results and comparisons, under the current folder (the user's, not the tool's)."""
 
 EXIT_OK, EXIT_OTHER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _share(text: str) -> float:
+    """A share between 0 and 1, given as a fraction (0.3) or as percent text (30%), as in the workbook."""
+    number = text.strip()
+    percent = number.endswith("%")
+    if percent:
+        number = number[:-1].strip()
     try:
-        v = float(text)
+        v = float(number)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number; give a share between 0 and 1") from None
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a number; give a share between 0 and 1 (0.3, or 30%)"
+        ) from None
+    if percent:
+        v /= 100
+    if v != v:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number; give a share between 0 and 1 (0.3, or 30%)")
     if not 0 <= v <= 1:
-        hint = f" (did you mean {v / 100:g}?)" if 1 < v <= 100 else ""
-        raise argparse.ArgumentTypeError(f"{v:g} is not a share between 0 and 1{hint}")
+        hint = f" (did you mean {v / 100:g}? or write {v:g}%)" if 1 < v <= 100 and not percent else ""
+        raise argparse.ArgumentTypeError(f"{text.strip()} is not a share between 0 and 1{hint}")
     return v
 
 
@@ -106,8 +119,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "workbook", nargs="?", default=str(DEFAULT_WORKBOOK), help="input workbook (.xlsx); default: the sample"
     )
-    p.add_argument("--out", help="results workbook; default outputs/<workbook name>_results.xlsx")
-    p.add_argument("--cap", type=_share, help="default dependency cap (overrides Settings.dependency_cap)")
+    p.add_argument(
+        "--out",
+        help="results workbook; default outputs/<workbook name>_results.xlsx under the current folder. Never the "
+        "input workbook; an existing file only if it is a results workbook of this tool (or with --force)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="let --out or --template replace an existing file that is not a results workbook of this tool",
+    )
+    p.add_argument("--cap", type=_share, help="default dependency cap, 0.3 or 30%% (overrides Settings.dependency_cap)")
     p.add_argument("--time-limit", type=_nonneg, help="solver time limit in seconds (Settings.time_limit_s)")
     p.add_argument("--mip-gap", type=_share, help="relative MIP gap at which to stop (Settings.mip_gap)")
     p.add_argument("--threads", type=_count, help="solver threads, 0 = solver's choice (Settings.threads)")
@@ -130,7 +152,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_count, help="parallel sweep processes (default: one per core)")
     p.add_argument("--dask", metavar="ADDRESS", help="run sweep points on this Dask scheduler (tcp://host:8786)")
     p.add_argument("--check", action="store_true", help="check the workbook and report, without solving")
-    p.add_argument("--template", metavar="PATH", help="write a blank input workbook to PATH and stop")
+    p.add_argument(
+        "--template",
+        metavar="PATH",
+        help="write a blank input workbook to PATH and stop (an existing file is never replaced without --force)",
+    )
     p.add_argument(
         "--compare",
         nargs=2,
@@ -232,13 +258,87 @@ def _print_issues(out: Console, issues: Sequence[Any], label: str) -> None:
         out.line(f"  {i}")
 
 
+def same_file(a: Path, b: Path) -> bool:
+    """``a`` and ``b`` are one file: the same resolved path (through links, ``..``), or, when both
+    exist, the same file on disk (hard links; another case of the name on a case-insensitive
+    file system)."""
+    try:
+        if a.resolve() == b.resolve():
+            return True
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def is_tool_output(path: Path) -> bool:
+    """``path`` is a workbook this tool wrote: results (a Summary sheet of metric/value rows with
+    the tool's version) or a comparison (a Compare sheet naming runs A and B)."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        return False
+    try:
+        if "Summary" in wb.sheetnames:
+            rows = wb["Summary"].iter_rows(max_col=2, values_only=True)
+            if next(rows, None) == ("metric", "value"):
+                return any(r[0] == "tool_version" for r in rows)
+        if "Compare" in wb.sheetnames:
+            first = [r[0] for r in wb["Compare"].iter_rows(max_row=2, max_col=1, values_only=True)]
+            return first == ["A", "B"]
+        return False
+    except Exception:
+        return False
+    finally:
+        wb.close()
+
+
+def refusal(target: Path, inputs: Sequence[Path], force: bool, what: str) -> str | None:
+    """Why writing ``what`` to ``target`` would destroy a file the user made (None if it would not).
+
+    Never an input of this run (whatever ``--force`` says); an existing file only if this tool wrote
+    it, or with ``--force``."""
+    for source in inputs:
+        if same_file(target, source):
+            return (
+                f"{target} is the input workbook {source}; the input is never overwritten. Give --out another file name"
+            )
+    if target.is_dir():
+        return f"{target} is a folder; give --out a file name ending in .xlsx"
+    if target.exists() and not force and not is_tool_output(target):
+        return (
+            f"{target} already exists and is not a results workbook of this tool; it was left as it is. "
+            f"Choose another name for the {what}, or add --force to replace it"
+        )
+    return None
+
+
+def _refused(out: Console, message: str) -> int:
+    out.line(f"Nothing written: {message}.")
+    return EXIT_INPUT
+
+
 def _run(args: argparse.Namespace, out: Console) -> int:
     if args.template:
-        path = write_template(args.template)
-        out.line(f"Blank input workbook written to {path}")
+        target = Path(args.template)
+        if target.exists() and not args.force:
+            return _refused(
+                out,
+                f"{target} already exists; --template writes a blank workbook and never replaces a file. "
+                "Choose another name, or add --force to replace it",
+            )
+        if target.is_dir():
+            return _refused(out, f"{target} is a folder; give --template a file name ending in .xlsx")
+        path = write_template(target)
+        out.line(f"Blank input workbook written to {path.absolute()}")
         return EXIT_OK
     if args.compare:
         return _compare(args, out)
+    target = Path(args.out) if args.out else Path.cwd() / OUTPUTS / f"{Path(args.workbook).stem}_results.xlsx"
+    refused = None if args.check else refusal(target, [Path(args.workbook)], args.force, "results")
+    if refused:
+        return _refused(out, refused)
     t0 = time.perf_counter()
     out.stage("reading the workbook")
     try:
@@ -291,7 +391,6 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return EXIT_OTHER
     out.stage("checking the results")
     problems = check_results(result, net, timings)
-    target = Path(args.out) if args.out else DEFAULT_OUTPUTS / f"{Path(args.workbook).stem}_results.xlsx"
     t1 = time.perf_counter()
     pictures = _studies(args, net, options, result, out, target)
     if pictures:
@@ -306,9 +405,9 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     print_summary(out, net, result, timings)
     for notice in atomic.last_notice:
         out.line(f"Note: {notice}")
-    out.line(f"Results: {written}")
+    out.line(f"Results: {written.absolute()}")
     for png in pictures:
-        out.line(f"Picture: {png}")
+        out.line(f"Picture: {png.absolute()}")
     if problems:
         out.line("INTERNAL CHECK FAILED (please report this; the results may be wrong):")
         for p in problems:
@@ -319,7 +418,10 @@ def _run(args: argparse.Namespace, out: Console) -> int:
 
 def _compare(args: argparse.Namespace, out: Console) -> int:
     a, b = (Path(x) for x in args.compare)
-    target = Path(args.out) if args.out else DEFAULT_OUTPUTS / f"compare_{a.stem}_vs_{b.stem}.xlsx"
+    target = Path(args.out) if args.out else Path.cwd() / OUTPUTS / f"compare_{a.stem}_vs_{b.stem}.xlsx"
+    refused = refusal(target, [a, b], args.force, "comparison")
+    if refused:
+        return _refused(out, refused)
     try:
         written, diffs = write_comparison(a, b, target)
     except WorkbookError as exc:
@@ -334,7 +436,7 @@ def _compare(args: argparse.Namespace, out: Console) -> int:
         out.line("No differences in costs, sites, caps or scenario service.")
     for notice in atomic.last_notice:
         out.line(f"Note: {notice}")
-    out.line(f"Comparison: {written}")
+    out.line(f"Comparison: {written.absolute()}")
     return EXIT_OK
 
 

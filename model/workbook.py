@@ -4,20 +4,19 @@ openpyxl opens the workbook in read-only, data-only mode (formula cells give the
 spreadsheet application last saved), parsing its small parts with ``defusedxml``;
 ``model.sheetxml`` reads the worksheets' cells with the C XML parser, after refusing any
 document type declaration. So XML entity bombs are refused everywhere. The rules are those
-of ``docs/contract/workbook.md``; the column definitions come from ``model.schema``.
+of ``docs/contract/workbook.md``; the column definitions come from ``model.schema``,
+the cross-sheet rules from ``model.checks`` (one function each), and what the model needs beyond
+the records (arcs, resolved caps, disruption losses, demand factors) from ``model.derive``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import hashlib
 import math
 import re
 import time
 import zipfile
-from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +24,14 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 
-from model import schema
+from model import checks, derive, schema
+from model.checks import Record, SheetData, describe, valid
 from model.collector import collector_paused
 from model.issues import Issue, Issues, WorkbookError, did_you_mean, fold
 from model.network import (
     CapRow,
     Network,
     Settings,
-    most_specific,
-    resolve_each_caps,
-    resolve_total_caps,
 )
 from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, open_workbook, read_rows
 
@@ -74,6 +71,44 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+OPENDOCUMENT = {
+    "application/vnd.oasis.opendocument.spreadsheet": "an OpenDocument spreadsheet (.ods, as LibreOffice "
+    "Calc or Google Sheets save it)",
+    "application/vnd.oasis.opendocument.text": "an OpenDocument text document (.odt)",
+    "application/vnd.oasis.opendocument.presentation": "an OpenDocument presentation (.odp)",
+}
+OFFICE_PARTS = {"word/": "a Word document (.docx)", "ppt/": "a PowerPoint presentation (.pptx)"}
+XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+SAVE_AS_XLSX = (
+    "open it in LibreOffice Calc (File > Save As, file type 'Excel 2007-365 (.xlsx)') or in Excel "
+    "(File > Save As, 'Excel Workbook (.xlsx)'), and run the tool on the .xlsx file"
+)
+
+
+def _other_zip_format(path: Path) -> str:
+    """What a zip file that is not an .xlsx workbook is, and how to make one of it ("" if it is
+    an .xlsx workbook or not a readable zip: ``open_workbook`` then says what is wrong)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            mimetype = z.read("mimetype")[:100].decode("ascii", "replace").strip() if "mimetype" in names else ""
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, ValueError):
+        return ""
+    if "xl/workbook.xml" in names or any(n.lower().startswith("xl/workbook") for n in names):
+        return ""
+    what = OPENDOCUMENT.get(mimetype)
+    if what is None and mimetype.startswith("application/vnd.oasis.opendocument"):
+        what = "an OpenDocument file"
+    if what is None:
+        what = next((kind for part, kind in OFFICE_PARTS.items() if any(n.startswith(part) for n in names)), None)
+    if what is None:
+        what = "a zip archive, not an Excel workbook"
+        return f"this is {what}; if it holds the workbook, unpack it and give the .xlsx file inside"
+    if "spreadsheet" in what:
+        return f"this is {what}, not an Excel .xlsx workbook; {SAVE_AS_XLSX}"
+    return f"this is {what}, not an Excel workbook; save the data as an 'Excel Workbook (.xlsx)' and run the tool on it"
+
+
 def _open(path: Path) -> Any:
     """Open the workbook or raise WorkbookError with one plain-words explanation."""
     name = path.name
@@ -102,6 +137,14 @@ def _open(path: Path) -> Any:
             "this is not an Excel .xlsx workbook (it looks like text or another format, e.g. a "
             "CSV file renamed to .xlsx); open it in Excel and save it as 'Excel Workbook (.xlsx)'"
         )
+    other = _other_zip_format(path)
+    if other:
+        raise fail(other)
+    if path.suffix.lower() not in XLSX_SUFFIXES:
+        raise fail(
+            f"this is an Excel workbook, but its name ends in '{path.suffix}'; rename it to end in .xlsx "
+            "(openpyxl, which opens it, goes by the name)"
+        )
     try:
         return open_workbook(path)
     except zipfile.BadZipFile:
@@ -120,22 +163,6 @@ def _open(path: Path) -> Any:
 # ------------------------------------------------------------------------------------------
 # Cells
 # ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Record:
-    row: int
-    values: dict[str, Any]
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, str):
-        return f"'{value[:60]}{'...' if len(value) > 60 else ''}'"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
-        return f"a date/time ({value})"
-    return repr(value)
 
 
 class _CellParser:
@@ -170,7 +197,7 @@ class _CellParser:
             return True, str(raw) if not isinstance(raw, float) or not raw.is_integer() else str(int(raw))
         if kind in ("name", "choice"):
             if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-                err(sheet, cell, f"found {_describe(raw)}; expected a {col.type_label}")
+                err(sheet, cell, f"found {describe(raw)}; expected a {col.type_label}")
                 return False, None
             text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw)
             text = text.strip()
@@ -194,7 +221,7 @@ class _CellParser:
                 return True, True
             if key in _FALSE:
                 return True, False
-            err(sheet, cell, f"found {_describe(raw)}; expected TRUE or FALSE (or yes/no, y/n, 1/0)")
+            err(sheet, cell, f"found {describe(raw)}; expected TRUE or FALSE (or yes/no, y/n, 1/0)")
             return False, None
         # numbers, integers, shares
         value = self._number(sheet, cell, col, raw)
@@ -226,7 +253,7 @@ class _CellParser:
     def _number(self, sheet: str, cell: str, col: schema.Column, raw: Any) -> float | None:
         err = self.issues.error
         if isinstance(raw, bool):
-            err(sheet, cell, f"found {_describe(raw)}; expected a {col.type_label}")
+            err(sheet, cell, f"found {describe(raw)}; expected a {col.type_label}")
             return None
         if isinstance(raw, (int, float)):
             value = float(raw)
@@ -237,11 +264,11 @@ class _CellParser:
                     hint = f" (did you mean {float(raw[:-1]) / 100:g}?)"
                 elif _DECIMAL.match(raw.replace(",", "")):
                     hint = f" (did you mean {raw.replace(',', '')}?)"
-                err(sheet, cell, f"found the text {_describe(raw)}; expected a {col.type_label}{hint}")
+                err(sheet, cell, f"found the text {describe(raw)}; expected a {col.type_label}{hint}")
                 return None
             value = float(raw)
         else:
-            err(sheet, cell, f"found {_describe(raw)}; expected a {col.type_label}")
+            err(sheet, cell, f"found {describe(raw)}; expected a {col.type_label}")
             return None
         if math.isnan(value) or math.isinf(value):
             err(sheet, cell, f"found {raw}; expected a finite {col.type_label}")
@@ -262,16 +289,9 @@ class _CellParser:
 # ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _SheetData:
-    spec: schema.Sheet
-    records: list[_Record]
-    letters: dict[str, str]
-
-
 def _read_sheet(
     ws: Any, spec: schema.Sheet, issues: Issues, parse: _CellParser, require_records: bool = True
-) -> _SheetData | None:
+) -> SheetData | None:
     name = spec.name
     rows = read_rows(ws)
     while rows and all(v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1][1]):
@@ -280,7 +300,7 @@ def _read_sheet(
         if spec.required and spec is not schema.SETTINGS_SHEET:
             issues.error(name, "", "the sheet is empty; it needs a header row and at least one record")
         elif spec is schema.SETTINGS_SHEET:
-            return _SheetData(spec, [], {})
+            return SheetData(spec, [], {})
         return None
     header = rows[0][1]
     positions: dict[str, int] = {}
@@ -324,7 +344,7 @@ def _read_sheet(
     letters = {c: get_column_letter(j + 1) for c, j in positions.items()}
     if fatal:
         return None
-    records: list[_Record] = []
+    records: list[Record] = []
     layout = [(col, positions.get(col.name), letters.get(col.name, "")) for col in spec.columns]
     blank_is_error = spec is not schema.SETTINGS_SHEET
     for r, row in rows[1:]:
@@ -347,15 +367,42 @@ def _read_sheet(
                 value = col.default
             values[col.name] = value
         if ok_row:
-            records.append(_Record(r, values))
+            records.append(Record(r, values))
         else:
-            records.append(_Record(r, values | {"_invalid": True}))
+            records.append(Record(r, values | {"_invalid": True}))
     if require_records and spec.required and spec is not schema.SETTINGS_SHEET and not records:
         issues.error(name, "", "the sheet has a header row but no records; it needs at least one")
-    return _SheetData(spec, records, letters)
+    return SheetData(spec, records, letters)
 
 
-def _read_settings(data: _SheetData | None, issues: Issues, parse: _CellParser) -> tuple[Settings, dict[str, int]]:
+def edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace a letter, or swap two neighbours) that turn ``a`` into ``b``
+    (the optimal string alignment distance)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+SETTING_TYPO_EDITS = 2
+"""A setting name this many edits (or fewer) from a known one is a typo: an error (contract v2)."""
+
+
+def near_setting(name: str) -> str | None:
+    """The known setting ``name`` is a typo of (at most two edits, case and spaces ignored), if any."""
+    folded = fold(name)
+    best = min(schema.SETTINGS, key=lambda s: edit_distance(folded, s.name))
+    return best.name if edit_distance(folded, best.name) <= SETTING_TYPO_EDITS else None
+
+
+def _read_settings(data: SheetData | None, issues: Issues, parse: _CellParser) -> tuple[Settings, dict[str, int]]:
     values: dict[str, Any] = {}
     rows: dict[str, int] = {}
     if data is None:
@@ -369,11 +416,20 @@ def _read_settings(data: _SheetData | None, issues: Issues, parse: _CellParser) 
             continue
         setting = schema.SETTINGS_BY_NAME.get(name)
         if setting is None:
-            issues.warning(
-                "Settings",
-                f"{data.letters['setting']}{rec.row}",
-                f"unknown setting '{name}' is ignored" + did_you_mean(name, schema.SETTINGS_BY_NAME),
-            )
+            near = near_setting(name)
+            if near is not None:
+                issues.error(
+                    "Settings",
+                    f"{data.letters['setting']}{rec.row}",
+                    f"unknown setting '{name}' (did you mean '{near}'?); a setting one or two letters "
+                    "away from a known one is an error, so that a typo never silently drops it",
+                )
+            else:
+                issues.warning(
+                    "Settings",
+                    f"{data.letters['setting']}{rec.row}",
+                    f"unknown setting '{name}' is ignored" + did_you_mean(name, schema.SETTINGS_BY_NAME),
+                )
             continue
         if name in rows:
             issues.error(
@@ -424,18 +480,20 @@ def _read_workbook(path: Path, require_records: bool) -> Network:
             )
         parse = _CellParser(issues)
         present: dict[str, Any] = {}
+        unknown: list[str] = []
         for title in wb.sheetnames:
             stripped = title.strip()
             if stripped in schema.SHEETS_BY_NAME:
                 present[stripped] = wb[title]
             elif stripped.casefold() not in (s.casefold() for s in schema.IGNORED_SHEETS):
-                hint = did_you_mean(stripped, schema.SHEETS_BY_NAME)
-                issues.warning(stripped, "", f"unknown sheet '{stripped}' is ignored{hint}")
+                unknown.append(stripped)
+        held_back = _misnamed_sheets(unknown, present, issues)
         for spec in schema.SHEETS:
             if spec.required and spec.name not in present:
                 hint = did_you_mean(spec.name, [t.strip() for t in wb.sheetnames])
                 issues.error(spec.name, "", f"required sheet '{spec.name}' is missing{hint}")
-        data: dict[str, _SheetData] = {}
+                held_back.add(spec.name)
+        data: dict[str, SheetData] = {}
         for spec in schema.SHEETS:
             if spec.name in present:
                 try:
@@ -448,11 +506,13 @@ def _read_workbook(path: Path, require_records: bool) -> Network:
                     d = None
                 if d is not None:
                     data[spec.name] = d
+                else:
+                    held_back.add(spec.name)  # its cause is reported; what follows from it is held back
     finally:
         wb.close()
     t1 = time.perf_counter()
     settings, settings_rows = _read_settings(data.get("Settings"), issues, parse)
-    network = _build_network(path, data, settings, settings_rows, issues)
+    network = _build_network(path, data, settings, settings_rows, issues, held_back)
     if issues.errors:
         raise WorkbookError(issues.items)
     assert network is not None
@@ -461,149 +521,77 @@ def _read_workbook(path: Path, require_records: bool) -> Network:
     )
 
 
-def _check_names(
-    sheet: _SheetData,
-    known: dict[str, dict[str, Any]],
-    issues: Issues,
-) -> None:
-    """Every reference (country, product, site, scenario) names something defined."""
-    for col in sheet.spec.columns:
-        if col.ref is None:
-            continue
-        names = known.get(col.ref)
-        if names is None:
-            continue
-        letter = sheet.letters.get(col.name, "")
-        for rec in sheet.records:
-            v = rec.values.get(col.name)
-            if v is None or v in names:
-                continue
-            defining = {"country": "Countries", "product": "Products", "site": "Sites", "scenario": "Scenarios"}[
-                col.ref
-            ]
-            issues.error(
-                sheet.spec.name,
-                f"{letter}{rec.row}",
-                f"unknown {col.ref} {_describe(v)}: it is not on the {defining} sheet" + did_you_mean(v, names),
-            )
-            rec.values["_invalid"] = True
+def _misnamed_sheets(unknown: list[str], present: dict[str, Any], issues: Issues) -> set[str]:
+    """Report each unknown sheet; return the optional sheets that are absent but misnamed.
 
-
-def _unique(sheet: _SheetData, issues: Issues, key: tuple[str, ...], what: str) -> None:
-    seen: dict[tuple[Any, ...], int] = {}
-    letter = sheet.letters.get(key[0], "A")
-    for rec in sheet.records:
-        k = tuple(rec.values.get(c) for c in key)
-        if all(v is None for v in k) and len(key) == 1:
-            continue
-        if k in seen:
-            shown = ", ".join("blank" if v is None else _describe(v).strip("'") for v in k)
+    An unknown sheet is a warning (it is ignored), except when its name is a near miss of an
+    absent optional sheet that defines names other sheets of the workbook refer to (a `Scenario`
+    sheet while Disruptions names scenarios): that is an error at the misnamed sheet, and the
+    references to its names are not reported one by one (they follow from it)."""
+    referred = {col.ref for name in present for col in schema.SHEETS_BY_NAME[name].columns if col.ref is not None}
+    defining = {sheet: kind for kind, sheet in checks.DEFINED_ON.items()}
+    held_back: set[str] = set()
+    for title in unknown:
+        hint = did_you_mean(title, schema.SHEETS_BY_NAME)
+        meant = hint.split("'")[1] if hint else ""
+        kind = defining.get(meant)
+        if meant and meant not in present and kind in referred and not schema.SHEETS_BY_NAME[meant].required:
             issues.error(
-                sheet.spec.name,
-                f"{letter}{rec.row}",
-                f"duplicate {what} ({shown}): already on row {seen[k]}",
+                title,
+                "",
+                f"sheet '{title}' is not recognised: sheet names are matched exactly (did you mean "
+                f"'{meant}'?); the {kind}s other sheets refer to are defined on the {meant} sheet",
             )
-            rec.values["_invalid"] = True
+            held_back.add(meant)
         else:
-            seen[k] = rec.row
-
-
-def _valid(sheet: _SheetData | None) -> list[_Record]:
-    return [] if sheet is None else [r for r in sheet.records if not r.values.get("_invalid")]
+            issues.warning(title, "", f"unknown sheet '{title}' is ignored{hint}")
+    return held_back
 
 
 def _build_network(
     path: Path,
-    data: dict[str, _SheetData],
+    data: dict[str, SheetData],
     settings: Settings,
     settings_rows: dict[str, int],
     issues: Issues,
+    held_back: set[str],
 ) -> Network | None:
-    """Cross-sheet rules, then the resolved plain-dict network."""
-    for spec in schema.SHEETS:
-        if spec.name in data and spec.key and spec is not schema.SETTINGS_SHEET:
-            what = {"Countries": "country", "Products": "product", "Sites": "site", "Scenarios": "scenario"}.get(
-                spec.name, "row"
-            )
-            _unique(data[spec.name], issues, spec.key, what)
+    """Cross-sheet rules (``model.checks``), then, if none failed, the network (``_assemble``).
 
-    def names_of(sheet: str, col: str) -> dict[str, Any]:
-        return {r.values[col]: r for r in (data[sheet].records if sheet in data else []) if r.values.get(col)}
-
-    known = {
-        "country": names_of("Countries", "country"),
-        "product": names_of("Products", "product"),
-        "site": names_of("Sites", "site"),
-        "scenario": names_of("Scenarios", "scenario"),
-    }
+    ``held_back``: sheets whose names cannot be known (a required sheet missing, a sheet whose
+    header could not be read); their cause is already reported, so the rules that would follow
+    from it (every reference to them unknown) are not run."""
     for sheet in data.values():
-        _check_names(sheet, known, issues)
-
-    countries_sheet = data.get("Countries")
-    products_sheet = data.get("Products")
-    sites_sheet = data.get("Sites")
-    demand_sheet = data.get("Demand")
-    lanes_sheet = data.get("Lanes")
-
-    # Disruptions: country blank only when site given; a site's country must agree.
-    if "Disruptions" in data:
-        d = data["Disruptions"]
-        for rec in _valid(d):
-            site, country = rec.values.get("site"), rec.values.get("country")
-            if site is None and country is None:
-                issues.error(
-                    "Disruptions",
-                    f"{d.letters.get('country', '')}{rec.row}",
-                    "both 'country' and 'site' are blank; name the country hit, or a single site",
-                )
-                rec.values["_invalid"] = True
-            elif site is not None and country is not None and site in known["site"]:
-                site_country = known["site"][site].values.get("country")
-                if site_country != country:
-                    issues.error(
-                        "Disruptions",
-                        f"{d.letters.get('country', '')}{rec.row}",
-                        f"site '{site}' is in {site_country}, not {country}; leave 'country' blank or correct it",
-                    )
-                    rec.values["_invalid"] = True
-
-    # Unmet penalty: every product needs one, from its row or Settings.
-    if settings.unmet_penalty is None and products_sheet is not None:
-        letter = products_sheet.letters.get("unmet_penalty", "")
-        for rec in _valid(products_sheet):
-            if rec.values.get("unmet_penalty") is None:
-                issues.error(
-                    "Products",
-                    f"{letter}{rec.row}" if letter else f"{rec.row}:{rec.row}",
-                    f"product '{rec.values['product']}' has no unmet_penalty and Settings has no "
-                    "unmet_penalty either; give one here or set 'unmet_penalty' on the Settings sheet",
-                )
-
-    if (
-        issues.errors
-        or countries_sheet is None
-        or products_sheet is None
-        or sites_sheet is None
-        or demand_sheet is None
-    ):
+        if sheet.spec is not schema.SETTINGS_SHEET:
+            checks.check_duplicates(sheet, issues)
+    known = checks.known_names(data, held_back)
+    for sheet in data.values():
+        checks.check_unknown_names(sheet, known, issues)
+    checks.check_disruption_targets(data.get("Disruptions"), known["site"], issues)
+    if "Settings" not in held_back:
+        checks.check_unmet_penalty_given(data.get("Products"), settings, issues)
+    if issues.errors or any(data.get(s.name) is None for s in schema.SHEETS if s.required):
         return None
+    network = _assemble(path, data, settings, settings_rows)
+    issues.items.extend(checks.cross_sheet_warnings(network))
+    return network
 
-    # ---- plain dicts ---------------------------------------------------------------------
+
+def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settings_rows: dict[str, int]) -> Network:
+    """The ``Network`` of checked sheets: plain dicts of the records, and what ``model.derive``
+    derives from them (arcs, resolved caps, disruption losses, demand factors)."""
+    countries_sheet, products_sheet = data["Countries"], data["Products"]
     countries = tuple(r.values["country"] for r in countries_sheet.records)
     concern = frozenset(r.values["country"] for r in countries_sheet.records if r.values["concern"])
     bloc = {r.values["country"]: r.values.get("bloc") or "" for r in countries_sheet.records}
     products = tuple(r.values["product"] for r in products_sheet.records)
     unit = {r.values["product"]: r.values.get("unit") or "" for r in products_sheet.records}
-    unmet_penalty = {
-        r.values["product"]: (
-            r.values["unmet_penalty"] if r.values.get("unmet_penalty") is not None else settings.unmet_penalty
-        )
-        for r in products_sheet.records
-    }
+    unmet_penalty = derive.unmet_penalties(
+        {r.values["product"]: r.values.get("unmet_penalty") for r in products_sheet.records}, settings.unmet_penalty
+    )
     reserve_share = {r.values["product"]: r.values.get("reserve_share") or 0.0 for r in products_sheet.records}
-    srec = sites_sheet.records
-    sites = tuple(r.values["site"] for r in srec)
-    sv = {r.values["site"]: r.values for r in srec}
+    sv = {r.values["site"]: r.values for r in data["Sites"].records}
+    sites = tuple(sv)
     site_country = {s: v["country"] for s, v in sv.items()}
     site_product = {s: v["product"] for s, v in sv.items()}
     candidates = tuple(s for s in sites if sv[s]["status"] == "candidate")
@@ -612,105 +600,62 @@ def _build_network(
         for c in ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost", "reserve_cost")
     }
     max_modules = {s: int(v["max_modules"]) for s, v in sv.items()}
-    demand = {(r.values["product"], r.values["market"]): float(r.values["demand"]) for r in demand_sheet.records}
+    demand = {(r.values["product"], r.values["market"]): float(r.values["demand"]) for r in data["Demand"].records}
 
-    # ---- lanes and arcs -------------------------------------------------------------------
-    lane: dict[tuple[str, str, str | None], tuple[float, float]] = {}
-    for r in _valid(lanes_sheet):
-        v = r.values
-        lane[(v["origin"], v["destination"], v.get("product"))] = (
+    lanes = [
+        derive.Lane(
+            v["origin"],
+            v["destination"],
+            v.get("product"),
             float(v.get("freight_cost") or 0.0),
             float(v.get("tariff_rate") or 0.0),
         )
-    markets_of: dict[str, list[str]] = defaultdict(list)
-    for (p, m), dem in demand.items():
-        if dem > 0:
-            markets_of[p].append(m)
-    arcs: list[tuple[str, str]] = []
-    tariff: dict[tuple[str, str], float] = {}
-    freight: dict[tuple[str, str], float] = {}
-    for s in sites:
-        o, p = site_country[s], site_product[s]
-        for m in markets_of.get(p, ()):
-            row = lane.get((o, m, p)) or lane.get((o, m, None))
-            if row is None:
-                if o != m:
-                    continue
-                row = (0.0, 0.0)
-            arcs.append((s, m))
-            freight[(s, m)], tariff[(s, m)] = row
+        for v in (r.values for r in valid(data.get("Lanes")))
+    ]
+    arcs = derive.arcs(sites, site_country, site_product, demand, lanes)
 
-    # ---- caps -------------------------------------------------------------------------------
-    cap_rows: list[CapRow] = []
-    for r in _valid(data.get("Caps")):
-        v = r.values
-        cap_rows.append(CapRow(r.row, v.get("product"), v.get("market"), float(v["cap"]), v.get("scope") or "each"))
-    cap_each = resolve_each_caps(tuple(cap_rows), settings.dependency_cap, demand)
-    cap_total = resolve_total_caps(tuple(cap_rows), demand)
+    cap_rows = tuple(
+        CapRow(
+            r.row,
+            r.values.get("product"),
+            r.values.get("market"),
+            float(r.values["cap"]),
+            r.values.get("scope") or "each",
+        )
+        for r in valid(data.get("Caps"))
+    )
+    cap_each, cap_total = derive.resolved_caps(cap_rows, settings.dependency_cap, demand)
 
-    # ---- scenarios ---------------------------------------------------------------------------
-    scen_recs = _valid(data.get("Scenarios"))
+    scen_recs = valid(data.get("Scenarios"))
     scenarios = tuple(r.values["scenario"] for r in scen_recs)
     weight = {r.values["scenario"]: float(r.values.get("weight") or 0.0) for r in scen_recs}
     max_shortfall = {r.values["scenario"]: r.values.get("max_shortfall") for r in scen_recs}
-    loss: dict[tuple[str, str], float] = {}
-    loss_rows: dict[tuple[str, str], int] = {}
-    for r in _valid(data.get("Disruptions")):
-        v = r.values
-        for s in sites:
-            if v.get("site") is not None:
-                if v["site"] != s:
-                    continue
-            elif v.get("country") != site_country[s]:
-                continue
-            if v.get("product") is not None and v["product"] != site_product[s]:
-                continue
-            k = (v["scenario"], s)
-            if v["capacity_loss"] > loss.get(k, 0.0):
-                loss[k] = float(v["capacity_loss"])
-                loss_rows[k] = r.row
-    demand_factor: dict[tuple[str, str, str], float] = {}
-    shocks = _valid(data.get("Shocks"))
-    by_scenario: dict[str, list[_Record]] = defaultdict(list)
-    for r in shocks:
-        by_scenario[r.values["scenario"]].append(r)
-    for w, recs in by_scenario.items():
-        for p, m in demand:
-            best = most_specific(recs, p, m, lambda r: r.values.get("product"), lambda r: r.values.get("market"))
-            if best is not None and best.values["demand_factor"] != 1.0:
-                demand_factor[(w, p, m)] = float(best.values["demand_factor"])
+    disruptions = [
+        derive.Disruption(
+            r.row, v["scenario"], v.get("country"), v.get("site"), v.get("product"), float(v["capacity_loss"])
+        )
+        for r in valid(data.get("Disruptions"))
+        for v in (r.values,)
+    ]
+    loss, loss_rows = derive.disruption_losses(disruptions, sites, site_country, site_product)
+    shocks = [
+        derive.Shock(v["scenario"], v.get("product"), v.get("market"), float(v["demand_factor"]))
+        for v in (r.values for r in valid(data.get("Shocks")))
+    ]
+    demand_factor = derive.demand_factors(shocks, demand)
 
     max_stock: dict[tuple[str, str], float] = {}
     holding: dict[tuple[str, str], float] = {}
-    for r in _valid(data.get("Stockpiles")):
+    for r in valid(data.get("Stockpiles")):
         k = (r.values["product"], r.values["market"])
         max_stock[k] = float(r.values["max_stock"])
         holding[k] = float(r.values.get("holding_cost") or 0.0)
+    study = derive.study_values((r.values["parameter"], r.values["value"]) for r in valid(data.get("Study")))
 
-    study: dict[str, list[float]] = defaultdict(list)
-    for r in _valid(data.get("Study")):
-        study[r.values["parameter"]].append(float(r.values["value"]))
-
-    # ---- tables and cell addresses for reports and messages --------------------------------
-    tables: dict[str, pd.DataFrame] = {}
-    rows: dict[str, dict[Any, int]] = {}
-    letters: dict[str, dict[str, str]] = {}
-    for name, sheet in data.items():
-        recs = [r for r in sheet.records if not r.values.get("_invalid")]
-        headers = sheet.spec.headers
-        tables[name] = pd.DataFrame(
-            [{"row": r.row} | {c: r.values.get(c) for c in headers} for r in recs], columns=["row", *headers]
-        )
-        letters[name] = dict(sheet.letters)
-        key = sheet.spec.key
-        if set(key) == {"market", "product"}:  # keyed like the Network's dicts: (product, market)
-            rows[name] = {(r.values["product"], r.values["market"]): r.row for r in recs}
-        elif len(key) == 1:
-            rows[name] = {r.values[key[0]]: r.row for r in recs}
+    tables, rows, letters = _tables(data)
     rows["Settings"] = settings_rows
     letters.setdefault("Settings", {"setting": "A", "value": "B"})
-
-    network = Network(
+    return Network(
         settings=settings,
         countries=countries,
         concern=concern,
@@ -731,10 +676,10 @@ def _build_network(
         max_modules=max_modules,
         reserve_cost=num["reserve_cost"],
         demand=demand,
-        arcs=tuple(arcs),
-        tariff_rate=tariff,
-        freight_cost=freight,
-        cap_rows=tuple(cap_rows),
+        arcs=arcs.arcs,
+        tariff_rate=arcs.tariff_rate,
+        freight_cost=arcs.freight_cost,
+        cap_rows=cap_rows,
         cap_each=cap_each,
         cap_total=cap_total,
         scenarios=scenarios,
@@ -745,120 +690,33 @@ def _build_network(
         demand_factor=demand_factor,
         max_stock=max_stock,
         holding_cost=holding,
-        study={k: tuple(sorted(v, reverse=True)) for k, v in study.items()},
+        study=study,
         tables=tables,
         rows=rows,
         columns=letters,
         source=str(path),
         source_sha256=sha256_of(path),
     )
-    issues.items.extend(cross_sheet_warnings(network))
-    return network
 
 
-MAGNITUDE_COLUMNS = {
-    "Products": ("unmet_penalty",),
-    "Sites": ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost", "reserve_cost"),
-    "Demand": ("demand",),
-    "Lanes": ("freight_cost",),
-    "Stockpiles": ("max_stock", "holding_cost"),
-}
-MAGNITUDE_SPAN = 1e10
-
-
-def check_magnitudes(net: Network) -> list[Issue]:
-    """Warn when the model's numbers span more than ten orders of magnitude (a penalty of 1e12
-    beside costs of 0.01): solvers then lose precision. Names the smallest and largest cells."""
-    lo: tuple[float, str] | None = None
-    hi: tuple[float, str] | None = None
-    settings_penalty = net.settings.unmet_penalty
-    if settings_penalty:
-        cell = net.cell("Settings", "unmet_penalty", "value")
-        lo = hi = (abs(settings_penalty), cell)
-    for sheet, columns in MAGNITUDE_COLUMNS.items():
-        table = net.tables.get(sheet)
-        if table is None or not len(table):
-            continue
-        for col in columns:
-            letter = net.columns.get(sheet, {}).get(col, "")
-            for row, value in zip(table["row"], table[col]):
-                if value is None or value != value or value == 0:
-                    continue
-                v = abs(float(value))
-                if lo is None or v < lo[0]:
-                    lo = (v, f"{sheet}!{letter}{row}")
-                if hi is None or v > hi[0]:
-                    hi = (v, f"{sheet}!{letter}{row}")
-    if lo is None or hi is None or hi[0] / lo[0] <= MAGNITUDE_SPAN:
-        return []
-    span = math.log10(hi[0] / lo[0])
-    sheet, cell = hi[1].split("!")
-    return [
-        Issue(
-            "warning",
-            sheet,
-            cell,
-            f"the workbook's numbers span {span:.0f} orders of magnitude (largest {hi[0]:g} here, smallest "
-            f"{lo[0]:g} at {lo[1]}); the solver may lose precision. Express money and quantities in "
-            "units that keep them closer (e.g. USD million, thousand tonnes), or lower the penalty",
+def _tables(
+    data: dict[str, SheetData],
+) -> tuple[dict[str, pd.DataFrame], dict[str, dict[Any, int]], dict[str, dict[str, str]]]:
+    """The valid records of each sheet as a table (for reports), the Excel row of each record by
+    key, and the column letter of each header (for messages that name cells)."""
+    tables: dict[str, pd.DataFrame] = {}
+    rows: dict[str, dict[Any, int]] = {}
+    letters: dict[str, dict[str, str]] = {}
+    for name, sheet in data.items():
+        recs = valid(sheet)
+        headers = sheet.spec.headers
+        tables[name] = pd.DataFrame(
+            [{"row": r.row} | {c: r.values.get(c) for c in headers} for r in recs], columns=["row", *headers]
         )
-    ]
-
-
-def cross_sheet_warnings(net: Network) -> list[Issue]:
-    """Warnings of the contract's cross-sheet rules (they do not stop a run)."""
-    out: list[Issue] = check_magnitudes(net)
-    for s in net.candidates:
-        if net.max_capacity(s) <= 0:
-            out.append(
-                Issue(
-                    "warning",
-                    "Sites",
-                    net.address("Sites", s, "capacity"),
-                    f"candidate site '{s}' has capacity 0 and no expansion modules; it can never produce",
-                )
-            )
-    reachable = {(net.site_product[s], m) for s, m in net.arcs if net.max_capacity(s) > 0}
-    for (p, m), d in net.demand.items():
-        if d > 0 and (p, m) not in reachable:
-            out.append(
-                Issue(
-                    "warning",
-                    "Demand",
-                    net.address("Demand", (p, m), "demand"),
-                    f"no site can supply {p} to {m} (no site with capacity and an allowed lane); "
-                    f"all {d:g} {net.unit.get(p, '')} of demand will show as unmet".replace("  ", " "),
-                )
-            )
-    for p in net.products:
-        avail = sum(
-            net.max_capacity(s)
-            for s in net.sites
-            if net.site_product[s] == p and net.site_country[s] not in net.concern
-        )
-        total = sum(d for (pp, _), d in net.demand.items() if pp == p)
-        need = sum((1 - net.cap_each[(p, m)]) * d for (pp, m), d in net.demand.items() if pp == p and d > 0)
-        if need > avail + 1e-9:
-            caps = sorted({net.cap_each[(p, m)] for (pp, m) in net.demand if pp == p})
-            out.append(
-                Issue(
-                    "warning",
-                    "Products",
-                    net.address("Products", p, "product"),
-                    f"{p}: demand {total:g} under dependency cap(s) {', '.join(f'{c:g}' for c in caps)} needs at "
-                    f"least {need:g} from outside concern countries, but the most that could be built "
-                    f"there is {avail:g}; the rest will show as unmet demand",
-                )
-            )
-        r_need = net.reserve_share.get(p, 0.0) * total
-        if r_need > avail + 1e-9:
-            out.append(
-                Issue(
-                    "warning",
-                    "Products",
-                    net.address("Products", p, "reserve_share"),
-                    f"{p}: reserve_share asks for {r_need:g} of spare capacity outside concern "
-                    f"countries, but at most {avail:g} can be built there; no design can meet it",
-                )
-            )
-    return out
+        letters[name] = dict(sheet.letters)
+        key = sheet.spec.key
+        if set(key) == {"market", "product"}:  # keyed like the Network's dicts: (product, market)
+            rows[name] = {(r.values["product"], r.values["market"]): r.row for r in recs}
+        elif len(key) == 1:
+            rows[name] = {r.values[key[0]]: r.row for r in recs}
+    return tables, rows, letters

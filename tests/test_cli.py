@@ -108,7 +108,7 @@ def test_full_run_writes_results(tmp_path: Path, capsys: pytest.CaptureFixture[s
     for sheet, cols in RESULT_COLUMNS.items():
         assert sheet in wb.sheetnames, sheet
         header = [c.value for c in wb[sheet][1]]
-        assert header[: len(cols)] == cols or set(cols) <= set(header), (sheet, header)
+        assert [h for h in header if h in cols] == cols, (sheet, header)  # every contract column, in its order
         assert wb[sheet].freeze_panes == "A2"
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     for metric in ("status", "objective", "mip_gap", "solve_seconds", "solver", "input_file", "input_sha256", "run_at"):
@@ -343,7 +343,9 @@ def test_locked_output_goes_beside_it(
     from model import atomic
 
     target = tmp_path / "r.xlsx"
-    target.write_bytes(b"old results")
+    wb = write(tmp_path, BASE)
+    assert run([str(wb), "--out", str(target), "--quiet"], capsys)[0] == 0  # last week's results
+    old_results = target.read_bytes()
     real_replace = os.replace
 
     def locked_replace(src: str, dst: str) -> None:
@@ -352,10 +354,10 @@ def test_locked_output_goes_beside_it(
         real_replace(src, dst)
 
     monkeypatch.setattr(atomic.os, "replace", locked_replace)
-    code, out = run([str(write(tmp_path, BASE)), "--out", str(target), "--quiet"], capsys)
+    code, out = run([str(wb), "--out", str(target), "--quiet"], capsys)
     assert code == 0, out
     assert "could not be written" in out
-    assert target.read_bytes() == b"old results"
+    assert target.read_bytes() == old_results
     written = [p for p in tmp_path.glob("r_*.xlsx")]
     assert len(written) == 1 and str(written[0]) in out
     assert not list(tmp_path.glob(".*tmp.xlsx"))  # no temporary file left behind
@@ -407,3 +409,128 @@ def test_run_on_a_terminal_shows_each_stage(tmp_path: Path, monkeypatch: pytest.
     where = [text.index(s) for s in stages]
     assert where == sorted(where)
     assert text.index("Results: ") > where[-1]
+
+
+# ---- never destroy what the user made (issue 19) --------------------------------------------
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_out_equal_to_the_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--out naming the input workbook, directly, through '..', a symbolic link or a hard link, is
+    refused with exit 2 before anything is solved, even with --force; the input is unchanged."""
+    import os
+
+    wb = write(tmp_path, BASE)
+    before = _digest(wb)
+    (tmp_path / "sub").mkdir()
+    os.symlink(wb, tmp_path / "link.xlsx")
+    os.link(wb, tmp_path / "hard.xlsx")
+    for out in (wb, tmp_path / "sub" / ".." / "wb.xlsx", tmp_path / "link.xlsx", tmp_path / "hard.xlsx"):
+        for extra in ([], ["--force"]):
+            code, text = run([str(wb), "--out", str(out), "--quiet", *extra], capsys)
+            assert code == 2, text
+            assert "is the input workbook" in text and "never overwritten" in text and "Status:" not in text
+            assert _digest(wb) == before
+    code, text = run(["--compare", str(wb), str(wb), "--out", str(wb)], capsys)
+    assert code == 2 and "is the input workbook" in text and _digest(wb) == before
+
+
+def test_out_over_a_workbook_that_is_not_results_needs_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out pointing at someone's workbook (here another input workbook) is refused, exit 2, the
+    file unchanged; --force replaces it; an earlier results workbook is replaced without asking."""
+    wb = write(tmp_path, BASE)
+    other = write(tmp_path, records(Demand=[{"market": "Home", "product": "chip", "demand": 5}]), "mywork.xlsx")
+    before = _digest(other)
+    code, text = run([str(wb), "--out", str(other), "--quiet"], capsys)
+    assert code == 2, text
+    assert "already exists and is not a results workbook of this tool" in text and "--force" in text
+    assert _digest(other) == before
+    code, text = run([str(wb), "--out", str(other), "--quiet", "--force"], capsys)
+    assert code == 0, text
+    assert "Summary" in load_workbook(other, read_only=True).sheetnames
+    code, text = run([str(wb), "--out", str(other), "--quiet"], capsys)  # now results of this tool
+    assert code == 0, text
+
+
+def test_template_never_replaces_a_file_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--template over a filled-in workbook: refused, exit 2, the workbook unchanged; --force replaces it."""
+    mywork = write(tmp_path, BASE, "mywork.xlsx")
+    before = _digest(mywork)
+    code, text = run(["--template", str(mywork)], capsys)
+    assert code == 2 and "already exists" in text and "--force" in text, text
+    assert _digest(mywork) == before and read_workbook(mywork).sites == ("home1", "rival1")
+    code, text = run(["--template", str(mywork), "--force"], capsys)
+    assert code == 0, text
+    assert read_workbook(mywork, require_records=False).sites == ()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o007])
+def test_written_files_get_normal_permissions(tmp_path: Path, capsys: pytest.CaptureFixture[str], umask: int) -> None:
+    """Results, template and PNG get 0o666 minus the umask (0o644 under 022), as a normally saved
+    file does, not the temporary file's 0600; a replaced file keeps its own permissions."""
+    import os
+    import stat
+
+    import pandas as pd
+
+    from model.charts import frontier_png
+
+    old = os.umask(umask)
+    try:
+        results, template = tmp_path / "r.xlsx", tmp_path / "blank.xlsx"
+        assert run([str(write(tmp_path, BASE)), "--out", str(results), "--quiet"], capsys)[0] == 0
+        assert run(["--template", str(template)], capsys)[0] == 0
+        table = pd.DataFrame({"cap": [1.0, 0.5], "objective": [10.0, 12.0], "design_change": ["", "built x"]})
+        png = frontier_png(table, "cap", "USD", tmp_path / "f.png")
+        for path in (results, template, png):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
+        os.chmod(results, 0o640)
+        assert run([str(write(tmp_path, BASE)), "--out", str(results), "--quiet"], capsys)[0] == 0
+        assert stat.S_IMODE(results.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_default_outputs_under_the_current_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from the user's folder, the results go to its outputs/ (not the tool's), and the run
+    prints their full path."""
+    wb = write(tmp_path, BASE, "plan.xlsx")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    code, text = run([str(wb), "--quiet"], capsys)
+    assert code == 0, text
+    expected = work / "outputs" / "plan_results.xlsx"
+    assert expected.exists() and f"Results: {expected}\n" in text
+    assert not (ROOT / "outputs" / "plan_results.xlsx").exists()
+    code, text = run(["--template", "blank.xlsx"], capsys)
+    assert code == 0 and f"written to {work / 'blank.xlsx'}\n" in text
+
+
+def test_cap_as_percent_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--cap 50% is 0.5, as a workbook cell formatted 50% is; 50 alone is refused with both hints."""
+    code, out = run([str(write(tmp_path, BASE)), "--cap", "50%", "--out", str(tmp_path / "r.xlsx"), "--quiet"], capsys)
+    assert code == 0, out
+    assert "Total yearly cost: 880.00" in out  # as test_cap_override's --cap 0.5
+    from model.cli import parser
+
+    args = parser().parse_args(["--sweep-cap", "100%,40 %,0.2", "--mip-gap", "1%"])
+    assert args.sweep_cap == [1.0, 0.4, 0.2] and args.mip_gap == 0.01
+    for bad, words in (
+        ("50", "did you mean 0.5? or write 50%"),
+        ("150%", "150% is not a share"),
+        ("x%", "(0.3, or 30%)"),
+    ):
+        with pytest.raises(SystemExit) as info:
+            main(["--cap", bad])
+        assert info.value.code == 2
+        assert words in capsys.readouterr().err, bad

@@ -105,9 +105,26 @@ def test_empty_required_sheet(tmp_path: Path) -> None:
 def test_settings(tmp_path: Path) -> None:
     recs = records(Settings=[{"setting": "dependency_cap", "value": 40}, {"setting": "unmet_penalty", "value": 5}])
     one_error(write(tmp_path, recs), "Settings!B2", "did you mean 0.4?")
-    recs = records(Settings=[{"setting": "unmet_penalty", "value": 5}, {"setting": "time_limt_s", "value": 5}])
-    net = read_workbook(write(tmp_path, recs, "b.xlsx"))
-    assert any("did you mean 'time_limit_s'?" in str(w) for w in net.warnings)
+    recs = records(Settings=[{"setting": "unmet_penalty", "value": 5}, {"setting": "analyst", "value": 5}])
+    net = read_workbook(write(tmp_path, recs, "b.xlsx"))  # far from every setting: a warning
+    assert any(str(w).startswith("Settings!A3: unknown setting 'analyst' is ignored") for w in net.warnings)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("dependancy_cap", "dependency_cap"),  # one letter replaced
+        ("time_limt_s", "time_limit_s"),  # one left out
+        ("Mip Gap", "mip_gap"),  # case and spaces, one letter
+        ("random_sede", "random_seed"),  # two neighbours swapped
+        ("threds", "threads"),
+    ],
+)
+def test_setting_typo_is_an_error(tmp_path: Path, typo: str, meant: str) -> None:
+    """A setting one or two edits from a known one is an error with a did-you-mean (contract v2):
+    a mistyped dependency_cap must not let the run go on without the cap."""
+    recs = records(Settings=[{"setting": "unmet_penalty", "value": 5}, {"setting": typo, "value": 0.3}])
+    one_error(write(tmp_path, recs), "Settings!A3", f"unknown setting '{typo}'", f"did you mean '{meant}'?")
 
 
 def test_unmet_penalty_required_somewhere(tmp_path: Path) -> None:
@@ -277,3 +294,111 @@ def test_shared_and_inline_strings_read_alike(tmp_path: Path) -> None:
         assert 't="inlineStr"' in z.read("xl/worksheets/sheet2.xml").decode()
     a, b = (dataclasses.replace(read_workbook(p), source="", source_sha256="") for p in (shared, inline))
     assert a == b
+
+
+def _renamed_sheet(path: Path, old: str, new: str) -> Path:
+    wb = load_workbook(path)
+    wb[old].title = new
+    wb.save(path)
+    return path
+
+
+SCENARIO_RECS = records(
+    Scenarios=[{"scenario": "Blockade"}],
+    Disruptions=[
+        {"scenario": "Blockade", "site": "rival1", "capacity_loss": 1},
+        {"scenario": "Blockade", "country": "Home", "capacity_loss": 0.5},
+    ],
+    Shocks=[{"scenario": "Blockade", "market": "Home", "demand_factor": 1.2}],
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "cause"),
+    [
+        ("Sites", "Site", "Sites: required sheet 'Sites' is missing (did you mean 'Site'?)"),
+        ("Countries", "Country", "Countries: required sheet 'Countries' is missing (did you mean 'Country'?)"),
+        ("Settings", "Setup", "Settings: required sheet 'Settings' is missing"),
+        ("Scenarios", "Scenario", "Scenario: sheet 'Scenario' is not recognised"),
+    ],
+)
+def test_renamed_sheet_reports_the_cause_alone(tmp_path: Path, old: str, new: str, cause: str) -> None:
+    """A misnamed sheet is reported once; the errors that follow from it (every reference to its
+    sites, countries or scenarios 'unknown', every product without a penalty) are held back."""
+    errs = errors_of(_renamed_sheet(write(tmp_path, SCENARIO_RECS), old, new))
+    assert len(errs) == 1 and errs[0].startswith(cause), errs
+
+
+def test_renamed_header_reports_the_cause_alone(tmp_path: Path) -> None:
+    """Countries' `country` header typed `Country`: one error at Countries!A1, no 'unknown country'
+    in Sites, Demand, Lanes or Disruptions."""
+    path = edit(write(tmp_path, SCENARIO_RECS), "Countries", "A1", "Country")
+    errs = errors_of(path)
+    assert errs == [
+        "Countries!A1: column 'Country' is not recognised: headers are matched exactly (did you mean 'country'?)"
+    ]
+    path = edit(write(tmp_path, SCENARIO_RECS, "b.xlsx"), "Sites", "E1", "capacity_t")
+    errs = errors_of(path)
+    assert errs == ["Sites!1:1: required column 'capacity' is missing from the header row"], errs
+    path = edit(write(tmp_path, SCENARIO_RECS, "c.xlsx"), "Settings", "A1", "name")  # no 'has no unmet_penalty'
+    errs = errors_of(path)
+    assert len(errs) == 1 and errs[0].startswith("Settings!1:1: required column 'setting' is missing"), errs
+
+
+def test_references_to_an_absent_optional_sheet_are_still_errors(tmp_path: Path) -> None:
+    """Without any Scenarios sheet (not misnamed: absent), a Disruptions row's scenario is unknown."""
+    recs = dict(SCENARIO_RECS)
+    recs.pop("Scenarios")
+    one_error(write(tmp_path, recs), "Disruptions!A2", "unknown scenario 'Blockade'")
+
+
+def _zip(path: Path, parts: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in parts.items():
+            z.writestr(name, text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "parts", "words"),
+    [
+        (
+            "network.ods",
+            {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"},
+            ("OpenDocument spreadsheet (.ods", "Save As", "Excel 2007-365 (.xlsx)"),
+        ),
+        ("network.xlsx", {"mimetype": "application/vnd.oasis.opendocument.spreadsheet"}, ("OpenDocument",)),
+        ("notes.docx", {"[Content_Types].xml": "<x/>", "word/document.xml": "<x/>"}, ("Word document",)),
+        ("data.zip", {"network.xlsx": "PK"}, ("zip archive", "unpack it")),
+    ],
+)
+def test_other_zip_formats_say_what_they_are(
+    tmp_path: Path, name: str, parts: dict[str, str], words: tuple[str, ...]
+) -> None:
+    """An .ods (or another zip-based file) is named for what it is, with how to save it as .xlsx,
+    not openpyxl's own message."""
+    errs = errors_of(_zip(tmp_path / name, parts))
+    assert len(errs) == 1 and errs[0].startswith(f"{name}: this is "), errs
+    assert all(w in errs[0] for w in words), errs
+    assert "openpyxl" not in errs[0] and "InvalidFileException" not in errs[0]
+
+
+def test_workbook_under_another_extension_is_told_to_rename(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE).rename(tmp_path / "network.ods")
+    errs = errors_of(path)
+    assert len(errs) == 1 and "this is an Excel workbook, but its name ends in '.ods'" in errs[0], errs
+    assert "InvalidFileException" not in errs[0]
+
+
+def test_site_that_can_reach_no_market_is_warned(tmp_path: Path) -> None:
+    """ally1 makes chips in Ally: Ally has no chip demand and no lane leaves Ally, so it can
+    deliver to no one (and its spare capacity is no reserve for anyone). home1 (domestic) and
+    rival1 (lane to Home) can: no warning for them."""
+    ally1 = dict(BASE["Sites"][0], site="ally1", country="Ally", status="existing")
+    net = read_workbook(write(tmp_path, records(Sites=[*BASE["Sites"], ally1])))
+    warned = [str(w) for w in net.warnings if "can reach no market" in str(w)]
+    assert len(warned) == 1 and warned[0].startswith("Sites!A4: site 'ally1' can reach no market"), warned
+    assert "no demand for chip in Ally and no lane from Ally for chip" in warned[0]
+    lane = {"origin": "Ally", "destination": "Home", "product": "chip"}
+    net = read_workbook(write(tmp_path, records(Sites=[*BASE["Sites"], ally1], Lanes=[*BASE["Lanes"], lane]), "b.xlsx"))
+    assert not net.warnings

@@ -1,0 +1,343 @@
+"""The workbook's cross-sheet rules: one small named function per rule.
+
+Two kinds, run by ``model.workbook``:
+
+* rules on the records read from the sheets (``SheetData``), run before the ``Network`` is
+  assembled; they report errors (the run stops) and mark the records they reject;
+* rules on the assembled ``Network`` (``NETWORK_WARNINGS``), which report warnings: the run goes
+  on, and the planner reads what the numbers will show.
+
+Every message names the sheet and cell, in words a planner can act on. The rules are those of
+the workbook contract (``docs/inputs.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from model import schema
+from model.issues import Issue, Issues, did_you_mean
+from model.network import Network, Settings
+
+DEFINED_ON = {"country": "Countries", "product": "Products", "site": "Sites", "scenario": "Scenarios"}
+"""The sheet that defines each kind of name that other sheets refer to."""
+
+
+@dataclass
+class Record:
+    """One data row of a sheet: its Excel row and its parsed values by header.
+
+    ``values["_invalid"]`` marks a record with an error (it is left out of the ``Network``)."""
+
+    row: int
+    values: dict[str, Any]
+
+
+@dataclass
+class SheetData:
+    """A sheet read with its schema: the records and the column letter of each header."""
+
+    spec: schema.Sheet
+    records: list[Record]
+    letters: dict[str, str]
+
+
+def describe(value: Any) -> str:
+    """A cell value as a planner would recognise it in a message."""
+    if isinstance(value, str):
+        return f"'{value[:60]}{'...' if len(value) > 60 else ''}'"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
+        return f"a date/time ({value})"
+    return repr(value)
+
+
+def valid(sheet: SheetData | None) -> list[Record]:
+    """The records of ``sheet`` without an error (none for an absent sheet)."""
+    return [] if sheet is None else [r for r in sheet.records if not r.values.get("_invalid")]
+
+
+# ------------------------------------------------------------------------------------------
+# Rules on the records (errors)
+# ------------------------------------------------------------------------------------------
+
+KEY_WHAT = {"Countries": "country", "Products": "product", "Sites": "site", "Scenarios": "scenario"}
+
+
+def check_duplicates(sheet: SheetData, issues: Issues) -> None:
+    """A sheet's unique key (``schema.Sheet.key``) appears on one row only; later rows are errors."""
+    key = sheet.spec.key
+    if not key:
+        return
+    what = KEY_WHAT.get(sheet.spec.name, "row")
+    seen: dict[tuple[Any, ...], int] = {}
+    letter = sheet.letters.get(key[0], "A")
+    for rec in sheet.records:
+        k = tuple(rec.values.get(c) for c in key)
+        if all(v is None for v in k) and len(key) == 1:
+            continue
+        if k in seen:
+            shown = ", ".join("blank" if v is None else describe(v).strip("'") for v in k)
+            issues.error(sheet.spec.name, f"{letter}{rec.row}", f"duplicate {what} ({shown}): already on row {seen[k]}")
+            rec.values["_invalid"] = True
+        else:
+            seen[k] = rec.row
+
+
+def known_names(data: Mapping[str, SheetData], held_back: set[str]) -> dict[str, dict[str, Record] | None]:
+    """Per kind of name (country, product, site, scenario), the names its sheet defines.
+
+    ``None`` for a kind whose defining sheet is in ``held_back`` (a required sheet missing, or a
+    sheet that could not be read because of its header): its names are unknown, not absent, so
+    references to them are not checked (the cause is reported once, at that sheet)."""
+    out: dict[str, dict[str, Record] | None] = {}
+    for kind, sheet_name in DEFINED_ON.items():
+        if sheet_name in held_back:
+            out[kind] = None
+            continue
+        sheet = data.get(sheet_name)
+        column = kind
+        out[kind] = {r.values[column]: r for r in (sheet.records if sheet else []) if r.values.get(column)}
+    return out
+
+
+def check_unknown_names(sheet: SheetData, known: Mapping[str, Mapping[str, Any] | None], issues: Issues) -> None:
+    """Every reference (country, product, site, scenario) names something its sheet defines."""
+    for col in sheet.spec.columns:
+        if col.ref is None:
+            continue
+        names = known.get(col.ref)
+        if names is None:
+            continue
+        letter = sheet.letters.get(col.name, "")
+        for rec in sheet.records:
+            v = rec.values.get(col.name)
+            if v is None or v in names:
+                continue
+            issues.error(
+                sheet.spec.name,
+                f"{letter}{rec.row}",
+                f"unknown {col.ref} {describe(v)}: it is not on the {DEFINED_ON[col.ref]} sheet"
+                + did_you_mean(v, names),
+            )
+            rec.values["_invalid"] = True
+
+
+def check_disruption_targets(disruptions: SheetData | None, sites: Mapping[str, Record] | None, issues: Issues) -> None:
+    """A Disruptions row names a country or a site; a site's country, if given too, is its own."""
+    if disruptions is None:
+        return
+    letter = disruptions.letters.get("country", "")
+    for rec in valid(disruptions):
+        site, country = rec.values.get("site"), rec.values.get("country")
+        if site is None and country is None:
+            issues.error(
+                "Disruptions",
+                f"{letter}{rec.row}",
+                "both 'country' and 'site' are blank; name the country hit, or a single site",
+            )
+            rec.values["_invalid"] = True
+        elif site is not None and country is not None and sites is not None and site in sites:
+            site_country = sites[site].values.get("country")
+            if site_country != country:
+                issues.error(
+                    "Disruptions",
+                    f"{letter}{rec.row}",
+                    f"site '{site}' is in {site_country}, not {country}; leave 'country' blank or correct it",
+                )
+                rec.values["_invalid"] = True
+
+
+def check_unmet_penalty_given(products: SheetData | None, settings: Settings, issues: Issues) -> None:
+    """Every product has an unmet_penalty: on its row, or Settings.unmet_penalty for all."""
+    if settings.unmet_penalty is not None or products is None:
+        return
+    letter = products.letters.get("unmet_penalty", "")
+    for rec in valid(products):
+        if rec.values.get("unmet_penalty") is None:
+            issues.error(
+                "Products",
+                f"{letter}{rec.row}" if letter else f"{rec.row}:{rec.row}",
+                f"product '{rec.values['product']}' has no unmet_penalty and Settings has no "
+                "unmet_penalty either; give one here or set 'unmet_penalty' on the Settings sheet",
+            )
+
+
+# ------------------------------------------------------------------------------------------
+# Rules on the assembled network (warnings)
+# ------------------------------------------------------------------------------------------
+
+MAGNITUDE_COLUMNS = {
+    "Products": ("unmet_penalty",),
+    "Sites": ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost", "reserve_cost"),
+    "Demand": ("demand",),
+    "Lanes": ("freight_cost",),
+    "Stockpiles": ("max_stock", "holding_cost"),
+}
+MAGNITUDE_SPAN = 1e10
+
+
+def check_magnitudes(net: Network) -> list[Issue]:
+    """Warn when the model's numbers span more than ten orders of magnitude (a penalty of 1e12
+    beside costs of 0.01): solvers then lose precision. Names the smallest and largest cells."""
+    lo: tuple[float, str] | None = None
+    hi: tuple[float, str] | None = None
+    settings_penalty = net.settings.unmet_penalty
+    if settings_penalty:
+        cell = net.cell("Settings", "unmet_penalty", "value")
+        lo = hi = (abs(settings_penalty), cell)
+    for sheet, columns in MAGNITUDE_COLUMNS.items():
+        table = net.tables.get(sheet)
+        if table is None or not len(table):
+            continue
+        for col in columns:
+            letter = net.columns.get(sheet, {}).get(col, "")
+            for row, value in zip(table["row"], table[col]):
+                if value is None or value != value or value == 0:
+                    continue
+                v = abs(float(value))
+                if lo is None or v < lo[0]:
+                    lo = (v, f"{sheet}!{letter}{row}")
+                if hi is None or v > hi[0]:
+                    hi = (v, f"{sheet}!{letter}{row}")
+    if lo is None or hi is None or hi[0] / lo[0] <= MAGNITUDE_SPAN:
+        return []
+    span = math.log10(hi[0] / lo[0])
+    sheet, cell = hi[1].split("!")
+    return [
+        Issue(
+            "warning",
+            sheet,
+            cell,
+            f"the workbook's numbers span {span:.0f} orders of magnitude (largest {hi[0]:g} here, smallest "
+            f"{lo[0]:g} at {lo[1]}); the solver may lose precision. Express money and quantities in "
+            "units that keep them closer (e.g. USD million, thousand tonnes), or lower the penalty",
+        )
+    ]
+
+
+def check_candidates_can_produce(net: Network) -> list[Issue]:
+    """A candidate with capacity 0 and no expansion modules can never produce."""
+    return [
+        Issue(
+            "warning",
+            "Sites",
+            net.address("Sites", s, "capacity"),
+            f"candidate site '{s}' has capacity 0 and no expansion modules; it can never produce",
+        )
+        for s in net.candidates
+        if net.max_capacity(s) <= 0
+    ]
+
+
+def check_sites_reach_a_market(net: Network) -> list[Issue]:
+    """A site with no arc (no lane out of its country for its product to a market with demand,
+    and no demand for its product in its own country) can deliver nowhere: its production serves
+    no one and its spare capacity is no reserve for anyone."""
+    reaching = {s for s, _ in net.arcs}
+    out: list[Issue] = []
+    for s in net.sites:
+        if s in reaching:
+            continue
+        c, p = net.site_country[s], net.site_product[s]
+        out.append(
+            Issue(
+                "warning",
+                "Sites",
+                net.address("Sites", s, "site"),
+                f"site '{s}' can reach no market: there is no demand for {p} in {c} and no lane from "
+                f"{c} for {p} to a market with demand; it cannot deliver or hold reserve for anyone "
+                "(add a Lanes row from its country, or check its country and product)",
+            )
+        )
+    return out
+
+
+def check_demand_reachable(net: Network) -> list[Issue]:
+    """Demand that no site with capacity has an arc to will show as unmet."""
+    reachable = {(net.site_product[s], m) for s, m in net.arcs if net.max_capacity(s) > 0}
+    return [
+        Issue(
+            "warning",
+            "Demand",
+            net.address("Demand", (p, m), "demand"),
+            f"no site can supply {p} to {m} (no site with capacity and an allowed lane); "
+            f"all {d:g} {net.unit.get(p, '')} of demand will show as unmet".replace("  ", " "),
+        )
+        for (p, m), d in net.demand.items()
+        if d > 0 and (p, m) not in reachable
+    ]
+
+
+def _capacity_outside_concern(net: Network, product: str) -> float:
+    """The most capacity of ``product`` that could be built outside concern countries."""
+    return sum(
+        net.max_capacity(s)
+        for s in net.sites
+        if net.site_product[s] == product and net.site_country[s] not in net.concern
+    )
+
+
+def check_caps_reachable(net: Network) -> list[Issue]:
+    """Σ_m (1 − cap[p, m]) D[p, m] must come from outside concern countries; warn per product
+    when more than the most capacity that could be built there."""
+    out: list[Issue] = []
+    for p in net.products:
+        avail = _capacity_outside_concern(net, p)
+        total = sum(d for (pp, _), d in net.demand.items() if pp == p)
+        need = sum((1 - net.cap_each[(p, m)]) * d for (pp, m), d in net.demand.items() if pp == p and d > 0)
+        if need > avail + 1e-9:
+            caps = sorted({net.cap_each[(p, m)] for (pp, m) in net.demand if pp == p})
+            out.append(
+                Issue(
+                    "warning",
+                    "Products",
+                    net.address("Products", p, "product"),
+                    f"{p}: demand {total:g} under dependency cap(s) {', '.join(f'{c:g}' for c in caps)} needs at "
+                    f"least {need:g} from outside concern countries, but the most that could be built "
+                    f"there is {avail:g}; the rest will show as unmet demand",
+                )
+            )
+    return out
+
+
+def check_reserve_reachable(net: Network) -> list[Issue]:
+    """reserve_share[p] Σ_m D[p, m] of spare capacity outside concern countries must fit in the
+    most capacity that could be built there."""
+    out: list[Issue] = []
+    for p in net.products:
+        avail = _capacity_outside_concern(net, p)
+        total = sum(d for (pp, _), d in net.demand.items() if pp == p)
+        r_need = net.reserve_share.get(p, 0.0) * total
+        if r_need > avail + 1e-9:
+            out.append(
+                Issue(
+                    "warning",
+                    "Products",
+                    net.address("Products", p, "reserve_share"),
+                    f"{p}: reserve_share asks for {r_need:g} of spare capacity outside concern "
+                    f"countries, but at most {avail:g} can be built there; no design can meet it",
+                )
+            )
+    return out
+
+
+NETWORK_WARNINGS: tuple[Callable[[Network], list[Issue]], ...] = (
+    check_magnitudes,
+    check_candidates_can_produce,
+    check_sites_reach_a_market,
+    check_demand_reachable,
+    check_caps_reachable,
+    check_reserve_reachable,
+)
+"""The warning rules, in the order their warnings are listed."""
+
+
+def cross_sheet_warnings(net: Network) -> list[Issue]:
+    """Warnings of the contract's cross-sheet rules (they do not stop a run)."""
+    return [issue for rule in NETWORK_WARNINGS for issue in rule(net)]
