@@ -10,29 +10,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import pandas as pd
 
 from model.issues import Issue
 
 Key = tuple[str, str]  # (product, market)
-
-
-class Arc(NamedTuple):
-    """An arc of A: ``site`` may ship its product into ``market``. (``Network.arcs`` holds plain
-    ``(site, market)`` tuples, which compare and hash equal to an ``Arc``.)"""
-
-    site: str
-    market: str
-
-
-class Pool(NamedTuple):
-    """A pool ``(product, market)``: all supply of ``product`` arriving in ``market`` meets all
-    need of it there. Demand, caps and stockpiles are keyed by pools."""
-
-    product: str
-    market: str
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,4 @@
-"""Solved model -> tidy pandas DataFrames, one per results sheet (docs/formulation.md).
-
-Each family makes its own tables (``tables`` in ``model/families/``); this module loops over
-them, adds the Costs sheet from the cost registry and the Summary, and holds the Summary's
-meanings.
-"""
+"""Solved model -> tidy pandas DataFrames, one per results sheet (``docs/contract/run.md``)."""
 
 from __future__ import annotations
 
