@@ -32,6 +32,7 @@ import math
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ _LIMITS = {
 }
 _last_threads: list[int] = []
 _banner_shown: list[bool] = []
+_first_highs = threading.Lock()
 
 
 def new_highs() -> highspy.Highs:
@@ -70,9 +72,9 @@ def new_highs() -> highspy.Highs:
     if _banner_shown:
         h = highspy.Highs()
     else:
-        with _stdout_to_devnull():
+        with _first_highs, _stdout_to_devnull():  # one thread at a time holds descriptor 1
             h = highspy.Highs()
-        _banner_shown.append(True)
+            _banner_shown.append(True)
     h.setOptionValue("output_flag", False)
     return h
 
