@@ -45,8 +45,8 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
     if not res.has_solution:
         return []
     out: list[Conflict] = []
-    for p in m.RESERVE_PRODUCTS:
-        slack = pyo.value(m.reserve_shortfall[p])
+    for p, t in m.RESERVE_PRODUCTS:
+        slack = pyo.value(m.reserve_shortfall[p, t])
         if slack <= TOL * max(1.0, reserve_requirement(net, p)):
             continue
         need = reserve_requirement(net, p)
@@ -69,8 +69,8 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                 "capacity outside concern countries be allowed on the Sites sheet.".replace("  ", " "),
             )
         )
-    for w, p, mk in m.SURVIVAL:
-        slack = pyo.value(m.survival_shortfall[w, p, mk])
+    for w, p, mk, t in m.SURVIVAL:
+        slack = pyo.value(m.survival_shortfall[w, p, mk, t])
         dem = net.scenario_demand(w, p, mk)
         if slack <= TOL * max(1.0, dem):
             continue

@@ -20,6 +20,24 @@ Key = tuple[str, str]  # (product, market)
 
 
 @dataclass(frozen=True)
+class Period:
+    """One period of the planning horizon: its first ``year``, how many ``years`` it stands for,
+    and its ``weight`` W[t] in the objective (its years, discounted to the first period's year).
+
+    A workbook without a Periods sheet plans one typical year: the single period ``Period()``
+    (year 0, one year, weight 1), which results do not show (no ``period`` column).
+    """
+
+    year: int = 0
+    years: int = 1
+    weight: float = 1.0
+
+
+SINGLE_PERIOD: tuple[Period, ...] = (Period(),)
+"""The horizon of a workbook without a Periods sheet."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Settings sheet, resolved (blanks take defaults; the command line may override)."""
 
@@ -113,8 +131,25 @@ class Network:
     source_sha256: str = ""
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     """Seconds spent reading the file and checking it (``read``, ``check``)."""
+    periods: tuple[Period, ...] = SINGLE_PERIOD
+    """T: the periods, ordered by year (``SINGLE_PERIOD`` without a Periods sheet)."""
+    input_rate: dict[tuple[str, str], float] = field(default_factory=dict)
+    """a[s, i] > 0: units of input product i that site s consumes per unit it makes (recipes, a
+    version-2 sheet). Empty for every version-1 workbook. The model does not balance inputs yet
+    (the tiers issue adds that family); today only the tightening predicates read it, so that a
+    tightening that assumes a product's need is data is never generated for a consumed product."""
 
     # ---- derived views -------------------------------------------------------------------
+    @property
+    def shows_periods(self) -> bool:
+        """Whether results carry a ``period`` column (not for ``SINGLE_PERIOD``)."""
+        return self.periods != SINGLE_PERIOD
+
+    @functools.cached_property
+    def consumed_products(self) -> frozenset[str]:
+        """Products some site consumes as an input (a[s, i] > 0): their need is not data."""
+        return frozenset(i for (_, i), rate in self.input_rate.items() if rate > 0)
+
     @property
     def markets(self) -> tuple[str, ...]:
         """M: countries with positive demand, in Countries order."""

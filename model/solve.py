@@ -8,6 +8,11 @@ hand-over than the persistent interfaces, which walk every constraint in Python.
 ``Highs`` object gives the live progress line, clean Ctrl-C, and the LP with integer decisions
 fixed that yields the marginal cost of each cap.
 
+The wrapper knows no model names: what to report, how to weight the objective and what to hold
+fixed in the polish come from the model's ``SolveSpec`` (``model.spec``, ``m.solve_spec``).
+HiGHS's own output (its banner included) reaches the console only when asked for
+(``--highs output_flag=true``): every ``Highs`` object is made by ``new_highs``.
+
 Status words (``SolveResult.status``):
 
 * ``optimal``: HiGHS proved optimality within ``mip_gap`` (the achieved gap is carried beside it;
@@ -21,9 +26,13 @@ Status words (``SolveResult.status``):
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
+import os
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +44,7 @@ import numpy as np
 import pyomo.core as pyo
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from model.spec import SolveSpec
 from model.standard_form import StandardForm, Unsupported, column_bounds, compile_standard_form
 
 _MS = highspy.HighsModelStatus
@@ -46,6 +56,46 @@ _LIMITS = {
     _MS.kObjectiveTarget,
 }
 _last_threads: list[int] = []
+_banner_shown: list[bool] = []
+_first_highs = threading.Lock()
+
+
+def new_highs() -> highspy.Highs:
+    """A ``Highs`` object with its output off (``output_flag`` false).
+
+    HiGHS 1.16 prints its banner ("Running HiGHS 1.16.0 ...") on standard output when the first
+    ``Highs`` object of a process is made, before any option can be set. That first construction
+    therefore runs with the process's standard output (file descriptor 1, where HiGHS's C++ code
+    writes) pointed at the null device; later objects print nothing until ``output_flag`` is set
+    true. Asking for HiGHS's log (``--highs output_flag=true``) shows the log, without the banner.
+    """
+    if _banner_shown:
+        h = highspy.Highs()
+    else:
+        with _first_highs, _stdout_to_devnull():  # one thread at a time holds descriptor 1
+            h = highspy.Highs()
+            _banner_shown.append(True)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+@contextlib.contextmanager
+def _stdout_to_devnull() -> Any:
+    """File descriptor 1 to the null device for the duration (Python's buffer flushed first)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no standard output at all: nothing to protect
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
 
 
 @dataclass(frozen=True)
@@ -88,7 +138,7 @@ class SolveResult:
     size: dict[str, int] = field(default_factory=dict)
     message: str = ""
     reported: dict[str, float] = field(default_factory=dict)
-    """Value of each reported expression (see ``reported_expressions``) at the final solution."""
+    """Value of each reported expression (``SolveSpec.reported``, by name) at the final solution."""
     compiler: str = ""
     """What compiled the model to matrices (a value of ``COMPILED_BY``): a fallback is visible."""
     highs_settings: dict[str, Any] = field(default_factory=dict)
@@ -107,7 +157,8 @@ class SolveResult:
 
 
 def solver_name() -> str:
-    h = highspy.Highs()
+    """``HiGHS 1.16.0 (highspy)``: the solver and its version."""
+    h = new_highs()
     return f"HiGHS {h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()} (highspy)"
 
 
@@ -126,28 +177,30 @@ class Compiled:
     """Per reported expression: its coefficients over the columns (a dense row), and its constant."""
     compiled_by: str = "fast"
     """Which compiler made the matrices (a key of ``COMPILED_BY``)."""
+    fixed_in_polish: list[int] = field(default_factory=list)
+    """Continuous columns held at their MIP values in the polish (``SolveSpec.fixed_in_polish``)."""
+    polish_cost: np.ndarray | None = None
+    """Cost added to the objective in the polish LP (``SolveSpec.polish_cost``), if any."""
 
 
-def reported_expressions(m: pyo.ConcreteModel) -> tuple[dict[str, Any], list[str]]:
-    """Expressions whose values the results need, and which of them make up the objective.
+def spec_of(m: pyo.ConcreteModel) -> SolveSpec:
+    """The model's declarations (``m.solve_spec``), or an empty spec for any other Pyomo model."""
+    spec = getattr(m, "solve_spec", None)
+    return spec if isinstance(spec, SolveSpec) else SolveSpec()
 
-    A model built by ``build_model`` registers its cost components (``cost_<name>``, summed by
-    the objective ``total_cost``) and per-scenario costs (``scenario_cost[ω]``). Compiling them
-    as rows of the objective matrix (once, by the same compiler) gives every component's value
-    as a dot product after the solve, instead of a slow walk of each expression in Python.
+
+def reported_expressions(m: pyo.ConcreteModel) -> tuple[dict[str, Any], dict[str, float]]:
+    """Expressions whose values the results need (by name), and the objective as their weights.
+
+    Compiling the reported expressions as rows of the objective matrix (once, by the same
+    compiler) gives every value as a dot product after the solve, instead of a slow walk of each
+    expression in Python; the objective is then sum_k weight_k * row_k. A model that declares no
+    objective weights (no spec, or the elastic model) is solved by its active objective.
     """
-    names = list(getattr(m, "cost_names", []))
-    if not names or m.component("total_cost") is None:
-        return {}, []
-    exprs: dict[str, Any] = {f"cost_{n}": m.component(f"cost_{n}") for n in names}
-    scen = m.component("scenario_cost")
-    if scen is not None:
-        for w, e in scen.items():
-            exprs[f"scenario_cost[{w}]"] = e
-    stress = m.component("stress_test_cost")
-    if stress is not None:
-        exprs["stress_test_cost"] = stress
-    return exprs, [f"cost_{n}" for n in names]
+    spec = spec_of(m)
+    if not spec.objective:
+        return {}, {}
+    return dict(spec.reported), dict(spec.objective)
 
 
 COMPILED_BY = {
@@ -197,13 +250,16 @@ def _active_objectives(m: pyo.ConcreteModel) -> list[Any] | None:
 def _pyomo_standard_form(m: pyo.ConcreteModel, exprs: dict[str, Any]) -> StandardForm:
     """Pyomo's ``LinearStandardFormCompiler``, with the reported expressions as objective rows."""
     if exprs:
-        m.total_cost.deactivate()
+        active = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
+        for objective in active:
+            objective.deactivate()
         m._reported = pyo.Objective(list(exprs), rule=lambda _m, k: exprs[k].expr)
         try:
             repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=pyo.minimize)
         finally:
             m.del_component("_reported")
-            m.total_cost.activate()
+            for objective in active:
+                objective.activate()
     else:
         repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=pyo.minimize)
     A = repn.A.tocsc()
@@ -223,15 +279,14 @@ def _pyomo_standard_form(m: pyo.ConcreteModel, exprs: dict[str, Any]) -> Standar
 def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compiled, dict[str, float]]:
     """Compile ``m`` to matrices (see ``to_standard_form``) and pass them to HiGHS in one call."""
     t0 = time.perf_counter()
-    exprs, objective_keys = reported_expressions(m)
+    exprs, weights = reported_expressions(m)
     repn, compiled_by = _standard_form(m, exprs, compiler)
     keys = list(exprs)
     n = len(repn.columns)
     if keys:
         reported = {k: (repn.c[i], float(repn.c_offset[i])) for i, k in enumerate(keys)}
-        picks = [keys.index(k) for k in objective_keys]
-        cost = repn.c[picks].sum(axis=0)
-        offset = sum(reported[k][1] for k in objective_keys)
+        cost = _weighted_rows(reported, weights, n)
+        offset = sum(w * reported[k][1] for k, w in weights.items())
     else:
         reported = {}
         cost = repn.c[0] if len(repn.c) else np.zeros(n)
@@ -263,8 +318,7 @@ def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compile
         for j in integer_cols:
             integrality[j] = highspy.HighsVarType.kInteger
         lp.integrality_ = integrality
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     status = h.passModel(lp)
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS refused the model")
@@ -276,7 +330,32 @@ def compile_model(m: pyo.ConcreteModel, compiler: str = "fast") -> tuple[Compile
         "integers": len(integer_cols),
     }
     compiled = Compiled(h, cols, repn.rows, lp.offset_, cost, integer_cols, size, reported, compiled_by)
+    compiled.fixed_in_polish, compiled.polish_cost = _polish_declarations(m, cols, reported)
     return compiled, {"compile": t1 - t0, "handover": t2 - t1}
+
+
+def _weighted_rows(reported: dict[str, tuple[Any, float]], weights: dict[str, float], n: int) -> np.ndarray:
+    """sum_k weight_k * row_k over the reported rows named in ``weights``."""
+    total = np.zeros(n)
+    for k, w in weights.items():
+        total += w * reported[k][0]
+    return total
+
+
+def _polish_declarations(
+    m: pyo.ConcreteModel, columns: list[Any], reported: dict[str, tuple[Any, float]]
+) -> tuple[list[int], np.ndarray | None]:
+    """Columns of the continuous variables the spec holds fixed in the polish, and the cost the
+    spec adds to the polish LP (None when it adds none)."""
+    spec = spec_of(m)
+    ids: set[int] = set()
+    for item in spec.fixed_in_polish:
+        values = item.values() if item.is_indexed() else [item]
+        ids.update(id(v) for v in values)
+    fixed = [j for j, v in enumerate(columns) if id(v) in ids] if ids else []
+    extra = {k: w for k, w in spec.polish_cost.items() if k in reported}
+    cost = _weighted_rows(reported, extra, len(columns)) if extra else None
+    return fixed, cost
 
 
 def _set_threads(h: highspy.Highs, threads: int) -> None:
@@ -322,8 +401,7 @@ def highs_option(text: str) -> tuple[str, str]:
         raise ValueError(f"'{text}' is not OPTION=VALUE (for example mip_allow_restart=true)")
     if name in OWN_FLAGS:
         raise ValueError(f"HiGHS option '{name}' is set by this tool: use {OWN_FLAGS[name]} instead")
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)  # HiGHS would print its own error lines too
+    h = new_highs()  # HiGHS would print its own error lines too
     status, kind = h.getOptionType(name)
     if status != highspy.HighsStatus.kOk:
         close = difflib.get_close_matches(name, _highs_option_names(), n=1)
@@ -342,8 +420,7 @@ def _highs_option_names() -> list[str]:
     """Every HiGHS option name (from HiGHS's own options file: highspy lists only some)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "options.txt"
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs()
         h.writeOptions(str(path))
         lines = path.read_text().splitlines()
     return [line.split("=")[0].strip() for line in lines if "=" in line and not line.startswith("#")]
@@ -428,7 +505,7 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
     x = np.array(h.getSolution().col_value, dtype=float)
     if options.polish:
         t1 = time.perf_counter()
-        polished = _polish(m, compiled, x)
+        polished = _polish(compiled, x)
         seconds["polish"] = time.perf_counter() - t1
         seconds["polish_highs"] = h.getRunTime() - seconds["solve"]  # HiGHS's run clock accumulates
         if polished is not None:
@@ -491,8 +568,9 @@ def _subscribe_progress(h: highspy.Highs, report: Callable[[Progress], None]) ->
     h.cbMipInterrupt.subscribe(on_event)
 
 
-def _polish(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> tuple[np.ndarray, dict[Any, float]] | None:
-    """Solve the LP with integer decisions and stocks fixed at the MIP solution.
+def _polish(c: Compiled, x: np.ndarray) -> tuple[np.ndarray, dict[Any, float]] | None:
+    """Solve the LP with integer decisions, and the continuous quantities the model declares
+    first-stage (``SolveSpec.fixed_in_polish``: the strategic stock), fixed at the MIP solution.
 
     Given the design, the baseline and each scenario separate, so this LP keeps the baseline and
     weighted-scenario optimum while (a) its row duals give the envelope-theorem marginal cost of
@@ -500,11 +578,7 @@ def _polish(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> tuple[np.ndarra
     their own cheapest response instead of arbitrary flows.
     """
     h = c.highs
-    fix = list(c.integer_cols)
-    stock = m.component("stock")
-    if stock is not None:
-        stock_ids = {id(v) for v in stock.values()}
-        fix += [j for j, v in enumerate(c.columns) if id(v) in stock_ids]
+    fix = [*c.integer_cols, *c.fixed_in_polish]
     if fix:
         idx = np.array(fix, dtype=np.int32)
         vals = np.where(np.isin(idx, c.integer_cols), np.round(x[idx]), x[idx])
@@ -512,9 +586,8 @@ def _polish(m: pyo.ConcreteModel, c: Compiled, x: np.ndarray) -> tuple[np.ndarra
     if c.integer_cols:
         idx = np.array(c.integer_cols, dtype=np.int32)
         h.changeColsIntegrality(len(idx), idx, np.array([highspy.HighsVarType.kContinuous] * len(idx)))
-    stress = c.reported.get("stress_test_cost")
-    if stress is not None and stress[0].any():
-        cost = c.cost + stress[0]
+    if c.polish_cost is not None and c.polish_cost.any():
+        cost = c.cost + c.polish_cost
         h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
     h.setOptionValue("time_limit", highspy.kHighsInf)
     h.run()

@@ -80,7 +80,7 @@ def _lp_bound(path: Path, without_rounding: bool) -> float:
 def test_rounding_lifts_the_lp_bound_and_keeps_the_optimum(tmp_path: Path) -> None:
     path = write(tmp_path, THREE)
     m = build_model(read_workbook(path))
-    assert list(m.capacity_cover_rounded) == ["chip"]
+    assert list(m.capacity_cover_rounded) == [("chip", 0)]  # (product, period)
     assert _lp_bound(path, without_rounding=True) == pytest.approx(3000)
     assert _lp_bound(path, without_rounding=False) == pytest.approx(3100)
     res = solve_records(tmp_path, THREE)

@@ -11,14 +11,11 @@ import pytest
 from model.invariants import check_all
 from model.network import Network
 from model.results import Results
-from model.workbook import read_workbook
-from tests.helpers import SAMPLE, solve_network
 
 
 @pytest.fixture(scope="module")
-def sample() -> tuple[Results, Network]:
-    net = read_workbook(SAMPLE)
-    return solve_network(net), net  # solve_network asserts every invariant holds
+def sample(solved_sample: Results, sample_network: Network) -> tuple[Results, Network]:
+    return solved_sample, sample_network  # solved once per session; every invariant asserted there
 
 
 def _tampered(res: Results, change: Callable[[dict[str, pd.DataFrame]], None]) -> Results:

@@ -127,25 +127,28 @@ def test_demand_factors_most_specific_wins(net) -> None:
 
 
 def test_model_components_map_the_data(net) -> None:
+    """Every index carries the period last; a workbook without a Periods sheet has one, year 0."""
     m = build_model(net)
-    assert set(m.flow) == set(net.arcs)
-    assert set(m.DEPENDENCY_EACH) == {("p1", "A"), ("p2", "A")}  # only where concern sites reach
-    assert list(m.DEPENDENCY_TOTAL) == [0]
-    assert set(m.RESERVE_SITES) == {"a1"}
-    assert set(m.MODULE_SITES) == {"c1"}
-    assert m.flow["b1", "A"].ub == 5
+    t = 0
+    assert list(m.PERIODS) == [t]
+    assert set(m.flow) == {(s, mk, t) for s, mk in net.arcs}
+    assert set(m.DEPENDENCY_EACH) == {("p1", "A", t), ("p2", "A", t)}  # only where concern sites reach
+    assert list(m.DEPENDENCY_TOTAL) == [(0, t)]
+    assert set(m.RESERVE_SITES) == {("a1", t)}
+    assert set(m.MODULE_SITES) == {("c1", t)}
+    assert m.flow["b1", "A", t].ub == 5
     # scenario flows: at most D f through (7), not as a bound (docs/formulation.md)
-    assert m.scenario_flow["s1", "b1", "A"].bounds == (0, None)
+    assert m.scenario_flow["s1", "b1", "A", t].bounds == (0, None)
     p = net.site_product["b1"]
-    assert pyo.value(m.scenario_demand_balance["s1", p, "A"].upper) == net.scenario_demand("s1", p, "A")
-    assert any(v is m.scenario_flow["s1", "b1", "A"] for v in m.scenario_demand_balance["s1", p, "A"].body.args)
-    assert set(m.STOCKPILES) == {("p1", "A")}
-    assert ("s2", "b1", "A") not in m.SCENARIO_ARCS  # fully lost
-    assert ("s1", "b1", "A") in m.SCENARIO_ARCS
+    assert pyo.value(m.scenario_demand_balance["s1", p, "A", t].upper) == net.scenario_demand("s1", p, "A")
+    assert any(v is m.scenario_flow["s1", "b1", "A", t] for v in m.scenario_demand_balance["s1", p, "A", t].body.args)
+    assert set(m.STOCKPILES) == {("p1", "A", t)}
+    assert ("s2", "b1", "A", t) not in m.SCENARIO_ARCS  # fully lost
+    assert ("s1", "b1", "A", t) in m.SCENARIO_ARCS
     # (8) for existing b1 in s1: flows <= (1 - 0.7) * 10
-    assert pyo.value(m.scenario_capacity["s1", "b1"].upper) == pytest.approx(3)
-    assert set(m.SURVIVAL) == {("s1", p, mk) for (p, mk) in [("p1", "A"), ("p2", "A"), ("p2", "C")]}
-    assert m.cost_names == [
+    assert pyo.value(m.scenario_capacity["s1", "b1", t].upper) == pytest.approx(3)
+    assert set(m.SURVIVAL) == {("s1", p, mk, t) for (p, mk) in [("p1", "A"), ("p2", "A"), ("p2", "C")]}
+    assert list(m.context.costs) == [
         "production",
         "tariffs",
         "freight",
@@ -156,6 +159,28 @@ def test_model_components_map_the_data(net) -> None:
         "stock_holding",
         "expected_scenario_cost",
     ]
+    # the cost registry: one yearly cost per component and period, each weighted once in the objective
+    assert m.solve_spec.objective == {f"cost_{k}[{t}]": 1.0 for k in m.context.costs}
+
+
+def test_every_indexed_quantity_names_its_positions_with_the_period_last(net) -> None:
+    """Each family's DIMENSIONS names the positions of the components it builds: every variable,
+    constraint and expression is declared, with as many positions as its index and the period last."""
+    from model.families import FAMILIES
+
+    m = build_model(net)
+    declared = {name: dims for family in FAMILIES for name, dims in family.DIMENSIONS.items()}
+    for comp in m.component_objects((pyo.Var, pyo.Constraint, pyo.Expression), descend_into=False):
+        assert comp.local_name in declared, f"{comp.local_name}: no DIMENSIONS entry"
+        dims = declared[comp.local_name]
+        assert dims[-1] == "period", comp.local_name
+        for index in comp:
+            assert len(index if isinstance(index, tuple) else (index,)) == len(dims), comp.local_name
+    for name, dims in declared.items():
+        component = m.component(name)
+        assert component is not None, f"{name} is declared but not built"
+        if isinstance(component, pyo.Set):
+            assert component.dimen == len(dims), name
 
 
 def test_warning_for_unreachable_demand(tmp_path: Path) -> None:
@@ -221,19 +246,20 @@ def test_capacity_cover_is_the_sum_of_demand_and_capacity_rows(net) -> None:
             into[v.name] = into.get(v.name, 0.0) + sign * c
         return sign * repn.constant
 
+    t = 0
     for product in ("p1", "p2"):
         cover: dict[str, float] = {}
-        cover_const = coefficients(Cover(m, net, adj, product).aggregate(), 1.0, cover)
+        cover_const = coefficients(Cover(m, net, adj, product, t).aggregate(), 1.0, cover)
         # sum (1): x + u - D = 0 over the product's markets; sum (2): cap - x - r >= 0 over its sites
         agg: dict[str, float] = {}
         agg_const = 0.0
-        for p, mk in m.demand_balance:
+        for p, mk, _ in m.demand_balance:
             if p == product:
-                row = m.demand_balance[p, mk]
+                row = m.demand_balance[p, mk, t]
                 agg_const += coefficients(row.body, 1.0, agg) - pyo.value(row.upper)
-        for s in m.site_capacity:
+        for s, _ in m.site_capacity:
             if net.site_product[s] == product:
-                row = m.site_capacity[s]
+                row = m.site_capacity[s, t]
                 agg_const += coefficients(row.body, -1.0, agg) + pyo.value(row.upper)
         # flows cancel; unmet enters with +1, capacity with +, reserve with -: the same as (C)
         nonzero = {k: v for k, v in agg.items() if abs(v) > 1e-12}

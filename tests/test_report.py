@@ -12,8 +12,6 @@ from openpyxl import load_workbook
 from bench import io as bench_io
 from model.report import QTY, SHARE, write_results
 from model.results import summary_meaning
-from model.workbook import read_workbook
-from tests.helpers import SAMPLE, solve_network
 
 
 def test_cells_keep_their_types_and_formats(tmp_path: Path) -> None:
@@ -56,9 +54,8 @@ def test_a_large_table_is_written_whole(tmp_path: Path) -> None:
     assert load_workbook(tmp_path / "o.xlsx")["Flows"].max_row == 3001
 
 
-def test_every_summary_row_says_what_it_means() -> None:
-    res = solve_network(read_workbook(SAMPLE))
-    summary = res["Summary"]
+def test_every_summary_row_says_what_it_means(solved_sample) -> None:
+    summary = solved_sample["Summary"]
     assert list(summary.columns) == ["metric", "value", "meaning"]
     unexplained = summary.loc[summary["meaning"] == "", "metric"].tolist()
     assert not unexplained, unexplained

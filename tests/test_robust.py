@@ -19,10 +19,9 @@ from model.workbook import read_workbook
 from tests.helpers import BASE, ROOT, SAMPLE, records, solve_network, write
 
 
-def test_same_workbook_same_design(tmp_path: Path) -> None:
-    """Fixed seed: the same design and objective on every run."""
-    net = read_workbook(SAMPLE)
-    a, b = solve_network(net), solve_network(net)
+def test_same_workbook_same_design(sample_network, solved_sample) -> None:
+    """Fixed seed: the same design and objective on every run (here, and the session's run)."""
+    a, b = solved_sample, solve_network(sample_network)
     assert a.objective == b.objective
     for sheet in ("Flows", "Sites", "Dependency", "Scenarios"):
         assert a[sheet].equals(b[sheet]), sheet

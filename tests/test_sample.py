@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from model.workbook import read_workbook
-from tests.helpers import SAMPLE, solve_network
-
 # 2026-11-22: first sample (inputs/make_sample.py), HiGHS 1.15.1, gap 0.
 EXPECTED_OBJECTIVE = 156_479.69564  # USD million per year, with the four scenarios
 EXPECTED_BASELINE = 135_834.688  # USD million per year, --no-scenarios
@@ -29,34 +26,29 @@ EXPECTED_BUILT_BASELINE = {
 }
 
 
-@pytest.fixture(scope="module")
-def sample():
-    return read_workbook(SAMPLE)
-
-
 def built(res) -> set[str]:
     s = res["Sites"]
     return set(s[(s["status"] == "candidate") & s["built"]]["site"])
 
 
-def test_sample_checks_clean(sample) -> None:
+def test_sample_checks_clean(sample_network) -> None:
+    sample = sample_network
     assert sample.warnings == ()
     assert len(sample.products) >= 4 and "China" in sample.concern
     assert {"USA", "Taiwan", "Japan", "South Korea", "Australia", "EU", "China"} <= set(sample.countries)
     assert len(sample.scenarios) == 4
 
 
-def test_sample_regression(sample) -> None:
-    res = solve_network(sample)  # asserts every invariant
+def test_sample_regression(solved_sample) -> None:
+    res = solved_sample  # solved once per session (tests/conftest.py), every invariant asserted
     assert res.status == "optimal"
     assert res.objective == pytest.approx(EXPECTED_OBJECTIVE, rel=1e-6)
     assert built(res) == EXPECTED_BUILT
 
 
-def test_scenarios_change_the_design(sample) -> None:
+def test_scenarios_change_the_design(solved_sample, solved_sample_baseline) -> None:
     """Resilience costs money and buys allied capacity and stock: the designs differ visibly."""
-    with_scen = solve_network(sample)
-    base = solve_network(sample.without_scenarios())
+    with_scen, base = solved_sample, solved_sample_baseline
     assert base.objective == pytest.approx(EXPECTED_BASELINE, rel=1e-6)
     assert built(base) == EXPECTED_BUILT_BASELINE
     assert with_scen.objective >= base.objective
@@ -65,10 +57,9 @@ def test_scenarios_change_the_design(sample) -> None:
     assert "Stockpiles" not in base.tables or base["Stockpiles"]["stock"].sum() == 0
 
 
-def test_every_scenario_meets_its_target(sample) -> None:
-    res = solve_network(sample)
-    detail = res["Scenarios"]
-    for w, target in sample.max_shortfall.items():
+def test_every_scenario_meets_its_target(sample_network, solved_sample) -> None:
+    detail = solved_sample["Scenarios"]
+    for w, target in sample_network.max_shortfall.items():
         if target is not None:
             d = detail[detail["scenario"] == w]
             assert (d["unmet"] <= target * d["demand"] + 1e-6).all(), w

@@ -1,5 +1,18 @@
-"""One module per constraint family of ``docs/formulation.md``.
+"""One module per concept of ``docs/formulation.md``, each owning its whole life.
 
-Each family exposes ``add(m, net)`` which adds its sets, variables, constraints and named cost
-expressions to the model. ``model.build.build_model`` calls them in one readable sequence.
+A family provides ``DIMENSIONS``, ``build(m, ctx)``, ``tables(m, ctx, solved, out)`` and
+``check(res, net)`` (see ``model.families.protocol`` and docs/architecture.md). ``FAMILIES`` is
+the one list that ``build_model``, ``model.results.extract`` and ``model.invariants.check_all``
+loop over, in this order: a family may use what the families before it built (capacity reads
+the flows and the reserve; scenarios read the builds and modules).
 """
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from model.families import capacity, cover, dependency, flows, reserve, scenarios
+
+FAMILIES: tuple[ModuleType, ...] = (flows, reserve, capacity, cover, dependency, scenarios)
+"""flows and demand (1), reserve (6), capacity, builds and modules (2, 3, T), the rounded capacity
+cover (R), dependency caps (4, 5), scenarios and stockpiles (7-10)."""

@@ -1,81 +1,203 @@
-"""Sites, builds and modules: constraints (2), (3) and the valid tightening."""
+"""Sites, builds and modules: constraints (2), (3) and the tightening (T); fixed and module
+costs; the Sites table; the capacity invariants."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
 import pyomo.core as pyo
 
-from model.families.common import Adjacency, register_cost, total
+from model.families.assumptions import need_is_data
+from model.families.common import total
+from model.families.protocol import Context, Extraction, register_cost, value, with_period
+from model.families.verify import TOL, cost_problems, rows_of, site_capacity
 from model.network import Network
 
+DIMENSIONS = {
+    "CANDIDATES": ("site", "period"),
+    "MODULE_SITES": ("site", "period"),
+    "build": ("site", "period"),
+    "modules": ("site", "period"),
+    "site_capacity": ("site", "period"),
+    "modules_need_build": ("site", "period"),
+    "flow_needs_build": ("site", "market", "period"),
+    "cost_fixed": ("period",),
+    "cost_modules": ("period",),
+}
 
-def site_capacity_expr(m: pyo.ConcreteModel, net: Network, s: str) -> object:
-    """cap[s] = capacity[s] * b[s] + module_capacity[s] * n[s]  (b = 1 for existing sites)."""
-    base = net.capacity[s] * (m.build[s] if s in m.CANDIDATES else 1)
-    if s in m.MODULE_SITES:
-        return base + net.module_capacity[s] * m.modules[s]
+
+def module_sites(net: Network) -> list[str]:
+    """Sites that may add expansion modules (max_modules > 0 and module_capacity > 0)."""
+    return [s for s in net.sites if net.max_modules[s] > 0 and net.module_capacity[s] > 0]
+
+
+def site_capacity_expr(m: pyo.ConcreteModel, net: Network, s: str, t: int) -> object:
+    """cap[s,t] = capacity[s] * b[s,t] + module_capacity[s] * n[s,t]  (b = 1 for existing sites)."""
+    base = net.capacity[s] * (m.build[s, t] if (s, t) in m.CANDIDATES else 1)
+    if (s, t) in m.MODULE_SITES:
+        return base + net.module_capacity[s] * m.modules[s, t]
     return base
 
 
-def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency) -> None:
-    """Variables b[s] (``build``), n[s] (``modules``); constraints (2), (3), tightening.
+def tightening_arcs(ctx: Context) -> list[tuple[str, str]]:
+    """Candidate arcs (s, m) that get the tightening (T): where ``need_is_data(p(s))`` holds, and
+    only when the model is built with tightenings."""
+    net = ctx.net
+    if not ctx.tighten:
+        return []
+    cand = set(net.candidates)
+    return [(s, mk) for s, mk in net.arcs if s in cand and need_is_data(net, net.site_product[s])]
 
-    (2)  sum_m x[s,m] + r[s] <= cap[s]                        for each site
-    (3)  n[s] <= max_modules[s] * b[s]                         for candidates with modules
-    (T)  x[s,m] <= min(D[p,m], capacity[s] + module_capacity[s] max_modules[s]) * b[s]
-                                                              for candidate arcs (valid tightening)
 
-    Costs: fixed (existing sites' fixed cost is a constant), modules.
-    ``reserve`` (r) must exist before this family is added (it appears in (2)).
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
+    """Variables b[s,t] (``build``), n[s,t] (``modules``); constraints (2), (3), tightening (T).
+
+    (2)  sum_m x[s,m,t] + r[s,t] <= cap[s,t]                   for each site
+    (3)  n[s,t] <= max_modules[s] * b[s,t]                      for candidates with modules
+    (T)  x[s,m,t] <= min(D[p,m], capacity[s] + module_capacity[s] max_modules[s]) * b[s,t]
+                     for candidate arcs where need_is_data(p(s)) (``tightening_arcs``)
+
+    Yearly costs: fixed (existing sites' fixed cost is a constant), modules.
+    ``flows`` and ``reserve`` must be built first (x and r appear in (2)).
     """
-    m.CANDIDATES = pyo.Set(initialize=list(net.candidates), ordered=True, doc="S_c: candidate sites")
-    module_sites = [s for s in net.sites if net.max_modules[s] > 0 and net.module_capacity[s] > 0]
-    m.MODULE_SITES = pyo.Set(initialize=module_sites, ordered=True, doc="sites that may add modules")
-    m.build = pyo.Var(m.CANDIDATES, within=pyo.Binary, doc="b[s]: candidate s is built")
+    net, adj, periods = ctx.net, ctx.adj, ctx.periods
+    mods = module_sites(net)
+    m.CANDIDATES = pyo.Set(
+        dimen=2, initialize=[(s, t) for t in periods for s in net.candidates], ordered=True, doc="S_c x T"
+    )
+    m.MODULE_SITES = pyo.Set(
+        dimen=2, initialize=[(s, t) for t in periods for s in mods], ordered=True, doc="sites that may add modules"
+    )
+    m.build = pyo.Var(m.CANDIDATES, within=pyo.Binary, doc="b[s,t]: candidate s is built")
     m.modules = pyo.Var(
         m.MODULE_SITES,
         within=pyo.NonNegativeIntegers,
-        bounds=lambda _m, s: (0, net.max_modules[s]),
-        doc="n[s]: expansion modules added at s",
+        bounds=lambda _m, s, t: (0, net.max_modules[s]),
+        doc="n[s,t]: expansion modules added at s",
     )
 
     x = dict(m.flow.items())
     reserve = dict(m.reserve.items())
 
-    def capacity_rule(_m: pyo.ConcreteModel, s: str) -> object:
-        used = [x[s, mk] for mk in adj.arcs_from[s]]
-        if s in reserve:
-            used.append(reserve[s])
-        if not used:  # a site with no arcs and no reserve: nothing to limit
+    def capacity_rule(_m: pyo.ConcreteModel, s: str, t: int) -> object:
+        used = [x[s, mk, t] for mk in adj.arcs_from[s]]
+        if (s, t) in reserve:
+            used.append(reserve[s, t])
+        if not used:  # a site with no arcs (so no reserve either): nothing to limit
             return pyo.Constraint.Skip
-        return total(used) <= site_capacity_expr(m, net, s)
+        return total(used) <= site_capacity_expr(m, net, s, t)
 
     m.site_capacity = pyo.Constraint(
-        list(net.sites), rule=capacity_rule, doc="(2) baseline production plus reserve within capacity"
+        [(s, t) for t in periods for s in net.sites],
+        rule=capacity_rule,
+        doc="(2) baseline production plus reserve within capacity",
     )
+    cand = set(net.candidates)
     m.modules_need_build = pyo.Constraint(
-        [s for s in module_sites if s in net.candidates],
-        rule=lambda _m, s: m.modules[s] <= net.max_modules[s] * m.build[s],
+        [(s, t) for t in periods for s in mods if s in cand],
+        rule=lambda _m, s, t: m.modules[s, t] <= net.max_modules[s] * m.build[s, t],
         doc="(3) modules only at built candidates",
     )
     demand = net.positive_demand
-    cand = set(net.candidates)
-    tight_arcs = [(s, mk) for s, mk in net.arcs if s in cand]
     b = dict(m.build.items())
     m.flow_needs_build = pyo.Constraint(
-        tight_arcs,
-        rule=lambda _m, s, mk: x[s, mk] <= min(demand[(net.site_product[s], mk)], net.max_capacity(s)) * b[s],
-        doc="(T) valid tightening: flow from a candidate only if built",
+        [(s, mk, t) for t in periods for s, mk in tightening_arcs(ctx)],
+        rule=lambda _m, s, mk, t: x[s, mk, t] <= min(demand[(net.site_product[s], mk)], net.max_capacity(s)) * b[s, t],
+        doc="(T) valid tightening where need is data: flow from a candidate only if built",
     )
     register_cost(
         m,
+        ctx,
         "fixed",
-        sum(net.fixed_cost[s] for s in net.sites if s not in cand)
-        + sum(net.fixed_cost[s] * m.build[s] for s in net.candidates),
-        "sum fixed_cost[s] * b[s] (existing sites: always paid)",
+        "fixed",
+        lambda t: (
+            sum(net.fixed_cost[s] for s in net.sites if s not in cand)
+            + sum(net.fixed_cost[s] * b[s, t] for s in net.candidates)
+        ),
+        "sum fixed_cost[s] * b[s,t] (existing sites: always paid)",
     )
     register_cost(
         m,
+        ctx,
         "modules",
-        sum(net.module_cost[s] * m.modules[s] for s in module_sites),
-        "sum module_cost[s] * n[s]",
+        "modules",
+        lambda t: sum(net.module_cost[s] * m.modules[s, t] for s in mods),
+        "sum module_cost[s] * n[s,t]",
     )
+
+
+SITE_COLUMNS = [
+    "site",
+    "country",
+    "product",
+    "status",
+    "built",
+    "modules_added",
+    "capacity",
+    "production",
+    "utilization",
+    "reserve",
+    "spare",
+    "concern",
+]
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """Sites: one row per site and period (design, capacity, production, reserve, spare)."""
+    net = ctx.net
+    production: dict[tuple[str, int], float] = defaultdict(float)
+    for (s, _, t), var in m.flow.items():
+        q = value(var)
+        if q > 1e-9:
+            production[(s, t)] += q
+    rows = []
+    for t in ctx.periods:
+        for s in net.sites:
+            cand = s in net.candidates
+            built = (round(value(m.build[s, t])) == 1) if cand else True
+            mods = round(value(m.modules[s, t])) if (s, t) in m.MODULE_SITES else 0
+            cap = (net.capacity[s] if built else 0.0) + net.module_capacity[s] * mods
+            prod = production[(s, t)]
+            row = {
+                "site": s,
+                "country": net.site_country[s],
+                "product": net.site_product[s],
+                "status": "candidate" if cand else "existing",
+                "built": built,
+                "modules_added": mods,
+                "capacity": cap,
+                "production": prod,
+                "utilization": prod / cap if cap > 0 else 0.0,
+                "reserve": value(m.reserve[s, t]) if (s, t) in m.RESERVE_SITES else 0.0,
+                "spare": max(cap - prod, 0.0),
+                "concern": net.site_country[s] in net.concern,
+            }
+            rows.append(with_period(row, net, t))
+    out.tables["Sites"] = pd.DataFrame(rows)
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """Production + reserve <= capacity; modules within bounds and only at built sites; the fixed
+    and module costs recompute from the Sites table."""
+    sites = res["Sites"]
+    cap = site_capacity(net, sites)
+    prod: dict[str, float] = defaultdict(float)
+    for site, q in rows_of(res["Flows"], "site", "quantity"):
+        prod[site] += q
+    out = []
+    for site, built, mods, reserve in rows_of(sites, "site", "built", "modules_added", "reserve"):
+        c = cap[site]
+        if c != c:  # nan
+            out.append(f"{site}: {mods} modules exceed max_modules {net.max_modules[site]}")
+            continue
+        if mods > 0 and not built:
+            out.append(f"{site}: modules added at a site that is not built")
+        used = prod.get(site, 0.0) + reserve
+        if used > c + TOL * max(1.0, c):
+            out.append(f"{site}: production {prod.get(site, 0.0):g} + reserve {reserve:g} exceeds capacity {c:g}")
+    design = list(rows_of(sites, "site", "built", "modules_added"))
+    out += cost_problems(res, "fixed", float(sum(net.fixed_cost[s] for s, built, _ in design if built)))
+    out += cost_problems(res, "modules", float(sum(net.module_cost[s] * mods for s, _, mods in design)))
+    return out

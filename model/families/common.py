@@ -1,4 +1,4 @@
-"""Helpers shared by the constraint families: cost registration and adjacency lists."""
+"""Helpers shared by the constraint families: expression makers and adjacency lists."""
 
 from __future__ import annotations
 
@@ -7,21 +7,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-import pyomo.core as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from model.network import Network
-
-
-def register_cost(m: pyo.ConcreteModel, name: str, expr: object, doc: str) -> None:
-    """Add a named cost expression ``cost_<name>`` that the objective and the Costs sheet sum.
-
-    Registering (rather than hard-wiring terms in the objective) makes the cost breakdown and the
-    objective the same sums by construction.
-    """
-    component = pyo.Expression(expr=expr, doc=doc)
-    m.add_component(f"cost_{name}", component)
-    m.cost_names.append(name)
 
 
 def linear(terms: Iterable[tuple[float, Any]]) -> LinearExpression:

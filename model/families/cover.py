@@ -19,8 +19,12 @@ from typing import Any
 
 import pyomo.core as pyo
 
+from model.families.assumptions import need_is_data
 from model.families.common import Adjacency, linear, total
+from model.families.protocol import Context, Extraction
 from model.network import Network
+
+DIMENSIONS = {"capacity_cover_rounded": ("product", "period")}
 
 #: rounding is skipped when the fractional part of (demand to cover) / divisor is below this:
 #: the row would gain almost nothing and its unmet coefficient 1/(divisor f) would be huge
@@ -52,23 +56,23 @@ def mir(coefficients: Sequence[float], rhs: float, divisor: float) -> tuple[list
 
 
 class Cover:
-    """One product's cover data: (C) reads sum_j a_j z_j + existing - reserve + unmet >= demand."""
+    """One product's cover data in period t: (C) reads sum_j a_j z_j + existing - reserve + unmet >= demand."""
 
-    def __init__(self, m: pyo.ConcreteModel, net: Network, adj: Adjacency, product: str):
+    def __init__(self, m: pyo.ConcreteModel, net: Network, adj: Adjacency, product: str, t: int):
         sites, markets = adj.sites_of[product], adj.markets_of[product]
         self.demand = sum(net.demand[(product, mk)] for mk in markets)
-        self.unmet = [m.unmet[product, mk] for mk in markets]
-        self.reserve = [m.reserve[s] for s in sites if s in m.reserve]
+        self.unmet = [m.unmet[product, mk, t] for mk in markets]
+        self.reserve = [m.reserve[s, t] for s in sites if (s, t) in m.reserve]
         self.integer_terms: list[tuple[float, Any]] = []  # (a_j, z_j): build and module variables
         self.existing = 0.0  # capacity of existing sites (b = 1)
         for s in sites:
-            if s in m.build:
+            if (s, t) in m.build:
                 if net.capacity[s] > 0:
-                    self.integer_terms.append((net.capacity[s], m.build[s]))
+                    self.integer_terms.append((net.capacity[s], m.build[s, t]))
             else:
                 self.existing += net.capacity[s]
-            if s in m.modules:
-                self.integer_terms.append((net.module_capacity[s], m.modules[s]))
+            if (s, t) in m.modules:
+                self.integer_terms.append((net.module_capacity[s], m.modules[s, t]))
 
     def aggregate(self) -> object:
         """(C): sum_j a_j z_j + existing - sum_s r[s] + sum_m u[p,m] - sum_m D[p,m], which (1)
@@ -90,21 +94,37 @@ class Cover:
         return linear([*terms, *((unmet_coef, u) for u in self.unmet)]) >= rhs
 
 
-def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency) -> None:
-    """Constraint (R) ``capacity_cover_rounded``, one row per product where it says something.
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
+    """Constraint (R) ``capacity_cover_rounded``, one row per product and period where it says
+    something and its assumption holds.
 
-    (C)  sum_{s: p(s)=p} (cap[s] - r[s]) + sum_m u[p,m] >= sum_m D[p,m]     (implied, not a row)
-    (R)  sum_j (floor(a_j/d) + min(f_j, f)/f) z_j + sum_m u[p,m] / (d f) >= ceil(B/d)
+    (C)  sum_{s: p(s)=p} (cap[s,t] - r[s,t]) + sum_m u[p,m,t] >= sum_m D[p,m]     (implied, not a row)
+    (R)  sum_j (floor(a_j/d) + min(f_j, f)/f) z_j + sum_m u[p,m,t] / (d f) >= ceil(B/d)
 
     z_j are the product's build and module variables with capacities a_j (capacity[s] for b[s],
     module_capacity[s] for n[s]); B = sum_m D[p,m] - the capacity of its existing sites;
     d = max_j a_j; f = B/d - floor(B/d), f_j = a_j/d - floor(a_j/d). (R) is the MIR of (C) less
     its reserve terms (which only weaken it); it has a row only where B > 0 and f is not within
-    ``MIN_FRACTION`` of 0 or 1. No costs. Needs ``flows``, ``reserve`` and ``capacity`` first.
+    ``MIN_FRACTION`` of 0 or 1. B is data only where ``need_is_data(p)`` holds (no site consumes
+    p): only those products get a row, and none when the model is built without tightenings.
+    No costs. Needs ``flows``, ``reserve`` and ``capacity`` first.
     """
-    rows = {p: row for p in adj.markets_of if (row := Cover(m, net, adj, p).rounded()) is not None}
+    net, adj = ctx.net, ctx.adj
+    products = [p for p in adj.markets_of if ctx.tighten and need_is_data(net, p)]
+    rows = {
+        (p, t): row for t in ctx.periods for p in products if (row := Cover(m, net, adj, p, t).rounded()) is not None
+    }
     m.capacity_cover_rounded = pyo.Constraint(
         list(rows),
-        rule=lambda _m, p: rows[p],
+        rule=lambda _m, p, t: rows[p, t],
         doc="(R) valid tightening: a product's demand rounded to whole sites of its largest size (MIR)",
     )
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """No table: (R) is a tightening, with no quantity of its own to report."""
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """No invariant of its own: (R) cuts off no solution, so the other families' invariants hold."""
+    return []

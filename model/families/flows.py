@@ -1,71 +1,190 @@
-"""Baseline flows and demand: constraint (1), and the flow and unmet-demand costs."""
+"""Baseline flows and demand: constraint (1), the flow and unmet-demand costs; the Flows and Unmet
+tables; the demand and lane invariants."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
 import pyomo.core as pyo
 
-from model.families.common import Adjacency, linear, register_cost, total
+from model.families.assumptions import need_is_data
+from model.families.common import linear, total
+from model.families.protocol import Context, Extraction, period_columns, register_cost, value, with_period
+from model.families.verify import TOL, close, cost_problems, rows_of
 from model.network import Network
 
+DIMENSIONS = {
+    "FLOW_ARCS": ("site", "market", "period"),
+    "DEMANDS": ("product", "market", "period"),
+    "flow": ("site", "market", "period"),
+    "unmet": ("product", "market", "period"),
+    "demand_balance": ("product", "market", "period"),
+    "cost_production": ("period",),
+    "cost_tariffs": ("period",),
+    "cost_freight": ("period",),
+    "cost_unmet_penalty": ("period",),
+}
 
-def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency) -> None:
-    """Variables x[s,m] (``flow``) and u[p,m] (``unmet``); constraint (1) ``demand_balance``.
 
-    (1)  sum_{s: (s,m) in A, p(s)=p} x[s,m] + u[p,m] = D[p,m]     for each (p,m) with D > 0
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
+    """Variables x[s,m,t] (``flow``) and u[p,m,t] (``unmet``); constraint (1) ``demand_balance``.
 
-    Costs: production sum unit_cost[s] x, tariffs sum unit_cost[s] tariff_rate[s,m] x,
-    freight sum freight_cost[s,m] x, unmet penalty sum unmet_penalty[p] u.
+    (1)  sum_{s: (s,m) in A, p(s)=p} x[s,m,t] + u[p,m,t] = D[p,m]     for each (p,m) with D > 0
+
+    Bounds: 0 <= u <= D (unmet is final demand); x <= D[p(s),m] is a tightening, only where
+    ``need_is_data(p(s))`` holds. Yearly costs: production sum unit_cost[s] x, tariffs
+    sum unit_cost[s] tariff_rate[s,m] x, freight sum freight_cost[s,m] x, unmet penalty
+    sum unmet_penalty[p] u.
     """
+    net, adj, periods = ctx.net, ctx.adj, ctx.periods
     demand = net.positive_demand
-    m.ARCS = pyo.Set(dimen=2, initialize=list(net.arcs), ordered=True, doc="A: allowed (site, market) arcs")
-    m.DEMANDS = pyo.Set(dimen=2, initialize=list(demand), ordered=True, doc="(product, market) with demand > 0")
     product_of = net.site_product
+    arcs = [(s, mk, t) for t in periods for s, mk in net.arcs]
+    keys = [(p, mk, t) for t in periods for p, mk in demand]
+    m.FLOW_ARCS = pyo.Set(dimen=3, initialize=arcs, ordered=True, doc="A x T: (site, market, period) arcs")
+    m.DEMANDS = pyo.Set(dimen=3, initialize=keys, ordered=True, doc="(product, market, period) with demand > 0")
     # x <= D and u <= D follow from (1), but are kept as bounds: without them, the LP that HiGHS
     # re-solves after the MIP (the polish, model.solve) took 2-9 s instead of under 1 s on the
     # OR-Library networks. The scenario flows have none (docs/performance.md).
+    bounded = {p for p in net.products if ctx.tighten and need_is_data(net, p)}
     m.flow = pyo.Var(
-        m.ARCS,
+        m.FLOW_ARCS,
         within=pyo.NonNegativeReals,
-        bounds={(s, mk): (0, demand[(product_of[s], mk)]) for s, mk in net.arcs},
-        doc="x[s,m]: baseline yearly flow on arc (s, m) [product unit/year]",
+        bounds={
+            (s, mk, t): (0, demand[(product_of[s], mk)] if product_of[s] in bounded else None) for s, mk, t in arcs
+        },
+        doc="x[s,m,t]: baseline yearly flow on arc (s, m) [product unit/year]",
     )
     m.unmet = pyo.Var(
         m.DEMANDS,
         within=pyo.NonNegativeReals,
-        bounds={k: (0, d) for k, d in demand.items()},
-        doc="u[p,m]: baseline unmet demand [product unit/year]",
+        bounds={(p, mk, t): (0, demand[(p, mk)]) for p, mk, t in keys},
+        doc="u[p,m,t]: baseline unmet demand [product unit/year]",
     )
 
     x = dict(m.flow.items())  # plain dict lookups: Pyomo's indexing costs ~1 us per call
     u = dict(m.unmet.items())
 
-    def demand_rule(_m: pyo.ConcreteModel, p: str, mk: str) -> object:
-        return total([*(x[s, mk] for s in adj.arcs_to[(p, mk)]), u[p, mk]]) == demand[(p, mk)]
+    def demand_rule(_m: pyo.ConcreteModel, p: str, mk: str, t: int) -> object:
+        return total([*(x[s, mk, t] for s in adj.arcs_to[(p, mk)]), u[p, mk, t]]) == demand[(p, mk)]
 
     m.demand_balance = pyo.Constraint(m.DEMANDS, rule=demand_rule, doc="(1) demand met or reported unmet")
 
-    arcs = net.arcs
     register_cost(
         m,
+        ctx,
         "production",
-        linear((net.unit_cost[s], x[s, mk]) for s, mk in arcs),
-        "sum unit_cost[s] * x[s,m]",
+        "production",
+        lambda t: linear((net.unit_cost[s], x[s, mk, t]) for s, mk in net.arcs),
+        "sum unit_cost[s] * x[s,m,t]",
     )
     register_cost(
         m,
+        ctx,
         "tariffs",
-        linear((net.unit_cost[s] * net.tariff_rate[(s, mk)], x[s, mk]) for s, mk in arcs if net.tariff_rate[(s, mk)]),
-        "sum unit_cost[s] * tariff_rate * x[s,m]",
+        "tariffs",
+        lambda t: linear(
+            (net.unit_cost[s] * net.tariff_rate[(s, mk)], x[s, mk, t]) for s, mk in net.arcs if net.tariff_rate[(s, mk)]
+        ),
+        "sum unit_cost[s] * tariff_rate * x[s,m,t]",
     )
     register_cost(
         m,
+        ctx,
         "freight",
-        linear((net.freight_cost[(s, mk)], x[s, mk]) for s, mk in arcs if net.freight_cost[(s, mk)]),
-        "sum freight_cost * x[s,m]",
+        "freight",
+        lambda t: linear((net.freight_cost[(s, mk)], x[s, mk, t]) for s, mk in net.arcs if net.freight_cost[(s, mk)]),
+        "sum freight_cost * x[s,m,t]",
     )
     register_cost(
         m,
+        ctx,
         "unmet_penalty",
-        linear((net.unmet_penalty[p], u[p, mk]) for p, mk in demand),
-        "sum unmet_penalty[p] * u[p,m] (baseline)",
+        "unmet-demand penalty (baseline)",
+        lambda t: linear((net.unmet_penalty[p], u[p, mk, t]) for p, mk in demand),
+        "sum unmet_penalty[p] * u[p,m,t] (baseline)",
     )
+
+
+FLOW_COLUMNS = [
+    "site",
+    "origin",
+    "product",
+    "market",
+    "quantity",
+    "delivered_unit_cost",
+    "unit_cost",
+    "tariff_rate",
+    "freight_cost",
+    "total_cost",
+]
+UNMET_COLUMNS = ["product", "market", "demand", "unmet", "unmet_share"]
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """Flows (one row per arc and period with a positive flow) and Unmet (per pool with unmet
+    demand)."""
+    net = ctx.net
+    rows = []
+    for (s, mk, t), var in m.flow.items():
+        q = value(var)
+        if q <= 1e-9:
+            continue
+        dc = net.delivered_cost(s, mk)
+        row = {
+            "site": s,
+            "origin": net.site_country[s],
+            "product": net.site_product[s],
+            "market": mk,
+            "quantity": q,
+            "delivered_unit_cost": dc,
+            "unit_cost": net.unit_cost[s],
+            "tariff_rate": net.tariff_rate[(s, mk)],
+            "freight_cost": net.freight_cost[(s, mk)],
+            "total_cost": q * dc,
+        }
+        rows.append(with_period(row, net, t))
+    out.tables["Flows"] = pd.DataFrame(rows, columns=period_columns(net, FLOW_COLUMNS))
+    unmet_rows = []
+    for (p, mk, t), var in m.unmet.items():
+        q = value(var)
+        if q > 1e-9:
+            d = net.demand[(p, mk)]
+            unmet_rows.append(
+                with_period({"product": p, "market": mk, "demand": d, "unmet": q, "unmet_share": q / d}, net, t)
+            )
+    out.tables["Unmet"] = pd.DataFrame(unmet_rows, columns=period_columns(net, UNMET_COLUMNS))
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """Demand = supplied + unmet for every pool with demand; no flow into a pool without demand;
+    every flow on an allowed arc, with its site's origin and product; the production, tariff,
+    freight and unmet-penalty costs recompute from the Flows and Unmet tables."""
+    supplied: dict[tuple[str, str], float] = defaultdict(float)
+    for p, mk, q in rows_of(res["Flows"], "product", "market", "quantity"):
+        supplied[(p, mk)] += q
+    short = {(p, mk): u for p, mk, u in rows_of(res["Unmet"], "product", "market", "unmet")}
+    out = []
+    for (p, mk), d in net.positive_demand.items():
+        got = supplied.get((p, mk), 0.0) + short.get((p, mk), 0.0)
+        if not close(got, d, d):
+            out.append(f"demand of {p} in {mk} is {d:g} but supplied + unmet = {got:g}")
+    for (p, mk), q in supplied.items():
+        if net.demand.get((p, mk), 0.0) <= 0 and q > TOL:
+            out.append(f"{q:g} of {p} shipped to {mk}, which has no demand")
+    allowed = set(net.arcs)
+    for site, origin, product, market in rows_of(res["Flows"], "site", "origin", "product", "market"):
+        if (site, market) not in allowed:
+            out.append(f"flow from {site} to {market} uses no allowed lane")
+        elif origin != net.site_country[site] or product != net.site_product[site]:
+            out.append(f"flow row of {site} names the wrong origin or product")
+    flows = res["Flows"]
+    q = flows["quantity"]
+    out += cost_problems(res, "production", float((q * flows["unit_cost"]).sum()))
+    out += cost_problems(res, "tariffs", float((q * flows["unit_cost"] * flows["tariff_rate"]).sum()))
+    out += cost_problems(res, "freight", float((q * flows["freight_cost"]).sum()))
+    penalty = sum(net.unmet_penalty[p] * u for p, u in rows_of(res["Unmet"], "product", "unmet"))
+    out += cost_problems(res, "unmet-demand penalty (baseline)", float(penalty))
+    return out

@@ -1,19 +1,39 @@
-"""Spare capacity held in reserve outside concern countries: constraint (6)."""
+"""Spare capacity held in reserve outside concern countries: constraint (6), the reserve cost, and
+the reserve invariant (the reserve column of the Sites table is made by ``capacity``)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
 import pyomo.core as pyo
 
-from model.families.common import Adjacency, register_cost
+from model.families.common import total
+from model.families.protocol import Context, Extraction, register_cost
+from model.families.verify import TOL, cost_problems, rows_of
 from model.network import Network
+
+DIMENSIONS = {
+    "RESERVE_SITES": ("site", "period"),
+    "RESERVE_PRODUCTS": ("product", "period"),
+    "reserve": ("site", "period"),
+    "reserve_shortfall": ("product", "period"),
+    "reserve_requirement": ("product", "period"),
+    "cost_reserve": ("period",),
+}
 
 
 def reserve_sites(net: Network) -> list[str]:
-    """Sites that may hold reserve: outside concern countries, making a product with a reserve share."""
+    """S_A outside K: sites that may hold reserve. Outside concern countries, making a product with
+    a reserve share, and with at least one arc: a reserve that can reach no market serves no one
+    (formulation (6), version 2)."""
+    can_deliver = {s for s, _ in net.arcs}
     return [
         s
         for s in net.sites
-        if net.site_country[s] not in net.concern and net.reserve_share.get(net.site_product[s], 0) > 0
+        if s in can_deliver
+        and net.site_country[s] not in net.concern
+        and net.reserve_share.get(net.site_product[s], 0) > 0
     ]
 
 
@@ -22,35 +42,82 @@ def reserve_requirement(net: Network, p: str) -> float:
     return net.reserve_share.get(p, 0.0) * sum(d for (pp, _), d in net.demand.items() if pp == p)
 
 
-def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency, elastic: bool = False) -> None:
-    """Variable r[s] (``reserve``); constraint (6) ``reserve_requirement``.
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
+    """Variable r[s,t] (``reserve``); constraint (6) ``reserve_requirement``.
 
-    (6)  sum_{s: p(s)=p, c(s) not in K} r[s] >= reserve_share[p] * sum_m D[p,m]   for each product
+    (6)  sum_{s in S_A, p(s)=p, c(s) not in K} r[s,t] >= reserve_share[p] * sum_m D[p,m]   per product, period
 
-    Reserve is only useful outside concern countries, so r exists only there. With
-    ``elastic=True`` the slack ``reserve_shortfall[p]`` on the left-hand side may be positive (used
-    to explain infeasibility); otherwise it is held at 0. Cost: sum reserve_cost[s] * r[s].
+    r exists only where reserve can serve (``reserve_sites``). With ``ctx.elastic`` the slack
+    ``reserve_shortfall[p,t]`` may be positive (to explain infeasibility; its violation relative
+    to the requirement joins the elastic objective); otherwise it is held at 0.
+    Yearly cost: sum reserve_cost[s] * r[s,t].
     """
+    net, periods = ctx.net, ctx.periods
     sites = reserve_sites(net)
-    m.RESERVE_SITES = pyo.Set(initialize=sites, ordered=True, doc="sites that may hold reserve")
-    m.reserve = pyo.Var(m.RESERVE_SITES, within=pyo.NonNegativeReals, doc="r[s]: capacity held in reserve")
+    m.RESERVE_SITES = pyo.Set(
+        dimen=2, initialize=[(s, t) for t in periods for s in sites], ordered=True, doc="sites that may hold reserve"
+    )
+    m.reserve = pyo.Var(m.RESERVE_SITES, within=pyo.NonNegativeReals, doc="r[s,t]: capacity held in reserve")
     products = [p for p in net.products if reserve_requirement(net, p) > 0]
-    m.RESERVE_PRODUCTS = pyo.Set(initialize=products, ordered=True, doc="products with a reserve share")
+    m.RESERVE_PRODUCTS = pyo.Set(
+        dimen=2,
+        initialize=[(p, t) for t in periods for p in products],
+        ordered=True,
+        doc="(product, period) with a reserve share",
+    )
     m.reserve_shortfall = pyo.Var(
         m.RESERVE_PRODUCTS,
         within=pyo.NonNegativeReals,
-        bounds=(0, None if elastic else 0),
+        bounds=(0, None if ctx.elastic else 0),
         doc="slack of (6); held at 0 unless the model is built elastic to explain infeasibility",
     )
+    sites_of: dict[str, list[str]] = defaultdict(list)
+    for s in sites:
+        sites_of[net.site_product[s]].append(s)
 
-    def rule(_m: pyo.ConcreteModel, p: str) -> object:
-        held = sum(m.reserve[s] for s in sites if net.site_product[s] == p)
-        return held + m.reserve_shortfall[p] >= reserve_requirement(net, p)
+    def rule(_m: pyo.ConcreteModel, p: str, t: int) -> object:
+        held = total([*(m.reserve[s, t] for s in sites_of[p]), m.reserve_shortfall[p, t]])
+        return held >= reserve_requirement(net, p)
 
     m.reserve_requirement = pyo.Constraint(m.RESERVE_PRODUCTS, rule=rule, doc="(6) reserve outside concern countries")
+    if ctx.elastic:
+        ctx.violations += [m.reserve_shortfall[p, t] / reserve_requirement(net, p) for p, t in m.RESERVE_PRODUCTS]
     register_cost(
         m,
+        ctx,
         "reserve",
-        sum(net.reserve_cost[s] * m.reserve[s] for s in sites),
-        "sum reserve_cost[s] * r[s]",
+        "reserve",
+        lambda t: sum(net.reserve_cost[s] * m.reserve[s, t] for s in sites),
+        "sum reserve_cost[s] * r[s,t]",
     )
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """No table of its own: each site's reserve is a column of Sites (``capacity``)."""
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """Reserve outside concern countries >= reserve_share * total demand, per product; reserve only
+    outside concern countries and at sites with at least one arc; the reserve cost recomputes from
+    the Sites table."""
+    demand: dict[str, float] = defaultdict(float)
+    for (p, _), d in net.demand.items():
+        demand[p] += d
+    can_deliver = {s for s, _ in net.arcs}
+    held: dict[str, float] = defaultdict(float)
+    out = []
+    for site, p, country, reserve in rows_of(res["Sites"], "site", "product", "country", "reserve"):
+        if reserve <= TOL:
+            continue
+        if country in net.concern:
+            out.append(f"{site}: reserve held in a concern country")
+        elif site not in can_deliver:
+            out.append(f"{site}: reserve held at a site that can deliver to no market")
+        else:
+            held[p] += reserve
+    for p in net.products:
+        need = net.reserve_share.get(p, 0.0) * demand[p]
+        if need > 0 and held[p] < need - TOL * max(1.0, need):
+            out.append(f"{p}: reserve {held[p]:g} below the required {need:g}")
+    cost = sum(net.reserve_cost[s] * r for s, r in rows_of(res["Sites"], "site", "reserve"))
+    return out + cost_problems(res, "reserve", float(cost))

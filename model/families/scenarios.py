@@ -1,12 +1,53 @@
-"""Disruption scenarios and strategic stockpiles: constraints (7)-(10)."""
+"""Disruption scenarios and strategic stockpiles: constraints (7)-(10) and their tightening (T);
+stock holding and expected scenario cost; the Stockpiles, Scenarios, ScenarioSummary and
+ScenarioSites tables (and the worst-scenario columns of Sites); the scenario invariants."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
 import pyomo.core as pyo
 
+from model.families.assumptions import need_is_data
 from model.families.capacity import site_capacity_expr
-from model.families.common import Adjacency, linear, register_cost, total
+from model.families.common import linear, total
+from model.families.protocol import (
+    Context,
+    Extraction,
+    period_columns,
+    register_cost,
+    report,
+    reported_value,
+    value,
+    with_period,
+)
+from model.families.verify import TOL, close, cost_problems, rows_of, site_capacity
 from model.network import Network
+
+DIMENSIONS = {
+    "SCENARIOS": ("scenario",),
+    "STOCKPILES": ("product", "market", "period"),
+    "SCENARIO_DEMANDS": ("scenario", "product", "market", "period"),
+    "SCENARIO_ARCS": ("scenario", "site", "market", "period"),
+    "STOCK_DRAWS": ("scenario", "product", "market", "period"),
+    "SURVIVAL": ("scenario", "product", "market", "period"),
+    "stock": ("product", "market", "period"),
+    "scenario_flow": ("scenario", "site", "market", "period"),
+    "scenario_unmet": ("scenario", "product", "market", "period"),
+    "stock_draw": ("scenario", "product", "market", "period"),
+    "survival_shortfall": ("scenario", "product", "market", "period"),
+    "scenario_demand_balance": ("scenario", "product", "market", "period"),
+    "scenario_capacity": ("scenario", "site", "period"),
+    "stock_limit": ("scenario", "product", "market", "period"),
+    "survival": ("scenario", "product", "market", "period"),
+    "scenario_flow_needs_build": ("scenario", "site", "market", "period"),
+    "scenario_cost": ("scenario", "period"),
+    "stress_test_cost": ("period",),
+    "cost_stock_holding": ("period",),
+    "cost_expected_scenario_cost": ("period",),
+}
 
 
 def scenario_demands(net: Network) -> list[tuple[str, str, str]]:
@@ -14,132 +55,334 @@ def scenario_demands(net: Network) -> list[tuple[str, str, str]]:
     return [(w, p, mk) for w in net.scenarios for (p, mk) in net.positive_demand if net.scenario_demand(w, p, mk) > 0]
 
 
-def add(m: pyo.ConcreteModel, net: Network, adj: Adjacency, elastic: bool = False) -> None:
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """Variables q (``stock``), x^ω (``scenario_flow``), u^ω (``scenario_unmet``), w^ω
-    (``stock_draw``); constraints (7)-(10).
+    (``stock_draw``); constraints (7)-(10) and the tightening (T), each per period t.
 
-    (7)  sum_s x^ω[s,m] + w^ω[p,m] + u^ω[p,m] = D[p,m] * f^ω[p,m]
-    (8)  sum_m x^ω[s,m] <= (1 - loss^ω[s]) * cap[s]           (the reserve is released)
-    (9)  w^ω[p,m] <= q[p,m]
-    (10) u^ω[p,m] <= max_shortfall[ω] * D[p,m] * f^ω[p,m]     where max_shortfall is given
-    (T)  x^ω[s,m] <= min(D f, max capacity) * b[s]            for candidate arcs (tightening)
+    (7)  sum_s x^ω[s,m,t] + w^ω[p,m,t] + u^ω[p,m,t] = D[p,m] * f^ω[p,m]
+    (8)  sum_m x^ω[s,m,t] <= (1 - loss^ω[s]) * cap[s,t]           (the reserve is released)
+    (9)  w^ω[p,m,t] <= q[p,m,t]
+    (10) u^ω[p,m,t] <= max_shortfall[ω] * D[p,m] * f^ω[p,m]     where max_shortfall is given
+    (T)  x^ω[s,m,t] <= min(D f, max capacity) * b[s,t]    for candidate arcs where need_is_data(p(s))
 
     The stock q exists for every Stockpiles row with demand (held in the baseline, even without
-    scenarios, only if it pays: with no scenario it never does). Costs: stock holding
-    sum holding_cost q; expected scenario cost sum_ω weight[ω] (sum dc x^ω + sum penalty u^ω).
-    With ``elastic=True``, (10) gets a slack ``survival_shortfall`` (to explain infeasibility).
+    scenarios, only if it pays: with no scenario it never does); it is a first-stage quantity,
+    held at its MIP value in the polish LP (``ctx.spec.fixed_in_polish``). Yearly costs: stock
+    holding sum holding_cost q; expected scenario cost sum_ω weight[ω] scenario_cost[ω,t]. The
+    weight-0 scenarios' cost ``stress_test_cost[t]`` is outside the objective and minimised in
+    the polish (``ctx.spec.polish_cost``). With ``ctx.elastic``, (10) gets a slack
+    ``survival_shortfall`` (to explain infeasibility).
     """
-    stock_keys = [k for k, v in net.max_stock.items() if v > 0 and net.demand.get(k, 0) > 0]
-    m.STOCKPILES = pyo.Set(dimen=2, initialize=stock_keys, ordered=True, doc="(product, market) with a stockpile")
+    net, adj, periods = ctx.net, ctx.adj, ctx.periods
+    stock_pools = [k for k, v in net.max_stock.items() if v > 0 and net.demand.get(k, 0) > 0]
+    stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools]
+    m.STOCKPILES = pyo.Set(
+        dimen=3, initialize=stock_keys, ordered=True, doc="(product, market, period) with a stockpile"
+    )
     m.stock = pyo.Var(
         m.STOCKPILES,
         within=pyo.NonNegativeReals,
-        bounds={k: (0, net.max_stock[k]) for k in stock_keys},
-        doc="q[p,m]: strategic stock held",
+        bounds={(p, mk, t): (0, net.max_stock[(p, mk)]) for p, mk, t in stock_keys},
+        doc="q[p,m,t]: strategic stock held",
     )
+    ctx.spec.fixed_in_polish.append(m.stock)
     register_cost(
         m,
+        ctx,
         "stock_holding",
-        linear((net.holding_cost[k], m.stock[k]) for k in stock_keys),
-        "sum holding_cost[p,m] * q[p,m]",
+        "stock holding",
+        lambda t: linear((net.holding_cost[(p, mk)], m.stock[p, mk, t]) for p, mk in stock_pools),
+        "sum holding_cost[p,m] * q[p,m,t]",
     )
 
     m.SCENARIOS = pyo.Set(initialize=list(net.scenarios), ordered=True, doc="Ω: scenarios")
-    sdem = scenario_demands(net)
-    dem = {(w, p, mk): net.scenario_demand(w, p, mk) for (w, p, mk) in sdem}
-    m.SCENARIO_DEMANDS = pyo.Set(dimen=3, initialize=sdem, ordered=True, doc="(ω, p, m) with scenario demand")
+    sdem = [(w, p, mk, t) for t in periods for w, p, mk in scenario_demands(net)]
+    dem = {(w, p, mk): net.scenario_demand(w, p, mk) for (w, p, mk, _) in sdem}
+    m.SCENARIO_DEMANDS = pyo.Set(dimen=4, initialize=sdem, ordered=True, doc="(ω, p, m, t) with scenario demand")
     live = {(w, s) for w in net.scenarios for s in net.sites if net.loss.get((w, s), 0.0) < 1}
-    sarcs = [(w, s, mk) for (w, p, mk) in sdem for s in adj.arcs_to[(p, mk)] if (w, s) in live]
-    m.SCENARIO_ARCS = pyo.Set(dimen=3, initialize=sarcs, ordered=True, doc="(ω, s, m): arcs usable in ω")
+    sarcs = [(w, s, mk, t) for (w, p, mk, t) in sdem for s in adj.arcs_to[(p, mk)] if (w, s) in live]
+    m.SCENARIO_ARCS = pyo.Set(dimen=4, initialize=sarcs, ordered=True, doc="(ω, s, m, t): arcs usable in ω")
     # No upper bounds: x^ω <= D f and u^ω <= D f follow from (7), and HiGHS's presolve finds them
     # (the same optima and run times on five L networks); the build skips 31,000 bounds on L
     # (docs/performance.md). The baseline flows keep theirs (see flows.py).
-    m.scenario_flow = pyo.Var(m.SCENARIO_ARCS, within=pyo.NonNegativeReals, doc="x^ω[s,m]: flow in scenario ω")
+    m.scenario_flow = pyo.Var(m.SCENARIO_ARCS, within=pyo.NonNegativeReals, doc="x^ω[s,m,t]: flow in scenario ω")
     m.scenario_unmet = pyo.Var(
-        m.SCENARIO_DEMANDS, within=pyo.NonNegativeReals, doc="u^ω[p,m]: unmet demand in scenario ω"
+        m.SCENARIO_DEMANDS, within=pyo.NonNegativeReals, doc="u^ω[p,m,t]: unmet demand in scenario ω"
     )
-    draw_keys = [(w, p, mk) for (w, p, mk) in sdem if (p, mk) in m.STOCKPILES]
-    m.STOCK_DRAWS = pyo.Set(dimen=3, initialize=draw_keys, ordered=True, doc="(ω, p, m) where stock may be drawn")
-    m.stock_draw = pyo.Var(m.STOCK_DRAWS, within=pyo.NonNegativeReals, doc="w^ω[p,m]: stock drawn in ω")
+    stock_set = set(stock_keys)
+    draw_keys = [(w, p, mk, t) for (w, p, mk, t) in sdem if (p, mk, t) in stock_set]
+    m.STOCK_DRAWS = pyo.Set(dimen=4, initialize=draw_keys, ordered=True, doc="(ω, p, m, t) where stock may be drawn")
+    m.stock_draw = pyo.Var(m.STOCK_DRAWS, within=pyo.NonNegativeReals, doc="w^ω[p,m,t]: stock drawn in ω")
 
     x = dict(m.scenario_flow.items())  # plain dict lookups: Pyomo's indexing costs ~1 us per call
     u = dict(m.scenario_unmet.items())
-    into: dict[tuple[str, str, str], list[str]] = {}
-    out_of: dict[tuple[str, str], list[str]] = {}
-    for w, s, mk in sarcs:
-        into.setdefault((w, net.site_product[s], mk), []).append(s)
-        out_of.setdefault((w, s), []).append(mk)
+    into: dict[tuple[str, str, str, int], list[str]] = {}
+    out_of: dict[tuple[str, str, int], list[str]] = {}
+    for w, s, mk, t in sarcs:
+        into.setdefault((w, net.site_product[s], mk, t), []).append(s)
+        out_of.setdefault((w, s, t), []).append(mk)
     draws = set(draw_keys)
 
-    def demand_rule(_m: pyo.ConcreteModel, w: str, p: str, mk: str) -> object:
-        terms = [x[w, s, mk] for s in into.get((w, p, mk), ())]
-        terms.append(u[w, p, mk])
-        if (w, p, mk) in draws:
-            terms.append(m.stock_draw[w, p, mk])
+    def demand_rule(_m: pyo.ConcreteModel, w: str, p: str, mk: str, t: int) -> object:
+        terms = [x[w, s, mk, t] for s in into.get((w, p, mk, t), ())]
+        terms.append(u[w, p, mk, t])
+        if (w, p, mk, t) in draws:
+            terms.append(m.stock_draw[w, p, mk, t])
         return total(terms) == dem[(w, p, mk)]
 
     m.scenario_demand_balance = pyo.Constraint(m.SCENARIO_DEMANDS, rule=demand_rule, doc="(7) scenario demand")
     m.scenario_capacity = pyo.Constraint(
         list(out_of),
-        rule=lambda _m, w, s: (
-            total(x[w, s, mk] for mk in out_of[(w, s)])
-            <= (1 - net.loss.get((w, s), 0.0)) * site_capacity_expr(m, net, s)
+        rule=lambda _m, w, s, t: (
+            total(x[w, s, mk, t] for mk in out_of[(w, s, t)])
+            <= (1 - net.loss.get((w, s), 0.0)) * site_capacity_expr(m, net, s, t)
         ),
         doc="(8) scenario production within the capacity left",
     )
     m.stock_limit = pyo.Constraint(
-        m.STOCK_DRAWS, rule=lambda _m, w, p, mk: m.stock_draw[w, p, mk] <= m.stock[p, mk], doc="(9) draw <= stock"
+        m.STOCK_DRAWS,
+        rule=lambda _m, w, p, mk, t: m.stock_draw[w, p, mk, t] <= m.stock[p, mk, t],
+        doc="(9) draw <= stock",
     )
     survival_keys = [k for k in sdem if net.max_shortfall.get(k[0]) is not None]
-    m.SURVIVAL = pyo.Set(dimen=3, initialize=survival_keys, ordered=True, doc="(ω, p, m) with a survival target")
+    m.SURVIVAL = pyo.Set(dimen=4, initialize=survival_keys, ordered=True, doc="(ω, p, m, t) with a survival target")
     m.survival_shortfall = pyo.Var(
         m.SURVIVAL,
         within=pyo.NonNegativeReals,
-        bounds=(0, None if elastic else 0),
+        bounds=(0, None if ctx.elastic else 0),
         doc="slack of (10); held at 0 unless the model is built elastic to explain infeasibility",
     )
     m.survival = pyo.Constraint(
         m.SURVIVAL,
-        rule=lambda _m, w, p, mk: (
-            u[w, p, mk] - m.survival_shortfall[w, p, mk] <= net.max_shortfall[w] * dem[(w, p, mk)]
+        rule=lambda _m, w, p, mk, t: (
+            u[w, p, mk, t] - m.survival_shortfall[w, p, mk, t] <= net.max_shortfall[w] * dem[(w, p, mk)]
         ),
         doc="(10) unmet within the survival target",
     )
+    if ctx.elastic:
+        ctx.violations += [m.survival_shortfall[k] / dem[k[:3]] for k in survival_keys]
     cand = set(net.candidates)
-    tight = [(w, s, mk) for (w, s, mk) in sarcs if s in cand]
+    tightened = {p for p in net.products if ctx.tighten and need_is_data(net, p)}
+    tight = [(w, s, mk, t) for (w, s, mk, t) in sarcs if s in cand and net.site_product[s] in tightened]
     b = dict(m.build.items())
     m.scenario_flow_needs_build = pyo.Constraint(
         tight,
-        rule=lambda _m, w, s, mk: x[w, s, mk] <= min(dem[(w, net.site_product[s], mk)], net.max_capacity(s)) * b[s],
-        doc="(T) valid tightening in scenarios",
+        rule=lambda _m, w, s, mk, t: (
+            x[w, s, mk, t] <= min(dem[(w, net.site_product[s], mk)], net.max_capacity(s)) * b[s, t]
+        ),
+        doc="(T) valid tightening in scenarios where need is data",
     )
 
-    arcs_of: dict[str, list[tuple[str, str]]] = {w: [] for w in net.scenarios}
-    demands_of: dict[str, list[tuple[str, str]]] = {w: [] for w in net.scenarios}
-    for w, s, mk in sarcs:
-        arcs_of[w].append((s, mk))
-    for w, p, mk in sdem:
-        demands_of[w].append((p, mk))
+    arcs_of: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+    demands_of: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+    for w, s, mk, t in sarcs:
+        arcs_of[(w, t)].append((s, mk))
+    for w, p, mk, t in sdem:
+        demands_of[(w, t)].append((p, mk))
 
-    def scenario_cost(w: str) -> object:
-        ops = [(adj.delivered[(s, mk)], x[w, s, mk]) for s, mk in arcs_of[w]]
-        pen = [(net.unmet_penalty[p], u[w, p, mk]) for p, mk in demands_of[w]]
+    def scenario_cost(w: str, t: int) -> object:
+        ops = [(adj.delivered[(s, mk)], x[w, s, mk, t]) for s, mk in arcs_of[(w, t)]]
+        pen = [(net.unmet_penalty[p], u[w, p, mk, t]) for p, mk in demands_of[(w, t)]]
         return linear(ops + pen)
 
     m.scenario_cost = pyo.Expression(
-        m.SCENARIOS,
-        rule=lambda _m, w: scenario_cost(w),
-        doc="operating cost plus unmet penalty of one year of scenario ω (unweighted)",
+        [(w, t) for t in periods for w in net.scenarios],
+        rule=lambda _m, w, t: scenario_cost(w, t),
+        doc="operating cost plus unmet penalty of one year of scenario ω in period t (unweighted)",
     )
+    report(ctx, m.scenario_cost)
     register_cost(
         m,
+        ctx,
         "expected_scenario_cost",
-        sum(net.weight[w] * m.scenario_cost[w] for w in net.scenarios if net.weight[w] > 0),
-        "sum_ω weight[ω] * scenario_cost[ω]",
+        "expected scenario cost",
+        lambda t: sum(net.weight[w] * m.scenario_cost[w, t] for w in net.scenarios if net.weight[w] > 0),
+        "sum_ω weight[ω] * scenario_cost[ω,t]",
     )
     stress = [w for w in net.scenarios if net.weight[w] == 0]
     m.stress_test_cost = pyo.Expression(
-        expr=sum(m.scenario_cost[w] for w in stress),
-        doc="cost of the weight-0 scenarios: not in the objective; minimised with the design fixed "
-        "so that their reported flows are each scenario's cheapest response",
+        m.PERIODS,
+        rule=lambda _m, t: sum(m.scenario_cost[w, t] for w in stress),
+        doc="cost of the weight-0 scenarios in period t: not in the objective; minimised with the design "
+        "fixed so that their reported flows are each scenario's cheapest response",
     )
+    report(ctx, m.stress_test_cost)
+    for t in periods:
+        ctx.spec.polish_cost[m.stress_test_cost[t].name] = ctx.weight[t]
+
+
+SCENARIO_COLUMNS = [
+    "scenario",
+    "product",
+    "market",
+    "demand",
+    "supplied",
+    "stock_drawn",
+    "unmet",
+    "served_share",
+    "max_shortfall",
+]
+SCENARIO_SITE_COLUMNS = ["scenario", "site", "capacity_loss", "capacity_left", "production", "baseline_production"]
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """Stockpiles (if any); with scenarios: the worst-scenario columns of Sites, Scenarios (per
+    (ω, p, m)), ScenarioSummary (per (ω, p)), ScenarioSites; and the extra figure
+    ``survival_marginal_per_point``."""
+    net = ctx.net
+    if len(m.STOCKPILES):
+        out.tables["Stockpiles"] = pd.DataFrame(
+            [
+                with_period(
+                    {
+                        "product": p,
+                        "market": mk,
+                        "stock": value(m.stock[p, mk, t]),
+                        "max_stock": net.max_stock[(p, mk)],
+                        "holding_cost": net.holding_cost[(p, mk)],
+                    },
+                    net,
+                    t,
+                )
+                for p, mk, t in m.STOCKPILES
+            ]
+        )
+    out.extra["survival_marginal_per_point"] = survival_marginal(m, net, solved)
+    if not net.scenarios:
+        return
+    scen_prod: dict[tuple[str, str, int], float] = defaultdict(float)  # (ω, s, t): production in ω
+    supplied: dict[tuple[str, str, str, int], float] = defaultdict(float)  # (ω, p, m, t): supplied in ω
+    for (w, s, mk, t), var in m.scenario_flow.items():
+        q = value(var)
+        scen_prod[(w, s, t)] += q
+        supplied[(w, net.site_product[s], mk, t)] += q
+    sites = out.tables["Sites"]
+    period = sites["period"].tolist() if net.shows_periods else [ctx.periods[0]] * len(sites)
+    worst_w, worst_q = [], []
+    for s, t in zip(sites["site"].tolist(), period, strict=True):
+        best_w, best_q = "", 0.0
+        for w in net.scenarios:
+            if scen_prod[(w, s, t)] > best_q + 1e-9:
+                best_w, best_q = w, scen_prod[(w, s, t)]
+        worst_w.append(best_w)
+        worst_q.append(best_q)
+    cap = sites["capacity"].tolist()
+    sites["worst_scenario"] = worst_w
+    sites["worst_scenario_production"] = worst_q
+    sites["worst_scenario_utilization"] = [q / c if c > 0 else 0.0 for q, c in zip(worst_q, cap, strict=True)]
+    out.tables["Scenarios"], out.tables["ScenarioSummary"] = _scenario_tables(m, net, solved, supplied)
+    site_rows = list(zip(sites["site"].tolist(), period, cap, sites["production"].tolist(), strict=True))
+    out.tables["ScenarioSites"] = pd.DataFrame(
+        [
+            with_period(
+                {
+                    "scenario": w,
+                    "site": s,
+                    "capacity_loss": net.loss.get((w, s), 0.0),
+                    "capacity_left": (1 - net.loss.get((w, s), 0.0)) * c,
+                    "production": scen_prod[(w, s, t)],
+                    "baseline_production": prod,
+                },
+                net,
+                t,
+            )
+            for w in net.scenarios
+            for s, t, c, prod in site_rows
+            if c > 0 or scen_prod[(w, s, t)] > 0
+        ],
+        columns=period_columns(net, SCENARIO_SITE_COLUMNS),
+    )
+
+
+def survival_marginal(m: pyo.ConcreteModel, net: Network, solved: Any) -> float:
+    """Cost of one point less ``max_shortfall`` in every scenario, from the LP with integer
+    decisions and stocks fixed: rhs of (10) is ms * D * f, so d(cost)/d(ms) = sum y * D * f and
+    one point less costs -0.01 * sum y * D * f (y <= 0 when binding)."""
+    total_ = 0.0
+    for key in m.SURVIVAL:
+        y = solved.duals.get(m.survival[key])
+        if y is not None:
+            total_ += -0.01 * y * net.scenario_demand(*key[:3])
+    return max(total_, 0.0)
+
+
+def _scenario_tables(
+    m: pyo.ConcreteModel, net: Network, solved: Any, supplied: dict[tuple[str, str, str, int], float]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scenarios (one row per (ω, p, m) with demand) and ScenarioSummary (per (ω, p));
+    ``supplied[ω, p, m, t]`` is sum_s x^ω[s, m, t] over the sites of p."""
+    rows = []
+    for w, p, mk, t in m.SCENARIO_DEMANDS:
+        dem = net.scenario_demand(w, p, mk)
+        drawn = value(m.stock_draw[w, p, mk, t]) if (w, p, mk, t) in m.STOCK_DRAWS else 0.0
+        unmet = value(m.scenario_unmet[w, p, mk, t])
+        row = {
+            "scenario": w,
+            "product": p,
+            "market": mk,
+            "demand": dem,
+            "supplied": supplied[(w, p, mk, t)],
+            "stock_drawn": drawn,
+            "unmet": unmet,
+            "served_share": 1 - unmet / dem if dem > 0 else 1.0,
+            "max_shortfall": net.max_shortfall.get(w),
+        }
+        rows.append({**row, "period": t})
+    detail = pd.DataFrame(rows, columns=[*SCENARIO_COLUMNS, "period"])
+    summary = []
+    for (t, w, p), d in detail.groupby(["period", "scenario", "product"], sort=False):
+        dem, unmet = float(d["demand"].sum()), float(d["unmet"].sum())
+        worst = d["served_share"].idxmin()
+        row = {
+            "scenario": w,
+            "product": p,
+            "unit": net.unit.get(p, ""),
+            "weight": net.weight[w],
+            "max_shortfall": net.max_shortfall.get(w),
+            "demand": dem,
+            "supplied": float(d["supplied"].sum()),
+            "stock_drawn": float(d["stock_drawn"].sum()),
+            "unmet": unmet,
+            "served_share": 1 - unmet / dem if dem > 0 else 1.0,
+            "worst_served_share": float(d.loc[worst, "served_share"]),
+            "worst_market": str(d.loc[worst, "market"]),
+            "scenario_cost": reported_value(solved, m.scenario_cost[w, t]),
+        }
+        summary.append(with_period(row, net, t))
+    detail = detail[period_columns(net, SCENARIO_COLUMNS)]
+    return detail, pd.DataFrame(summary)
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """Per scenario: demand = supplied + drawn + unmet; production <= (1 - loss) cap; drawn <= stock;
+    unmet within max_shortfall. Stock holding and expected scenario cost recompute from the tables."""
+    out = []
+    stock: dict[tuple[str, str], float] = {}
+    if "Stockpiles" in res.tables:
+        stock = {(p, mk): x for p, mk, x in rows_of(res["Stockpiles"], "product", "market", "stock")}
+        holding = float(sum(net.holding_cost[k] * x for k, x in stock.items()))
+        out += cost_problems(res, "stock holding", holding)
+    if not net.scenarios:
+        return out
+    per_scenario: dict[str, float] = {}  # the first row of each scenario (every row carries its cost)
+    for w, c in rows_of(res["ScenarioSummary"], "scenario", "scenario_cost"):
+        per_scenario.setdefault(w, c)
+    out += cost_problems(res, "expected scenario cost", float(sum(net.weight[w] * c for w, c in per_scenario.items())))
+    columns = ("scenario", "product", "market", "demand", "supplied", "stock_drawn", "unmet")
+    for w, p, mk, demand, supplied, drawn, unmet in rows_of(res["Scenarios"], *columns):
+        expected = net.scenario_demand(w, p, mk)
+        if not close(demand, expected, expected):
+            out.append(f"{w}: demand of {p} in {mk} is {demand:g}, input says {expected:g}")
+        if not close(supplied + drawn + unmet, demand, demand):
+            out.append(f"{w}: {p} in {mk}: supplied + drawn + unmet != demand")
+        if drawn > stock.get((p, mk), 0.0) + TOL * max(1.0, drawn):
+            out.append(f"{w}: {p} in {mk}: drew {drawn:g}, more than the stock held")
+        ms = net.max_shortfall.get(w)
+        if ms is not None and unmet > ms * demand + TOL * max(1.0, demand):
+            out.append(f"{w}: {p} in {mk}: unmet {unmet:g} above max_shortfall {ms:g}")
+    cap = site_capacity(net, res["Sites"])
+    for w, site, production in rows_of(res["ScenarioSites"], "scenario", "site", "production"):
+        left = (1 - net.loss.get((w, site), 0.0)) * cap[site]
+        if production > left + TOL * max(1.0, left):
+            out.append(f"{w}: {site} produces {production:g} with only {left:g} capacity left")
+    return out

@@ -1,0 +1,83 @@
+"""The family structure: reserve only where it can serve, the period weights applied once, and
+a results table per family whose columns do not change without a Periods sheet."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from model.build import build_model
+from model.network import SINGLE_PERIOD, Period
+from model.results import extract
+from model.solve import SolveOptions, solve
+from model.workbook import read_workbook
+from tests.helpers import BASE, records, solve_records, write
+from tests.test_micro import HOME1
+
+GHOST = {
+    "site": "ghost",
+    "country": "Ally",
+    "product": "chip",
+    "status": "candidate",
+    "capacity": 50,
+    "unit_cost": 1,
+    "fixed_cost": 5,
+    "reserve_cost": 0,
+}
+
+
+def test_reserve_only_at_sites_that_can_deliver(tmp_path: Path) -> None:
+    """Version 2's (6): reserve counts only at sites with at least one arc.
+
+    home1 (Home, existing): capacity 100, unit_cost 10, reserve_cost 1; demand Home 80;
+    reserve_share 0.25, so 20 units of reserve. ghost (Ally, candidate): capacity 50, fixed 5,
+    reserve_cost 0, but no lane out of Ally and no demand in Ally: it can deliver nowhere.
+    Version 1 built ghost to hold the 20 for 5 (800 + 5 = 805) and home1 held none. Now ghost
+    holds no reserve and is not built; home1 ships 80 (800) and holds 20 (20): 820.
+    """
+    recs = records(
+        Sites=[dict(HOME1, status="existing", fixed_cost=0, reserve_cost=1), GHOST],
+        Products=[{"product": "chip", "reserve_share": 0.25}],
+        Lanes=None,
+    )
+    res = solve_records(tmp_path, recs)  # asserts every invariant, the reserve ones included
+    sites = res["Sites"].set_index("site")
+    assert res.objective == pytest.approx(820)
+    assert sites.loc["ghost", "reserve"] == 0 and not sites.loc["ghost", "built"]
+    assert sites.loc["home1", "reserve"] == pytest.approx(20)
+    m = build_model(read_workbook(write(tmp_path, recs, "again.xlsx")))
+    assert list(m.RESERVE_SITES) == [("home1", 0)]
+
+
+def test_period_weights_are_applied_once(tmp_path: Path) -> None:
+    """The micro network with cap 0.5 costs 880 a year (tests/test_micro.py). Planned as one period
+    of weight 7.5 (say, ten years discounted), the objective is 7.5 * 880 = 6600 and the Costs
+    sheet, each component weighted by W[t], sums to it; every table gains a ``period`` column."""
+    net = read_workbook(write(tmp_path, records(Caps=[{"cap": 0.5}])))
+    assert net.periods == SINGLE_PERIOD and not net.shows_periods
+    horizon = dataclasses.replace(net, periods=(Period(year=2030, years=10, weight=7.5),))
+    m = build_model(horizon)
+    assert list(m.PERIODS) == [2030]
+    solved = solve(m, SolveOptions(mip_gap=0.0))
+    assert solved.objective == pytest.approx(7.5 * 880)
+    res = extract(m, horizon, solved)
+    assert res.objective == pytest.approx(7.5 * 880)
+    assert res["Costs"]["value"].sum() == pytest.approx(7.5 * 880)
+    for sheet in ("Flows", "Sites", "Dependency"):
+        assert res[sheet].columns[0] == "period" and set(res[sheet]["period"]) == {2030}, sheet
+
+
+def test_without_periods_the_tables_keep_their_columns(solved_sample) -> None:
+    """No Periods sheet: no ``period`` column anywhere (the results workbook of version 1)."""
+    for name, table in solved_sample.tables.items():
+        assert "period" not in table.columns, name
+    assert list(solved_sample["Flows"].columns)[:4] == ["site", "origin", "product", "market"]
+
+
+def test_base_network_has_one_period_of_weight_one(tmp_path: Path) -> None:
+    net = read_workbook(write(tmp_path, BASE))
+    m = build_model(net)
+    assert list(m.PERIODS) == [0]
+    assert set(m.solve_spec.objective.values()) == {1.0}
