@@ -191,6 +191,11 @@ class Network:
         address = self.address(sheet, key, column)
         return f"{sheet}!{address}" if address else sheet
 
+    def at(self, t: int) -> Network:
+        """This network as it stands in period ``t`` (``Context.at``): the data in force in that
+        period. Every period holds the same data until the Periods sheet is read (issue 18)."""
+        return self
+
     def with_dependency_cap(self, cap: float) -> Network:
         """The same network with another ``Settings.dependency_cap`` (``--cap``)."""
         settings = dataclasses.replace(self.settings, dependency_cap=cap)

@@ -49,6 +49,23 @@ class Context:
     """The cost registry: component name -> its label on the Costs sheet, in registration order."""
     violations: list[Any] = field(default_factory=list)
     """Terms of the elastic objective (each a violation relative to its requirement)."""
+    _adjacency: dict[int, Adjacency] = field(default_factory=dict, repr=False)
+
+    def at(self, t: int) -> Network:
+        """The network as it stands in period t: everything that may vary by period (demand D,
+        arcs A(t), tariff_rate, freight_cost, caps, the sites available S(t)) is read from this
+        view inside a per-period loop; what never varies (sites' country and product, concern,
+        recipes) may be read from ``net``. Without a Periods sheet every period's view is ``net``."""
+        return self.net.at(t)
+
+    def adj_at(self, t: int) -> Adjacency:
+        """The adjacency lists of ``at(t)`` (made once per distinct view)."""
+        view = self.net.at(t)
+        if view is self.net:
+            return self.adj
+        if t not in self._adjacency:
+            self._adjacency[t] = Adjacency(view)
+        return self._adjacency[t]
 
 
 @dataclass
