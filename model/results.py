@@ -201,9 +201,9 @@ def extract(
             for w in net.scenarios:
                 if scen_prod[(w, s)] > worst_q + 1e-9:
                     worst_w, worst_q = w, scen_prod[(w, s)]
-            row["worst_scenario"] = worst_w
-            row["worst_scenario_production"] = worst_q
-            row["worst_scenario_utilization"] = worst_q / cap if cap > 0 else 0.0
+            row["busiest_scenario"] = worst_w
+            row["busiest_scenario_production"] = worst_q
+            row["busiest_scenario_utilization"] = worst_q / cap if cap > 0 else 0.0
         site_rows.append(row)
     tables["Sites"] = pd.DataFrame(site_rows)
 
