@@ -98,15 +98,16 @@ def _decimals_shown(num_format: str) -> int:
 
 def significant_format(v: float, num_format: str) -> str | None:
     """A format that shows ``v`` to ``SIGNIFICANT`` significant digits where ``num_format`` would
-    show fewer (0.008 as 0.008, not 0.01; freight 0.0002 as 0.0002, not 0.00), else None. Only
-    numbers below 1 (below 1% for shares) need it; larger ones keep their column's format."""
-    if num_format == SHARE:
+    show fewer (0.008 as 0.008, not 0.01; freight 0.0002 as 0.0002, not 0.00; a gap of 0.0049%
+    as such, not 0.00%), else None. Only numbers below 1 (1% for percentages) need it; larger
+    ones keep their format. Applies to the money, quantity and percentage formats."""
+    if num_format.endswith("%"):
         a, suffix = abs(v) * 100, "%"
     elif num_format in (MONEY, QTY):
         a, suffix = abs(v), ""
     else:
         return None
-    if not 0 < a < 1 or a != a:
+    if not 0 < a < 1:
         return None
     text = f"{float(f'{a:.{SIGNIFICANT}g}'):.15f}".rstrip("0")
     need = len(text.partition(".")[2])

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from model.cli import main
+from model.report import write_results
 from model.solve import SolveOptions
 from model.study import run_study
 from model.workbook import read_workbook
@@ -239,3 +240,111 @@ def test_infeasible_point_is_explained_in_the_sheet_and_console(
     header = [c.value for c in ws[1]]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert "give to 0.375" in rows[1][header.index("explanation")]
+
+
+# ---- --compare on hand-made results workbooks ---------------------------------------------------
+
+
+def _results(
+    tmp_path: Path,
+    name: str,
+    sites: list[tuple],
+    flows: list[tuple],
+    unmet: list[tuple] = (),
+    costs: dict[str, float] | None = None,
+) -> Path:
+    """A results workbook written by the tool's writer from hand-made tables.
+    sites: (site, status, built, modules, capacity, production); flows: (site, product, market,
+    quantity, total_cost, concern); unmet: (product, market, demand, unmet)."""
+    costs = costs or {"production": 100.0}
+    site_df = pd.DataFrame(
+        [
+            {"site": s, "country": "Rival" if s.startswith("rival") else "Home", "product": "magnet", "status": st,
+             "built": b, "modules_added": m, "capacity": c, "production": q, "reserve": 0.0}
+            for s, st, b, m, c, q in sites
+        ]
+    )  # fmt: skip
+    flow_df = pd.DataFrame(
+        [
+            {"site": s, "product": p, "market": mk, "quantity": q, "total_cost": k, "origin": "Rival" if r else "Home"}
+            for s, p, mk, q, k, r in flows
+        ]
+    )
+    dep = []
+    for (p, mk), d in flow_df.groupby(["product", "market"]):
+        con = float(d[d["origin"] == "Rival"]["quantity"].sum())
+        sup = float(d["quantity"].sum())
+        dep.append({"product": p, "market": mk, "supplied": sup, "concern_share": con / sup, "cap": 1.0,
+                    "binding": False, "marginal_cost_per_point": 0.0, "scope": "each"})  # fmt: skip
+    tables = {
+        "Summary": pd.DataFrame({"metric": ["objective"], "value": [sum(costs.values())], "meaning": [""]}),
+        "Costs": pd.DataFrame({"component": list(costs), "value": list(costs.values())}),
+        "Flows": flow_df,
+        "Sites": site_df,
+        "Dependency": pd.DataFrame(dep),
+        "Unmet": pd.DataFrame(unmet, columns=["product", "market", "demand", "unmet"]),
+    }
+    return write_results(tmp_path / f"{name}.xlsx", tables)
+
+
+def test_compare_reports_new_and_removed_sites_and_new_unmet_demand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """B builds a site A's workbook never had (8,000 t), drops one A had, and leaves Korea short."""
+    a = _results(
+        tmp_path,
+        "a",
+        [("home1", "existing", True, 0, 10000.0, 9000.0), ("old1", "existing", True, 0, 500.0, 500.0)],
+        [("home1", "magnet", "Home", 9000.0, 900.0, False), ("old1", "magnet", "Korea", 500.0, 50.0, False)],
+    )
+    b = _results(
+        tmp_path,
+        "b",
+        [("home1", "existing", True, 0, 10000.0, 1000.0), ("new1", "candidate", True, 1, 9000.0, 8000.0)],
+        [("home1", "magnet", "Home", 1000.0, 100.0, False), ("new1", "magnet", "Home", 8000.0, 720.0, False)],
+        unmet=[("magnet", "Korea", 500.0, 500.0)],
+        costs={"production": 820.0, "unmet-demand penalty (baseline)": 200.0},
+    )
+    assert main(["--compare", str(a), str(b), "--out", str(tmp_path / "c.xlsx")]) == 0
+    text = capsys.readouterr().out
+    assert "new1: new site in B (candidate, built, capacity 9,000, production 8,000)" in text
+    assert "old1: removed in B (in A: built, capacity 500, production 500)" in text
+    assert "home1: production 9,000 -> 1,000" in text
+    assert "magnet in Korea: new unmet demand 0 -> 500 of 500" in text
+    assert "unmet-demand penalty (baseline): 0.00 -> 200.00" in text
+    wb = load_workbook(tmp_path / "c.xlsx")
+    rows = list(wb["Sites"].iter_rows(values_only=True))
+    header = list(rows[0])
+    new1 = next(r for r in rows if r[0] == "new1")
+    assert new1[header.index("present")] == "only in B" and new1[header.index("changed")] is True
+    unmet = list(wb["Unmet"].iter_rows(values_only=True))
+    assert unmet[1][unmet[0].index("changed")] is True
+
+
+def test_compare_says_when_runs_differ_only_by_equally_cheap_routings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Same design, same costs; Japan's 100 t come half from the rival in A and wholly in B at the
+    same delivered cost (an LP tie): no share change is reported as a change of plan."""
+    sites = [("home1", "existing", True, 0, 200.0, 150.0), ("rival1", "existing", True, 0, 200.0, 150.0)]
+    a = _results(
+        tmp_path,
+        "a",
+        sites,
+        [("home1", "magnet", "Japan", 50.0, 500.0, False), ("rival1", "magnet", "Japan", 50.0, 500.0, True),
+         ("home1", "magnet", "Home", 100.0, 800.0, False), ("rival1", "magnet", "Home", 100.0, 800.0, True)],
+    )  # fmt: skip
+    b = _results(
+        tmp_path,
+        "b",
+        sites,
+        [("rival1", "magnet", "Japan", 100.0, 1000.0, True),
+         ("home1", "magnet", "Home", 150.0, 1200.0, False), ("rival1", "magnet", "Home", 50.0, 400.0, True)],
+    )  # fmt: skip
+    assert main(["--compare", str(a), str(b), "--out", str(tmp_path / "c.xlsx")]) == 0
+    text = capsys.readouterr().out
+    assert "50.0% -> 100.0%" not in text and "Japan: concern share" not in text
+    assert "differ only by equally cheap routings" in text
+    assert "magnet in Japan" in text and "magnet in Home" in text
+    dep = list(load_workbook(tmp_path / "c.xlsx")["Dependency"].iter_rows(values_only=True))
+    assert all(r[dep[0].index("equally_cheap")] is True for r in dep[1:])
