@@ -152,6 +152,15 @@ def write_column(
             ws.write_string(i + 1, j, str(v), fmt)
 
 
+def _has_small(values: pd.Series, numeric: bool) -> bool:
+    """Whether any value is a number strictly between -1 and 1 but not 0 (one that may need more
+    decimals than its column's format: ``significant_format``)."""
+    if numeric:
+        a = values.abs()
+        return bool(((a < 1) & (a > 0)).any())
+    return any(isinstance(v, float) and -1 < v < 1 and v != 0 for v in values)
+
+
 CellStyle = Callable[[int, str], "tuple[str | None, str | None] | None"]
 """``style(i, column)`` for data row ``i`` (from 0): ``(number_format, fill)`` overriding the
 column's number format and adding a fill (either may be None), or None for the column's own."""
@@ -197,7 +206,8 @@ class Book:
             # the column's number format applies to every cell written without a format of its own
             ws.set_column(j, j, min(max(width + 2, 9), 70), self.format(col_fmt) if col_fmt else None)
             ws.write_string(0, j, str(col), header)
-            format_of = self._cell_formats(style, col, col_fmt, values)
+            cells = style is not None or (col_fmt is not None and _has_small(df[col], numeric))
+            format_of = self._cell_formats(style, col, col_fmt, values) if cells else None
             write_column(ws, j, values, format_of=format_of, bool_format=self.format(BOOL))
         ws.freeze_panes(1, 0)
         ws.repeat_rows(0)  # header on every printed page
@@ -211,10 +221,12 @@ class Book:
         format that shows a small number to ``SIGNIFICANT`` digits, a boolean's."""
 
         def format_of(i: int) -> Format | None:
+            v = values[i]
+            if style is None and v.__class__ is float and not (-1 < v < 1 and v != 0):
+                return None  # the common case, fast: a number the column's format shows well
             override = style(i, col) if style is not None else None
             num_format, fill = override if override is not None else (None, None)
             num_format = num_format or col_fmt
-            v = values[i]
             if isinstance(v, bool):
                 num_format = BOOL if num_format in (None, col_fmt) else num_format
             elif num_format and isinstance(v, float) and -1 < v < 1 and v != 0:
@@ -258,6 +270,28 @@ def save_atomically(write: Callable[[Book], None], path: str | Path) -> Path:
 
 SETTING_FORMATS = {"setting.dependency_cap": "0.0%", "setting.time_limit_s": "#,##0.###", "setting.scenarios": COUNT}
 """Summary settings in their own formats (any other ``setting.*`` number: General, as typed)."""
+
+
+TRADEOFF_SHEETS = ("Tradeoff", "TradeoffResilience")
+UNSERVED_FILL = "#F8CBAD"  # a point met by leaving demand unserved
+NO_DESIGN_FILL = "#D9D9D9"  # a point with no feasible design
+
+
+def _tradeoff_style(df: pd.DataFrame) -> CellStyle:
+    """A Tradeoff sheet's points that need a second look, marked: the flag and ``unserved`` cells
+    of a point met by leaving demand unserved in red, the ``status`` and ``explanation`` cells of
+    a point with no design in grey."""
+    flagged = [v is True for v in df.get("met_by_unserved_demand", pd.Series([None] * len(df))).tolist()]
+    missing = df["objective"].isna().tolist() if "objective" in df else [False] * len(df)
+
+    def style(i: int, col: str) -> tuple[str | None, str | None] | None:
+        if flagged[i] and col in ("met_by_unserved_demand", "unserved"):
+            return None, UNSERVED_FILL
+        if missing[i] and col in ("status", "explanation"):
+            return None, NO_DESIGN_FILL
+        return None
+
+    return style
 
 
 def _summary_style(df: pd.DataFrame) -> CellStyle:
@@ -546,7 +580,10 @@ def write_results(
         sheets = {}
         for name in order:
             df = all_tables[name]
-            sheets[name] = book.table(name, df, _summary_style(df) if name == "Summary" else None)
+            style = (
+                _summary_style(df) if name == "Summary" else _tradeoff_style(df) if name in TRADEOFF_SHEETS else None
+            )
+            sheets[name] = book.table(name, df, style)
         _charts(book, sheets, all_tables, currency)
 
     return save_atomically(fill, path)

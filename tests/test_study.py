@@ -185,6 +185,7 @@ def test_unserved_points_are_flagged_on_console_chart_and_png(
     header = [c.value for c in ws[1]]
     flags = [r[header.index("met_by_unserved_demand")] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert flags == [False, False, True]
+    assert ws.cell(4, header.index("unserved") + 1).fill.fgColor.rgb.endswith("F8CBAD")  # marked in the sheet
     series = ws._charts[0].series[0]
     assert [p.idx for p in series.dPt] == [2]  # the third point drawn apart
     with zipfile.ZipFile(out) as z:
@@ -240,6 +241,7 @@ def test_infeasible_point_is_explained_in_the_sheet_and_console(
     header = [c.value for c in ws[1]]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert "give to 0.375" in rows[1][header.index("explanation")]
+    assert ws.cell(3, header.index("status") + 1).fill.fgColor.rgb.endswith("D9D9D9")  # marked in the sheet
 
 
 # ---- --compare on hand-made results workbooks ---------------------------------------------------
