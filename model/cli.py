@@ -467,7 +467,12 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         out.line("Modules added: " + ", ".join(f"{r.site} +{r.modules_added}" for r in mods.itertuples()))
     reserve = sites[sites["reserve"] > 1e-9]
     if len(reserve):
-        out.line("Reserve held: " + ", ".join(f"{r.site} {_qty(r.reserve)}" for r in reserve.itertuples()))
+        out.line(
+            "Reserve held: "
+            + ", ".join(
+                f"{r.site} {_qty(r.reserve)} {net.unit.get(r.product, '')}".rstrip() for r in reserve.itertuples()
+            )
+        )
     dep = res["Dependency"]
     capped = dep[dep["cap"] < 1]
     if len(capped):

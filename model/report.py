@@ -357,7 +357,10 @@ def add_frontier_chart(book: Book, ws: Worksheet, table: pd.DataFrame, parameter
     flagged = "met_by_unserved_demand" in cols and bool(table["met_by_unserved_demand"].fillna(False).any())
     note = f" (red: {UNSERVED_LABEL})" if flagged else ""
     chart.set_title({"name": f"Total yearly cost against {target}{note}", "name_font": {"size": 11}})
-    chart.set_x_axis({"name": AXIS_LABELS[parameter_column], "num_format": "0%", "reverse": True})  # tighter right
+    x_axis = {"name": AXIS_LABELS[parameter_column], "num_format": "0%", "reverse": True}  # tighter right
+    if parameter_column == "cap":
+        x_axis |= {"min": 0, "max": 1}  # a share: never past 100%
+    chart.set_x_axis(x_axis)
     chart.set_y_axis({"name": f"Total yearly cost ({currency})", "num_format": "#,##0"})
     chart.set_legend({"none": True})
     chart.set_size({"width": 20 * CM, "height": 10 * CM})

@@ -107,3 +107,4 @@ def test_console_says_what_a_cap_at_its_limit_with_no_marginal_cost_means(
     eu_apis = next(ln for ln in text.splitlines() if ln.strip().startswith("Generic APIs") and " EU " in ln)
     assert "not binding: loosening it saves nothing (another constraint holds the share)" in eu_apis
     assert "normal-year cost 137,372.93" in text and "expected scenario cost 20,066.85" in text
+    assert "Iluka Eneabba 8,100 t REO" in text  # reserves of different products, each with its unit
