@@ -43,6 +43,10 @@ SITE_COLUMNS = ["built", "modules_added", "capacity", "production", "reserve"]
 def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Side-by-side tables: each keeps A and B columns and a ``changed`` flag per row.
 
+    Flows (per site and market) and Dependency flag ``equally_cheap`` where a quantity or share
+    moved but supplying that market took the same quantity at the same delivered cost in both
+    runs: two equally cheap routings (a tie the solver broke either way), not a change of plan.
+
     Sites are matched by name: a site in one run only is ``only in A`` (removed) or ``only in B``
     (new) in ``present``. Unmet compares baseline unmet demand per (product, market) (0 where a run
     has none). Dependency flags ``equally_cheap`` where the concern share moved but supplying that
@@ -73,6 +77,13 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
         for r in dep.itertuples()
     ]
     out["Dependency"] = dep
+    if "Flows" in a and "Flows" in b:
+        flows = _merge_on(a["Flows"], b["Flows"], ["site", "product", "market"], ["quantity"])
+        flows["equally_cheap"] = [
+            _differs(r.quantity_A, r.quantity_B) and _same_supply_cost(r.product, r.market, cost_a, cost_b)
+            for r in flows.itertuples()
+        ]
+        out["Flows"] = flows
     if "Stockpiles" in a or "Stockpiles" in b:
         out["Stockpiles"] = _merge_on(a.get("Stockpiles"), b.get("Stockpiles"), ["product", "market"], ["stock"])
     if "ScenarioSummary" in a and "ScenarioSummary" in b:

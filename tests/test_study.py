@@ -348,5 +348,9 @@ def test_compare_says_when_runs_differ_only_by_equally_cheap_routings(
     assert "50.0% -> 100.0%" not in text and "Japan: concern share" not in text
     assert "differ only by equally cheap routings" in text
     assert "magnet in Japan" in text and "magnet in Home" in text
-    dep = list(load_workbook(tmp_path / "c.xlsx")["Dependency"].iter_rows(values_only=True))
+    wb = load_workbook(tmp_path / "c.xlsx")
+    dep = list(wb["Dependency"].iter_rows(values_only=True))
     assert all(r[dep[0].index("equally_cheap")] is True for r in dep[1:])
+    flows = list(wb["Flows"].iter_rows(values_only=True))
+    moved = [r for r in flows[1:] if r[flows[0].index("changed")]]
+    assert len(moved) == 4 and all(r[flows[0].index("equally_cheap")] is True for r in moved)
