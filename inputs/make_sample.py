@@ -258,8 +258,9 @@ README = [
     ),
     (
         "Assumptions [A]",
-        "World demand volumes and their split by market; unit costs derived from the cost indices "
-        "(figures.md A6); fixed costs = annualised capex net of subsidies (~8%/yr); module sizes and "
+        "World demand volumes and their split by market; unit costs derived from the sourced cost "
+        "indices (US fab +30%, cells US +11% and EU +20%, NdPr ~2x China, API labour); fixed costs = "
+        "annualised capex net of subsidies (~8%/yr); module sizes and "
         "costs; two new magnet plants (South Korea, India) costed on Neo Narva (2,000 t/yr for about "
         "EUR 75-100 m); reserve shares and costs "
         "(10% of unit cost per unit of capacity per year); stockpile limits and holding costs "
