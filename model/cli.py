@@ -333,7 +333,7 @@ def _compare(args: argparse.Namespace, out: Console) -> int:
         for d in diffs:
             out.line(f"  {d}")
     else:
-        out.line("No differences in costs, sites, caps or scenario service.")
+        out.line("No differences in costs, design, production, unmet demand, stocks, caps, shares or scenario service.")
     for notice in atomic.last_notice:
         out.line(f"Note: {notice}")
     out.line(f"Comparison: {written}")

@@ -354,3 +354,11 @@ def test_compare_says_when_runs_differ_only_by_equally_cheap_routings(
     flows = list(wb["Flows"].iter_rows(values_only=True))
     moved = [r for r in flows[1:] if r[flows[0].index("changed")]]
     assert len(moved) == 4 and all(r[flows[0].index("equally_cheap")] is True for r in moved)
+
+
+def test_compare_a_run_with_itself_finds_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = _results(
+        tmp_path, "a", [("home1", "existing", True, 0, 10.0, 5.0)], [("home1", "magnet", "Home", 5.0, 50.0, False)]
+    )
+    assert main(["--compare", str(a), str(a), "--out", str(tmp_path / "c.xlsx")]) == 0
+    assert "No differences in costs, design, production, unmet demand" in capsys.readouterr().out
