@@ -394,10 +394,10 @@ def print_tradeoff(out: Console, table: Any, column: str, currency: str) -> None
         out.line(f"  {label} {value:6.1%}: {_money(r.objective)} (+{r.cost_increase_pct:.2%}){price}{change}")
         if hasattr(r, "normal_year_cost") and pd.notna(r.normal_year_cost):
             penalty = f" (of which unmet demand {_money(r.unmet_penalty)})" if r.unmet_penalty > 1e-9 else ""
-            out.line(
-                f"      normal year {_money(r.normal_year_cost)}{penalty} + expected scenarios "
-                f"{_money(r.expected_scenario_cost)}"
-            )
+            scenarios = r.expected_scenario_cost > 1e-9
+            if scenarios or penalty:  # without scenarios the normal year is the objective: said only for its penalty
+                text = f"      normal year {_money(r.normal_year_cost)}{penalty}"
+                out.line(text + (f" + expected scenarios {_money(r.expected_scenario_cost)}" if scenarios else ""))
         if getattr(r, "met_by_unserved_demand", False) is True:
             flagged += 1
             out.line(f"      << met by leaving demand unserved: {r.unserved}")

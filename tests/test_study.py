@@ -180,7 +180,8 @@ def test_unserved_points_are_flagged_on_console_chart_and_png(
     text = capsys.readouterr().out
     assert code == 0, text
     assert "<< met by leaving demand unserved: chip: Home 80 k" in text
-    assert "normal year 960.00 (of which unmet demand 960.00)" in text
+    assert "normal year 960.00 (of which unmet demand 960.00)\n" in text  # no scenarios: nothing to add
+    assert "normal year 560.00" not in text  # the objective itself, not repeated
     ws = load_workbook(out)["Tradeoff"]
     header = [c.value for c in ws[1]]
     flags = [r[header.index("met_by_unserved_demand")] for r in ws.iter_rows(min_row=2, values_only=True)]
