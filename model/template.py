@@ -58,6 +58,7 @@ def write_input_workbook(
     """
     records = records or {}
     names = list(sheets) if sheets is not None else [s.name for s in schema.SHEETS]
+    names += [n for n in records if n not in names and n not in schema.SHEETS_BY_NAME]
 
     def fill(book: Book) -> None:
         header = book.format(bold=True, fill=HEADER_FILL)
@@ -76,16 +77,23 @@ def write_input_workbook(
             readme_ws.set_column(j, j, width)
         share = book.format("0.0%")
         for name in names:
-            spec = schema.SHEETS_BY_NAME[name]
+            spec = schema.SHEETS_BY_NAME.get(name)
             ws = book.wb.add_worksheet(name)
             rows = records.get(name, [])
-            for j, col in enumerate(spec.columns):
-                ws.write_string(0, j, col.name, header)
-                values = [rec.get(col.name) for rec in rows]
-                width = max([len(col.name)] + [len(str(v)) for v in values if v is not None]) + 3
+            known = spec.columns if spec is not None else ()
+            # Columns (and sheets) the schema does not know yet are written as given, after the
+            # known ones: a generator may write a workbook for a newer version of the contract.
+            extra = [k for rec in rows for k in rec if all(c.name != k for c in known)]
+            headers = [c.name for c in known] + list(dict.fromkeys(extra))
+            for j, col_name in enumerate(headers):
+                col = spec.column(col_name) if spec is not None and j < len(known) else None
+                ws.write_string(0, j, col_name, header)
+                values = [rec.get(col_name) for rec in rows]
+                width = max([len(col_name)] + [len(str(v)) for v in values if v is not None]) + 3
                 ws.set_column(j, j, min(max(width, 10), 60))
-                write_column(ws, j, values, share if col.kind == "share" else None)
-                _validation(ws, name, j, col)
+                write_column(ws, j, values, share if col is not None and col.kind == "share" else None)
+                if col is not None:
+                    _validation(ws, name, j, col)
             ws.freeze_panes(1, 0)
 
     return save_atomically(fill, path)
