@@ -221,9 +221,13 @@ SITES = [
     # Mining 2024e (USGS MCS 2025 [V]): China 270,000 t REO (quota, 69%), USA 45,000 (11.5%),
     # Australia 13,000 (3.3%). China's quota grew about 6% a year [A]: modules of 20,000 t.
     site("China rare-earth mines (quota)", "China", REC, "existing", 270000, 0.002, 0, (20000, 2, 9)),
-    site("MP Materials Mountain Pass mine", "USA", REC, "existing", 45000, 0.003),
+    site("MP Materials Mountain Pass mine", "USA", REC, "existing", 45000, 0.003, 0, (15000, 15, 2)),
     # Lynas's Mount Weld expansion [A]: two modules of 10,000 t REO.
     site("Lynas Mount Weld", "Australia", REC, "existing", 13000, 0.0028, 0, (10000, 8, 2)),
+    # Arafura's Nolans project (Northern Territory): mine and refinery, about 4,400 t/yr NdPr
+    # oxide, 2029 at the earliest [A: size, cost, year]; a new mine takes >16 years from
+    # discovery (IEA [S]), Nolans is past that.
+    site("Arafura Nolans mine", "Australia", REC, "candidate", 18000, 0.003, 15, start=2029),
     # Iluka's feed is its Eneabba monazite stockpile, for the refinery from 2027 [S] [A: size].
     site("Iluka Eneabba monazite", "Australia", REC, "existing", 20000, 0.002, start=2027),
     # Separation (NdPr oxide): China 87-92%, Malaysia (Lynas) ~12% (IEA 2021, 2024 [S]).
@@ -240,15 +244,16 @@ SITES = [
     # Iluka Eneabba refinery: up to 23,000 t/yr REO, A$1.7-1.8 bn (~USD 1.15 bn), commissioning
     # 2027 [S]: under construction. NdPr about 19% of its REO [A] -> 4,400 t.
     site("Iluka Eneabba refinery", "Australia", OXIDE, "existing", 4400, 0.035, 90, start=2027),
+    site("Arafura Nolans refinery", "Australia", OXIDE, "candidate", 4400, 0.035, 60, start=2029),
     # Metal and alloy [A]: China ~90%; Japan's makers; MP's alloy line at Fort Worth (late 2023 [S]).
     site("China metal and alloy makers", "China", METAL, "existing", 62000, 0.008, 0, (6000, 3, 8)),
-    site("Japanese metal and alloy makers", "Japan", METAL, "existing", 5000, 0.014, 0, (1500, 4, 2)),
+    site("Japanese metal and alloy makers", "Japan", METAL, "existing", 5000, 0.014, 0, (1500, 4, 4)),
     site("MP Materials Fort Worth alloy", "USA", METAL, "existing", 600, 0.016, 0, (1000, 6, 3)),
     site("EU metal and alloy plant (new)", "EU", METAL, "candidate", 1000, 0.016, 10, (1000, 8, 2), start=2027),
     # Sintered NdFeB: China ~90% (MacroPolo, Adamas [S]), Japan ~7-8% (Proterial, Shin-Etsu,
     # TDK), Germany ~1-2% (VAC). Cost of making the magnet from its alloy [A].
     site("Ningbo-Baotou magnet cluster", "China", MAGNETS, "existing", 190000, 0.02, 0, (20000, 15, 7)),
-    site("Proterial, Shin-Etsu, TDK", "Japan", MAGNETS, "existing", 15000, 0.035, 0, (3000, 30, 2)),
+    site("Proterial, Shin-Etsu, TDK", "Japan", MAGNETS, "existing", 15000, 0.035, 0, (3000, 30, 4)),
     site("VAC Hanau", "EU", MAGNETS, "existing", 3000, 0.04),
     # Neo Narva (Estonia): 2,000 t/yr, construction 2023 -> opening Sept 2025 [S]: producing
     # from 2026. EUR 75-100 m -> about 8 a year [A]; a second phase as modules [A].
@@ -256,6 +261,8 @@ SITES = [
     # MP Materials Fort Worth: ~1,000 t/yr, magnets ~2025 [S]; the "10X" plant takes US
     # capacity to ~10,000 t/yr, commissioning 2028 [S].
     site("MP Materials Fort Worth magnets", "USA", MAGNETS, "existing", 1000, 0.038, 6),
+    # VAC's eVAC plant in Sumter, South Carolina, ~1,500 t/yr from 2026 [A: size, year].
+    site("eVAC South Carolina", "USA", MAGNETS, "existing", 1500, 0.038, 6, start=2026),
     site("MP Materials 10X magnet plant", "USA", MAGNETS, "candidate", 7000, 0.036, 50, start=2028),
     # New plants costed on Neo Narva [A]; lead time 2-3 years (A7 [S]).
     site("Korean magnet plant (new)", "South Korea", MAGNETS, "candidate", 2000, 0.033, 20, (2000, 20, 3), start=2027),
@@ -519,7 +526,7 @@ DISRUPTIONS = [
     {"scenario": QUAKE, "country": "Japan", "capacity_loss": 0.4},
     {"scenario": QUAKE, "site": "JASM Kumamoto fab 2", "capacity_loss": 1.0},
     # China's graphite export licensing (Dec 2023) tightened into a control [A].
-    {"scenario": GRAPHITE_CONTROL, "country": "China", "product": GRAPHITE, "capacity_loss": 0.5},
+    {"scenario": GRAPHITE_CONTROL, "country": "China", "product": GRAPHITE, "capacity_loss": 0.3},
 ]
 SHOCKS = [
     {"scenario": PANDEMIC, "product": DOSES, "demand_factor": 1.3},
