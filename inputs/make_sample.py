@@ -1,6 +1,7 @@
 """Build the sample workbook ``inputs/allied_supply_network.xlsx``: four real chains, 2025-2034.
 
-Run ``python inputs/make_sample.py [OUT.xlsx]`` to regenerate it (default: the shipped sample).
+Run ``python inputs/make_sample.py [OUT.xlsx]`` to regenerate it (default: the shipped sample);
+``--basis direct`` writes a variant with every cap measured on the direct basis.
 The workbook follows version 2 of the contract (``docs/contract/workbook.md``): recipes (tiers),
 periods, hubs, groups, a closable site, tariffs by period and caps by period and basis.
 
@@ -26,6 +27,7 @@ world volumes and the yields of the recipes are round assumptions.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -552,8 +554,10 @@ HOLDING_SHARE = 0.15
 # --- records ----------------------------------------------------------------------------------
 
 
-def records() -> dict[str, list[dict[str, Any]]]:
-    """Every sheet of the sample, as plain records (the workbook contract's headers)."""
+def records(basis: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every sheet of the sample, as plain records (the workbook contract's headers). ``basis``
+    ("direct" or "lookthrough"), when given, puts every Caps row on that basis: the same caps,
+    measured the other way (what the look-through rules cost against direct ones)."""
     years = [y for y, _ in PERIODS]
     return {
         "Settings": [
@@ -589,7 +593,7 @@ def records() -> dict[str, list[dict[str, Any]]]:
             for y in years
         ],
         "Lanes": lanes(),
-        "Caps": [dict(c) for c in CAPS],
+        "Caps": [{**c, "basis": basis or c["basis"]} for c in CAPS],
         "Scenarios": [dict(s) for s in SCENARIOS],
         "Disruptions": [dict(d) for d in DISRUPTIONS],
         "Shocks": [dict(s) for s in SHOCKS],
@@ -715,9 +719,15 @@ def capacity(year: int, product: str, *, outside_concern: bool = False, modules:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else OUT
-    write_input_workbook(out, records(), readme=README)
+    """``python inputs/make_sample.py [OUT.xlsx] [--basis direct|lookthrough]``."""
+    parser = argparse.ArgumentParser(description="Write the sample workbook.")
+    parser.add_argument("out", nargs="?", default=str(OUT), help="where to write it (default: the shipped sample)")
+    parser.add_argument(
+        "--basis", choices=("direct", "lookthrough"), help="put every Caps row on this basis (a variant to compare)"
+    )
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    out = Path(args.out)
+    write_input_workbook(out, records(args.basis), readme=README)
     print(f"written {out}")
 
 

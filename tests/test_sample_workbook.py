@@ -232,3 +232,13 @@ def test_demand_grows_at_each_chains_rate() -> None:
         assert gen.demand(product, market, 2030) == pytest.approx(
             gen.DEMAND_2025[product][market] * (1 + rate) ** 5, rel=1e-3
         )
+
+
+def test_basis_variant_changes_only_the_caps_basis(tmp_path: Path) -> None:
+    """``--basis direct`` writes the same workbook with every cap on the direct basis."""
+    gen.main([str(tmp_path / "direct.xlsx"), "--basis", "direct"])
+    direct = read_sheets(tmp_path / "direct.xlsx")
+    assert {r["basis"] for r in direct["Caps"]} == {"direct"}
+    base = gen.records()
+    assert [r["cap"] for r in direct["Caps"]] == [r["cap"] for r in base["Caps"]]
+    assert len(direct["Sites"]) == len(base["Sites"]) and len(direct["Lanes"]) == len(base["Lanes"])
