@@ -12,7 +12,7 @@ those of openpyxl's ``load_workbook(read_only=True, data_only=True)`` and
 error codes as text, dates for date-formatted numbers. ``tests/test_sheetxml.py`` compares the
 two on the project's workbooks, hand-written XML and random grids from both writers. openpyxl's
 own reader goes through ``defusedxml``'s pure-Python parser and builds an object per cell; this
-one is 2-3x faster on 100,000-row workbooks (docs/performance.md).
+one is about 2.3x faster, on the L network and on 100,000-row workbooks (docs/performance.md).
 
 One addition the contract needs: a formula whose value was never calculated and saved is
 ``NO_CACHED_VALUE``, not None, so that it can be reported at its cell.

@@ -13,10 +13,10 @@ expression shapes the families build (sums and linear expressions of variables a
 **A private path, kept on purpose.** The reader dispatches on Pyomo's expression node classes
 and reads their ``args``: Pyomo's internal layout, not a promised API. It is kept because it
 shortens a planner's wait by a measured share: on the L bench network the compile takes 0.11 s
-here against 0.24 s in Pyomo's compiler, and Pyomo's compiler adds 0.7 s of scipy import to the
-run (together about 15% of an L run, and half of the sample's 1.5 s from the prompt;
-docs/performance.md). It is isolated so that an upgrade of Pyomo cannot make it give wrong
-matrices or stop the tool:
+here against 0.22 s in Pyomo's compiler, and Pyomo's compiler adds 0.76 s of imports (scipy and
+what Pyomo loads with it) to the run: together about 14% of an L run, and close to doubling the
+sample's 1.0 s from the prompt (``python -m bench.public``, docs/performance.md). It is
+isolated so that an upgrade of Pyomo cannot make it give wrong matrices or stop the tool:
 
 * the internal names are imported here only, and if they are gone the reader is off;
 * it runs only on the Pyomo releases in ``TESTED_PYOMO``, the ones on which
