@@ -128,7 +128,9 @@ class Book:
         self.worksheets: list[Sheet] = []
         for sheet in root.iter(f"{_NS}sheet"):
             title, rid = sheet.get("name", ""), sheet.get(_REL_ID)
-            part = by_id.get(rid or "", (None, None))[1]
+            if not rid:  # as openpyxl (which warns): old .xlsm files can list such invalid sheets
+                continue
+            part = by_id.get(rid, (None, None))[1]
             if part is None:
                 raise ValueError(f"the workbook lists sheet '{title}' but not where its cells are")
             if part in names:  # as openpyxl: a sheet whose part is missing is left out

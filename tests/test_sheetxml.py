@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import zipfile
@@ -275,3 +276,48 @@ def test_an_archive_that_is_not_a_workbook_is_reported(tmp_path: Path) -> None:
         read_workbook(path)
     errors = [str(e) for e in info.value.errors]
     assert any("cannot be read as an .xlsx workbook" in e for e in errors), errors
+
+
+def test_sheets_without_a_relationship_or_a_part_are_left_out_as_openpyxl_does(tmp_path: Path) -> None:
+    """A sheet listed without its relationship id, or whose part is missing from the archive, is
+    not a sheet of the workbook (openpyxl warns of the first); one whose relationship is missing
+    makes the workbook unreadable, with the sheet named."""
+    path = write(tmp_path, BASE)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    book = parts["xl/workbook.xml"].decode()
+    sheet = f'<sheet name="Loose" sheetId="99" xmlns="{MAIN}"/>'
+    gone = '<sheet name="Gone" sheetId="98" r:id="rIdGone"/>'
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    gone_rel = (
+        '<Relationship Id="rIdGone" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'worksheet" Target="worksheets/missing.xml"/>'
+    )
+    variants = {
+        "loose": (book.replace("</sheets>", sheet + "</sheets>"), rels),
+        "gone": (
+            book.replace("</sheets>", gone + "</sheets>"),
+            rels.replace("</Relationships>", gone_rel + "</Relationships>"),
+        ),
+        "broken": (book.replace("</sheets>", gone + "</sheets>"), rels),
+    }
+    with open_workbook(path) as wb:
+        original = wb.sheetnames
+    for name, (book_xml, rels_xml) in variants.items():
+        changed = tmp_path / f"{name}.xlsx"
+        with zipfile.ZipFile(changed, "w") as z:
+            for n, data in {
+                **parts,
+                "xl/workbook.xml": book_xml.encode(),
+                "xl/_rels/workbook.xml.rels": rels_xml.encode(),
+            }.items():
+                z.writestr(n, data)
+        if name == "broken":
+            with pytest.raises(ValueError, match="sheet 'Gone'"):
+                open_workbook(changed)
+            continue
+        expected = pytest.warns(UserWarning) if name == "loose" else contextlib.nullcontext()
+        with open_workbook(changed) as mine, expected:
+            theirs = load_workbook(changed, read_only=True, data_only=True)
+            assert mine.sheetnames == theirs.sheetnames == original
+            theirs.close()
