@@ -275,7 +275,7 @@ def test_an_archive_that_is_not_a_workbook_is_reported(tmp_path: Path) -> None:
     with pytest.raises(Exception) as info:
         read_workbook(path)
     errors = [str(e) for e in info.value.errors]
-    assert any("cannot be read as an .xlsx workbook" in e for e in errors), errors
+    assert len(errors) == 1 and "workbook" in errors[0], errors  # one plain-words error, no traceback
 
 
 def test_sheets_without_a_relationship_or_a_part_are_left_out_as_openpyxl_does(tmp_path: Path) -> None:
