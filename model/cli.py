@@ -586,6 +586,6 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
                 )
     out.line(
         "Time: "
-        + ", ".join(f"{k} {timings[k]:.2f} s" for k in PHASES if k in timings)
+        + ", ".join(f"{k} {timings[k]:.2f} s" for k in (*PHASES, "report") if k in timings)
         + f"; total {timings.get('total', 0):.2f} s"
     )
