@@ -22,7 +22,7 @@ from model import atomic
 from model.charts import frontier_png
 from model.compare import write_comparison
 from model.diagnose import explain_infeasibility
-from model.html_report import report_path, write_html_report
+from model.html_report import report_path, report_refusal, write_html_report
 from model.issues import WorkbookError
 from model.network import Network
 from model.pipeline import PHASES, check_results, run_once
@@ -343,6 +343,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return _compare(args, out)
     target = Path(args.out) if args.out else Path.cwd() / OUTPUTS / f"{Path(args.workbook).stem}_results.xlsx"
     refused = None if args.check else refusal(target, [Path(args.workbook)], args.force, "results")
+    if not refused and not args.check and not args.no_report:
+        refused = report_refusal(report_path(target), args.force)
     if refused:
         return _refused(out, refused)
     t0 = time.perf_counter()

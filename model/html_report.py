@@ -59,6 +59,9 @@ AXIS_TITLES = {
     "max_shortfall": "Survival target (most share of demand that may go unserved)",
 }
 FRONTIERS = (("Tradeoff", "cap"), ("TradeoffResilience", "max_shortfall"))
+GENERATOR = "supply-network-redesign report"
+"""The ``<meta name="generator">`` of every report, near the top of the file: how a rerun knows
+that the file it is about to replace is a report of this tool and not a page the user made."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,30 @@ def report_path(results_path: str | Path) -> Path:
     p = Path(results_path)
     stem = p.stem.removesuffix("_results") if p.suffix.lower() == ".xlsx" else p.name
     return p.with_name(f"{stem}_report.html")
+
+
+def is_tool_report(path: str | Path) -> bool:
+    """``path`` is a report this tool wrote (its generator tag in the first kilobytes)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{GENERATOR}">'.encode() in head
+
+
+def report_refusal(path: str | Path, force: bool) -> str | None:
+    """Why writing the report to ``path`` would destroy a file the user made (None if it would
+    not): a folder, or an existing file that is not a report of this tool (unless ``force``)."""
+    p = Path(path)
+    if p.is_dir():
+        return f"{p} is a folder, where the HTML report would go; give --out another name, or add --no-report"
+    if p.exists() and not force and not is_tool_report(p):
+        return (
+            f"{p}, where the HTML report would go, already exists and is not a report of this tool; it was "
+            "left as it is. Give --out another name, add --no-report, or add --force to replace it"
+        )
+    return None
 
 
 class _Text:
@@ -795,6 +822,7 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="generator" content="{GENERATOR}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style>"
         '<script>window.PlotlyConfig = {MathJaxConfig: "local"};</script>'

@@ -431,6 +431,26 @@ def test_no_report_writes_none(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert sorted(os.listdir(tmp_path)) == ["net_results.xlsx"]
 
 
+def test_a_page_the_user_made_is_never_replaced_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "net_results.xlsx"
+    mine = tmp_path / "net_report.html"
+    mine.write_text("<html>my own notes</html>")
+    assert main([str(SAMPLE), "--out", str(out), "--quiet"]) == 2
+    said = capsys.readouterr().out
+    assert "Nothing written" in said and "--no-report" in said and "--force" in said
+    assert mine.read_text() == "<html>my own notes</html>" and not out.exists()
+    assert main([str(SAMPLE), "--out", str(out), "--quiet", "--no-report"]) == 0
+    assert mine.read_text() == "<html>my own notes</html>"
+    assert main([str(SAMPLE), "--out", str(out), "--quiet", "--force"]) == 0
+    assert html_report.is_tool_report(mine)
+    assert main([str(SAMPLE), "--out", str(out), "--quiet"]) == 0  # a rerun replaces its own report
+    (tmp_path / "dir_results.xlsx").with_name("dir_report.html").mkdir()
+    assert main([str(SAMPLE), "--out", str(tmp_path / "dir_results.xlsx"), "--quiet"]) == 2
+    assert "is a folder" in capsys.readouterr().out
+
+
 # ---- in a real browser --------------------------------------------------------------------------
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
