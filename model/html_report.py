@@ -25,7 +25,9 @@ currency, units), never from the Pyomo model. Sections, each present only when i
   target (``TradeoffResilience``).
 
 Written atomically (``model.atomic.atomic_save``): a temporary file in the same folder, then an
-atomic rename, with the permissions a normally saved file gets.
+atomic rename, with the permissions a normally saved file gets. A file at the report's path that
+this tool did not write (no ``GENERATOR`` tag) is never replaced without ``--force``
+(``report_refusal``, checked by the command line before it solves).
 """
 
 from __future__ import annotations

@@ -374,6 +374,21 @@ def test_timeline_from_period_columns() -> None:
     assert frontier["x"] == [1.0, 0.5, 0.2] and frontier["y"] == [1000, 1040, 1200]
 
 
+def test_the_resilience_frontier_and_a_run_stopped_at_a_limit() -> None:
+    tables = tiered_tables(None)
+    tables["TradeoffResilience"] = pd.DataFrame(
+        {"max_shortfall": [0.5, 0.2], "status": ["optimal", "feasible"], "objective": [900.0, 950.0]}
+    )
+    summary = tables["Summary"].set_index("metric")
+    summary.loc["status", "value"], summary.loc["mip_gap", "value"] = "feasible", 0.023
+    tables["Summary"] = summary.reset_index()
+    page = render_html(tables, FACTS)
+    frontier = plots(page)["frontier-max_shortfall"]
+    assert frontier[0][0]["x"] == [0.5, 0.2] and frontier[0][0]["y"] == [900, 950]
+    assert frontier[1]["xaxis"]["title"]["text"] == html_report.AXIS_TITLES["max_shortfall"]
+    assert "feasible (gap 2.30%)" in page and "stopped at a limit: not proven optimal" in page
+
+
 def test_user_text_is_escaped() -> None:
     tables = tiered_tables(None)
     tables["Flows"].loc[0, "market"] = "<script>alert(1)</script>"
