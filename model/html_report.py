@@ -404,13 +404,20 @@ def _card(label: str, value: str, note: str = "", css: str = "") -> str:
     )
 
 
+FOLD_ROWS = 25
+"""A headline table longer than this is folded (click to open), so the charts stay in reach."""
+
+
 def _table(header: list[str], rows: list[list[str]], css: list[str] | None = None) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = []
     for i, r in enumerate(rows):
         cls = f' class="{css[i]}"' if css and css[i] else ""
         body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    if len(rows) > FOLD_ROWS:
+        return f"<details><summary>{len(rows)} rows (click to show)</summary>{table}</details>"
+    return table
 
 
 def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:

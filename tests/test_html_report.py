@@ -389,6 +389,15 @@ def test_the_resilience_frontier_and_a_run_stopped_at_a_limit() -> None:
     assert "feasible (gap 2.30%)" in page and "stopped at a limit: not proven optimal" in page
 
 
+def test_a_long_headline_table_is_folded() -> None:
+    tables = tiered_tables(None)
+    many = pd.DataFrame({"product": "magnet", "market": [f"M{i}" for i in range(30)], "concern_share": 0.1, "cap": 0.2})
+    tables["Dependency"] = many.assign(binding=False)
+    page = render_html(tables, FACTS)
+    assert "<details><summary>30 rows (click to show)</summary>" in page and page.count("<td>M") == 30
+    assert "<details>" not in render_html(tiered_tables(None), FACTS)
+
+
 def test_user_text_is_escaped() -> None:
     tables = tiered_tables(None)
     tables["Flows"].loc[0, "market"] = "<script>alert(1)</script>"
