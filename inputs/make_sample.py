@@ -234,7 +234,9 @@ SITES = [
     site("Iluka Eneabba monazite", "Australia", REC, "existing", 20000, 0.002, start=2027),
     # Separation (NdPr oxide): China 87-92%, Malaysia (Lynas) ~12% (IEA 2021, 2024 [S]).
     # Processing cost [A]: China USD 20/kg; the US NdPr floor (USD 110/kg) is about 2x China [S].
-    site("Baotou separation cluster", "China", OXIDE, "existing", 80000, 0.02, 0, (8000, 10, 5)),
+    # China's separation capacity exceeds its quota-bound output [A]: no modules, so that the
+    # export ban below cannot be bought off with more Chinese capacity.
+    site("Baotou separation cluster", "China", OXIDE, "existing", 100000, 0.02),
     site("Lynas Kuantan", "Malaysia", OXIDE, "existing", 7000, 0.03, 0, (3500, 15, 1)),
     site("MP Materials Mountain Pass separation", "USA", OXIDE, "existing", 3000, 0.04, 0, (3000, 20, 1)),
     site("Neo Silmet (Estonia)", "EU", OXIDE, "existing", 700, 0.045),
@@ -516,10 +518,10 @@ SCENARIOS = [
     {"scenario": GRAPHITE_CONTROL, "weight": 0.05, "max_shortfall": None},
 ]
 DISRUPTIONS = [
-    # An export ban at the separation tier: the share of China's separated oxide that leaves
-    # China, directly or in metal and magnets, is lost to every market (the model has no
+    # An export ban at the separation tier: about the share of China's separated oxide that
+    # leaves China, directly or in metal and magnets, is lost to every market (the model has no
     # per-market restriction) [A].
-    {"scenario": BAN, "country": "China", "product": OXIDE, "capacity_loss": 0.3},
+    {"scenario": BAN, "country": "China", "product": OXIDE, "capacity_loss": 0.4},
     {"scenario": BLOCKADE, "country": "Taiwan", "capacity_loss": 1.0},
     {"scenario": BLOCKADE, "country": "China", "capacity_loss": 0.3},
     # Lockdowns in China's chemical clusters [A].
