@@ -11,8 +11,11 @@ Columns of the tradeoff table (``tradeoff_table``):
 
 * the parameter (``cap`` or ``max_shortfall``), ``status``, ``objective``, ``mip_gap``;
 * ``cost_increase_pct``: cost increase against the loosest point, as a fraction (0.05 = 5%);
-* ``concern_share``: the largest concern share of supply over all (product, market) pairs (the
-  worst dependency left), and ``concern_share.<product>``: each product's concern share of all
+* ``concern_share``: the largest concern share of supply among the capped pools, those a cap
+  below 1 applies to at this point: each (product, market) capped by ``Settings.dependency_cap``
+  (the swept value) or a Caps row, and each Caps row of scope ``total`` (the worst capped
+  dependency left; a market left uncapped, such as a concern country's own, does not count; blank
+  when nothing is capped); and ``concern_share.<product>``: each product's concern share of all
   its supply (quantities of different products are never added together);
 * ``expected_shortfall``: the weight-averaged (over scenarios with weight > 0, else the plain
   average) mean unmet share of demand over (product, market) pairs; ``worst_served_share``: the
@@ -89,8 +92,8 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
         point["seconds"] = time.perf_counter() - t0
         return point
     dep = res["Dependency"]
-    each = dep[(dep["scope"] == "each") & (dep["supplied"] > 0)]
-    point["concern_share"] = float(each["concern_share"].max()) if len(each) else 0.0
+    capped = dep[(dep["cap"] < 1) & (dep["supplied"] > 0)]  # each pair and total pool a cap < 1 applies to
+    point["concern_share"] = float(capped["concern_share"].max()) if len(capped) else None
     flows = res["Flows"]
     by_product = {}
     for p in net.products:
