@@ -80,6 +80,9 @@ def test_cap_sweep_buys_capacity_before_leaving_markets_unserved(sample_network)
     assert (table["unmet_penalty"] == 0).all(), table[["cap", "unmet_penalty", "unserved"]]
     assert not table["met_by_unserved_demand"].any()
     assert table["objective"].iloc[-1] > table["objective"].iloc[0]
+    # concern_share is over the pairs the swept cap applies to (China's own market, uncapped by a
+    # Caps row, held it at 100% at every point): a market wholly from concern sites at cap 1, then at the cap
+    assert table["concern_share"].tolist() == pytest.approx([1.0, 0.3, 0.15], abs=1e-6)
 
 
 def test_every_scenario_meets_its_target(sample_network, solved_sample) -> None:

@@ -134,15 +134,21 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
 
 
-def default_cap_marginal(net: Network, dependency: pd.DataFrame) -> float:
-    """Cost of one point less ``Settings.dependency_cap``: the sum of the marginal costs of the
-    `each` caps that take the default (no Caps row matches them)."""
+def default_cap_pairs(net: Network) -> set[tuple[str, str]]:
+    """The (product, market) pairs with demand whose `each` cap is ``Settings.dependency_cap``:
+    no Caps row of scope `each` matches them."""
     each_rows = [r for r in net.cap_rows if r.scope == "each"]
-    uses_default = {
+    return {
         (p, mk)
         for (p, mk) in net.positive_demand
         if not any((r.product in (None, p)) and (r.market in (None, mk)) for r in each_rows)
     }
+
+
+def default_cap_marginal(net: Network, dependency: pd.DataFrame) -> float:
+    """Cost of one point less ``Settings.dependency_cap``: the sum of the marginal costs of the
+    `each` caps that take the default (no Caps row matches them)."""
+    uses_default = default_cap_pairs(net)
     each = dependency[dependency["scope"] == "each"]
     return float(sum(r.marginal_cost_per_point for r in each.itertuples() if (r.product, r.market) in uses_default))
 
