@@ -110,19 +110,59 @@ def extract(
     for family in FAMILIES:
         family.tables(m, ctx, solved, out)
     out.tables["Costs"] = cost_table(m, ctx, solved)
-    objective = float(out.tables["Costs"]["value"].sum())
+    objective = float(cost_totals(out.tables["Costs"])["value"].sum())
     out.tables["Summary"] = summary_table(net, solved, objective, settings_used or {}, out.tables)
     return Results(out.tables, objective, solved, out.extra)
 
 
+COST_PERIOD_COLUMNS = ["period", "component", "yearly_value", "weight", "value"]
+TOTAL = "total"
+"""The ``period`` of the Costs rows that hold each component's total over the horizon."""
+
+
 def cost_table(m: pyo.ConcreteModel, ctx: Context, solved: SolveResult) -> pd.DataFrame:
-    """Costs: one row per registered component k, its label and sum_t W[t] cost_k[t]."""
-    rows = []
+    """Costs: one row per registered component k, its label and sum_t W[t] cost_k[t].
+
+    With a Periods sheet: one row per period t and component k (the undiscounted yearly value
+    cost_k[t], the weight W[t] and the weighted value W[t] cost_k[t]), then one row per component
+    with period ``total`` and its sum over t. The weighted values of the period rows sum to the
+    objective; so do the totals (``period_cost_rows`` and ``cost_totals`` pick either)."""
+    rows, totals = [], []
     for name, label in ctx.costs.items():
         component = m.component(f"cost_{name}")
-        total = sum(ctx.weight[t] * reported_value(solved, component[t]) for t in ctx.periods)
-        rows.append({"component": label, "value": total})
-    return pd.DataFrame(rows, columns=["component", "value"])
+        yearly = {t: reported_value(solved, component[t]) for t in ctx.periods}
+        total = sum(ctx.weight[t] * yearly[t] for t in ctx.periods)
+        totals.append({"component": label, "value": total})
+        for t in ctx.periods:
+            rows.append(
+                {
+                    "period": t,
+                    "component": label,
+                    "yearly_value": yearly[t],
+                    "weight": ctx.weight[t],
+                    "value": ctx.weight[t] * yearly[t],
+                }
+            )
+    if not ctx.net.shows_periods:
+        return pd.DataFrame(totals, columns=["component", "value"])
+    rows.sort(key=lambda r: ctx.periods.index(r["period"]))
+    rows += [{"period": TOTAL, **r, "yearly_value": None, "weight": None} for r in totals]
+    return pd.DataFrame(rows, columns=COST_PERIOD_COLUMNS)
+
+
+def cost_totals(costs: pd.DataFrame) -> pd.DataFrame:
+    """The Costs rows that hold each component's total (component, value): the whole table
+    without periods, the ``total`` rows with them."""
+    if "period" not in costs.columns:
+        return costs
+    return costs[costs["period"] == TOTAL][["component", "value"]].reset_index(drop=True)
+
+
+def period_cost_rows(costs: pd.DataFrame) -> pd.DataFrame:
+    """The per-period Costs rows (every row without periods)."""
+    if "period" not in costs.columns:
+        return costs
+    return costs[costs["period"] != TOTAL].reset_index(drop=True)
 
 
 def summary_table(

@@ -157,9 +157,10 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             production[(s, t)] += q
     rows = []
     for t in ctx.periods:
+        available = set(ctx.at(t).sites)
         for s in net.sites:
             cand = s in net.candidates
-            built = (round(value(m.build[s, t])) == 1) if cand else True
+            built = s in available and ((round(value(m.build[s, t])) == 1) if cand else True)
             mods = round(value(m.modules[s, t])) if (s, t) in m.MODULE_SITES else 0
             cap = (net.capacity[s] if built else 0.0) + net.module_capacity[s] * mods
             prod = production[(s, t)]
@@ -177,6 +178,8 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 "spare": max(cap - prod, 0.0),
                 "concern": net.site_country[s] in net.concern,
             }
+            if net.shows_periods:
+                row["available"] = s in available
             rows.append(with_period(row, net, t))
     out.tables["Sites"] = pd.DataFrame(rows)
 
