@@ -15,11 +15,13 @@ from model.families import FAMILIES
 from model.families.protocol import Context, Extraction, reported_value
 from model.network import Network
 from model.solve import SolveResult
+from model.timeline import timeline_table
 
 SUMMARY_MEANINGS = {
     "status": "optimal: the cheapest design, proven within mip_gap; feasible: the solver stopped at a limit "
     "with a design, possibly not the cheapest; infeasible, no_solution, interrupted: no design",
-    "objective": "total yearly cost of the design (the sum of the Costs sheet)",
+    "objective": "total yearly cost of the design (the sum of the Costs sheet); with periods, the total over "
+    "the horizon: each period's yearly cost times its years, discounted",
     "currency": "currency of every cost",
     "mip_gap": "at most this much dearer than the cheapest possible design",
     "best_bound": "no design can cost less than this",
@@ -111,6 +113,8 @@ def extract(
         family.tables(m, ctx, solved, out)
     out.tables["Costs"] = cost_table(m, ctx, solved)
     objective = float(cost_totals(out.tables["Costs"])["value"].sum())
+    if net.shows_periods:
+        out.tables["Timeline"] = timeline_table(out.tables, net)
     out.tables["Summary"] = summary_table(net, solved, objective, settings_used or {}, out.tables)
     return Results(out.tables, objective, solved, out.extra)
 
@@ -196,6 +200,8 @@ def summary_table(
         rows.append((f"model_{k}", v))
     if tables is not None:
         sites = tables.get("Sites")
+        if sites is not None and len(sites) and "period" in sites.columns:  # the design of the last period
+            sites = sites[sites["period"] == sites["period"].iloc[-1]]
         if sites is not None and len(sites):
             built = sites[(sites["status"] == "candidate") & sites["built"]]
             rows.append(("candidates_built", ", ".join(built["site"]) or "none"))
