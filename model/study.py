@@ -21,6 +21,12 @@ Columns of the tradeoff table (``tradeoff_table``):
 * ``marginal_cost_per_point``: from the LP with integer decisions fixed at this point's optimum
   (envelope theorem): the cost of one more point of tightening if the design stays;
 * ``design_change``: plants built or dropped and module changes against the previous point.
+
+With a Periods sheet, the value is the default cap in every period (Caps rows keep theirs, each
+in its periods), ``objective`` is the cost over the horizon (weighted, discounted), ``concern_share``
+the largest over all periods, ``concern_share.<product>``, ``built`` and ``design_change`` those of
+the last period (the design the build-out reaches), and each period t adds ``concern_share.<t>``
+(its largest) and ``concern_share.<product>.<t>``.
 """
 
 from __future__ import annotations
@@ -69,24 +75,36 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
     }
     if res.objective is None:
         return point
-    dep = res["Dependency"]
+    dep, flows, sites = res["Dependency"], res["Flows"], res["Sites"]
+    point["concern_share"], point["concern_by_product"] = _concern(dep, flows, net)
+    if net.shows_periods:  # each period's shares; the design and product shares of the last period
+        point["by_period"] = {
+            t: _concern(dep[dep["period"] == t], flows[flows["period"] == t], net)
+            for t in (p.year for p in net.periods)
+        }
+        last = net.periods[-1].year
+        point["concern_by_product"] = point["by_period"][last][1]
+        sites = sites[sites["period"] == last]
+    point["expected_shortfall"], point["worst_served_share"] = _shortfall(res.tables, net)
+    point["marginal"] = res.extra[
+        "default_cap_marginal_per_point" if parameter == "dependency_cap" else "survival_marginal_per_point"
+    ]
+    point["built"] = sorted(sites[(sites["status"] == "candidate") & sites["built"]]["site"])
+    point["modules"] = {r.site: int(r.modules_added) for r in sites.itertuples() if r.modules_added}
+    return point
+
+
+def _concern(dep: pd.DataFrame, flows: pd.DataFrame, net: Network) -> tuple[float, dict[str, float]]:
+    """The largest concern share of any `each` (product, market) row, and each product's concern
+    share of all its supply (concern-origin quantity over all quantity, from Flows)."""
     each = dep[(dep["scope"] == "each") & (dep["supplied"] > 0)]
-    point["concern_share"] = float(each["concern_share"].max()) if len(each) else 0.0
-    flows = res["Flows"]
+    largest = float(each["concern_share"].max()) if len(each) else 0.0
     by_product = {}
     for p in net.products:
         f = flows[flows["product"] == p]
         total = float(f["quantity"].sum())
         by_product[p] = float(f[f["origin"].isin(net.concern)]["quantity"].sum()) / total if total > 0 else 0.0
-    point["concern_by_product"] = by_product
-    point["expected_shortfall"], point["worst_served_share"] = _shortfall(res.tables, net)
-    point["marginal"] = res.extra[
-        "default_cap_marginal_per_point" if parameter == "dependency_cap" else "survival_marginal_per_point"
-    ]
-    sites = res["Sites"]
-    point["built"] = sorted(sites[(sites["status"] == "candidate") & sites["built"]]["site"])
-    point["modules"] = {r.site: int(r.modules_added) for r in sites.itertuples() if r.modules_added}
-    return point
+    return largest, by_product
 
 
 def _shortfall(tables: dict[str, pd.DataFrame], net: Network) -> tuple[float | None, float | None]:
@@ -196,6 +214,10 @@ def tradeoff_table(points: list[dict[str, Any]], parameter: str, products: Seque
             row["design_change"] = design_change(prev, p)
         for prod in products:
             row[f"concern_share.{prod}"] = p.get("concern_by_product", {}).get(prod)
+        for t, (largest, by_product) in p.get("by_period", {}).items():
+            row[f"concern_share.{t}"] = largest
+            for prod in products:
+                row[f"concern_share.{prod}.{t}"] = by_product.get(prod)
         rows.append(row)
         prev = p
     return pd.DataFrame(rows)

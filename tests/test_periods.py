@@ -237,11 +237,8 @@ def test_one_period_of_weight_one_is_the_version_1_model(tmp_path: Path, sample_
     keys differ."""
     timed = read_workbook(sample_with_periods(tmp_path, [(2026, 1)]))
     assert [(p.year, p.weight) for p in timed.periods] == [(2026, 1.0)]
-    forms = []
-    for net in (sample_network, timed):
-        m = build_model(net)
-        forms.append(compile_standard_form(m, [m.total_cost]))
-    a, b = forms
+    models = [build_model(net) for net in (sample_network, timed)]
+    a, b = (compile_standard_form(m, [m.total_cost]) for m in models)
     for field in ("c", "c_offset", "start", "index", "value", "rhs"):
         assert np.array_equal(getattr(a, field), getattr(b, field)), field
     assert [v.name.rsplit(",", 1)[0] for v in a.columns] == [v.name.rsplit(",", 1)[0] for v in b.columns]
@@ -361,3 +358,55 @@ def test_a_candidate_available_only_after_the_horizon_is_warned(tmp_path: Path) 
     net = read_workbook(write(tmp_path, recs))
     warned = [str(w) for w in net.warnings]
     assert any("Sites!L2" in w and "can never be built" in w for w in warned), warned
+
+
+# ---- results over periods: Timeline, workbook, console, studies -------------------------------
+
+
+def test_timeline_hand_computed(tmp_path: Path) -> None:
+    """The lead-time instance: 2024 costs 560 a year (weight 2: 1120), 2026 costs 880 (weight 3:
+    2640); home1 opens in 2026, when Domestic capacity goes from 0 to 100; chip's concern share
+    stands at 100% with no cap in 2024, and at its cap of 50% in 2026. The weighted costs sum to
+    the objective."""
+    res = solve_records(tmp_path, lead_time_and_phased_cap())
+    tl = res["Timeline"].set_index("period")
+    assert tl.loc[2024, "yearly_cost"] == pytest.approx(560) and tl.loc[2026, "yearly_cost"] == pytest.approx(880)
+    assert list(tl["weighted_cost"]) == pytest.approx([1120, 2640])
+    assert tl["weighted_cost"].sum() == pytest.approx(res.objective)
+    assert (tl.loc[2024, "opens"], tl.loc[2026, "opens"], tl.loc[2026, "closes"]) == ("", "home1", "")
+    assert (tl.loc[2024, "capacity: Domestic"], tl.loc[2026, "capacity: Domestic"]) == (0, 100)
+    assert (tl.loc[2024, "concern share: chip"], tl.loc[2024, "cap: chip"]) == (1, 1)
+    assert (tl.loc[2026, "concern share: chip"], tl.loc[2026, "cap: chip"]) == pytest.approx((0.5, 0.5))
+
+
+def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """run.py on a workbook with periods: the console gives the horizon cost and each period's
+    cost, openings and shares against caps; the results workbook has the Timeline sheet with its
+    three charts, Costs per period, and the Timeline PNG is written beside it."""
+    from model.cli import main
+
+    out = tmp_path / "results.xlsx"
+    assert main([str(write(tmp_path, lead_time_and_phased_cap())), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Total cost over the horizon (2024-2028, 2 periods, undiscounted): 3,760.00" in text
+    assert "2026 (3 yr, weight 3): 880.00 USD a year, 2,640.00 weighted" in text
+    assert "opens: home1" in text and "chip 50.0% / cap 50.0%" in text
+    wb = load_workbook(out)
+    assert wb.sheetnames[:3] == ["Summary", "Costs", "Timeline"]
+    assert len(wb["Timeline"]._charts) == 3
+    assert [c.value for c in wb["Costs"][1]] == ["period", "component", "yearly_value", "weight", "value"]
+    assert (tmp_path / "results_timeline.png").stat().st_size > 10_000
+
+
+def test_sweeping_the_default_cap_over_periods(tmp_path: Path) -> None:
+    """home1 available throughout and no Caps rows: the default cap holds in every period. Cap 1:
+    rival1 ships everything, 560 a year, 5 x 560 = 2800. Cap 0.5: 880 a year in both periods,
+    5 x 880 = 4400. The Tradeoff rows give each period's concern share (1 then 0.5)."""
+    from model.study import run_study
+
+    net = read_workbook(write(tmp_path, records(Periods=TWO_PERIODS)))
+    table = run_study(net, "dependency_cap", [1.0, 0.5], SolveOptions(mip_gap=0.0), workers=1).set_index("cap")
+    assert list(table["objective"]) == pytest.approx([2800, 4400])
+    assert (table.loc[1.0, "concern_share.2024"], table.loc[0.5, "concern_share.2024"]) == pytest.approx((1, 0.5))
+    assert table.loc[0.5, "concern_share.chip.2026"] == pytest.approx(0.5)
+    assert table.loc[0.5, "built"] == "home1"
