@@ -25,7 +25,7 @@ from model.diagnose import explain_infeasibility
 from model.issues import WorkbookError
 from model.network import Network
 from model.pipeline import PHASES, check_results, run_once
-from model.report import write_results
+from model.report import cost_split, with_cost_split, write_results
 from model.results import Results, cost_totals, with_run_seconds
 from model.solve import Progress, SolveOptions, highs_option
 from model.study import PARAMETERS, SHEET_NAMES, run_study
@@ -400,10 +400,12 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         png = target.with_name(f"{target.stem}_timeline.png")
         pictures.append(timeline_png(result.tables["Timeline"], net.settings.currency, png))
     warnings = list(net.warnings) + [f"internal check failed: {p}" for p in problems]
-    result.tables["Summary"] = with_run_seconds(result.tables["Summary"], solved.seconds | timings)
+    result.tables["Summary"] = with_cost_split(
+        with_run_seconds(result.tables["Summary"], solved.seconds | timings), result.tables["Costs"]
+    )
     t1 = time.perf_counter()
     out.stage("writing the results workbook")
-    written = write_results(target, result.tables, warnings, currency=net.settings.currency)
+    written = write_results(target, result.tables, warnings, currency=net.settings.currency, units=net.unit)
     timings["write"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
     print_summary(out, net, result, timings)
@@ -437,7 +439,7 @@ def _compare(args: argparse.Namespace, out: Console) -> int:
         for d in diffs:
             out.line(f"  {d}")
     else:
-        out.line("No differences in costs, sites, caps or scenario service.")
+        out.line("No differences in costs, design, production, unmet demand, stocks, caps, shares or scenario service.")
     for notice in atomic.last_notice:
         out.line(f"Note: {notice}")
     out.line(f"Comparison: {written.absolute()}")
@@ -481,17 +483,36 @@ def _studies(
 
 
 def print_tradeoff(out: Console, table: Any, column: str, currency: str) -> None:
-    """One line per sweep point: cost, increase, price per point, design change."""
+    """One line per sweep point: cost, increase, price per point, design change; under it the
+    normal-year cost and the expected scenario cost, and a flag where the cap (or target) is met
+    by leaving demand unserved. A point with no design says why."""
     label = "cap" if column == "cap" else "target"
     out.line(f"Tradeoff ({'dependency cap' if column == 'cap' else 'survival target'}):")
+    flagged = 0
     for r in table.itertuples():
         value = getattr(r, column)
         if pd.isna(r.objective):
-            out.line(f"  {label} {value:6.1%}: {r.status}")
+            why = getattr(r, "explanation", "") or ""
+            out.line(f"  {label} {value:6.1%}: {r.status}" + (f": {why}" if why else ""))
             continue
         price = f", {r.price_per_point:,.2f} {currency} per point" if pd.notna(r.price_per_point) else ""
         change = f"  [{r.design_change}]" if r.design_change else ""
         out.line(f"  {label} {value:6.1%}: {_money(r.objective)} (+{r.cost_increase_pct:.2%}){price}{change}")
+        if hasattr(r, "normal_year_cost") and pd.notna(r.normal_year_cost):
+            penalty = f" (of which unmet demand {_money(r.unmet_penalty)})" if r.unmet_penalty > 1e-9 else ""
+            scenarios = r.expected_scenario_cost > 1e-9
+            if scenarios or penalty:  # without scenarios the normal year is the objective: said only for its penalty
+                text = f"      normal year {_money(r.normal_year_cost)}{penalty}"
+                out.line(text + (f" + expected scenarios {_money(r.expected_scenario_cost)}" if scenarios else ""))
+        if getattr(r, "met_by_unserved_demand", False) is True:
+            flagged += 1
+            out.line(f"      << met by leaving demand unserved: {r.unserved}")
+    if flagged:
+        out.line(
+            f"  {flagged} point{'s' if flagged != 1 else ''} meet{'s' if flagged == 1 else ''} the {label} partly by "
+            "leaving demand unserved (at its unmet_penalty) rather than by buying supply: their cost increase "
+            "is mostly penalty, not de-risking."
+        )
 
 
 def _explain(out: Console, net: Network, options: SolveOptions) -> int:
@@ -516,11 +537,24 @@ def _qty(v: float) -> str:
 
 
 def _horizon(net: Network) -> str:
-    """``2024-2033, 3 periods, discounted at 5%``."""
+    """``2024-2033, 3 periods, discounted at 0.05``."""
     first, last = net.periods[0], net.periods[-1]
     rate = net.settings.discount_rate
     text = f"{first.year}-{last.year + last.years - 1}, {len(net.periods)} periods"
     return text + (f", discounted at {rate:.3g}" if rate else ", undiscounted")
+
+
+def _binding_tag(binding: bool, price: float | None, currency: str) -> str:
+    """How a cap at its limit reads: binding, with its price per point; or at the cap with a
+    marginal cost of 0: loosening it would save nothing, because another constraint holds the
+    share there (the LP's dual is 0), so it is not called binding; or unknown."""
+    if not binding:
+        return ""
+    if price is None or price != price:
+        return "  at the cap, marginal cost unknown"
+    if abs(price) < 0.005:
+        return "  at the cap, not binding: loosening it saves nothing (another constraint holds the share)"
+    return f"  binding, {_money(price)} {currency} per point"
 
 
 def print_summary(out: Console, net: Network, res: Results, timings: dict[str, float]) -> None:
@@ -529,11 +563,20 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     cur = net.settings.currency
     flag = "" if s.status == "optimal" else "  << stopped at a limit: not proven optimal"
     out.line(f"Status: {s.status_text}{flag}")
-    if net.shows_periods:
-        out.line(f"Total cost over the horizon ({_horizon(net)}): {_money(res.objective or 0.0)} {cur}")
-    else:
-        out.line(f"Total yearly cost: {_money(res.objective or 0.0)} {cur}")
     costs = cost_totals(res["Costs"])
+    split = cost_split(costs)
+    if net.shows_periods:
+        out.line(
+            f"Total cost over the horizon ({_horizon(net)}): {_money(res.objective or 0.0)} {cur} "
+            "(the objective the design minimises)"
+        )
+    else:
+        out.line(f"Total yearly cost: {_money(res.objective or 0.0)} {cur} (the objective the design minimises)")
+    if split["expected_scenario_cost"]:
+        out.line(
+            f"  = normal-year cost {_money(split['normal_year_cost'])} (a year without disruption) + expected "
+            f"scenario cost {_money(split['expected_scenario_cost'])} (each scenario's cost x its weight)"
+        )
     parts = [f"{r.component} {_money(r.value)}" for r in costs.itertuples() if abs(r.value) > 1e-9]
     out.line("  " + "; ".join(parts))
     if "Timeline" in res.tables:
@@ -550,7 +593,12 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         out.line("Modules added: " + ", ".join(f"{r.site} +{r.modules_added}" for r in mods.itertuples()))
     reserve = sites[sites["reserve"] > 1e-9]
     if len(reserve):
-        out.line("Reserve held: " + ", ".join(f"{r.site} {_qty(r.reserve)}" for r in reserve.itertuples()))
+        out.line(
+            "Reserve held: "
+            + ", ".join(
+                f"{r.site} {_qty(r.reserve)} {net.unit.get(r.product, '')}".rstrip() for r in reserve.itertuples()
+            )
+        )
     dep = res["Dependency"]
     if "period" in dep.columns:
         dep = dep[dep["period"] == net.periods[-1].year]
@@ -564,12 +612,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         wp = max(len(str(p)) for p in capped["product"])
         wm = max(len(m) for m in labels)
         for r, market in zip(capped.itertuples(), labels):
-            tag = ""
-            if r.binding:
-                price = r.marginal_cost_per_point
-                tag = "  binding" + (
-                    f", {_money(price)} {cur} per point" if price == price else ", marginal cost unknown"
-                )
+            tag = _binding_tag(r.binding, r.marginal_cost_per_point, cur)
             out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}")
     unmet = res["Unmet"]
     if len(unmet):
