@@ -574,7 +574,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         out.line(f"Total yearly cost: {_money(res.objective or 0.0)} {cur} (the objective the design minimises)")
     if split["expected_scenario_cost"]:
         out.line(
-            f"  = normal-year cost {_money(split['normal_year_cost'])} (a year without disruption) + expected "
+            f"  = normal-year cost {_money(split['normal_year_cost'])} (without disruption) + expected "
             f"scenario cost {_money(split['expected_scenario_cost'])} (each scenario's cost x its weight)"
         )
     parts = [f"{r.component} {_money(r.value)}" for r in costs.itertuples() if abs(r.value) > 1e-9]
