@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from model import derive
 from model.checks import Record, SheetData, valid
-from model.issues import Issues
+from model.issues import Issue, Issues
 from model.network import SINGLE_PERIOD, CapRow, Network, Period
 
 R = TypeVar("R")
@@ -123,6 +123,24 @@ def with_periods(net: Network, rows: PeriodRows, periods: tuple[Period, ...]) ->
 # ------------------------------------------------------------------------------------------
 # Input rules of periods (errors and warnings with sheet and cell)
 # ------------------------------------------------------------------------------------------
+
+
+def period_warnings(net: Network, rules: Callable[[Network], list[Issue]]) -> list[Issue]:
+    """The cross-sheet warning ``rules`` on the network; with periods, on each period's view
+    instead, each distinct warning once: as it is when it holds in every period, else with the
+    periods in which it holds (``in 2024, 2026: no site can supply ...``): demand from 2030 that
+    no site can reach, a site that reaches no market until a lane opens."""
+    if not net.views:
+        return rules(net)
+    when: dict[tuple[str, str, str, str], list[int]] = {}
+    for period in net.periods:
+        for issue in rules(net.at(period.year)):
+            when.setdefault((issue.level, issue.sheet, issue.cell, issue.message), []).append(period.year)
+    everywhere = len(net.periods)
+    return [
+        Issue(level, sheet, cell, msg if len(years) == everywhere else f"in {', '.join(map(str, years))}: {msg}")
+        for (level, sheet, cell, msg), years in when.items()
+    ]
 
 
 def nearest(year: int, years: Sequence[int]) -> int:

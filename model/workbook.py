@@ -574,7 +574,7 @@ def _build_network(
     if issues.errors or any(data.get(s.name) is None for s in schema.SHEETS if s.required):
         return None
     network = _assemble(path, data, settings, settings_rows)
-    issues.items.extend(checks.cross_sheet_warnings(network))
+    issues.items.extend(horizon.period_warnings(network, checks.cross_sheet_warnings))
     return network
 
 

@@ -410,3 +410,28 @@ def test_sweeping_the_default_cap_over_periods(tmp_path: Path) -> None:
     assert (table.loc[1.0, "concern_share.2024"], table.loc[0.5, "concern_share.2024"]) == pytest.approx((1, 0.5))
     assert table.loc[0.5, "concern_share.chip.2026"] == pytest.approx(0.5)
     assert table.loc[0.5, "built"] == "home1"
+
+
+def test_a_warning_that_holds_in_some_periods_names_them(tmp_path: Path) -> None:
+    """Both sites can produce only from 2026: in 2024 no site can supply Home, and the warning
+    says so for 2024 alone."""
+    recs = records(Periods=TWO_PERIODS, Sites=[site("home1", available_from=2026), site("rival1", available_from=2026)])
+    warned = [str(w) for w in read_workbook(write(tmp_path, recs)).warnings]
+    assert any("Demand!C2" in w and "in 2024: no site can supply chip to Home" in w for w in warned), warned
+
+
+def test_infeasibility_over_periods_names_the_period(tmp_path: Path) -> None:
+    """A blockade of Rival that must leave no demand unserved: in 2024 only rival1 exists (home1
+    comes in 2026), so the target cannot hold in 2024; from 2026 home1 can cover it. The
+    explanation names 2024 alone."""
+    from model.diagnose import explain_infeasibility
+
+    recs = records(
+        Periods=TWO_PERIODS,
+        Sites=[site("home1", available_from=2026), site("rival1")],
+        Scenarios=[{"scenario": "blockade", "weight": 0.1, "max_shortfall": 0}],
+        Disruptions=[{"scenario": "blockade", "country": "Rival", "capacity_loss": 1}],
+    )
+    net = read_workbook(write(tmp_path, recs))
+    conflicts = explain_infeasibility(net)
+    assert [c.message[:29] for c in conflicts] == ["in 2024: scenario 'blockade',"]

@@ -130,7 +130,12 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             rows.append(with_period(row, net, t))
     table = pd.DataFrame(rows, columns=period_columns(net, DEPENDENCY_COLUMNS))
     out.tables["Dependency"] = table
-    out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
+    if net.shows_periods:  # the default cap holds in every period: one point less costs the sum
+        out.extra["default_cap_marginal_per_point"] = sum(
+            default_cap_marginal(ctx.at(t), table[table["period"] == t]) for t in ctx.periods
+        )
+    else:
+        out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
 
 
 def default_cap_marginal(net: Network, dependency: pd.DataFrame) -> float:
