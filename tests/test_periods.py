@@ -401,7 +401,9 @@ def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFix
 def test_sweeping_the_default_cap_over_periods(tmp_path: Path) -> None:
     """home1 available throughout and no Caps rows: the default cap holds in every period. Cap 1:
     rival1 ships everything, 560 a year, 5 x 560 = 2800. Cap 0.5: 880 a year in both periods,
-    5 x 880 = 4400. The Tradeoff rows give each period's concern share (1 then 0.5)."""
+    5 x 880 = 4400. The Tradeoff rows give each period's concern share (1 then 0.5). One point
+    less default cap moves 0.8 a year from rival1 (7) to home1 (10), 2.4 a year in each of the 5
+    years: its marginal cost is 12 per point, summed over the periods it holds in."""
     from model.study import run_study
 
     net = read_workbook(write(tmp_path, records(Periods=TWO_PERIODS)))
@@ -410,6 +412,7 @@ def test_sweeping_the_default_cap_over_periods(tmp_path: Path) -> None:
     assert (table.loc[1.0, "concern_share.2024"], table.loc[0.5, "concern_share.2024"]) == pytest.approx((1, 0.5))
     assert table.loc[0.5, "concern_share.chip.2026"] == pytest.approx(0.5)
     assert table.loc[0.5, "built"] == "home1"
+    assert table.loc[0.5, "marginal_cost_per_point"] == pytest.approx(12)
 
 
 def test_a_warning_that_holds_in_some_periods_names_them(tmp_path: Path) -> None:
