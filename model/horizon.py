@@ -89,8 +89,10 @@ def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Net
     arcs = derive.arcs(sites, net.site_country, net.site_product, demand, lanes)
     cap_each, cap_total = derive.resolved_caps(cap_rows, net.settings.dependency_cap, demand)
     kept = set(sites)
+    decided = {"closable": tuple(s for s in net.closable if s in kept)} if hasattr(net, "closable") else {}
     return dataclasses.replace(
         net,
+        **decided,  # closable sites (contract v2's tiers) outside S(t) have no b[s,t] either
         sites=tuple(sites),
         candidates=tuple(s for s in net.candidates if s in kept),
         demand=demand,

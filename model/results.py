@@ -210,6 +210,8 @@ def summary_table(
         if unmet is not None:
             rows.append(("unmet_total", float(unmet["unmet"].sum()) if len(unmet) else 0.0))
         ss = tables.get("ScenarioSummary")
+        if ss is not None and len(ss) and "period" in ss.columns:  # the scenarios of the last period
+            ss = ss[ss["period"] == ss["period"].iloc[-1]]
         if ss is not None:
             for w, d in ss.groupby("scenario", sort=False):
                 rows.append((f"scenario.{w}.cost", float(d["scenario_cost"].iloc[0])))

@@ -438,3 +438,20 @@ def test_infeasibility_over_periods_names_the_period(tmp_path: Path) -> None:
     net = read_workbook(write(tmp_path, recs))
     conflicts = explain_infeasibility(net)
     assert [c.message[:29] for c in conflicts] == ["in 2024: scenario 'blockade',"]
+
+
+def test_comparing_two_plans_over_periods(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--compare reads a plan over periods as its cost over the horizon and its last period's
+    design: the lead-time plan (3760, home1 built in 2026) against the same plan with the cap
+    lifted (rival1 alone: 5 x 560 = 2800, nothing built)."""
+    from model.cli import main
+
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert main([str(write(tmp_path, lead_time_and_phased_cap())), "--out", str(a)]) == 0
+    lifted = lead_time_and_phased_cap()
+    lifted["Caps"] = [{"cap": 1, "period": 2026}]
+    assert main([str(write(tmp_path, lifted, "lifted.xlsx")), "--out", str(b)]) == 0
+    capsys.readouterr()
+    assert main(["--compare", str(a), str(b), "--out", str(tmp_path / "cmp.xlsx")]) == 0
+    text = capsys.readouterr().out
+    assert "total yearly cost 3,760.00 -> 2,800.00" in text and "home1" in text
