@@ -455,3 +455,28 @@ def test_comparing_two_plans_over_periods(tmp_path: Path, capsys: pytest.Capture
     assert main(["--compare", str(a), str(b), "--out", str(tmp_path / "cmp.xlsx")]) == 0
     text = capsys.readouterr().out
     assert "total yearly cost 3,760.00 -> 2,800.00" in text and "home1" in text
+
+
+def test_the_build_out_rows_and_their_positions(tmp_path: Path) -> None:
+    """(13) has a row per consecutive pair of periods in which the site is available in both:
+    home1 (a candidate, from 2024) and the modules of rival1 link 2024 to 2026; a candidate
+    available only from 2026 has none. Every component names its positions, the period last."""
+    from model.families import buildout
+
+    rival = site("rival1", module_capacity=10, max_modules=2, module_cost=1)
+    late = site("home1", site="late", available_from=2026)
+    net = read_workbook(write(tmp_path, records(Periods=TWO_PERIODS, Sites=[site("home1"), rival, late])))
+    m = build_model(net)
+    assert list(m.candidate_stays_built) == [("home1", 2026)]
+    assert list(m.modules_stay) == [("rival1", 2026)]
+    assert len(m.closable_stays_closed) == 0
+    assert ("late", 2024) not in m.build and ("late", 2026) in m.build
+    for name, dims in buildout.DIMENSIONS.items():
+        assert dims[-1] == "period" and all(len(index) == len(dims) for index in m.component(name)), name
+
+
+def test_a_discount_rate_out_of_range_names_its_cell(tmp_path: Path) -> None:
+    recs = records(Periods=TWO_PERIODS)
+    recs["Settings"].append({"setting": "discount_rate", "value": -0.05})
+    (msg,) = messages(tmp_path, recs)
+    assert msg == "Settings!B3: found -0.05; expected a number >= 0"
