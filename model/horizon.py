@@ -9,6 +9,7 @@ weights, S(t) the sites available in t, D[p,m,t], A(t), the caps and lanes in fo
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -161,6 +162,8 @@ def check_records(data: dict[str, SheetData], issues: Issues) -> None:
     warning per column that has any; rows that differ only by ``period`` are duplicates (errors).
     ``years`` below 1 or not whole is refused by the schema (``minimum=1``, integer)."""
     years = sorted(r.values["period"] for r in valid(data.get("Periods")))
+    if data.get("Periods") is not None:
+        _check_overlaps(data["Periods"], issues)
     for name in PERIOD_SHEETS:
         sheet = data.get(name)
         if sheet is not None:
@@ -168,6 +171,21 @@ def check_records(data: dict[str, SheetData], issues: Issues) -> None:
     sites = data.get("Sites")
     if sites is not None:
         _check_windows(sites, years, issues)
+
+
+def _check_overlaps(periods: SheetData, issues: Issues) -> None:
+    """A period whose ``years`` reach into the next period counts those years twice: a warning."""
+    rows = sorted((r.values["period"], r.values.get("years"), r.row) for r in valid(periods))
+    letter = periods.letters.get("years", "B")
+    for (year, years, row), (following, _, _) in itertools.pairwise(rows):
+        if years is not None and year + years > following:
+            issues.warning(
+                "Periods",
+                f"{letter}{row}",
+                f"period {year} stands for {years} years, past the next period {following}: the years from "
+                f"{following} to {year + years - 1} count twice in the objective (leave 'years' blank for the gap "
+                "to the next period)",
+            )
 
 
 def _check_period_column(sheet: SheetData, years: list[int], issues: Issues) -> None:
@@ -179,7 +197,7 @@ def _check_period_column(sheet: SheetData, years: list[int], issues: Issues) -> 
                 sheet.spec.name,
                 f"{letter}{filled[0].row}",
                 f"the 'period' column is filled on {len(filled)} row(s) but the workbook has no Periods "
-                "sheet: it is ignored (add a Periods sheet to plan over several periods)",
+                "sheet (or an empty one): it is ignored (add periods to plan over several periods)",
             )
         _check_keys(sheet, lambda _p: None, issues, "without a Periods sheet the 'period' column is ignored")
         return
@@ -224,8 +242,8 @@ def _check_windows(sites: SheetData, years: list[int], issues: Issues) -> None:
                 issues.warning(
                     "Sites",
                     f"{letter}{filled[0].row}",
-                    f"'{column}' is filled on {len(filled)} row(s) but the workbook has no Periods sheet: "
-                    "it is ignored (every site is available in the one year planned)",
+                    f"'{column}' is filled on {len(filled)} row(s) but the workbook has no Periods sheet (or an "
+                    "empty one): it is ignored (every site is available in the one year planned)",
                 )
         return
     for rec in recs:

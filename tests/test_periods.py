@@ -480,3 +480,10 @@ def test_a_discount_rate_out_of_range_names_its_cell(tmp_path: Path) -> None:
     recs["Settings"].append({"setting": "discount_rate", "value": -0.05})
     (msg,) = messages(tmp_path, recs)
     assert msg == "Settings!B3: found -0.05; expected a number >= 0"
+
+
+def test_years_that_reach_into_the_next_period_are_warned(tmp_path: Path) -> None:
+    """2024 standing for 5 years overlaps 2026: 2026-2028 would count twice."""
+    net = read_workbook(write(tmp_path, records(Periods=[{"period": 2024, "years": 5}, {"period": 2026}])))
+    warned = [str(w) for w in net.warnings]
+    assert any(w.startswith("Periods!B2") and "from 2026 to 2028 count twice" in w for w in warned), warned
