@@ -382,7 +382,8 @@ def test_timeline_hand_computed(tmp_path: Path) -> None:
 def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """run.py on a workbook with periods: the console gives the horizon cost and each period's
     cost, openings and shares against caps; the results workbook has the Timeline sheet with its
-    three charts, Costs per period, and the Timeline PNG is written beside it."""
+    three charts, Costs per period, and the Timeline PNG is written beside it; the HTML report
+    offers the two periods and draws its timeline."""
     from model.cli import main
 
     out = tmp_path / "results.xlsx"
@@ -396,6 +397,8 @@ def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFix
     assert len(wb["Timeline"]._charts) == 3
     assert [c.value for c in wb["Costs"][1]] == ["period", "component", "yearly_value", "weight", "value"]
     assert (tmp_path / "results_timeline.png").stat().st_size > 10_000
+    report = (tmp_path / "results_report.html").read_text()  # the horizon totals are not a period
+    assert 'id="timeline"' in report and '<option value="p1">2026</option>' in report and ">total<" not in report
 
 
 def test_sweeping_the_default_cap_over_periods(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from model.solve import SolveOptions
 from model.study import run_study
 from model.workbook import read_workbook
 from tests.helpers import BASE, SAMPLE, records, solve_network, write
+from tests.xlsx_charts import charts, series_refs
 
 CAPS = [1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2]
 OPTS = SolveOptions(mip_gap=0.0)
@@ -85,8 +86,7 @@ def test_cli_sweep_writes_sheet_chart_and_png(tmp_path: Path, capsys: pytest.Cap
     ):
         assert col in header, col
     assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == [0.9, 0.5, 0.2]
-    chart = ws._charts[0]
-    refs = [chart.series[0].xVal.numRef.f, chart.series[0].yVal.numRef.f]
+    refs = list(series_refs(charts(out, "Tradeoff")[0])[0])
     assert all(r.startswith("'Tradeoff'!") for r in refs), refs
     png = tmp_path / "r_tradeoff.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
