@@ -225,7 +225,8 @@ def _check_keys(sheet: SheetData, start: Callable[[int | None], int | None], iss
             issues.error(
                 sheet.spec.name,
                 f"{sheet.letters.get(others[0], 'A')}{rec.row}",
-                f"duplicate row: it holds for the same {', '.join(others)} and period as row {seen[k].row} ({why})",
+                f"duplicate row: same {', '.join(others)}{'' if k[-1] is None else ' and period'} as row "
+                f"{seen[k].row} ({why})",
             )
             rec.values["_invalid"] = True
         else:

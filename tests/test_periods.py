@@ -314,7 +314,9 @@ def test_duplicate_keys_in_one_period(tmp_path: Path) -> None:
         {"market": "Home", "product": "chip", "demand": 95, "period": 2026},
     ]
     (msg,) = messages(tmp_path, records(Periods=TWO_PERIODS, Demand=demand))
-    assert "Demand!A3" in msg and "same market, product and period as row 2" in msg
+    assert msg == (
+        "Demand!A3: duplicate row: same market, product and period as row 2 (a blank period is the first period)"
+    )
 
 
 def test_years_must_be_a_whole_number_of_at_least_one(tmp_path: Path) -> None:
@@ -350,7 +352,8 @@ def test_rows_differing_only_by_period_without_periods_are_duplicates(tmp_path: 
         {"market": "Home", "product": "chip", "demand": 90, "period": 2026},
     ]
     found = messages(tmp_path, records(Demand=demand))
-    assert any("Demand!A3" in m and "duplicate" in m for m in found), found
+    expected = "duplicate row: same market, product as row 2 (without a Periods sheet the 'period' column is ignored)"
+    assert f"Demand!A3: {expected}" in found, found
 
 
 def test_a_candidate_available_only_after_the_horizon_is_warned(tmp_path: Path) -> None:
