@@ -36,15 +36,11 @@ def closable_sites(net: Network) -> tuple[str, ...]:
     return tuple(getattr(net, "closable", ()))
 
 
-def links(m: pyo.ConcreteModel, ctx: Context, component: Any) -> list[tuple[str, int, int]]:
-    """(s, t, t-1) for consecutive periods in which ``component`` (a variable indexed by
-    (site, period)) exists at both: within the site's availability."""
-    out = []
-    for prev, t in zip(ctx.periods, ctx.periods[1:], strict=False):
-        for s, tt in component:
-            if tt == t and (s, prev) in component:
-                out.append((s, t, prev))
-    return out
+def links(ctx: Context, component: dict[tuple[str, int], Any]) -> list[tuple[str, int]]:
+    """(s, t) for each period t after the first in which ``component`` (a variable's members by
+    (site, period)) exists at t and at the period before: within the site's availability."""
+    prev = {t: p for p, t in itertools.pairwise(ctx.periods)}
+    return [(s, t) for s, t in component if t in prev and (s, prev[t]) in component]
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -62,27 +58,25 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     b = dict(m.build.items())
     n = dict(m.modules.items())
     cand = set(ctx.net.candidates)
-    build_links = links(m, ctx, b)
+    prev = {t: p for p, t in itertools.pairwise(ctx.periods)}
+    build_links = links(ctx, b)
     m.candidate_stays_built = pyo.Constraint(
-        [(s, t) for s, t, _ in build_links if s in cand],
-        rule=lambda _m, s, t: b[s, t] >= b[s, ctx.periods[ctx.periods.index(t) - 1]],
+        [(s, t) for s, t in build_links if s in cand],
+        rule=lambda _m, s, t: b[s, t] >= b[s, prev[t]],
         doc="(13a) a candidate once built stays built",
     )
     m.closable_stays_closed = pyo.Constraint(
-        [(s, t) for s, t, _ in build_links if s in closable],
-        rule=lambda _m, s, t: b[s, t] <= b[s, ctx.periods[ctx.periods.index(t) - 1]],
+        [(s, t) for s, t in build_links if s in closable],
+        rule=lambda _m, s, t: b[s, t] <= b[s, prev[t]],
         doc="(13b) a closable site once closed stays closed",
     )
 
     def modules_rule(_m: pyo.ConcreteModel, s: str, t: int) -> object:
-        prev = ctx.periods[ctx.periods.index(t) - 1]
         if s in closable and (s, t) in b:
-            return n[s, t] >= n[s, prev] - ctx.net.max_modules[s] * (1 - b[s, t])
-        return n[s, t] >= n[s, prev]
+            return n[s, t] >= n[s, prev[t]] - ctx.net.max_modules[s] * (1 - b[s, t])
+        return n[s, t] >= n[s, prev[t]]
 
-    m.modules_stay = pyo.Constraint(
-        [(s, t) for s, t, _ in links(m, ctx, n)], rule=modules_rule, doc="(13c) modules once added stay"
-    )
+    m.modules_stay = pyo.Constraint(links(ctx, n), rule=modules_rule, doc="(13c) modules once added stay")
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
