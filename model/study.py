@@ -11,9 +11,13 @@ Columns of the tradeoff table (``tradeoff_table``):
 
 * the parameter (``cap`` or ``max_shortfall``), ``status``, ``objective``, ``mip_gap``;
 * ``cost_increase_pct``: cost increase against the loosest point, as a fraction (0.05 = 5%);
-* ``concern_share``: the largest concern share of supply over all (product, market) pairs (the
-  worst dependency left), and ``concern_share.<product>``: each product's concern share of all
-  its supply (quantities of different products are never added together);
+* ``concern_share``: the largest concern share of supply among the (product, market) pairs that
+  ``Settings.dependency_cap`` caps (the swept ``cap``; no Caps row of scope ``each`` matches
+  them): the worst dependency left where the swept cap applies. Pairs with a Caps row of their
+  own, such as a concern country's own market left uncapped, do not count (their shares are on
+  each point's Dependency sheet); blank when every pair has a Caps row. And
+  ``concern_share.<product>``: each product's concern share of all its supply (quantities of
+  different products are never added together);
 * ``expected_shortfall``: the weight-averaged (over scenarios with weight > 0, else the plain
   average) mean unmet share of demand over (product, market) pairs; ``worst_served_share``: the
   smallest served share of any (scenario, product, market);
@@ -55,6 +59,7 @@ from typing import Any
 import pandas as pd
 
 from model.diagnose import explain_infeasibility
+from model.families.dependency import default_cap_pairs
 from model.network import Network
 from model.pipeline import run_once
 from model.report import cost_split
@@ -96,13 +101,15 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
         point["seconds"] = time.perf_counter() - t0
         return point
     dep, flows, sites = res["Dependency"], res["Flows"], res["Sites"]
-    point["concern_share"], point["concern_by_product"] = _concern(dep, flows, net)
-    if net.shows_periods:  # each period's shares; the design and product shares of the last period
+    point["concern_share"], point["concern_by_product"] = _concern(dep, flows, point_net)
+    if point_net.shows_periods:  # each period's shares; the design and product shares of the last period
         point["by_period"] = {
-            t: _concern(dep[dep["period"] == t], flows[flows["period"] == t], net)
-            for t in (p.year for p in net.periods)
+            t: _concern(dep[dep["period"] == t], flows[flows["period"] == t], point_net.at(t))
+            for t in (p.year for p in point_net.periods)
         }
-        last = net.periods[-1].year
+        shares = [largest for largest, _ in point["by_period"].values() if largest is not None]
+        point["concern_share"] = max(shares) if shares else None
+        last = point_net.periods[-1].year
         point["concern_by_product"] = point["by_period"][last][1]
         sites = sites[sites["period"] == last]
     point["expected_shortfall"], point["worst_served_share"] = _shortfall(res.tables, net)
@@ -119,11 +126,15 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
     return point
 
 
-def _concern(dep: pd.DataFrame, flows: pd.DataFrame, net: Network) -> tuple[float, dict[str, float]]:
-    """The largest concern share of any `each` (product, market) row, and each product's concern
-    share of all its supply (concern-origin quantity over all quantity, from Flows)."""
+def _concern(dep: pd.DataFrame, flows: pd.DataFrame, net: Network) -> tuple[float | None, dict[str, float]]:
+    """The largest concern share among the `each` (product, market) pairs the default (swept) cap
+    applies to (None where it applies to none), and each product's concern share of all its
+    supply (concern-origin quantity over all quantity, from Flows). With periods, ``net`` is the
+    period's view and the tables its rows."""
+    swept = default_cap_pairs(net)
     each = dep[(dep["scope"] == "each") & (dep["supplied"] > 0)]
-    largest = float(each["concern_share"].max()) if len(each) else 0.0
+    shares = [r.concern_share for r in each.itertuples() if (r.product, r.market) in swept]
+    largest = float(max(shares)) if shares else None
     by_product = {}
     for p in net.products:
         f = flows[flows["product"] == p]
