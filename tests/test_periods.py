@@ -26,6 +26,7 @@ from model.solve import SolveOptions, solve
 from model.standard_form import compile_standard_form
 from model.workbook import read_workbook
 from tests.helpers import BASE, SAMPLE, records, solve_network, solve_records, write
+from tests.xlsx_charts import category_ref, charts, series
 
 TWO_PERIODS = [{"period": 2024}, {"period": 2026, "years": 3}]
 """2024 stands for two years (the gap to 2026), 2026 for three."""
@@ -397,7 +398,10 @@ def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFix
     assert "opens: home1" in text and "chip 50.0% / cap 50.0%" in text
     wb = load_workbook(out)
     assert wb.sheetnames[:3] == ["Summary", "Costs", "Timeline"]
-    assert len(wb["Timeline"]._charts) == 3
+    timeline = charts(out, "Timeline")  # capacity by bloc (3 blocs), concern share (chip), cost (2 series)
+    assert [len(series(c)) for c in timeline] == [3, 1, 2]
+    (cost_chart,) = charts(out, "Costs")  # the horizon totals: the rows after the 2 x 9 period rows
+    assert category_ref(series(cost_chart)[0]) == "'Costs'!$B$20:$B$28"
     assert [c.value for c in wb["Costs"][1]] == ["period", "component", "yearly_value", "weight", "value"]
     assert (tmp_path / "results_timeline.png").stat().st_size > 10_000
     report = (tmp_path / "results_report.html").read_text()  # the horizon totals are not a period
