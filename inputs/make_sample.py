@@ -216,16 +216,32 @@ def site(
     }
 
 
+def grows(
+    name: str, country: str, product: str, capacity: float, unit_cost: float, growth: tuple[float, float]
+) -> list[dict[str, Any]]:
+    """An existing plant whose owners build ahead of demand, whatever the allies decide: today's
+    capacity plus what they add by 2027 and by 2030 (``growth``), all of it in the row from the
+    first period [A]. (A row per expansion, available from its year, would say the same with
+    more sites and lanes, and a slower solve.) The allies' own choices are the candidates and
+    the modules."""
+    return [site(name, country, product, "existing", capacity + sum(growth), unit_cost)]
+
+
+def china(name: str, product: str, capacity: float, unit_cost: float, growth: tuple[float, float]) -> list[dict]:
+    """China's plants for ``product``: China builds ahead of demand [A], whatever the allies do."""
+    return grows(name, "China", product, capacity, unit_cost, growth)
+
+
 US_FABS = "US leading-edge fabs"
 
 SITES = [
     # ---- rare-earth magnets ----
     # Mining 2024e (USGS MCS 2025 [V]): China 270,000 t REO (quota, 69%), USA 45,000 (11.5%),
     # Australia 13,000 (3.3%). China's quota grew about 6% a year [A]: modules of 20,000 t.
-    site("China rare-earth mines (quota)", "China", REC, "existing", 270000, 0.002, 0, (20000, 2, 9)),
-    site("MP Materials Mountain Pass mine", "USA", REC, "existing", 45000, 0.003, 0, (15000, 15, 2)),
+    *china("China rare-earth mines (quota)", REC, 330000, 0.002, (40000, 60000)),
+    site("MP Materials Mountain Pass mine", "USA", REC, "existing", 45000, 0.003, 0, (30000, 30, 1)),
     # Lynas's Mount Weld expansion [A]: two modules of 10,000 t REO.
-    site("Lynas Mount Weld", "Australia", REC, "existing", 13000, 0.0028, 0, (10000, 8, 2)),
+    site("Lynas Mount Weld", "Australia", REC, "existing", 13000, 0.0028, 0, (20000, 16, 1)),
     # Arafura's Nolans project (Northern Territory): mine and refinery, about 4,400 t/yr NdPr
     # oxide, 2029 at the earliest [A: size, cost, year]; a new mine takes >16 years from
     # discovery (IEA [S]), Nolans is past that.
@@ -250,18 +266,18 @@ SITES = [
     site("Iluka Eneabba refinery", "Australia", OXIDE, "existing", 4400, 0.035, 90, start=2027),
     site("Arafura Nolans refinery", "Australia", OXIDE, "candidate", 4400, 0.035, 60, start=2029),
     # Metal and alloy [A]: China ~90%; Japan's makers; MP's alloy line at Fort Worth (late 2023 [S]).
-    site("China metal and alloy makers", "China", METAL, "existing", 62000, 0.008, 0, (6000, 3, 8)),
-    site("Japanese metal and alloy makers", "Japan", METAL, "existing", 5000, 0.014, 0, (1500, 4, 4)),
-    site("MP Materials Fort Worth alloy", "USA", METAL, "existing", 600, 0.016, 0, (1000, 6, 3)),
-    site("EU metal and alloy plant (new)", "EU", METAL, "candidate", 1000, 0.016, 10, (1000, 8, 2), start=2027),
+    *china("China metal and alloy makers", METAL, 86000, 0.008, (12000, 16000)),
+    site("Japanese metal and alloy makers", "Japan", METAL, "existing", 5000, 0.014, 0, (6000, 16, 1)),
+    site("MP Materials Fort Worth alloy", "USA", METAL, "existing", 600, 0.016, 0, (3000, 18, 1)),
+    site("EU metal and alloy plant (new)", "EU", METAL, "candidate", 1000, 0.016, 10, (2000, 16, 1), start=2027),
     # Sintered NdFeB: China ~90% (MacroPolo, Adamas [S]), Japan ~7-8% (Proterial, Shin-Etsu,
     # TDK), Germany ~1-2% (VAC). Cost of making the magnet from its alloy [A].
-    site("Ningbo-Baotou magnet cluster", "China", MAGNETS, "existing", 190000, 0.02, 0, (20000, 15, 7)),
-    site("Proterial, Shin-Etsu, TDK", "Japan", MAGNETS, "existing", 15000, 0.035, 0, (3000, 30, 4)),
+    *china("Ningbo-Baotou magnet cluster", MAGNETS, 270000, 0.02, (30000, 40000)),
+    site("Proterial, Shin-Etsu, TDK", "Japan", MAGNETS, "existing", 15000, 0.035, 0, (12000, 120, 1)),
     site("VAC Hanau", "EU", MAGNETS, "existing", 3000, 0.04),
     # Neo Narva (Estonia): 2,000 t/yr, construction 2023 -> opening Sept 2025 [S]: producing
     # from 2026. EUR 75-100 m -> about 8 a year [A]; a second phase as modules [A].
-    site("Neo Narva magnet plant", "EU", MAGNETS, "existing", 2000, 0.04, 8, (2000, 20, 2), start=2026),
+    site("Neo Narva magnet plant", "EU", MAGNETS, "existing", 2000, 0.04, 8, (4000, 40, 1), start=2026),
     # MP Materials Fort Worth: ~1,000 t/yr, magnets ~2025 [S]; the "10X" plant takes US
     # capacity to ~10,000 t/yr, commissioning 2028 [S].
     site("MP Materials Fort Worth magnets", "USA", MAGNETS, "existing", 1000, 0.038, 6),
@@ -269,67 +285,67 @@ SITES = [
     site("eVAC South Carolina", "USA", MAGNETS, "existing", 1500, 0.038, 6, start=2026),
     site("MP Materials 10X magnet plant", "USA", MAGNETS, "candidate", 7000, 0.036, 50, start=2028),
     # New plants costed on Neo Narva [A]; lead time 2-3 years (A7 [S]).
-    site("Korean magnet plant (new)", "South Korea", MAGNETS, "candidate", 2000, 0.033, 20, (2000, 20, 3), start=2027),
-    site("Indian magnet plant (new)", "India", MAGNETS, "candidate", 2000, 0.03, 20, (2000, 20, 3), start=2028),
+    site("Korean magnet plant (new)", "South Korea", MAGNETS, "candidate", 2000, 0.033, 20, (6000, 60, 1), start=2027),
+    site("Indian magnet plant (new)", "India", MAGNETS, "candidate", 2000, 0.03, 20, (6000, 60, 1), start=2028),
     # ---- Li-ion batteries ----
     # Lithium [A]: Australian spodumene, Chilean brine, Chinese lepidolite and brine.
-    site("Australian spodumene mines", "Australia", LI_RAW, "existing", 700, 5.0, 0, (100, 60, 12)),
-    site("Atacama brine (Chile)", "Chile", LI_RAW, "existing", 330, 4.0, 0, (50, 25, 6)),
-    site("China lithium mines", "China", LI_RAW, "existing", 250, 7.0, 0, (50, 40, 6)),
+    *grows("Australian spodumene mines", "Australia", LI_RAW, 850, 5.0, (300, 600)),
+    *grows("Atacama brine (Chile)", "Chile", LI_RAW, 330, 4.0, (150, 150)),
+    *china("China lithium mines", LI_RAW, 300, 7.0, (100, 150)),
     # Thacker Pass (Nevada), a clay deposit [A: size, cost, year].
     site("Thacker Pass (Nevada)", "USA", LI_RAW, "candidate", 40, 7.0, 60, start=2028),
     # Lithium chemical refining: China ~65% (2023), Chile ~29% (IEA [S]).
-    site("China lithium refiners", "China", LI_CHEM, "existing", 800, 3.0, 0, (100, 30, 14)),
-    site("Chile lithium chemical plants", "Chile", LI_CHEM, "existing", 350, 3.5, 0, (50, 20, 4)),
+    *china("China lithium refiners", LI_CHEM, 1200, 3.0, (400, 700)),
+    *grows("Chile lithium chemical plants", "Chile", LI_CHEM, 350, 3.5, (100, 100)),
     # Kwinana/Kemerton hydroxide: costly and partly idled in 2024 [A]: closable.
     site("Kwinana lithium hydroxide", "Australia", LI_CHEM, "closable", 60, 6.0, 60),
-    site("Texas lithium refinery (new)", "USA", LI_CHEM, "candidate", 50, 6.0, 80, (25, 40, 2), start=2027),
+    site("Texas lithium refinery (new)", "USA", LI_CHEM, "candidate", 50, 6.0, 80, (50, 80, 1), start=2027),
     # Cathode capacity 2021 (Rystad [S]): China 74.3%, South Korea 18.9%, Japan 5.5%, North
     # America 1%, Europe 0.3%.
-    site("China cathode makers", "China", CATHODE, "existing", 2500, 6.0, 0, (250, 60, 10)),
-    site("Korean cathode makers", "South Korea", CATHODE, "existing", 450, 8.0, 0, (100, 60, 3)),
+    *china("China cathode makers", CATHODE, 2500, 6.0, (1000, 1600)),
+    *grows("Korean cathode makers", "South Korea", CATHODE, 450, 8.0, (100, 100)),
     site("Japanese cathode makers", "Japan", CATHODE, "existing", 130, 9.0),
     site("US cathode makers", "USA", CATHODE, "existing", 25, 10.0),
-    site("US cathode plant (new)", "USA", CATHODE, "candidate", 60, 10.0, 100, (30, 50, 2), start=2027),
-    site("EU cathode plant (new)", "EU", CATHODE, "candidate", 60, 10.0, 100, (30, 50, 2), start=2027),
+    site("US cathode plant (new)", "USA", CATHODE, "candidate", 60, 10.0, 100, (60, 100, 1), start=2027),
+    site("EU cathode plant (new)", "EU", CATHODE, "candidate", 60, 10.0, 100, (60, 100, 1), start=2027),
     # Graphite: China ~90% (IEA 2024 [S]); Syrah's Balama (Mozambique) the largest mine outside [A].
-    site("China graphite (flake and synthetic)", "China", GRAPHITE, "existing", 1900, 0.4, 0, (200, 15, 14)),
-    site("Syrah Balama", "Mozambique", GRAPHITE, "existing", 180, 0.5, 0, (90, 10, 2)),
+    *china("China graphite (flake and synthetic)", GRAPHITE, 2300, 0.4, (1000, 1500)),
+    site("Syrah Balama", "Mozambique", GRAPHITE, "existing", 180, 0.5, 0, (180, 20, 1)),
     # Anode capacity: China ~85% (IEA 2022 [S]), the rest mostly Japan and Korea.
-    site("China anode makers", "China", ANODE, "existing", 1500, 2.0, 0, (150, 20, 14)),
+    *china("China anode makers", ANODE, 1950, 2.0, (700, 1000)),
     site("Japanese anode makers", "Japan", ANODE, "existing", 50, 3.0),
-    site("Korean anode makers", "South Korea", ANODE, "existing", 60, 3.0, 0, (30, 15, 2)),
+    site("Korean anode makers", "South Korea", ANODE, "existing", 60, 3.0, 0, (60, 30, 1)),
     site("Syrah Vidalia anode", "USA", ANODE, "existing", 11, 3.5),
-    site("US anode plant (new)", "USA", ANODE, "candidate", 50, 3.5, 40, (25, 20, 2), start=2028),
+    site("US anode plant (new)", "USA", ANODE, "candidate", 50, 3.5, 40, (50, 40, 1), start=2028),
     # Cells 2022 (BNEF [S]): China 893 GWh (77%), Poland 73, USA 70, Hungary 38, Germany 31,
     # Sweden 16, South Korea 15, Japan 12; grown to 2025 [A]. Cost of making the cell from its
     # materials [A]: China lowest; US +11%, Europe +20% on the pack (BNEF 2023 [S]).
-    site("China cell makers (CATL, BYD...)", "China", CELLS, "existing", 1300, 30.0, 0, (150, 300, 10)),
-    site("EU gigafactories (PL, HU, DE, SE)", "EU", CELLS, "existing", 190, 40.0, 0, (20, 130, 2)),
-    site("US gigafactories", "USA", CELLS, "existing", 120, 36.0, 0, (20, 120, 2)),
-    site("Korean cell plants", "South Korea", CELLS, "existing", 20, 34.0, 0, (10, 75, 2)),
+    *china("China cell makers (CATL, BYD...)", CELLS, 1450, 30.0, (500, 900)),
+    site("EU gigafactories (PL, HU, DE, SE)", "EU", CELLS, "existing", 190, 40.0, 0, (40, 260, 1)),
+    site("US gigafactories", "USA", CELLS, "existing", 120, 36.0, 0, (40, 240, 1)),
+    site("Korean cell plants", "South Korea", CELLS, "existing", 20, 34.0, 0, (20, 150, 1)),
     # Older Japanese lines retire after 2029 [A].
     site("Japanese cell plants", "Japan", CELLS, "existing", 15, 38.0, until=2029),
     # A gigafactory: about USD 80 m per GWh/yr (Benchmark [S]), about 2 years to build [U];
     # 40 GWh for USD 3.2 bn -> about 260 a year net of incentives [A].
-    site("US IRA gigafactory (Kentucky)", "USA", CELLS, "candidate", 40, 36.0, 260, (20, 120, 3), start=2027),
-    site("EU gigafactory (Germany)", "EU", CELLS, "candidate", 40, 40.0, 280, (20, 130, 2), start=2027),
-    site("India ACC gigafactory", "India", CELLS, "candidate", 50, 33.0, 300, (25, 140, 2), start=2028),
+    site("US IRA gigafactory (Kentucky)", "USA", CELLS, "candidate", 40, 36.0, 260, (60, 360, 1), start=2027),
+    site("EU gigafactory (Germany)", "EU", CELLS, "candidate", 40, 40.0, 280, (40, 260, 1), start=2027),
+    site("India ACC gigafactory", "India", CELLS, "candidate", 50, 33.0, 300, (50, 280, 1), start=2028),
     # ---- chips ----
     # Silicon wafers by company [S]: Shin-Etsu (JP) 29%, SUMCO (JP) 22%, GlobalWafers (TW) 15%,
     # Siltronic (DE) 12%, SK Siltron (KR) 11%; the rest (about 11%) Chinese makers [A].
-    site("Shin-Etsu Handotai", "Japan", SI_WAFERS, "existing", 700, 0.10, 0, (100, 2, 4)),
-    site("SUMCO", "Japan", SI_WAFERS, "existing", 530, 0.10, 0, (80, 2, 3)),
-    site("GlobalWafers", "Taiwan", SI_WAFERS, "existing", 360, 0.10, 0, (60, 1, 2)),
-    site("Siltronic", "EU", SI_WAFERS, "existing", 290, 0.11, 0, (60, 1, 2)),
-    site("SK Siltron", "South Korea", SI_WAFERS, "existing", 265, 0.10, 0, (40, 1, 2)),
+    *grows("Shin-Etsu Handotai", "Japan", SI_WAFERS, 700, 0.10, (150, 250)),
+    *grows("SUMCO", "Japan", SI_WAFERS, 530, 0.10, (100, 200)),
+    *grows("GlobalWafers", "Taiwan", SI_WAFERS, 360, 0.10, (60, 60)),
+    *grows("Siltronic", "EU", SI_WAFERS, 290, 0.11, (60, 60)),
+    *grows("SK Siltron", "South Korea", SI_WAFERS, 265, 0.10, (0, 80)),
     # GlobalWafers' Sherman (Texas) 300 mm plant, opened 2025 [A: size, year]: under construction.
     site("GlobalWafers Texas", "USA", SI_WAFERS, "existing", 120, 0.12, 8, start=2026),
-    site("China wafer makers (NSIG...)", "China", SI_WAFERS, "existing", 265, 0.09, 0, (60, 1, 3)),
+    *china("China wafer makers (NSIG...)", SI_WAFERS, 445, 0.09, (0, 100)),
     # <10 nm logic 2019: Taiwan 92%, South Korea 8% (BCG/SIA 2021 [S]). 5 nm wafer ~USD 17,000
     # (CSET 2020 [S]); cost ~60% of price [A]. US total cost ~+30% (SIA [V]).
-    site("TSMC Hsinchu-Tainan", "Taiwan", FAB, "existing", 1650, 10.0, 0, (150, 400, 4)),
-    site("Samsung Hwaseong", "South Korea", FAB, "existing", 150, 10.5, 0, (60, 90, 2)),
+    *grows("TSMC Hsinchu-Tainan", "Taiwan", FAB, 1700, 10.0, (300, 300)),
+    *grows("Samsung Hwaseong", "South Korea", FAB, 150, 10.5, (60, 60)),
     site("SMIC Shanghai N+2", "China", FAB, "existing", 60, 14.0),
     # TSMC Arizona fab 1: 20,000 wafers/month = 240 k/yr (TSMC [V]), producing since late 2024.
     site("TSMC Arizona fab 1", "USA", FAB, "existing", 240, 13.0, 350, group=US_FABS),
@@ -341,36 +357,36 @@ SITES = [
     site("JASM Kumamoto fab 2", "Japan", FAB, "candidate", 180, 11.5, 420, start=2027),
     # Assembly, test, packaging [S]: Taiwanese firms over half, Chinese firms >20% (JCET 13%);
     # Malaysia and Korea the rest [A].
-    site("ASE and TSMC packaging (Taiwan)", "Taiwan", CHIPS, "existing", 1000, 2.0, 0, (100, 20, 8)),
-    site("China packaging (JCET, Tongfu...)", "China", CHIPS, "existing", 400, 1.6, 0, (50, 10, 2)),
-    site("Penang packaging (Malaysia)", "Malaysia", CHIPS, "existing", 250, 1.7, 0, (50, 10, 2)),
-    site("Korean packaging", "South Korea", CHIPS, "existing", 150, 2.1, 0, (50, 10, 2)),
-    site("Amkor Arizona packaging", "USA", CHIPS, "candidate", 100, 2.8, 40, (50, 20, 2), start=2028),
+    *grows("ASE and TSMC packaging (Taiwan)", "Taiwan", CHIPS, 1000, 2.0, (300, 400)),
+    *china("China packaging (JCET, Tongfu...)", CHIPS, 500, 1.6, (0, 100)),
+    *grows("Penang packaging (Malaysia)", "Malaysia", CHIPS, 250, 1.7, (50, 100)),
+    *grows("Korean packaging", "South Korea", CHIPS, 150, 2.1, (50, 50)),
+    site("Amkor Arizona packaging", "USA", CHIPS, "candidate", 100, 2.8, 40, (100, 40, 1), start=2028),
     # Penang's output is flown out through Singapore (Changi) [A]: a hub, throughput and handling.
     site("Singapore chip hub", "Singapore", CHIPS, "existing", 400, 0.05, role="hub"),
     # ---- medicines ----
     # India imports 72% of its bulk drugs and intermediates from China (FY24 [S]); 6-APA ~96%,
     # rifampicin intermediates 100% (FY25 [S]). API labour: Western 100, China 8, India 10
     # (World Bank 2009, quoted by FDA [V]); unit costs [A].
-    site("China KSM makers", "China", KSM, "existing", 230, 1.0, 0, (20, 4, 3)),
-    site("Indian KSM makers", "India", KSM, "existing", 50, 1.4, 0, (10, 3, 3)),
-    site("EU KSM makers", "EU", KSM, "existing", 20, 2.5, 0, (5, 2, 2)),
+    *china("China KSM makers", KSM, 290, 1.0, (0, 20)),
+    site("Indian KSM makers", "India", KSM, "existing", 50, 1.4, 0, (30, 9, 1)),
+    *grows("EU KSM makers", "EU", KSM, 20, 2.5, (5, 5)),
     site("US KSM makers", "USA", KSM, "existing", 5, 3.0),
     # India's bulk-drug incentive scheme: "five to eight years to show results" [S].
     site("India PLI KSM park", "India", KSM, "candidate", 40, 1.3, 40, start=2030),
     # API facilities for the US market (FDA 2019 [V]): US 28%, China 13%; India and the EU the
     # other big makers.
-    site("China API makers", "China", APIS, "existing", 90, 8.0, 0, (10, 8, 2)),
-    site("India API makers", "India", APIS, "existing", 70, 9.0, 0, (10, 8, 2)),
+    site("China API makers", "China", APIS, "existing", 110, 8.0),
+    site("India API makers", "India", APIS, "existing", 70, 9.0, 0, (20, 16, 1)),
     site("EU API makers", "EU", APIS, "existing", 30, 20.0),
     site("US API makers", "USA", APIS, "existing", 12, 25.0),
-    site("US DPA API platform (Virginia)", "USA", APIS, "candidate", 12, 23.0, 60, (6, 25, 2), start=2027),
+    site("US DPA API platform (Virginia)", "USA", APIS, "candidate", 12, 23.0, 60, (12, 50, 1), start=2027),
     site("India PLI API park", "India", APIS, "candidate", 30, 8.5, 45, start=2028),
     # Finished doses [A]: India the generic formulator for the world.
-    site("Indian formulators", "India", DOSES, "existing", 260, 10.0, 0, (30, 20, 3)),
-    site("China formulators", "China", DOSES, "existing", 210, 9.0),
-    site("EU formulators", "EU", DOSES, "existing", 110, 25.0, 0, (15, 25, 2)),
-    site("US formulators", "USA", DOSES, "existing", 70, 30.0, 0, (15, 30, 2)),
+    *grows("Indian formulators", "India", DOSES, 260, 10.0, (40, 60)),
+    *china("China formulators", DOSES, 210, 9.0, (0, 20)),
+    site("EU formulators", "EU", DOSES, "existing", 110, 25.0, 0, (30, 50, 1)),
+    site("US formulators", "USA", DOSES, "existing", 70, 30.0, 0, (30, 60, 1)),
     site("Japanese formulators", "Japan", DOSES, "existing", 30, 28.0),
 ]
 
