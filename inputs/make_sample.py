@@ -311,6 +311,9 @@ SITES = [
     # Graphite: China ~90% (IEA 2024 [S]); Syrah's Balama (Mozambique) the largest mine outside [A].
     *china("China graphite (flake and synthetic)", GRAPHITE, 2300, 0.4, (1000, 1500)),
     site("Syrah Balama", "Mozambique", GRAPHITE, "existing", 180, 0.5, 0, (180, 20, 1)),
+    # Synthetic graphite from needle coke outside China (for example Novonix, Tennessee) [A: size,
+    # cost, year]: the allied answer to a graphite export control.
+    site("US synthetic graphite plant (new)", "USA", GRAPHITE, "candidate", 100, 0.9, 30, (100, 25, 1), start=2028),
     # Anode capacity: China ~85% (IEA 2022 [S]), the rest mostly Japan and Korea.
     *china("China anode makers", ANODE, 1950, 2.0, (700, 1000)),
     site("Japanese anode makers", "Japan", ANODE, "existing", 50, 3.0),
@@ -546,7 +549,7 @@ DISRUPTIONS = [
     {"scenario": QUAKE, "country": "Japan", "capacity_loss": 0.4},
     {"scenario": QUAKE, "site": "JASM Kumamoto fab 2", "capacity_loss": 1.0},
     # China's graphite export licensing (Dec 2023) tightened into a control [A].
-    {"scenario": GRAPHITE_CONTROL, "country": "China", "product": GRAPHITE, "capacity_loss": 0.3},
+    {"scenario": GRAPHITE_CONTROL, "country": "China", "product": GRAPHITE, "capacity_loss": 0.5},
 ]
 SHOCKS = [
     {"scenario": PANDEMIC, "product": DOSES, "demand_factor": 1.3},
