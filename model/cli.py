@@ -525,6 +525,9 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     built = sites[(sites["status"] == "candidate") & sites["built"]]
     mods = sites[sites["modules_added"] > 0]
     out.line("Built: " + (", ".join(built["site"]) if len(built) else "no candidate sites"))
+    closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
+    if len(closed):
+        out.line("Closed: " + ", ".join(closed["site"]))
     if len(mods):
         out.line("Modules added: " + ", ".join(f"{r.site} +{r.modules_added}" for r in mods.itertuples()))
     reserve = sites[sites["reserve"] > 1e-9]
@@ -547,7 +550,13 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
                 tag = "  binding" + (
                     f", {_money(price)} {cur} per point" if price == price else ", marginal cost unknown"
                 )
-            out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}")
+            both = (  # with tiers: each capped product's direct and look-through share (issue 17)
+                f"  (direct {r.concern_share_direct:.1%}, look-through {r.concern_share_lookthrough:.1%}; "
+                f"cap {r.basis})"
+                if net.input_rate
+                else ""
+            )
+            out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}{both}")
     unmet = res["Unmet"]
     if len(unmet):
         out.line("Unmet demand:")

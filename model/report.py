@@ -30,6 +30,10 @@ SHEET_ORDER = (
     "Flows",
     "Sites",
     "Dependency",
+    "Inputs",
+    "ConcernFree",
+    "Upstream",
+    "Groups",
     "Unmet",
     "Scenarios",
     "ScenarioSummary",
@@ -59,6 +63,10 @@ SHARE_COLUMNS = {
     "cost_increase_pct",
     "mip_gap",
     "expected_shortfall",
+    "concern_share_direct",
+    "concern_share_lookthrough",
+    "concern_free_share",
+    "share",
 }
 MONEY_COLUMNS = {
     "value",
@@ -71,6 +79,7 @@ MONEY_COLUMNS = {
     "objective",
     "holding_cost",
     "price_per_point",
+    "tariff_base",
 }
 CM = 37.8  # pixels per centimetre at 96 dpi (chart sizes below are in cm)
 

@@ -32,6 +32,8 @@ from model.network import (
     CapRow,
     Network,
     Settings,
+    cap_keys,
+    pools_of,
 )
 from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, open_workbook, read_rows
 
@@ -568,6 +570,9 @@ def _build_network(
     for sheet in data.values():
         checks.check_unknown_names(sheet, known, issues)
     checks.check_disruption_targets(data.get("Disruptions"), known["site"], issues)
+    checks.check_recipe_sites(data.get("Recipes"), known["site"], issues)
+    checks.check_recipe_cycles(data.get("Recipes"), issues)
+    checks.check_group_limits(data.get("Groups"), issues)
     if "Settings" not in held_back:
         checks.check_unmet_penalty_given(data.get("Products"), settings, issues)
     if issues.errors or any(data.get(s.name) is None for s in schema.SHEETS if s.required):
@@ -595,6 +600,24 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
     site_country = {s: v["country"] for s, v in sv.items()}
     site_product = {s: v["product"] for s, v in sv.items()}
     candidates = tuple(s for s in sites if sv[s]["status"] == "candidate")
+    closable = tuple(s for s in sites if sv[s]["status"] == "closable")
+    hubs = frozenset(s for s in sites if sv[s].get("role") == "hub")
+    site_group = {s: v["group"] for s, v in sv.items() if v.get("group")}
+    groups = {
+        r.values["group"]: (int(r.values.get("min_open") or 0), r.values.get("max_open"))
+        for r in valid(data.get("Groups"))
+    }
+    customs_value = {
+        r.values["product"]: float(r.values["customs_value"])
+        for r in products_sheet.records
+        if r.values.get("customs_value") is not None
+    }
+    recipe_rows = [
+        derive.RecipeRow(r.row, v["product"], v["input"], float(v["quantity"]), v.get("site"))
+        for r in valid(data.get("Recipes"))
+        for v in (r.values,)
+    ]
+    input_rate = derive.input_rates(recipe_rows, {s: v["product"] for s, v in sv.items()}, hubs)
     num = {
         c: {s: float(v[c]) for s, v in sv.items()}
         for c in ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost", "reserve_cost")
@@ -612,7 +635,8 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         )
         for v in (r.values for r in valid(data.get("Lanes")))
     ]
-    arcs = derive.arcs(sites, site_country, site_product, demand, lanes)
+    pools = pools_of(demand, site_country, input_rate)
+    arcs = derive.arcs(sites, site_country, site_product, demand, lanes, pools, hubs)
 
     cap_rows = tuple(
         CapRow(
@@ -621,10 +645,12 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
             r.values.get("market"),
             float(r.values["cap"]),
             r.values.get("scope") or "each",
+            r.values.get("basis") or "lookthrough",
         )
         for r in valid(data.get("Caps"))
     )
-    cap_each, cap_total = derive.resolved_caps(cap_rows, settings.dependency_cap, demand)
+    cap_each, cap_total = derive.resolved_caps(cap_rows, settings.dependency_cap, demand, pools, concern)
+    cap_each_direct = derive.direct_caps(cap_rows, cap_keys(demand, pools), concern)
 
     scen_recs = valid(data.get("Scenarios"))
     scenarios = tuple(r.values["scenario"] for r in scen_recs)
@@ -696,6 +722,14 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         columns=letters,
         source=str(path),
         source_sha256=sha256_of(path),
+        input_rate=input_rate,
+        cap_each_direct=cap_each_direct,
+        hubs=hubs,
+        closable=closable,
+        site_group=site_group,
+        groups=groups,
+        customs_value=customs_value,
+        recipe=derive.product_recipe(recipe_rows),
     )
 
 

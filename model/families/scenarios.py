@@ -30,6 +30,7 @@ DIMENSIONS = {
     "SCENARIOS": ("scenario",),
     "STOCKPILES": ("product", "market", "period"),
     "SCENARIO_DEMANDS": ("scenario", "product", "market", "period"),
+    "SCENARIO_POOLS": ("scenario", "product", "market", "period"),
     "SCENARIO_ARCS": ("scenario", "site", "market", "period"),
     "STOCK_DRAWS": ("scenario", "product", "market", "period"),
     "SURVIVAL": ("scenario", "product", "market", "period"),
@@ -59,14 +60,17 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """Variables q (``stock``), x^ω (``scenario_flow``), u^ω (``scenario_unmet``), w^ω
     (``stock_draw``); constraints (7)-(10) and the tightening (T), each per period t.
 
-    (7)  sum_s x^ω[s,m,t] + w^ω[p,m,t] + u^ω[p,m,t] = D[p,m] * f^ω[p,m]
+    (7)  sum_s x^ω[s,m,t] + w^ω[p,m,t] + u^ω[p,m,t] = D[p,m] * f^ω[p,m] + sum_{s in m} a[s,p] prod^ω[s,t]
+         for each pool (p, m) with scenario demand or a consuming site (u^ω only where D f > 0;
+         prod^ω[s,t] = sum_m' x^ω[s,m',t])
     (8)  sum_m x^ω[s,m,t] <= (1 - loss^ω[s]) * cap[s,t]           (the reserve is released)
     (9)  w^ω[p,m,t] <= q[p,m,t]
     (10) u^ω[p,m,t] <= max_shortfall[ω] * D[p,m] * f^ω[p,m]     where max_shortfall is given
     (T)  x^ω[s,m,t] <= min(D f, max capacity) * b[s,t]    for candidate arcs where need_is_data(p(s))
 
-    The stock q exists for every Stockpiles row with demand (held in the baseline, even without
-    scenarios, only if it pays: with no scenario it never does); it is a first-stage quantity,
+    The stock q exists for every Stockpiles row on a pool (final demand or a consuming site: stock
+    of an intermediate feeds the plants of its country), held in the baseline, even without
+    scenarios, only if it pays (with no scenario it never does); it is a first-stage quantity,
     held at its MIP value in the polish LP (``ctx.spec.fixed_in_polish``). Yearly costs: stock
     holding sum holding_cost q; expected scenario cost sum_ω weight[ω] scenario_cost[ω,t]. The
     weight-0 scenarios' cost ``stress_test_cost[t]`` is outside the objective and minimised in
@@ -74,7 +78,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     ``survival_shortfall`` (to explain infeasibility).
     """
     net, adj, periods = ctx.net, ctx.adj, ctx.periods
-    stock_pools = [k for k, v in net.max_stock.items() if v > 0 and net.demand.get(k, 0) > 0]
+    pool_set = set(net.pools)
+    stock_pools = [k for k, v in net.max_stock.items() if v > 0 and k in pool_set]
     stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools]
     m.STOCKPILES = pyo.Set(
         dimen=3, initialize=stock_keys, ordered=True, doc="(product, market, period) with a stockpile"
@@ -99,8 +104,16 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     sdem = [(w, p, mk, t) for t in periods for w, p, mk in scenario_demands(net)]
     dem = {(w, p, mk): net.scenario_demand(w, p, mk) for (w, p, mk, _) in sdem}
     m.SCENARIO_DEMANDS = pyo.Set(dimen=4, initialize=sdem, ordered=True, doc="(ω, p, m, t) with scenario demand")
+    spools = [
+        (w, p, mk, t)
+        for t in periods
+        for w in net.scenarios
+        for p, mk in ctx.at(t).pools
+        if (w, p, mk) in dem or (p, mk) in net.consumers
+    ]
+    m.SCENARIO_POOLS = pyo.Set(dimen=4, initialize=spools, ordered=True, doc="(ω, p, m, t) pools in scenario ω")
     live = {(w, s) for w in net.scenarios for s in net.sites if net.loss.get((w, s), 0.0) < 1}
-    sarcs = [(w, s, mk, t) for (w, p, mk, t) in sdem for s in adj.arcs_to[(p, mk)] if (w, s) in live]
+    sarcs = [(w, s, mk, t) for (w, p, mk, t) in spools for s in ctx.adj_at(t).arcs_to[(p, mk)] if (w, s) in live]
     m.SCENARIO_ARCS = pyo.Set(dimen=4, initialize=sarcs, ordered=True, doc="(ω, s, m, t): arcs usable in ω")
     # No upper bounds: x^ω <= D f and u^ω <= D f follow from (7), and HiGHS's presolve finds them
     # (the same optima and run times on five L networks); the build skips 31,000 bounds on L
@@ -110,7 +123,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         m.SCENARIO_DEMANDS, within=pyo.NonNegativeReals, doc="u^ω[p,m,t]: unmet demand in scenario ω"
     )
     stock_set = set(stock_keys)
-    draw_keys = [(w, p, mk, t) for (w, p, mk, t) in sdem if (p, mk, t) in stock_set]
+    draw_keys = [(w, p, mk, t) for (w, p, mk, t) in spools if (p, mk, t) in stock_set]
     m.STOCK_DRAWS = pyo.Set(dimen=4, initialize=draw_keys, ordered=True, doc="(ω, p, m, t) where stock may be drawn")
     m.stock_draw = pyo.Var(m.STOCK_DRAWS, within=pyo.NonNegativeReals, doc="w^ω[p,m,t]: stock drawn in ω")
 
@@ -125,12 +138,19 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     def demand_rule(_m: pyo.ConcreteModel, w: str, p: str, mk: str, t: int) -> object:
         terms = [x[w, s, mk, t] for s in into.get((w, p, mk, t), ())]
-        terms.append(u[w, p, mk, t])
+        if (w, p, mk, t) in u:
+            terms.append(u[w, p, mk, t])
         if (w, p, mk, t) in draws:
             terms.append(m.stock_draw[w, p, mk, t])
-        return total(terms) == dem[(w, p, mk)]
+        consumers = net.consumers.get((p, mk))
+        if not consumers:
+            return total(terms) == dem[(w, p, mk)]
+        use = [(-rate, x[w, s, m2, t]) for s, rate in consumers for m2 in out_of.get((w, s, t), ())]
+        return linear([*((1.0, v) for v in terms), *use]) == dem.get((w, p, mk), 0.0)
 
-    m.scenario_demand_balance = pyo.Constraint(m.SCENARIO_DEMANDS, rule=demand_rule, doc="(7) scenario demand")
+    m.scenario_demand_balance = pyo.Constraint(
+        m.SCENARIO_POOLS, rule=demand_rule, doc="(7) scenario pool balance: final demand and inputs"
+    )
     m.scenario_capacity = pyo.Constraint(
         list(out_of),
         rule=lambda _m, w, s, t: (
@@ -222,7 +242,16 @@ SCENARIO_COLUMNS = [
     "served_share",
     "max_shortfall",
 ]
-SCENARIO_SITE_COLUMNS = ["scenario", "site", "capacity_loss", "capacity_left", "production", "baseline_production"]
+SCENARIO_SITE_COLUMNS = [
+    "scenario",
+    "site",
+    "capacity_loss",
+    "capacity_left",
+    "production",
+    "baseline_production",
+    "starved",
+    "inputs_missing",
+]
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
@@ -256,6 +285,17 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         q = value(var)
         scen_prod[(w, s, t)] += q
         supplied[(w, net.site_product[s], mk, t)] += q
+    arrived = dict(supplied)  # (ω, p, m, t): everything of p arriving in m, inputs included
+    for (s, i), rate in net.input_rate.items():  # supplied to final demand: less the plants' use
+        for w in net.scenarios:
+            for t in ctx.periods:
+                use = rate * scen_prod.get((w, s, t), 0.0)
+                if use:
+                    supplied[(w, i, net.site_country[s], t)] -= use
+    baseline_in: dict[tuple[str, str, int], float] = defaultdict(float)
+    for (s, mk, t), var in m.flow.items():
+        baseline_in[(net.site_product[s], mk, t)] += value(var)
+    drawn_at: dict[tuple[str, str, str, int], float] = {k: value(v) for k, v in m.stock_draw.items()}
     sites = out.tables["Sites"]
     period = sites["period"].tolist() if net.shows_periods else [ctx.periods[0]] * len(sites)
     worst_w, worst_q = [], []
@@ -282,6 +322,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                     "capacity_left": (1 - net.loss.get((w, s), 0.0)) * c,
                     "production": scen_prod[(w, s, t)],
                     "baseline_production": prod,
+                    **_starved(net, w, s, t, c, prod, scen_prod[(w, s, t)], arrived, drawn_at, baseline_in),
                 },
                 net,
                 t,
@@ -292,6 +333,36 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         ],
         columns=period_columns(net, SCENARIO_SITE_COLUMNS),
     )
+
+
+def _starved(
+    net: Network,
+    w: str,
+    s: str,
+    t: int,
+    cap: float,
+    baseline: float,
+    production: float,
+    arrived: dict[tuple[str, str, str, int], float],
+    drawn: dict[tuple[str, str, str, int], float],
+    baseline_in: dict[tuple[str, str, int], float],
+) -> dict[str, Any]:
+    """Whether site s was starved of inputs in scenario ω: a plant with a recipe that, with
+    capacity left, makes less than in the baseline while at least one of its inputs arrives in
+    its country (shipped or drawn from stock) in smaller quantity than in the baseline; those
+    inputs are named in ``inputs_missing``."""
+    inputs = [i for i, _ in net.inputs_of.get(s, ())] if s not in net.hubs else []
+    left = (1 - net.loss.get((w, s), 0.0)) * cap
+    if not inputs or production >= min(left, baseline) - TOL * max(1.0, baseline):
+        return {"starved": False, "inputs_missing": ""}
+    c = net.site_country[s]
+    missing = [
+        i
+        for i in inputs
+        if arrived.get((w, i, c, t), 0.0) + drawn.get((w, i, c, t), 0.0)
+        < baseline_in.get((i, c, t), 0.0) - TOL * max(1.0, baseline_in.get((i, c, t), 0.0))
+    ]
+    return {"starved": bool(missing), "inputs_missing": ", ".join(missing)}
 
 
 def survival_marginal(m: pyo.ConcreteModel, net: Network, solved: Any) -> float:
