@@ -1,7 +1,8 @@
 """Build the sample workbook ``inputs/allied_supply_network.xlsx`` from sourced figures.
 
 Run ``python inputs/make_sample.py`` to regenerate it. Every number is either a sourced figure
-from ``reference/figures.md`` (tag [V]/[S]/[U] there) or a derived assumption; the
+from ``reference/figures.md`` (tagged [V] read in the primary source, [S] in a secondary
+one, [U] unconfirmed) or a derived assumption; the
 workbook's README sheet says which. Money: USD million per year (2024 baseline). Capacities are
 shaped by the sourced country shares; absolute world volumes are round assumptions.
 """
@@ -46,13 +47,22 @@ MAGNETS = "NdFeB magnets"
 CELLS = "Li-ion cells"
 APIS = "Generic APIs"
 
+# The value of lost supply (unmet-demand penalty): what is lost when a unit is missing is the
+# component it goes into, not the input's price. Taken as 10x the world price (the cheapest unit
+# cost below) [A]: a tonne of NdFeB magnets goes into about 500 EV traction motors (MP Materials
+# Fort Worth: ~1,000 t/yr for ~500,000 motors [S]), so 10x its price (0.45 USD million per t) is
+# about USD 900 a motor. Well above the cost of any allied capacity the sample offers, so unmet
+# demand is the last resort, taken only where no capacity can be bought.
+LOST_SUPPLY_MULTIPLE = 10
+WORLD_PRICE = {"chips": 10.0, "reo": 0.008, "magnets": 0.045, "cells": 89.0, "apis": 20.0}
+
 # product: unit, unmet penalty (USD million per unit), reserve share, base freight per unit
 PRODUCTS = {
-    CHIPS: ("k wafers (300 mm)", 60.0, 0.05, 0.02),
-    REO: ("t REO", 0.08, 0.05, 0.0002),
-    MAGNETS: ("t", 0.4, 0.05, 0.0008),
-    CELLS: ("GWh", 400.0, 0.03, 1.5),
-    APIS: ("kt", 250.0, 0.10, 0.4),
+    CHIPS: ("k wafers (300 mm)", LOST_SUPPLY_MULTIPLE * WORLD_PRICE["chips"], 0.05, 0.02),
+    REO: ("t REO", LOST_SUPPLY_MULTIPLE * WORLD_PRICE["reo"], 0.05, 0.0002),
+    MAGNETS: ("t", LOST_SUPPLY_MULTIPLE * WORLD_PRICE["magnets"], 0.05, 0.0008),
+    CELLS: ("GWh", LOST_SUPPLY_MULTIPLE * WORLD_PRICE["cells"], 0.03, 1.5),
+    APIS: ("kt", LOST_SUPPLY_MULTIPLE * WORLD_PRICE["apis"], 0.10, 0.4),
 }
 
 # site, country, product, status, capacity, unit_cost, fixed_cost, module_capacity, module_cost,
@@ -86,6 +96,11 @@ SITES = [
     # MP Materials Fort Worth: ~1,000 t/yr; "10X" plant to ~10,000 t/yr total (DoD deal 2025).
     ("MP Materials Fort Worth", "USA", MAGNETS, "candidate", 1000, 0.065, 15, 3000, 45, 3, 0.0065),
     ("Neo Narva magnet plant", "EU", MAGNETS, "candidate", 2000, 0.072, 20, 2000, 20, 2, 0.0072),
+    # New sintered-magnet plants where allied demand has no plant of its own [A], costed on Neo
+    # Narva (2,000 t/yr for about EUR 75-100 m, built 2023-2025 [S]); Korean and Indian unit costs
+    # between Japan's and China's.
+    ("Korean magnet plant (new)", "South Korea", MAGNETS, "candidate", 2000, 0.068, 20, 2000, 20, 3, 0.0068),
+    ("Indian magnet plant (new)", "India", MAGNETS, "candidate", 2000, 0.062, 20, 2000, 20, 3, 0.0062),
     # Li-ion cells 2022 (BNEF): China 893 GWh (77%), Poland 73, USA 70, Hungary 38, Germany 31,
     # Sweden 16, South Korea 15, Japan 12. Cells US$89/kWh 2023 (BNEF); US +11%, EU +20%.
     ("China cell makers (CATL, BYD...)", "China", CELLS, "existing", 893, 89.0, 0, 0, 0, 0, 8.9),
@@ -230,7 +245,11 @@ RECORDS = {
 README = [
     ("Allied supply network (sample)", "A realistic, simplified network for five strategic products; edit and rerun."),
     ("Money", "USD million per year, 2024 baseline. Quantities in each product's unit."),
-    ("Sources", "Figures from the tool's reference/figures.md; each Sites row says its basis in make_sample.py."),
+    (
+        "Sources",
+        "Figures from the tool's reference/figures.md, tagged [V]/[S] below; "
+        "each Sites row says its basis in inputs/make_sample.py.",
+    ),
     (
         "Sourced [V]/[S]",
         "Wafer-fab shares (BCG/SIA 2020, 2021); 5 nm wafer price ~US$17,000 (CSET 2020); US fab TCO "
@@ -243,13 +262,23 @@ README = [
     ),
     (
         "Assumptions [A]",
-        "World demand volumes and their split by market; unit costs derived from the cost indices "
-        "(figures.md A6); fixed costs = annualised capex net of subsidies (~8%/yr); module sizes and "
-        "costs; unmet-demand penalties (about 4-6x the product's value); reserve shares and costs "
+        "World demand volumes and their split by market; unit costs derived from the sourced cost "
+        "indices (US fab +30%, cells US +11% and EU +20%, NdPr ~2x China, API labour); fixed costs = "
+        "annualised capex net of subsidies (~8%/yr); module sizes and "
+        "costs; two new magnet plants (South Korea, India) costed on Neo Narva (2,000 t/yr for about "
+        "EUR 75-100 m); reserve shares and costs "
         "(10% of unit cost per unit of capacity per year); stockpile limits and holding costs "
         "(about 15% of the product's value per year); "
         "freight (x2 between regions); scenario weights (yearly probabilities), losses and shocks; "
         "the caps (US 25%, magnets 50%; EU 65% after the Critical Raw Materials Act benchmark).",
+    ),
+    (
+        "Unmet-demand penalty",
+        "The value of lost supply: 10x the product's world price (the cheapest unit cost on the Sites "
+        "sheet) [A]. What a missing unit stops is the component it goes into: a tonne of NdFeB magnets "
+        "goes into about 500 EV traction motors (MP Materials Fort Worth, ~1,000 t/yr for ~500,000 motors "
+        "[S]), so 0.45 USD million per t is about USD 900 a motor. Above the cost of any allied capacity "
+        "here, so demand goes unserved only where no capacity can be bought (docs/studies.md).",
     ),
     (
         "Limits",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -16,8 +17,37 @@ AXIS_LABELS = {
 }
 
 
+UNSERVED_COLOR = "#c00000"
+NO_DESIGN_COLOR = "#555555"
+UNSERVED_LABEL = "met by leaving demand unserved"
+NO_DESIGN_LABEL = "no feasible design"
+
+
 def frontier_png(table: pd.DataFrame, parameter_column: str, currency: str, path: Path) -> Path:
-    """The frontier as a PNG, the points where the design changes annotated. Written atomically."""
+    """The frontier (``frontier_figure``) as a PNG, written atomically."""
+    import matplotlib.pyplot as plt
+
+    fig = frontier_figure(table, parameter_column, currency)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp)
+        atomic.give_normal_permissions(tmp, path)  # not the temporary file's 0600
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def frontier_figure(table: pd.DataFrame, parameter_column: str, currency: str) -> Any:
+    """The frontier as a matplotlib figure: cost against the swept value, the points where the
+    design changes annotated, the points whose cap (or target) is met by leaving demand unserved
+    drawn as red squares, and the values with no feasible design as grey crosses at the foot of
+    the plot, labelled with their status (the sheet's ``explanation`` column says why)."""
     import matplotlib
     import matplotlib.ticker
 
@@ -35,6 +65,43 @@ def frontier_png(table: pd.DataFrame, parameter_column: str, currency: str, path
     )
     ax.grid(True, alpha=0.3)
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    flagged = data[:0]
+    if "met_by_unserved_demand" in data:
+        flagged = data[data["met_by_unserved_demand"].fillna(False).astype(bool)]
+    if len(flagged):
+        ax.scatter(
+            flagged[parameter_column] * 100,
+            flagged["objective"],
+            marker="s",
+            s=70,
+            color=UNSERVED_COLOR,
+            zorder=3,
+            label=f"{UNSERVED_LABEL} (see the unserved column)",
+        )
+    missing = table[table["objective"].isna()]
+    if len(missing):
+        low = float(data["objective"].min()) if len(data) else 0.0
+        ax.scatter(
+            missing[parameter_column] * 100,
+            [low] * len(missing),
+            marker="x",
+            s=80,
+            color=NO_DESIGN_COLOR,
+            zorder=3,
+            label=f"{NO_DESIGN_LABEL} (see the explanation column)",
+        )
+        for r in missing.itertuples():
+            ax.annotate(
+                str(r.status),
+                (getattr(r, parameter_column) * 100, low),
+                textcoords="offset points",
+                xytext=(0, 8),
+                ha="center",
+                fontsize=7,
+                color=NO_DESIGN_COLOR,
+            )
+    if len(flagged) or len(missing):
+        ax.legend(loc="upper left", fontsize=8)
     n = len(data)
     for k, r in enumerate(data.itertuples()):
         change = getattr(r, "design_change", "") or ""
@@ -51,16 +118,4 @@ def frontier_png(table: pd.DataFrame, parameter_column: str, currency: str, path
                 color="#a33",
             )
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp)
-        atomic.give_normal_permissions(tmp, path)  # not the temporary file's 0600
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return fig

@@ -22,10 +22,11 @@ from model import atomic
 from model.charts import frontier_png
 from model.compare import write_comparison
 from model.diagnose import explain_infeasibility
+from model.html_report import report_path, report_refusal, write_html_report
 from model.issues import WorkbookError
 from model.network import Network
 from model.pipeline import PHASES, check_results, run_once
-from model.report import write_results
+from model.report import cost_split, with_cost_split, write_results
 from model.results import Results, with_run_seconds
 from model.solve import Progress, SolveOptions, highs_option
 from model.study import PARAMETERS, SHEET_NAMES, run_study
@@ -149,6 +150,11 @@ def parser() -> argparse.ArgumentParser:
         help="solve once per survival target (max_shortfall in every scenario); writes TradeoffResilience",
     )
     p.add_argument("--no-study", action="store_true", help="ignore the workbook's Study sheet")
+    p.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not write the HTML report (outputs/<workbook name>_report.html beside the results workbook)",
+    )
     p.add_argument("--workers", type=_count, help="parallel sweep processes (default: one per core)")
     p.add_argument("--dask", metavar="ADDRESS", help="run sweep points on this Dask scheduler (tcp://host:8786)")
     p.add_argument("--check", action="store_true", help="check the workbook and report, without solving")
@@ -337,6 +343,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return _compare(args, out)
     target = Path(args.out) if args.out else Path.cwd() / OUTPUTS / f"{Path(args.workbook).stem}_results.xlsx"
     refused = None if args.check else refusal(target, [Path(args.workbook)], args.force, "results")
+    if not refused and not args.check and not args.no_report:
+        refused = report_refusal(report_path(target), args.force)
     if refused:
         return _refused(out, refused)
     t0 = time.perf_counter()
@@ -396,16 +404,28 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     if pictures:
         timings["sweeps"] = time.perf_counter() - t1
     warnings = list(net.warnings) + [f"internal check failed: {p}" for p in problems]
-    result.tables["Summary"] = with_run_seconds(result.tables["Summary"], solved.seconds | timings)
+    result.tables["Summary"] = with_cost_split(
+        with_run_seconds(result.tables["Summary"], solved.seconds | timings), result.tables["Costs"]
+    )
     t1 = time.perf_counter()
     out.stage("writing the results workbook")
-    written = write_results(target, result.tables, warnings, currency=net.settings.currency)
+    written = write_results(target, result.tables, warnings, currency=net.settings.currency, units=net.unit)
     timings["write"] = time.perf_counter() - t1
+    notices = list(atomic.last_notice)
+    report = None
+    if not args.no_report:
+        t1 = time.perf_counter()
+        out.stage("writing the HTML report")
+        report = write_html_report(report_path(written), result.tables, net)
+        notices += atomic.last_notice
+        timings["report"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
     print_summary(out, net, result, timings)
-    for notice in atomic.last_notice:
+    for notice in notices:
         out.line(f"Note: {notice}")
     out.line(f"Results: {written.absolute()}")
+    if report is not None:
+        out.line(f"Report: {report.absolute()}")
     for png in pictures:
         out.line(f"Picture: {png.absolute()}")
     if problems:
@@ -433,7 +453,7 @@ def _compare(args: argparse.Namespace, out: Console) -> int:
         for d in diffs:
             out.line(f"  {d}")
     else:
-        out.line("No differences in costs, sites, caps or scenario service.")
+        out.line("No differences in costs, design, production, unmet demand, stocks, caps, shares or scenario service.")
     for notice in atomic.last_notice:
         out.line(f"Note: {notice}")
     out.line(f"Comparison: {written.absolute()}")
@@ -477,17 +497,36 @@ def _studies(
 
 
 def print_tradeoff(out: Console, table: Any, column: str, currency: str) -> None:
-    """One line per sweep point: cost, increase, price per point, design change."""
+    """One line per sweep point: cost, increase, price per point, design change; under it the
+    normal-year cost and the expected scenario cost, and a flag where the cap (or target) is met
+    by leaving demand unserved. A point with no design says why."""
     label = "cap" if column == "cap" else "target"
     out.line(f"Tradeoff ({'dependency cap' if column == 'cap' else 'survival target'}):")
+    flagged = 0
     for r in table.itertuples():
         value = getattr(r, column)
         if pd.isna(r.objective):
-            out.line(f"  {label} {value:6.1%}: {r.status}")
+            why = getattr(r, "explanation", "") or ""
+            out.line(f"  {label} {value:6.1%}: {r.status}" + (f": {why}" if why else ""))
             continue
         price = f", {r.price_per_point:,.2f} {currency} per point" if pd.notna(r.price_per_point) else ""
         change = f"  [{r.design_change}]" if r.design_change else ""
         out.line(f"  {label} {value:6.1%}: {_money(r.objective)} (+{r.cost_increase_pct:.2%}){price}{change}")
+        if hasattr(r, "normal_year_cost") and pd.notna(r.normal_year_cost):
+            penalty = f" (of which unmet demand {_money(r.unmet_penalty)})" if r.unmet_penalty > 1e-9 else ""
+            scenarios = r.expected_scenario_cost > 1e-9
+            if scenarios or penalty:  # without scenarios the normal year is the objective: said only for its penalty
+                text = f"      normal year {_money(r.normal_year_cost)}{penalty}"
+                out.line(text + (f" + expected scenarios {_money(r.expected_scenario_cost)}" if scenarios else ""))
+        if getattr(r, "met_by_unserved_demand", False) is True:
+            flagged += 1
+            out.line(f"      << met by leaving demand unserved: {r.unserved}")
+    if flagged:
+        out.line(
+            f"  {flagged} point{'s' if flagged != 1 else ''} meet{'s' if flagged == 1 else ''} the {label} partly by "
+            "leaving demand unserved (at its unmet_penalty) rather than by buying supply: their cost increase "
+            "is mostly penalty, not de-risking."
+        )
 
 
 def _explain(out: Console, net: Network, options: SolveOptions) -> int:
@@ -511,14 +550,33 @@ def _qty(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
 
 
+def _binding_tag(binding: bool, price: float | None, currency: str) -> str:
+    """How a cap at its limit reads: binding, with its price per point; or at the cap with a
+    marginal cost of 0: loosening it would save nothing, because another constraint holds the
+    share there (the LP's dual is 0), so it is not called binding; or unknown."""
+    if not binding:
+        return ""
+    if price is None or price != price:
+        return "  at the cap, marginal cost unknown"
+    if abs(price) < 0.005:
+        return "  at the cap, not binding: loosening it saves nothing (another constraint holds the share)"
+    return f"  binding, {_money(price)} {currency} per point"
+
+
 def print_summary(out: Console, net: Network, res: Results, timings: dict[str, float]) -> None:
     """A short console summary a planner reads at a glance."""
     s = res.solve
     cur = net.settings.currency
     flag = "" if s.status == "optimal" else "  << stopped at a limit: not proven optimal"
     out.line(f"Status: {s.status_text}{flag}")
-    out.line(f"Total yearly cost: {_money(res.objective or 0.0)} {cur}")
     costs = res["Costs"]
+    split = cost_split(costs)
+    out.line(f"Total yearly cost: {_money(res.objective or 0.0)} {cur} (the objective the design minimises)")
+    if split["expected_scenario_cost"]:
+        out.line(
+            f"  = normal-year cost {_money(split['normal_year_cost'])} (a year without disruption) + expected "
+            f"scenario cost {_money(split['expected_scenario_cost'])} (each scenario's cost x its weight)"
+        )
     parts = [f"{r.component} {_money(r.value)}" for r in costs.itertuples() if abs(r.value) > 1e-9]
     out.line("  " + "; ".join(parts))
     sites = res["Sites"]
@@ -532,7 +590,12 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         out.line("Modules added: " + ", ".join(f"{r.site} +{r.modules_added}" for r in mods.itertuples()))
     reserve = sites[sites["reserve"] > 1e-9]
     if len(reserve):
-        out.line("Reserve held: " + ", ".join(f"{r.site} {_qty(r.reserve)}" for r in reserve.itertuples()))
+        out.line(
+            "Reserve held: "
+            + ", ".join(
+                f"{r.site} {_qty(r.reserve)} {net.unit.get(r.product, '')}".rstrip() for r in reserve.itertuples()
+            )
+        )
     dep = res["Dependency"]
     capped = dep[dep["cap"] < 1]
     if len(capped):
@@ -544,12 +607,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         wp = max(len(str(p)) for p in capped["product"])
         wm = max(len(m) for m in labels)
         for r, market in zip(capped.itertuples(), labels):
-            tag = ""
-            if r.binding:
-                price = r.marginal_cost_per_point
-                tag = "  binding" + (
-                    f", {_money(price)} {cur} per point" if price == price else ", marginal cost unknown"
-                )
+            tag = _binding_tag(r.binding, r.marginal_cost_per_point, cur)
             both = (  # with tiers: each capped product's direct and look-through share (issue 17)
                 f"  (direct {r.concern_share_direct:.1%}, look-through {r.concern_share_lookthrough:.1%}; "
                 f"cap {r.basis})"
@@ -579,6 +637,6 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
                 )
     out.line(
         "Time: "
-        + ", ".join(f"{k} {timings[k]:.2f} s" for k in PHASES if k in timings)
+        + ", ".join(f"{k} {timings[k]:.2f} s" for k in (*PHASES, "report") if k in timings)
         + f"; total {timings.get('total', 0):.2f} s"
     )

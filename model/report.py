@@ -20,8 +20,10 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from model.atomic import atomic_save
-from model.charts import AXIS_LABELS
+from model.charts import AXIS_LABELS, UNSERVED_COLOR, UNSERVED_LABEL
 from model.collector import collector_paused
+from model.families.flows import UNMET_PENALTY_LABEL
+from model.families.scenarios import EXPECTED_SCENARIO_COST_LABEL
 from model.issues import Issue
 
 SHEET_ORDER = (
@@ -49,6 +51,9 @@ MONEY = "#,##0.00"
 QTY = "#,##0.0##"  # not "#,##0.###", which leaves a bare decimal point on whole numbers ("3.")
 COUNT = "#,##0"
 SHARE = "0.0%"
+BOOL = '"TRUE";"TRUE";"FALSE"'  # booleans read TRUE/FALSE in LibreOffice too (it shows 1/0 without a format)
+GENERAL = "General"
+SIGNIFICANT = 3  # a number below 1 shows at least this many significant digits (0.008, 0.0104, 0.0002)
 SHARE_COLUMNS = {
     "utilization",
     "concern_share",
@@ -59,7 +64,7 @@ SHARE_COLUMNS = {
     "unmet_share",
     "max_shortfall",
     "capacity_loss",
-    "worst_scenario_utilization",
+    "busiest_scenario_utilization",
     "cost_increase_pct",
     "mip_gap",
     "expected_shortfall",
@@ -90,7 +95,35 @@ def _fmt(column: str, values: pd.Series) -> str:
         return SHARE
     if column in MONEY_COLUMNS:
         return MONEY
+    if column.endswith("_row"):  # a sheet row number (caps_row), blank where there is none
+        return COUNT
     return COUNT if pd.api.types.is_integer_dtype(values) else QTY
+
+
+def _decimals_shown(num_format: str) -> int:
+    """How many decimals ``num_format`` can show (``#,##0.0##`` -> 3, ``0.0%`` -> 1)."""
+    _, _, frac = num_format.partition(".")
+    return sum(1 for ch in frac if ch in "0#")
+
+
+def significant_format(v: float, num_format: str) -> str | None:
+    """A format that shows ``v`` to ``SIGNIFICANT`` significant digits where ``num_format`` would
+    show fewer (0.008 as 0.008, not 0.01; freight 0.0002 as 0.0002, not 0.00; a gap of 0.0049%
+    as such, not 0.00%), else None. Only numbers below 1 (1% for percentages) need it; larger
+    ones keep their format. Applies to the money, quantity and percentage formats."""
+    if num_format.endswith("%"):
+        a, suffix = abs(v) * 100, "%"
+    elif num_format in (MONEY, QTY):
+        a, suffix = abs(v), ""
+    else:
+        return None
+    if not 0 < a < 1:
+        return None
+    text = f"{float(f'{a:.{SIGNIFICANT}g}'):.15f}".rstrip("0")
+    need = len(text.partition(".")[2])
+    if need <= _decimals_shown(num_format):
+        return None
+    return ("#,##0." if suffix == "" else "0.") + "0" * need + suffix
 
 
 def _clean(v: Any) -> Any:
@@ -110,21 +143,32 @@ def write_column(
     values: list[Any],
     cell_format: Format | None = None,
     format_of: Callable[[int], Format | None] | None = None,
+    bool_format: Format | None = None,
 ) -> None:
     """Column ``j`` from the second row down: numbers as numbers, booleans as booleans, text as
     text (never a formula); blanks stay empty. Value ``i`` (from 0) gets ``format_of(i)`` when
-    that is not None, else ``cell_format`` (None: the column's own format)."""
+    that is not None, else ``cell_format`` (None: the column's own format); booleans without a
+    format of their own get ``bool_format``."""
     for i, v in enumerate(values):
         v = _clean(v)
         if v is None:
             continue
         fmt = (format_of(i) if format_of is not None else None) or cell_format
         if isinstance(v, bool):
-            ws.write_boolean(i + 1, j, v, fmt)
+            ws.write_boolean(i + 1, j, v, fmt or bool_format)
         elif isinstance(v, (int, float)):
             ws.write_number(i + 1, j, v, fmt)
         else:
             ws.write_string(i + 1, j, str(v), fmt)
+
+
+def _has_small(values: pd.Series, numeric: bool) -> bool:
+    """Whether any value is a number strictly between -1 and 1 but not 0 (one that may need more
+    decimals than its column's format: ``significant_format``)."""
+    if numeric:
+        a = values.abs()
+        return bool(((a < 1) & (a > 0)).any())
+    return any(isinstance(v, float) and -1 < v < 1 and v != 0 for v in values)
 
 
 CellStyle = Callable[[int, str], "tuple[str | None, str | None] | None"]
@@ -172,19 +216,36 @@ class Book:
             # the column's number format applies to every cell written without a format of its own
             ws.set_column(j, j, min(max(width + 2, 9), 70), self.format(col_fmt) if col_fmt else None)
             ws.write_string(0, j, str(col), header)
-            write_column(ws, j, values, format_of=self._cell_formats(style, col, col_fmt) if style else None)
+            cells = style is not None or (col_fmt is not None and _has_small(df[col], numeric))
+            format_of = self._cell_formats(style, col, col_fmt, values) if cells else None
+            write_column(ws, j, values, format_of=format_of, bool_format=self.format(BOOL))
         ws.freeze_panes(1, 0)
         ws.repeat_rows(0)  # header on every printed page
         ws.fit_to_pages(1, 0)  # printed: all columns on one page width
         return ws
 
-    def _cell_formats(self, style: CellStyle, col: str, col_fmt: str | None) -> Callable[[int], Format | None]:
+    def _cell_formats(
+        self, style: CellStyle | None, col: str, col_fmt: str | None, values: list[Any]
+    ) -> Callable[[int], Format | None]:
+        """Each cell's own format, where it differs from its column's: the ``style`` override, a
+        format that shows a small number to ``SIGNIFICANT`` digits, a boolean's."""
+
         def format_of(i: int) -> Format | None:
-            override = style(i, col)
-            if override is None:
+            v = values[i]
+            if style is None and v.__class__ is float and not (-1 < v < 1 and v != 0):
+                return None  # the common case, fast: a number the column's format shows well
+            override = style(i, col) if style is not None else None
+            num_format, fill = override if override is not None else (None, None)
+            num_format = num_format or col_fmt
+            if isinstance(v, bool):
+                num_format = BOOL if num_format in (None, col_fmt) else num_format
+            elif num_format and isinstance(v, float) and -1 < v < 1 and v != 0:
+                num_format = significant_format(v, num_format) or num_format
+                if override is None and num_format == col_fmt:
+                    return None
+            elif override is None:
                 return None
-            num_format, fill = override
-            return self.format(num_format or col_fmt, fill=fill)
+            return self.format(num_format, fill=fill)
 
         return format_of
 
@@ -217,6 +278,32 @@ def save_atomically(write: Callable[[Book], None], path: str | Path) -> Path:
         return atomic_save(_Deferred(to), Path(path))
 
 
+SETTING_FORMATS = {"setting.dependency_cap": "0.0%", "setting.time_limit_s": "#,##0.###", "setting.scenarios": COUNT}
+"""Summary settings in their own formats (any other ``setting.*`` number: General, as typed)."""
+
+
+TRADEOFF_SHEETS = ("Tradeoff", "TradeoffResilience")
+UNSERVED_FILL = "#F8CBAD"  # a point met by leaving demand unserved
+NO_DESIGN_FILL = "#D9D9D9"  # a point with no feasible design
+
+
+def _tradeoff_style(df: pd.DataFrame) -> CellStyle:
+    """A Tradeoff sheet's points that need a second look, marked: the flag and ``unserved`` cells
+    of a point met by leaving demand unserved in red, the ``status`` and ``explanation`` cells of
+    a point with no design in grey."""
+    flagged = [v is True for v in df.get("met_by_unserved_demand", pd.Series([None] * len(df))).tolist()]
+    missing = df["objective"].isna().tolist() if "objective" in df else [False] * len(df)
+
+    def style(i: int, col: str) -> tuple[str | None, str | None] | None:
+        if flagged[i] and col in ("met_by_unserved_demand", "unserved"):
+            return None, UNSERVED_FILL
+        if missing[i] and col in ("status", "explanation"):
+            return None, NO_DESIGN_FILL
+        return None
+
+    return style
+
+
 def _summary_style(df: pd.DataFrame) -> CellStyle:
     """Summary holds mixed values: each number in ``value`` is formatted by its metric."""
     metrics = [str(m) for m in df["metric"]]
@@ -226,6 +313,10 @@ def _summary_style(df: pd.DataFrame) -> CellStyle:
         if col != "value" or not numbers[i]:
             return None
         m = metrics[i]
+        if m in SETTING_FORMATS:
+            return SETTING_FORMATS[m], None
+        if m.startswith("setting."):
+            return GENERAL, None  # its own value as typed: 0.0001, 120, 0
         if m == "mip_gap" or m.endswith("served_share"):
             return "0.00%", None
         if m.startswith("seconds.") or m == "solve_seconds":
@@ -260,10 +351,26 @@ def add_frontier_chart(book: Book, ws: Worksheet, table: pd.DataFrame, parameter
     cols = list(table.columns)
     x = cols.index(parameter_column)
     chart = book.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-    chart.add_series(_series(ws.get_name(), n, cols.index("objective"), (x, x)) | {"marker": {"type": "circle"}})
+    series = _series(ws.get_name(), n, cols.index("objective"), (x, x)) | {"marker": {"type": "circle"}}
+    if "met_by_unserved_demand" in cols:  # those points red, labelled: the cap is met by leaving demand unserved
+        flags = [bool(v) if v is not None and v == v else False for v in table["met_by_unserved_demand"]]
+        red = {"type": "square", "size": 8, "fill": {"color": UNSERVED_COLOR}, "border": {"color": UNSERVED_COLOR}}
+        series["points"] = [{"fill": red["fill"], "border": red["border"]} if f else None for f in flags]
+        if any(flags):
+            series["data_labels"] = {
+                "custom": [{"value": "unserved demand"} if f else {"delete": True} for f in flags],
+                "position": "above",
+                "font": {"color": UNSERVED_COLOR, "size": 8},
+            }
     target = "the dependency cap" if parameter_column == "cap" else "the survival target"
-    chart.set_title({"name": f"Total yearly cost against {target}"})
-    chart.set_x_axis({"name": AXIS_LABELS[parameter_column], "num_format": "0%", "reverse": True})  # tighter right
+    chart.add_series(series)
+    flagged = "met_by_unserved_demand" in cols and bool(table["met_by_unserved_demand"].fillna(False).any())
+    note = f" (red: {UNSERVED_LABEL})" if flagged else ""
+    chart.set_title({"name": f"Total yearly cost against {target}{note}", "name_font": {"size": 11}})
+    x_axis = {"name": AXIS_LABELS[parameter_column], "num_format": "0%", "reverse": True}  # tighter right
+    if parameter_column == "cap":
+        x_axis |= {"min": 0, "max": 1}  # a share: never past 100%
+    chart.set_x_axis(x_axis)
     chart.set_y_axis({"name": f"Total yearly cost ({currency})", "num_format": "#,##0"})
     chart.set_legend({"none": True})
     chart.set_size({"width": 20 * CM, "height": 10 * CM})
@@ -285,25 +392,145 @@ def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataF
         sheets["Costs"].insert_chart("D2", chart)
     dep = tables.get("Dependency")
     if dep is not None and len(dep) and "Dependency" in sheets:
-        n, cols = len(dep), list(dep.columns)
-        chart = book.wb.add_chart({"type": "column"})
-        chart.add_series(_series("Dependency", n, cols.index("concern_share"), (0, 1)))  # product, market
-        line = book.wb.add_chart({"type": "line"})
-        line.add_series(_series("Dependency", n, cols.index("cap"), (0, 1)))
-        chart.combine(line)
-        chart.set_title({"name": "Concern share of supply against its cap"})
-        chart.set_y_axis({"name": "share of supply", "num_format": "0%", "min": 0, "max": 1})
-        chart.set_size({"width": 24 * CM, "height": 10 * CM})
-        sheets["Dependency"].insert_chart(1, len(cols) + 1, chart)
+        dependency_charts(book, sheets["Dependency"], dep)
     ss = tables.get("ScenarioSummary")
     if ss is not None and len(ss) and "ScenarioSummary" in sheets:
-        chart = book.wb.add_chart({"type": "column"})
-        chart.add_series(_series("ScenarioSummary", len(ss), list(ss.columns).index("served_share")))
-        chart.set_title({"name": "Share of demand served in each scenario"})
-        chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": 18 * CM, "height": 9 * CM})
-        sheets["ScenarioSummary"].insert_chart(1, len(ss.columns) + 1, chart)
+        scenario_chart(book, sheets["ScenarioSummary"], ss)
+
+
+ROW_CM = 0.53  # a default worksheet row (20 px)
+BAR_CM = 0.45  # one bar of a horizontal bar chart
+
+
+def _rows_for(height_cm: float) -> int:
+    return math.ceil(height_cm / ROW_CM) + 1
+
+
+def dependency_charts(book: Book, ws: Worksheet, dep: pd.DataFrame) -> None:
+    """One horizontal bar chart per product (concern share and cap per market), each as tall as
+    its markets need, stacked beside the table: readable with six markets or sixty, five products
+    or fifty. Each chart reads the product's own rows (``group_rows`` makes them contiguous)."""
+    cols = list(dep.columns)
+    share, cap, market = cols.index("concern_share"), cols.index("cap"), cols.index("market")
+    name = ws.get_name()
+    row = 1
+    for product, first, last in _runs(dep["product"].tolist()):
+        n = last - first + 1
+        chart = book.wb.add_chart({"type": "bar"})
+        for j, color in ((share, "#1f5fa8"), (cap, "#c9c9c9")):
+            chart.add_series(
+                {
+                    "name": f"='{name}'!{xl_rowcol_to_cell(0, j, True, True)}",
+                    "categories": f"='{name}'!{xl_rowcol_to_cell(first + 1, market, True, True)}:"
+                    f"{xl_rowcol_to_cell(last + 1, market, True, True)}",
+                    "values": f"='{name}'!{xl_rowcol_to_cell(first + 1, j, True, True)}:"
+                    f"{xl_rowcol_to_cell(last + 1, j, True, True)}",
+                    "fill": {"color": color},
+                    "gap": 60,
+                }
+            )
+        chart.set_title({"name": f"{product}: concern share of supply against its cap", "name_font": {"size": 11}})
+        chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
+        chart.set_y_axis({"reverse": True})  # markets top to bottom, in the table's order
+        chart.set_legend({"position": "bottom"})
+        height = 3.2 + 2 * BAR_CM * n
+        chart.set_size({"width": 16 * CM, "height": height * CM})
+        ws.insert_chart(row, len(cols) + 1, chart)
+        row += _rows_for(height)
+
+
+def _runs(values: list[Any]) -> list[tuple[Any, int, int]]:
+    """(value, first index, last index) of each run of equal consecutive values."""
+    runs: list[tuple[Any, int, int]] = []
+    for i, v in enumerate(values):
+        if runs and runs[-1][0] == v:
+            runs[-1] = (v, runs[-1][1], i)
+        else:
+            runs.append((v, i, i))
+    return runs
+
+
+def group_rows(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of each value of ``column`` together, values in order of first appearance (a
+    product's chart then reads one block of cells)."""
+    first = {v: i for i, v in reversed(list(enumerate(df[column])))}
+    order = sorted(range(len(df)), key=lambda i: (first[df[column].iloc[i]], i))
+    return df.iloc[order].reset_index(drop=True)
+
+
+def scenario_chart(book: Book, ws: Worksheet, ss: pd.DataFrame) -> None:
+    """Served share per scenario and product: a block beside the table (scenarios down, products
+    across: the chart's data, in the sheet for anyone to read) and a horizontal bar chart of it,
+    one bar per product in each scenario's group, a legend naming the products, as tall as the
+    scenarios need."""
+    scenarios = list(dict.fromkeys(ss["scenario"]))
+    products = list(dict.fromkeys(ss["product"]))
+    served = {(r.scenario, r.product): r.served_share for r in ss.itertuples()}
+    c0 = len(ss.columns) + 1
+    header = book.format(bold=True, fill=HEADER_FILL)
+    ws.write_string(0, c0, "served_share by scenario", header)
+    for j, p in enumerate(products):
+        ws.write_string(0, c0 + 1 + j, str(p), header)
+    share = book.format(SHARE)
+    for i, w in enumerate(scenarios):
+        ws.write_string(i + 1, c0, str(w))
+        for j, p in enumerate(products):
+            v = _clean(served.get((w, p)))
+            if v is not None:
+                ws.write_number(i + 1, c0 + 1 + j, v, share)
+    ws.set_column(c0, c0, max(len("served_share by scenario"), *(len(str(w)) for w in scenarios)) + 2)
+    name = ws.get_name()
+    n = len(scenarios)
+    chart = book.wb.add_chart({"type": "bar"})
+    for j in range(len(products)):
+        chart.add_series(_series(name, n, c0 + 1 + j, (c0, c0)) | {"gap": 80})
+    chart.set_title({"name": "Share of demand served in each scenario, by product", "name_font": {"size": 11}})
+    chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    height = 4.0 + n * (BAR_CM * len(products) + 0.4)
+    chart.set_size({"width": 18 * CM, "height": height * CM})
+    ws.insert_chart(n + 3, c0, chart)
+
+
+def cost_split(costs: pd.DataFrame) -> dict[str, float]:
+    """The Costs sheet split for a planner: ``normal_year_cost`` (every component but the expected
+    scenario cost: the yearly cost without disruption), ``expected_scenario_cost`` (sum over
+    scenarios of weight x scenario cost) and ``unmet_penalty`` (baseline unmet demand x penalty,
+    part of the normal year). normal_year_cost + expected_scenario_cost = objective."""
+    by = dict(zip(costs["component"], costs["value"].astype(float)))
+    scenario = by.get(EXPECTED_SCENARIO_COST_LABEL, 0.0)
+    return {
+        "normal_year_cost": float(sum(by.values())) - scenario,
+        "expected_scenario_cost": scenario,
+        "unmet_penalty": by.get(UNMET_PENALTY_LABEL, 0.0),
+    }
+
+
+COST_SPLIT_MEANINGS = {
+    "normal_year_cost": "what the network costs in a year without disruption: every cost but the expected "
+    "scenario cost (production, tariffs, freight, fixed, modules, reserve, stock holding, baseline unmet demand)",
+    "expected_scenario_cost": "each disruption scenario's yearly cost times its weight (its yearly probability), "
+    "summed: the cost of disruptions the design expects",
+    "objective": "what the design minimises: the normal-year cost plus the expected scenario cost "
+    "(the sum of the Costs sheet); not a cost paid in any one year",
+}
+
+
+def with_cost_split(summary: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """The Summary with ``normal_year_cost`` and ``expected_scenario_cost`` rows right after the
+    objective (objective = normal_year_cost + expected_scenario_cost), each with its meaning."""
+    split = cost_split(costs)
+    out = summary[~summary["metric"].isin(["normal_year_cost", "expected_scenario_cost"])].reset_index(drop=True)
+    at = int(out.index[out["metric"] == "objective"][0]) + 1 if (out["metric"] == "objective").any() else 0
+    out.loc[out["metric"] == "objective", "meaning"] = COST_SPLIT_MEANINGS["objective"]
+    rows = pd.DataFrame(
+        [
+            {"metric": k, "value": split[k], "meaning": COST_SPLIT_MEANINGS[k]}
+            for k in ("normal_year_cost", "expected_scenario_cost")
+        ]
+    )
+    return pd.concat([out.iloc[:at], rows, out.iloc[at:]], ignore_index=True)
 
 
 def warnings_table(issues: Iterable[Issue | str]) -> pd.DataFrame:
@@ -316,14 +543,49 @@ def warnings_table(issues: Iterable[Issue | str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["sheet", "cell", "message"])
 
 
+QUANTITY_SHEETS = ("Flows", "Sites", "Dependency", "Unmet", "Scenarios", "ScenarioSites", "Stockpiles")
+"""Sheets that list quantities of different products side by side: each row gets its unit."""
+
+
+def with_units(tables: dict[str, pd.DataFrame], units: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """The tables with a ``unit`` column (each row's product unit, from Products.``unit``) after
+    ``product`` (ScenarioSites, which has no product column, after ``site``), where quantities of
+    different products are listed: tonnes and k wafers never sit side by side without their unit."""
+    out = dict(tables)
+    site_product: dict[str, str] = {}
+    if "Sites" in tables and {"site", "product"} <= set(tables["Sites"].columns):
+        site_product = dict(zip(tables["Sites"]["site"], tables["Sites"]["product"]))
+    for name in QUANTITY_SHEETS:
+        df = tables.get(name)
+        if df is None or "unit" in df.columns:
+            continue
+        if "product" in df.columns:
+            unit = [units.get(p, "") for p in df["product"]]
+            at = list(df.columns).index("product") + 1
+        elif "site" in df.columns and site_product:
+            unit = [units.get(site_product.get(s, ""), "") for s in df["site"]]
+            at = list(df.columns).index("site") + 1
+        else:
+            continue
+        df = df.copy()
+        df.insert(at, "unit", unit)
+        out[name] = df
+    return out
+
+
 def write_results(
     path: str | Path,
     tables: dict[str, pd.DataFrame],
     warnings: Iterable[Issue | str] = (),
     currency: str = "USD",
+    units: dict[str, str] | None = None,
 ) -> Path:
-    """Write the results workbook atomically; returns the path written (see ``atomic_save``)."""
-    all_tables = dict(tables)
+    """Write the results workbook atomically; returns the path written (see ``atomic_save``).
+    With ``units`` (product -> unit), every sheet listing quantities of several products gets a
+    ``unit`` column (``with_units``)."""
+    all_tables = with_units(tables, units) if units else dict(tables)
+    if "Dependency" in all_tables and "product" in all_tables["Dependency"].columns:
+        all_tables["Dependency"] = group_rows(all_tables["Dependency"], "product")
     all_tables["Warnings"] = warnings_table(warnings)
     order = [n for n in SHEET_ORDER if n in all_tables] + [n for n in all_tables if n not in SHEET_ORDER]
 
@@ -331,7 +593,10 @@ def write_results(
         sheets = {}
         for name in order:
             df = all_tables[name]
-            sheets[name] = book.table(name, df, _summary_style(df) if name == "Summary" else None)
+            style = (
+                _summary_style(df) if name == "Summary" else _tradeoff_style(df) if name in TRADEOFF_SHEETS else None
+            )
+            sheets[name] = book.table(name, df, style)
         _charts(book, sheets, all_tables, currency)
 
     return save_atomically(fill, path)

@@ -3,19 +3,36 @@
     minimise  c_k x + offset_k  (one row per objective expression k)
     subject to  A_i x  (<=, =, >=)  rhs_i   (mixed form: one row per bound of a constraint)
 
-Pyomo's compiler walks every constraint with its general expression visitor (a dispatch per
-node, a standardised copy of each inequality, a result object per row). The families build
-their rows as a few expression shapes: sums and ``LinearExpression`` of variables and
-``coefficient * variable`` terms, constants, products by constants, named expressions. This
-module reads those shapes directly, about twice as fast (docs/performance.md), and gives the same
-matrices: the same columns in the same order (each variable component's data added in index
-order when one of them is first met, unused ones dropped), the same rows, orientations and
-right-hand sides (``ConstraintData.to_bounded_expression``'s rules), zero coefficients dropped
-and repeated variables summed. (One difference: a row whose variables all cancel, or are fixed,
-is skipped when it holds; Pyomo's compiler sometimes keeps such a row, empty.)
-``tests/test_standard_form.py`` checks equality with Pyomo's compiler on the project's networks.
-Any other expression (a nonlinear term, an unfamiliar node) raises ``Unsupported``, and the
-caller compiles the model with Pyomo's compiler instead.
+Pyomo's public route to these matrices is its ``LinearStandardFormCompiler`` (``model.solve``
+uses it whenever this module declines). It walks every constraint with its general expression
+visitor (a dispatch per node, a standardised copy of each inequality, a result object per row)
+and returns scipy matrices, so a run that uses it also imports scipy. This module reads the few
+expression shapes the families build (sums and linear expressions of variables and
+``coefficient * variable`` terms, constants, products by constants, named expressions) directly.
+
+**A private path, kept on purpose.** The reader dispatches on Pyomo's expression node classes
+and reads their ``args``: Pyomo's internal layout, not a promised API. It is kept because it
+shortens a planner's wait by a measured share: on the L bench network the compile takes 0.11 s
+here against 0.22 s in Pyomo's compiler, and Pyomo's compiler adds 0.76 s of imports (scipy and
+what Pyomo loads with it) to the run: together about 14% of an L run, and close to doubling the
+sample's 1.0 s from the prompt (``python -m bench.public``, docs/performance.md). It is
+isolated so that an upgrade of Pyomo cannot make it give wrong matrices or stop the tool:
+
+* the internal names are imported here only, and if they are gone the reader is off;
+* it runs only on the Pyomo releases in ``TESTED_PYOMO``, the ones on which
+  ``tests/test_standard_form.py`` compared its matrices with Pyomo's compiler for exact equality
+  (the same columns in the same order, rows, senses, right-hand sides and coefficients);
+* anything it does not recognise, and any error inside it, raises ``Unsupported``.
+
+In each case the caller compiles with Pyomo's public compiler instead: the same matrices, slower,
+and the Summary sheet's ``compiler`` row says so. Pyomo is therefore not pinned for this module.
+
+The matrices are Pyomo's: the same columns in the same order (each variable component's data
+added in index order when one of them is first met, unused ones dropped), the same rows,
+orientations and right-hand sides (``ConstraintData.to_bounded_expression``'s rules), zero
+coefficients dropped and repeated variables summed. (One difference: a row whose variables all
+cancel, or are fixed, is skipped when it holds; Pyomo's compiler sometimes keeps such a row,
+empty.)
 """
 
 from __future__ import annotations
@@ -26,18 +43,42 @@ from typing import Any
 
 import numpy as np
 import pyomo.core as pyo
+import pyomo.version
 from pyomo.common.errors import InfeasibleConstraintException
-from pyomo.core.base.var import VarData
-from pyomo.core.expr.numeric_expr import (
-    DivisionExpression,
-    LinearExpression,
-    MonomialTermExpression,
-    NegationExpression,
-    ProductExpression,
-    SumExpression,
-)
-from pyomo.core.expr.numvalue import native_numeric_types, native_types
-from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression, RangedExpression
+from pyomo.common.numeric_types import native_numeric_types, native_types
+
+# Pyomo's internal expression classes: the private path (see the module docstring). If a later
+# Pyomo moves or renames them, the reader is off and Pyomo's public compiler does the work.
+try:
+    from pyomo.core.base.var import VarData
+    from pyomo.core.expr.numeric_expr import (
+        DivisionExpression,
+        LinearExpression,
+        MonomialTermExpression,
+        NegationExpression,
+        ProductExpression,
+        SumExpression,
+    )
+    from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression, RangedExpression
+except ImportError as _missing:  # pragma: no cover - only on a Pyomo without these names
+    _IMPORT_PROBLEM = f"Pyomo's expression classes are not where this reader expects them ({_missing})"
+else:
+    _IMPORT_PROBLEM = ""
+
+TESTED_PYOMO: tuple[tuple[int, int], ...] = ((6, 10),)
+"""Pyomo releases (major, minor) whose expression layout ``tests/test_standard_form.py`` checked
+against Pyomo's compiler. Add a release here only after that test passes on it."""
+
+
+def private_reader_problem(version: tuple[int, ...] | None = None) -> str:
+    """Why the private reader is off for this Pyomo (``version``, default the installed one), or ""."""
+    if _IMPORT_PROBLEM:
+        return _IMPORT_PROBLEM
+    major_minor = tuple((version or pyomo.version.version_info)[:2])
+    if major_minor not in TESTED_PYOMO:
+        shown = ".".join(map(str, major_minor))
+        return f"Pyomo {shown} is not among the releases this reader was checked on ({TESTED_PYOMO})"
+    return ""
 
 
 class Unsupported(Exception):  # noqa: N818 - a signal to fall back, not an error
@@ -61,7 +102,8 @@ class StandardForm:
     rhs: np.ndarray
     rows: list[tuple[Any, int]]
     """(constraint, sense) per row of A: 1 for <=, -1 for >=, 0 for =."""
-    columns: list[VarData]
+    columns: list[Any]
+    """The Pyomo variable of each column."""
 
     @property
     def nnz(self) -> int:
@@ -242,9 +284,23 @@ def _constant(x: Any) -> float:
 def compile_standard_form(m: pyo.ConcreteModel, objectives: list[Any]) -> StandardForm:
     """Compile the active constraints of ``m`` and the ``objectives`` expressions (all minimised).
 
-    Raises ``Unsupported`` for an expression it does not read, and Pyomo's
-    ``InfeasibleConstraintException`` for a constraint with no variables that cannot hold.
+    Raises ``Unsupported`` when the private reader is off for this Pyomo
+    (``private_reader_problem``), for an expression it does not read, and for any error inside it;
+    and Pyomo's ``InfeasibleConstraintException`` for a constraint with no variables that cannot
+    hold (as Pyomo's compiler does).
     """
+    problem = private_reader_problem()
+    if problem:
+        raise Unsupported(problem)
+    try:
+        return _compile(m, objectives)
+    except (Unsupported, InfeasibleConstraintException):
+        raise
+    except Exception as exc:  # an expression layout this reader does not know: Pyomo's compiler reads it
+        raise Unsupported(f"the expression reader failed ({type(exc).__name__}: {exc})") from exc
+
+
+def _compile(m: pyo.ConcreteModel, objectives: list[Any]) -> StandardForm:
     cols = _Columns()
     c_rows: list[tuple[list[int], list[float]]] = []
     offsets = []
@@ -355,45 +411,18 @@ def _columns_of(rows: list[tuple[list[int], list[float]]], n: int) -> tuple[np.n
     return start, row[order], value[order]
 
 
-def column_bounds(columns: list[VarData]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def column_bounds(columns: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each column's lower and upper bound (-inf / +inf where it has none) and the integer
-    columns' numbers: the values of each variable's public ``bounds`` and ``is_integer()``.
+    columns' numbers, read through each variable's public ``bounds`` and ``is_integer()``:
 
     lower_j = max(lb_j, domain lower bound),  upper_j = min(ub_j, domain upper bound),
     integer_j = the domain is a contiguous integer range.
 
-    The public properties re-read the domain for every variable (about 2 us each: 0.05-0.07 s of
-    the L network's hand-over). Here each distinct domain is read once, and the variables' own
-    bounds are taken from their slots. That shortcut is taken only when every own bound is a
-    plain finite number or none; anything else (a ``Param`` or an expression as a bound, an
-    infinite or nan bound) is read through the public ``bounds``, with Pyomo's own resolution and
-    errors. ``tests/test_standard_form.py`` checks both paths against the public properties.
+    (Reading the bounds from the variables' private slots, once per distinct domain, saved
+    0.012 s of L's run: not worth resting on Pyomo's internals.)
     """
     n = len(columns)
-    first: dict[int, int] = {}  # id(domain) -> the first column with that domain
-    firsts = np.fromiter((first.setdefault(id(v._domain), j) for j, v in enumerate(columns)), np.int64, count=n)
-    reps = list(first.values())  # ascending: first appearances in column order
-    domain_of = np.searchsorted(np.array(reps, dtype=np.int64), firsts)  # column -> distinct domain
-    is_integer = np.array([columns[j].is_integer() for j in reps], dtype=bool)
-    integer = np.flatnonzero(is_integer[domain_of]) if n else np.zeros(0, dtype=np.int64)
-    lbs = [v._lb for v in columns]
-    ubs = [v._ub for v in columns]
-    lower, upper = _plain(lbs), _plain(ubs)
-    if lower is None or upper is None:
-        both = np.array([v.bounds for v in columns], dtype=float).reshape(n, 2)  # None -> nan
-        lower, upper = both[:, 0], both[:, 1]
-    else:
-        domain = np.array([columns[j].domain.bounds() for j in reps], dtype=float).reshape(len(reps), 2)
-        lower = np.fmax(lower, domain[domain_of, 0])  # fmax, fmin: nan (no bound) gives way
-        upper = np.fmin(upper, domain[domain_of, 1])
+    integer = np.flatnonzero([v.is_integer() for v in columns]) if n else np.zeros(0, dtype=np.int64)
+    both = np.array([v.bounds for v in columns], dtype=float).reshape(n, 2)  # None -> nan
+    lower, upper = both[:, 0], both[:, 1]
     return np.where(np.isnan(lower), -np.inf, lower), np.where(np.isnan(upper), np.inf, upper), integer
-
-
-def _plain(bounds: list[Any]) -> np.ndarray | None:
-    """The bounds as an array (nan where None) if every one is a finite Python number or None;
-    else None (a Param, an expression, a numpy number, an infinity or a nan: Pyomo reads those)."""
-    if not {b.__class__ for b in bounds} <= {float, int, type(None)}:
-        return None
-    values = np.array(bounds, dtype=float).reshape(len(bounds))
-    finite = np.isfinite(values)
-    return values if int(finite.sum()) + bounds.count(None) == len(bounds) else None

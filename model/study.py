@@ -20,7 +20,19 @@ Columns of the tradeoff table (``tradeoff_table``):
 * ``price_per_point``: cost difference to the previous (looser) point per percentage point;
 * ``marginal_cost_per_point``: from the LP with integer decisions fixed at this point's optimum
   (envelope theorem): the cost of one more point of tightening if the design stays;
-* ``design_change``: plants built or dropped and module changes against the previous point.
+* ``design_change``: plants built or dropped and module changes against the previous point;
+* the cost split: ``normal_year_cost`` (what the network costs in a year without disruption:
+  the objective less the expected scenario cost), of which ``unmet_penalty`` (baseline demand
+  left unserved, at its penalty), and ``expected_scenario_cost`` (each scenario's cost times its
+  weight), of which ``expected_scenario_penalty``; objective = normal_year_cost +
+  expected_scenario_cost;
+* baseline unmet demand: ``unmet.<product> (<unit>)`` per product (quantities of different
+  products are never added together) and ``unmet_markets``, the (product, market) pairs short;
+* ``met_by_unserved_demand``: the point leaves more baseline demand unserved in some
+  (product, market) than the loosest solved point does, so its cap (or target) is met partly by
+  leaving markets short rather than by buying supply; ``unserved`` says where and how much;
+* ``explanation``: for a point with no design, why (which requirement cannot be met, by how
+  much: ``model.diagnose.explain_infeasibility``).
 """
 
 from __future__ import annotations
@@ -35,8 +47,10 @@ from typing import Any
 
 import pandas as pd
 
+from model.diagnose import explain_infeasibility
 from model.network import Network
 from model.pipeline import run_once
+from model.report import cost_split
 from model.solve import SolveOptions
 
 PARAMETERS = {"dependency_cap": "cap", "max_shortfall": "max_shortfall"}
@@ -44,6 +58,8 @@ SMALL_MODEL_COLUMNS = 3000
 """Below about this many flow variables (arcs x (1 + scenarios)) a point solves in well under a
 second and worker start-up costs more than it saves: the points then run in this process."""
 SHEET_NAMES = {"dependency_cap": "Tradeoff", "max_shortfall": "TradeoffResilience"}
+UNSERVED_TOL = 1e-6
+"""Relative tolerance (of the pair's demand) above which more unmet demand counts as new."""
 
 
 def apply(net: Network, parameter: str, value: float) -> Network:
@@ -58,7 +74,8 @@ def apply(net: Network, parameter: str, value: float) -> Network:
 def solve_point(net: Network, parameter: str, value: float, options: SolveOptions) -> dict[str, Any]:
     """Solve one point (runs in a worker process); returns its summary as plain data."""
     t0 = time.perf_counter()
-    res, _ = run_once(apply(net, parameter, value), options)
+    point_net = apply(net, parameter, value)
+    res, _ = run_once(point_net, options)
     gc.collect()  # the point's model is garbage now: free it before the next point (see collector_paused)
     point: dict[str, Any] = {
         "value": value,
@@ -68,6 +85,8 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
         "seconds": time.perf_counter() - t0,
     }
     if res.objective is None:
+        point["explanation"] = _why_no_design(point_net, res.status, options)
+        point["seconds"] = time.perf_counter() - t0
         return point
     dep = res["Dependency"]
     each = dep[(dep["scope"] == "each") & (dep["supplied"] > 0)]
@@ -86,7 +105,33 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
     sites = res["Sites"]
     point["built"] = sorted(sites[(sites["status"] == "candidate") & sites["built"]]["site"])
     point["modules"] = {r.site: int(r.modules_added) for r in sites.itertuples() if r.modules_added}
+    point.update(cost_split(res["Costs"]))
+    point["expected_scenario_penalty"] = _expected_scenario_penalty(res.tables, point_net)
+    point["unmet"] = {(r.product, r.market): float(r.unmet) for r in res["Unmet"].itertuples()}
     return point
+
+
+def _expected_scenario_penalty(tables: dict[str, pd.DataFrame], net: Network) -> float:
+    """sum_w weight[w] * sum_(p,m) penalty[p] * u^w[p,m]: the part of the expected scenario cost
+    that is demand left unserved in the scenarios."""
+    detail = tables.get("Scenarios")
+    if detail is None or not len(detail):
+        return 0.0
+    return float(
+        sum(net.weight[r.scenario] * net.unmet_penalty[r.product] * r.unmet for r in detail.itertuples() if r.unmet)
+    )
+
+
+def _why_no_design(net: Network, status: str, options: SolveOptions) -> str:
+    """In words, why a point has no design: the requirements that cannot be met and by how much."""
+    if status == "infeasible":
+        conflicts = explain_infeasibility(net, options)
+        if conflicts:
+            return "; ".join(c.message for c in conflicts)
+        return "no design meets every requirement (the conflict could not be narrowed down)"
+    if status == "interrupted":
+        return "stopped by the user"
+    return f"the solver stopped ({status}) before finding a design: raise the time limit"
 
 
 def _shortfall(tables: dict[str, pd.DataFrame], net: Network) -> tuple[float | None, float | None]:
@@ -125,7 +170,7 @@ def run_study(
 
     if dask_address is not None:
         _run_dask(net, parameter, values, options, dask_address, done)
-        return tradeoff_table(points, parameter, net.products)
+        return tradeoff_table(points, parameter, net.products, net.unit)
     rest = list(values)
     small = len(net.arcs) * (1 + len(net.scenarios)) < SMALL_MODEL_COLUMNS
     if workers == 1 or (workers is None and small):
@@ -140,7 +185,7 @@ def run_study(
             futures = [pool.submit(solve_point, net, parameter, v, options) for v in reversed(rest)]
             for f in as_completed(futures):
                 done(f.result())
-    return tradeoff_table(points, parameter, net.products)
+    return tradeoff_table(points, parameter, net.products, net.unit)
 
 
 def _run_dask(
@@ -167,20 +212,37 @@ def _run_dask(
             client.close()
 
 
-def tradeoff_table(points: list[dict[str, Any]], parameter: str, products: Sequence[str]) -> pd.DataFrame:
+def tradeoff_table(
+    points: list[dict[str, Any]],
+    parameter: str,
+    products: Sequence[str],
+    units: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """Points -> the Tradeoff sheet (see the module docstring for the columns)."""
     name = PARAMETERS[parameter]
+    units = units or {}
     points = sorted(points, key=lambda p: -p["value"])
-    base = next((p["objective"] for p in points if p["objective"] is not None), None)
+    solved = [p for p in points if p["objective"] is not None]
+    base = solved[0]["objective"] if solved else None
+    loosest_unmet: dict[tuple[str, str], float] = solved[0].get("unmet", {}) if solved else {}
     rows = []
     prev: dict[str, Any] | None = None
     for p in points:
         obj = p["objective"]
+        unmet = p.get("unmet", {})
+        new_short = _new_unserved(unmet, loosest_unmet)
         row: dict[str, Any] = {
             name: p["value"],
             "status": p["status"],
             "objective": obj,
+            "normal_year_cost": p.get("normal_year_cost"),
+            "expected_scenario_cost": p.get("expected_scenario_cost"),
+            "unmet_penalty": p.get("unmet_penalty"),
+            "expected_scenario_penalty": p.get("expected_scenario_penalty"),
             "cost_increase_pct": (obj - base) / base if obj is not None and base else None,
+            "met_by_unserved_demand": bool(new_short) if obj is not None else None,
+            "unserved": _unserved_text(new_short, units),
+            "unmet_markets": sum(1 for q in unmet.values() if q > 0) if obj is not None else None,
             "concern_share": p.get("concern_share"),
             "expected_shortfall": p.get("expected_shortfall"),
             "worst_served_share": p.get("worst_served_share"),
@@ -189,6 +251,7 @@ def tradeoff_table(points: list[dict[str, Any]], parameter: str, products: Seque
             "marginal_cost_per_point": p.get("marginal"),
             "design_change": "",
             "built": ", ".join(p.get("built", [])),
+            "explanation": p.get("explanation", ""),
             "solve_seconds": p["seconds"],
         }
         if prev is not None and obj is not None and prev["objective"] is not None:
@@ -196,9 +259,47 @@ def tradeoff_table(points: list[dict[str, Any]], parameter: str, products: Seque
             row["design_change"] = design_change(prev, p)
         for prod in products:
             row[f"concern_share.{prod}"] = p.get("concern_by_product", {}).get(prod)
+        for prod in products:
+            row[unmet_column(prod, units)] = (
+                sum(q for (pp, _), q in unmet.items() if pp == prod) if obj is not None else None
+            )
         rows.append(row)
         prev = p
     return pd.DataFrame(rows)
+
+
+def unmet_column(product: str, units: dict[str, str]) -> str:
+    """The Tradeoff column of a product's baseline unmet demand, its unit in the header."""
+    unit = units.get(product, "")
+    return f"unmet.{product} ({unit})" if unit else f"unmet.{product}"
+
+
+def _new_unserved(
+    unmet: dict[tuple[str, str], float], loosest: dict[tuple[str, str], float]
+) -> dict[tuple[str, str], float]:
+    """(product, market) -> baseline unmet demand above that of the loosest point (where more is short)."""
+    out = {}
+    for key, q in unmet.items():
+        extra = q - loosest.get(key, 0.0)
+        if extra > UNSERVED_TOL * max(1.0, q):
+            out[key] = extra
+    return out
+
+
+def _unserved_text(new_short: dict[tuple[str, str], float], units: dict[str, str]) -> str:
+    """``NdFeB magnets: South Korea 8,000 t, India 5,000 t`` (more unmet than at the loosest point)."""
+    parts = []
+    for prod in dict.fromkeys(p for p, _ in new_short):
+        unit = units.get(prod, "")
+        markets = ", ".join(
+            f"{m} {_qty(q)}{' ' + unit if unit else ''}" for (p, m), q in new_short.items() if p == prod
+        )
+        parts.append(f"{prod}: {markets}")
+    return "; ".join(parts)
+
+
+def _qty(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
 
 
 def design_change(a: dict[str, Any], b: dict[str, Any]) -> str:

@@ -1,9 +1,8 @@
 """Excel workbook -> checked ``Network``; every problem reported at once with its sheet and cell.
 
-openpyxl opens the workbook in read-only, data-only mode (formula cells give the value a
-spreadsheet application last saved), parsing its small parts with ``defusedxml``;
-``model.sheetxml`` reads the worksheets' cells with the C XML parser, after refusing any
-document type declaration. So XML entity bombs are refused everywhere. The rules are those
+``model.sheetxml`` reads the workbook's XML parts (formula cells give the value a spreadsheet
+application last saved) with the C XML parser, after refusing any document type declaration in
+each part: so XML entity bombs are refused everywhere. The rules are those
 of ``docs/contract/workbook.md``; the column definitions come from ``model.schema``,
 the cross-sheet rules from ``model.checks`` (one function each), and what the model needs beyond
 the records (arcs, resolved caps, disruption losses, demand factors) from ``model.derive``.

@@ -63,3 +63,16 @@ def test_summary_gives_medians_of_repeated_cases() -> None:
     assert "| L | 3 | 10.00 | 7.97 | 2.00 | 20.3% | 10.0% | 40.0% |" in text
     assert "| S |" not in text  # run once: no median
     assert summary(rows[-1:]) == ""
+
+
+def test_public_api_comparison_smoke() -> None:
+    """``bench.public`` runs end to end on S (its figures are in docs/performance.md)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.public", "S", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "S, 1 paired runs (median, range):"
+    assert "model.sheetxml" in lines[1] and "openpyxl's public reader" in lines[1]
+    assert "model.standard_form" in lines[2] and "Pyomo's compiler" in lines[2]
+    assert lines[3].startswith("  imports Pyomo's compiler brings into a run")

@@ -17,6 +17,7 @@ from model.cli import main
 from model.solve import SolveOptions, solve
 from model.workbook import read_workbook
 from tests.helpers import BASE, ROOT, SAMPLE, edit, records, write
+from tests.xlsx_charts import charts
 
 RESULT_COLUMNS = {
     "Summary": ["metric", "value"],
@@ -121,9 +122,11 @@ def test_full_run_writes_results(tmp_path: Path, capsys: pytest.CaptureFixture[s
     costs = [r[1] for r in wb["Costs"].iter_rows(min_row=2, values_only=True)]
     assert all(isinstance(v, (int, float)) for v in costs)
     assert sum(costs) == pytest.approx(summary["objective"], rel=1e-9)
+    flows_header = [c.value for c in wb["Flows"][1]]
+    q, dc = flows_header.index("quantity"), flows_header.index("delivered_unit_cost")
     for row in wb["Flows"].iter_rows(min_row=2, values_only=True):
-        assert isinstance(row[4], (int, float)) and isinstance(row[5], (int, float))
-    assert wb["Costs"]._charts and wb["Dependency"]._charts
+        assert isinstance(row[q], (int, float)) and isinstance(row[dc], (int, float))
+    assert charts(out_path, "Costs") and charts(out_path, "Dependency")
 
 
 def test_cap_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

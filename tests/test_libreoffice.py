@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from model.cli import main
+from model.report import write_results
 from model.workbook import read_workbook
 from tests.helpers import BASE, SAMPLE, edit, records, write
 
@@ -98,3 +101,17 @@ def test_sample_saved_by_libreoffice_gives_the_same_network(tmp_path: Path) -> N
         b.loss,
         b.demand_factor,
     )
+
+
+def test_libreoffice_shows_booleans_and_small_numbers_as_written(tmp_path: Path) -> None:
+    """Issue 19: booleans read TRUE/FALSE (a boolean without a boolean format shows 1/0 in
+    LibreOffice), and 0.008, 0.0104, 0.0002 keep their digits (they showed 0.01, 0.01, 0.00)."""
+    sites = pd.DataFrame({"site": ["A", "B", "C"], "built": [True, False, True], "unit_cost": [0.008, 0.0104, 0.0002]})
+    path = write_results(tmp_path / "r.xlsx", {"Sites": sites})
+    ods = convert(path, "ods", tmp_path / "ods")
+    with zipfile.ZipFile(ods) as z:
+        content = z.read("content.xml").decode()
+    assert content.count('office:value-type="boolean"') == 3  # not floats 1/0
+    csv = convert(path, "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,true", tmp_path / "csv")
+    rows = [ln.split(",") for ln in csv.read_text().splitlines()]  # cells as shown
+    assert rows[1:] == [["A", "TRUE", "0.008"], ["B", "FALSE", "0.0104"], ["C", "TRUE", "0.0002"]]

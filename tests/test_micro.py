@@ -138,7 +138,7 @@ def test_spare_capacity_needed(tmp_path: Path) -> None:
     assert res.objective == pytest.approx(760)
     sites = res["Sites"].set_index("site")
     assert sites.loc["home1", "built"] and sites.loc["home1", "production"] == 0
-    assert sites.loc["home1", "worst_scenario_production"] == pytest.approx(80)
+    assert sites.loc["home1", "busiest_scenario_production"] == pytest.approx(80)
     assert res["Scenarios"].iloc[0]["served_share"] == pytest.approx(1.0)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,9 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from bench import io as bench_io
-from model.report import QTY, SHARE, write_results
+from model.report import BOOL, MONEY, QTY, SHARE, cost_split, significant_format, with_cost_split, write_results
 from model.results import summary_meaning
+from tests.xlsx_charts import charts
 
 
 def test_cells_keep_their_types_and_formats(tmp_path: Path) -> None:
@@ -39,7 +41,7 @@ def test_cells_keep_their_types_and_formats(tmp_path: Path) -> None:
     assert ws["D2"].number_format == QTY
     assert ws["E2"].number_format == SHARE
     assert wb["Costs"]["B2"].number_format == "#,##0.00" and wb["Costs"]["B2"].value == 1234.5
-    assert wb["Costs"]._charts  # the cost breakdown chart
+    assert charts(path, "Costs") and not charts(path, "Sites")  # the cost breakdown chart, only there
     assert [c.value for c in wb["Warnings"][2]] == [None, None, "a warning"]
 
 
@@ -60,3 +62,122 @@ def test_every_summary_row_says_what_it_means(solved_sample) -> None:
     unexplained = summary.loc[summary["meaning"] == "", "metric"].tolist()
     assert not unexplained, unexplained
     assert summary_meaning("seconds.polish_highs") != summary_meaning("seconds.polish")
+
+
+# ---- issue 19: sheets that read right ----------------------------------------------------------
+
+
+def test_small_numbers_keep_three_significant_digits(tmp_path: Path) -> None:
+    """0.008 and 0.0104 (unit costs) and 0.0002 (freight) must not read 0.01 and 0.00."""
+    flows = pd.DataFrame(
+        {
+            "product": ["oxide", "oxide", "oxide", "chip"],
+            "quantity": [0.0002, 1500.0, 0.25, 3.0],
+            "unit_cost": [0.008, 0.0104, 0.0002, 12.5],
+            "tariff_rate": [0.0002, 0.25, 0.0, 0.5],
+        }
+    )
+    ws = load_workbook(write_results(tmp_path / "r.xlsx", {"Flows": flows}))["Flows"]
+    header = [c.value for c in ws[1]]
+    fmt = {col: [ws.cell(i + 2, header.index(col) + 1).number_format for i in range(4)] for col in flows}
+    assert fmt["unit_cost"] == ["#,##0.000", "#,##0.0000", "#,##0.0000", "#,##0.00"]  # 0.008 0.0104 0.0002 12.50
+    assert fmt["quantity"] == ["#,##0.0000", QTY, QTY, QTY]  # 0.0002; 1,500.0; 0.25; 3.0
+    assert fmt["tariff_rate"][:2] == ["0.00%", SHARE]  # shows 0.02%; 25.0%
+    assert significant_format(0.5, MONEY) is None and significant_format(12.3, MONEY) is None
+
+
+def test_booleans_are_written_with_a_boolean_format(tmp_path: Path) -> None:
+    """LibreOffice shows a boolean cell without a boolean format as 1/0."""
+    sites = pd.DataFrame({"site": ["A", "B"], "built": [True, False], "capacity": [1.0, 2.0]})
+    ws = load_workbook(write_results(tmp_path / "r.xlsx", {"Sites": sites}))["Sites"]
+    assert ws["B2"].value is True and ws["B3"].value is False
+    assert ws["B2"].number_format == BOOL and ws["B3"].number_format == BOOL
+
+
+def test_summary_settings_in_their_own_formats(tmp_path: Path) -> None:
+    summary = pd.DataFrame(
+        {
+            "metric": ["objective", "mip_gap", "setting.mip_gap", "setting.dependency_cap", "setting.time_limit_s"],
+            "value": [1234.5, 0.00012, 0.0001, 0.3, 120],
+            "meaning": ["", "", "", "", ""],
+        }
+    )
+    ws = load_workbook(write_results(tmp_path / "r.xlsx", {"Summary": summary}))["Summary"]
+    fmts = {ws.cell(r, 1).value: ws.cell(r, 2).number_format for r in range(2, 7)}
+    assert fmts["setting.mip_gap"] == "General"  # 0.0001, as typed (was 0.00)
+    assert fmts["setting.dependency_cap"] == "0.0%"
+    assert fmts["objective"] == MONEY and fmts["mip_gap"] == "0.000%"  # the gap reads 0.012%, not 0.01%
+
+
+def test_quantities_of_different_products_carry_their_unit(tmp_path: Path, solved_sample, sample_network) -> None:
+    res = solved_sample
+    path = write_results(tmp_path / "r.xlsx", res.tables, units=sample_network.unit)
+    wb = load_workbook(path, read_only=True)
+    for sheet in ("Flows", "Sites", "Dependency", "Unmet", "Scenarios", "ScenarioSites", "Stockpiles"):
+        rows = list(wb[sheet].iter_rows(values_only=True))
+        header = list(rows[0])
+        assert "unit" in header, sheet
+        units = {r[header.index("unit")] for r in rows[1:]}
+        assert len(rows) == 1 or (None not in units and "" not in units), (sheet, units)
+    sites = list(wb["Sites"].iter_rows(values_only=True))
+    h = list(sites[0])
+    tsmc = next(r for r in sites if r[0] == "TSMC Hsinchu-Tainan")
+    assert tsmc[h.index("unit")] == "k wafers (300 mm)"
+    assert "busiest_scenario" in h and "worst_scenario" not in h  # it holds the busiest scenario
+
+
+def _anchor_rows(chart) -> int:
+    return chart.anchor._from.row, chart.anchor.to.row
+
+
+def test_dependency_and_scenario_charts_readable_at_ten_times_the_sample(tmp_path: Path, solved_sample) -> None:
+    """One Dependency chart per product, as tall as its markets; the ScenarioSummary chart's
+    categories are the scenarios, one series (legend entry) per product."""
+    res = solved_sample
+    dep, ss = res["Dependency"], res["ScenarioSummary"]
+    big_dep = pd.concat(
+        [dep.assign(market=dep["market"] + f" {k}") for k in range(10)], ignore_index=True
+    )  # ten times the pairs, products interleaved
+    big_ss = pd.concat([ss.assign(scenario=ss["scenario"] + f" {k}") for k in range(10)], ignore_index=True)
+    for name, d, s in (("sample", dep, ss), ("ten", big_dep, big_ss)):
+        path = write_results(tmp_path / f"{name}.xlsx", {"Dependency": d, "ScenarioSummary": s})
+        wb = load_workbook(path)
+        charts = wb["Dependency"]._charts
+        products = list(dict.fromkeys(d["product"]))
+        assert len(charts) == len(products), name
+        for chart, product in zip(charts, products):
+            n = int((d["product"] == product).sum())
+            first, last = _anchor_rows(chart)
+            assert last - first >= n, (name, product)  # at least a sheet row per market
+            ref = chart.series[0].cat.strRef.f  # the product's own block of market cells
+            rows = [int(x) for x in re.findall(r"\$(\d+)", ref)]
+            assert rows[1] - rows[0] + 1 == n
+        (chart,) = wb["ScenarioSummary"]._charts
+        assert len(chart.series) == ss["product"].nunique()
+        cats = {tuple(sr.cat.strRef.f.split("!")[1].split(":")) for sr in chart.series}
+        assert len(cats) == 1  # every product's bars share the scenario categories
+        n_scen = s["scenario"].nunique()
+        ws = wb["ScenarioSummary"]
+        header = [c.value for c in ws[1]]
+        block = header.index("served_share by scenario") + 1
+        names = [ws.cell(r, block).value for r in range(2, n_scen + 2)]
+        assert names == list(dict.fromkeys(s["scenario"]))
+        first, last = _anchor_rows(chart)
+        assert last - first >= n_scen * 2
+
+
+def test_summary_gives_the_normal_year_beside_the_objective() -> None:
+    costs = pd.DataFrame(
+        {
+            "component": ["production", "unmet-demand penalty (baseline)", "expected scenario cost"],
+            "value": [100.0, 5.0, 20.0],
+        }
+    )
+    assert cost_split(costs) == {"normal_year_cost": 105.0, "expected_scenario_cost": 20.0, "unmet_penalty": 5.0}
+    summary = pd.DataFrame(
+        {"metric": ["status", "objective", "currency"], "value": ["optimal", 125.0, "USD"], "meaning": ["", "", ""]}
+    )
+    out = with_cost_split(summary, costs)
+    assert out["metric"].tolist() == ["status", "objective", "normal_year_cost", "expected_scenario_cost", "currency"]
+    assert out["value"].tolist()[1:4] == [125.0, 105.0, 20.0]
+    assert all(out["meaning"].iloc[1:4].str.len() > 20)

@@ -7,17 +7,29 @@ from __future__ import annotations
 
 import pytest
 
-# 2026-11-22: first sample (inputs/make_sample.py), HiGHS 1.15.1, gap 0.
-# 2026-11-29 (contract v2, issue 17): 156,479.69564 -> 155,342.07164 and 135,834.688 -> 134,610.684.
+from model.cli import main
+from model.solve import SolveOptions
+from model.study import run_study
+from tests.helpers import SAMPLE
+
+# 2026-11-22: first sample (inputs/make_sample.py), HiGHS 1.15.1, gap 0: 156,479.69564 with the
+# scenarios, 135,834.688 without.
+# 2026-11-29 (issue 19): unmet penalties set at the value of lost supply (10x the world price,
+# was 4-6x) and two new magnet plants offered (South Korea, India, costed on Neo Narva), so that
+# a tight cap buys capacity instead of leaving magnet markets unserved. HiGHS 1.16.0, gap 0.
+# 2026-11-29 (contract v2, issue 17): 157,439.78244 -> 156,302.57932 and 135,775.488 -> 134,551.484.
 # The sample's `total` cap on Li-ion cells has a blank market; under version 2 a blank-market row
-# no longer caps a concern country's own market, so China's cells no longer count in it (China
-# may supply itself; the allied markets' total is capped as before). Same candidates built; the
-# baseline adds one Kentucky module instead of three.
-EXPECTED_OBJECTIVE = 155_342.07164  # USD million per year, with the four scenarios
-EXPECTED_BASELINE = 134_610.684  # USD million per year, --no-scenarios
+# (like Settings.dependency_cap) no longer caps a concern country's own market, so China's own
+# cells no longer count in it (the allied markets' total is capped as before). The same
+# candidates are built.
+EXPECTED_OBJECTIVE = 156_302.57932  # USD million per year, with the four scenarios (was 157,439.78244)
+EXPECTED_BASELINE = 134_551.484  # USD million per year, --no-scenarios (was 135,775.488)
 EXPECTED_BUILT = {
+    "EU gigafactory (Germany)",  # new: cells now cost 890 per GWh unserved (was 400)
     "Iluka Eneabba",
     "India PLI API park",
+    "Indian magnet plant (new)",  # new candidate
+    "Korean magnet plant (new)",  # new candidate
     "MP Materials Fort Worth",
     "Neo Narva magnet plant",
     "US DPA API platform (Virginia)",
@@ -25,8 +37,9 @@ EXPECTED_BUILT = {
 }
 EXPECTED_BUILT_BASELINE = {
     "India PLI API park",
+    "Indian magnet plant (new)",  # new candidate: cheaper than Neo Narva, which is no longer built
+    "Korean magnet plant (new)",  # new candidate
     "MP Materials Fort Worth",
-    "Neo Narva magnet plant",
     "US IRA gigafactory (Kentucky)",
 }
 
@@ -62,9 +75,35 @@ def test_scenarios_change_the_design(solved_sample, solved_sample_baseline) -> N
     assert "Stockpiles" not in base.tables or base["Stockpiles"]["stock"].sum() == 0
 
 
+def test_cap_sweep_buys_capacity_before_leaving_markets_unserved(sample_network) -> None:
+    """Issue 19: at a 30% default cap the old sample left South Korea's and India's magnet demand
+    wholly unserved (8,000 and 5,000 t) and the penalty made up the whole cost increase. With the
+    value of lost supply as penalty and magnet capacity to buy, down to 15% every market is
+    served: the cost increase is capacity and dearer supply, not penalty."""
+    table = run_study(sample_network, "dependency_cap", [1.0, 0.3, 0.15], SolveOptions(mip_gap=0.0), workers=1)
+    assert (table["unmet_penalty"] == 0).all(), table[["cap", "unmet_penalty", "unserved"]]
+    assert not table["met_by_unserved_demand"].any()
+    assert table["objective"].iloc[-1] > table["objective"].iloc[0]
+
+
 def test_every_scenario_meets_its_target(sample_network, solved_sample) -> None:
     detail = solved_sample["Scenarios"]
     for w, target in sample_network.max_shortfall.items():
         if target is not None:
             d = detail[detail["scenario"] == w]
             assert (d["unmet"] <= target * d["demand"] + 1e-6).all(), w
+
+
+def test_console_says_what_a_cap_at_its_limit_with_no_marginal_cost_means(
+    capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:
+    """Generic APIs into the EU sit at their 65% cap with a marginal cost of 0: another constraint
+    holds the share there. The console must not print "binding, 0.00 ... per point" for it."""
+    assert main([str(SAMPLE), "--out", str(tmp_path / "r.xlsx"), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "binding, 0.00" not in text
+    eu_apis = next(ln for ln in text.splitlines() if ln.strip().startswith("Generic APIs") and " EU " in ln)
+    assert "not binding: loosening it saves nothing (another constraint holds the share)" in eu_apis
+    # contract v2 (issue 17): 137,372.93 and 20,066.85 before the `total` cap on cells left China's own market
+    assert "normal-year cost 136,166.27" in text and "expected scenario cost 20,136.31" in text
+    assert "Iluka Eneabba 8,100 t REO" in text  # reserves of different products, each with its unit

@@ -1,7 +1,8 @@
-"""The worksheet reader: the values openpyxl's own reader gives, faster, and no document types."""
+"""The workbook reader: the values openpyxl's own reader gives, faster, and no document types."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import zipfile
@@ -25,6 +26,8 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 def openpyxl_rows(ws: Any) -> list[tuple[int, tuple[Any, ...]]]:
     """What openpyxl's own data-only reader gives for every row (its reading before model.sheetxml)."""
+    if not hasattr(ws, "iter_rows"):  # a chart sheet: no cells
+        return []
     ws.reset_dimensions()
     return [(i, tuple(row)) for i, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)]
 
@@ -136,9 +139,8 @@ def test_hand_written_cells(tmp_path: Path) -> None:
         "</sheetData>"
     )
     path = _with_sheet_xml(tmp_path, body)
-    wb = load_workbook(path, read_only=True, data_only=True)
-    ours = read_rows(wb["Data"])
-    wb.close()
+    with open_workbook(path) as wb:
+        ours = read_rows(wb["Data"])
     assert ours == [
         (1, ("plain", None, "rich")),
         (2, ()),
@@ -162,17 +164,26 @@ def test_shared_strings_as_openpyxl_reads_them() -> None:
         shared_strings(io.BytesIO(b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "b">]>' + table[21:]))
 
 
-@pytest.mark.parametrize("part", ["xl/worksheets/sheet2.xml", "xl/sharedStrings.xml"])
-def test_a_document_type_in_a_sheet_is_refused(tmp_path: Path, part: str) -> None:
-    """Refused with the plain-words message when the workbook is opened: in a sheet by openpyxl
-    (it reads the sheet's size through defusedxml; ``read_rows`` would refuse it again, see
-    below), in the shared strings by ``model.sheetxml.shared_strings``."""
+@pytest.mark.parametrize(
+    "part",
+    [
+        "xl/worksheets/sheet2.xml",
+        "xl/sharedStrings.xml",
+        "xl/workbook.xml",
+        "xl/styles.xml",
+        "xl/_rels/workbook.xml.rels",
+        "_rels/.rels",
+    ],
+)
+def test_a_document_type_in_any_part_is_refused(tmp_path: Path, part: str) -> None:
+    """Refused with the plain-words message, in every part the reader parses: when the workbook is
+    opened (workbook, relationships, shared strings, styles), or when the sheet is read."""
     path = write(tmp_path, BASE)
     with zipfile.ZipFile(path) as z:
         parts = {n: z.read(n) for n in z.namelist()}
     name = part
     xml = parts[name].decode()
-    root = xml.index("<worksheet" if "worksheets" in part else "<sst")
+    root = xml.index("<", xml.index("?>") + 2 if xml.startswith("<?xml") else 0)
     bomb = '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
     parts[name] = (xml[:root] + bomb + xml[root:]).encode()
     with zipfile.ZipFile(path, "w") as z:
@@ -203,3 +214,110 @@ def test_refuse_doctype_reads_only_the_prolog() -> None:
     hidden = b'<?xml version="1.0"?><!--' + b" " * 200_000 + b'--><!DOCTYPE w [<!ENTITY a "b">]><worksheet/>'
     with pytest.raises(UnsafeXmlError):
         refuse_doctype(io.BytesIO(hidden))
+
+
+def test_sheet_names_dates_and_durations_as_openpyxl_reads_them(tmp_path: Path) -> None:
+    """Sheet order and names (a hidden sheet, a chart sheet, spaces), the 1904 date system,
+    custom date and duration formats and a built-in date format: openpyxl's values."""
+    for date_1904 in (False, True):
+        path = tmp_path / f"dates{date_1904}.xlsx"
+        book = xlsxwriter.Workbook(str(path), {"date_1904": date_1904})
+        first = book.add_worksheet(" Sites ")
+        hidden = book.add_worksheet("Hidden")
+        hidden.hide()
+        chart = book.add_chart({"type": "column"})
+        chart.add_series({"values": "=' Sites '!$B$1:$B$3"})
+        book.add_chartsheet("Chart").set_chart(chart)
+        when = dt.datetime(2024, 2, 29, 6, 30)
+        formats = ["d mmm yyyy", "[h]:mm:ss", "yyyy-mm-dd hh:mm", "0.00", "mm:ss", '"text" @']
+        for i, code in enumerate(formats):
+            first.write_datetime(i, 0, when, book.add_format({"num_format": code}))
+            first.write_number(i, 1, 1.25 + i, book.add_format({"num_format": code}))
+        first.write_number(len(formats), 0, 45000, book.add_format({"num_format": 14}))  # built-in m/d/yyyy
+        hidden.write_number(0, 0, 3)
+        book.close()
+        with open_workbook(path) as mine:
+            theirs = load_workbook(path, read_only=True, data_only=True)
+            assert mine.sheetnames == theirs.sheetnames == [" Sites ", "Hidden", "Chart"]
+            theirs.close()
+        sheets = both(path)
+        assert sheets[" Sites "][0] == sheets[" Sites "][1]
+        assert sheets[" Sites "][0][0][1][0] == when
+        assert isinstance(sheets[" Sites "][0][1][1][1], dt.timedelta)  # [h]:mm:ss: a duration
+        assert sheets["Hidden"][0] == [(1, (3,))]
+        assert sheets["Chart"][0] == []
+
+
+def test_relationships_with_absolute_targets(tmp_path: Path) -> None:
+    """Part names given from the archive's root ("/xl/worksheets/...") as some writers do."""
+    path = write(tmp_path, BASE)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace('Target="worksheets/', 'Target="/xl/worksheets/').encode()
+    assert parts["xl/_rels/workbook.xml.rels"] != rels.encode()
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(moved, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    moved_sheets, sheets = both(moved), both(path)
+    assert list(moved_sheets) == list(sheets) and len(sheets) > 3
+    for title, (ours, theirs) in moved_sheets.items():
+        assert ours == theirs == sheets[title][0], title
+
+
+def test_an_archive_that_is_not_a_workbook_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "other.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("content.xml", "<office/>")  # e.g. an OpenDocument file renamed to .xlsx
+    with pytest.raises(ValueError, match="no workbook part"):
+        open_workbook(path)
+    with pytest.raises(Exception) as info:
+        read_workbook(path)
+    errors = [str(e) for e in info.value.errors]
+    assert len(errors) == 1 and "workbook" in errors[0], errors  # one plain-words error, no traceback
+
+
+def test_sheets_without_a_relationship_or_a_part_are_left_out_as_openpyxl_does(tmp_path: Path) -> None:
+    """A sheet listed without its relationship id, or whose part is missing from the archive, is
+    not a sheet of the workbook (openpyxl warns of the first); one whose relationship is missing
+    makes the workbook unreadable, with the sheet named."""
+    path = write(tmp_path, BASE)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    book = parts["xl/workbook.xml"].decode()
+    sheet = f'<sheet name="Loose" sheetId="99" xmlns="{MAIN}"/>'
+    gone = '<sheet name="Gone" sheetId="98" r:id="rIdGone"/>'
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    gone_rel = (
+        '<Relationship Id="rIdGone" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'worksheet" Target="worksheets/missing.xml"/>'
+    )
+    variants = {
+        "loose": (book.replace("</sheets>", sheet + "</sheets>"), rels),
+        "gone": (
+            book.replace("</sheets>", gone + "</sheets>"),
+            rels.replace("</Relationships>", gone_rel + "</Relationships>"),
+        ),
+        "broken": (book.replace("</sheets>", gone + "</sheets>"), rels),
+    }
+    with open_workbook(path) as wb:
+        original = wb.sheetnames
+    for name, (book_xml, rels_xml) in variants.items():
+        changed = tmp_path / f"{name}.xlsx"
+        with zipfile.ZipFile(changed, "w") as z:
+            for n, data in {
+                **parts,
+                "xl/workbook.xml": book_xml.encode(),
+                "xl/_rels/workbook.xml.rels": rels_xml.encode(),
+            }.items():
+                z.writestr(n, data)
+        if name == "broken":
+            with pytest.raises(ValueError, match="sheet 'Gone'"):
+                open_workbook(changed)
+            continue
+        expected = pytest.warns(UserWarning) if name == "loose" else contextlib.nullcontext()
+        with open_workbook(changed) as mine, expected:
+            theirs = load_workbook(changed, read_only=True, data_only=True)
+            assert mine.sheetnames == theirs.sheetnames == original
+            theirs.close()

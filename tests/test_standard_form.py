@@ -1,4 +1,5 @@
-"""The model's own compiler gives exactly the matrices of Pyomo's LinearStandardFormCompiler."""
+"""The model's own compiler (a private path: it reads Pyomo's expression classes) gives exactly the
+matrices of Pyomo's public LinearStandardFormCompiler, and gives way to it wherever it cannot."""
 
 from __future__ import annotations
 
@@ -12,10 +13,18 @@ from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from bench import generate, orlib
+from model import standard_form
 from model.build import build_model
 from model.network import Network
 from model.solve import compile_model, to_standard_form
-from model.standard_form import StandardForm, Unsupported, _variable_bound, column_bounds, compile_standard_form
+from model.standard_form import (
+    StandardForm,
+    Unsupported,
+    _variable_bound,
+    column_bounds,
+    compile_standard_form,
+    private_reader_problem,
+)
 from model.template import write_input_workbook
 from model.workbook import read_workbook
 from tests.helpers import REFERENCE, SAMPLE
@@ -278,3 +287,34 @@ def test_column_bounds_refuse_a_nan_bound_as_pyomo_does() -> None:
 def test_column_bounds_of_no_columns() -> None:
     lower, upper, integer = column_bounds([])
     assert len(lower) == len(upper) == len(integer) == 0
+
+
+def test_the_private_reader_runs_only_on_the_pyomo_releases_it_was_checked_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On another Pyomo release the reader is off, and Pyomo's public compiler gives the matrices."""
+    assert private_reader_problem() == ""  # the installed Pyomo is one of TESTED_PYOMO
+    assert "not among the releases" in private_reader_problem((6, 99, 0))
+    m = _small()
+    monkeypatch.setattr(standard_form, "TESTED_PYOMO", ())
+    with pytest.raises(Unsupported, match="not among the releases"):
+        compile_standard_form(m, [m.o.expr])
+    fallback = to_standard_form(m, "fast")
+    assert fallback[2] == "fallback"
+    monkeypatch.undo()
+    fast = to_standard_form(m, "fast")
+    assert fast[2] == "fast"
+    assert_same(fallback[0], fast[0])
+
+
+def test_an_error_inside_the_private_reader_falls_back_to_pyomo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Pyomo whose expressions the reader misreads (here: an attribute gone) costs speed, not the run."""
+
+    def moved(*_: object) -> float:
+        raise AttributeError("'LinearExpression' object has no attribute 'args'")
+
+    m = _small()
+    monkeypatch.setattr(standard_form, "_linear", moved)
+    with pytest.raises(Unsupported, match="AttributeError"):
+        compile_standard_form(m, [m.o.expr])
+    fast, pyomo_form = both(m)
+    assert compiled_by(m) == "fallback"
+    assert_same(fast, pyomo_form)

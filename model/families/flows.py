@@ -29,6 +29,9 @@ DIMENSIONS = {
     "cost_unmet_penalty": ("period",),
 }
 
+UNMET_PENALTY_LABEL = "unmet-demand penalty (baseline)"
+"""The Costs sheet's label of the baseline unmet-demand penalty."""
+
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """Variables x[s,m,t] (``flow``, y of the contract) and u[p,m,t] (``unmet``); constraint (1)
@@ -126,7 +129,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         m,
         ctx,
         "unmet_penalty",
-        "unmet-demand penalty (baseline)",
+        UNMET_PENALTY_LABEL,
         lambda t: linear((net.unmet_penalty[p], u[p, mk, t]) for p, mk in ctx.at(t).positive_demand),
         "sum unmet_penalty[p] * u[p,m,t] (baseline)",
     )
@@ -227,5 +230,5 @@ def check(res: Any, net: Network) -> list[str]:
     out += cost_problems(res, "tariffs", float((q * flows["tariff_base"] * flows["tariff_rate"]).sum()))
     out += cost_problems(res, "freight", float((q * flows["freight_cost"]).sum()))
     penalty = sum(net.unmet_penalty[p] * u for p, u in rows_of(res["Unmet"], "product", "unmet"))
-    out += cost_problems(res, "unmet-demand penalty (baseline)", float(penalty))
+    out += cost_problems(res, UNMET_PENALTY_LABEL, float(penalty))
     return out

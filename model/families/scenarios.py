@@ -1,6 +1,6 @@
 """Disruption scenarios and strategic stockpiles: constraints (7)-(10) and their tightening (T);
 stock holding and expected scenario cost; the Stockpiles, Scenarios, ScenarioSummary and
-ScenarioSites tables (and the worst-scenario columns of Sites); the scenario invariants."""
+ScenarioSites tables (and the busiest-scenario columns of Sites); the scenario invariants."""
 
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ DIMENSIONS = {
     "cost_stock_holding": ("period",),
     "cost_expected_scenario_cost": ("period",),
 }
+
+EXPECTED_SCENARIO_COST_LABEL = "expected scenario cost"
+"""The Costs sheet's label of sum_ω weight[ω] scenario_cost[ω]."""
 
 
 def scenario_demands(net: Network) -> list[tuple[str, str, str]]:
@@ -215,7 +218,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         m,
         ctx,
         "expected_scenario_cost",
-        "expected scenario cost",
+        EXPECTED_SCENARIO_COST_LABEL,
         lambda t: sum(net.weight[w] * m.scenario_cost[w, t] for w in net.scenarios if net.weight[w] > 0),
         "sum_ω weight[ω] * scenario_cost[ω,t]",
     )
@@ -255,7 +258,7 @@ SCENARIO_SITE_COLUMNS = [
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
-    """Stockpiles (if any); with scenarios: the worst-scenario columns of Sites, Scenarios (per
+    """Stockpiles (if any); with scenarios: the busiest-scenario columns of Sites, Scenarios (per
     (ω, p, m)), ScenarioSummary (per (ω, p)), ScenarioSites; and the extra figure
     ``survival_marginal_per_point``."""
     net = ctx.net
@@ -298,18 +301,18 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     drawn_at: dict[tuple[str, str, str, int], float] = {k: value(v) for k, v in m.stock_draw.items()}
     sites = out.tables["Sites"]
     period = sites["period"].tolist() if net.shows_periods else [ctx.periods[0]] * len(sites)
-    worst_w, worst_q = [], []
+    busiest_w, busiest_q = [], []
     for s, t in zip(sites["site"].tolist(), period, strict=True):
         best_w, best_q = "", 0.0
         for w in net.scenarios:
             if scen_prod[(w, s, t)] > best_q + 1e-9:
                 best_w, best_q = w, scen_prod[(w, s, t)]
-        worst_w.append(best_w)
-        worst_q.append(best_q)
+        busiest_w.append(best_w)
+        busiest_q.append(best_q)
     cap = sites["capacity"].tolist()
-    sites["worst_scenario"] = worst_w
-    sites["worst_scenario_production"] = worst_q
-    sites["worst_scenario_utilization"] = [q / c if c > 0 else 0.0 for q, c in zip(worst_q, cap, strict=True)]
+    sites["busiest_scenario"] = busiest_w
+    sites["busiest_scenario_production"] = busiest_q
+    sites["busiest_scenario_utilization"] = [q / c if c > 0 else 0.0 for q, c in zip(busiest_q, cap, strict=True)]
     out.tables["Scenarios"], out.tables["ScenarioSummary"] = _scenario_tables(m, net, solved, supplied)
     site_rows = list(zip(sites["site"].tolist(), period, cap, sites["production"].tolist(), strict=True))
     out.tables["ScenarioSites"] = pd.DataFrame(
@@ -438,7 +441,8 @@ def check(res: Any, net: Network) -> list[str]:
     per_scenario: dict[str, float] = {}  # the first row of each scenario (every row carries its cost)
     for w, c in rows_of(res["ScenarioSummary"], "scenario", "scenario_cost"):
         per_scenario.setdefault(w, c)
-    out += cost_problems(res, "expected scenario cost", float(sum(net.weight[w] * c for w, c in per_scenario.items())))
+    expected = float(sum(net.weight[w] * c for w, c in per_scenario.items()))
+    out += cost_problems(res, EXPECTED_SCENARIO_COST_LABEL, expected)
     columns = ("scenario", "product", "market", "demand", "supplied", "stock_drawn", "unmet")
     for w, p, mk, demand, supplied, drawn, unmet in rows_of(res["Scenarios"], *columns):
         expected = net.scenario_demand(w, p, mk)
