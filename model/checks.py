@@ -391,6 +391,23 @@ def check_inputs_deliverable(net: Network) -> list[Issue]:
     return out
 
 
+def check_stockpiles_used(net: Network) -> list[Issue]:
+    """A Stockpiles row for a country that neither demands the product nor has a plant using it:
+    no scenario can draw it, so it is ignored."""
+    pools = set(net.pools)
+    return [
+        Issue(
+            "warning",
+            "Stockpiles",
+            net.address("Stockpiles", (p, mk), "market"),
+            f"stock of {p} in {mk} can never be drawn: {mk} has no demand for {p} and no plant there uses it; "
+            "the row is ignored",
+        )
+        for (p, mk), q in net.max_stock.items()
+        if q > 0 and (p, mk) not in pools
+    ]
+
+
 def check_groups_named(net: Network) -> list[Issue]:
     """A group of the Groups sheet that no site names limits nothing."""
     named = set(net.site_group.values())
@@ -475,6 +492,7 @@ NETWORK_WARNINGS: tuple[Callable[[Network], list[Issue]], ...] = (
     check_caps_reachable,
     check_reserve_reachable,
     check_inputs_deliverable,
+    check_stockpiles_used,
     check_groups_named,
 )
 """The warning rules, in the order their warnings are listed."""

@@ -493,7 +493,10 @@ SHOCKS = Sheet(
 
 STOCKPILES = Sheet(
     name="Stockpiles",
-    description="Strategic inventory that may be held in the baseline and drawn in a scenario.",
+    description="Strategic inventory that may be held in the baseline and drawn in a scenario. "
+    "Stock of any product may be held, intermediates too: stock drawn in a country serves its "
+    "final demand and its plants' inputs alike. A row for a country that neither demands nor "
+    "uses the product is ignored.",
     columns=(
         Column("market", "name", "Where the stock is held.", ref="country"),
         Column("product", "name", "Product.", ref="product"),

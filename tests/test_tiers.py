@@ -597,3 +597,35 @@ def test_invariants_catch_a_broken_allocation_and_recipe(tmp_path: Path) -> None
     assert any("cn_magnet is in a concern country" in p for p in check_all(res, net))
     res["Inputs"].loc[res["Inputs"]["site"] == "jp_magnet", "quantity_used"] = 70.0
     assert any("its recipe and production need 80" in p for p in check_all(res, net))
+
+
+def test_reported_allocation_falls_back_to_the_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should the reporting LP fail, the ConcernFree table carries the MIP's own allocation, which
+    meets the caps and the mass balance: the invariants still hold (solve_records asserts them)."""
+    from model.families import concern_free
+
+    monkeypatch.setattr(concern_free, "allocate", lambda *a: concern_free.Allocation(status="error"))
+    res = solve_records(tmp_path, chain(Caps=[{"product": "magnet", "market": "Home", "cap": 0}]))
+    assert res.objective == pytest.approx(730)
+    free = res["ConcernFree"].set_index("site")
+    assert free.loc["jp_magnet", "concern_free"] == pytest.approx(40)
+
+
+def test_summary_names_the_closed_sites(tmp_path: Path) -> None:
+    """The closable home1 of test_closable_site_is_closed, closed: Summary's sites_closed names it."""
+    home = {**BASE["Sites"][0], "status": "closable", "unit_cost": 12, "fixed_cost": 300}
+    res = solve_records(tmp_path, records(Sites=[home, BASE["Sites"][1]]))
+    summary = dict(zip(res["Summary"]["metric"], res["Summary"]["value"], strict=True))
+    assert summary["sites_closed"] == "home1"
+
+
+def test_stockpile_that_cannot_be_drawn_is_warned(tmp_path: Path) -> None:
+    """Oxide stock in Home (no oxide demand, no magnet plant there): a warning at its cell. Oxide
+    stock in Japan (jp_magnet uses oxide) is a pool: no warning."""
+    stock = [
+        {"market": "Japan", "product": "oxide", "max_stock": 10},
+        {"market": "Home", "product": "oxide", "max_stock": 10},
+    ]
+    net = read_workbook(write(tmp_path, chain(Stockpiles=stock)))
+    texts = [str(w) for w in net.warnings if "can never be drawn" in str(w)]
+    assert len(texts) == 1 and texts[0].startswith("Stockpiles!A3:"), texts

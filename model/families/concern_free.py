@@ -219,6 +219,23 @@ def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple
     )
 
 
+def model_allocation(
+    m: pyo.ConcreteModel, net: Network, flow: dict[tuple[str, str], float], t: int, status: str
+) -> Allocation:
+    """The MIP's own allocation, should the reporting LP fail (it should not: the MIP's g is a
+    feasible point of it): g from the model on the products of L; outside L, a site outside K
+    without inputs counts its whole flow (it may) and a site with inputs none (always allowed)."""
+    g = {}
+    for (s, mk), q in flow.items():
+        if net.site_country[s] in net.concern:
+            continue
+        if (s, mk, t) in m.concern_free:
+            g[(s, mk)] = value(m.concern_free[s, mk, t])
+        elif not net.inputs_of.get(s):
+            g[(s, mk)] = q
+    return Allocation(g=g, status=f"the model's allocation (the reporting LP ended {status})")
+
+
 CONCERN_FREE_COLUMNS = ["site", "country", "product", "market", "flow", "concern_free", "concern_free_share"]
 
 
@@ -235,6 +252,8 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         unmet = {(p, mk): value(v) for (p, mk, tt), v in m.unmet.items() if tt == t}
         if net.input_rate:
             alloc = allocate(ctx.at(t), flow, unmet)
+            if alloc.status not in ("optimal", "feasible"):
+                alloc = model_allocation(m, net, flow, t, alloc.status)
         else:
             alloc = Allocation(g={k: q for k, q in flow.items() if net.site_country[k[0]] not in net.concern})
         allocations[t] = alloc
