@@ -563,6 +563,23 @@ def _binding_tag(binding: bool, price: float | None, currency: str) -> str:
     return f"  binding, {_money(price)} {currency} per point"
 
 
+def _print_tiers_in_scenario(out: Console, net: Network, res: Results, scenario: str) -> None:
+    """With recipes (issue 17): the plants a scenario starves of inputs, and the stock of inputs
+    it draws."""
+    sites = res.tables.get("ScenarioSites")
+    if sites is not None and "starved" in sites:
+        starved = sites[(sites["scenario"] == scenario) & sites["starved"].astype(bool)]
+        if len(starved):
+            names = ", ".join(dict.fromkeys(f"{r.site} (no {r.inputs_missing})" for r in starved.itertuples()))
+            out.line(f"    starved of inputs: {names}")
+    inputs = res.tables.get("ScenarioInputs")
+    if inputs is not None:
+        drawn = inputs[(inputs["scenario"] == scenario) & (inputs["stock_drawn"] > 1e-9)]
+        for r in drawn.itertuples():
+            unit = net.unit.get(r.product, "")
+            out.line(f"    input stock drawn: {_qty(r.stock_drawn)} {unit} {r.product} in {r.market}")
+
+
 def print_summary(out: Console, net: Network, res: Results, timings: dict[str, float]) -> None:
     """A short console summary a planner reads at a glance."""
     s = res.solve
@@ -619,7 +636,11 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     if len(unmet):
         out.line("Unmet demand:")
         for r in unmet.itertuples():
-            out.line(f"  {r.product}, {r.market}: {_qty(r.unmet)} of {_qty(r.demand)} {net.unit.get(r.product, '')}")
+            cap = getattr(r, "binding_cap", "")  # issue 17: the cap that holds supply back, if one binds
+            why = f" (held back by the {cap})" if cap else ""
+            out.line(
+                f"  {r.product}, {r.market}: {_qty(r.unmet)} of {_qty(r.demand)} {net.unit.get(r.product, '')}{why}"
+            )
     else:
         out.line("Unmet demand: none")
     if "ScenarioSummary" in res.tables:
@@ -635,6 +656,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
                     f"    {r.product:<{wp}}  {r.served_share:6.1%} (worst: {r.worst_market} "
                     f"{r.worst_served_share:.1%}){drawn}"
                 )
+            _print_tiers_in_scenario(out, net, res, w)
     out.line(
         "Time: "
         + ", ".join(f"{k} {timings[k]:.2f} s" for k in (*PHASES, "report") if k in timings)

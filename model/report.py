@@ -40,6 +40,7 @@ SHEET_ORDER = (
     "Scenarios",
     "ScenarioSummary",
     "ScenarioSites",
+    "ScenarioInputs",
     "Stockpiles",
     "Tradeoff",
     "TradeoffResilience",
@@ -543,7 +544,17 @@ def warnings_table(issues: Iterable[Issue | str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["sheet", "cell", "message"])
 
 
-QUANTITY_SHEETS = ("Flows", "Sites", "Dependency", "Unmet", "Scenarios", "ScenarioSites", "Stockpiles")
+QUANTITY_SHEETS = (
+    "Flows",
+    "Sites",
+    "Dependency",
+    "Unmet",
+    "Scenarios",
+    "ScenarioSites",
+    "Stockpiles",
+    "ConcernFree",
+    "ScenarioInputs",
+)
 """Sheets that list quantities of different products side by side: each row gets its unit."""
 
 

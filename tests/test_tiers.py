@@ -335,6 +335,8 @@ def test_export_ban_starves_the_downstream_plant(tmp_path: Path) -> None:
     row = res["ScenarioSites"].set_index(["scenario", "site"]).loc[("ban", "jp_magnet")]
     assert row["starved"] and row["inputs_missing"] == "oxide"
     assert row["production"] == pytest.approx(0)
+    oxide = res["ScenarioInputs"].set_index(["scenario", "product", "market"]).loc[("ban", "oxide", "Japan")]
+    assert (oxide["supplied"], oxide["used"], oxide["baseline_used"]) == pytest.approx((0, 0, 80))
 
 
 def test_stockpile_of_the_intermediate_saves_it(tmp_path: Path) -> None:
@@ -348,6 +350,8 @@ def test_stockpile_of_the_intermediate_saves_it(tmp_path: Path) -> None:
     assert res["Stockpiles"]["stock"].tolist() == pytest.approx([80])
     row = res["ScenarioSites"].set_index(["scenario", "site"]).loc[("ban", "jp_magnet")]
     assert not row["starved"] and row["production"] == pytest.approx(40)
+    oxide = res["ScenarioInputs"].set_index(["scenario", "product", "market"]).loc[("ban", "oxide", "Japan")]
+    assert (oxide["stock_drawn"], oxide["used"]) == pytest.approx((80, 80))
     scen = res["Scenarios"].set_index(["scenario", "product", "market"]).loc[("ban", "magnet", "Home")]
     assert scen["unmet"] == pytest.approx(0)
 
@@ -629,3 +633,15 @@ def test_stockpile_that_cannot_be_drawn_is_warned(tmp_path: Path) -> None:
     net = read_workbook(write(tmp_path, chain(Stockpiles=stock)))
     texts = [str(w) for w in net.warnings if "can never be drawn" in str(w)]
     assert len(texts) == 1 and texts[0].startswith("Stockpiles!A3:"), texts
+
+
+def test_unmet_demand_names_the_binding_cap(tmp_path: Path) -> None:
+    """Look-through cap 0 on Home's magnets, ally_oxide capped at 20 t: only 10 concern-free
+    magnets can be made (20 / 2); the other 30 go unmet (30,000) although cn_magnet has capacity.
+    10 * 11 + 20 * 3 + 50 + 30,000 = 30,220. Unmet names the binding cap and its cell (Caps!C2)."""
+    sites = [CHAIN["Sites"][0], site("ally_oxide", capacity=20), *CHAIN["Sites"][2:]]
+    res = solve_records(tmp_path, chain(Sites=sites, Caps=[{"product": "magnet", "market": "Home", "cap": 0}]))
+    assert res.objective == pytest.approx(30220)
+    row = res["Unmet"].iloc[0]
+    assert row["unmet"] == pytest.approx(30)
+    assert row["binding_cap"] == "lookthrough cap 0 (Caps!C2)"

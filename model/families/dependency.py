@@ -14,7 +14,7 @@ from model.families.common import Adjacency
 from model.families.concern_free import mass_balance_products
 from model.families.protocol import Context, Extraction, period_columns, value, with_period
 from model.families.verify import TOL, rows_of
-from model.network import Network
+from model.network import Network, most_specific
 
 DIMENSIONS = {
     "DEPENDENCY_EACH": ("product", "market", "period"),
@@ -187,6 +187,29 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     table = pd.DataFrame(rows, columns=period_columns(net, DEPENDENCY_COLUMNS))
     out.tables["Dependency"] = table
     out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
+    unmet = out.tables.get("Unmet")
+    if unmet is not None:
+        unmet["binding_cap"] = [_binding_cap(net, table, p, mk) for p, mk in zip(unmet["product"], unmet["market"])]
+
+
+def _binding_cap(net: Network, dependency: pd.DataFrame, p: str, mk: str) -> str:
+    """Why an unmet final demand may be left unserved though capacity is on offer: the `each` caps
+    on its pool that bind (basis, cap and the cell that sets it), "" if none does. A look-through
+    cap binds when concern-free supply, at every tier upstream, runs short."""
+    rows = dependency[(dependency["product"] == p) & (dependency["market"] == mk) & dependency["binding"]]
+    return "; ".join(f"{r.basis} cap {r.cap:g} ({cap_cell(net, p, mk, r.basis)})" for r in rows.itertuples())
+
+
+def cap_cell(net: Network, p: str, mk: str, basis: str) -> str:
+    """The cell that sets the `each` cap of (p, mk) on ``basis``: the winning Caps row's ``cap``
+    cell, else Settings' dependency_cap (the look-through default)."""
+    each = [r for r in net.cap_rows if r.scope == "each" and r.basis == basis]
+    if mk in net.concern:
+        each = [r for r in each if r.market is not None]
+    row = most_specific(each, p, mk, lambda r: r.product, lambda r: r.market)
+    if row is not None:
+        return f"Caps!{net.columns.get('Caps', {}).get('cap', '')}{row.row}"
+    return net.cell("Settings", "dependency_cap", "value")
 
 
 def _shares(supplied: float, direct: float, lookthrough: float) -> dict[str, float]:

@@ -336,6 +336,44 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         ],
         columns=period_columns(net, SCENARIO_SITE_COLUMNS),
     )
+    if net.input_rate:
+        base_prod: dict[tuple[str, int], float] = defaultdict(float)
+        for (s, _, t), var in m.flow.items():
+            base_prod[(s, t)] += value(var)
+        out.tables["ScenarioInputs"] = _scenario_inputs(ctx, scen_prod, arrived, drawn_at, base_prod)
+
+
+SCENARIO_INPUT_COLUMNS = ["scenario", "product", "market", "supplied", "stock_drawn", "used", "baseline_used"]
+
+
+def _scenario_inputs(
+    ctx: Context,
+    scen_prod: dict[tuple[str, str, int], float],
+    arrived: dict[tuple[str, str, str, int], float],
+    drawn: dict[tuple[str, str, str, int], float],
+    base_prod: dict[tuple[str, int], float],
+) -> pd.DataFrame:
+    """ScenarioInputs: per scenario and pool that plants consume from (product = the input, market
+    = the plants' country): what arrives (``supplied``), the stock drawn, what the plants there use
+    (sum a[s,i] prod^ω[s]) and what they use in the baseline. A starved plant shows here as
+    ``used`` below ``baseline_used``."""
+    net = ctx.net
+    rows = []
+    for t in ctx.periods:
+        for (i, c), users in net.consumers.items():
+            base_used = sum(rate * base_prod.get((s, t), 0.0) for s, rate in users)
+            for w in net.scenarios:
+                row = {
+                    "scenario": w,
+                    "product": i,
+                    "market": c,
+                    "supplied": arrived.get((w, i, c, t), 0.0),
+                    "stock_drawn": drawn.get((w, i, c, t), 0.0),
+                    "used": sum(rate * scen_prod.get((w, s, t), 0.0) for s, rate in users),
+                    "baseline_used": base_used,
+                }
+                rows.append(with_period(row, net, t))
+    return pd.DataFrame(rows, columns=period_columns(net, SCENARIO_INPUT_COLUMNS))
 
 
 def _starved(
@@ -429,7 +467,9 @@ def _scenario_tables(
 
 def check(res: Any, net: Network) -> list[str]:
     """Per scenario: demand = supplied + drawn + unmet; production <= (1 - loss) cap; drawn <= stock;
-    unmet within max_shortfall. Stock holding and expected scenario cost recompute from the tables."""
+    unmet within max_shortfall; with recipes, in every input pool the plants' use is their
+    production (ScenarioSites) times the recipe and at most what arrives plus the stock drawn.
+    Stock holding and expected scenario cost recompute from the tables."""
     out = []
     stock: dict[tuple[str, str], float] = {}
     if "Stockpiles" in res.tables:
@@ -456,8 +496,20 @@ def check(res: Any, net: Network) -> list[str]:
         if ms is not None and unmet > ms * demand + TOL * max(1.0, demand):
             out.append(f"{w}: {p} in {mk}: unmet {unmet:g} above max_shortfall {ms:g}")
     cap = site_capacity(net, res["Sites"])
+    produced: dict[tuple[str, str], float] = {}
     for w, site, production in rows_of(res["ScenarioSites"], "scenario", "site", "production"):
+        produced[(w, site)] = production
         left = (1 - net.loss.get((w, site), 0.0)) * cap[site]
         if production > left + TOL * max(1.0, left):
             out.append(f"{w}: {site} produces {production:g} with only {left:g} capacity left")
+    if "ScenarioInputs" in res.tables:
+        columns = ("scenario", "product", "market", "supplied", "stock_drawn", "used")
+        for w, i, c, supplied, drawn, used in rows_of(res["ScenarioInputs"], *columns):
+            expected = sum(rate * produced.get((w, s), 0.0) for s, rate in net.consumers.get((i, c), ()))
+            if not close(used, expected, expected):
+                out.append(f"{w}: the plants in {c} use {used:g} {i}, but their production needs {expected:g}")
+            if used > supplied + drawn + TOL * max(1.0, used):
+                out.append(f"{w}: the plants in {c} use {used:g} {i}, more than arrives ({supplied:g}) and is drawn")
+            if drawn > stock.get((i, c), 0.0) + TOL * max(1.0, drawn):
+                out.append(f"{w}: {i} in {c}: drew {drawn:g}, more than the stock held")
     return out
