@@ -645,3 +645,165 @@ def test_unmet_demand_names_the_binding_cap(tmp_path: Path) -> None:
     row = res["Unmet"].iloc[0]
     assert row["unmet"] == pytest.approx(30)
     assert row["binding_cap"] == "lookthrough cap 0 (Caps!C2)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Mapping (no solver): the concern-free part is generated only where it must be (issue 21)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("caps", "arcs"),
+    [
+        (None, set()),  # no cap: no g
+        ([{"product": "magnet", "market": "Home", "cap": 0, "basis": "direct"}], set()),  # direct only
+        (
+            [{"product": "magnet", "market": "Home", "cap": 0}],
+            {("ally_oxide", "Japan"), ("jp_magnet", "Home")},  # magnet and its oxide, outside China
+        ),
+        ([{"product": "oxide", "market": "Japan", "cap": 0.5}], set()),  # oxide has no input: direct form
+    ],
+)
+def test_concern_free_part_only_upstream_of_a_lookthrough_cap(
+    tmp_path: Path, caps: list[dict[str, Any]] | None, arcs: set[tuple[str, str]]
+) -> None:
+    """g[s,m] exists on the arcs of sites outside K making a product upstream of a look-through
+    cap, and only when some site there consumes an input; (11) only on the pools those sites feed
+    from. The sample (no recipes) gets none."""
+    from model.build import build_model
+    from tests.helpers import SAMPLE
+
+    m = build_model(read_workbook(write(tmp_path, chain(Caps=caps))))
+    assert {(s, mk) for s, mk, _ in m.concern_free} == arcs
+    assert {(i, c) for i, c, _ in m.concern_free_balance} == ({("oxide", "Japan")} if arcs else set())
+    sample = build_model(read_workbook(SAMPLE))
+    assert len(sample.concern_free) == 0 and len(sample.concern_free_balance) == 0
+
+
+def test_caps_rows_differing_in_basis_are_not_duplicates(tmp_path: Path) -> None:
+    """(magnet, Home, each) on both bases: two caps. The same basis twice: an error at the later
+    row."""
+    both = [
+        {"product": "magnet", "market": "Home", "cap": 0.5},
+        {**{"product": "magnet", "market": "Home", "cap": 0.2}, "basis": "direct"},
+    ]
+    net = read_workbook(write(tmp_path, chain(Caps=both)))
+    assert net.cap_each[("magnet", "Home")] == 0.5 and net.cap_each_direct == {("magnet", "Home"): 0.2}
+    twice = [both[0], {**both[0], "cap": 0.3, "basis": "lookthrough"}]
+    errs = errors_of(write(tmp_path, chain(Caps=twice)))
+    assert any(e.startswith("Caps!A3:") and "duplicate" in e for e in errs), errs
+
+
+# ---------------------------------------------------------------------------------------------
+# Invariants on random tiered networks
+# ---------------------------------------------------------------------------------------------
+
+
+def random_chain(seed: int) -> dict[str, list[dict[str, Any]]]:
+    """A random three-tier network (ore -> oxide -> magnet) over four countries, one of concern:
+    plants of every tier (existing, candidate or closable), a hub, random lanes, recipes with a
+    site override, look-through and direct caps, a group, a scenario with a stockpile."""
+    import random
+
+    rng = random.Random(seed)
+    countries = ["A", "B", "C", "K"]
+    products = ["ore", "oxide", "magnet"]
+    sites = []
+    for k, p in enumerate(products):
+        for c in countries:
+            if rng.random() < 0.7 or c == "K":
+                sites.append(
+                    {
+                        "site": f"{p}_{c}",
+                        "country": c,
+                        "product": p,
+                        "status": rng.choice(["existing", "candidate", "closable"]),
+                        "capacity": rng.choice([40, 80, 120]) / (k + 1),
+                        "unit_cost": rng.uniform(1, 10) * (1 if c == "K" else 1.5),
+                        "fixed_cost": rng.choice([0, 20, 50]),
+                        "group": "plants" if rng.random() < 0.5 else None,
+                    }
+                )
+    sites.append(
+        {
+            "site": "hub_C",
+            "country": rng.choice(["C", "K"]),
+            "product": "oxide",
+            "status": "existing",
+            "capacity": 60,
+            "unit_cost": 0.5,
+            "role": "hub",
+        }
+    )
+    lanes = [
+        {
+            "origin": o,
+            "destination": d,
+            "freight_cost": round(rng.uniform(0, 3), 2),
+            "tariff_rate": rng.choice([0, 0.25]),
+        }
+        for o in countries
+        for d in countries
+        if o != d and rng.random() < 0.6
+    ]
+    recipes = [
+        {"product": "oxide", "input": "ore", "quantity": 1.2},
+        {"product": "magnet", "input": "oxide", "quantity": 0.5},
+    ]
+    override = next((s["site"] for s in sites if s["product"] == "magnet" and s["country"] != "K"), None)
+    if override:
+        recipes.append({"product": "magnet", "input": "oxide", "quantity": 0.4, "site": override})
+    return {
+        "Settings": [{"setting": "unmet_penalty", "value": 200}, {"setting": "dependency_cap", "value": 0.6}],
+        "Countries": [{"country": c, "concern": c == "K"} for c in countries],
+        "Products": [{"product": p, "customs_value": 5 if p == "magnet" else None} for p in products],
+        "Sites": sites,
+        "Demand": [{"market": c, "product": "magnet", "demand": rng.choice([10, 20, 30])} for c in countries]
+        + [{"market": "A", "product": "oxide", "demand": 5}],
+        "Lanes": lanes,
+        "Recipes": recipes,
+        "Caps": [
+            {"product": "magnet", "market": "B", "cap": 0.3, "basis": "direct"},
+            {"product": "oxide", "cap": 0.5},
+            *rng.choice(
+                [
+                    [],
+                    [{"product": "magnet", "market": "A", "cap": rng.choice([0.0, 0.2, 0.5])}],
+                    [{"product": "magnet", "cap": 0.4, "scope": "total"}],
+                    [{"product": "magnet", "cap": 0.3, "scope": "total", "basis": "direct"}],
+                ]
+            ),
+        ],
+        "Groups": [{"group": "plants", "min_open": rng.choice([0, 2]), "max_open": 6}],
+        "Scenarios": [{"scenario": "ban", "weight": 0.2}],
+        "Disruptions": [{"scenario": "ban", "country": "K", "capacity_loss": 1}],
+        "Stockpiles": [{"market": c, "product": "oxide", "max_stock": 10, "holding_cost": 0.5} for c in countries],
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_tiered_networks_keep_every_invariant(tmp_path: Path, seed: int) -> None:
+    """Every invariant holds (solve_records asserts them all), and the tightenings change no optimum."""
+    from model.build import build_model
+    from model.solve import SolveOptions, solve
+
+    recs = random_chain(seed)
+    res = solve_records(tmp_path, recs)
+    assert res.status == "optimal"
+    net = read_workbook(write(tmp_path, recs))
+    loose = solve(build_model(net, tighten=False), SolveOptions(mip_gap=0.0))
+    assert loose.objective == pytest.approx(res.objective, rel=1e-6)
+
+
+def test_scenario_unmet_demand_never_feeds_a_plant(tmp_path: Path) -> None:
+    """The ban of ``ban`` with 5 t of final oxide demand in Japan at a penalty of 10 a tonne. In
+    the ban nothing reaches Japan: 40 magnets unmet (40,000) and 5 oxide unmet (50); unmet oxide
+    must not feed jp_magnet (it would make magnets at 2 * 10 + 11 a magnet). Baseline
+    40 * 11 + 85 * 1 = 525; 525 + 0.1 * 40,050 = 4,530."""
+    products = [CHAIN["Products"][0], {"product": "oxide", "unmet_penalty": 10}]
+    demand = [*CHAIN["Demand"], {"market": "Japan", "product": "oxide", "demand": 5}]
+    res = solve_records(tmp_path, ban(Products=products, Demand=demand))
+    assert res.objective == pytest.approx(4530)
+    scen = res["Scenarios"].set_index(["scenario", "product", "market"])
+    assert scen.loc[("ban", "oxide", "Japan"), "unmet"] == pytest.approx(5)
+    assert scen.loc[("ban", "magnet", "Home"), "unmet"] == pytest.approx(40)

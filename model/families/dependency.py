@@ -37,7 +37,10 @@ def each_caps(net: Network, adj: Adjacency, basis: str = "lookthrough") -> list[
     return [
         (p, mk)
         for (p, mk), cap in caps.items()
-        if cap < 1 and (p, mk) in pools and (p in upstream or any(s in adj.concern_sites for s in adj.arcs_to[(p, mk)]))
+        if cap < 1
+        and (p, mk) in pools
+        and adj.arcs_to.get((p, mk))
+        and (p in upstream or any(s in adj.concern_sites for s in adj.arcs_to[(p, mk)]))
     ]
 
 
@@ -49,7 +52,11 @@ def total_caps(net: Network, adj: Adjacency) -> list[int]:
         for i, tc in enumerate(net.cap_total)
         if tc.cap < 1
         and (
-            (tc.basis == "lookthrough" and tc.product in upstream)
+            (
+                tc.basis == "lookthrough"
+                and tc.product in upstream
+                and any(adj.arcs_to.get((tc.product, mk)) for mk in tc.markets)
+            )
             or any(s in adj.concern_sites for mk in tc.markets for s in adj.arcs_to[(tc.product, mk)])
         )
     ]

@@ -87,6 +87,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         if not consumers:  # final demand only (every pool of a version-1 workbook)
             return total(supply) == d
         use = [(-rate, x[s, m2, t]) for s, rate in consumers for m2 in adj.arcs_from[s]]
+        if not supply and not use:  # an input pool no one can reach and whose plants ship nowhere
+            return pyo.Constraint.Skip
         return linear([*((1.0, v) for v in supply), *use]) == d
 
     m.demand_balance = pyo.Constraint(

@@ -120,10 +120,17 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     m.SCENARIO_ARCS = pyo.Set(dimen=4, initialize=sarcs, ordered=True, doc="(ω, s, m, t): arcs usable in ω")
     # No upper bounds: x^ω <= D f and u^ω <= D f follow from (7), and HiGHS's presolve finds them
     # (the same optima and run times on five L networks); the build skips 31,000 bounds on L
-    # (docs/performance.md). The baseline flows keep theirs (see flows.py).
+    # (docs/performance.md). The baseline flows keep theirs (see flows.py). In a pool that plants
+    # consume from, (7) no longer implies u^ω <= D f (unmet demand would feed the plants), so
+    # there u^ω gets the bound: unmet demand is final demand only.
     m.scenario_flow = pyo.Var(m.SCENARIO_ARCS, within=pyo.NonNegativeReals, doc="x^ω[s,m,t]: flow in scenario ω")
     m.scenario_unmet = pyo.Var(
-        m.SCENARIO_DEMANDS, within=pyo.NonNegativeReals, doc="u^ω[p,m,t]: unmet demand in scenario ω"
+        m.SCENARIO_DEMANDS,
+        within=pyo.NonNegativeReals,
+        bounds=(lambda _m, w, p, mk, t: (0, dem[(w, p, mk)] if (p, mk) in net.consumers else None))
+        if net.consumers
+        else None,
+        doc="u^ω[p,m,t]: unmet final demand in scenario ω",
     )
     stock_set = set(stock_keys)
     draw_keys = [(w, p, mk, t) for (w, p, mk, t) in spools if (p, mk, t) in stock_set]
@@ -149,6 +156,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         if not consumers:
             return total(terms) == dem[(w, p, mk)]
         use = [(-rate, x[w, s, m2, t]) for s, rate in consumers for m2 in out_of.get((w, s, t), ())]
+        if not terms and not use:  # an input pool no one can reach and whose plants are cut off
+            return pyo.Constraint.Skip
         return linear([*((1.0, v) for v in terms), *use]) == dem.get((w, p, mk), 0.0)
 
     m.scenario_demand_balance = pyo.Constraint(
@@ -422,19 +431,24 @@ def _scenario_tables(
     m: pyo.ConcreteModel, net: Network, solved: Any, supplied: dict[tuple[str, str, str, int], float]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scenarios (one row per (ω, p, m) with demand) and ScenarioSummary (per (ω, p));
-    ``supplied[ω, p, m, t]`` is sum_s x^ω[s, m, t] over the sites of p."""
+    ``supplied[ω, p, m, t]`` is sum_s x^ω[s, m, t] over the sites of p, less what the plants in m
+    use of it. The final demand served, D f - u^ω, is counted as shipped first
+    (``supplied``: min(max(supplied, 0), served)) and the rest as drawn from stock
+    (``stock_drawn``): without plants using p in m these are the flows and the draw; the stock
+    drawn for the plants is in ScenarioInputs."""
     rows = []
     for w, p, mk, t in m.SCENARIO_DEMANDS:
         dem = net.scenario_demand(w, p, mk)
-        drawn = value(m.stock_draw[w, p, mk, t]) if (w, p, mk, t) in m.STOCK_DRAWS else 0.0
         unmet = value(m.scenario_unmet[w, p, mk, t])
+        served = max(dem - unmet, 0.0)
+        shipped = min(max(supplied[(w, p, mk, t)], 0.0), served)
         row = {
             "scenario": w,
             "product": p,
             "market": mk,
             "demand": dem,
-            "supplied": supplied[(w, p, mk, t)],
-            "stock_drawn": drawn,
+            "supplied": shipped,
+            "stock_drawn": served - shipped,
             "unmet": unmet,
             "served_share": 1 - unmet / dem if dem > 0 else 1.0,
             "max_shortfall": net.max_shortfall.get(w),
