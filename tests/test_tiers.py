@@ -807,3 +807,53 @@ def test_scenario_unmet_demand_never_feeds_a_plant(tmp_path: Path) -> None:
     scen = res["Scenarios"].set_index(["scenario", "product", "market"])
     assert scen.loc[("ban", "oxide", "Japan"), "unmet"] == pytest.approx(5)
     assert scen.loc[("ban", "magnet", "Home"), "unmet"] == pytest.approx(40)
+
+
+@pytest.mark.parametrize(("ally_capacity", "expected", "share"), [(100, 680, 0.0), (40, 760, 0.5)])
+def test_reported_lookthrough_share_is_the_mass_balance_minimum(
+    tmp_path: Path, ally_capacity: float, expected: float, share: float
+) -> None:
+    """No cap (so the model has no g at all); jp_magnet the only magnet plant, ally_oxide existing
+    (unit_cost 3) and cn_oxide dearer (5). Ally capacity 100: all 80 t of oxide from Ally,
+    40 * 11 + 80 * 3 = 680, look-through share 0. Ally capacity 40: 40 t from each, 440 + 120 +
+    200 = 760; mass balance certifies 20 of the 40 magnets: the reported look-through share is
+    0.5 (the allocation LP finds it, though nothing in the MIP asked), the direct share 0."""
+    sites = [
+        site("cn_oxide", unit_cost=5),
+        site("ally_oxide", status="existing", fixed_cost=0, capacity=ally_capacity),
+        site("jp_magnet"),
+    ]
+    res = solve_records(tmp_path, chain(Sites=sites))
+    assert res.objective == pytest.approx(expected)
+    row = res["Dependency"].query("product == 'magnet' and market == 'Home'").iloc[0]
+    assert row["concern_share_lookthrough"] == pytest.approx(share)
+    assert row["concern_share_direct"] == pytest.approx(0)
+
+
+def test_results_workbook_holds_the_tiers_sheets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Through the command line: the results workbook has Inputs, ConcernFree, Upstream, Groups and
+    ScenarioInputs, with numbers as numbers; the console names the capped product's direct and
+    look-through shares and the closed site."""
+    from openpyxl import load_workbook
+
+    from model.cli import main
+
+    sites = [*CHAIN["Sites"][:3], {**CHAIN["Sites"][3], "status": "closable", "fixed_cost": 1000, "group": "g"}]
+    recs = chain(
+        Sites=sites,
+        Caps=[{"product": "magnet", "market": "Home", "cap": 0.5}],
+        Groups=[{"group": "g", "max_open": 1}],
+        Scenarios=[{"scenario": "ban", "weight": 0.1}],
+        Disruptions=[{"scenario": "ban", "country": "China", "product": "oxide", "capacity_loss": 1}],
+    )
+    out = tmp_path / "r.xlsx"
+    assert main([str(write(tmp_path, recs)), "--out", str(out), "--no-report"]) == 0
+    text = capsys.readouterr().out
+    assert "(direct " in text and "look-through " in text
+    assert "Closed: cn_magnet" in text
+    wb = load_workbook(out, read_only=True)
+    assert {"Inputs", "ConcernFree", "Upstream", "Groups", "ScenarioInputs"} <= set(wb.sheetnames)
+    rows = list(wb["Inputs"].iter_rows(values_only=True))
+    header = rows[0]
+    used = [r[header.index("quantity_used")] for r in rows[1:]]
+    assert all(isinstance(v, (int, float)) for v in used) and max(used) == pytest.approx(80)
