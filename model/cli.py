@@ -550,17 +550,19 @@ def _qty(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
 
 
-def _binding_tag(binding: bool, price: float | None, currency: str) -> str:
-    """How a cap at its limit reads: binding, with its price per point; or at the cap with a
-    marginal cost of 0: loosening it would save nothing, because another constraint holds the
-    share there (the LP's dual is 0), so it is not called binding; or unknown."""
-    if not binding:
+def _binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str) -> str:
+    """How a cap reads, from the Dependency sheet's own ``at_cap`` and ``binding``: binding, with
+    its price per point; at the cap but not binding (marginal cost 0: another constraint holds the
+    share there, so loosening the cap saves nothing); at the cap with an unknown price; or nothing
+    when the share is below the cap."""
+    if not at_cap:
         return ""
     if price is None or price != price:
         return "  at the cap, marginal cost unknown"
-    if abs(price) < 0.005:
+    if not binding:
         return "  at the cap, not binding: loosening it saves nothing (another constraint holds the share)"
-    return f"  binding, {_money(price)} {currency} per point"
+    shown = _money(price) if abs(price) >= 0.005 else f"{price:.2g}"
+    return f"  binding, {shown} {currency} per point"
 
 
 def _print_tiers_in_scenario(out: Console, net: Network, res: Results, scenario: str) -> None:
@@ -624,7 +626,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         wp = max(len(str(p)) for p in capped["product"])
         wm = max(len(m) for m in labels)
         for r, market in zip(capped.itertuples(), labels):
-            tag = _binding_tag(r.binding, r.marginal_cost_per_point, cur)
+            tag = _binding_tag(r.at_cap, r.binding, r.marginal_cost_per_point, cur)
             both = (  # with tiers: each capped product's direct and look-through share (issue 17)
                 f"  (direct {r.concern_share_direct:.1%}, look-through {r.concern_share_lookthrough:.1%}; "
                 f"cap {r.basis})"
