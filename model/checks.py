@@ -74,6 +74,7 @@ KEY_WHAT = {
     "Scenarios": "scenario",
     "Recipes": "recipe row",
     "Groups": "group",
+    "Periods": "period",
 }
 
 

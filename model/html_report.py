@@ -47,6 +47,9 @@ import pandas as pd
 from model.atomic import atomic_save
 from model.network import Network
 
+TOTAL = "total"
+"""The ``period`` of the Costs rows that hold each component's total over the horizon
+(``model.results.TOTAL``; not imported, so that the report needs no model code)."""
 BASELINE = ""
 """The scenario key of the baseline (normal year) in the chain diagrams."""
 BASELINE_LABEL = "Baseline (normal year)"
@@ -168,7 +171,7 @@ def _periods(tables: Mapping[str, pd.DataFrame]) -> list[Any]:
     found: set[Any] = set()
     for t in tables.values():
         if t is not None and "period" in t.columns:
-            found.update(v for v in t["period"].tolist() if v is not None and not _isnan(v))
+            found.update(v for v in t["period"].tolist() if v is not None and not _isnan(v) and v != TOTAL)
     return sorted(found, key=lambda v: (str(type(v)), v))
 
 
@@ -689,7 +692,7 @@ def timeline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             )
     costs = tables.get("Costs")
     if costs is not None and len(costs) and "period" in costs.columns:
-        c = costs[costs["period"].notna()]
+        c = costs[costs["period"].notna() & (costs["period"] != TOTAL)]  # the horizon totals are not a period
         periods = sorted(c["period"].unique().tolist())
         by = c.groupby(["component", "period"])["value"].sum()
         data = [

@@ -857,3 +857,21 @@ def test_results_workbook_holds_the_tiers_sheets(tmp_path: Path, capsys: pytest.
     header = rows[0]
     used = [r[header.index("quantity_used")] for r in rows[1:]]
     assert all(isinstance(v, (int, float)) for v in used) and max(used) == pytest.approx(80)
+
+
+def test_tiers_over_periods(tmp_path: Path) -> None:
+    """Periods 2024 (two years, to the next period) and 2026 (one year), no discounting. A
+    look-through cap of 0 on Home's magnets from 2026 (a Caps row with a period); ally_oxide
+    available from 2026 only. 2024: the Chinese chain, 400 a year (weight 2). 2026: the allied
+    oxide, 730. 2 * 400 + 730 = 1530. The tiers tables carry the period."""
+    periods = [{"period": 2024}, {"period": 2026}]
+    sites = [CHAIN["Sites"][0], site("ally_oxide", available_from=2026), *CHAIN["Sites"][2:]]
+    caps = [{"product": "magnet", "market": "Home", "cap": 0, "period": 2026}]
+    res = solve_records(tmp_path, chain(Sites=sites, Caps=caps, Periods=periods))
+    assert res.objective == pytest.approx(1530)
+    free = res["ConcernFree"].set_index(["period", "site"])
+    assert free.loc[(2026, "jp_magnet"), "concern_free"] == pytest.approx(40)
+    dep = res["Dependency"].query("product == 'magnet' and market == 'Home'").set_index("period")
+    assert dep.loc[2024, "concern_share_lookthrough"] == pytest.approx(1)
+    assert dep.loc[2026, "concern_share_lookthrough"] == pytest.approx(0)
+    assert set(res["Inputs"]["period"]) == {2024, 2026}

@@ -11,12 +11,24 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from model.families import capacity, concern_free, cover, dependency, flows, groups, recipes, reserve, scenarios
+from model.families import (
+    buildout,
+    capacity,
+    concern_free,
+    cover,
+    dependency,
+    flows,
+    groups,
+    recipes,
+    reserve,
+    scenarios,
+)
 
 FAMILIES: tuple[ModuleType, ...] = (
     flows,
     reserve,
     capacity,
+    buildout,
     groups,
     cover,
     concern_free,
@@ -24,6 +36,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     scenarios,
     recipes,
 )
-"""flows and pools (1), reserve (6), capacity, builds, closures and modules (2, 3, T), site groups
-(12), the rounded capacity cover (R), the concern-free mass balance (11), dependency caps (4, 5),
-scenarios and stockpiles (7-10), recipes (the Inputs and Upstream tables, the recipe invariants)."""
+"""flows and pools (1), reserve (6), capacity, builds, closures and modules (2, 3, T), build-out
+over the periods (13), site groups (12), the rounded capacity cover (R), the concern-free mass
+balance (11), dependency caps (4, 5), scenarios and stockpiles (7-10), recipes (the Inputs and
+Upstream tables, the recipe invariants)."""

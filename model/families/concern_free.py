@@ -67,6 +67,14 @@ def mass_balance_products(net: Network) -> set[str]:
     return set()
 
 
+def mass_balance_products_over(ctx: Context) -> set[str]:
+    """L over the horizon: the products with a mass balance in some period (caps may phase in)."""
+    out: set[str] = set()
+    for t in ctx.periods:
+        out |= mass_balance_products(ctx.at(t))
+    return out
+
+
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """Variables g[s,m,t] (``concern_free``) on the arcs of sites outside K making a product of
     L (``mass_balance_products``); constraints, per period:
@@ -78,7 +86,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     No costs. ``dependency`` reads g for its look-through caps (4, 5).
     """
     net, periods = ctx.net, ctx.periods
-    products = mass_balance_products(net)
+    products = mass_balance_products_over(ctx)
     arcs = [
         (s, mk, t)
         for t in periods
@@ -102,7 +110,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         out_of[(s, t)].append(g[s, mk, t])
     pools = []
     for t in periods:
-        for (i, c), users in net.consumers.items():
+        for (i, c), users in ctx.at(t).consumers.items():
             if i in products and any(net.site_country[s] not in net.concern for s, _ in users):
                 pools.append((i, c, t))
     m.CONCERN_FREE_POOLS = pyo.Set(dimen=3, initialize=pools, ordered=True, doc="pools with a mass balance (11)")
@@ -110,7 +118,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     def balance(_m: pyo.ConcreteModel, i: str, c: str, t: int) -> object:
         used = [
             (rate, v)
-            for s, rate in net.consumers[(i, c)]
+            for s, rate in ctx.at(t).consumers[(i, c)]
             if net.site_country[s] not in net.concern
             for v in out_of.get((s, t), ())
         ]

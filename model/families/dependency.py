@@ -11,7 +11,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.common import Adjacency
-from model.families.concern_free import mass_balance_products
+from model.families.concern_free import mass_balance_products, mass_balance_products_over
 from model.families.protocol import Context, Extraction, period_columns, value, with_period
 from model.families.verify import TOL, rows_of
 from model.network import Network, most_specific
@@ -76,8 +76,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     two agree). Sums run over the sites making p; x into a pool is everything of p arriving in m,
     for final use and as input. The caps bind the baseline only.
     """
-    net, periods = ctx.net, ctx.periods
-    upstream = mass_balance_products(net)
+    periods = ctx.periods
+    upstream = mass_balance_products_over(ctx)
     g = dict(m.concern_free.items())
 
     def share_excess(p: str, mk: str, cap: float, t: int, basis: str = "lookthrough") -> object:
@@ -195,10 +195,19 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             rows.append(with_period({**row, "basis": tc.basis, **_shares(sup, con_direct, con_look)}, net, t))
     table = pd.DataFrame(rows, columns=period_columns(net, DEPENDENCY_COLUMNS))
     out.tables["Dependency"] = table
-    out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
+    if net.shows_periods:  # the default cap holds in every period: one point less costs the sum
+        out.extra["default_cap_marginal_per_point"] = sum(
+            default_cap_marginal(ctx.at(t), table[table["period"] == t]) for t in ctx.periods
+        )
+    else:
+        out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
     unmet = out.tables.get("Unmet")
     if unmet is not None:
-        unmet["binding_cap"] = [_binding_cap(net, table, p, mk) for p, mk in zip(unmet["product"], unmet["market"])]
+        period = unmet["period"].tolist() if "period" in unmet.columns else [None] * len(unmet)
+        unmet["binding_cap"] = [
+            _binding_cap(net if t is None else ctx.at(t), table if t is None else table[table["period"] == t], p, mk)
+            for p, mk, t in zip(unmet["product"], unmet["market"], period, strict=True)
+        ]
 
 
 def _binding_cap(net: Network, dependency: pd.DataFrame, p: str, mk: str) -> str:

@@ -83,7 +83,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         if (p, mk, t) in u:
             supply.append(u[p, mk, t])
         d = view.positive_demand.get((p, mk), 0.0)
-        consumers = net.consumers.get((p, mk))
+        consumers = view.consumers.get((p, mk))
         if not consumers:  # final demand only (every pool of a version-1 workbook)
             return total(supply) == d
         use = [(-rate, x[s, m2, t]) for s, rate in consumers for m2 in adj.arcs_from[s]]
@@ -94,6 +94,16 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     m.demand_balance = pyo.Constraint(
         m.POOLS, rule=demand_rule, doc="(1) pool balance: supply meets final demand (or is reported unmet) and inputs"
     )
+
+    def tariffs(t: int) -> object:
+        v = ctx.at(t)
+        return linear(
+            (v.tariff_base(s) * v.tariff_rate[(s, mk)], x[s, mk, t]) for s, mk in v.arcs if v.tariff_rate[(s, mk)]
+        )
+
+    def freight(t: int) -> object:
+        v = ctx.at(t)
+        return linear((v.freight_cost[(s, mk)], x[s, mk, t]) for s, mk in v.arcs if v.freight_cost[(s, mk)])
 
     register_cost(
         m,
@@ -108,25 +118,10 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         ctx,
         "tariffs",
         "tariffs",
-        lambda t: linear(
-            (ctx.at(t).tariff_base(s) * ctx.at(t).tariff_rate[(s, mk)], x[s, mk, t])
-            for s, mk in ctx.at(t).arcs
-            if ctx.at(t).tariff_rate[(s, mk)]
-        ),
-        "sum base[s] * tariff_rate * x[s,m,t] (base: customs_value of p(s), else unit_cost[s])",
+        tariffs,
+        "sum base[s] * tariff_rate[s,m,t] * x[s,m,t] (base: customs_value or unit_cost)",
     )
-    register_cost(
-        m,
-        ctx,
-        "freight",
-        "freight",
-        lambda t: linear(
-            (ctx.at(t).freight_cost[(s, mk)], x[s, mk, t])
-            for s, mk in ctx.at(t).arcs
-            if ctx.at(t).freight_cost[(s, mk)]
-        ),
-        "sum freight_cost * x[s,m,t]",
-    )
+    register_cost(m, ctx, "freight", "freight", freight, "sum freight_cost[s,m,t] * x[s,m,t]")
     register_cost(
         m,
         ctx,
@@ -183,7 +178,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     for (p, mk, t), var in m.unmet.items():
         q = value(var)
         if q > 1e-9:
-            d = net.demand[(p, mk)]
+            d = ctx.at(t).demand[(p, mk)]
             unmet_rows.append(
                 with_period({"product": p, "market": mk, "demand": d, "unmet": q, "unmet_share": q / d}, net, t)
             )
@@ -211,8 +206,13 @@ def check(res: Any, net: Network) -> list[str]:
         got = supplied.get((p, mk), 0.0) + short.get((p, mk), 0.0)
         need = d + used.get((p, mk), 0.0)
         if not close(got, need, need):
-            what = f"final demand {d:g} + input use {used.get((p, mk), 0.0):g}" if (p, mk) in net.consumers else d
-            out.append(f"pool of {p} in {mk}: need is {what} but supplied + unmet = {got:g}")
+            if (p, mk) in net.consumers:
+                out.append(
+                    f"pool of {p} in {mk}: final demand {d:g} + input use {used.get((p, mk), 0.0):g} but supplied "
+                    f"+ unmet = {got:g}"
+                )
+            else:
+                out.append(f"demand of {p} in {mk} is {d:g} but supplied + unmet = {got:g}")
     pools = set(net.pools)
     for (p, mk), q in supplied.items():
         if (p, mk) not in pools and q > TOL:

@@ -35,10 +35,10 @@ def members(net: Network) -> dict[str, list[str]]:
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """Constraint (12) ``group_min_open`` and ``group_max_open``, per group and period:
 
-    (12)  min_open[G] <= sum_{s in G, s decided} b[s,t] + |{s in G existing}| <= max_open[G]
+    (12)  min_open[G] <= sum_{s in G, s decided} b[s,t] + |{s in G ∩ S(t) existing}| <= max_open[G]
 
-    Existing sites count 1 (they operate); candidates count when built, closable sites while
-    kept open (``b`` from ``capacity``, which must be built first). A row is made only where the
+    Existing sites count 1 while available (they operate); candidates count when built, closable
+    sites while kept open (``b`` from ``capacity``, which must be built first). A row is made only where the
     limit can bind. With ``ctx.elastic`` the slacks ``group_shortfall`` and ``group_excess`` may
     be positive (their violation relative to the limit joins the elastic objective, to explain
     an infeasible model); otherwise they are held at 0. No costs.
@@ -56,8 +56,9 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
 
     def operating(g: str, t: int) -> tuple[list[Any], int]:
+        available = set(ctx.at(t).sites)  # S(t): a site outside its window does not operate
         decided = [m.build[s, t] for s in groups[g] if (s, t) in m.CANDIDATES]
-        return decided, sum(1 for s in groups[g] if (s, t) not in m.CANDIDATES)
+        return decided, sum(1 for s in groups[g] if s in available and (s, t) not in m.CANDIDATES)
 
     def min_rule(_m: pyo.ConcreteModel, g: str, t: int) -> object:
         low = net.groups[g][0]

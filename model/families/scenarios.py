@@ -80,10 +80,12 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     the polish (``ctx.spec.polish_cost``). With ``ctx.elastic``, (10) gets a slack
     ``survival_shortfall`` (to explain infeasibility).
     """
-    net, adj, periods = ctx.net, ctx.adj, ctx.periods
-    pool_set = set(net.pools)
-    stock_pools = [k for k, v in net.max_stock.items() if v > 0 and k in pool_set]
-    stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools]
+    net, periods = ctx.net, ctx.periods
+    pools_at = {t: set(ctx.at(t).pools) for t in periods}
+    stock_pools = {  # a stockpile on a pool of N(t): final demand or a plant there using the product
+        t: [k for k, v in net.max_stock.items() if v > 0 and k in pools_at[t]] for t in periods
+    }
+    stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools[t]]
     m.STOCKPILES = pyo.Set(
         dimen=3, initialize=stock_keys, ordered=True, doc="(product, market, period) with a stockpile"
     )
@@ -99,20 +101,20 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         ctx,
         "stock_holding",
         "stock holding",
-        lambda t: linear((net.holding_cost[(p, mk)], m.stock[p, mk, t]) for p, mk in stock_pools),
+        lambda t: linear((net.holding_cost[(p, mk)], m.stock[p, mk, t]) for p, mk in stock_pools[t]),
         "sum holding_cost[p,m] * q[p,m,t]",
     )
 
     m.SCENARIOS = pyo.Set(initialize=list(net.scenarios), ordered=True, doc="Ω: scenarios")
-    sdem = [(w, p, mk, t) for t in periods for w, p, mk in scenario_demands(net)]
-    dem = {(w, p, mk): net.scenario_demand(w, p, mk) for (w, p, mk, _) in sdem}
+    sdem = [(w, p, mk, t) for t in periods for w, p, mk in scenario_demands(ctx.at(t))]
+    dem = {(w, p, mk, t): ctx.at(t).scenario_demand(w, p, mk) for (w, p, mk, t) in sdem}
     m.SCENARIO_DEMANDS = pyo.Set(dimen=4, initialize=sdem, ordered=True, doc="(ω, p, m, t) with scenario demand")
     spools = [
         (w, p, mk, t)
         for t in periods
         for w in net.scenarios
         for p, mk in ctx.at(t).pools
-        if (w, p, mk) in dem or (p, mk) in net.consumers
+        if (w, p, mk, t) in dem or (p, mk) in ctx.at(t).consumers
     ]
     m.SCENARIO_POOLS = pyo.Set(dimen=4, initialize=spools, ordered=True, doc="(ω, p, m, t) pools in scenario ω")
     live = {(w, s) for w in net.scenarios for s in net.sites if net.loss.get((w, s), 0.0) < 1}
@@ -127,7 +129,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     m.scenario_unmet = pyo.Var(
         m.SCENARIO_DEMANDS,
         within=pyo.NonNegativeReals,
-        bounds=(lambda _m, w, p, mk, t: (0, dem[(w, p, mk)] if (p, mk) in net.consumers else None))
+        bounds=(lambda _m, w, p, mk, t: (0, dem[(w, p, mk, t)] if (p, mk) in ctx.at(t).consumers else None))
         if net.consumers
         else None,
         doc="u^ω[p,m,t]: unmet final demand in scenario ω",
@@ -152,13 +154,13 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
             terms.append(u[w, p, mk, t])
         if (w, p, mk, t) in draws:
             terms.append(m.stock_draw[w, p, mk, t])
-        consumers = net.consumers.get((p, mk))
+        consumers = ctx.at(t).consumers.get((p, mk))
         if not consumers:
-            return total(terms) == dem[(w, p, mk)]
+            return total(terms) == dem[(w, p, mk, t)]
         use = [(-rate, x[w, s, m2, t]) for s, rate in consumers for m2 in out_of.get((w, s, t), ())]
         if not terms and not use:  # an input pool no one can reach and whose plants are cut off
             return pyo.Constraint.Skip
-        return linear([*((1.0, v) for v in terms), *use]) == dem.get((w, p, mk), 0.0)
+        return linear([*((1.0, v) for v in terms), *use]) == dem.get((w, p, mk, t), 0.0)
 
     m.scenario_demand_balance = pyo.Constraint(
         m.SCENARIO_POOLS, rule=demand_rule, doc="(7) scenario pool balance: final demand and inputs"
@@ -187,12 +189,12 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     m.survival = pyo.Constraint(
         m.SURVIVAL,
         rule=lambda _m, w, p, mk, t: (
-            u[w, p, mk, t] - m.survival_shortfall[w, p, mk, t] <= net.max_shortfall[w] * dem[(w, p, mk)]
+            u[w, p, mk, t] - m.survival_shortfall[w, p, mk, t] <= net.max_shortfall[w] * dem[(w, p, mk, t)]
         ),
         doc="(10) unmet within the survival target",
     )
     if ctx.elastic:
-        ctx.violations += [m.survival_shortfall[k] / dem[k[:3]] for k in survival_keys]
+        ctx.violations += [m.survival_shortfall[k] / dem[k] for k in survival_keys]
     cand = set(net.candidates)
     tightened = {p for p in net.products if ctx.tighten and need_is_data(net, p)}
     tight = [(w, s, mk, t) for (w, s, mk, t) in sarcs if s in cand and net.site_product[s] in tightened]
@@ -200,7 +202,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     m.scenario_flow_needs_build = pyo.Constraint(
         tight,
         rule=lambda _m, w, s, mk, t: (
-            x[w, s, mk, t] <= min(dem[(w, net.site_product[s], mk)], net.max_capacity(s)) * b[s, t]
+            x[w, s, mk, t] <= min(dem[(w, net.site_product[s], mk, t)], net.max_capacity(s)) * b[s, t]
         ),
         doc="(T) valid tightening in scenarios where need is data",
     )
@@ -213,7 +215,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         demands_of[(w, t)].append((p, mk))
 
     def scenario_cost(w: str, t: int) -> object:
-        ops = [(adj.delivered[(s, mk)], x[w, s, mk, t]) for s, mk in arcs_of[(w, t)]]
+        delivered = ctx.adj_at(t).delivered
+        ops = [(delivered[(s, mk)], x[w, s, mk, t]) for s, mk in arcs_of[(w, t)]]
         pen = [(net.unmet_penalty[p], u[w, p, mk, t]) for p, mk in demands_of[(w, t)]]
         return linear(ops + pen)
 
@@ -288,7 +291,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 for p, mk, t in m.STOCKPILES
             ]
         )
-    out.extra["survival_marginal_per_point"] = survival_marginal(m, net, solved)
+    out.extra["survival_marginal_per_point"] = survival_marginal(m, ctx, solved)
     if not net.scenarios:
         return
     scen_prod: dict[tuple[str, str, int], float] = defaultdict(float)  # (ω, s, t): production in ω
@@ -322,7 +325,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     sites["busiest_scenario"] = busiest_w
     sites["busiest_scenario_production"] = busiest_q
     sites["busiest_scenario_utilization"] = [q / c if c > 0 else 0.0 for q, c in zip(busiest_q, cap, strict=True)]
-    out.tables["Scenarios"], out.tables["ScenarioSummary"] = _scenario_tables(m, net, solved, supplied)
+    out.tables["Scenarios"], out.tables["ScenarioSummary"] = _scenario_tables(m, ctx, solved, supplied)
     site_rows = list(zip(sites["site"].tolist(), period, cap, sites["production"].tolist(), strict=True))
     out.tables["ScenarioSites"] = pd.DataFrame(
         [
@@ -415,7 +418,7 @@ def _starved(
     return {"starved": bool(missing), "inputs_missing": ", ".join(missing)}
 
 
-def survival_marginal(m: pyo.ConcreteModel, net: Network, solved: Any) -> float:
+def survival_marginal(m: pyo.ConcreteModel, ctx: Context, solved: Any) -> float:
     """Cost of one point less ``max_shortfall`` in every scenario, from the LP with integer
     decisions and stocks fixed: rhs of (10) is ms * D * f, so d(cost)/d(ms) = sum y * D * f and
     one point less costs -0.01 * sum y * D * f (y <= 0 when binding)."""
@@ -423,12 +426,12 @@ def survival_marginal(m: pyo.ConcreteModel, net: Network, solved: Any) -> float:
     for key in m.SURVIVAL:
         y = solved.duals.get(m.survival[key])
         if y is not None:
-            total_ += -0.01 * y * net.scenario_demand(*key[:3])
+            total_ += -0.01 * y * ctx.at(key[3]).scenario_demand(*key[:3])
     return max(total_, 0.0)
 
 
 def _scenario_tables(
-    m: pyo.ConcreteModel, net: Network, solved: Any, supplied: dict[tuple[str, str, str, int], float]
+    m: pyo.ConcreteModel, ctx: Context, solved: Any, supplied: dict[tuple[str, str, str, int], float]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scenarios (one row per (ω, p, m) with demand) and ScenarioSummary (per (ω, p));
     ``supplied[ω, p, m, t]`` is sum_s x^ω[s, m, t] over the sites of p, less what the plants in m
@@ -436,9 +439,10 @@ def _scenario_tables(
     (``supplied``: min(max(supplied, 0), served)) and the rest as drawn from stock
     (``stock_drawn``): without plants using p in m these are the flows and the draw; the stock
     drawn for the plants is in ScenarioInputs."""
+    net = ctx.net
     rows = []
     for w, p, mk, t in m.SCENARIO_DEMANDS:
-        dem = net.scenario_demand(w, p, mk)
+        dem = ctx.at(t).scenario_demand(w, p, mk)
         unmet = value(m.scenario_unmet[w, p, mk, t])
         served = max(dem - unmet, 0.0)
         shipped = min(max(supplied[(w, p, mk, t)], 0.0), served)
