@@ -579,19 +579,25 @@ def _binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str
 
 def _print_tiers_in_scenario(out: Console, net: Network, res: Results, scenario: str) -> None:
     """With recipes (issue 17): the plants a scenario starves of inputs, and the stock of inputs
-    it draws."""
+    it draws (with periods, in the last period, as the lines above)."""
+
+    def last(table: Any) -> Any:
+        return table[table["period"] == net.periods[-1].year] if "period" in table.columns else table
+
     sites = res.tables.get("ScenarioSites")
     if sites is not None and "starved" in sites:
+        sites = last(sites)
         starved = sites[(sites["scenario"] == scenario) & sites["starved"].astype(bool)]
         if len(starved):
             names = ", ".join(dict.fromkeys(f"{r.site} (no {r.inputs_missing})" for r in starved.itertuples()))
             out.line(f"    starved of inputs: {names}")
     inputs = res.tables.get("ScenarioInputs")
     if inputs is not None:
+        inputs = last(inputs)
         drawn = inputs[(inputs["scenario"] == scenario) & (inputs["stock_drawn"] > 1e-9)]
         for r in drawn.itertuples():
-            unit = net.unit.get(r.product, "")
-            out.line(f"    input stock drawn: {_qty(r.stock_drawn)} {unit} {r.product} in {r.market}")
+            what = " ".join(filter(None, (_qty(r.stock_drawn), net.unit.get(r.product, ""), r.product)))
+            out.line(f"    input stock drawn: {what} in {r.market}")
 
 
 def print_summary(out: Console, net: Network, res: Results, timings: dict[str, float]) -> None:

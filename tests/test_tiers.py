@@ -699,10 +699,12 @@ def test_caps_rows_differing_in_basis_are_not_duplicates(tmp_path: Path) -> None
 # ---------------------------------------------------------------------------------------------
 
 
-def random_chain(seed: int) -> dict[str, list[dict[str, Any]]]:
+def random_chain(seed: int, periods: bool = False) -> dict[str, list[dict[str, Any]]]:
     """A random three-tier network (ore -> oxide -> magnet) over four countries, one of concern:
     plants of every tier (existing, candidate or closable), a hub, random lanes, recipes with a
-    site override, look-through and direct caps, a group, a scenario with a stockpile."""
+    site override, look-through and direct caps, a group, a scenario with a stockpile. With
+    ``periods``: three periods (discounted at 5%), sites with availability windows, demand and a
+    cap that change from a later period."""
     import random
 
     rng = random.Random(seed)
@@ -753,7 +755,7 @@ def random_chain(seed: int) -> dict[str, list[dict[str, Any]]]:
     override = next((s["site"] for s in sites if s["product"] == "magnet" and s["country"] != "K"), None)
     if override:
         recipes.append({"product": "magnet", "input": "oxide", "quantity": 0.4, "site": override})
-    return {
+    recs = {
         "Settings": [{"setting": "unmet_penalty", "value": 200}, {"setting": "dependency_cap", "value": 0.6}],
         "Countries": [{"country": c, "concern": c == "K"} for c in countries],
         "Products": [{"product": p, "customs_value": 5 if p == "magnet" else None} for p in products],
@@ -779,15 +781,28 @@ def random_chain(seed: int) -> dict[str, list[dict[str, Any]]]:
         "Disruptions": [{"scenario": "ban", "country": "K", "capacity_loss": 1}],
         "Stockpiles": [{"market": c, "product": "oxide", "max_stock": 10, "holding_cost": 0.5} for c in countries],
     }
+    if periods:
+        for s in sites:
+            r = rng.random()
+            if r < 0.2:
+                s["available_from"] = rng.choice([2026, 2030])
+            elif r < 0.3:
+                s["available_until"] = rng.choice([2024, 2026])
+        recs["Periods"] = [{"period": 2024}, {"period": 2026}, {"period": 2030, "years": 2}]
+        recs["Settings"].append({"setting": "discount_rate", "value": 0.05})
+        recs["Demand"].append({"market": "A", "product": "magnet", "demand": 40, "period": 2030})
+        recs["Caps"].append({"product": "magnet", "market": "C", "cap": 0.1, "period": 2026})
+    return recs
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_random_tiered_networks_keep_every_invariant(tmp_path: Path, seed: int) -> None:
-    """Every invariant holds (solve_records asserts them all), and the tightenings change no optimum."""
+@pytest.mark.parametrize(("seed", "periods"), [*((k, False) for k in range(6)), (0, True), (3, True)])
+def test_random_tiered_networks_keep_every_invariant(tmp_path: Path, seed: int, periods: bool) -> None:
+    """Every invariant holds (solve_records asserts them all, period by period), and the
+    tightenings change no optimum."""
     from model.build import build_model
     from model.solve import SolveOptions, solve
 
-    recs = random_chain(seed)
+    recs = random_chain(seed, periods)
     res = solve_records(tmp_path, recs)
     assert res.status == "optimal"
     net = read_workbook(write(tmp_path, recs))
