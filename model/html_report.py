@@ -473,7 +473,14 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             rows, css = [], []
             for r in capped.to_dict("records"):
                 share, cap = float(r["concern_share"]), float(r["cap"])
-                state = "over cap" if share > cap + 1e-6 else "binding" if bool(r.get("binding")) else "under cap"
+                if share > cap + 1e-6:
+                    state = "over cap"
+                elif bool(r.get("binding")):
+                    state = "binding"
+                elif bool(r.get("at_cap")):  # at the cap, but loosening it would save nothing
+                    state = "at cap, held by another constraint"
+                else:
+                    state = "under cap"
                 rows.append(
                     [
                         str(r["product"]),
