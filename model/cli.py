@@ -633,6 +633,8 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     mods = sites[sites["modules_added"] > 0]
     out.line("Built: " + (", ".join(built["site"]) if len(built) else "no candidate sites"))
     closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
+    if "available" in closed.columns:  # with periods: closed by the design, not outside its window
+        closed = closed[closed["available"].astype(bool)]
     if len(closed):
         out.line("Closed: " + ", ".join(closed["site"]))
     if len(mods):

@@ -211,6 +211,8 @@ def summary_table(
             built = sites[(sites["status"] == "candidate") & sites["built"]]
             rows.append(("candidates_built", ", ".join(built["site"]) or "none"))
             closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
+            if "available" in closed.columns:  # with periods: closed by the design, not outside its window
+                closed = closed[closed["available"].astype(bool)]
             if (sites["status"] == "closable").any():
                 rows.append(("sites_closed", ", ".join(dict.fromkeys(closed["site"])) or "none"))
             rows.append(("modules_added", int(sites["modules_added"].sum())))

@@ -877,10 +877,16 @@ def test_results_workbook_holds_the_tiers_sheets(tmp_path: Path, capsys: pytest.
 def test_tiers_over_periods(tmp_path: Path) -> None:
     """Periods 2024 (two years, to the next period) and 2026 (one year), no discounting. A
     look-through cap of 0 on Home's magnets from 2026 (a Caps row with a period); ally_oxide
-    available from 2026 only. 2024: the Chinese chain, 400 a year (weight 2). 2026: the allied
-    oxide, 730. 2 * 400 + 730 = 1530. The tiers tables carry the period."""
+    available from 2026 only; cn_magnet closable and available until 2024 only. 2024: the Chinese
+    chain, 400 a year (weight 2). 2026: the allied oxide, 730. 2 * 400 + 730 = 1530. The tiers
+    tables carry the period; cn_magnet is not "closed" (it operates while available)."""
     periods = [{"period": 2024}, {"period": 2026}]
-    sites = [CHAIN["Sites"][0], site("ally_oxide", available_from=2026), *CHAIN["Sites"][2:]]
+    sites = [
+        CHAIN["Sites"][0],
+        site("ally_oxide", available_from=2026),
+        CHAIN["Sites"][2],
+        site("cn_magnet", status="closable", available_until=2024),
+    ]
     caps = [{"product": "magnet", "market": "Home", "cap": 0, "period": 2026}]
     res = solve_records(tmp_path, chain(Sites=sites, Caps=caps, Periods=periods))
     assert res.objective == pytest.approx(1530)
@@ -890,3 +896,5 @@ def test_tiers_over_periods(tmp_path: Path) -> None:
     assert dep.loc[2024, "concern_share_lookthrough"] == pytest.approx(1)
     assert dep.loc[2026, "concern_share_lookthrough"] == pytest.approx(0)
     assert set(res["Inputs"]["period"]) == {2024, 2026}
+    summary = dict(zip(res["Summary"]["metric"], res["Summary"]["value"], strict=True))
+    assert summary["sites_closed"] == "none"
