@@ -22,6 +22,7 @@ from model.families.common import linear
 from model.families.protocol import Context, Extraction, period_columns, value, with_period
 from model.families.verify import TOL, rows_of
 from model.network import Network
+from model.solve import SolveOptions, solve
 
 DIMENSIONS = {
     "CONCERN_FREE_ARCS": ("site", "market", "period"),
@@ -160,8 +161,6 @@ def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple
     intermediate pools show all the concern-free supply the mass balance allows). Concern sites
     have g = 0. Caps get a relative tolerance of 1e-7 of their supply (the MIP's solution meets
     them to the solver's tolerance)."""
-    from model.solve import SolveOptions, solve
-
     arcs = [(s, mk) for (s, mk), q in flow.items() if q > 1e-9 and net.site_country[s] not in net.concern]
     lp = pyo.ConcreteModel(name="concern_free_allocation")
     lp.G = pyo.Var(arcs, within=pyo.NonNegativeReals, bounds={k: (0, flow[k]) for k in arcs})
