@@ -18,7 +18,12 @@ from model.workbook import read_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
-SAMPLE = ROOT / "inputs" / "allied_supply_network.xlsx"
+# The first sample (version 1 of the contract: one tier, one year, five products, 32 sites), kept
+# as a fixed, realistic network for the tests of invariants, families, periods and tiers that were
+# written around it, and for the bench. The shipped sample (four chains over 2025-2034, built by
+# inputs/make_sample.py) has its own regression test, tests/test_sample.py.
+SAMPLE = ROOT / "tests" / "data" / "v1_sample.xlsx"
+SHIPPED_SAMPLE = ROOT / "inputs" / "allied_supply_network.xlsx"
 
 BASE: dict[str, list[dict[str, Any]]] = {
     "Settings": [{"setting": "unmet_penalty", "value": 1000}],

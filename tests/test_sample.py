@@ -1,126 +1,144 @@
-"""Regression on the sample workbook, and solution invariants on it.
+"""Regression on the shipped sample (four chains over 2025-2034, ``inputs/make_sample.py``), and
+solution invariants on it (``solve_network`` asserts every one).
 
 Expected values change only with the sample or the formulation; each change gets a comment.
+The generator against the contract, without a solve: ``tests/test_sample_workbook.py``.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from model.cli import main
-from model.solve import SolveOptions
-from model.study import run_study
-from tests.helpers import SAMPLE
+from model.network import Network
+from model.results import Results
+from model.workbook import read_workbook
+from tests.helpers import SHIPPED_SAMPLE, solve_network
 
-# 2026-11-22: first sample (inputs/make_sample.py), HiGHS 1.15.1, gap 0: 156,479.69564 with the
-# scenarios, 135,834.688 without.
-# 2026-11-29 (issue 19): unmet penalties set at the value of lost supply (10x the world price,
-# was 4-6x) and two new magnet plants offered (South Korea, India, costed on Neo Narva), so that
-# a tight cap buys capacity instead of leaving magnet markets unserved. HiGHS 1.16.0, gap 0.
-# 2026-11-29 (contract v2, issue 17): 157,439.78244 -> 156,302.57932 and 135,775.488 -> 134,551.484.
-# The sample's `total` cap on Li-ion cells has a blank market; under version 2 a blank-market row
-# (like Settings.dependency_cap) no longer caps a concern country's own market, so China's own
-# cells no longer count in it (the allied markets' total is capped as before). The same
-# candidates are built.
-EXPECTED_OBJECTIVE = 156_302.57932  # USD million per year, with the four scenarios (was 157,439.78244)
-EXPECTED_BASELINE = 134_551.484  # USD million per year, --no-scenarios (was 135,775.488)
-EXPECTED_BUILT = {
-    "EU gigafactory (Germany)",  # new: cells now cost 890 per GWh unserved (was 400)
-    "Iluka Eneabba",
+# 2026-11-29 (issue 20): the sample rebuilt as four chains, tier by tier, over the periods 2025,
+# 2027 and 2030 (discounted at 7%), contract version 2. HiGHS 1.16.0, gap 0. The same objective
+# as `python run.py` at the sample's own gap (1e-4).
+EXPECTED_OBJECTIVE = 1_555_627.1026  # USD million over the horizon, with the five scenarios
+EXPECTED_BASELINE = 1_207_711.5361  # USD million over the horizon, --no-scenarios
+# Candidates operating in each period (a candidate stays built once built).
+OPENS_2027 = {"JASM Kumamoto fab 2", "US DPA API platform (Virginia)", "US IRA gigafactory (Kentucky)"}
+OPENS_2030 = {
+    "Arafura Nolans refinery",
+    "EU gigafactory (Germany)",
+    "India ACC gigafactory",
     "India PLI API park",
-    "Indian magnet plant (new)",  # new candidate
-    "Korean magnet plant (new)",  # new candidate
-    "MP Materials Fort Worth",
-    "Neo Narva magnet plant",
-    "US DPA API platform (Virginia)",
-    "US IRA gigafactory (Kentucky)",
+    "India PLI KSM park",
+    "Indian magnet plant (new)",
+    "Lynas Texas",
+    "MP Materials 10X magnet plant",
+    "TSMC Arizona fab 2",
+    "Texas lithium refinery (new)",
+    "US anode plant (new)",
+    "US synthetic graphite plant (new)",
 }
+EXPECTED_BUILT = {2025: set(), 2027: OPENS_2027, 2030: OPENS_2027 | OPENS_2030}
 EXPECTED_BUILT_BASELINE = {
-    "India PLI API park",
-    "Indian magnet plant (new)",  # new candidate: cheaper than Neo Narva, which is no longer built
-    "Korean magnet plant (new)",  # new candidate
-    "MP Materials Fort Worth",
-    "US IRA gigafactory (Kentucky)",
+    2025: set(),
+    2027: {"US IRA gigafactory (Kentucky)"},
+    2030: {
+        "US IRA gigafactory (Kentucky)",
+        "India ACC gigafactory",
+        "India PLI API park",
+        "Indian magnet plant (new)",
+        "Korean magnet plant (new)",
+    },
 }
 
 
-def built(res) -> set[str]:
+@pytest.fixture(scope="module")
+def shipped() -> Network:
+    return read_workbook(SHIPPED_SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def solved(shipped: Network) -> Results:
+    return solve_network(shipped)  # gap 0, every invariant asserted
+
+
+@pytest.fixture(scope="module")
+def baseline(shipped: Network) -> Results:
+    return solve_network(shipped.without_scenarios())
+
+
+def built(res: Results) -> dict[int, set[str]]:
     s = res["Sites"]
-    return set(s[(s["status"] == "candidate") & s["built"]]["site"])
+    b = s[(s["status"] == "candidate") & s["built"]]
+    return {int(p): set(b[b["period"] == p]["site"]) for p in sorted(s["period"].unique())}
 
 
-def test_sample_checks_clean(sample_network) -> None:
-    sample = sample_network
-    assert sample.warnings == ()
-    assert len(sample.products) >= 4 and "China" in sample.concern
-    assert {"USA", "Taiwan", "Japan", "South Korea", "Australia", "EU", "China"} <= set(sample.countries)
-    assert len(sample.scenarios) == 4
+def shares(res: Results, product: str, market: str) -> dict[int, tuple[float, float]]:
+    """(direct, look-through) concern share of ``product`` supplied to ``market``, per period,
+    rounded to 0.1%."""
+    d = res["Dependency"]
+    r = d[(d["product"] == product) & (d["market"] == market)].drop_duplicates("period")
+    return {
+        int(x.period): (round(x.concern_share_direct, 3), round(x.concern_share_lookthrough, 3)) for x in r.itertuples()
+    }
 
 
-def test_sample_regression(solved_sample) -> None:
-    res = solved_sample  # solved once per session (tests/conftest.py), every invariant asserted
-    assert res.status == "optimal"
-    assert res.objective == pytest.approx(EXPECTED_OBJECTIVE, rel=1e-6)
-    assert built(res) == EXPECTED_BUILT
+def test_sample_checks_clean(shipped: Network) -> None:
+    assert shipped.warnings == ()
+    assert [p.year for p in shipped.periods] == [2025, 2027, 2030]
+    assert len(shipped.products) == 16 and len(shipped.scenarios) == 5
+    assert shipped.concern == frozenset({"China"}) or set(shipped.concern) == {"China"}
 
 
-def test_scenarios_change_the_design(solved_sample, solved_sample_baseline) -> None:
+def test_sample_regression(solved: Results) -> None:
+    assert solved.status == "optimal"
+    assert solved.objective == pytest.approx(EXPECTED_OBJECTIVE, rel=1e-8)
+    assert built(solved) == EXPECTED_BUILT
+    assert solved["Unmet"].empty  # every market served in every period
+    s = solved["Sites"]
+    closed = s[(s["status"] == "closable") & ~s["built"]]
+    assert set(closed["site"]) == {"Kwinana lithium hydroxide"}  # closed from the start
+    retired = s[(s["site"] == "Japanese cell plants") & (s["period"] == 2030)]
+    assert (retired["production"] == 0).all()  # available until 2029
+
+
+def test_lookthrough_caps_bind_where_direct_shares_see_nothing(solved: Results) -> None:
+    """The phased look-through caps hold exactly where they bind; US cells are all made outside
+    China (direct share 0) yet 70% of them pass through China upstream in 2030; India's doses,
+    0% Chinese directly, carry Chinese starting materials."""
+    assert shares(solved, "NdFeB magnets", "USA") == {2025: (1, 1), 2027: (0.9, 0.9), 2030: (0.8, 0.8)}
+    assert shares(solved, "Li-ion cells", "USA") == {2025: (0, 1), 2027: (0, 0.85), 2030: (0, 0.7)}
+    doses = shares(solved, "Generic finished doses", "USA")
+    assert all(direct == 0 for direct, _ in doses.values())
+    assert all(look > 0.8 for _, look in doses.values())
+    assert shares(solved, "NdFeB magnets", "EU")[2030] == (0.65, 1.0)  # the 2030 direct cap
+
+
+def test_scenarios_change_the_design(solved: Results, baseline: Results) -> None:
     """Resilience costs money and buys allied capacity and stock: the designs differ visibly."""
-    with_scen, base = solved_sample, solved_sample_baseline
-    assert base.objective == pytest.approx(EXPECTED_BASELINE, rel=1e-6)
-    assert built(base) == EXPECTED_BUILT_BASELINE
-    assert with_scen.objective >= base.objective
-    assert built(base) < built(with_scen)
-    assert with_scen["Stockpiles"]["stock"].sum() > 0
-    assert "Stockpiles" not in base.tables or base["Stockpiles"]["stock"].sum() == 0
+    assert baseline.objective == pytest.approx(EXPECTED_BASELINE, rel=1e-8)
+    assert built(baseline) == EXPECTED_BUILT_BASELINE
+    assert solved.objective > baseline.objective
+    assert len(built(solved)[2030]) > len(built(baseline)[2030])
+    assert solved["Stockpiles"]["stock"].sum() > 0
+    assert "Stockpiles" not in baseline.tables or baseline["Stockpiles"]["stock"].sum() == 0
 
 
-def test_cap_sweep_buys_capacity_before_leaving_markets_unserved(sample_network) -> None:
-    """Issue 19: at a 30% default cap the old sample left South Korea's and India's magnet demand
-    wholly unserved (8,000 and 5,000 t) and the penalty made up the whole cost increase. With the
-    value of lost supply as penalty and magnet capacity to buy, down to 15% every market is
-    served: the cost increase is capacity and dearer supply, not penalty."""
-    table = run_study(sample_network, "dependency_cap", [1.0, 0.3, 0.15], SolveOptions(mip_gap=0.0), workers=1)
-    assert (table["unmet_penalty"] == 0).all(), table[["cap", "unmet_penalty", "unserved"]]
-    assert not table["met_by_unserved_demand"].any()
-    assert table["objective"].iloc[-1] > table["objective"].iloc[0]
-    # concern_share is over the pairs the swept cap applies to (China's own market, uncapped by a
-    # Caps row, held it at 100% at every point): a market wholly from concern sites at cap 1, then at the cap
-    assert table["concern_share"].tolist() == pytest.approx([1.0, 0.3, 0.15], abs=1e-6)
-
-
-def test_every_scenario_meets_its_target(sample_network, solved_sample) -> None:
-    detail = solved_sample["Scenarios"]
-    for w, target in sample_network.max_shortfall.items():
+def test_every_scenario_meets_its_target_in_every_period(shipped: Network, solved: Results) -> None:
+    detail = solved["Scenarios"]
+    assert set(detail["period"]) == {2025, 2027, 2030}
+    for w, target in shipped.max_shortfall.items():
         if target is not None:
             d = detail[detail["scenario"] == w]
             assert (d["unmet"] <= target * d["demand"] + 1e-6).all(), w
 
 
-def test_console_says_what_a_cap_at_its_limit_with_no_marginal_cost_means(
-    capsys: pytest.CaptureFixture[str], tmp_path
-) -> None:
-    """Generic APIs into the EU sit at their 65% cap with a marginal cost of 0: another constraint
-    holds the share there. The console must not print "binding, 0.00 ... per point" for it, and the
-    Dependency sheet says the same: at_cap TRUE, binding FALSE. Every capped row of the sheet reads
-    as its console line does."""
-    assert main([str(SAMPLE), "--out", str(tmp_path / "r.xlsx"), "--quiet"]) == 0
-    text = capsys.readouterr().out
-    assert "binding, 0.00" not in text
-    eu_apis = next(ln for ln in text.splitlines() if ln.strip().startswith("Generic APIs") and " EU " in ln)
-    assert "not binding: loosening it saves nothing (another constraint holds the share)" in eu_apis
-    dep = pd.read_excel(tmp_path / "r.xlsx", sheet_name="Dependency")
-    row = dep[(dep["product"] == "Generic APIs") & (dep["market"] == "EU")].iloc[0]
-    assert row["at_cap"] and not row["binding"] and row["marginal_cost_per_point"] == 0
-    lines = [ln for ln in text.splitlines() if "%" in ln and " / " in ln]  # the console's cap lines
-    capped = dep[(dep["cap"] < 1) & (dep["scope"] == "each")]
-    assert len(capped) > 2
-    for r in capped.itertuples():
-        (ln,) = [x for x in lines if x.split()[0] == r.product.split()[0] and f" {r.market} " in x]
-        assert ("  binding, " in ln) == bool(r.binding), ln
-        assert ("at the cap" in ln or "  binding, " in ln) == bool(r.at_cap), ln
-    assert dep["binding"].sum() >= 4 and (dep["at_cap"] & ~dep["binding"]).sum() >= 2
-    # contract v2 (issue 17): 137,372.93 and 20,066.85 before the `total` cap on cells left China's own market
-    assert "normal-year cost 136,166.27" in text and "expected scenario cost 20,136.31" in text
-    assert "Iluka Eneabba 8,100 t REO" in text  # reserves of different products, each with its unit
+def test_the_readme_command_runs_the_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`python run.py` (the README's first command) on the sample: solved at the sample's own gap,
+    to the optimum pinned above."""
+    out = tmp_path / "r.xlsx"
+    assert main([str(SHIPPED_SAMPLE), "--out", str(out), "--quiet", "--no-report"]) == 0
+    summary = pd.read_excel(out, sheet_name="Summary").set_index("metric")["value"]
+    assert summary["status"] == "optimal"
+    assert float(summary["objective"]) == pytest.approx(EXPECTED_OBJECTIVE, rel=1e-4)
