@@ -93,11 +93,16 @@ MONEY_COLUMNS = {
     "price_per_point",
     "tariff_base",
 }
+YEAR = "0"  # a year reads 2025, not 2,025
+YEAR_COLUMNS = {"period", "opens", "closes", "available_from", "available_until", "year"}
+"""Columns that hold years (a period is named by its first year): no thousands separator."""
 CM = 37.8  # pixels per centimetre at 96 dpi (chart sizes below are in cm)
 
 
 def _fmt(column: str, values: pd.Series) -> str:
     """Number format by meaning (shares, money), else by type (counts, quantities)."""
+    if column in YEAR_COLUMNS:
+        return YEAR
     if column in SHARE_COLUMNS or column.startswith((SHARE_PREFIX, CAP)):
         return SHARE
     if column in MONEY_COLUMNS:
