@@ -465,7 +465,78 @@ def test_comparing_two_plans_over_periods(tmp_path: Path, capsys: pytest.Capture
     capsys.readouterr()
     assert main(["--compare", str(a), str(b), "--out", str(tmp_path / "cmp.xlsx")]) == 0
     text = capsys.readouterr().out
-    assert "total yearly cost 3,760.00 -> 2,800.00" in text and "home1" in text
+    assert "total cost over the horizon 3,760.00 -> 2,800.00" in text
+    assert "yearly cost in 2026: 880 -> 560" in text and "yearly cost in 2024" not in text
+    assert "home1: not built in B (built in A); capacity 100 -> 0; production 40 -> 0 (in 2026)" in text
+
+
+def test_comparing_plans_that_differ_in_an_early_period(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two plans with the same last period are compared period by period (the trial compared the
+    last period only and missed a plant opening two years early). A: the lead-time plan (home1
+    from 2026). B: no lead time and the cap from 2024: home1 built in 2024 too, 880 a year in
+    both periods (5 x 880 = 4400). Only 2024 differs in the design."""
+    from model.cli import main
+
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert main([str(write(tmp_path, lead_time_and_phased_cap())), "--out", str(a)]) == 0
+    early = records(Periods=TWO_PERIODS, Caps=[{"cap": 0.5}])
+    assert main([str(write(tmp_path, early, "early.xlsx")), "--out", str(b)]) == 0
+    capsys.readouterr()
+    assert main(["--compare", str(a), str(b), "--out", str(tmp_path / "cmp.xlsx")]) == 0
+    text = capsys.readouterr().out
+    assert "total cost over the horizon 3,760.00 -> 4,400.00" in text
+    assert "yearly cost in 2024: 560 -> 880" in text and "yearly cost in 2026" not in text
+    assert "home1: built in B (not built in A); capacity 0 -> 100; production 0 -> 40 (in 2024)" in text
+    assert "(in 2026)" not in text
+    sheets = load_workbook(tmp_path / "cmp.xlsx").sheetnames
+    assert "CostPerPeriod" in sheets
+
+
+def test_a_cap_moved_to_the_other_basis_is_not_a_change_of_cap() -> None:
+    """Dependency of A: magnet in USA capped at 20% look-through. B: the same cap on the direct
+    basis, so B has a row per basis (look-through: cap 1, share 100%; direct: cap 20%, share 20%).
+    The comparison matches the capped rows: the cap is 20% in both, on another basis, and the
+    look-through share rose from 20% to 100% (the trial reported "cap 20% -> 100%")."""
+    from model.compare import compare_tables, differences
+
+    def run(dep_rows: list[dict[str, Any]]) -> dict[str, Any]:
+        import pandas as pd
+
+        dep = pd.DataFrame(dep_rows).assign(period=2027, product="magnet", market="USA", scope="each")
+        dep = dep.assign(binding=False, marginal_cost_per_point=0.0)
+        return {
+            "Summary": pd.DataFrame({"metric": ["status"], "value": ["optimal"]}),
+            "Costs": pd.DataFrame({"component": ["production"], "value": [10.0]}),
+            "YearlyCost": pd.DataFrame({"period": [2027], "yearly_cost": [10.0]}),
+            "Sites": pd.DataFrame(
+                columns=[
+                    "period",
+                    "site",
+                    "country",
+                    "product",
+                    "status",
+                    "built",
+                    "modules_added",
+                    "capacity",
+                    "production",
+                    "reserve",
+                ]
+            ),
+            "Dependency": dep,
+        }
+
+    row = {"concern_share_direct": 0.2}
+    a = run([{"basis": "lookthrough", "cap": 0.2, "concern_share": 0.2, **row, "concern_share_lookthrough": 0.2}])
+    b = run(
+        [
+            {"basis": "lookthrough", "cap": 1.0, "concern_share": 1.0, **row, "concern_share_lookthrough": 1.0},
+            {"basis": "direct", "cap": 0.2, "concern_share": 0.2, **row, "concern_share_lookthrough": 1.0},
+        ]
+    )
+    assert differences(compare_tables(a, b)) == [
+        "magnet in USA: cap 20% on the direct basis (was lookthrough); concern share direct 20.0% -> 20.0%, "
+        "look-through 20.0% -> 100.0% (in 2027)"
+    ]
 
 
 def test_the_build_out_rows_and_their_positions(tmp_path: Path) -> None:
