@@ -517,13 +517,19 @@ def scenario_chart(book: Book, ws: Worksheet, ss: pd.DataFrame) -> None:
     """Served share per scenario and product: a block beside the table (scenarios down, products
     across: the chart's data, in the sheet for anyone to read) and a horizontal bar chart of it,
     one bar per product in each scenario's group, a legend naming the products, as tall as the
-    scenarios need."""
-    scenarios = list(dict.fromkeys(ss["scenario"]))
+    scenarios need. With periods, a row per scenario and period ("Oxide ban, 2025"): every
+    period, not the last one alone."""
+    if "period" in ss.columns:
+        label = [f"{w}, {t}" for w, t in zip(ss["scenario"], ss["period"], strict=True)]
+    else:
+        label = [str(w) for w in ss["scenario"]]
+    scenarios = list(dict.fromkeys(label))
     products = list(dict.fromkeys(ss["product"]))
-    served = {(r.scenario, r.product): r.served_share for r in ss.itertuples()}
+    served = dict(zip(zip(label, ss["product"], strict=True), ss["served_share"], strict=True))
     c0 = len(ss.columns) + 1
     header = book.format(bold=True, fill=HEADER_FILL)
-    ws.write_string(0, c0, "served_share by scenario", header)
+    title = "served_share by scenario" + (" and period" if "period" in ss.columns else "")
+    ws.write_string(0, c0, title, header)
     for j, p in enumerate(products):
         ws.write_string(0, c0 + 1 + j, str(p), header)
     share = book.format(SHARE)
@@ -533,13 +539,14 @@ def scenario_chart(book: Book, ws: Worksheet, ss: pd.DataFrame) -> None:
             v = _clean(served.get((w, p)))
             if v is not None:
                 ws.write_number(i + 1, c0 + 1 + j, v, share)
-    ws.set_column(c0, c0, max(len("served_share by scenario"), *(len(str(w)) for w in scenarios)) + 2)
+    ws.set_column(c0, c0, max(len(title), *(len(str(w)) for w in scenarios)) + 2)
     name = ws.get_name()
     n = len(scenarios)
     chart = book.wb.add_chart({"type": "bar"})
     for j in range(len(products)):
         chart.add_series(_series(name, n, c0 + 1 + j, (c0, c0)) | {"gap": 80})
-    chart.set_title({"name": "Share of demand served in each scenario, by product", "name_font": {"size": 11}})
+    each = "each scenario and period" if "period" in ss.columns else "each scenario"
+    chart.set_title({"name": f"Share of demand served in {each}, by product", "name_font": {"size": 11}})
     chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})

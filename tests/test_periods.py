@@ -384,6 +384,39 @@ def test_timeline_hand_computed(tmp_path: Path) -> None:
     assert (tl.loc[2026, "concern share: chip"], tl.loc[2026, "cap: chip"]) == pytest.approx((0.5, 0.5))
 
 
+def test_results_of_the_last_period_alone_say_so(tmp_path: Path) -> None:
+    """The lead-time instance with a blockade of Rival (weight 0.1): in 2024 home1 is not yet
+    available, so the blockade leaves all 80 unserved (served 0); in 2026 home1 (100) serves all
+    80 (served 1). The Summary's scenario and design rows are 2026's and their meaning says so
+    (the trial's scenario.<w>.cost and served_share were the last period's, unlabelled); the
+    ScenarioSummary chart's block has a row per scenario and period."""
+    from model.cli import main
+
+    recs = lead_time_and_phased_cap()
+    recs["Scenarios"] = [{"scenario": "blockade", "weight": 0.1}]
+    recs["Disruptions"] = [{"scenario": "blockade", "country": "Rival", "capacity_loss": 1}]
+    out = tmp_path / "results.xlsx"
+    assert main([str(write(tmp_path, recs)), "--out", str(out), "--no-report"]) == 0
+    wb = load_workbook(out)
+    summary = {r[0]: (r[1], r[2]) for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    served, meaning = summary["scenario.blockade.chip.served_share"]
+    assert served == pytest.approx(1)
+    assert meaning.endswith("; in 2026, the last period (each period: the ScenarioSummary sheet)")
+    assert summary["scenario.blockade.cost"][1].endswith(
+        "in 2026, the last period (each period: the ScenarioSummary sheet)"
+    )
+    assert summary["candidates_built"] == ("home1", summary["candidates_built"][1])
+    assert summary["candidates_built"][1].endswith("; in 2026, the last period (each period: the Sites sheet)")
+    assert "last period" not in summary["objective"][1]
+    ws = wb["ScenarioSummary"]
+    header = [c.value for c in ws[1]]
+    block = header.index("served_share by scenario and period")
+    rows = [(r[block], r[block + 1]) for r in ws.iter_rows(min_row=2, max_row=3, values_only=True)]
+    assert rows[0] == ("blockade, 2024", pytest.approx(0)) and rows[1] == ("blockade, 2026", pytest.approx(1))
+    (chart,) = charts(out, "ScenarioSummary")
+    assert category_ref(series(chart)[0]).endswith("$3")  # both rows
+
+
 def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """run.py on a workbook with periods: the console gives the horizon cost and each period's
     cost, openings and shares against caps; the results workbook has the Timeline sheet with its
