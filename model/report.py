@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from model.atomic import atomic_save
-from model.charts import AXIS_LABELS, UNSERVED_COLOR, UNSERVED_LABEL
+from model.charts import AXIS_LABELS, UNSERVED_COLOR, UNSERVED_LABEL, objective_label
 from model.collector import collector_paused
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.scenarios import EXPECTED_SCENARIO_COST_LABEL
@@ -378,12 +378,12 @@ def add_frontier_chart(book: Book, ws: Worksheet, table: pd.DataFrame, parameter
     chart.add_series(series)
     flagged = "met_by_unserved_demand" in cols and bool(table["met_by_unserved_demand"].fillna(False).any())
     note = f" (red: {UNSERVED_LABEL})" if flagged else ""
-    chart.set_title({"name": f"Total yearly cost against {target}{note}", "name_font": {"size": 11}})
+    chart.set_title({"name": f"{objective_label(table)} against {target}{note}", "name_font": {"size": 11}})
     x_axis = {"name": AXIS_LABELS[parameter_column], "num_format": "0%", "reverse": True}  # tighter right
     if parameter_column == "cap":
         x_axis |= {"min": 0, "max": 1}  # a share: never past 100%
     chart.set_x_axis(x_axis)
-    chart.set_y_axis({"name": f"Total yearly cost ({currency})", "num_format": "#,##0"})
+    chart.set_y_axis({"name": f"{objective_label(table)} ({currency})", "num_format": "#,##0"})
     chart.set_legend({"none": True})
     chart.set_size({"width": 20 * CM, "height": 10 * CM})
     ws.insert_chart(n + 3, 0, chart)

@@ -459,6 +459,25 @@ def test_sweeping_the_default_cap_over_periods(tmp_path: Path) -> None:
     assert table.loc[0.5, "marginal_cost_per_point"] == pytest.approx(12)
 
 
+def test_a_sweep_over_periods_names_the_period_of_unserved_demand(tmp_path: Path) -> None:
+    """The lead-time instance (home1 from 2026) swept over the default cap. Cap 0.5 in 2024: only
+    rival1 exists, and the cap is a share of supply: any chip it ships is 100% concern supply, so
+    all 80 are left unserved (penalty 1000): 80,000 a year x 2 years; 2026: 880 x 3 = 2640;
+    162,640 over the horizon. The ``unserved`` column names 2024
+    (the trial's said "USA 200 t" without its period) and the frontier's cost axis is the cost
+    over the horizon, not a yearly cost."""
+    from model.charts import frontier_figure
+    from model.study import run_study
+
+    recs = records(Periods=TWO_PERIODS, Sites=[site("home1", available_from=2026), site("rival1")])
+    net = read_workbook(write(tmp_path, recs))
+    table = run_study(net, "dependency_cap", [1.0, 0.5], SolveOptions(mip_gap=0.0), workers=1)
+    point = table.set_index("cap").loc[0.5]
+    assert point["objective"] == pytest.approx(162_640)
+    assert point["met_by_unserved_demand"] and point["unserved"] == "chip: Home 80 k in 2024"
+    assert frontier_figure(table, "cap", "USD").axes[0].get_ylabel() == "Total cost over the horizon (USD)"
+
+
 def test_a_warning_that_holds_in_some_periods_names_them(tmp_path: Path) -> None:
     """Both sites can produce only from 2026: in 2024 no site can supply Home, and the warning
     says so for 2024 alone."""
