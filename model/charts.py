@@ -17,6 +17,18 @@ AXIS_LABELS = {
 }
 
 
+CONCERN_COLOR = "#d62728"
+PALETTE = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#bcbd22", "#e377c2", "#7f7f7f")
+"""Bloc colours, as in the HTML report: red for a bloc holding a concern country, the palette
+for the others in order."""
+
+
+def bloc_colors(blocs: list[str], concern_blocs: list[str]) -> dict[str, str]:
+    """One colour per bloc: ``CONCERN_COLOR`` for the concern blocs, the palette for the others."""
+    others = iter(PALETTE * (len(blocs) // len(PALETTE) + 1))
+    return {b: CONCERN_COLOR if b in concern_blocs else next(others) for b in blocs}
+
+
 OVER_PERIODS = "over_periods"
 """``DataFrame.attrs`` key of a Tradeoff table: True where its points are plans over periods."""
 

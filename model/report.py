@@ -20,12 +20,12 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from model.atomic import atomic_save
-from model.charts import AXIS_LABELS, UNSERVED_COLOR, UNSERVED_LABEL, objective_label
+from model.charts import AXIS_LABELS, CONCERN_COLOR, UNSERVED_COLOR, UNSERVED_LABEL, bloc_colors, objective_label
 from model.collector import collector_paused
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.scenarios import EXPECTED_SCENARIO_COST_LABEL
 from model.issues import Issue
-from model.timeline import CAP, CAPACITY, columns_with
+from model.timeline import CAP, CONCERN_BLOCS, MADE, capacity_groups, columns_with
 from model.timeline import SHARE as SHARE_PREFIX
 
 SHEET_ORDER = (
@@ -103,7 +103,7 @@ def _fmt(column: str, values: pd.Series) -> str:
     """Number format by meaning (shares, money), else by type (counts, quantities)."""
     if column in YEAR_COLUMNS:
         return YEAR
-    if column in SHARE_COLUMNS or column.startswith((SHARE_PREFIX, CAP)):
+    if column in SHARE_COLUMNS or column.startswith((SHARE_PREFIX, CAP, MADE)):
         return SHARE
     if column in MONEY_COLUMNS:
         return MONEY
@@ -390,33 +390,56 @@ def add_frontier_chart(book: Book, ws: Worksheet, table: pd.DataFrame, parameter
 
 
 def add_timeline_charts(book: Book, ws: Worksheet, table: pd.DataFrame, currency: str) -> None:
-    """Three native charts under the Timeline table, from its cells: capacity by bloc (stacked
-    columns), concern share by product (lines), and the yearly and weighted cost per period."""
+    """Native charts under the Timeline table, from its cells: capacity in place per product
+    (stacked columns by bloc, one chart per product, in its unit; the concern blocs red, as in
+    the HTML report), concern share by product (lines: in the capped market nearest its cap, and
+    the share made in concern countries, dotted), and the yearly and weighted cost per period."""
     n, cols = len(table), list(table.columns)
     if n == 0:
         return
     row = n + 3
-    stacked = book.wb.add_chart({"type": "column", "subtype": "stacked"})
-    for c in columns_with(table, CAPACITY):
-        stacked.add_series(_series("Timeline", n, cols.index(c)))
-    stacked.set_title({"name": "Capacity in place by bloc"})
-    stacked.set_x_axis({"name": "period"})
-    stacked.set_size({"width": 16 * CM, "height": 9 * CM})
-    ws.insert_chart(row, 0, stacked)
+    groups = capacity_groups(table)
+    blocs = list(dict.fromkeys(b for group in groups.values() for b, _ in group))
+    colors = bloc_colors(blocs, table.attrs.get(CONCERN_BLOCS, []))
+    for k, (product, group) in enumerate(groups.items()):
+        stacked = book.wb.add_chart({"type": "column", "subtype": "stacked"})
+        for bloc, c in group:
+            stacked.add_series(
+                _series("Timeline", n, cols.index(c)) | {"name": bloc, "fill": {"color": colors[bloc]}, "gap": 80}
+            )
+        stacked.set_title({"name": f"Capacity in place: {product}", "name_font": {"size": 11}})
+        stacked.set_x_axis({"name": "period"})
+        stacked.set_y_axis({"name": product, "num_format": "#,##0"})
+        stacked.set_size({"width": 16 * CM, "height": 9 * CM})
+        ws.insert_chart(row + 20 * k, 0, stacked)
     shares = book.wb.add_chart({"type": "line"})
     for c in columns_with(table, SHARE_PREFIX):
-        shares.add_series(_series("Timeline", n, cols.index(c)) | {"marker": {"type": "circle"}})
-    shares.set_title({"name": "Concern share of supply by product"})
+        shares.add_series(
+            _series("Timeline", n, cols.index(c))
+            | {"name": f"{c.removeprefix(SHARE_PREFIX)}: nearest its cap", "marker": {"type": "circle"}}
+        )
+    for c in columns_with(table, MADE):
+        shares.add_series(
+            _series("Timeline", n, cols.index(c))
+            | {"name": f"{c.removeprefix(MADE)}: made in concern countries", "line": {"dash_type": "round_dot"}}
+        )
+    shares.set_title(
+        {
+            "name": "Concern share by product (in the capped market nearest its cap; made in concern countries)",
+            "name_font": {"size": 10},
+        }
+    )
     shares.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
+    shares.set_legend({"position": "bottom"})
     shares.set_size({"width": 16 * CM, "height": 9 * CM})
-    ws.insert_chart(row, 8, shares)
+    ws.insert_chart(row, 9, shares)
     cost = book.wb.add_chart({"type": "column"})
     cost.add_series(_series("Timeline", n, cols.index("yearly_cost")))
     cost.add_series(_series("Timeline", n, cols.index("weighted_cost")))
     cost.set_title({"name": "Cost per period"})
     cost.set_y_axis({"name": currency, "num_format": "#,##0"})
     cost.set_size({"width": 16 * CM, "height": 9 * CM})
-    ws.insert_chart(row + 20, 0, cost)
+    ws.insert_chart(row + 20, 9, cost)
 
 
 def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataFrame], currency: str) -> None:
@@ -472,7 +495,7 @@ def dependency_charts(book: Book, ws: Worksheet, dep: pd.DataFrame) -> None:
     for product, first, last in _runs(dep["product"].tolist()):
         n = last - first + 1
         chart = book.wb.add_chart({"type": "bar"})
-        for j, color in ((share, "#1f5fa8"), (cap, "#c9c9c9")):
+        for j, color in ((share, CONCERN_COLOR), (cap, "#c9c9c9")):  # concern red, as in the HTML report
             chart.add_series(
                 {
                     "name": f"='{name}'!{xl_rowcol_to_cell(0, j, True, True)}",

@@ -10,6 +10,7 @@ them at 10 and costs 200 a year once built. Unmet demand costs 1000 a unit.
 from __future__ import annotations
 
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -379,9 +380,12 @@ def test_timeline_hand_computed(tmp_path: Path) -> None:
     assert list(tl["weighted_cost"]) == pytest.approx([1120, 2640])
     assert tl["weighted_cost"].sum() == pytest.approx(res.objective)
     assert (tl.loc[2024, "opens"], tl.loc[2026, "opens"], tl.loc[2026, "closes"]) == ("", "home1", "")
-    assert (tl.loc[2024, "capacity: Domestic"], tl.loc[2026, "capacity: Domestic"]) == (0, 100)
-    assert (tl.loc[2024, "concern share: chip"], tl.loc[2024, "cap: chip"]) == (1, 1)
+    assert (tl.loc[2024, "capacity: chip (k) in Domestic"], tl.loc[2026, "capacity: chip (k) in Domestic"]) == (0, 100)
+    assert "capacity: chip (k) in Ally" not in tl.columns  # no site makes chip there
+    assert np.isnan(tl.loc[2024, "concern share: chip"]) and np.isnan(tl.loc[2024, "cap: chip"])  # no cap in 2024
     assert (tl.loc[2026, "concern share: chip"], tl.loc[2026, "cap: chip"]) == pytest.approx((0.5, 0.5))
+    assert list(tl["made in concern countries: chip"]) == pytest.approx([1, 0.5])
+    assert res["Timeline"].attrs["concern_blocs"] == ["Concern"]
 
 
 def test_results_of_the_last_period_alone_say_so(tmp_path: Path) -> None:
@@ -417,6 +421,106 @@ def test_results_of_the_last_period_alone_say_so(tmp_path: Path) -> None:
     assert category_ref(series(chart)[0]).endswith("$3")  # both rows
 
 
+def hub_chain() -> dict[str, list[dict[str, Any]]]:
+    """The trial's chain made small: China (concern) makes oxide (1000 at 10); a Singapore hub
+    (500) passes it on; a Japanese magnet plant (300 at 60) turns 1.3 t oxide into 1 t magnet
+    for Japan's 100 t. China -> Singapore -> Japan costs 1 + 1 a tonne, China -> Japan 5: the
+    130 t of oxide go through the hub."""
+    return {
+        "Settings": [{"setting": "unmet_penalty", "value": 1000}],
+        "Countries": [
+            {"country": "China", "bloc": "Concern", "concern": True},
+            {"country": "Japan", "bloc": "Ally", "concern": False},
+            {"country": "Singapore", "bloc": "Ally", "concern": False},
+        ],
+        "Products": [{"product": "oxide", "unit": "t REO"}, {"product": "magnet", "unit": "t"}],
+        "Sites": [
+            {
+                "site": "CN oxide",
+                "country": "China",
+                "product": "oxide",
+                "status": "existing",
+                "capacity": 1000,
+                "unit_cost": 10,
+            },
+            {
+                "site": "JP magnet",
+                "country": "Japan",
+                "product": "magnet",
+                "status": "existing",
+                "capacity": 300,
+                "unit_cost": 60,
+            },
+            {
+                "site": "SG hub",
+                "country": "Singapore",
+                "product": "oxide",
+                "status": "existing",
+                "capacity": 500,
+                "unit_cost": 1,
+                "role": "hub",
+            },
+        ],
+        "Demand": [{"market": "Japan", "product": "magnet", "demand": 100}],
+        "Lanes": [
+            {"origin": "China", "destination": "Singapore", "product": "oxide", "freight_cost": 1},
+            {"origin": "Singapore", "destination": "Japan", "product": "oxide", "freight_cost": 1},
+            {"origin": "China", "destination": "Japan", "product": "oxide", "freight_cost": 5},
+        ],
+        "Recipes": [{"product": "magnet", "input": "oxide", "quantity": 1.3}],
+        "Periods": TWO_PERIODS,
+    }
+
+
+def test_the_timeline_keeps_units_apart_and_counts_no_hub_twice(tmp_path: Path) -> None:
+    """The trial's Timeline added t oxide, t magnets and hub throughput in "capacity: Ally", and
+    gave oxide (no cap) a "concern share" over all pools, the hub's and Japan's, labelled as the
+    market nearest its cap. Now: a capacity column per product and bloc, in its unit, without the
+    hub (Ally: no oxide, 300 t of magnets; Concern: 1000 t REO of oxide); no concern
+    share column for a product without a cap; oxide 100% made in concern countries (130 t, all
+    in China), magnets 0%. The Excel capacity charts are one per product, the concern bloc red
+    (as in the HTML report); the PNG's capacity panel leaves room above its bars."""
+    import matplotlib.pyplot as plt
+
+    from model.charts import CONCERN_COLOR
+    from model.cli import main
+
+    out = tmp_path / "results.xlsx"
+    assert main([str(write(tmp_path, hub_chain())), "--out", str(out), "--no-report"]) == 0
+    tl = load_workbook(out)["Timeline"]
+    header = [c.value for c in tl[1]]
+    first = dict(zip(header, [c.value for c in tl[2]], strict=True))
+    assert first["capacity: oxide (t REO) in Concern"] == 1000
+    assert "capacity: oxide (t REO) in Ally" not in first  # the hub makes no oxide: its 500 are not counted
+    assert first["capacity: magnet (t) in Ally"] == 300 and "capacity: magnet (t) in Concern" not in first
+    assert not any(h.startswith(("capacity: Ally", "concern share: oxide")) for h in header)
+    assert first["made in concern countries: oxide"] == 1 and first["made in concern countries: magnet"] == 0
+    capacity = charts(out, "Timeline")[:2]
+    assert [len(series(c)) for c in capacity] == [1, 1]  # oxide: Concern; magnet: Ally
+    assert CONCERN_COLOR.removeprefix("#").upper() in ET.tostring(series(capacity[0])[0], encoding="unicode").upper()
+
+    from model.timeline import timeline_png
+    from model.workbook import read_workbook as read
+
+    res = solve_network(read(write(tmp_path, hub_chain(), "again.xlsx")))
+    captured = {}
+    real_savefig = plt.Figure.savefig
+
+    def keep(fig: Any, *a: Any, **k: Any) -> None:
+        captured["fig"] = fig
+        real_savefig(fig, *a, **k)
+
+    plt.Figure.savefig = keep  # type: ignore[method-assign]
+    try:
+        timeline_png(res["Timeline"], "USD", tmp_path / "t.png")
+    finally:
+        plt.Figure.savefig = real_savefig  # type: ignore[method-assign]
+    ax = captured["fig"].axes[0]
+    tallest = max(p.get_y() + p.get_height() for p in ax.patches)
+    assert ax.get_ylim()[1] >= 1.3 * tallest  # the legend sits above the bars, not on them
+    assert {p.get_facecolor()[:3] for p in ax.patches if p.get_height() == 1000} == {(214 / 255, 39 / 255, 40 / 255)}
+
+
 def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """run.py on a workbook with periods: the console gives the horizon cost and each period's
     cost, openings and shares against caps; the results workbook has the Timeline sheet with its
@@ -432,8 +536,8 @@ def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFix
     assert "opens: home1" in text and "chip 50.0% / cap 50.0%" in text
     wb = load_workbook(out)
     assert wb.sheetnames[:3] == ["Summary", "Costs", "Timeline"]
-    timeline = charts(out, "Timeline")  # capacity by bloc (3 blocs), concern share (chip), cost (2 series)
-    assert [len(series(c)) for c in timeline] == [3, 1, 2]
+    timeline = charts(out, "Timeline")  # chip's capacity (Domestic, Concern), concern shares (2 lines), cost (2)
+    assert [len(series(c)) for c in timeline] == [2, 2, 2]
     (cost_chart,) = charts(out, "Costs")  # the horizon totals: the rows after the 2 x 9 period rows
     assert category_ref(series(cost_chart)[0]) == "'Costs'!$B$20:$B$28"
     assert [c.value for c in wb["Costs"][1]] == ["period", "component", "yearly_value", "weight", "value"]
