@@ -14,6 +14,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from model.issues import WorkbookError
@@ -898,3 +899,30 @@ def test_tiers_over_periods(tmp_path: Path) -> None:
     assert set(res["Inputs"]["period"]) == {2024, 2026}
     summary = dict(zip(res["Summary"]["metric"], res["Summary"]["value"], strict=True))
     assert summary["sites_closed"] == "none"
+
+
+def test_dependency_caps_row_names_the_caps_row_that_sets_each_cap(tmp_path: Path) -> None:
+    """Dependency.caps_row is the sheet row of the Caps row that sets an `each` cap, on its basis
+    (the most specific row in force), and blank where the default cap applies. Caps!2 caps
+    magnets in Home at 0.5 look-through, Caps!3 at 0.9 direct; Caps!4 (oxide, any market, 0.9)
+    sets the oxide pools; a `total` row keeps its own row."""
+    res = solve_records(
+        tmp_path,
+        chain(
+            Caps=[
+                {"product": "magnet", "market": "Home", "cap": 0.5},
+                {"product": "magnet", "market": "Home", "cap": 0.9, "basis": "direct"},
+                {"product": "oxide", "cap": 0.9},
+                {"product": "magnet", "cap": 0.8, "scope": "total"},
+            ]
+        ),
+    )
+    dep = res["Dependency"]
+    rows = {(r.product, r.market, r.scope, r.basis): r.caps_row for r in dep.itertuples()}
+    assert rows[("magnet", "Home", "each", "lookthrough")] == 2
+    assert rows[("magnet", "Home", "each", "direct")] == 3
+    assert rows[("oxide", "Japan", "each", "lookthrough")] == 4
+    assert rows[("magnet", "Home", "total", "lookthrough")] == 5
+    assert rows[("oxide", "China", "each", "lookthrough")] is None or pd.isna(
+        rows[("oxide", "China", "each", "lookthrough")]
+    )
