@@ -725,3 +725,17 @@ def test_years_that_reach_into_the_next_period_are_warned(tmp_path: Path) -> Non
     net = read_workbook(write(tmp_path, records(Periods=[{"period": 2024, "years": 5}, {"period": 2026}])))
     warned = [str(w) for w in net.warnings]
     assert any(w.startswith("Periods!B2") and "from 2026 to 2028 count twice" in w for w in warned), warned
+
+
+def test_the_summary_unmet_penalty_is_the_horizon_total_once(tmp_path: Path) -> None:
+    """Only home1 can serve Home, from 2026 (its lead time); rival1 is gone. 2024 (two years):
+    all 80 unmet at the penalty of 1000 = 80,000 a year, weight 2: 160,000. 2026 (three years):
+    home1 is built (fixed 200) and makes 80 at 10 (800): 1,000 a year, weight 3: 3,000. Optimum
+    163,000. The Summary's unmet_penalty is the horizon's 160,000, counted once (it once added the
+    period rows and their total: 320,000), and one (product, market) pair was short."""
+    recs = records(Periods=TWO_PERIODS, Sites=[site("home1", available_from=2026)])
+    res = solve_records(tmp_path, recs)
+    assert objective(res) == pytest.approx(163_000)
+    summary = dict(zip(res["Summary"]["metric"], res["Summary"]["value"], strict=True))
+    assert float(summary["unmet_penalty"]) == pytest.approx(160_000)
+    assert summary["unmet_markets"] == 1
