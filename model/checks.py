@@ -79,7 +79,10 @@ KEY_WHAT = {
 
 
 def check_duplicates(sheet: SheetData, issues: Issues) -> None:
-    """A sheet's unique key (``schema.Sheet.key``) appears on one row only; later rows are errors."""
+    """A sheet's unique key (``schema.Sheet.key``) appears on one row only; later rows are errors.
+
+    A row with a key cell that could not be read (an error already, at that cell) is skipped:
+    its key is unknown, so it is no duplicate of anything."""
     key = sheet.spec.key
     if not key:
         return
@@ -87,6 +90,8 @@ def check_duplicates(sheet: SheetData, issues: Issues) -> None:
     seen: dict[tuple[Any, ...], int] = {}
     letter = sheet.letters.get(key[0], "A")
     for rec in sheet.records:
+        if any(c not in rec.values for c in key):
+            continue  # a key cell that could not be read (reported at it): its key is unknown
         k = tuple(rec.values.get(c) for c in key)
         if all(v is None for v in k) and len(key) == 1:
             continue
