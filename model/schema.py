@@ -473,7 +473,9 @@ DISRUPTIONS = Sheet(
     name="Disruptions",
     description="What each scenario takes away. A site's loss is the largest capacity_loss "
     "among the scenario's rows that match it (its country or the site itself, and its product "
-    "or blank).",
+    "or blank). A scenario cannot close a lane: an export ban is written as a capacity loss, "
+    "which also starves the exporting country's own plants downstream (an upper bound for a ban "
+    "on exports alone; see docs/chains.md).",
     columns=(
         Column("scenario", "name", "Scenario.", ref="scenario"),
         Column(
