@@ -443,6 +443,9 @@ EU_CELL_TARIFF = 0.027  # EU MFN duty on Li-ion cells [A]
 # packaged chips leave through Singapore (the hub) or go to China.
 NO_LANE = {(REC, "China", None), (CHIPS, "Malaysia", None)}
 EXTRA_LANE = {(CHIPS, "Malaysia", "Singapore"), (CHIPS, "Malaysia", "China")}
+# The hub takes in Penang's chips only: no other country's packaged chips pass through Singapore,
+# so the hub cannot turn Chinese chips into Singaporean ones under the EU's direct cap.
+HUB_FEEDERS = {(CHIPS, "Singapore"): {"Malaysia"}}
 
 
 def needed_in() -> dict[str, set[str]]:
@@ -477,6 +480,8 @@ def lanes() -> list[dict[str, Any]]:
         for o in sorted(made_in[product]):
             for d in sorted(need[product] - {o}):
                 if (product, o, None) in NO_LANE and (product, o, d) not in EXTRA_LANE:
+                    continue
+                if (product, d) in HUB_FEEDERS and o not in HUB_FEEDERS[product, d]:
                     continue
                 factor = 1.0 if REGION[o] == REGION[d] else INTER_REGION_FREIGHT
                 schedule = [(None, 0.0)]
@@ -679,7 +684,11 @@ README = [
         "Singapore hub for Penang's chips; no rare-earth concentrate exported by China; reserve "
         "shares and costs (10% of unit cost); stockpile limits and holding costs (15% of value a "
         "year); freight (x2 between regions); scenario weights, losses and shocks; the defence "
-        "share of US magnets (10%) and the 2030 steps of the US caps.",
+        "share of US magnets (10%) and the 2030 steps of the US caps; plants whose owners build "
+        "ahead of demand (China, Taiwan, Japan's wafer makers, Australia, Chile) carry their 2030 "
+        "capacity from 2025, and each allied expansion is one module (a second phase); sizes, "
+        "costs and years of Nolans, eVAC South Carolina, GlobalWafers Texas, Thacker Pass and the "
+        "US synthetic graphite plant.",
     ),
     (
         "Unmet-demand penalty",
