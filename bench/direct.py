@@ -20,7 +20,7 @@ weight, S(t) its sites, A(t) its arcs, N(t) its pools:
     (3)  n[s,t] <= max_modules[s] b[s,t]                                 candidates and closable sites
     (4)  E <= cap sum_s y[s,m,t]  (E: lookthrough sum y - sum_{s not in K} g; direct sum_{s in K} y)
     (5)  the same summed over a total row's markets
-    (6)  sum_{s not in K, with an arc} r[s,t] >= reserve_share[p] R[p,t],  R = D + sum_q a_P[q,p] R[q]
+    (6)  sum_{plants s not in K, with an arc} r[s,t] >= reserve_share[p] R[p,t],  R = D + sum_q a_P[q,p] R[q]
     (7)  sum_s y^ω + w^ω + u^ω = D f^ω + sum a[s,p] prod^ω[s,t],  0 <= u^ω <= D f^ω
     (8)  prod^ω[s,t] <= (1 - loss^ω[s]) cap[s,t]
     (9)  w^ω[p,c,t] <= q[p,c,t]
@@ -203,6 +203,7 @@ class _Data:
     inputs_of: dict[str, list[tuple[str, float]]]
     consumed: set[str]
     closable: set[str]
+    hubs: set[str]
     candidates: set[str]
     customs: dict[str, float]
     groups: dict[str, tuple[int, int | None]]
@@ -226,6 +227,7 @@ def build(net: Any, tighten: bool = True) -> Built:
         inputs_of=inputs_of,
         consumed={i for _, i in input_rate},
         closable=set(getattr(net, "closable", ())),
+        hubs=set(getattr(net, "hubs", ())),
         candidates=set(net.candidates),
         customs=getattr(net, "customs_value", {}) or {},
         groups=getattr(net, "groups", {}) or {},
@@ -253,7 +255,7 @@ def _period(
     col, row = mx.col, mx.row
     concern, country, product = data.concern, data.country, data.product
     input_rate, inputs_of, consumed = data.input_rate, data.inputs_of, data.consumed
-    closable, candidates, customs = data.closable, data.candidates, data.customs
+    closable, candidates, customs, hubs = data.closable, data.candidates, data.customs, data.hubs
     groups, site_group, scenarios = data.groups, data.site_group, data.scenarios
     b_prev, n_prev = prev
     v = net.at(t)
@@ -341,10 +343,12 @@ def _period(
         row(terms, lower=d, upper=d)
     counts["flows"] += len(y) + len(u)
 
-    # reserve r[s,t] (6): outside K, with an arc, for a product with a reserve share
+    # reserve r[s,t] (6): at plants outside K with an arc, for a product with a reserve share (not at
+    # hubs: their capacity is throughput, and spare throughput makes no product; the contract's
+    # S_A(t) does not say so, the tool reads it so)
     r: dict[str, int] = {}
     for s in sites:
-        if country[s] not in concern and out_of.get(s) and net.reserve_share.get(product[s], 0) > 0:
+        if s not in hubs and country[s] not in concern and out_of.get(s) and net.reserve_share.get(product[s], 0) > 0:
             r[s] = col(weight * v.reserve_cost[s])
     requirement = gross_requirement(v, demand)
     for p in net.products:
