@@ -1,4 +1,6 @@
-"""The benchmark suite cannot rot: the runner runs the S size end to end (no timing assertions)."""
+"""The benchmark suite cannot rot: the runner runs the S size end to end, through the tool and the
+yardstick ``bench.direct``, whose optima must agree (no timing assertions); the yardstick against
+hand-computed optima; the tiered generator's records against the contract."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ import sys
 
 import pytest
 
-from bench import generate, orlib
-from tests.helpers import ROOT
+from bench import direct, generate, orlib
+from tests.helpers import ROOT, write
 
 
 def test_bench_runner_smoke() -> None:
@@ -34,6 +36,86 @@ def test_bench_runner_smoke() -> None:
     summary = dict(r[:2] for r in results["Summary"].iter_rows(values_only=True))
     assert summary["setting.highs.mip_allow_restart"] is True  # --highs reached the case's run
     assert "| S |" in __import__("bench.run", fromlist=["table"]).table([row])
+    yard = _direct("S")
+    assert yard["direct_status"] == "Optimal" and yard["direct_total"] > 0
+    assert direct.agree(row["objective"], row["bound"], yard["direct_objective"], yard["direct_bound"])
+
+
+def _direct(case: str) -> dict:
+    """``bench.run --direct CASE`` (the yardstick in a process of its own): its JSON row."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--direct", case, "--time-limit", "60", "--gap", "1e-6"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_runner_table_has_the_yardstick_columns() -> None:
+    from bench.run import table, with_direct
+
+    phases = dict.fromkeys(("read", "check", "build", "compile", "handover", "solve", "polish"), 0.1)
+    phases |= dict.fromkeys(("load", "extract", "verify", "write"), 0.1)
+    row = {"case": "X", "rows": 1, "columns": 2, "nonzeros": 3, "integers": 1, "status": "optimal", "gap": 0.0}
+    row |= phases | {"total": 3.0, "in_highs": 1.5, "peak_mb": 100, "objective": 100.0, "bound": 100.0}
+    yard = {"direct_total": 2.0, "direct_objective": 100.00001, "direct_bound": 99.0, "direct_peak_mb": 90}
+    both = with_direct(row, yard)
+    assert both["ratio"] == 1.5 and both["agree"]
+    assert table([both]).splitlines()[-1].endswith("| 2.00 | 1.50 | 90 | yes |")
+    worse = with_direct(row, yard | {"direct_objective": 90.0, "direct_bound": 90.0})
+    assert not worse["agree"] and "| NO (100.0 vs 90.0) |" in table([worse])
+
+
+def test_agree_is_within_tolerance_or_the_gaps() -> None:
+    assert direct.agree(1000.0, 1000.0, 1000.0005, 1000.0005)  # 5e-7 relative
+    assert not direct.agree(1000.0, 1000.0, 1000.01, 1000.01)  # both proven optimal, 1e-5 apart
+    assert direct.agree(1000.0, 999.0, 1000.5, 999.5)  # stopped at their gaps: [999.5, 1000] is common
+    assert not direct.agree(1000.0, 999.9, 1001.0, 1000.5)  # the second's bound is above the first's objective
+    assert not direct.agree(None, None, 1.0, 1.0)
+
+
+def _micro(cap: float | None) -> dict[str, list[dict]]:
+    """Market Home needs 10 chips. Existing plant A in Home: capacity 6, unit cost 2. Candidate B in
+    Rival (a concern country): capacity 10, unit cost 1, fixed cost 5, freight 0.5 to Home.
+    Unmet demand costs 100 a unit."""
+    sites = [
+        {"site": "A", "country": "Home", "product": "chip", "status": "existing", "capacity": 6, "unit_cost": 2},
+        {"site": "B", "country": "Rival", "product": "chip", "status": "candidate", "capacity": 10, "unit_cost": 1}
+        | {"fixed_cost": 5},
+    ]
+    return {
+        "Settings": [{"setting": "unmet_penalty", "value": 100}],
+        "Countries": [{"country": "Home", "concern": False}, {"country": "Rival", "concern": True}],
+        "Products": [{"product": "chip"}],
+        "Sites": sites,
+        "Demand": [{"market": "Home", "product": "chip", "demand": 10}],
+        "Lanes": [{"origin": "Rival", "destination": "Home", "freight_cost": 0.5}],
+        "Caps": [] if cap is None else [{"product": "chip", "market": "Home", "cap": cap}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("cap", "optimum"),
+    [
+        # no cap: build B and ship all 10 from it, 10 * (1 + 0.5) + 5 = 20 (A idle: 2 > 1.5;
+        # without B: 6 * 2 + 4 * 100 = 412)
+        (None, 20.0),
+        # cap 0.3 on Home: B's flow b <= 0.3 (a + b) with A's flow a <= 6; every unit served saves
+        # at least 98 of penalty, so a = 6 and b = 1.8 / 0.7 = 2.5714; cost 12 + 1.5 b + 5 +
+        # 100 (4 - b) = 417 - 98.5 b = 163.714 (against 412 without B)
+        (0.3, 417 - 98.5 * 1.8 / 0.7),
+    ],
+)
+def test_yardstick_hand_computed(tmp_path, cap: float | None, optimum: float) -> None:
+    from model.workbook import read_workbook
+
+    net = read_workbook(write(tmp_path, _micro(cap)))
+    got = direct.solve(net, mip_gap=0)
+    assert got.status == "Optimal"
+    assert got.objective == pytest.approx(optimum, rel=1e-9)
 
 
 def test_generator_is_seeded_and_sized() -> None:
