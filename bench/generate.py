@@ -307,6 +307,11 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
             sites.append(site)
             unit_cost[name] = cost
             site_rows.append(site)
+    existing = [r for r in site_rows if r["status"] != "candidate" and "available_from" not in r]
+    if nper > 2 and not any("available_until" in r for r in site_rows):  # every feature, even in tier-S
+        existing[0]["available_until"] = years[nper - 2]
+    if nper > 1 and not any("available_from" in r for r in site_rows if r["status"] != "candidate"):
+        existing[-1]["available_from"] = years[1]
     for p in finals:  # hubs of the final products, in the hub countries
         for h, c in enumerate(hub_countries):
             sites.append(
