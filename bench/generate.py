@@ -192,6 +192,10 @@ have their own recipe rows (a better yield, or one input removed). Final product
 most countries, growing by period; the intermediates' need comes from the recipes alone."""
 
 PERIOD_YEARS = (2026, 2028, 2030, 2035, 2040)
+CANDIDATE_SHARE = 0.3
+"""Share of each product's plants that are candidates (they could add about 70% of its gross requirement)."""
+MODULE_SHARE = 0.2
+"""Share of plants that may add expansion modules."""
 
 
 def _gross(final: dict[str, float], recipe: dict[tuple[str, str], float], products: list[str]) -> dict[str, float]:
@@ -273,9 +277,11 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
         for i in range(nsp):
             in_concern = rng.random() < (0.4 if is_raw else 0.15)
             c = rng.choice(sorted(concern) if in_concern else allies)
-            candidate = i >= int(nsp * 0.55)
+            candidate = i >= int(nsp * (1 - CANDIDATE_SHARE))
             cost = rng.uniform(8, 14) * (0.7 if in_concern else 1.0)
-            cap = round(shares[i] / norm * req[p] * (1.6 if candidate else 1.7), 1)
+            cap = round(
+                shares[i] / norm * req[p] * (0.7 / CANDIDATE_SHARE if candidate else 0.88 / (1 - CANDIDATE_SHARE)), 1
+            )
             name = f"{p}-S{i:03d}"
             status = "candidate" if candidate else ("closable" if rng.random() < 0.15 else "existing")
             site: dict[str, Any] = {
@@ -290,7 +296,7 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
                 else round(cap * rng.uniform(0.2, 0.8), 1),
                 "reserve_cost": round(cost * 0.1, 3),
             }
-            if rng.random() < 0.3:
+            if rng.random() < MODULE_SHARE:
                 site |= {
                     "module_capacity": round(cap * 0.3, 1),
                     "module_cost": round(cap * 0.3 * rng.uniform(1.0, 2.5), 1),
