@@ -22,6 +22,7 @@ from model import atomic
 from model.charts import frontier_png
 from model.compare import write_comparison
 from model.diagnose import explain_infeasibility
+from model.html_report import report_path, report_refusal, write_html_report
 from model.issues import WorkbookError
 from model.network import Network
 from model.pipeline import PHASES, check_results, run_once
@@ -149,6 +150,11 @@ def parser() -> argparse.ArgumentParser:
         help="solve once per survival target (max_shortfall in every scenario); writes TradeoffResilience",
     )
     p.add_argument("--no-study", action="store_true", help="ignore the workbook's Study sheet")
+    p.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not write the HTML report (outputs/<workbook name>_report.html beside the results workbook)",
+    )
     p.add_argument("--workers", type=_count, help="parallel sweep processes (default: one per core)")
     p.add_argument("--dask", metavar="ADDRESS", help="run sweep points on this Dask scheduler (tcp://host:8786)")
     p.add_argument("--check", action="store_true", help="check the workbook and report, without solving")
@@ -337,6 +343,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return _compare(args, out)
     target = Path(args.out) if args.out else Path.cwd() / OUTPUTS / f"{Path(args.workbook).stem}_results.xlsx"
     refused = None if args.check else refusal(target, [Path(args.workbook)], args.force, "results")
+    if not refused and not args.check and not args.no_report:
+        refused = report_refusal(report_path(target), args.force)
     if refused:
         return _refused(out, refused)
     t0 = time.perf_counter()
@@ -403,11 +411,21 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     out.stage("writing the results workbook")
     written = write_results(target, result.tables, warnings, currency=net.settings.currency, units=net.unit)
     timings["write"] = time.perf_counter() - t1
+    notices = list(atomic.last_notice)
+    report = None
+    if not args.no_report:
+        t1 = time.perf_counter()
+        out.stage("writing the HTML report")
+        report = write_html_report(report_path(written), result.tables, net)
+        notices += atomic.last_notice
+        timings["report"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
     print_summary(out, net, result, timings)
-    for notice in atomic.last_notice:
+    for notice in notices:
         out.line(f"Note: {notice}")
     out.line(f"Results: {written.absolute()}")
+    if report is not None:
+        out.line(f"Report: {report.absolute()}")
     for png in pictures:
         out.line(f"Picture: {png.absolute()}")
     if problems:
@@ -532,17 +550,19 @@ def _qty(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
 
 
-def _binding_tag(binding: bool, price: float | None, currency: str) -> str:
-    """How a cap at its limit reads: binding, with its price per point; or at the cap with a
-    marginal cost of 0: loosening it would save nothing, because another constraint holds the
-    share there (the LP's dual is 0), so it is not called binding; or unknown."""
-    if not binding:
+def _binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str) -> str:
+    """How a cap reads, from the Dependency sheet's own ``at_cap`` and ``binding``: binding, with
+    its price per point; at the cap but not binding (marginal cost 0: another constraint holds the
+    share there, so loosening the cap saves nothing); at the cap with an unknown price; or nothing
+    when the share is below the cap."""
+    if not at_cap:
         return ""
     if price is None or price != price:
         return "  at the cap, marginal cost unknown"
-    if abs(price) < 0.005:
+    if not binding:
         return "  at the cap, not binding: loosening it saves nothing (another constraint holds the share)"
-    return f"  binding, {_money(price)} {currency} per point"
+    shown = _money(price) if abs(price) >= 0.005 else f"{price:.2g}"
+    return f"  binding, {shown} {currency} per point"
 
 
 def print_summary(out: Console, net: Network, res: Results, timings: dict[str, float]) -> None:
@@ -586,7 +606,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         wp = max(len(str(p)) for p in capped["product"])
         wm = max(len(m) for m in labels)
         for r, market in zip(capped.itertuples(), labels):
-            tag = _binding_tag(r.binding, r.marginal_cost_per_point, cur)
+            tag = _binding_tag(r.at_cap, r.binding, r.marginal_cost_per_point, cur)
             out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}")
     unmet = res["Unmet"]
     if len(unmet):
@@ -610,6 +630,6 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
                 )
     out.line(
         "Time: "
-        + ", ".join(f"{k} {timings[k]:.2f} s" for k in PHASES if k in timings)
+        + ", ".join(f"{k} {timings[k]:.2f} s" for k in (*PHASES, "report") if k in timings)
         + f"; total {timings.get('total', 0):.2f} s"
     )

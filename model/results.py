@@ -12,6 +12,7 @@ import pyomo.core as pyo
 
 import model
 from model.families import FAMILIES
+from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.protocol import Context, Extraction, reported_value
 from model.network import Network
 from model.solve import SolveResult
@@ -35,7 +36,10 @@ SUMMARY_MEANINGS = {
     "pyomo_version": "version of Pyomo, the modelling library",
     "candidates_built": "candidate sites the design builds",
     "modules_added": "expansion modules the design adds, in all",
-    "unmet_total": "baseline demand left unmet, summed over products (see the Unmet sheet)",
+    "unmet_markets": "how many (product, market) pairs have baseline demand left unmet; each product's "
+    "quantities, in its own unit, are on the Unmet sheet (quantities of different products are never added)",
+    "unmet_penalty": "what the baseline unmet demand costs: unmet quantity x the product's unmet_penalty, "
+    "summed (its row of the Costs sheet)",
 }
 SECONDS_MEANINGS = {  # seconds.<phase>, in the order of a run (SolveResult.seconds, and the run's own)
     "read": "seconds reading the workbook",
@@ -162,7 +166,12 @@ def summary_table(
             rows.append(("modules_added", int(sites["modules_added"].sum())))
         unmet = tables.get("Unmet")
         if unmet is not None:
-            rows.append(("unmet_total", float(unmet["unmet"].sum()) if len(unmet) else 0.0))
+            short = unmet.loc[unmet["unmet"] > 0, ["product", "market"]].drop_duplicates()
+            rows.append(("unmet_markets", len(short)))
+        costs = tables.get("Costs")
+        if costs is not None:
+            penalty = costs.loc[costs["component"] == UNMET_PENALTY_LABEL, "value"]
+            rows.append(("unmet_penalty", float(penalty.sum())))
         ss = tables.get("ScenarioSummary")
         if ss is not None:
             for w, d in ss.groupby("scenario", sort=False):

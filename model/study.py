@@ -11,9 +11,13 @@ Columns of the tradeoff table (``tradeoff_table``):
 
 * the parameter (``cap`` or ``max_shortfall``), ``status``, ``objective``, ``mip_gap``;
 * ``cost_increase_pct``: cost increase against the loosest point, as a fraction (0.05 = 5%);
-* ``concern_share``: the largest concern share of supply over all (product, market) pairs (the
-  worst dependency left), and ``concern_share.<product>``: each product's concern share of all
-  its supply (quantities of different products are never added together);
+* ``concern_share``: the largest concern share of supply among the (product, market) pairs that
+  ``Settings.dependency_cap`` caps (the swept ``cap``; no Caps row of scope ``each`` matches
+  them): the worst dependency left where the swept cap applies. Pairs with a Caps row of their
+  own, such as a concern country's own market left uncapped, do not count (their shares are on
+  each point's Dependency sheet); blank when every pair has a Caps row. And
+  ``concern_share.<product>``: each product's concern share of all its supply (quantities of
+  different products are never added together);
 * ``expected_shortfall``: the weight-averaged (over scenarios with weight > 0, else the plain
   average) mean unmet share of demand over (product, market) pairs; ``worst_served_share``: the
   smallest served share of any (scenario, product, market);
@@ -48,6 +52,7 @@ from typing import Any
 import pandas as pd
 
 from model.diagnose import explain_infeasibility
+from model.families.dependency import default_cap_pairs
 from model.network import Network
 from model.pipeline import run_once
 from model.report import cost_split
@@ -89,8 +94,10 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
         point["seconds"] = time.perf_counter() - t0
         return point
     dep = res["Dependency"]
+    swept = default_cap_pairs(point_net)  # the pairs the default (swept) cap applies to
     each = dep[(dep["scope"] == "each") & (dep["supplied"] > 0)]
-    point["concern_share"] = float(each["concern_share"].max()) if len(each) else 0.0
+    shares = [r.concern_share for r in each.itertuples() if (r.product, r.market) in swept]
+    point["concern_share"] = float(max(shares)) if shares else None
     flows = res["Flows"]
     by_product = {}
     for p in net.products:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from model import schema
-from model.report import HEADER_FILL, Book, save_atomically, write_column
+from model.report import BOOL, HEADER_FILL, Book, save_atomically, write_column
 
 VALIDATED_ROWS = 2000
 
@@ -53,7 +53,8 @@ def write_input_workbook(
     """Write an input workbook with ``records`` per sheet (none: the blank template).
 
     ``sheets`` limits which sheets are written (default: every sheet of the schema). Values are
-    written as given (numbers as numbers, text as text: never a formula). The file is written
+    written as given (numbers as numbers, booleans as booleans with the ``BOOL`` format, so they
+    read TRUE/FALSE in LibreOffice as in Excel, text as text: never a formula). The file is written
     atomically, by XlsxWriter (as the results are).
     """
     records = records or {}
@@ -74,7 +75,7 @@ def write_input_workbook(
                     readme_ws.write_string(i, j, v, cell_fmt)
         for j, width in enumerate((14, 18, 26, 34, 100)):
             readme_ws.set_column(j, j, width)
-        share = book.format("0.0%")
+        share, boolean = book.format("0.0%"), book.format(BOOL)
         for name in names:
             spec = schema.SHEETS_BY_NAME[name]
             ws = book.wb.add_worksheet(name)
@@ -83,8 +84,10 @@ def write_input_workbook(
                 ws.write_string(0, j, col.name, header)
                 values = [rec.get(col.name) for rec in rows]
                 width = max([len(col.name)] + [len(str(v)) for v in values if v is not None]) + 3
-                ws.set_column(j, j, min(max(width, 10), 60))
-                write_column(ws, j, values, share if col.kind == "share" else None)
+                # a boolean column reads TRUE/FALSE in LibreOffice too (it shows 1/0 without a format),
+                # also in the rows a planner fills in later
+                ws.set_column(j, j, min(max(width, 10), 60), boolean if col.kind == "bool" else None)
+                write_column(ws, j, values, share if col.kind == "share" else None, bool_format=boolean)
                 _validation(ws, name, j, col)
             ws.freeze_panes(1, 0)
 

@@ -115,3 +115,14 @@ def test_libreoffice_shows_booleans_and_small_numbers_as_written(tmp_path: Path)
     csv = convert(path, "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,true", tmp_path / "csv")
     rows = [ln.split(",") for ln in csv.read_text().splitlines()]  # cells as shown
     assert rows[1:] == [["A", "TRUE", "0.008"], ["B", "FALSE", "0.0104"], ["C", "TRUE", "0.0002"]]
+
+
+def test_libreoffice_shows_input_booleans_as_written(tmp_path: Path) -> None:
+    """The input workbooks the tool writes (template writer, sample) give their booleans the same
+    format: LibreOffice reads Countries.concern as booleans, shown TRUE/FALSE, not 1/0."""
+    src = write(tmp_path, {"Countries": BASE["Countries"]})
+    ods = convert(src, "ods", tmp_path / "ods")
+    with zipfile.ZipFile(ods) as z:
+        content = z.read("content.xml").decode()
+    assert content.count('office:value-type="boolean"') == 3  # False, False, True: not floats 1/0
+    assert ">TRUE<" in content and ">FALSE<" in content  # the text LibreOffice shows

@@ -167,3 +167,29 @@ def test_adding_a_scenario_never_lowers_cost(tmp_path: Path) -> None:
     base = solve_records(tmp_path, records(Caps=[{"cap": 0.6}]))
     more = solve_records(tmp_path, records(Caps=[{"cap": 0.6}], Scenarios=[SCENARIO], Disruptions=BAN))
     assert more.objective >= base.objective - 1e-6
+
+
+def test_summary_counts_unmet_markets_and_prices_them_never_adds_products(tmp_path: Path) -> None:
+    """Two products in different units, both short in Home. chip (k, penalty 12): home1 (existing,
+    50, unit cost 10 < 12) serves 50 of 80, 30 k unmet. ore (t, penalty 3): mine1 (existing, 100,
+    unit cost 1) serves 100 of 150, 50 t unmet. Objective 50x10 + 30x12 + 100x1 + 50x3 = 1110.
+    The Summary says 2 (product, market) pairs are short and their penalty is 30x12 + 50x3 = 510;
+    it never adds 30 k and 50 t (the old unmet_total said 80)."""
+    recs = records(
+        Products=[{"product": "chip", "unit": "k", "unmet_penalty": 12}, {"product": "ore", "unit": "t",
+                  "unmet_penalty": 3}],
+        Sites=[{"site": "home1", "country": "Home", "product": "chip", "status": "existing", "capacity": 50,
+                "unit_cost": 10},
+               {"site": "mine1", "country": "Home", "product": "ore", "status": "existing", "capacity": 100,
+                "unit_cost": 1}],
+        Demand=[{"market": "Home", "product": "chip", "demand": 80}, {"market": "Home", "product": "ore",
+                "demand": 150}],
+    )  # fmt: skip
+    res = solve_records(tmp_path, recs)
+    assert res.objective == pytest.approx(1110)
+    summary = dict(zip(res["Summary"]["metric"], res["Summary"]["value"]))
+    assert summary["unmet_markets"] == 2
+    assert summary["unmet_penalty"] == pytest.approx(510)
+    assert "unmet_total" not in summary
+    unmet = res["Unmet"].set_index("product")["unmet"]
+    assert unmet.to_dict() == pytest.approx({"chip": 30, "ore": 50})

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from bench import io as bench_io
 from model.report import BOOL, MONEY, QTY, SHARE, cost_split, significant_format, with_cost_split, write_results
 from model.results import summary_meaning
-from tests.xlsx_charts import charts
+from tests.xlsx_charts import anchored_charts, category_ref, charts, series
 
 
 def test_cells_keep_their_types_and_formats(tmp_path: Path) -> None:
@@ -126,13 +126,10 @@ def test_quantities_of_different_products_carry_their_unit(tmp_path: Path, solve
     assert "busiest_scenario" in h and "worst_scenario" not in h  # it holds the busiest scenario
 
 
-def _anchor_rows(chart) -> int:
-    return chart.anchor._from.row, chart.anchor.to.row
-
-
 def test_dependency_and_scenario_charts_readable_at_ten_times_the_sample(tmp_path: Path, solved_sample) -> None:
     """One Dependency chart per product, as tall as its markets; the ScenarioSummary chart's
-    categories are the scenarios, one series (legend entry) per product."""
+    categories are the scenarios, one series (legend entry) per product. Read from the file's
+    drawing and chart parts (tests/xlsx_charts.py), not openpyxl's internals."""
     res = solved_sample
     dep, ss = res["Dependency"], res["ScenarioSummary"]
     big_dep = pd.concat(
@@ -141,28 +138,25 @@ def test_dependency_and_scenario_charts_readable_at_ten_times_the_sample(tmp_pat
     big_ss = pd.concat([ss.assign(scenario=ss["scenario"] + f" {k}") for k in range(10)], ignore_index=True)
     for name, d, s in (("sample", dep, ss), ("ten", big_dep, big_ss)):
         path = write_results(tmp_path / f"{name}.xlsx", {"Dependency": d, "ScenarioSummary": s})
-        wb = load_workbook(path)
-        charts = wb["Dependency"]._charts
+        drawn = anchored_charts(path, "Dependency")
         products = list(dict.fromkeys(d["product"]))
-        assert len(charts) == len(products), name
-        for chart, product in zip(charts, products):
+        assert len(drawn) == len(products), name
+        for (first, last, chart), product in zip(drawn, products):
             n = int((d["product"] == product).sum())
-            first, last = _anchor_rows(chart)
             assert last - first >= n, (name, product)  # at least a sheet row per market
-            ref = chart.series[0].cat.strRef.f  # the product's own block of market cells
+            ref = category_ref(series(chart)[0])  # the product's own block of market cells
             rows = [int(x) for x in re.findall(r"\$(\d+)", ref)]
             assert rows[1] - rows[0] + 1 == n
-        (chart,) = wb["ScenarioSummary"]._charts
-        assert len(chart.series) == ss["product"].nunique()
-        cats = {tuple(sr.cat.strRef.f.split("!")[1].split(":")) for sr in chart.series}
+        ((first, last, chart),) = anchored_charts(path, "ScenarioSummary")
+        assert len(series(chart)) == ss["product"].nunique()
+        cats = {tuple(category_ref(sr).split("!")[1].split(":")) for sr in series(chart)}
         assert len(cats) == 1  # every product's bars share the scenario categories
         n_scen = s["scenario"].nunique()
-        ws = wb["ScenarioSummary"]
+        ws = load_workbook(path)["ScenarioSummary"]
         header = [c.value for c in ws[1]]
         block = header.index("served_share by scenario") + 1
         names = [ws.cell(r, block).value for r in range(2, n_scen + 2)]
         assert names == list(dict.fromkeys(s["scenario"]))
-        first, last = _anchor_rows(chart)
         assert last - first >= n_scen * 2
 
 

@@ -5,6 +5,7 @@ Expected values change only with the sample or the formulation; each change gets
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from model.cli import main
@@ -79,6 +80,9 @@ def test_cap_sweep_buys_capacity_before_leaving_markets_unserved(sample_network)
     assert (table["unmet_penalty"] == 0).all(), table[["cap", "unmet_penalty", "unserved"]]
     assert not table["met_by_unserved_demand"].any()
     assert table["objective"].iloc[-1] > table["objective"].iloc[0]
+    # concern_share is over the pairs the swept cap applies to (China's own market, uncapped by a
+    # Caps row, held it at 100% at every point): a market wholly from concern sites at cap 1, then at the cap
+    assert table["concern_share"].tolist() == pytest.approx([1.0, 0.3, 0.15], abs=1e-6)
 
 
 def test_every_scenario_meets_its_target(sample_network, solved_sample) -> None:
@@ -93,11 +97,24 @@ def test_console_says_what_a_cap_at_its_limit_with_no_marginal_cost_means(
     capsys: pytest.CaptureFixture[str], tmp_path
 ) -> None:
     """Generic APIs into the EU sit at their 65% cap with a marginal cost of 0: another constraint
-    holds the share there. The console must not print "binding, 0.00 ... per point" for it."""
+    holds the share there. The console must not print "binding, 0.00 ... per point" for it, and the
+    Dependency sheet says the same: at_cap TRUE, binding FALSE. Every capped row of the sheet reads
+    as its console line does."""
     assert main([str(SAMPLE), "--out", str(tmp_path / "r.xlsx"), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "binding, 0.00" not in text
     eu_apis = next(ln for ln in text.splitlines() if ln.strip().startswith("Generic APIs") and " EU " in ln)
     assert "not binding: loosening it saves nothing (another constraint holds the share)" in eu_apis
+    dep = pd.read_excel(tmp_path / "r.xlsx", sheet_name="Dependency")
+    row = dep[(dep["product"] == "Generic APIs") & (dep["market"] == "EU")].iloc[0]
+    assert row["at_cap"] and not row["binding"] and row["marginal_cost_per_point"] == 0
+    lines = [ln for ln in text.splitlines() if "%" in ln and " / " in ln]  # the console's cap lines
+    capped = dep[(dep["cap"] < 1) & (dep["scope"] == "each")]
+    assert len(capped) > 2
+    for r in capped.itertuples():
+        (ln,) = [x for x in lines if x.split()[0] == r.product.split()[0] and f" {r.market} " in x]
+        assert ("  binding, " in ln) == bool(r.binding), ln
+        assert ("at the cap" in ln or "  binding, " in ln) == bool(r.at_cap), ln
+    assert dep["binding"].sum() >= 4 and (dep["at_cap"] & ~dep["binding"]).sum() >= 2
     assert "normal-year cost 137,372.93" in text and "expected scenario cost 20,066.85" in text
     assert "Iluka Eneabba 8,100 t REO" in text  # reserves of different products, each with its unit

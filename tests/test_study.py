@@ -17,7 +17,7 @@ from model.solve import SolveOptions
 from model.study import run_study
 from model.workbook import read_workbook
 from tests.helpers import BASE, SAMPLE, records, solve_network, write
-from tests.xlsx_charts import charts, series_refs
+from tests.xlsx_charts import charts, data_points, series, series_refs
 
 CAPS = [1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2]
 OPTS = SolveOptions(mip_gap=0.0)
@@ -163,6 +163,29 @@ def test_tradeoff_shows_unmet_demand_and_the_cost_split(tmp_path: Path) -> None:
     assert table["unserved"].tolist() == ["", "", "chip: Home 80 k"]
 
 
+def test_concern_share_counts_only_the_markets_the_swept_cap_caps(tmp_path: Path) -> None:
+    """Rival, the concern country, also buys 50 chips, all from its own rival1 (capacity 200, unit
+    cost 5, no freight or tariff at home): a concern share of 1 in a market a Caps row leaves
+    uncapped (cap 1). Home's 80 take the swept default cap. cap 1: Home from rival1 at 7, 560 + 250
+    = 810, Home's share 1. cap 0.5: Home 40 + 40 with home1 built, 880 + 250 = 1130, and
+    concern_share is Home's 0.5, not Rival's uncapped 1 (the largest over all markets, which read
+    1 at every point). concern_share.chip is over all supply: 130/130, then 90/130. With a Caps row
+    for Home too, no pair takes the swept cap: concern_share is blank."""
+    sites = [dict(BASE["Sites"][0]), dict(BASE["Sites"][1], capacity=200)]
+    demand = [*BASE["Demand"], {"market": "Rival", "product": "chip", "demand": 50}]
+    recs = records(Sites=sites, Demand=demand, Caps=[{"market": "Rival", "cap": 1}])
+    net = read_workbook(write(tmp_path, recs))
+    table = run_study(net, "dependency_cap", [1.0, 0.5], OPTS, workers=1)
+    assert table["objective"].tolist() == pytest.approx([810, 1130])
+    assert table["concern_share"].tolist() == pytest.approx([1.0, 0.5])
+    assert table["concern_share.chip"].tolist() == pytest.approx([1.0, 90 / 130])
+    dep = solve_network(net.with_dependency_cap(0.5))["Dependency"].set_index("market")
+    assert dep.loc["Rival", "concern_share"] == pytest.approx(1.0) and dep.loc["Rival", "cap"] == 1.0
+    caps = [{"market": "Rival", "cap": 1}, {"market": "Home", "cap": 0.5}]
+    every = read_workbook(write(tmp_path, records(Sites=sites, Demand=demand, Caps=caps), "b.xlsx"))
+    assert pd.isna(run_study(every, "dependency_cap", [0.3], OPTS, workers=1)["concern_share"].iloc[0])
+
+
 def test_cost_split_adds_up_with_scenarios(sample) -> None:
     table = run_study(sample, "dependency_cap", [1.0, 0.5], OPTS, workers=1)
     total = table["normal_year_cost"] + table["expected_scenario_cost"]
@@ -187,8 +210,8 @@ def test_unserved_points_are_flagged_on_console_chart_and_png(
     flags = [r[header.index("met_by_unserved_demand")] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert flags == [False, False, True]
     assert ws.cell(4, header.index("unserved") + 1).fill.fgColor.rgb.endswith("F8CBAD")  # marked in the sheet
-    series = ws._charts[0].series[0]
-    assert [p.idx for p in series.dPt] == [2]  # the third point drawn apart
+    chart = charts(out, "Tradeoff")[0]
+    assert data_points(series(chart)[0]) == [2]  # the third point drawn apart
     with zipfile.ZipFile(out) as z:
         xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/"))
     labels = re.findall(r"<c:dLbl><c:idx val=\"(\d+)\"/>(.*?)</c:dLbl>", xml)

@@ -402,3 +402,25 @@ def test_site_that_can_reach_no_market_is_warned(tmp_path: Path) -> None:
     lane = {"origin": "Ally", "destination": "Home", "product": "chip"}
     net = read_workbook(write(tmp_path, records(Sites=[*BASE["Sites"], ally1], Lanes=[*BASE["Lanes"], lane]), "b.xlsx"))
     assert not net.warnings
+
+
+def test_written_input_booleans_carry_the_boolean_format(tmp_path: Path) -> None:
+    """Booleans in the input workbooks the tool writes (template, records) have the results'
+    boolean number format, so LibreOffice shows TRUE/FALSE, not 1/0 (issue 19); the template's
+    boolean columns have it for the rows a planner fills in later; other columns do not."""
+    from model.report import BOOL
+    from model.template import write_template
+
+    path = write(tmp_path, BASE)
+    ws = load_workbook(path)["Countries"]
+    header = [c.value for c in ws[1]]
+    col = header.index("concern") + 1
+    cells = [ws.cell(r, col) for r in range(2, ws.max_row + 1)]
+    assert [c.value for c in cells] == [False, False, True]
+    assert all(c.data_type == "b" and c.number_format == BOOL for c in cells)
+    assert ws.cell(2, header.index("country") + 1).number_format != BOOL
+    assert read_workbook(path).concern == {"Rival"}  # still read as booleans
+    template = load_workbook(write_template(tmp_path / "t.xlsx"))["Countries"]
+    dims = template.column_dimensions
+    assert dims[chr(ord("A") + col - 1)].number_format == BOOL
+    assert dims["A"].number_format != BOOL

@@ -21,6 +21,7 @@ DIMENSIONS = {
     "dependency_total": ("total_cap", "period"),
 }
 BINDING_TOL = 1e-6
+PRICED_TOL = 1e-6  # money per point: a cap whose marginal cost is below this saves nothing if loosened
 
 
 def each_caps(net: Network, adj: Adjacency) -> list[tuple[str, str]]:
@@ -91,6 +92,7 @@ DEPENDENCY_COLUMNS = [
     "concern_supplied",
     "concern_share",
     "cap",
+    "at_cap",
     "binding",
     "marginal_cost_per_point",
     "scope",
@@ -132,15 +134,21 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
 
 
-def default_cap_marginal(net: Network, dependency: pd.DataFrame) -> float:
-    """Cost of one point less ``Settings.dependency_cap``: the sum of the marginal costs of the
-    `each` caps that take the default (no Caps row matches them)."""
+def default_cap_pairs(net: Network) -> set[tuple[str, str]]:
+    """The (product, market) pairs with demand whose `each` cap is ``Settings.dependency_cap``:
+    no Caps row of scope `each` matches them."""
     each_rows = [r for r in net.cap_rows if r.scope == "each"]
-    uses_default = {
+    return {
         (p, mk)
         for (p, mk) in net.positive_demand
         if not any((r.product in (None, p)) and (r.market in (None, mk)) for r in each_rows)
     }
+
+
+def default_cap_marginal(net: Network, dependency: pd.DataFrame) -> float:
+    """Cost of one point less ``Settings.dependency_cap``: the sum of the marginal costs of the
+    `each` caps that take the default (no Caps row matches them)."""
+    uses_default = default_cap_pairs(net)
     each = dependency[dependency["scope"] == "each"]
     return float(sum(r.marginal_cost_per_point for r in each.itertuples() if (r.product, r.market) in uses_default))
 
@@ -158,6 +166,11 @@ def _row(
 ) -> dict[str, Any]:
     """One Dependency row; the marginal cost is the cost of one percentage point less cap.
 
+    ``at_cap``: the concern share sits at the cap (share >= cap - BINDING_TOL, cap < 1).
+    ``binding``: at the cap and loosening it would save money (marginal cost > PRICED_TOL), or the
+    marginal cost is unknown. A cap at its limit with marginal cost 0 is at_cap but not binding:
+    another constraint holds the share there (the console says the same).
+
     With g = sum_K x - cap sum x <= 0 and HiGHS's row dual y = d(cost)/d(rhs) (<= 0 when it
     binds), the envelope theorem gives d(cost)/d(cap) = y * sum x, so one point (0.01) less cap
     costs -0.01 * y * supplied.
@@ -168,9 +181,9 @@ def _row(
     else:  # from the LP polish; None (a blank cell) if that LP could not be solved
         dual = solved.duals.get(constraint)
         marginal = max(-0.01 * dual * sup, 0.0) if dual is not None else None
-    binding = cap < 1 and sup > 0 and share >= cap - BINDING_TOL
-    if marginal is not None and marginal > 1e-9:
-        binding = True  # the dual says it binds, even if the share is a hair below the cap
+    priced = marginal is not None and marginal > PRICED_TOL
+    at_cap = (cap < 1 and sup > 0 and share >= cap - BINDING_TOL) or priced  # a priced cap is at its limit
+    binding = at_cap and (priced or marginal is None)  # unknown marginal: cannot say it is not binding
     return {
         "product": p,
         "market": mk,
@@ -178,6 +191,7 @@ def _row(
         "concern_supplied": con,
         "concern_share": share,
         "cap": cap,
+        "at_cap": bool(at_cap),
         "binding": bool(binding),
         "marginal_cost_per_point": marginal,
         "scope": scope,

@@ -1,0 +1,846 @@
+"""Result tables -> a self-contained HTML report beside the results workbook (issue 20, part 2).
+
+One HTML file that opens offline in any browser: plotly.js is embedded once in the page (about
+4.8 MB), so nothing is fetched at view time. Made from the result tables (the DataFrames the
+results workbook is written from) and a few facts of the ``Network`` (blocs, concern countries,
+currency, units), never from the Pyomo model. Sections, each present only when its data exist:
+
+* **Headline**: status with gap, objective, normal-year and expected scenario cost (when the
+  Summary has them), unmet demand, and every capped concern share against its cap.
+* **Chains**: per product chain, a Sankey diagram by tier and country, nodes coloured by the
+  country's bloc, for the scenario (baseline or one of the scenarios) and period chosen in two
+  selectors at the top of the section. Nodes are ``p made in c`` and ``p delivered in m``; a link
+  ``(p made in o) -> (p delivered in m)`` carries ``sum Flows.quantity`` over the sites of ``p``
+  in ``o`` shipping to ``m``. When an ``Inputs`` table exists (tiers), a link ``(i delivered in
+  c) -> (p made in c)`` carries ``sum Inputs.quantity_used`` over the sites of ``p`` in ``c``
+  using ``i``, so a chain reads left to right by tier. Chains are the connected components of the
+  graph whose edges are the (product, input) pairs of ``Inputs`` (each product alone without it).
+  The results hold no site-to-market flows per scenario, only each site's production
+  (``ScenarioSites``) and each market's supply and stock drawn (``Scenarios``): a scenario's
+  diagram therefore goes ``p made in c`` -> ``p, all makers`` (one pool node per product) ->
+  ``p delivered in m``, plus ``p stock drawn in m`` -> ``p delivered in m``; the caption says so.
+* **Timeline** (when the tables have a ``period`` column): capacity by bloc (``Sites``), capped
+  concern shares against their caps (``Dependency``) and cost per period (``Costs``).
+* **Frontier** (when a sweep ran): cost against the cap (``Tradeoff``) and against the survival
+  target (``TradeoffResilience``).
+
+Written atomically (``model.atomic.atomic_save``): a temporary file in the same folder, then an
+atomic rename, with the permissions a normally saved file gets. A file at the report's path that
+this tool did not write (no ``GENERATOR`` tag) is never replaced without ``--force``
+(``report_refusal``, checked by the command line before it solves).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model.atomic import atomic_save
+from model.network import Network
+
+BASELINE = ""
+"""The scenario key of the baseline (normal year) in the chain diagrams."""
+BASELINE_LABEL = "Baseline (normal year)"
+CONCERN_COLOR = "#d62728"
+PALETTE = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#bcbd22", "#e377c2", "#7f7f7f")
+POOL_COLOR = "#9e9e9e"
+STOCK_COLOR = "#c9a227"
+EPS = 1e-9
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+AXIS_TITLES = {
+    "cap": "Dependency cap (share of supply from concern countries)",
+    "max_shortfall": "Survival target (most share of demand that may go unserved)",
+}
+FRONTIERS = (("Tradeoff", "cap"), ("TradeoffResilience", "max_shortfall"))
+GENERATOR = "supply-network-redesign report"
+"""The ``<meta name="generator">`` of every report, near the top of the file: how a rerun knows
+that the file it is about to replace is a report of this tool and not a page the user made."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the report needs of the network besides the result tables."""
+
+    bloc: Mapping[str, str]
+    """Countries.bloc per country."""
+    concern: frozenset[str] = frozenset()
+    currency: str = "USD"
+    unit: Mapping[str, str] = field(default_factory=dict)
+    products: tuple[str, ...] = ()
+    """Products in workbook order (the order of the chains)."""
+    source: str = ""
+
+    @classmethod
+    def of(cls, net: Network) -> Facts:
+        return cls(
+            bloc=dict(net.bloc),
+            concern=frozenset(net.concern),
+            currency=net.settings.currency,
+            unit=dict(net.unit),
+            products=tuple(net.products),
+            source=net.source,
+        )
+
+    def bloc_colors(self) -> dict[str, str]:
+        """One colour per bloc: red for a bloc holding a concern country, the palette for the others
+        in order of first appearance."""
+        colors: dict[str, str] = {}
+        concern_blocs = {self.bloc.get(c) for c in self.concern}
+        others = iter(PALETTE * 4)
+        for b in dict.fromkeys(self.bloc.values()):
+            colors[b] = CONCERN_COLOR if b in concern_blocs else next(others)
+        return colors
+
+    def country_color(self, country: str) -> str:
+        return self.bloc_colors().get(self.bloc.get(country, ""), POOL_COLOR)
+
+
+# ---- paths and writing -------------------------------------------------------------------------
+
+
+def report_path(results_path: str | Path) -> Path:
+    """``outputs/x_results.xlsx`` -> ``outputs/x_report.html`` (any other ``y.xlsx`` -> ``y_report.html``)."""
+    p = Path(results_path)
+    stem = p.stem.removesuffix("_results") if p.suffix.lower() == ".xlsx" else p.name
+    return p.with_name(f"{stem}_report.html")
+
+
+def is_tool_report(path: str | Path) -> bool:
+    """``path`` is a report this tool wrote (its generator tag in the first kilobytes)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{GENERATOR}">'.encode() in head
+
+
+def report_refusal(path: str | Path, force: bool) -> str | None:
+    """Why writing the report to ``path`` would destroy a file the user made (None if it would
+    not): a folder, or an existing file that is not a report of this tool (unless ``force``)."""
+    p = Path(path)
+    if p.is_dir():
+        return f"{p} is a folder, where the HTML report would go; give --out another name, or add --no-report"
+    if p.exists() and not force and not is_tool_report(p):
+        return (
+            f"{p}, where the HTML report would go, already exists and is not a report of this tool; it was "
+            "left as it is. Give --out another name, add --no-report, or add --force to replace it"
+        )
+    return None
+
+
+class _Text:
+    """What ``atomic_save`` saves: the text, written to whichever path it is given."""
+
+    def __init__(self, text: str):
+        self.data = text.encode("utf-8")
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_bytes(self.data)
+
+
+def write_html_report(path: str | Path, tables: Mapping[str, pd.DataFrame], net: Network | Facts) -> Path:
+    """Write the report to ``path`` whole or not at all; returns the path written (``atomic_save``:
+    beside it with a time stamp if ``path`` cannot be replaced)."""
+    facts = net if isinstance(net, Facts) else Facts.of(net)
+    return atomic_save(_Text(render_html(tables, facts)), Path(path))
+
+
+# ---- chains and Sankey links -------------------------------------------------------------------
+
+
+def _has(tables: Mapping[str, pd.DataFrame], name: str) -> bool:
+    t = tables.get(name)
+    return t is not None and len(t) > 0
+
+
+def _periods(tables: Mapping[str, pd.DataFrame]) -> list[Any]:
+    """The periods of the results (sorted), or [] when no table has a ``period`` column."""
+    found: set[Any] = set()
+    for t in tables.values():
+        if t is not None and "period" in t.columns:
+            found.update(v for v in t["period"].tolist() if v is not None and not _isnan(v))
+    return sorted(found, key=lambda v: (str(type(v)), v))
+
+
+def _isnan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+def recipe_edges(tables: Mapping[str, pd.DataFrame]) -> set[tuple[str, str]]:
+    """(product, input) pairs of the ``Inputs`` table with some quantity used."""
+    t = tables.get("Inputs")
+    if t is None or not len(t):
+        return set()
+    used = t[t["quantity_used"] > EPS]
+    return set(zip(used["product"].astype(str), used["input"].astype(str)))
+
+
+def tiers(products: Iterable[str], edges: set[tuple[str, str]]) -> dict[str, int]:
+    """tier[p] = 0 for a product made from no input, else 1 + max tier of its inputs (a cycle, which
+    the model forbids, is cut where it closes)."""
+    inputs: dict[str, set[str]] = defaultdict(set)
+    for p, i in edges:
+        inputs[p].add(i)
+    tier: dict[str, int] = {}
+
+    def visit(p: str, path: frozenset[str]) -> int:
+        if p not in tier:
+            ins = [i for i in inputs[p] if i not in path]
+            tier[p] = 1 + max(visit(i, path | {p}) for i in ins) if ins else 0
+        return tier[p]
+
+    for p in list(products) + [x for e in edges for x in e]:
+        visit(p, frozenset())
+    return tier
+
+
+def chains(products: Iterable[str], edges: set[tuple[str, str]]) -> list[tuple[str, ...]]:
+    """The connected components of the recipe graph (products; an edge per (product, input)), each
+    ordered by tier then by first appearance in ``products``; chains in order of their first product."""
+    order = list(dict.fromkeys([*products, *(x for e in edges for x in e)]))
+    parent = {p: p for p in order}
+
+    def find(p: str) -> str:
+        while parent[p] != p:
+            parent[p] = parent[parent[p]]
+            p = parent[p]
+        return p
+
+    for p, i in edges:
+        parent[find(p)] = find(i)
+    tier = tiers(order, edges)
+    groups: dict[str, list[str]] = {}
+    for p in order:
+        groups.setdefault(find(p), []).append(p)
+    return [tuple(sorted(g, key=lambda p: (tier[p], order.index(p)))) for g in groups.values()]
+
+
+Node = tuple[str, str, str]
+"""(kind, product, country): kind ``made``, ``delivered``, ``pool`` (country ""), or ``stock``."""
+
+
+def _at(t: pd.DataFrame, period: Any) -> pd.DataFrame:
+    """Rows of ``period`` (all rows when the table has no ``period`` column or period is None)."""
+    if period is None or "period" not in t.columns:
+        return t
+    return t[t["period"] == period]
+
+
+def sankey_links(
+    tables: Mapping[str, pd.DataFrame], chain: Iterable[str], scenario: str = BASELINE, period: Any = None
+) -> dict[tuple[Node, Node], float]:
+    """The links of one chain's diagram and their quantities, summed per (source, target) node.
+
+    Baseline: ``(made, p, o) -> (delivered, p, m)`` = sum of ``Flows.quantity`` with product p,
+    origin o, market m; with ``Inputs``: ``(delivered, i, c) -> (made, p, c)`` = sum of
+    ``Inputs.quantity_used`` with product p, input i, country c. Scenario ω: ``(made, p, c) ->
+    (pool, p)`` = sum of ``ScenarioSites.production`` of ω over the sites of p in c (country and
+    product from ``Sites``); ``(pool, p) -> (delivered, p, m)`` = ``Scenarios.supplied`` and
+    ``(stock, p, m) -> (delivered, p, m)`` = ``Scenarios.stock_drawn`` of ω. Links of zero
+    quantity are left out."""
+    members = set(chain)
+    out: dict[tuple[Node, Node], float] = defaultdict(float)
+    if scenario == BASELINE:
+        flows = tables.get("Flows")
+        if flows is not None and len(flows):
+            f = _at(flows, period)
+            f = f[f["product"].astype(str).isin(members)]
+            for (p, o, m), q in f.groupby(["product", "origin", "market"], sort=False)["quantity"].sum().items():
+                out[(("made", str(p), str(o)), ("delivered", str(p), str(m)))] += float(q)
+        inputs = tables.get("Inputs")
+        if inputs is not None and len(inputs):
+            t = _at(inputs, period)
+            t = t[t["product"].astype(str).isin(members)]
+            for (p, i, c), q in t.groupby(["product", "input", "country"], sort=False)["quantity_used"].sum().items():
+                out[(("delivered", str(i), str(c)), ("made", str(p), str(c)))] += float(q)
+    else:
+        sites, scen_sites = tables.get("Sites"), tables.get("ScenarioSites")
+        if sites is not None and scen_sites is not None and len(scen_sites):
+            where = sites.drop_duplicates("site").set_index("site")[["country", "product"]]
+            s = _at(scen_sites, period)
+            s = s[s["scenario"].astype(str) == scenario].join(where, on="site")
+            s = s[s["product"].astype(str).isin(members)]
+            for (p, c), q in s.groupby(["product", "country"], sort=False)["production"].sum().items():
+                out[(("made", str(p), str(c)), ("pool", str(p), ""))] += float(q)
+        scen = tables.get("Scenarios")
+        if scen is not None and len(scen):
+            d = _at(scen, period)
+            d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
+            for r in d.itertuples():
+                p, m = str(r.product), str(r.market)
+                out[(("pool", p, ""), ("delivered", p, m))] += float(r.supplied)
+                out[(("stock", p, m), ("delivered", p, m))] += float(r.stock_drawn)
+    return {k: v for k, v in out.items() if v > EPS}
+
+
+def _node_label(node: Node, single: bool) -> str:
+    kind, p, c = node
+    what = "" if single else f"{p} "
+    if kind == "made":
+        return f"{what}made in {c}"
+    if kind == "delivered":
+        return f"{what}delivered in {c}"
+    if kind == "stock":
+        return f"{what}stock drawn in {c}"
+    return f"{p}, all makers"
+
+
+# ---- figures -----------------------------------------------------------------------------------
+
+
+def _rgba(color: str, alpha: float) -> str:
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def sankey_trace(
+    links: Mapping[tuple[Node, Node], float], facts: Facts, chain: tuple[str, ...], visible: bool
+) -> dict[str, Any]:
+    """One plotly Sankey trace (a plain dict) of ``links``: nodes coloured by their country's bloc
+    (pool nodes grey, stock nodes gold), links in their source's colour, half transparent."""
+    nodes: list[Node] = []
+    index: dict[Node, int] = {}
+    for a, b in links:
+        for n in (a, b):
+            if n not in index:
+                index[n] = len(nodes)
+                nodes.append(n)
+
+    def color(n: Node) -> str:
+        kind, _, c = n
+        return POOL_COLOR if kind == "pool" else STOCK_COLOR if kind == "stock" else facts.country_color(c)
+
+    single = len(chain) == 1
+    blocs = [facts.bloc.get(c, "") if c else "" for _, _, c in nodes]
+    node_info = [
+        f"{html.escape(p)}, {html.escape(c)} ({html.escape(b)} bloc)" if c else html.escape(p)
+        for (_, p, c), b in zip(nodes, blocs)
+    ]
+    units = [facts.unit.get(a[1], "") for a, _ in links]
+    return {
+        "type": "sankey",
+        "visible": visible,
+        "arrangement": "snap",
+        "valueformat": ",.4~g",
+        "node": {
+            "label": [html.escape(_node_label(n, single)) for n in nodes],
+            "color": [color(n) for n in nodes],
+            "customdata": node_info,
+            "hovertemplate": "%{label}<br>%{customdata}<br>%{value:,.4~g}<extra></extra>",
+            "pad": 12,
+            "thickness": 16,
+            "line": {"width": 0.5, "color": "#555"},
+        },
+        "link": {
+            "source": [index[a] for a, _ in links],
+            "target": [index[b] for _, b in links],
+            "value": [float(v) for v in links.values()],
+            "color": [_rgba(color(a), 0.4) for a, _ in links],
+            "customdata": [html.escape(u) for u in units],
+            "hovertemplate": "%{source.label} → %{target.label}<br>%{value:,.4~g} %{customdata}<extra></extra>",
+        },
+    }
+
+
+def _layout(title: str = "", height: int = 420, **more: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "height": height,
+        "margin": {"l": 60, "r": 30, "t": 40 if title else 20, "b": 50},
+        "font": {"family": "Segoe UI, Helvetica, Arial, sans-serif", "size": 12},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+    }
+    if title:
+        layout["title"] = {"text": html.escape(title), "x": 0.01}
+    layout.update(more)
+    return layout
+
+
+def _plot_div(div_id: str, data: list[dict[str, Any]], layout: dict[str, Any]) -> str:
+    """A plot container and the script that draws it (plotly's JSON encoder escapes ``<``)."""
+    import plotly.io as pio
+
+    fig = {"data": data, "layout": layout}
+    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id, config=PLOT_CONFIG, validate=True)
+
+
+# ---- sections ----------------------------------------------------------------------------------
+
+
+def _summary(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    t = tables.get("Summary")
+    if t is None or not len(t):
+        return {}
+    return {str(k): v for k, v in zip(t["metric"], t["value"]) if v is not None and not _isnan(v)}
+
+
+def _money(v: Any, currency: str) -> str:
+    return f"{float(v):,.0f} {currency}" if abs(float(v)) >= 100 else f"{float(v):,.2f} {currency}"
+
+
+def _qty(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+
+
+def _pct(v: Any) -> str:
+    return f"{float(v):.1%}"
+
+
+def _card(label: str, value: str, note: str = "", css: str = "") -> str:
+    note_html = f'<div class="note">{html.escape(note)}</div>' if note else ""
+    return (
+        f'<div class="card {css}"><div class="label">{html.escape(label)}</div>'
+        f'<div class="value">{html.escape(value)}</div>{note_html}</div>'
+    )
+
+
+FOLD_ROWS = 25
+"""A headline table longer than this is folded (click to open), so the charts stay in reach."""
+
+
+def _table(header: list[str], rows: list[list[str]], css: list[str] | None = None) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for i, r in enumerate(rows):
+        cls = f' class="{css[i]}"' if css and css[i] else ""
+        body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    if len(rows) > FOLD_ROWS:
+        return f"<details><summary>{len(rows)} rows (click to show)</summary>{table}</details>"
+    return table
+
+
+def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """Status with gap, objective, the cost split when the Summary has it, unmet demand, and each
+    capped concern share against its cap."""
+    s = _summary(tables)
+    cur = str(s.get("currency", facts.currency))
+    cards = []
+    status = str(s.get("status", "unknown"))
+    gap = s.get("mip_gap")
+    gap_text = f"gap {float(gap):.2%}" if isinstance(gap, (int, float)) else ""
+    note = "cheapest design, proven within the gap" if status == "optimal" else "stopped at a limit: not proven optimal"
+    cards.append(_card("Status", f"{status}" + (f" ({gap_text})" if gap_text else ""), note, status))
+    if "objective" in s:
+        cards.append(_card("Total cost (objective)", _money(s["objective"], cur), "the sum of the Costs sheet"))
+    if "normal_year_cost" in s:
+        cards.append(_card("Normal-year cost", _money(s["normal_year_cost"], cur), "a year without disruption"))
+    if "expected_scenario_cost" in s:
+        cards.append(
+            _card("Expected scenario cost", _money(s["expected_scenario_cost"], cur), "each scenario's cost x weight")
+        )
+    unmet = tables.get("Unmet")
+    parts = [f'<div class="cards">{"".join(cards)}</div>']
+    if unmet is not None:
+        if len(unmet):
+            rows = []
+            for r in unmet.to_dict("records"):
+                unit = facts.unit.get(str(r["product"]), "")
+                period = [str(r["period"])] if "period" in unmet.columns else []
+                rows.append(
+                    [
+                        str(r["product"]),
+                        str(r["market"]),
+                        *period,
+                        f"{_qty(float(r['unmet']))} {unit}",
+                        f"{_qty(float(r['demand']))} {unit}",
+                        _pct(float(r["unmet"]) / float(r["demand"])) if float(r["demand"]) > 0 else "",
+                    ]
+                )
+            header = ["product", "market", *(["period"] if "period" in unmet.columns else []), "unmet", "demand"]
+            parts.append("<h3>Unmet demand (baseline)</h3>" + _table([*header, "share"], rows))
+        else:
+            parts.append('<h3>Unmet demand (baseline)</h3><p class="ok">None: every market is served in full.</p>')
+    dep = tables.get("Dependency")
+    if dep is not None and len(dep):
+        capped = dep[dep["cap"] < 1 - EPS]
+        if len(capped):
+            has_period = "period" in capped.columns
+            has_basis = "basis" in capped.columns
+            rows, css = [], []
+            for r in capped.to_dict("records"):
+                share, cap = float(r["concern_share"]), float(r["cap"])
+                state = "over cap" if share > cap + 1e-6 else "binding" if bool(r.get("binding")) else "under cap"
+                rows.append(
+                    [
+                        str(r["product"]),
+                        str(r["market"]),
+                        *([str(r["period"])] if has_period else []),
+                        *([str(r["basis"])] if has_basis else []),
+                        _pct(share),
+                        _pct(cap),
+                        state,
+                    ]
+                )
+                css.append(state.replace(" ", "-"))
+            header = [
+                "product",
+                "market",
+                *(["period"] if has_period else []),
+                *(["basis"] if has_basis else []),
+                "concern share",
+                "cap",
+                "",
+            ]
+            parts.append("<h3>Concern share of supply against its cap</h3>" + _table(header, rows, css))
+        else:
+            parts.append("<h3>Concern share of supply against its cap</h3><p>No product has a cap below 100%.</p>")
+    return '<section id="headline"><h2>Headline</h2>' + "".join(parts) + "</section>"
+
+
+def _legend(facts: Facts) -> str:
+    items = []
+    for b, color in facts.bloc_colors().items():
+        countries = ", ".join(c for c, x in facts.bloc.items() if x == b)
+        items.append(
+            f'<span class="key"><span class="swatch" style="background:{color}"></span>'
+            f"{html.escape(b)} <small>({html.escape(countries)})</small></span>"
+        )
+    items.append(f'<span class="key"><span class="swatch" style="background:{POOL_COLOR}"></span>all makers</span>')
+    items.append(f'<span class="key"><span class="swatch" style="background:{STOCK_COLOR}"></span>stock drawn</span>')
+    return '<div class="legend">' + "".join(items) + "</div>"
+
+
+def _caption(
+    tables: Mapping[str, pd.DataFrame], chain: tuple[str, ...], scenario: str, period: Any, facts: Facts
+) -> str:
+    """What the diagram shows, and the demand left unmet, for one (chain, scenario, period)."""
+    members = set(chain)
+    where = f" in {period}" if period is not None else ""
+    if scenario == BASELINE:
+        text = f"Baseline{where}: baseline flows from where each product is made to where it is delivered."
+        unmet = tables.get("Unmet")
+        rows = _at(unmet, period) if unmet is not None else None
+        short = rows[rows["product"].astype(str).isin(members)] if rows is not None and len(rows) else None
+    else:
+        text = (
+            f"Scenario '{scenario}'{where}: each country's production flows into one node per product "
+            "(the results do not say which site served which market in a scenario), then to where it is "
+            "delivered, with strategic stock drawn."
+        )
+        scen = tables.get("Scenarios")
+        rows = _at(scen, period) if scen is not None else None
+        short = (
+            rows[(rows["scenario"].astype(str) == scenario) & rows["product"].astype(str).isin(members)]
+            if rows is not None and len(rows)
+            else None
+        )
+    if short is not None and len(short):
+        short = short[short["unmet"] > EPS]
+        if len(short):
+            text += " Unmet: " + "; ".join(
+                f"{r.product} in {r.market} {_qty(float(r.unmet))} {facts.unit.get(str(r.product), '')}".rstrip()
+                for r in short.itertuples()
+            )
+            text += "."
+    return text
+
+
+def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """One Sankey per product chain, with one trace per (scenario, period) choice (the selectors at
+    the top switch which is visible); empty when there are no flows."""
+    if not _has(tables, "Flows") and not _has(tables, "ScenarioSites"):
+        return ""
+    edges = recipe_edges(tables)
+    products = list(facts.products)
+    for name in ("Flows", "Sites"):
+        t = tables.get(name)
+        if t is not None and len(t):
+            products += [str(p) for p in t["product"].tolist()]
+    scenarios = [BASELINE]
+    for name in ("Scenarios", "ScenarioSites"):
+        t = tables.get(name)
+        if t is not None and len(t):
+            scenarios += [str(w) for w in t["scenario"].tolist()]
+    scenarios = list(dict.fromkeys(scenarios))
+    periods = _periods(tables) or [None]
+    choices = [(si, pi) for si in range(len(scenarios)) for pi in range(len(periods))]
+    blocks = []
+    for k, chain in enumerate(chains(dict.fromkeys(products), edges)):
+        traces, captions = [], []
+        for si, pi in choices:
+            links = sankey_links(tables, chain, scenarios[si], periods[pi])
+            traces.append(sankey_trace(links, facts, chain, visible=(si, pi) == (0, 0)))
+            captions.append(_caption(tables, chain, scenarios[si], periods[pi], facts))
+        title = " → ".join(chain)
+        height = max(320, 34 * max(len(t["node"]["label"]) for t in traces) // 2 + 120)
+        div = _plot_div(f"chain-{k}", traces, _layout(height=height))
+        keys = [f"s{si}p{pi}" for si, pi in choices]
+        blocks.append(
+            f'<div class="chain" data-choices="{html.escape(json.dumps(keys))}" '
+            f'data-captions="{html.escape(json.dumps(captions))}">'
+            f"<h3>{html.escape(title)}</h3>"
+            f'<p class="caption">{html.escape(captions[0])}</p>{div}</div>'
+        )
+    scenario_options = "".join(
+        f'<option value="s{i}">{html.escape(w or BASELINE_LABEL)}</option>' for i, w in enumerate(scenarios)
+    )
+    selectors = (
+        f'<label>Scenario <select id="choose-scenario">{scenario_options}</select></label>'
+        if len(scenarios) > 1
+        else ""
+    )
+    if periods != [None]:
+        period_options = "".join(f'<option value="p{i}">{html.escape(str(t))}</option>' for i, t in enumerate(periods))
+        selectors += f' <label>Period <select id="choose-period">{period_options}</select></label>'
+    intro = (
+        "<p>Each diagram is one product chain (products connected by recipes), read left to right by tier: "
+        "where each product is made and where it is delivered, by country; nodes and links are coloured by the "
+        "country's bloc. Hover over a link for its quantity.</p>"
+    )
+    return (
+        '<section id="chains"><h2>Product chains</h2>'
+        + intro
+        + (f'<div class="selectors">{selectors}</div>' if selectors else "")
+        + _legend(facts)
+        + "".join(blocks)
+        + "</section>"
+    )
+
+
+def timeline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """With periods: capacity by bloc per period (stacked bars), capped concern shares with their
+    caps (lines; the cap dashed), and cost per period by component (stacked bars)."""
+    if not _periods(tables):
+        return ""
+    charts = []
+    colors = facts.bloc_colors()
+    sites = tables.get("Sites")
+    if sites is not None and len(sites) and "period" in sites.columns:
+        s = sites.assign(bloc=[facts.bloc.get(str(c), "other") for c in sites["country"]])
+        by = s.groupby(["bloc", "period"])["capacity"].sum()
+        periods = sorted(s["period"].unique().tolist())
+        data = [
+            {
+                "type": "bar",
+                "name": html.escape(str(b)),
+                "x": [str(t) for t in periods],
+                "y": [float(by.get((b, t), 0.0)) for t in periods],
+                "marker": {"color": colors.get(b, POOL_COLOR)},
+            }
+            for b in dict.fromkeys([*colors, *s["bloc"]])
+            if (by.xs(b, level="bloc").sum() if b in by.index.get_level_values("bloc") else 0) > EPS
+        ]
+        charts.append(
+            _plot_div(
+                "timeline-capacity",
+                data,
+                _layout(
+                    "Capacity by bloc (all products; units per product as in the workbook)",
+                    barmode="stack",
+                    xaxis={"type": "category", "title": {"text": "period"}},
+                    yaxis={"title": {"text": "capacity"}},
+                ),
+            )
+        )
+    dep = tables.get("Dependency")
+    if dep is not None and len(dep) and "period" in dep.columns:
+        capped = dep[dep["cap"] < 1 - EPS]
+        keys = [c for c in ("product", "market", "basis") if c in capped.columns]
+        data = []
+        for i, (key, d) in enumerate(capped.groupby(keys, sort=False)):
+            d = d.sort_values("period")
+            name = html.escape(" · ".join(str(k) for k in key))
+            color = PALETTE[i % len(PALETTE)]
+            x = [str(t) for t in d["period"]]
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": name,
+                    "legendgroup": name,
+                    "x": x,
+                    "y": d["concern_share"].astype(float).tolist(),
+                    "line": {"color": color},
+                }
+            )
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": f"cap: {name}",
+                    "legendgroup": name,
+                    "x": x,
+                    "y": d["cap"].astype(float).tolist(),
+                    "line": {"color": color, "dash": "dash"},
+                }
+            )
+        if data:
+            charts.append(
+                _plot_div(
+                    "timeline-concern",
+                    data,
+                    _layout(
+                        "Concern share of supply against its cap (dashed)",
+                        xaxis={"type": "category", "title": {"text": "period"}},
+                        yaxis={"title": {"text": "share"}, "tickformat": ".0%", "rangemode": "tozero"},
+                    ),
+                )
+            )
+    costs = tables.get("Costs")
+    if costs is not None and len(costs) and "period" in costs.columns:
+        c = costs[costs["period"].notna()]
+        periods = sorted(c["period"].unique().tolist())
+        by = c.groupby(["component", "period"])["value"].sum()
+        data = [
+            {
+                "type": "bar",
+                "name": html.escape(str(comp)),
+                "x": [str(t) for t in periods],
+                "y": [float(by.get((comp, t), 0.0)) for t in periods],
+            }
+            for comp in dict.fromkeys(c["component"].tolist())
+        ]
+        charts.append(
+            _plot_div(
+                "timeline-cost",
+                data,
+                _layout(
+                    f"Cost per period by component ({facts.currency})",
+                    barmode="relative",
+                    xaxis={"type": "category", "title": {"text": "period"}},
+                    yaxis={"title": {"text": facts.currency}},
+                ),
+            )
+        )
+    if not charts:
+        return ""
+    return '<section id="timeline"><h2>Timeline</h2>' + "".join(charts) + "</section>"
+
+
+def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """Cost against the swept parameter, tightest to the right; infeasible points listed."""
+    charts = []
+    for sheet, column in FRONTIERS:
+        t = tables.get(sheet)
+        if t is None or not len(t):
+            continue
+        ok = t[t["objective"].notna()]
+        hover = []
+        for r in ok.to_dict("records"):
+            lines = [f"status {r.get('status', '')}", f"cost +{float(r.get('cost_increase_pct', 0) or 0):.2%}"]
+            price = r.get("price_per_point")
+            if price is not None and not _isnan(price):
+                lines.append(f"{float(price):,.2f} {facts.currency} per point")
+            if r.get("design_change"):
+                lines.append(str(r["design_change"]))
+            hover.append(html.escape("<br>".join(lines)).replace("&lt;br&gt;", "<br>"))
+        data = [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "cost",
+                "x": ok[column].astype(float).tolist(),
+                "y": ok["objective"].astype(float).tolist(),
+                "customdata": hover,
+                "hovertemplate": "%{x:.1%}: %{y:,.0f}<br>%{customdata}<extra></extra>",
+                "line": {"color": "#1f5fa8"},
+            }
+        ]
+        title = "What each point of de-risking costs" if column == "cap" else "What each point of resilience costs"
+        layout = _layout(
+            title,
+            xaxis={"title": {"text": AXIS_TITLES[column]}, "tickformat": ".0%", "autorange": "reversed"},
+            yaxis={"title": {"text": f"total cost ({facts.currency})"}},
+        )
+        missing = t[t["objective"].isna()]
+        note = (
+            "<p>No design at: "
+            + html.escape(", ".join(f"{float(v):.1%} ({s})" for v, s in zip(missing[column], missing["status"])))
+            + ".</p>"
+            if len(missing)
+            else ""
+        )
+        charts.append(_plot_div(f"frontier-{column}", data, layout) + note)
+    if not charts:
+        return ""
+    return (
+        '<section id="frontier"><h2>Frontier</h2><p>The cheapest design at each value of the sweep '
+        "(tighter to the right). Hover over a point for the cost increase and what changes in the design.</p>"
+        + "".join(charts)
+        + "</section>"
+    )
+
+
+# ---- the page ----------------------------------------------------------------------------------
+
+STYLE = """
+body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1200px;padding:16px 24px;color:#222}
+h1{font-size:1.5em;margin-bottom:0}h2{border-bottom:2px solid #ddebf7;padding-bottom:4px;margin-top:32px}
+.sub{color:#666;margin-top:4px}.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{border:1px solid #ccd;border-radius:6px;padding:10px 14px;min-width:180px;background:#f8fbff}
+.card .label{font-size:.85em;color:#555}.card .value{font-size:1.4em;font-weight:600}
+.card .note{font-size:.8em;color:#777}
+.card.feasible{background:#fff4e5}table{border-collapse:collapse;margin:8px 0}
+td,th{border:1px solid #dde;padding:3px 8px;text-align:left}th{background:#ddebf7}
+tr.binding td{background:#fff2a8}tr.over-cap td{background:#f8d0d0}.ok{color:#2a7a2a}
+.selectors{margin:10px 0;padding:8px;background:#f4f4f4;border-radius:6px}select{font-size:1em;margin-right:16px}
+.legend{margin:8px 0}.key{margin-right:16px;white-space:nowrap}
+.swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle;border-radius:2px}
+.caption{color:#444;font-size:.9em}.chain{margin-bottom:24px}footer{margin-top:32px;color:#888;font-size:.8em}
+"""
+
+SWITCH_SCRIPT = """
+(function () {
+  var CONFIG = %s;
+  var scenario = document.getElementById("choose-scenario");
+  var period = document.getElementById("choose-period");
+  function show() {
+    var key = (scenario ? scenario.value : "s0") + (period ? period.value : "p0");
+    var boxes = document.querySelectorAll("div.chain[data-choices]");
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      var keys = JSON.parse(box.getAttribute("data-choices"));
+      var captions = JSON.parse(box.getAttribute("data-captions"));
+      var plot = box.querySelector(".plotly-graph-div");
+      var data = plot.data.map(function (trace, j) { trace.visible = keys[j] === key; return trace; });
+      Plotly.newPlot(plot, data, plot.layout, CONFIG);  // drawn afresh: no transition from the last choice
+      box.querySelector(".caption").textContent = captions[keys.indexOf(key)] || "";
+    }
+  }
+  if (scenario) scenario.addEventListener("change", show);
+  if (period) period.addEventListener("change", show);
+})();
+"""
+
+
+def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """The whole report as one HTML document (plotly.js embedded, no external reference)."""
+    from plotly import __version__ as plotly_version
+    from plotly.offline import get_plotlyjs
+
+    s = _summary(tables)
+    source = str(s.get("input_file") or facts.source or "")
+    title = f"Supply network redesign: {Path(source).name}" if source else "Supply network redesign"
+    run_at = str(s.get("run_at", "")) or _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    sections = [
+        headline_section(tables, facts),
+        chain_section(tables, facts),
+        timeline_section(tables, facts),
+        frontier_section(tables, facts),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="generator" content="{GENERATOR}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style>"
+        '<script>window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
+        f"<script>{get_plotlyjs()}</script></head><body>"
+        f"<h1>{html.escape(title)}</h1>"
+        f'<p class="sub">Run at {html.escape(run_at)}; input {html.escape(source)}. '
+        "The same numbers are in the results workbook beside this file.</p>"
+        + "".join(x for x in sections if x)
+        + f"<footer>Made by supply-network-redesign with plotly {html.escape(plotly_version)} "
+        "(embedded: opens offline).</footer>"
+        f"<script>{SWITCH_SCRIPT % json.dumps(PLOT_CONFIG)}</script></body></html>\n"
+    )
