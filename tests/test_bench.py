@@ -62,9 +62,11 @@ def test_runner_table_has_the_yardstick_columns() -> None:
     row = {"case": "X", "rows": 1, "columns": 2, "nonzeros": 3, "integers": 1, "status": "optimal", "gap": 0.0}
     row |= phases | {"total": 3.0, "in_highs": 1.5, "peak_mb": 100, "objective": 100.0, "bound": 100.0}
     yard = {"direct_total": 2.0, "direct_objective": 100.00001, "direct_bound": 99.0, "direct_peak_mb": 90}
+    yard |= {"direct_build": 0.3, "direct_handover": 0.1, "direct_solve": 1.6}
     both = with_direct(row, yard)
     assert both["ratio"] == 1.5 and both["agree"]
-    assert table([both]).splitlines()[-1].endswith("| 2.00 | 1.50 | 90 | yes |")
+    assert both["ratio_equal_highs"] == 6.0  # 3.0 / (0.3 + 0.1 + the run's own MIP time 0.1)
+    assert table([both]).splitlines()[-1].endswith("| 2.00 | 1.60 | 1.50 | 6.00 | 90 | yes |")
     worse = with_direct(row, yard | {"direct_objective": 90.0, "direct_bound": 90.0})
     assert not worse["agree"] and "| NO (100.0 vs 90.0) |" in table([worse])
 
