@@ -70,6 +70,8 @@ class Matrix:
         self.row_lower: list[float] = []
         self.row_upper: list[float] = []
         self.offset = 0.0
+        self.unmet: list[int] = []  # the baseline unmet-demand columns u[p,c,t]
+        self.demand = 0.0  # sum of D[p,c,t] over the periods
 
     def col(self, cost: float = 0.0, lower: float = 0.0, upper: float = INF, integer: bool = False) -> int:
         """A new column; returns its index."""
@@ -333,6 +335,8 @@ def _period(
     u: dict[tuple[str, str], int] = {}
     for (p, c), d in demand.items():
         u[(p, c)] = col(weight * net.unmet_penalty[p], 0.0, d)
+        mx.unmet.append(u[(p, c)])
+        mx.demand += d
     for p, c in pools:  # (1) pool balance
         terms = [(y[(s, c)], 1.0) for s in into.get((p, c), ())]
         for s, a in consumers.get((p, c), ()):
@@ -530,6 +534,9 @@ class Solved:
     gap: float | None
     seconds: dict[str, float]
     size: dict[str, int]
+    unmet_share: float | None = None
+    """Baseline unmet demand over all final demand, summed over the periods (a case whose caps or
+    capacity leave most demand unmet measures little)."""
 
     @property
     def total(self) -> float:
@@ -570,7 +577,11 @@ def solve(
     if gap is not None and (not math.isfinite(gap) or gap < 0):
         gap = 0.0
     seconds = {"build": built.seconds, "handover": handover, "solve": h.getRunTime()}
-    return Solved(status, objective, bound, gap, seconds, built.matrix.size)
+    unmet = None
+    if has and built.matrix.demand > 0:
+        x = np.asarray(h.getSolution().col_value)
+        unmet = float(x[built.matrix.unmet].sum()) / built.matrix.demand
+    return Solved(status, objective, bound, gap, seconds, built.matrix.size, unmet)
 
 
 def agree(a: float | None, a_bound: float | None, b: float | None, b_bound: float | None, rel: float = 1e-6) -> bool:
@@ -594,7 +605,8 @@ def main(argv: list[str] | None = None) -> int:
         got = solve(net)
         s = got.seconds
         print(
-            f"{case}: {got.status}, objective {got.objective}, bound {got.bound}, {got.size}; "
+            f"{case}: {got.status}, objective {got.objective}, bound {got.bound}, {got.size}, "
+            f"unmet {'-' if got.unmet_share is None else f'{got.unmet_share:.2%}'} of demand; "
             f"build {s['build']:.2f} s, hand-over {s['handover']:.2f} s, HiGHS {s['solve']:.2f} s"
         )
     return 0

@@ -129,6 +129,7 @@ def run_direct(case: str, time_limit: float, gap: float, highs: tuple[tuple[str,
         **{f"direct_{k}": round(v, 3) for k, v in got.seconds.items()},
         "direct_total": round(got.total, 3),
         "direct_size": got.size,
+        "direct_unmet_share": got.unmet_share,
         "direct_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 

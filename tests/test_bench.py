@@ -100,24 +100,25 @@ def _micro(cap: float | None) -> dict[str, list[dict]]:
 
 
 @pytest.mark.parametrize(
-    ("cap", "optimum"),
+    ("cap", "optimum", "unmet"),
     [
         # no cap: build B and ship all 10 from it, 10 * (1 + 0.5) + 5 = 20 (A idle: 2 > 1.5;
         # without B: 6 * 2 + 4 * 100 = 412)
-        (None, 20.0),
+        (None, 20.0, 0.0),
         # cap 0.3 on Home: B's flow b <= 0.3 (a + b) with A's flow a <= 6; every unit served saves
         # at least 98 of penalty, so a = 6 and b = 1.8 / 0.7 = 2.5714; cost 12 + 1.5 b + 5 +
         # 100 (4 - b) = 417 - 98.5 b = 163.714 (against 412 without B)
-        (0.3, 417 - 98.5 * 1.8 / 0.7),
+        (0.3, 417 - 98.5 * 1.8 / 0.7, (4 - 1.8 / 0.7) / 10),
     ],
 )
-def test_yardstick_hand_computed(tmp_path, cap: float | None, optimum: float) -> None:
+def test_yardstick_hand_computed(tmp_path, cap: float | None, optimum: float, unmet: float) -> None:
     from model.workbook import read_workbook
 
     net = read_workbook(write(tmp_path, _micro(cap)))
     got = direct.solve(net, mip_gap=0)
     assert got.status == "Optimal"
     assert got.objective == pytest.approx(optimum, rel=1e-9)
+    assert got.unmet_share == pytest.approx(unmet, abs=1e-9)
 
 
 def test_generator_is_seeded_and_sized() -> None:
