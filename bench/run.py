@@ -25,10 +25,10 @@ formulation directly in highspy from the same checked network and solves it with
 settings: "run / direct" is the whole run's total over the yardstick's build + hand-over + HiGHS
 (the network read and checked before it is not counted); "run / direct at equal HiGHS" holds
 HiGHS's MIP time equal (the run over the yardstick's build and hand-over plus the run's own MIP
-time); and "agree" says whether the two optima
-agree (within 1e-6 relative, or within the runs' MIP gaps: their [bound, objective] intervals
-meet). HiGHS's own time differs between the two (the rows and columns come in another order), so
-the ratio carries HiGHS's variability too; it is read beside the share outside HiGHS.
+time); "agree" says whether the two optima agree (within 1e-6 relative, or within the runs' MIP
+gaps: their [bound, objective] intervals meet; the runner exits with status 1 when they do not).
+HiGHS's own time differs between the two (the rows and columns come in another order), so the
+ratio carries HiGHS's variability too; it is read beside the share outside HiGHS.
 """
 
 from __future__ import annotations
@@ -275,6 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + text + f"\n\nMachine: {machine}")
     if args.out:
         Path(args.out).write_text(text + f"\n\nMachine: {machine}\n")
+    disagree = [r["case"] for r in rows if r.get("agree") is False]
+    if disagree:
+        print(f"The tool's and the yardstick's optima disagree on: {', '.join(disagree)}", file=sys.stderr)
+        return 1
     return 0
 
 
