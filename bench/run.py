@@ -205,15 +205,15 @@ def summary(rows: list[dict]) -> str:
         runs.setdefault(r["case"], []).append(r)
     lines = [
         "| case | runs | total s (median) | in HiGHS s (median) | outside HiGHS s (median) "
-        "| outside HiGHS (median) | lowest | highest | run / direct (median) | lowest | highest |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| outside HiGHS (median) | lowest | highest | run / direct (median) | lowest | highest "
+        "| at equal HiGHS (median) | lowest | highest |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for case, rs in runs.items():
         if len(rs) < 2:
             continue
         shares = [outside_share(r) for r in rs]
-        ratios = [r["ratio"] for r in rs if r.get("ratio") is not None]
-        ratio_cells = f"{statistics.median(ratios):.2f} | {min(ratios):.2f} | {max(ratios):.2f}" if ratios else " |  | "
+        ratio_cells = " | ".join(_spread([r.get(k) for r in rs]) for k in ("ratio", "ratio_equal_highs"))
         lines.append(
             f"| {case} | {len(rs)} | {statistics.median(r['total'] for r in rs):.2f} | "
             f"{statistics.median(_in_highs(r) for r in rs):.2f} | "
@@ -221,6 +221,14 @@ def summary(rows: list[dict]) -> str:
             f"{min(shares):.1%} | {max(shares):.1%} | {ratio_cells} |"
         )
     return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def _spread(values: list[float | None]) -> str:
+    """Median, lowest and highest of the values given (three blank cells without any)."""
+    got = [v for v in values if v is not None]
+    if not got:
+        return " |  | "
+    return f"{statistics.median(got):.2f} | {min(got):.2f} | {max(got):.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -147,6 +147,9 @@ def test_summary_gives_medians_of_repeated_cases() -> None:
     # medians: total 10, in HiGHS 7.97, outside 2.00 s (2.03, 1, 2); share 20.3% (20.3, 10, 40)
     assert "| L | 3 | 10.00 | 7.97 | 2.00 | 20.3% | 10.0% | 40.0% |" in text
     assert "| S |" not in text  # run once: no median
+    rows[0] |= {"ratio": 1.2, "ratio_equal_highs": 1.1}
+    rows[1] |= {"ratio": 1.6, "ratio_equal_highs": 1.3}
+    assert "| 40.0% | 1.40 | 1.20 | 1.60 | 1.20 | 1.10 | 1.30 |" in summary(rows)  # medians of the two given
     assert summary(rows[-1:]) == ""
 
 
