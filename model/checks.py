@@ -66,7 +66,13 @@ def valid(sheet: SheetData | None) -> list[Record]:
 # Rules on the records (errors)
 # ------------------------------------------------------------------------------------------
 
-KEY_WHAT = {"Countries": "country", "Products": "product", "Sites": "site", "Scenarios": "scenario"}
+KEY_WHAT = {
+    "Countries": "country",
+    "Products": "product",
+    "Sites": "site",
+    "Scenarios": "scenario",
+    "Periods": "period",
+}
 
 
 def check_duplicates(sheet: SheetData, issues: Issues) -> None:

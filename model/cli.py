@@ -27,10 +27,11 @@ from model.issues import WorkbookError
 from model.network import Network
 from model.pipeline import PHASES, check_results, run_once
 from model.report import cost_split, with_cost_split, write_results
-from model.results import Results, with_run_seconds
+from model.results import Results, cost_totals, with_run_seconds
 from model.solve import Progress, SolveOptions, highs_option
 from model.study import PARAMETERS, SHEET_NAMES, run_study
 from model.template import write_template
+from model.timeline import print_timeline, timeline_png
 from model.workbook import read_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -403,6 +404,9 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     pictures = _studies(args, net, options, result, out, target)
     if pictures:
         timings["sweeps"] = time.perf_counter() - t1
+    if "Timeline" in result.tables:
+        png = target.with_name(f"{target.stem}_timeline.png")
+        pictures.append(timeline_png(result.tables["Timeline"], net.settings.currency, png))
     warnings = list(net.warnings) + [f"internal check failed: {p}" for p in problems]
     result.tables["Summary"] = with_cost_split(
         with_run_seconds(result.tables["Summary"], solved.seconds | timings), result.tables["Costs"]
@@ -550,6 +554,14 @@ def _qty(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
 
 
+def _horizon(net: Network) -> str:
+    """``2024-2033, 3 periods, discounted at 0.05``."""
+    first, last = net.periods[0], net.periods[-1]
+    rate = net.settings.discount_rate
+    text = f"{first.year}-{last.year + last.years - 1}, {len(net.periods)} periods"
+    return text + (f", discounted at {rate:.3g}" if rate else ", undiscounted")
+
+
 def _binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str) -> str:
     """How a cap reads, from the Dependency sheet's own ``at_cap`` and ``binding``: binding, with
     its price per point; at the cap but not binding (marginal cost 0: another constraint holds the
@@ -571,17 +583,29 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     cur = net.settings.currency
     flag = "" if s.status == "optimal" else "  << stopped at a limit: not proven optimal"
     out.line(f"Status: {s.status_text}{flag}")
-    costs = res["Costs"]
+    costs = cost_totals(res["Costs"])
     split = cost_split(costs)
-    out.line(f"Total yearly cost: {_money(res.objective or 0.0)} {cur} (the objective the design minimises)")
+    if net.shows_periods:
+        out.line(
+            f"Total cost over the horizon ({_horizon(net)}): {_money(res.objective or 0.0)} {cur} "
+            "(the objective the design minimises)"
+        )
+    else:
+        out.line(f"Total yearly cost: {_money(res.objective or 0.0)} {cur} (the objective the design minimises)")
     if split["expected_scenario_cost"]:
         out.line(
-            f"  = normal-year cost {_money(split['normal_year_cost'])} (a year without disruption) + expected "
+            f"  = normal-year cost {_money(split['normal_year_cost'])} (without disruption) + expected "
             f"scenario cost {_money(split['expected_scenario_cost'])} (each scenario's cost x its weight)"
         )
     parts = [f"{r.component} {_money(r.value)}" for r in costs.itertuples() if abs(r.value) > 1e-9]
     out.line("  " + "; ".join(parts))
+    if "Timeline" in res.tables:
+        print_timeline(out.line, res["Timeline"], cur)
     sites = res["Sites"]
+    if "period" in sites.columns:  # the design in place in the last period
+        last = net.periods[-1].year
+        out.line(f"In the last period ({last}):")
+        sites = sites[sites["period"] == last]
     built = sites[(sites["status"] == "candidate") & sites["built"]]
     mods = sites[sites["modules_added"] > 0]
     out.line("Built: " + (", ".join(built["site"]) if len(built) else "no candidate sites"))
@@ -596,6 +620,8 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
             )
         )
     dep = res["Dependency"]
+    if "period" in dep.columns:
+        dep = dep[dep["period"] == net.periods[-1].year]
     capped = dep[dep["cap"] < 1]
     if len(capped):
         out.line("Concern share of supply against cap:")
@@ -612,12 +638,18 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     if len(unmet):
         out.line("Unmet demand:")
         for r in unmet.itertuples():
-            out.line(f"  {r.product}, {r.market}: {_qty(r.unmet)} of {_qty(r.demand)} {net.unit.get(r.product, '')}")
+            when = f" in {r.period}" if "period" in unmet.columns else ""
+            out.line(
+                f"  {r.product}, {r.market}{when}: {_qty(r.unmet)} of {_qty(r.demand)} {net.unit.get(r.product, '')}"
+            )
     else:
         out.line("Unmet demand: none")
     if "ScenarioSummary" in res.tables:
         out.line("Scenarios: share of demand served per product (worst market), stock drawn:")
-        for w, d in res["ScenarioSummary"].groupby("scenario", sort=False):
+        summary = res["ScenarioSummary"]
+        if "period" in summary.columns:
+            summary = summary[summary["period"] == net.periods[-1].year]
+        for w, d in summary.groupby("scenario", sort=False):
             target = d["max_shortfall"].iloc[0]
             rule = f", at most {target:.0%} short per market" if target == target and target is not None else ""
             out.line(f"  {w} (yearly cost {_money(float(d['scenario_cost'].iloc[0]))} {cur}{rule})")

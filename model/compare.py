@@ -1,4 +1,7 @@
-"""Compare two results workbooks side by side ("what changed since last week's plan?")."""
+"""Compare two results workbooks side by side ("what changed since last week's plan?").
+
+A plan over periods is compared by its cost over the horizon and the design of its last period
+(``last_period``)."""
 
 from __future__ import annotations
 
@@ -23,7 +26,24 @@ def _read(path: Path) -> dict[str, pd.DataFrame]:
             raise WorkbookError(
                 [Issue("error", path.name, "", f"is not a results workbook of this tool (no '{needed}' sheet)")]
             )
-    return sheets
+    return last_period(sheets)
+
+
+def last_period(sheets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A results workbook of a plan over periods as the comparison reads it: Costs as each
+    component's total over the horizon, and every other sheet with a ``period`` column as its
+    rows of the last period (the design the build-out reaches). Without periods, unchanged."""
+    costs = sheets["Costs"]
+    if "period" not in costs.columns:
+        return sheets
+    out = dict(sheets)
+    out["Costs"] = costs[costs["period"].astype(str) == "total"][["component", "value"]].reset_index(drop=True)
+    periods = [p for p in costs["period"] if str(p) != "total"]
+    last = max(periods) if periods else None
+    for name, table in sheets.items():
+        if name != "Costs" and "period" in table.columns:
+            out[name] = table[table["period"] == last].drop(columns="period").reset_index(drop=True)
+    return out
 
 
 def _differs(a: Any, b: Any) -> bool:

@@ -47,9 +47,9 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
     out: list[Conflict] = []
     for p, t in m.RESERVE_PRODUCTS:
         slack = pyo.value(m.reserve_shortfall[p, t])
-        if slack <= TOL * max(1.0, reserve_requirement(net, p)):
+        need = reserve_requirement(net.at(t), p)
+        if slack <= TOL * max(1.0, need):
             continue
-        need = reserve_requirement(net, p)
         total = need / net.reserve_share[p]
         can = need - slack
         cell = net.cell("Products", p, "reserve_share")
@@ -63,7 +63,7 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                 need,
                 can,
                 (cell,),
-                f"{p}: reserve_share {net.reserve_share[p]:.4g} ({cell}) asks for {need:,.4g} {unit} of "
+                f"{_when(net, t)}{p}: reserve_share {net.reserve_share[p]:.4g} ({cell}) asks for {need:,.4g} {unit} of "
                 f"spare capacity outside concern countries, but at most {can:,.4g} can be held there; "
                 f"reserve_share would have to fall to {can / total:.4g} (by {slack:,.4g} {unit}), or more "
                 "capacity outside concern countries be allowed on the Sites sheet.".replace("  ", " "),
@@ -71,14 +71,14 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
         )
     for w, p, mk, t in m.SURVIVAL:
         slack = pyo.value(m.survival_shortfall[w, p, mk, t])
-        dem = net.scenario_demand(w, p, mk)
+        dem = net.at(t).scenario_demand(w, p, mk)
         if slack <= TOL * max(1.0, dem):
             continue
         target = net.max_shortfall[w]
         allowed = target * dem
         needed = allowed + slack
         cells = [net.cell("Scenarios", w, "max_shortfall"), net.cell("Demand", (p, mk), "demand")]
-        factor = net.demand_factor.get((w, p, mk))
+        factor = net.at(t).demand_factor.get((w, p, mk))
         shock = f" x demand_factor {factor:g}" if factor is not None else ""
         unit = net.unit.get(p, "")
         out.append(
@@ -90,7 +90,7 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                 allowed,
                 needed,
                 tuple(cells),
-                f"scenario '{w}', {p} in {mk}: max_shortfall {target:.4g} ({cells[0]}) allows "
+                f"{_when(net, t)}scenario '{w}', {p} in {mk}: max_shortfall {target:.4g} ({cells[0]}) allows "
                 f"{allowed:,.4g} {unit} of the scenario demand {dem:,.4g} ({cells[1]}{shock}) "
                 f"to go unserved, but at least {needed:,.4g} goes unserved with any design; the "
                 f"target would have to give to {needed / dem:.4g} (by {slack / dem:.2%} of demand), "
@@ -98,3 +98,8 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
             )
         )
     return out
+
+
+def _when(net: Network, t: int) -> str:
+    """``in 2030: `` before a conflict of period t, when the workbook has periods."""
+    return f"in {t}: " if net.shows_periods else ""

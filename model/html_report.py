@@ -47,6 +47,9 @@ import pandas as pd
 from model.atomic import atomic_save
 from model.network import Network
 
+TOTAL = "total"
+"""The ``period`` of the Costs rows that hold each component's total over the horizon
+(``model.results.TOTAL``; not imported, so that the report needs no model code)."""
 BASELINE = ""
 """The scenario key of the baseline (normal year) in the chain diagrams."""
 BASELINE_LABEL = "Baseline (normal year)"
@@ -168,7 +171,7 @@ def _periods(tables: Mapping[str, pd.DataFrame]) -> list[Any]:
     found: set[Any] = set()
     for t in tables.values():
         if t is not None and "period" in t.columns:
-            found.update(v for v in t["period"].tolist() if v is not None and not _isnan(v))
+            found.update(v for v in t["period"].tolist() if v is not None and not _isnan(v) and v != TOTAL)
     return sorted(found, key=lambda v: (str(type(v)), v))
 
 
@@ -470,7 +473,14 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             rows, css = [], []
             for r in capped.to_dict("records"):
                 share, cap = float(r["concern_share"]), float(r["cap"])
-                state = "over cap" if share > cap + 1e-6 else "binding" if bool(r.get("binding")) else "under cap"
+                if share > cap + 1e-6:
+                    state = "over cap"
+                elif bool(r.get("binding")):
+                    state = "binding"
+                elif bool(r.get("at_cap")):  # at the cap, but loosening it would save nothing
+                    state = "at cap, held by another constraint"
+                else:
+                    state = "under cap"
                 rows.append(
                     [
                         str(r["product"]),
@@ -689,7 +699,7 @@ def timeline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             )
     costs = tables.get("Costs")
     if costs is not None and len(costs) and "period" in costs.columns:
-        c = costs[costs["period"].notna()]
+        c = costs[costs["period"].notna() & (costs["period"] != TOTAL)]  # the horizon totals are not a period
         periods = sorted(c["period"].unique().tolist())
         by = c.groupby(["component", "period"])["value"].sum()
         data = [

@@ -48,6 +48,7 @@ class Settings:
     mip_gap: float = 1e-4
     threads: int = 0
     random_seed: int = 0
+    discount_rate: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,13 @@ class Network:
     """Seconds spent reading the file and checking it (``read``, ``check``)."""
     periods: tuple[Period, ...] = SINGLE_PERIOD
     """T: the periods, ordered by year (``SINGLE_PERIOD`` without a Periods sheet)."""
+    window: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    """(available_from, available_until) of each site whose window is set (None: open on that
+    side); read only with a Periods sheet. S(t) = sites whose window holds year t."""
+    views: dict[int, Network] = field(default_factory=dict, compare=False, repr=False)
+    """The network as it stands in each period t (``at``), made by the reader from the Periods
+    sheet (``model.horizon``): demand, arcs, tariffs, freight, caps and the sites of S(t) in
+    force in t. Empty without a Periods sheet: every period is this network."""
     input_rate: dict[tuple[str, str], float] = field(default_factory=dict)
     """a[s, i] > 0: units of input product i that site s consumes per unit it makes (recipes, a
     version-2 sheet). Empty for every version-1 workbook. The model does not balance inputs yet
@@ -193,17 +201,33 @@ class Network:
 
     def at(self, t: int) -> Network:
         """This network as it stands in period ``t`` (``Context.at``): the data in force in that
-        period. Every period holds the same data until the Periods sheet is read (issue 18)."""
-        return self
+        period (``views[t]``); the network itself without a Periods sheet."""
+        return self.views.get(t, self)
+
+    def available(self, site: str, year: int) -> bool:
+        """Whether ``site`` may operate in the period starting in ``year``:
+        available_from <= year <= available_until (a blank side is open)."""
+        start, end = self.window.get(site, (None, None))
+        return (start is None or start <= year) and (end is None or year <= end)
+
+    def _each(self, change: Any) -> Network:
+        """``change`` applied to this network and to each period's view (the views stay in step)."""
+        net = change(self)
+        if self.views:
+            net = dataclasses.replace(net, views={t: change(v) for t, v in self.views.items()})
+        return net
 
     def with_dependency_cap(self, cap: float) -> Network:
-        """The same network with another ``Settings.dependency_cap`` (``--cap``)."""
-        settings = dataclasses.replace(self.settings, dependency_cap=cap)
-        return dataclasses.replace(
-            self,
-            settings=settings,
-            cap_each=resolve_each_caps(self.cap_rows, cap, self.demand),
-        )
+        """The same network with another ``Settings.dependency_cap`` (``--cap``), in every period
+        (rows of the Caps sheet keep their own caps)."""
+
+        def change(net: Network) -> Network:
+            settings = dataclasses.replace(net.settings, dependency_cap=cap)
+            return dataclasses.replace(
+                net, settings=settings, cap_each=resolve_each_caps(net.cap_rows, cap, net.demand)
+            )
+
+        return self._each(change)
 
     def with_settings(self, **changes: Any) -> Network:
         """The same network with some settings overridden (command-line options)."""
@@ -211,16 +235,18 @@ class Network:
         net = self
         if "dependency_cap" in changes:
             net = net.with_dependency_cap(changes.pop("dependency_cap"))
-        return dataclasses.replace(net, settings=dataclasses.replace(net.settings, **changes))
+        return net._each(lambda n: dataclasses.replace(n, settings=dataclasses.replace(n.settings, **changes)))
 
     def with_max_shortfall(self, value: float) -> Network:
         """Every scenario's ``max_shortfall`` set to ``value`` (resilience sweeps)."""
-        return dataclasses.replace(self, max_shortfall={w: value for w in self.scenarios})
+        return self._each(lambda n: dataclasses.replace(n, max_shortfall={w: value for w in n.scenarios}))
 
     def without_scenarios(self) -> Network:
         """The baseline network alone (no scenarios, so no stockpile use either)."""
-        return dataclasses.replace(
-            self, scenarios=(), weight={}, max_shortfall={}, loss={}, loss_rows={}, demand_factor={}
+        return self._each(
+            lambda n: dataclasses.replace(
+                n, scenarios=(), weight={}, max_shortfall={}, loss={}, loss_rows={}, demand_factor={}
+            )
         )
 
 

@@ -25,10 +25,13 @@ from model.collector import collector_paused
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.scenarios import EXPECTED_SCENARIO_COST_LABEL
 from model.issues import Issue
+from model.timeline import CAP, CAPACITY, columns_with
+from model.timeline import SHARE as SHARE_PREFIX
 
 SHEET_ORDER = (
     "Summary",
     "Costs",
+    "Timeline",
     "Flows",
     "Sites",
     "Dependency",
@@ -67,6 +70,9 @@ SHARE_COLUMNS = {
 }
 MONEY_COLUMNS = {
     "value",
+    "yearly_value",
+    "yearly_cost",
+    "weighted_cost",
     "delivered_unit_cost",
     "unit_cost",
     "freight_cost",
@@ -82,7 +88,7 @@ CM = 37.8  # pixels per centimetre at 96 dpi (chart sizes below are in cm)
 
 def _fmt(column: str, values: pd.Series) -> str:
     """Number format by meaning (shares, money), else by type (counts, quantities)."""
-    if column in SHARE_COLUMNS:
+    if column in SHARE_COLUMNS or column.startswith((SHARE_PREFIX, CAP)):
         return SHARE
     if column in MONEY_COLUMNS:
         return MONEY
@@ -368,6 +374,36 @@ def add_frontier_chart(book: Book, ws: Worksheet, table: pd.DataFrame, parameter
     ws.insert_chart(n + 3, 0, chart)
 
 
+def add_timeline_charts(book: Book, ws: Worksheet, table: pd.DataFrame, currency: str) -> None:
+    """Three native charts under the Timeline table, from its cells: capacity by bloc (stacked
+    columns), concern share by product (lines), and the yearly and weighted cost per period."""
+    n, cols = len(table), list(table.columns)
+    if n == 0:
+        return
+    row = n + 3
+    stacked = book.wb.add_chart({"type": "column", "subtype": "stacked"})
+    for c in columns_with(table, CAPACITY):
+        stacked.add_series(_series("Timeline", n, cols.index(c)))
+    stacked.set_title({"name": "Capacity in place by bloc"})
+    stacked.set_x_axis({"name": "period"})
+    stacked.set_size({"width": 16 * CM, "height": 9 * CM})
+    ws.insert_chart(row, 0, stacked)
+    shares = book.wb.add_chart({"type": "line"})
+    for c in columns_with(table, SHARE_PREFIX):
+        shares.add_series(_series("Timeline", n, cols.index(c)) | {"marker": {"type": "circle"}})
+    shares.set_title({"name": "Concern share of supply by product"})
+    shares.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
+    shares.set_size({"width": 16 * CM, "height": 9 * CM})
+    ws.insert_chart(row, 8, shares)
+    cost = book.wb.add_chart({"type": "column"})
+    cost.add_series(_series("Timeline", n, cols.index("yearly_cost")))
+    cost.add_series(_series("Timeline", n, cols.index("weighted_cost")))
+    cost.set_title({"name": "Cost per period"})
+    cost.set_y_axis({"name": currency, "num_format": "#,##0"})
+    cost.set_size({"width": 16 * CM, "height": 9 * CM})
+    ws.insert_chart(row + 20, 0, cost)
+
+
 def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataFrame], currency: str) -> None:
     for sheet, column in (("Tradeoff", "cap"), ("TradeoffResilience", "max_shortfall")):
         if sheet in tables and sheet in sheets:
@@ -375,12 +411,25 @@ def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataF
     costs = tables.get("Costs")
     if costs is not None and len(costs) and "Costs" in sheets:
         chart = book.wb.add_chart({"type": "bar"})
-        chart.add_series(_series("Costs", len(costs), 1))
+        if "period" in costs.columns:  # the total rows, last: component (column 1) and value (column 4)
+            first = len(costs) - int((costs["period"] == "total").sum()) + 1
+            cell = lambda r, c: xl_rowcol_to_cell(r, c, True, True)  # noqa: E731
+            chart.add_series(
+                {
+                    "name": "total over the horizon",
+                    "categories": f"='Costs'!{cell(first, 1)}:{cell(len(costs), 1)}",
+                    "values": f"='Costs'!{cell(first, 4)}:{cell(len(costs), 4)}",
+                }
+            )
+        else:
+            chart.add_series(_series("Costs", len(costs), 1))
         chart.set_title({"name": "Yearly cost by component"})
         chart.set_x_axis({"name": currency, "num_format": "#,##0"})  # a bar chart's value axis is x
         chart.set_legend({"none": True})
         chart.set_size({"width": 18 * CM, "height": 9 * CM})
         sheets["Costs"].insert_chart("D2", chart)
+    if "Timeline" in tables and "Timeline" in sheets:
+        add_timeline_charts(book, sheets["Timeline"], tables["Timeline"], currency)
     dep = tables.get("Dependency")
     if dep is not None and len(dep) and "Dependency" in sheets:
         dependency_charts(book, sheets["Dependency"], dep)
@@ -488,7 +537,10 @@ def cost_split(costs: pd.DataFrame) -> dict[str, float]:
     """The Costs sheet split for a planner: ``normal_year_cost`` (every component but the expected
     scenario cost: the yearly cost without disruption), ``expected_scenario_cost`` (sum over
     scenarios of weight x scenario cost) and ``unmet_penalty`` (baseline unmet demand x penalty,
-    part of the normal year). normal_year_cost + expected_scenario_cost = objective."""
+    part of the normal year). normal_year_cost + expected_scenario_cost = objective. With periods,
+    each is its total over the horizon (the Costs sheet's ``total`` rows)."""
+    if "period" in costs.columns:
+        costs = costs[costs["period"] == "total"]
     by = dict(zip(costs["component"], costs["value"].astype(float)))
     scenario = by.get(EXPECTED_SCENARIO_COST_LABEL, 0.0)
     return {

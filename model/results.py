@@ -16,11 +16,13 @@ from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.protocol import Context, Extraction, reported_value
 from model.network import Network
 from model.solve import SolveResult
+from model.timeline import timeline_table
 
 SUMMARY_MEANINGS = {
     "status": "optimal: the cheapest design, proven within mip_gap; feasible: the solver stopped at a limit "
     "with a design, possibly not the cheapest; infeasible, no_solution, interrupted: no design",
-    "objective": "total yearly cost of the design (the sum of the Costs sheet)",
+    "objective": "total yearly cost of the design (the sum of the Costs sheet); with periods, the total over "
+    "the horizon: each period's yearly cost times its years, discounted",
     "currency": "currency of every cost",
     "mip_gap": "at most this much dearer than the cheapest possible design",
     "best_bound": "no design can cost less than this",
@@ -114,19 +116,61 @@ def extract(
     for family in FAMILIES:
         family.tables(m, ctx, solved, out)
     out.tables["Costs"] = cost_table(m, ctx, solved)
-    objective = float(out.tables["Costs"]["value"].sum())
+    objective = float(cost_totals(out.tables["Costs"])["value"].sum())
+    if net.shows_periods:
+        out.tables["Timeline"] = timeline_table(out.tables, net)
     out.tables["Summary"] = summary_table(net, solved, objective, settings_used or {}, out.tables)
     return Results(out.tables, objective, solved, out.extra)
 
 
+COST_PERIOD_COLUMNS = ["period", "component", "yearly_value", "weight", "value"]
+TOTAL = "total"
+"""The ``period`` of the Costs rows that hold each component's total over the horizon."""
+
+
 def cost_table(m: pyo.ConcreteModel, ctx: Context, solved: SolveResult) -> pd.DataFrame:
-    """Costs: one row per registered component k, its label and sum_t W[t] cost_k[t]."""
-    rows = []
+    """Costs: one row per registered component k, its label and sum_t W[t] cost_k[t].
+
+    With a Periods sheet: one row per period t and component k (the undiscounted yearly value
+    cost_k[t], the weight W[t] and the weighted value W[t] cost_k[t]), then one row per component
+    with period ``total`` and its sum over t. The weighted values of the period rows sum to the
+    objective; so do the totals (``period_cost_rows`` and ``cost_totals`` pick either)."""
+    rows, totals = [], []
     for name, label in ctx.costs.items():
         component = m.component(f"cost_{name}")
-        total = sum(ctx.weight[t] * reported_value(solved, component[t]) for t in ctx.periods)
-        rows.append({"component": label, "value": total})
-    return pd.DataFrame(rows, columns=["component", "value"])
+        yearly = {t: reported_value(solved, component[t]) for t in ctx.periods}
+        total = sum(ctx.weight[t] * yearly[t] for t in ctx.periods)
+        totals.append({"component": label, "value": total})
+        for t in ctx.periods:
+            rows.append(
+                {
+                    "period": t,
+                    "component": label,
+                    "yearly_value": yearly[t],
+                    "weight": ctx.weight[t],
+                    "value": ctx.weight[t] * yearly[t],
+                }
+            )
+    if not ctx.net.shows_periods:
+        return pd.DataFrame(totals, columns=["component", "value"])
+    rows.sort(key=lambda r: ctx.periods.index(r["period"]))
+    rows += [{"period": TOTAL, **r, "yearly_value": None, "weight": None} for r in totals]
+    return pd.DataFrame(rows, columns=COST_PERIOD_COLUMNS)
+
+
+def cost_totals(costs: pd.DataFrame) -> pd.DataFrame:
+    """The Costs rows that hold each component's total (component, value): the whole table
+    without periods, the ``total`` rows with them."""
+    if "period" not in costs.columns:
+        return costs
+    return costs[costs["period"] == TOTAL][["component", "value"]].reset_index(drop=True)
+
+
+def period_cost_rows(costs: pd.DataFrame) -> pd.DataFrame:
+    """The per-period Costs rows (every row without periods)."""
+    if "period" not in costs.columns:
+        return costs
+    return costs[costs["period"] != TOTAL].reset_index(drop=True)
 
 
 def summary_table(
@@ -160,6 +204,8 @@ def summary_table(
         rows.append((f"model_{k}", v))
     if tables is not None:
         sites = tables.get("Sites")
+        if sites is not None and len(sites) and "period" in sites.columns:  # the design of the last period
+            sites = sites[sites["period"] == sites["period"].iloc[-1]]
         if sites is not None and len(sites):
             built = sites[(sites["status"] == "candidate") & sites["built"]]
             rows.append(("candidates_built", ", ".join(built["site"]) or "none"))
@@ -173,6 +219,8 @@ def summary_table(
             penalty = costs.loc[costs["component"] == UNMET_PENALTY_LABEL, "value"]
             rows.append(("unmet_penalty", float(penalty.sum())))
         ss = tables.get("ScenarioSummary")
+        if ss is not None and len(ss) and "period" in ss.columns:  # the scenarios of the last period
+            ss = ss[ss["period"] == ss["period"].iloc[-1]]
         if ss is not None:
             for w, d in ss.groupby("scenario", sort=False):
                 rows.append((f"scenario.{w}.cost", float(d["scenario_cost"].iloc[0])))

@@ -125,6 +125,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("threads", "integer", 0, "Solver threads; 0 lets the solver choose.", minimum=0),
     Setting("random_seed", "integer", 0, "Solver seed, for reproducible runs.", minimum=0),
+    Setting(
+        "discount_rate",
+        "number",
+        0.0,
+        "Yearly rate at which later periods' costs are discounted to the first period's year "
+        "(0.07 = 7%); used only with a Periods sheet.",
+        minimum=0,
+        maximum=1,
+    ),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -263,6 +272,23 @@ SITES = Sheet(
             minimum=0,
             unit="money/unit/year",
         ),
+        Column(
+            "available_from",
+            "integer",
+            "First year in which the site can operate: for an existing site under construction, its "
+            "start of production; for a candidate, the earliest year it could produce if decided now "
+            "(its lead time). Used only with a Periods sheet.",
+            required=False,
+            blank_means="from the first period",
+        ),
+        Column(
+            "available_until",
+            "integer",
+            "Last year in which the site can operate (a planned closure, the end of a contract). "
+            "Used only with a Periods sheet.",
+            required=False,
+            blank_means="no end",
+        ),
     ),
     required=True,
     key=("site",),
@@ -275,9 +301,17 @@ DEMAND = Sheet(
         Column("market", "name", "Where the demand is.", ref="country"),
         Column("product", "name", "What is demanded.", ref="product"),
         Column("demand", "number", "Quantity per year.", minimum=0, unit="units/year"),
+        Column(
+            "period",
+            "integer",
+            "The row holds from this period on, until a later row for the same market and product "
+            "(see Periods). Used only with a Periods sheet.",
+            required=False,
+            blank_means="from the first period",
+        ),
     ),
     required=True,
-    key=("market", "product"),
+    key=("market", "product", "period"),
 )
 
 LANES = Sheet(
@@ -313,8 +347,16 @@ LANES = Sheet(
             default=0.0,
             minimum=0,
         ),
+        Column(
+            "period",
+            "integer",
+            "The row holds from this period on, until a later row for the same origin, destination "
+            "and product (a tariff schedule; a lane that opens later). Used only with a Periods sheet.",
+            required=False,
+            blank_means="from the first period",
+        ),
     ),
-    key=("origin", "destination", "product"),
+    key=("origin", "destination", "product", "period"),
 )
 
 CAPS = Sheet(
@@ -349,8 +391,16 @@ CAPS = Sheet(
             default="each",
             choices=("each", "total"),
         ),
+        Column(
+            "period",
+            "integer",
+            "The row holds from this period on, until a later row for the same product, market and "
+            "scope (a phased cap). Used only with a Periods sheet.",
+            required=False,
+            blank_means="from the first period",
+        ),
     ),
-    key=("product", "market", "scope"),
+    key=("product", "market", "scope", "period"),
 )
 
 SCENARIOS = Sheet(
@@ -471,6 +521,31 @@ STOCKPILES = Sheet(
     key=("market", "product"),
 )
 
+PERIODS = Sheet(
+    name="Periods",
+    description="The planning horizon. Without this sheet the model plans one typical year, and "
+    "`available_from`, `available_until` and every `period` column are ignored (a warning says so "
+    "where they are filled). With it, the model decides a design for every period at once: a "
+    "candidate once built stays built, modules once added stay, a site operates only from its "
+    "`available_from` to its `available_until` year, each period's yearly costs count for its "
+    "years, discounted to the first period's year at Settings.discount_rate, and every scenario "
+    "is tested in every period. A row with a `period` (on Demand, Caps or Lanes) holds from that "
+    "period until a later row with the same key; a row with a blank `period` holds from the first "
+    "period. A `period` that is not a year of this sheet is an error that names the nearest one.",
+    columns=(
+        Column("period", "integer", "The first year of the period (for example 2026)."),
+        Column(
+            "years",
+            "integer",
+            "How many years the period stands for.",
+            required=False,
+            minimum=1,
+            blank_means="the gap to the next period; 1 for the last",
+        ),
+    ),
+    key=("period",),
+)
+
 STUDY = Sheet(
     name="Study",
     description="A tradeoff study, set up without the command line: one row per value of the "
@@ -501,6 +576,7 @@ SHEETS: tuple[Sheet, ...] = (
     DISRUPTIONS,
     SHOCKS,
     STOCKPILES,
+    PERIODS,
     STUDY,
 )
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}

@@ -37,6 +37,13 @@ Columns of the tradeoff table (``tradeoff_table``):
   leaving markets short rather than by buying supply; ``unserved`` says where and how much;
 * ``explanation``: for a point with no design, why (which requirement cannot be met, by how
   much: ``model.diagnose.explain_infeasibility``).
+
+With a Periods sheet, the value is the default cap in every period (Caps rows keep theirs, each
+in its periods), ``objective`` is the cost over the horizon (weighted, discounted), ``concern_share``
+the largest over all periods, ``concern_share.<product>``, ``built`` and ``design_change`` those of
+the last period (the design the build-out reaches), unmet demand the most left unmet in any
+period, and each period t adds ``concern_share.<t>`` (its largest) and
+``concern_share.<product>.<t>``.
 """
 
 from __future__ import annotations
@@ -93,29 +100,47 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
         point["explanation"] = _why_no_design(point_net, res.status, options)
         point["seconds"] = time.perf_counter() - t0
         return point
-    dep = res["Dependency"]
-    swept = default_cap_pairs(point_net)  # the pairs the default (swept) cap applies to
+    dep, flows, sites = res["Dependency"], res["Flows"], res["Sites"]
+    point["concern_share"], point["concern_by_product"] = _concern(dep, flows, point_net)
+    if point_net.shows_periods:  # each period's shares; the design and product shares of the last period
+        point["by_period"] = {
+            t: _concern(dep[dep["period"] == t], flows[flows["period"] == t], point_net.at(t))
+            for t in (p.year for p in point_net.periods)
+        }
+        shares = [largest for largest, _ in point["by_period"].values() if largest is not None]
+        point["concern_share"] = max(shares) if shares else None
+        last = point_net.periods[-1].year
+        point["concern_by_product"] = point["by_period"][last][1]
+        sites = sites[sites["period"] == last]
+    point["expected_shortfall"], point["worst_served_share"] = _shortfall(res.tables, net)
+    point["marginal"] = res.extra[
+        "default_cap_marginal_per_point" if parameter == "dependency_cap" else "survival_marginal_per_point"
+    ]
+    point["built"] = sorted(sites[(sites["status"] == "candidate") & sites["built"]]["site"])
+    point["modules"] = {r.site: int(r.modules_added) for r in sites.itertuples() if r.modules_added}
+    point.update(cost_split(res["Costs"]))
+    point["expected_scenario_penalty"] = _expected_scenario_penalty(res.tables, point_net)
+    point["unmet"] = {}  # with periods: the most left unmet in any period
+    for r in res["Unmet"].itertuples():
+        point["unmet"][(r.product, r.market)] = max(point["unmet"].get((r.product, r.market), 0.0), float(r.unmet))
+    return point
+
+
+def _concern(dep: pd.DataFrame, flows: pd.DataFrame, net: Network) -> tuple[float | None, dict[str, float]]:
+    """The largest concern share among the `each` (product, market) pairs the default (swept) cap
+    applies to (None where it applies to none), and each product's concern share of all its
+    supply (concern-origin quantity over all quantity, from Flows). With periods, ``net`` is the
+    period's view and the tables its rows."""
+    swept = default_cap_pairs(net)
     each = dep[(dep["scope"] == "each") & (dep["supplied"] > 0)]
     shares = [r.concern_share for r in each.itertuples() if (r.product, r.market) in swept]
-    point["concern_share"] = float(max(shares)) if shares else None
-    flows = res["Flows"]
+    largest = float(max(shares)) if shares else None
     by_product = {}
     for p in net.products:
         f = flows[flows["product"] == p]
         total = float(f["quantity"].sum())
         by_product[p] = float(f[f["origin"].isin(net.concern)]["quantity"].sum()) / total if total > 0 else 0.0
-    point["concern_by_product"] = by_product
-    point["expected_shortfall"], point["worst_served_share"] = _shortfall(res.tables, net)
-    point["marginal"] = res.extra[
-        "default_cap_marginal_per_point" if parameter == "dependency_cap" else "survival_marginal_per_point"
-    ]
-    sites = res["Sites"]
-    point["built"] = sorted(sites[(sites["status"] == "candidate") & sites["built"]]["site"])
-    point["modules"] = {r.site: int(r.modules_added) for r in sites.itertuples() if r.modules_added}
-    point.update(cost_split(res["Costs"]))
-    point["expected_scenario_penalty"] = _expected_scenario_penalty(res.tables, point_net)
-    point["unmet"] = {(r.product, r.market): float(r.unmet) for r in res["Unmet"].itertuples()}
-    return point
+    return largest, by_product
 
 
 def _expected_scenario_penalty(tables: dict[str, pd.DataFrame], net: Network) -> float:
@@ -124,8 +149,13 @@ def _expected_scenario_penalty(tables: dict[str, pd.DataFrame], net: Network) ->
     detail = tables.get("Scenarios")
     if detail is None or not len(detail):
         return 0.0
+    weight = {p.year: p.weight for p in net.periods}  # W[t]: with periods, each year's row counts W[t]
     return float(
-        sum(net.weight[r.scenario] * net.unmet_penalty[r.product] * r.unmet for r in detail.itertuples() if r.unmet)
+        sum(
+            weight.get(getattr(r, "period", 0), 1.0) * net.weight[r.scenario] * net.unmet_penalty[r.product] * r.unmet
+            for r in detail.itertuples()
+            if r.unmet
+        )
     )
 
 
@@ -266,6 +296,10 @@ def tradeoff_table(
             row["design_change"] = design_change(prev, p)
         for prod in products:
             row[f"concern_share.{prod}"] = p.get("concern_by_product", {}).get(prod)
+        for t, (largest, by_product) in p.get("by_period", {}).items():
+            row[f"concern_share.{t}"] = largest
+            for prod in products:
+                row[f"concern_share.{prod}.{t}"] = by_product.get(prod)
         for prod in products:
             row[unmet_column(prod, units)] = (
                 sum(q for (pp, _), q in unmet.items() if pp == prod) if obj is not None else None

@@ -23,7 +23,7 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 
-from model import checks, derive, schema
+from model import checks, derive, horizon, schema
 from model.checks import Record, SheetData, describe, valid
 from model.collector import collector_paused
 from model.issues import Issue, Issues, WorkbookError, did_you_mean, fold
@@ -567,12 +567,13 @@ def _build_network(
     for sheet in data.values():
         checks.check_unknown_names(sheet, known, issues)
     checks.check_disruption_targets(data.get("Disruptions"), known["site"], issues)
+    horizon.check_records(data, issues)
     if "Settings" not in held_back:
         checks.check_unmet_penalty_given(data.get("Products"), settings, issues)
     if issues.errors or any(data.get(s.name) is None for s in schema.SHEETS if s.required):
         return None
     network = _assemble(path, data, settings, settings_rows)
-    issues.items.extend(checks.cross_sheet_warnings(network))
+    issues.items.extend(horizon.period_warnings(network, checks.cross_sheet_warnings))
     return network
 
 
@@ -599,30 +600,48 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         for c in ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost", "reserve_cost")
     }
     max_modules = {s: int(v["max_modules"]) for s, v in sv.items()}
-    demand = {(r.values["product"], r.values["market"]): float(r.values["demand"]) for r in data["Demand"].records}
+    with_horizon = bool(valid(data.get("Periods")))
+    demand_rows = [
+        (
+            r.values["product"],
+            r.values["market"],
+            float(r.values["demand"]),
+            r.values.get("period") if with_horizon else None,
+        )
+        for r in valid(data["Demand"])
+    ]
+    demand = {(p, m): d for p, m, d, _ in demand_rows}
 
-    lanes = [
-        derive.Lane(
-            v["origin"],
-            v["destination"],
-            v.get("product"),
-            float(v.get("freight_cost") or 0.0),
-            float(v.get("tariff_rate") or 0.0),
+    lane_rows = [
+        (
+            derive.Lane(
+                v["origin"],
+                v["destination"],
+                v.get("product"),
+                float(v.get("freight_cost") or 0.0),
+                float(v.get("tariff_rate") or 0.0),
+            ),
+            v.get("period") if with_horizon else None,
         )
         for v in (r.values for r in valid(data.get("Lanes")))
     ]
+    lanes = [ln for ln, _ in lane_rows]
     arcs = derive.arcs(sites, site_country, site_product, demand, lanes)
 
-    cap_rows = tuple(
-        CapRow(
-            r.row,
-            r.values.get("product"),
-            r.values.get("market"),
-            float(r.values["cap"]),
-            r.values.get("scope") or "each",
+    cap_period_rows = [
+        (
+            CapRow(
+                r.row,
+                r.values.get("product"),
+                r.values.get("market"),
+                float(r.values["cap"]),
+                r.values.get("scope") or "each",
+            ),
+            r.values.get("period") if with_horizon else None,
         )
         for r in valid(data.get("Caps"))
-    )
+    ]
+    cap_rows = tuple(c for c, _ in cap_period_rows)
     cap_each, cap_total = derive.resolved_caps(cap_rows, settings.dependency_cap, demand)
 
     scen_recs = valid(data.get("Scenarios"))
@@ -654,7 +673,12 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
     tables, rows, letters = _tables(data)
     rows["Settings"] = settings_rows
     letters.setdefault("Settings", {"setting": "A", "value": "B"})
-    return Network(
+    window = {
+        s: (v.get("available_from"), v.get("available_until"))
+        for s, v in sv.items()
+        if with_horizon and (v.get("available_from") is not None or v.get("available_until") is not None)
+    }
+    net = Network(
         settings=settings,
         countries=countries,
         concern=concern,
@@ -695,7 +719,14 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         columns=letters,
         source=str(path),
         source_sha256=sha256_of(path),
+        window=window,
     )
+    if not with_horizon:
+        return net
+    periods = horizon.horizon(
+        [(r.values["period"], r.values.get("years")) for r in valid(data["Periods"])], settings.discount_rate
+    )
+    return horizon.with_periods(net, horizon.PeriodRows(demand_rows, lane_rows, cap_period_rows, shocks), periods)
 
 
 def _tables(
@@ -714,8 +745,10 @@ def _tables(
         )
         letters[name] = dict(sheet.letters)
         key = sheet.spec.key
-        if set(key) == {"market", "product"}:  # keyed like the Network's dicts: (product, market)
-            rows[name] = {(r.values["product"], r.values["market"]): r.row for r in recs}
+        if {"market", "product"} <= set(key) <= {"market", "product", "period"}:  # keyed (product, market)
+            rows[name] = {}  # the first row of each (product, market): with periods, the earliest listed
+            for r in recs:
+                rows[name].setdefault((r.values["product"], r.values["market"]), r.row)
         elif len(key) == 1:
             rows[name] = {r.values[key[0]]: r.row for r in recs}
     return tables, rows, letters

@@ -10,7 +10,7 @@ import pytest
 
 from model.build import build_model
 from model.network import SINGLE_PERIOD, Period
-from model.results import extract
+from model.results import cost_totals, extract, period_cost_rows
 from model.solve import SolveOptions, solve
 from model.workbook import read_workbook
 from tests.helpers import BASE, records, solve_records, write
@@ -64,7 +64,8 @@ def test_period_weights_are_applied_once(tmp_path: Path) -> None:
     assert solved.objective == pytest.approx(7.5 * 880)
     res = extract(m, horizon, solved)
     assert res.objective == pytest.approx(7.5 * 880)
-    assert res["Costs"]["value"].sum() == pytest.approx(7.5 * 880)
+    assert cost_totals(res["Costs"])["value"].sum() == pytest.approx(7.5 * 880)
+    assert period_cost_rows(res["Costs"])["value"].sum() == pytest.approx(7.5 * 880)
     for sheet in ("Flows", "Sites", "Dependency"):
         assert res[sheet].columns[0] == "period" and set(res[sheet]["period"]) == {2030}, sheet
 

@@ -22,9 +22,6 @@ from model import html_report
 from model.atomic import current_umask
 from model.cli import main
 from model.html_report import BASELINE, Facts, chains, render_html, report_path, sankey_links, tiers, write_html_report
-from model.pipeline import run_once
-from model.solve import SolveOptions
-from model.workbook import read_workbook
 from tests.helpers import SAMPLE
 
 FACTS = Facts(
@@ -398,6 +395,27 @@ def test_a_long_headline_table_is_folded() -> None:
     assert "<details>" not in render_html(tiered_tables(None), FACTS)
 
 
+def test_a_cap_at_its_limit_that_costs_nothing_is_not_called_binding() -> None:
+    """Issue 19: a cap at its limit with no marginal cost is held by another constraint; the
+    headline says so, as the console and the Dependency sheet's at_cap/binding columns do."""
+    tables = tiered_tables(None)
+    tables["Dependency"] = pd.DataFrame(
+        [
+            {
+                "product": "magnet",
+                "market": "Home",
+                "concern_share": 0.65,
+                "cap": 0.65,
+                "binding": False,
+                "at_cap": True,
+            },
+            {"product": "chip", "market": "Home", "concern_share": 0.25, "cap": 0.25, "binding": True, "at_cap": True},
+        ]
+    )
+    page = render_html(tables, FACTS)
+    assert page.count("at cap, held by another constraint") == 1 and ">binding<" in page
+
+
 def test_user_text_is_escaped() -> None:
     tables = tiered_tables(None)
     tables["Flows"].loc[0, "market"] = "<script>alert(1)</script>"
@@ -406,10 +424,9 @@ def test_user_text_is_escaped() -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_run() -> tuple[Any, Any]:
-    net = read_workbook(SAMPLE)
-    result, _ = run_once(net, SolveOptions(mip_gap=0.0))
-    return net, result
+def sample_run(sample_network: Any, solved_sample: Any) -> tuple[Any, Any]:
+    """The sample and its results, solved once per test session (tests/conftest.py)."""
+    return sample_network, solved_sample
 
 
 def test_sample_links_sum_to_its_flows_and_scenario_production(sample_run: tuple[Any, Any]) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from model.families import capacity, cover, dependency, flows, reserve, scenarios
+from model.families import buildout, capacity, cover, dependency, flows, reserve, scenarios
 
-FAMILIES: tuple[ModuleType, ...] = (flows, reserve, capacity, cover, dependency, scenarios)
-"""flows and demand (1), reserve (6), capacity, builds and modules (2, 3, T), the rounded capacity
-cover (R), dependency caps (4, 5), scenarios and stockpiles (7-10)."""
+FAMILIES: tuple[ModuleType, ...] = (flows, reserve, capacity, buildout, cover, dependency, scenarios)
+"""flows and demand (1), reserve (6), capacity, builds and modules (2, 3, T), build-out over the
+periods (13), the rounded capacity cover (R), dependency caps (4, 5), scenarios and stockpiles (7-10)."""

@@ -41,10 +41,10 @@ def site_capacity_expr(m: pyo.ConcreteModel, net: Network, s: str, t: int) -> ob
     return base
 
 
-def tightening_arcs(ctx: Context) -> list[tuple[str, str]]:
-    """Candidate arcs (s, m) that get the tightening (T): where ``need_is_data(p(s))`` holds, and
-    only when the model is built with tightenings."""
-    net = ctx.net
+def tightening_arcs(ctx: Context, t: int) -> list[tuple[str, str]]:
+    """Candidate arcs (s, m) of period t that get the tightening (T): where ``need_is_data(p(s))``
+    holds, and only when the model is built with tightenings."""
+    net = ctx.at(t)
     if not ctx.tighten:
         return []
     cand = set(net.candidates)
@@ -62,13 +62,15 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     Yearly costs: fixed (existing sites' fixed cost is a constant), modules.
     ``flows`` and ``reserve`` must be built first (x and r appear in (2)).
     """
-    net, adj, periods = ctx.net, ctx.adj, ctx.periods
-    mods = module_sites(net)
+    net, periods = ctx.net, ctx.periods
     m.CANDIDATES = pyo.Set(
-        dimen=2, initialize=[(s, t) for t in periods for s in net.candidates], ordered=True, doc="S_c x T"
+        dimen=2, initialize=[(s, t) for t in periods for s in ctx.at(t).candidates], ordered=True, doc="S_c x T"
     )
     m.MODULE_SITES = pyo.Set(
-        dimen=2, initialize=[(s, t) for t in periods for s in mods], ordered=True, doc="sites that may add modules"
+        dimen=2,
+        initialize=[(s, t) for t in periods for s in module_sites(ctx.at(t))],
+        ordered=True,
+        doc="sites that may add modules",
     )
     m.build = pyo.Var(m.CANDIDATES, within=pyo.Binary, doc="b[s,t]: candidate s is built")
     m.modules = pyo.Var(
@@ -82,7 +84,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     reserve = dict(m.reserve.items())
 
     def capacity_rule(_m: pyo.ConcreteModel, s: str, t: int) -> object:
-        used = [x[s, mk, t] for mk in adj.arcs_from[s]]
+        used = [x[s, mk, t] for mk in ctx.adj_at(t).arcs_from[s]]
         if (s, t) in reserve:
             used.append(reserve[s, t])
         if not used:  # a site with no arcs (so no reserve either): nothing to limit
@@ -90,21 +92,22 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         return total(used) <= site_capacity_expr(m, net, s, t)
 
     m.site_capacity = pyo.Constraint(
-        [(s, t) for t in periods for s in net.sites],
+        [(s, t) for t in periods for s in ctx.at(t).sites],
         rule=capacity_rule,
         doc="(2) baseline production plus reserve within capacity",
     )
     cand = set(net.candidates)
     m.modules_need_build = pyo.Constraint(
-        [(s, t) for t in periods for s in mods if s in cand],
+        [(s, t) for t in periods for s in module_sites(ctx.at(t)) if s in cand],
         rule=lambda _m, s, t: m.modules[s, t] <= net.max_modules[s] * m.build[s, t],
         doc="(3) modules only at built candidates",
     )
-    demand = net.positive_demand
     b = dict(m.build.items())
     m.flow_needs_build = pyo.Constraint(
-        [(s, mk, t) for t in periods for s, mk in tightening_arcs(ctx)],
-        rule=lambda _m, s, mk, t: x[s, mk, t] <= min(demand[(net.site_product[s], mk)], net.max_capacity(s)) * b[s, t],
+        [(s, mk, t) for t in periods for s, mk in tightening_arcs(ctx, t)],
+        rule=lambda _m, s, mk, t: (
+            x[s, mk, t] <= min(ctx.at(t).positive_demand[(net.site_product[s], mk)], net.max_capacity(s)) * b[s, t]
+        ),
         doc="(T) valid tightening where need is data: flow from a candidate only if built",
     )
     register_cost(
@@ -113,8 +116,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         "fixed",
         "fixed",
         lambda t: (
-            sum(net.fixed_cost[s] for s in net.sites if s not in cand)
-            + sum(net.fixed_cost[s] * b[s, t] for s in net.candidates)
+            sum(net.fixed_cost[s] for s in ctx.at(t).sites if s not in cand)
+            + sum(net.fixed_cost[s] * b[s, t] for s in ctx.at(t).candidates)
         ),
         "sum fixed_cost[s] * b[s,t] (existing sites: always paid)",
     )
@@ -123,7 +126,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         ctx,
         "modules",
         "modules",
-        lambda t: sum(net.module_cost[s] * m.modules[s, t] for s in mods),
+        lambda t: sum(net.module_cost[s] * m.modules[s, t] for s in module_sites(ctx.at(t))),
         "sum module_cost[s] * n[s,t]",
     )
 
@@ -154,9 +157,10 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             production[(s, t)] += q
     rows = []
     for t in ctx.periods:
+        available = set(ctx.at(t).sites)
         for s in net.sites:
             cand = s in net.candidates
-            built = (round(value(m.build[s, t])) == 1) if cand else True
+            built = s in available and ((round(value(m.build[s, t])) == 1) if cand else True)
             mods = round(value(m.modules[s, t])) if (s, t) in m.MODULE_SITES else 0
             cap = (net.capacity[s] if built else 0.0) + net.module_capacity[s] * mods
             prod = production[(s, t)]
@@ -174,6 +178,8 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 "spare": max(cap - prod, 0.0),
                 "concern": net.site_country[s] in net.concern,
             }
+            if net.shows_periods:
+                row["available"] = s in available
             rows.append(with_period(row, net, t))
     out.tables["Sites"] = pd.DataFrame(rows)
 

@@ -109,11 +109,12 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     p): only those products get a row, and none when the model is built without tightenings.
     No costs. Needs ``flows``, ``reserve`` and ``capacity`` first.
     """
-    net, adj = ctx.net, ctx.adj
-    products = [p for p in adj.markets_of if ctx.tighten and need_is_data(net, p)]
-    rows = {
-        (p, t): row for t in ctx.periods for p in products if (row := Cover(m, net, adj, p, t).rounded()) is not None
-    }
+    rows = {}
+    for t in ctx.periods:
+        view, adj = ctx.at(t), ctx.adj_at(t)
+        for p in adj.markets_of:
+            if ctx.tighten and need_is_data(view, p) and (row := Cover(m, view, adj, p, t).rounded()) is not None:
+                rows[(p, t)] = row
     m.capacity_cover_rounded = pyo.Constraint(
         list(rows),
         rule=lambda _m, p, t: rows[p, t],

@@ -52,32 +52,32 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     Sums run over sites making p. The share is measured on delivered quantity (supply), not
     demand; the caps bind the baseline only.
     """
-    net, adj, periods = ctx.net, ctx.adj, ctx.periods
-    concern = adj.concern_sites
+    periods = ctx.periods
+    concern = ctx.adj.concern_sites
 
     def share_excess(p: str, mk: str, cap: float, t: int) -> object:
-        return sum(((1 - cap) if s in concern else -cap) * m.flow[s, mk, t] for s in adj.arcs_to[(p, mk)])
+        return sum(((1 - cap) if s in concern else -cap) * m.flow[s, mk, t] for s in ctx.adj_at(t).arcs_to[(p, mk)])
 
     m.DEPENDENCY_EACH = pyo.Set(
         dimen=3,
-        initialize=[(p, mk, t) for t in periods for p, mk in each_caps(net, adj)],
+        initialize=[(p, mk, t) for t in periods for p, mk in each_caps(ctx.at(t), ctx.adj_at(t))],
         ordered=True,
         doc="capped (product, market, period)",
     )
     m.dependency_each = pyo.Constraint(
         m.DEPENDENCY_EACH,
-        rule=lambda _m, p, mk, t: share_excess(p, mk, net.cap_each[(p, mk)], t) <= 0,
+        rule=lambda _m, p, mk, t: share_excess(p, mk, ctx.at(t).cap_each[(p, mk)], t) <= 0,
         doc="(4) concern share of supply <= cap, each market",
     )
     m.DEPENDENCY_TOTAL = pyo.Set(
         dimen=2,
-        initialize=[(i, t) for t in periods for i in total_caps(net, adj)],
+        initialize=[(i, t) for t in periods for i in total_caps(ctx.at(t), ctx.adj_at(t))],
         ordered=True,
         doc="(index into the total caps, period) that can bind",
     )
 
     def total_rule(_m: pyo.ConcreteModel, i: int, t: int) -> object:
-        tc = net.cap_total[i]
+        tc = ctx.at(t).cap_total[i]
         return sum(share_excess(tc.product, mk, tc.cap, t) for mk in tc.markets) <= 0
 
     m.dependency_total = pyo.Constraint(
@@ -117,12 +117,13 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             concern_supplied[key] += q
     rows = []
     for t in ctx.periods:
-        for p, mk in net.positive_demand:
+        view = ctx.at(t)
+        for p, mk in view.positive_demand:
             k = (p, mk, t)
             constraint = m.dependency_each[k] if k in m.DEPENDENCY_EACH else None
-            row = _row(p, mk, "each", supplied[k], concern_supplied[k], net.cap_each[(p, mk)], constraint, solved)
+            row = _row(p, mk, "each", supplied[k], concern_supplied[k], view.cap_each[(p, mk)], constraint, solved)
             rows.append(with_period(row, net, t))
-        for i, tc in enumerate(net.cap_total):
+        for i, tc in enumerate(view.cap_total):
             sup = sum(supplied[(tc.product, mk, t)] for mk in tc.markets)
             con = sum(concern_supplied[(tc.product, mk, t)] for mk in tc.markets)
             constraint = m.dependency_total[i, t] if (i, t) in m.DEPENDENCY_TOTAL else None
@@ -131,7 +132,12 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             rows.append(with_period(row, net, t))
     table = pd.DataFrame(rows, columns=period_columns(net, DEPENDENCY_COLUMNS))
     out.tables["Dependency"] = table
-    out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
+    if net.shows_periods:  # the default cap holds in every period: one point less costs the sum
+        out.extra["default_cap_marginal_per_point"] = sum(
+            default_cap_marginal(ctx.at(t), table[table["period"] == t]) for t in ctx.periods
+        )
+    else:
+        out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
 
 
 def default_cap_pairs(net: Network) -> set[tuple[str, str]]:

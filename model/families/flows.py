@@ -41,11 +41,10 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     sum unit_cost[s] tariff_rate[s,m] x, freight sum freight_cost[s,m] x, unmet penalty
     sum unmet_penalty[p] u.
     """
-    net, adj, periods = ctx.net, ctx.adj, ctx.periods
-    demand = net.positive_demand
+    net, periods = ctx.net, ctx.periods
     product_of = net.site_product
-    arcs = [(s, mk, t) for t in periods for s, mk in net.arcs]
-    keys = [(p, mk, t) for t in periods for p, mk in demand]
+    arcs = [(s, mk, t) for t in periods for s, mk in ctx.at(t).arcs]
+    keys = [(p, mk, t) for t in periods for p, mk in ctx.at(t).positive_demand]
     m.FLOW_ARCS = pyo.Set(dimen=3, initialize=arcs, ordered=True, doc="A x T: (site, market, period) arcs")
     m.DEMANDS = pyo.Set(dimen=3, initialize=keys, ordered=True, doc="(product, market, period) with demand > 0")
     # x <= D and u <= D follow from (1), but are kept as bounds: without them, the LP that HiGHS
@@ -56,14 +55,15 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         m.FLOW_ARCS,
         within=pyo.NonNegativeReals,
         bounds={
-            (s, mk, t): (0, demand[(product_of[s], mk)] if product_of[s] in bounded else None) for s, mk, t in arcs
+            (s, mk, t): (0, ctx.at(t).positive_demand[(product_of[s], mk)] if product_of[s] in bounded else None)
+            for s, mk, t in arcs
         },
         doc="x[s,m,t]: baseline yearly flow on arc (s, m) [product unit/year]",
     )
     m.unmet = pyo.Var(
         m.DEMANDS,
         within=pyo.NonNegativeReals,
-        bounds={(p, mk, t): (0, demand[(p, mk)]) for p, mk, t in keys},
+        bounds={(p, mk, t): (0, ctx.at(t).positive_demand[(p, mk)]) for p, mk, t in keys},
         doc="u[p,m,t]: baseline unmet demand [product unit/year]",
     )
 
@@ -71,42 +71,37 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     u = dict(m.unmet.items())
 
     def demand_rule(_m: pyo.ConcreteModel, p: str, mk: str, t: int) -> object:
-        return total([*(x[s, mk, t] for s in adj.arcs_to[(p, mk)]), u[p, mk, t]]) == demand[(p, mk)]
+        arcs_to = ctx.adj_at(t).arcs_to[(p, mk)]
+        return total([*(x[s, mk, t] for s in arcs_to), u[p, mk, t]]) == ctx.at(t).positive_demand[(p, mk)]
 
     m.demand_balance = pyo.Constraint(m.DEMANDS, rule=demand_rule, doc="(1) demand met or reported unmet")
 
+    def tariffs(t: int) -> object:
+        v = ctx.at(t)
+        return linear(
+            (v.unit_cost[s] * v.tariff_rate[(s, mk)], x[s, mk, t]) for s, mk in v.arcs if v.tariff_rate[(s, mk)]
+        )
+
+    def freight(t: int) -> object:
+        v = ctx.at(t)
+        return linear((v.freight_cost[(s, mk)], x[s, mk, t]) for s, mk in v.arcs if v.freight_cost[(s, mk)])
+
     register_cost(
         m,
         ctx,
         "production",
         "production",
-        lambda t: linear((net.unit_cost[s], x[s, mk, t]) for s, mk in net.arcs),
+        lambda t: linear((net.unit_cost[s], x[s, mk, t]) for s, mk in ctx.at(t).arcs),
         "sum unit_cost[s] * x[s,m,t]",
     )
-    register_cost(
-        m,
-        ctx,
-        "tariffs",
-        "tariffs",
-        lambda t: linear(
-            (net.unit_cost[s] * net.tariff_rate[(s, mk)], x[s, mk, t]) for s, mk in net.arcs if net.tariff_rate[(s, mk)]
-        ),
-        "sum unit_cost[s] * tariff_rate * x[s,m,t]",
-    )
-    register_cost(
-        m,
-        ctx,
-        "freight",
-        "freight",
-        lambda t: linear((net.freight_cost[(s, mk)], x[s, mk, t]) for s, mk in net.arcs if net.freight_cost[(s, mk)]),
-        "sum freight_cost * x[s,m,t]",
-    )
+    register_cost(m, ctx, "tariffs", "tariffs", tariffs, "sum unit_cost[s] * tariff_rate[s,m,t] * x[s,m,t]")
+    register_cost(m, ctx, "freight", "freight", freight, "sum freight_cost[s,m,t] * x[s,m,t]")
     register_cost(
         m,
         ctx,
         "unmet_penalty",
         UNMET_PENALTY_LABEL,
-        lambda t: linear((net.unmet_penalty[p], u[p, mk, t]) for p, mk in demand),
+        lambda t: linear((net.unmet_penalty[p], u[p, mk, t]) for p, mk in ctx.at(t).positive_demand),
         "sum unmet_penalty[p] * u[p,m,t] (baseline)",
     )
 
@@ -135,7 +130,8 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         q = value(var)
         if q <= 1e-9:
             continue
-        dc = net.delivered_cost(s, mk)
+        view = ctx.at(t)
+        dc = view.delivered_cost(s, mk)
         row = {
             "site": s,
             "origin": net.site_country[s],
@@ -144,8 +140,8 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             "quantity": q,
             "delivered_unit_cost": dc,
             "unit_cost": net.unit_cost[s],
-            "tariff_rate": net.tariff_rate[(s, mk)],
-            "freight_cost": net.freight_cost[(s, mk)],
+            "tariff_rate": view.tariff_rate[(s, mk)],
+            "freight_cost": view.freight_cost[(s, mk)],
             "total_cost": q * dc,
         }
         rows.append(with_period(row, net, t))
@@ -154,7 +150,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     for (p, mk, t), var in m.unmet.items():
         q = value(var)
         if q > 1e-9:
-            d = net.demand[(p, mk)]
+            d = ctx.at(t).demand[(p, mk)]
             unmet_rows.append(
                 with_period({"product": p, "market": mk, "demand": d, "unmet": q, "unmet_share": q / d}, net, t)
             )

@@ -53,15 +53,14 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     Yearly cost: sum reserve_cost[s] * r[s,t].
     """
     net, periods = ctx.net, ctx.periods
-    sites = reserve_sites(net)
+    sites = {t: reserve_sites(ctx.at(t)) for t in periods}
     m.RESERVE_SITES = pyo.Set(
-        dimen=2, initialize=[(s, t) for t in periods for s in sites], ordered=True, doc="sites that may hold reserve"
+        dimen=2, initialize=[(s, t) for t in periods for s in sites[t]], ordered=True, doc="sites that may hold reserve"
     )
     m.reserve = pyo.Var(m.RESERVE_SITES, within=pyo.NonNegativeReals, doc="r[s,t]: capacity held in reserve")
-    products = [p for p in net.products if reserve_requirement(net, p) > 0]
     m.RESERVE_PRODUCTS = pyo.Set(
         dimen=2,
-        initialize=[(p, t) for t in periods for p in products],
+        initialize=[(p, t) for t in periods for p in net.products if reserve_requirement(ctx.at(t), p) > 0],
         ordered=True,
         doc="(product, period) with a reserve share",
     )
@@ -71,23 +70,23 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         bounds=(0, None if ctx.elastic else 0),
         doc="slack of (6); held at 0 unless the model is built elastic to explain infeasibility",
     )
-    sites_of: dict[str, list[str]] = defaultdict(list)
-    for s in sites:
-        sites_of[net.site_product[s]].append(s)
+    sites_of: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for s, t in m.RESERVE_SITES:
+        sites_of[(net.site_product[s], t)].append(s)
 
     def rule(_m: pyo.ConcreteModel, p: str, t: int) -> object:
-        held = total([*(m.reserve[s, t] for s in sites_of[p]), m.reserve_shortfall[p, t]])
-        return held >= reserve_requirement(net, p)
+        held = total([*(m.reserve[s, t] for s in sites_of[(p, t)]), m.reserve_shortfall[p, t]])
+        return held >= reserve_requirement(ctx.at(t), p)
 
     m.reserve_requirement = pyo.Constraint(m.RESERVE_PRODUCTS, rule=rule, doc="(6) reserve outside concern countries")
     if ctx.elastic:
-        ctx.violations += [m.reserve_shortfall[p, t] / reserve_requirement(net, p) for p, t in m.RESERVE_PRODUCTS]
+        ctx.violations += [m.reserve_shortfall[p, t] / reserve_requirement(ctx.at(t), p) for p, t in m.RESERVE_PRODUCTS]
     register_cost(
         m,
         ctx,
         "reserve",
         "reserve",
-        lambda t: sum(net.reserve_cost[s] * m.reserve[s, t] for s in sites),
+        lambda t: sum(net.reserve_cost[s] * m.reserve[s, t] for s in sites[t]),
         "sum reserve_cost[s] * r[s,t]",
     )
 

@@ -76,9 +76,11 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     the polish (``ctx.spec.polish_cost``). With ``ctx.elastic``, (10) gets a slack
     ``survival_shortfall`` (to explain infeasibility).
     """
-    net, adj, periods = ctx.net, ctx.adj, ctx.periods
-    stock_pools = [k for k, v in net.max_stock.items() if v > 0 and net.demand.get(k, 0) > 0]
-    stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools]
+    net, periods = ctx.net, ctx.periods
+    stock_pools = {
+        t: [k for k, v in net.max_stock.items() if v > 0 and ctx.at(t).demand.get(k, 0) > 0] for t in periods
+    }
+    stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools[t]]
     m.STOCKPILES = pyo.Set(
         dimen=3, initialize=stock_keys, ordered=True, doc="(product, market, period) with a stockpile"
     )
@@ -94,16 +96,16 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         ctx,
         "stock_holding",
         "stock holding",
-        lambda t: linear((net.holding_cost[(p, mk)], m.stock[p, mk, t]) for p, mk in stock_pools),
+        lambda t: linear((net.holding_cost[(p, mk)], m.stock[p, mk, t]) for p, mk in stock_pools[t]),
         "sum holding_cost[p,m] * q[p,m,t]",
     )
 
     m.SCENARIOS = pyo.Set(initialize=list(net.scenarios), ordered=True, doc="Ω: scenarios")
-    sdem = [(w, p, mk, t) for t in periods for w, p, mk in scenario_demands(net)]
-    dem = {(w, p, mk): net.scenario_demand(w, p, mk) for (w, p, mk, _) in sdem}
+    sdem = [(w, p, mk, t) for t in periods for w, p, mk in scenario_demands(ctx.at(t))]
+    dem = {(w, p, mk, t): ctx.at(t).scenario_demand(w, p, mk) for (w, p, mk, t) in sdem}
     m.SCENARIO_DEMANDS = pyo.Set(dimen=4, initialize=sdem, ordered=True, doc="(ω, p, m, t) with scenario demand")
     live = {(w, s) for w in net.scenarios for s in net.sites if net.loss.get((w, s), 0.0) < 1}
-    sarcs = [(w, s, mk, t) for (w, p, mk, t) in sdem for s in adj.arcs_to[(p, mk)] if (w, s) in live]
+    sarcs = [(w, s, mk, t) for (w, p, mk, t) in sdem for s in ctx.adj_at(t).arcs_to[(p, mk)] if (w, s) in live]
     m.SCENARIO_ARCS = pyo.Set(dimen=4, initialize=sarcs, ordered=True, doc="(ω, s, m, t): arcs usable in ω")
     # No upper bounds: x^ω <= D f and u^ω <= D f follow from (7), and HiGHS's presolve finds them
     # (the same optima and run times on five L networks); the build skips 31,000 bounds on L
@@ -131,7 +133,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         terms.append(u[w, p, mk, t])
         if (w, p, mk, t) in draws:
             terms.append(m.stock_draw[w, p, mk, t])
-        return total(terms) == dem[(w, p, mk)]
+        return total(terms) == dem[(w, p, mk, t)]
 
     m.scenario_demand_balance = pyo.Constraint(m.SCENARIO_DEMANDS, rule=demand_rule, doc="(7) scenario demand")
     m.scenario_capacity = pyo.Constraint(
@@ -158,12 +160,12 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     m.survival = pyo.Constraint(
         m.SURVIVAL,
         rule=lambda _m, w, p, mk, t: (
-            u[w, p, mk, t] - m.survival_shortfall[w, p, mk, t] <= net.max_shortfall[w] * dem[(w, p, mk)]
+            u[w, p, mk, t] - m.survival_shortfall[w, p, mk, t] <= net.max_shortfall[w] * dem[(w, p, mk, t)]
         ),
         doc="(10) unmet within the survival target",
     )
     if ctx.elastic:
-        ctx.violations += [m.survival_shortfall[k] / dem[k[:3]] for k in survival_keys]
+        ctx.violations += [m.survival_shortfall[k] / dem[k] for k in survival_keys]
     cand = set(net.candidates)
     tightened = {p for p in net.products if ctx.tighten and need_is_data(net, p)}
     tight = [(w, s, mk, t) for (w, s, mk, t) in sarcs if s in cand and net.site_product[s] in tightened]
@@ -171,7 +173,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     m.scenario_flow_needs_build = pyo.Constraint(
         tight,
         rule=lambda _m, w, s, mk, t: (
-            x[w, s, mk, t] <= min(dem[(w, net.site_product[s], mk)], net.max_capacity(s)) * b[s, t]
+            x[w, s, mk, t] <= min(dem[(w, net.site_product[s], mk, t)], net.max_capacity(s)) * b[s, t]
         ),
         doc="(T) valid tightening in scenarios where need is data",
     )
@@ -184,7 +186,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         demands_of[(w, t)].append((p, mk))
 
     def scenario_cost(w: str, t: int) -> object:
-        ops = [(adj.delivered[(s, mk)], x[w, s, mk, t]) for s, mk in arcs_of[(w, t)]]
+        delivered = ctx.adj_at(t).delivered
+        ops = [(delivered[(s, mk)], x[w, s, mk, t]) for s, mk in arcs_of[(w, t)]]
         pen = [(net.unmet_penalty[p], u[w, p, mk, t]) for p, mk in demands_of[(w, t)]]
         return linear(ops + pen)
 
@@ -250,7 +253,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 for p, mk, t in m.STOCKPILES
             ]
         )
-    out.extra["survival_marginal_per_point"] = survival_marginal(m, net, solved)
+    out.extra["survival_marginal_per_point"] = survival_marginal(m, ctx, solved)
     if not net.scenarios:
         return
     scen_prod: dict[tuple[str, str, int], float] = defaultdict(float)  # (ω, s, t): production in ω
@@ -273,7 +276,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     sites["busiest_scenario"] = busiest_w
     sites["busiest_scenario_production"] = busiest_q
     sites["busiest_scenario_utilization"] = [q / c if c > 0 else 0.0 for q, c in zip(busiest_q, cap, strict=True)]
-    out.tables["Scenarios"], out.tables["ScenarioSummary"] = _scenario_tables(m, net, solved, supplied)
+    out.tables["Scenarios"], out.tables["ScenarioSummary"] = _scenario_tables(m, ctx, solved, supplied)
     site_rows = list(zip(sites["site"].tolist(), period, cap, sites["production"].tolist(), strict=True))
     out.tables["ScenarioSites"] = pd.DataFrame(
         [
@@ -297,7 +300,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     )
 
 
-def survival_marginal(m: pyo.ConcreteModel, net: Network, solved: Any) -> float:
+def survival_marginal(m: pyo.ConcreteModel, ctx: Context, solved: Any) -> float:
     """Cost of one point less ``max_shortfall`` in every scenario, from the LP with integer
     decisions and stocks fixed: rhs of (10) is ms * D * f, so d(cost)/d(ms) = sum y * D * f and
     one point less costs -0.01 * sum y * D * f (y <= 0 when binding)."""
@@ -305,18 +308,19 @@ def survival_marginal(m: pyo.ConcreteModel, net: Network, solved: Any) -> float:
     for key in m.SURVIVAL:
         y = solved.duals.get(m.survival[key])
         if y is not None:
-            total_ += -0.01 * y * net.scenario_demand(*key[:3])
+            total_ += -0.01 * y * ctx.at(key[3]).scenario_demand(*key[:3])
     return max(total_, 0.0)
 
 
 def _scenario_tables(
-    m: pyo.ConcreteModel, net: Network, solved: Any, supplied: dict[tuple[str, str, str, int], float]
+    m: pyo.ConcreteModel, ctx: Context, solved: Any, supplied: dict[tuple[str, str, str, int], float]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scenarios (one row per (ω, p, m) with demand) and ScenarioSummary (per (ω, p));
     ``supplied[ω, p, m, t]`` is sum_s x^ω[s, m, t] over the sites of p."""
+    net = ctx.net
     rows = []
     for w, p, mk, t in m.SCENARIO_DEMANDS:
-        dem = net.scenario_demand(w, p, mk)
+        dem = ctx.at(t).scenario_demand(w, p, mk)
         drawn = value(m.stock_draw[w, p, mk, t]) if (w, p, mk, t) in m.STOCK_DRAWS else 0.0
         unmet = value(m.scenario_unmet[w, p, mk, t])
         row = {

@@ -1,0 +1,133 @@
+"""Build-out over time: constraint (13), the links between consecutive periods; availability
+windows (S(t)); the ``opens``/``closes`` columns of Sites; the build-out invariants.
+
+Availability needs no row of its own: the views ``ctx.at(t)`` hold only the sites of S(t), so a
+site outside its window has no arcs, no capacity row, no b[s,t] and no n[s,t] (b = 0: it does
+not operate), and its fixed cost is not paid. This family links the periods.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+import pyomo.core as pyo
+
+from model.families.protocol import Context, Extraction
+from model.families.verify import TOL, rows_of
+from model.network import Network
+
+DIMENSIONS = {
+    "candidate_stays_built": ("site", "period"),
+    "closable_stays_closed": ("site", "period"),
+    "modules_stay": ("site", "period"),
+}
+
+HORIZON = True
+"""Its invariants read the whole horizon (``model.invariants.check_all`` gives it every period
+at once; the other families are checked period by period)."""
+
+
+def closable_sites(net: Network) -> tuple[str, ...]:
+    """S_closable: sites the model may close (status ``closable``, a tiers-issue status). Empty
+    until the Network carries that status; the rule ``b[s,t] <= b[s,t-1]`` is written for them."""
+    return tuple(getattr(net, "closable", ()))
+
+
+def links(ctx: Context, component: dict[tuple[str, int], Any]) -> list[tuple[str, int]]:
+    """(s, t) for each period t after the first in which ``component`` (a variable's members by
+    (site, period)) exists at t and at the period before: within the site's availability."""
+    prev = {t: p for p, t in itertools.pairwise(ctx.periods)}
+    return [(s, t) for s, t in component if t in prev and (s, prev[t]) in component]
+
+
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
+    """Constraint (13), for consecutive periods t-1, t where the site is available in both:
+
+    (13a) b[s,t] >= b[s,t-1]                          a candidate stays built
+    (13b) b[s,t] <= b[s,t-1]                          a closable site stays closed
+    (13c) n[s,t] >= n[s,t-1]                          modules stay (a site that is not closable)
+          n[s,t] >= n[s,t-1] - max_modules[s] (1 - b[s,t])   (closable: while it operates)
+
+    Without a Periods sheet there is one period and no row. No variables, no costs. Needs
+    ``capacity`` first (b and n).
+    """
+    closable = set(closable_sites(ctx.net))
+    b = dict(m.build.items())
+    n = dict(m.modules.items())
+    cand = set(ctx.net.candidates)
+    prev = {t: p for p, t in itertools.pairwise(ctx.periods)}
+    build_links = links(ctx, b)
+    m.candidate_stays_built = pyo.Constraint(
+        [(s, t) for s, t in build_links if s in cand],
+        rule=lambda _m, s, t: b[s, t] >= b[s, prev[t]],
+        doc="(13a) a candidate once built stays built",
+    )
+    m.closable_stays_closed = pyo.Constraint(
+        [(s, t) for s, t in build_links if s in closable],
+        rule=lambda _m, s, t: b[s, t] <= b[s, prev[t]],
+        doc="(13b) a closable site once closed stays closed",
+    )
+
+    def modules_rule(_m: pyo.ConcreteModel, s: str, t: int) -> object:
+        if s in closable and (s, t) in b:
+            return n[s, t] >= n[s, prev[t]] - ctx.net.max_modules[s] * (1 - b[s, t])
+        return n[s, t] >= n[s, prev[t]]
+
+    m.modules_stay = pyo.Constraint(links(ctx, n), rule=modules_rule, doc="(13c) modules once added stay")
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """With periods: Sites gets ``opens`` (the first period a site operates, when it did not
+    operate from the first period, or it is a candidate) and ``closes`` (the first period it no
+    longer operates after operating: its window ended, or the model closed it), on every row of
+    the site."""
+    net = ctx.net
+    if not net.shows_periods:
+        return
+    sites = out.tables["Sites"]
+    operates: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    for s, t, built in rows_of(sites, "site", "period", "built"):
+        operates[s].append((t, bool(built)))
+    opens: dict[str, int | None] = {}
+    closes: dict[str, int | None] = {}
+    for s, seq in operates.items():
+        seq.sort()
+        on = [t for t, o in seq if o]
+        first = on[0] if on else None
+        opens[s] = first if first is not None and (first != seq[0][0] or s in net.candidates) else None
+        closes[s] = next((t for t, o in seq if first is not None and t > first and not o), None)
+    sites["opens"] = pd.Series([opens[s] for s in sites["site"]], dtype=object)
+    sites["closes"] = pd.Series([closes[s] for s in sites["site"]], dtype=object)
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """From the Sites and Flows tables over the whole horizon: a candidate once built stays built
+    while available; modules never decrease while a site operates; no site operates, produces or
+    ships outside its availability window."""
+    if not net.shows_periods:
+        return []
+    out = []
+    history: dict[str, list[tuple[int, bool, int]]] = defaultdict(list)
+    for s, t, built, mods, prod in rows_of(res["Sites"], "site", "period", "built", "modules_added", "production"):
+        history[s].append((t, bool(built), int(mods)))
+        if not net.available(s, t) and (built or mods or prod > TOL):
+            out.append(f"{s} operates in {t}, outside its availability window")
+    for s, t in rows_of(res["Flows"], "site", "period"):
+        if not net.available(s, t):
+            out.append(f"{s} ships in {t}, outside its availability window")
+    for s, seq in history.items():
+        seq.sort()
+        for (t0, b0, n0), (t1, b1, n1) in itertools.pairwise(seq):
+            both = net.available(s, t0) and net.available(s, t1)
+            if not both:
+                continue
+            if s in net.candidates and b0 and not b1:
+                out.append(f"candidate {s} is built in {t0} but not in {t1}")
+            if s in closable_sites(net) and b1 and not b0:
+                out.append(f"closable site {s} is closed in {t0} but operates in {t1}")
+            if b1 and n1 < n0:
+                out.append(f"{s} has {n0} modules in {t0} but {n1} in {t1}")
+    return out

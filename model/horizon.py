@@ -1,0 +1,273 @@
+"""The planning horizon (contract v2, ``Periods``): the periods and their weights, the rule that a
+row with a ``period`` holds from that period on, each period's view of the network, and the
+input rules of periods.
+
+Symbols follow ``docs/formulation.md``: T the periods (each keyed by its first year), W[t] the
+weights, S(t) the sites available in t, D[p,m,t], A(t), the caps and lanes in force in t.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from model import derive
+from model.checks import Record, SheetData, valid
+from model.issues import Issue, Issues
+from model.network import SINGLE_PERIOD, CapRow, Network, Period
+
+R = TypeVar("R")
+
+PERIOD_SHEETS = ("Demand", "Lanes", "Caps")
+"""Sheets with a ``period`` column: a row holds from its period until a later row of its key."""
+WINDOW_COLUMNS = ("available_from", "available_until")
+
+
+def weight(year: int, years: int, first_year: int, rate: float) -> float:
+    """W[t] = sum_{k=0}^{years-1} (1 + rate)^-(year + k - first_year): the period's years, each
+    discounted to the first period's year (``years`` when ``rate`` is 0)."""
+    return float(sum((1.0 + rate) ** -(year + k - first_year) for k in range(years)))
+
+
+def horizon(rows: Sequence[tuple[int, int | None]], rate: float) -> tuple[Period, ...]:
+    """T from the Periods rows (year, years or None), ordered by year. A blank ``years`` is the
+    gap to the next period, 1 for the last. ``SINGLE_PERIOD`` when there are no rows."""
+    if not rows:
+        return SINGLE_PERIOD
+    ordered = sorted(rows)
+    first = ordered[0][0]
+    out = []
+    for i, (year, years) in enumerate(ordered):
+        if years is None:
+            years = ordered[i + 1][0] - year if i + 1 < len(ordered) else 1
+        out.append(Period(year=year, years=int(years), weight=weight(year, int(years), first, rate)))
+    return tuple(out)
+
+
+def in_force(rows: Iterable[R], key: Callable[[R], Hashable], period: Callable[[R], int | None], year: int) -> list[R]:
+    """The rows in force in the period starting in ``year``: per key, the row with the latest
+    period <= year (a blank period is the first period, so it is in force from the start); a key
+    none of whose rows has started yet has no row. Rows keep their input order."""
+    best: dict[Hashable, tuple[int, int]] = {}
+    listed = list(rows)
+    for i, row in enumerate(listed):
+        p = period(row)
+        start = -(10**9) if p is None else p
+        if start > year:
+            continue
+        k = key(row)
+        if k not in best or start >= best[k][0]:
+            best[k] = (start, i)
+    chosen = {i for _, i in best.values()}
+    return [row for i, row in enumerate(listed) if i in chosen]
+
+
+@dataclasses.dataclass(frozen=True)
+class PeriodRows:
+    """The rows of the sheets that may vary by period, with their ``period`` (None: blank)."""
+
+    demand: list[tuple[str, str, float, int | None]]
+    """(product, market, demand, period)."""
+    lanes: list[tuple[derive.Lane, int | None]]
+    caps: list[tuple[CapRow, int | None]]
+    shocks: list[derive.Shock]
+
+
+def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Network:
+    """The network as it stands in the period starting in ``year``, with ``sites`` available:
+    D[p,m,t] from the Demand rows in force, the Lanes rows in force, A(t) over those sites, the
+    Caps rows in force resolved against D[., ., t], and the scenario demand factors of D[., ., t]."""
+    demand = {(p, m): d for p, m, d, _ in in_force(rows.demand, lambda r: (r[0], r[1]), lambda r: r[3], year)}
+    lanes = [
+        ln
+        for ln, _ in in_force(rows.lanes, lambda r: (r[0].origin, r[0].destination, r[0].product), lambda r: r[1], year)
+    ]
+    cap_rows = tuple(
+        c for c, _ in in_force(rows.caps, lambda r: (r[0].product, r[0].market, r[0].scope), lambda r: r[1], year)
+    )
+    arcs = derive.arcs(sites, net.site_country, net.site_product, demand, lanes)
+    cap_each, cap_total = derive.resolved_caps(cap_rows, net.settings.dependency_cap, demand)
+    kept = set(sites)
+    decided = {"closable": tuple(s for s in net.closable if s in kept)} if hasattr(net, "closable") else {}
+    return dataclasses.replace(
+        net,
+        **decided,  # closable sites (contract v2's tiers) outside S(t) have no b[s,t] either
+        sites=tuple(sites),
+        candidates=tuple(s for s in net.candidates if s in kept),
+        demand=demand,
+        arcs=arcs.arcs,
+        tariff_rate=arcs.tariff_rate,
+        freight_cost=arcs.freight_cost,
+        cap_rows=cap_rows,
+        cap_each=cap_each,
+        cap_total=cap_total,
+        demand_factor=derive.demand_factors(rows.shocks, demand),
+        views={},
+    )
+
+
+def with_periods(net: Network, rows: PeriodRows, periods: tuple[Period, ...]) -> Network:
+    """``net`` with its horizon: the fields of ``net`` itself hold the first period's rows over
+    every site (what a reader that ignores periods sees), and ``views[t]`` each period's network
+    with S(t) = the sites whose window holds t."""
+    first = periods[0].year
+    base = dataclasses.replace(view(net, rows, first, net.sites), periods=periods)
+    views = {
+        p.year: dataclasses.replace(
+            view(base, rows, p.year, [s for s in net.sites if base.available(s, p.year)]), periods=periods
+        )
+        for p in periods
+    }
+    return dataclasses.replace(base, views=views)
+
+
+# ------------------------------------------------------------------------------------------
+# Input rules of periods (errors and warnings with sheet and cell)
+# ------------------------------------------------------------------------------------------
+
+
+def period_warnings(net: Network, rules: Callable[[Network], list[Issue]]) -> list[Issue]:
+    """The cross-sheet warning ``rules`` on the network; with periods, on each period's view
+    instead, each distinct warning once: as it is when it holds in every period, else with the
+    periods in which it holds (``in 2024, 2026: no site can supply ...``): demand from 2030 that
+    no site can reach, a site that reaches no market until a lane opens."""
+    if not net.views:
+        return rules(net)
+    when: dict[tuple[str, str, str, str], list[int]] = {}
+    for period in net.periods:
+        for issue in rules(net.at(period.year)):
+            when.setdefault((issue.level, issue.sheet, issue.cell, issue.message), []).append(period.year)
+    everywhere = len(net.periods)
+    return [
+        Issue(level, sheet, cell, msg if len(years) == everywhere else f"in {', '.join(map(str, years))}: {msg}")
+        for (level, sheet, cell, msg), years in when.items()
+    ]
+
+
+def nearest(year: int, years: Sequence[int]) -> int:
+    """The year of ``years`` closest to ``year`` (the earlier one on a tie)."""
+    return min(years, key=lambda y: (abs(y - year), y))
+
+
+def check_records(data: dict[str, SheetData], issues: Issues) -> None:
+    """The rules of the horizon on the records, before the network is assembled.
+
+    With a Periods sheet: a ``period`` that is not a year of the Periods sheet is an error naming
+    the nearest; two rows of one key in force from the same period (a blank period is the first
+    period) are an error; ``available_until`` before ``available_from`` is an error; a candidate
+    available only after the last period is a warning (it can never be built).
+    Without one: ``period``, ``available_from`` and ``available_until`` cells are ignored, with a
+    warning per column that has any; rows that differ only by ``period`` are duplicates (errors).
+    ``years`` below 1 or not whole is refused by the schema (``minimum=1``, integer)."""
+    years = sorted(r.values["period"] for r in valid(data.get("Periods")))
+    if data.get("Periods") is not None:
+        _check_overlaps(data["Periods"], issues)
+    for name in PERIOD_SHEETS:
+        sheet = data.get(name)
+        if sheet is not None:
+            _check_period_column(sheet, years, issues)
+    sites = data.get("Sites")
+    if sites is not None:
+        _check_windows(sites, years, issues)
+
+
+def _check_overlaps(periods: SheetData, issues: Issues) -> None:
+    """A period whose ``years`` reach into the next period counts those years twice: a warning."""
+    rows = sorted((r.values["period"], r.values.get("years"), r.row) for r in valid(periods))
+    letter = periods.letters.get("years", "B")
+    for (year, years, row), (following, _, _) in itertools.pairwise(rows):
+        if years is not None and year + years > following:
+            issues.warning(
+                "Periods",
+                f"{letter}{row}",
+                f"period {year} stands for {years} years, past the next period {following}: the years from "
+                f"{following} to {year + years - 1} count twice in the objective (leave 'years' blank for the gap "
+                "to the next period)",
+            )
+
+
+def _check_period_column(sheet: SheetData, years: list[int], issues: Issues) -> None:
+    letter = sheet.letters.get("period", "")
+    filled = [r for r in valid(sheet) if r.values.get("period") is not None]
+    if not years:
+        if filled:
+            issues.warning(
+                sheet.spec.name,
+                f"{letter}{filled[0].row}",
+                f"the 'period' column is filled on {len(filled)} row(s) but the workbook has no Periods "
+                "sheet (or an empty one): it is ignored (add periods to plan over several periods)",
+            )
+        _check_keys(sheet, lambda _p: None, issues, "without a Periods sheet the 'period' column is ignored")
+        return
+    for rec in filled:
+        p = rec.values["period"]
+        if p not in years:
+            issues.error(
+                sheet.spec.name,
+                f"{letter}{rec.row}",
+                f"period {p} is not a year of the Periods sheet (its years: "
+                f"{', '.join(map(str, years))}); the nearest is {nearest(p, years)}",
+            )
+            rec.values["_invalid"] = True
+    _check_keys(sheet, lambda p: years[0] if p is None else p, issues, "a blank period is the first period")
+
+
+def _check_keys(sheet: SheetData, start: Callable[[int | None], int | None], issues: Issues, why: str) -> None:
+    """Two valid rows whose key (with the period read by ``start``) is the same: an error on the
+    later one, unless ``check_duplicates`` has already refused it."""
+    others = [c for c in sheet.spec.key if c != "period"]
+    seen: dict[tuple[Any, ...], Record] = {}
+    for rec in valid(sheet):
+        k = (*(rec.values.get(c) for c in others), start(rec.values.get("period")))
+        if k in seen:
+            issues.error(
+                sheet.spec.name,
+                f"{sheet.letters.get(others[0], 'A')}{rec.row}",
+                f"duplicate row: same {', '.join(others)}{'' if k[-1] is None else ' and period'} as row "
+                f"{seen[k].row} ({why})",
+            )
+            rec.values["_invalid"] = True
+        else:
+            seen[k] = rec
+
+
+def _check_windows(sites: SheetData, years: list[int], issues: Issues) -> None:
+    col_from, col_until = (sites.letters.get(c, "") for c in WINDOW_COLUMNS)
+    recs = valid(sites)
+    if not years:
+        for column, letter in zip(WINDOW_COLUMNS, (col_from, col_until), strict=True):
+            filled = [r for r in recs if r.values.get(column) is not None]
+            if filled:
+                issues.warning(
+                    "Sites",
+                    f"{letter}{filled[0].row}",
+                    f"'{column}' is filled on {len(filled)} row(s) but the workbook has no Periods sheet (or an "
+                    "empty one): it is ignored (every site is available in the one year planned)",
+                )
+        return
+    for rec in recs:
+        start, end = rec.values.get("available_from"), rec.values.get("available_until")
+        site = rec.values["site"]
+        if start is not None and end is not None and end < start:
+            issues.error(
+                "Sites",
+                f"{col_until}{rec.row}",
+                f"site '{site}': available_until {end} is before available_from {start}",
+            )
+            rec.values["_invalid"] = True
+            continue
+        if start is not None and start > years[-1]:
+            what = "a candidate that can never be built" if rec.values.get("status") == "candidate" else "never used"
+            issues.warning(
+                "Sites",
+                f"{col_from}{rec.row}",
+                f"site '{site}' is available only from {start}, after the last period ({years[-1]}): {what}",
+            )
+        elif end is not None and end < years[0]:
+            issues.warning(
+                "Sites",
+                f"{col_until}{rec.row}",
+                f"site '{site}' is available only until {end}, before the first period ({years[0]}): never used",
+            )
