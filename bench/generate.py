@@ -38,6 +38,9 @@ def generate(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     tiered one of ``TIER_SIZES``)."""
     if size in TIER_SIZES:
         return generate_tiers(size, seed)
+    base, _, variant = size.rpartition("-")
+    if base in TIER_SIZES and variant in VARIANTS:
+        return VARIANTS[variant](generate_tiers(base, seed))
     cfg = SIZES[size]
     rng = random.Random(f"{size}-{seed}")
     nc, np_, nsp, nscen = cfg["countries"], cfg["products"], cfg["sites_per_product"], cfg["scenarios"]
@@ -136,7 +139,7 @@ def write(size: str, path: Path, seed: int = 0) -> Path:
     (about 5 s for R100k), the tiered ones by ``write_records`` (every column by its contract
     name, whether or not the installed reader knows it yet)."""
     recs = generate(size, seed)
-    if size in TIER_SIZES:
+    if is_tiered(size):
         return write_records(recs, path)
     from model.template import write_input_workbook
 
@@ -479,3 +482,14 @@ def single_tier(recs: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[st
     out["Caps"] = [r for r in out["Caps"] if r.get("basis", "lookthrough") == "lookthrough"]
     out["Stockpiles"] = [r for r in out["Stockpiles"] if r["product"] in finals]
     return out
+
+
+VARIANTS = {"1p": single_period, "flat": single_tier}
+"""Case-name suffixes: ``tier-L-1p`` is tier-L over its first period alone, ``tier-L-flat`` its
+final products alone (no recipes, hubs, groups, closable plants or direct caps) over the periods."""
+
+
+def is_tiered(case: str) -> bool:
+    """Whether ``case`` names a tiered case or one of its variants (``tier-L``, ``tier-L-1p``)."""
+    base, _, variant = case.rpartition("-")
+    return case in TIER_SIZES or (base in TIER_SIZES and variant in VARIANTS)

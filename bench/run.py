@@ -6,6 +6,7 @@
     python -m bench.run L --repeat 5         # five runs of L, with the medians
     python -m bench.run capb-6000 --highs mip_allow_restart=true    # with HiGHS options, as run.py takes them
     python -m bench.run tier-S tier-M tier-L     # tiered, multi-period cases (contract version 2)
+    python -m bench.run tier-L-1p tier-L-flat    # tier-L over its first period alone; its final products alone
     python -m bench.run L --no-direct            # without the yardstick
 
 Each case runs in its own process (so peak memory is that case's alone): synthetic sizes are
@@ -58,7 +59,7 @@ def workbook_for(case: str) -> Path:
         return path
     from bench import generate, orlib
 
-    if case in generate.SIZES or case in generate.TIER_SIZES:
+    if case in generate.SIZES or generate.is_tiered(case):
         return generate.write(case, path)
     from model.template import write_input_workbook
 

@@ -166,6 +166,25 @@ def test_public_api_comparison_smoke() -> None:
     assert lines[3].startswith("  imports Pyomo's compiler brings into a run")
 
 
+def test_yardstick_hand_computed_periods(tmp_path) -> None:
+    """Two periods, 2026 (two years) and 2028 (one), no discounting: W = 2 and 1. Home needs 10
+    chips a year. Existing A in Home: capacity 10, unit cost 5. Candidate B in Home: capacity 10,
+    unit cost 1, fixed cost 3, available from 2028 (its lead time). 2026: A alone, 2 * 50 = 100;
+    2028: B built, 1 * (10 + 3) = 13; optimum 113."""
+    from model.workbook import read_workbook
+
+    recs = _micro(None)
+    recs["Sites"] = [
+        {"site": "A", "country": "Home", "product": "chip", "status": "existing", "capacity": 10, "unit_cost": 5},
+        {"site": "B", "country": "Home", "product": "chip", "status": "candidate", "capacity": 10, "unit_cost": 1}
+        | {"fixed_cost": 3, "available_from": 2028},
+    ]
+    recs["Periods"] = [{"period": 2026}, {"period": 2028}]
+    net = read_workbook(write(tmp_path, recs))
+    got = direct.solve(net, mip_gap=0)
+    assert got.objective == pytest.approx(113.0, rel=1e-9)
+
+
 def test_tier_generator_is_seeded_sized_and_by_the_contract() -> None:
     """The tiered cases: seeded; the sizes the issue names; every name used is defined, every
     period a year of the Periods sheet, recipes without cycles, chains two to four tiers deep."""
@@ -226,6 +245,8 @@ def test_single_period_and_single_tier_variants() -> None:
     finals = {r["product"] for r in recs["Demand"]}
     assert "Recipes" not in flat and {r["product"] for r in flat["Sites"]} == finals
     assert {r["status"] for r in flat["Sites"]} <= {"existing", "candidate"}
+    assert generate.generate("tier-S-flat") == flat and generate.generate("tier-S-1p") == one  # case names
+    assert generate.is_tiered("tier-S-1p") and not generate.is_tiered("S") and not generate.is_tiered("tier-S-x")
 
 
 def test_written_records_keep_every_column(tmp_path) -> None:
