@@ -215,14 +215,14 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     Countries on a plane; lanes only between near countries (each country's ``near`` nearest, both
     ways) and from the hub countries to every country, so hubs carry trade that has no lane of its
     own. About one country in six is a concern country, where raw materials are cheaper and more
-    common. Existing plants cover about 85% of each product's gross requirement in the first
-    period, candidates (some with lead times: ``available_from`` a later period) and modules the
-    growth; some existing plants are closable, some close (``available_until``) or start later.
+    common. Existing plants make 97% of each product's gross requirement in the first period,
+    candidates (some with lead times: ``available_from`` a later period) and modules the growth;
+    some existing plants are closable, some close (``available_until``) or start later.
     Caps: look-through caps on final products in a third of the markets, tightened from the third
     period (phased Caps rows), direct caps on raw materials in a few pools, one ``total`` cap;
     tariffs from concern countries, raised from the third period (a Lanes row with ``period``).
     Scenarios as in ``generate``. Stockpiles of final and intermediate products. Groups: each
-    chain's new final plants (at most a third open) and the hubs (at least one open).
+    chain's new final plants (at most two thirds open) and the hubs (at least one open).
     """
     cfg = TIER_SIZES[size]
     rng = random.Random(f"{size}-{seed}")
@@ -276,15 +276,15 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
         tier = int(p.split("T")[1])
         is_raw = tier == 0
         shares = [rng.random() + 0.2 for _ in range(nsp)]
-        norm = sum(shares)
+        first_candidate = int(nsp * (1 - CANDIDATE_SHARE))
+        norm = {False: sum(shares[:first_candidate]), True: sum(shares[first_candidate:])}
         for i in range(nsp):
             in_concern = rng.random() < (0.4 if is_raw else 0.15)
             c = rng.choice(sorted(concern) if in_concern else allies)
-            candidate = i >= int(nsp * (1 - CANDIDATE_SHARE))
+            candidate = i >= first_candidate
             cost = rng.uniform(8, 14) * (0.7 if in_concern else 1.0)
-            cap = round(
-                shares[i] / norm * req[p] * (0.7 / CANDIDATE_SHARE if candidate else 0.88 / (1 - CANDIDATE_SHARE)), 1
-            )
+            # existing plants make 97% of the first period's gross requirement, candidates 70% more
+            cap = round(shares[i] / norm[candidate] * req[p] * (0.7 if candidate else 0.97), 1)
             name = f"{p}-S{i:03d}"
             status = "candidate" if candidate else ("closable" if rng.random() < 0.15 else "existing")
             site: dict[str, Any] = {
@@ -316,11 +316,14 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
             sites.append(site)
             unit_cost[name] = cost
             site_rows.append(site)
-    existing = [r for r in site_rows if r["status"] != "candidate" and "available_from" not in r]
+    existing = sorted(  # the smallest existing raw-material plants first
+        (r for r in site_rows if r["status"] != "candidate" and "available_from" not in r),
+        key=lambda r: (r["product"] not in raws, r["capacity"]),
+    )
     if nper > 2 and not any("available_until" in r for r in site_rows):  # every feature, even in tier-S
         existing[0]["available_until"] = years[nper - 2]
     if nper > 1 and not any("available_from" in r for r in site_rows if r["status"] != "candidate"):
-        existing[-1]["available_from"] = years[1]
+        existing[1]["available_from"] = years[1]
     for p in finals:  # hubs of the final products, in the hub countries
         for h, c in enumerate(hub_countries):
             sites.append(
@@ -336,6 +339,7 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
                     "group": "hubs",
                 }
             )
+    finals_candidates = nsp - int(nsp * (1 - CANDIDATE_SHARE))  # per final product: the group's size
     recipes = [{"product": q, "input": i, "quantity": a} for (q, i), a in recipe.items()]
     for site in rng.sample(site_rows, max(2, len(site_rows) // 25)):  # plant-level recipe rows
         q = site["product"]
@@ -445,7 +449,7 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
         "Stockpiles": stock if nscen else [],
         "Recipes": recipes,
         "Groups": [
-            *({"group": f"new-K{k}", "max_open": max(1, int(nsp * 0.45) // 3)} for k in range(nk)),
+            *({"group": f"new-K{k}", "max_open": max(1, math.ceil(finals_candidates * 2 / 3))} for k in range(nk)),
             {"group": "hubs", "min_open": 1},
         ],
         "Periods": [{"period": y} for y in years],
