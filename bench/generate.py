@@ -488,9 +488,21 @@ def single_tier(recs: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[st
     return out
 
 
-VARIANTS = {"1p": single_period, "flat": single_tier}
+def direct_caps(recs: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The same network with every cap on the ``direct`` basis (no concern-free mass balance): the
+    cost of look-through caps is the difference."""
+    out = {name: [dict(r) for r in rows] for name, rows in recs.items()}
+    caps: dict[tuple, dict[str, Any]] = {}  # a row that became a duplicate of a direct one: the first kept
+    for r in out["Caps"]:
+        caps.setdefault((r.get("product"), r.get("market"), r.get("scope"), r.get("period")), r | {"basis": "direct"})
+    out["Caps"] = list(caps.values())
+    return out
+
+
+VARIANTS = {"1p": single_period, "flat": single_tier, "direct": direct_caps}
 """Case-name suffixes: ``tier-L-1p`` is tier-L over its first period alone, ``tier-L-flat`` its
-final products alone (no recipes, hubs, groups, closable plants or direct caps) over the periods."""
+final products alone (no recipes, hubs, groups, closable plants or direct caps) over the periods,
+``tier-L-direct`` with every cap on the direct basis (no concern-free mass balance)."""
 
 
 def is_tiered(case: str) -> bool:

@@ -246,6 +246,8 @@ def test_single_period_and_single_tier_variants() -> None:
     assert "Recipes" not in flat and {r["product"] for r in flat["Sites"]} == finals
     assert {r["status"] for r in flat["Sites"]} <= {"existing", "candidate"}
     assert generate.generate("tier-S-flat") == flat and generate.generate("tier-S-1p") == one  # case names
+    direct_basis = generate.generate("tier-S-direct")["Caps"]
+    assert len(direct_basis) == len(recs["Caps"]) and {r["basis"] for r in direct_basis} == {"direct"}
     assert generate.is_tiered("tier-S-1p") and not generate.is_tiered("S") and not generate.is_tiered("tier-S-x")
 
 
