@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from model import schema
+from model.derive import RecipeRow, gross_requirement, recipe_cycle
 from model.issues import Issue, Issues, did_you_mean
 from model.network import Network, Settings
 
@@ -71,6 +72,8 @@ KEY_WHAT = {
     "Products": "product",
     "Sites": "site",
     "Scenarios": "scenario",
+    "Recipes": "recipe row",
+    "Groups": "group",
     "Periods": "period",
 }
 
@@ -174,6 +177,78 @@ def check_unmet_penalty_given(products: SheetData | None, settings: Settings, is
             )
 
 
+def check_recipe_sites(recipes: SheetData | None, sites: Mapping[str, Record] | None, issues: Issues) -> None:
+    """A Recipes row that names a site: the site makes the row's product and is not a hub (a hub
+    has no recipe: it passes its product on)."""
+    if recipes is None or sites is None:
+        return
+    letter = recipes.letters.get("site", "")
+    for rec in valid(recipes):
+        site = rec.values.get("site")
+        if site is None or site not in sites:
+            continue
+        made = sites[site].values.get("product")
+        if sites[site].values.get("role") == "hub":
+            issues.error(
+                "Recipes",
+                f"{letter}{rec.row}",
+                f"site '{site}' is a hub (Sites.role); a hub passes its product on and has no recipe: "
+                "remove this row, or make the site a plant",
+            )
+            rec.values["_invalid"] = True
+        elif made != rec.values.get("product"):
+            issues.error(
+                "Recipes",
+                f"{letter}{rec.row}",
+                f"site '{site}' makes {made}, not {rec.values.get('product')}; a site row applies to a "
+                "plant that makes the row's product",
+            )
+            rec.values["_invalid"] = True
+
+
+def check_recipe_cycles(recipes: SheetData | None, issues: Issues) -> None:
+    """No product needs itself through any chain of inputs: the error names the whole cycle
+    (``magnet -> alloy -> magnet``) at the row that closes it."""
+    if recipes is None:
+        return
+    rows = [
+        RecipeRow(r.row, r.values["product"], r.values["input"], float(r.values["quantity"]), r.values.get("site"))
+        for r in valid(recipes)
+        if r.values.get("product") and r.values.get("input") and r.values.get("quantity") is not None
+    ]
+    cycle = recipe_cycle(rows)
+    if cycle is None:
+        return
+    chain = " -> ".join([cycle[0].product, *(r.input for r in cycle)])
+    letter = recipes.letters.get("input", "")
+    cells = ", ".join(f"{letter}{r.row}" for r in cycle)
+    issues.error(
+        "Recipes",
+        f"{letter}{cycle[-1].row}",
+        f"the recipes form a cycle: {chain} (rows at {cells}); a product cannot need itself through "
+        "its inputs. Remove or correct one of these rows",
+    )
+    for r in valid(recipes):
+        if any(r.row == c.row for c in cycle):
+            r.values["_invalid"] = True
+
+
+def check_group_limits(groups: SheetData | None, issues: Issues) -> None:
+    """A Groups row's min_open is at most its max_open."""
+    if groups is None:
+        return
+    letter = groups.letters.get("min_open", "")
+    for rec in valid(groups):
+        lo, hi = rec.values.get("min_open"), rec.values.get("max_open")
+        if lo is not None and hi is not None and lo > hi:
+            issues.error(
+                "Groups",
+                f"{letter}{rec.row}",
+                f"group '{rec.values['group']}': min_open {lo} is more than max_open {hi}; no design can meet both",
+            )
+            rec.values["_invalid"] = True
+
+
 # ------------------------------------------------------------------------------------------
 # Rules on the assembled network (warnings)
 # ------------------------------------------------------------------------------------------
@@ -242,9 +317,9 @@ def check_candidates_can_produce(net: Network) -> list[Issue]:
 
 
 def check_sites_reach_a_market(net: Network) -> list[Issue]:
-    """A site with no arc (no lane out of its country for its product to a market with demand,
-    and no demand for its product in its own country) can deliver nowhere: its production serves
-    no one and its spare capacity is no reserve for anyone."""
+    """A site with no arc (no lane out of its country for its product to a country that demands or
+    consumes it, and no demand or use of its product in its own country) can deliver nowhere: its
+    production serves no one and its spare capacity is no reserve for anyone."""
     reaching = {s for s, _ in net.arcs}
     out: list[Issue] = []
     for s in net.sites:
@@ -256,8 +331,9 @@ def check_sites_reach_a_market(net: Network) -> list[Issue]:
                 "warning",
                 "Sites",
                 net.address("Sites", s, "site"),
-                f"site '{s}' can reach no market: there is no demand for {p} in {c} and no lane from "
-                f"{c} for {p} to a market with demand; it cannot deliver or hold reserve for anyone "
+                f"site '{s}' can reach no market: there is no demand for {p} in {c} and no lane from {c} "
+                f"for {p} to a country that demands it or has a plant that uses it (nor such a plant in {c}); "
+                "it cannot deliver or hold reserve for anyone "
                 "(add a Lanes row from its country, or check its country and product)",
             )
         )
@@ -281,45 +357,121 @@ def check_demand_reachable(net: Network) -> list[Issue]:
 
 
 def _capacity_outside_concern(net: Network, product: str) -> float:
-    """The most capacity of ``product`` that could be built outside concern countries."""
+    """The most capacity of ``product`` that could be built outside concern countries (plants:
+    a hub's throughput makes nothing)."""
     return sum(
         net.max_capacity(s)
         for s in net.sites
-        if net.site_product[s] == product and net.site_country[s] not in net.concern
+        if net.site_product[s] == product and net.site_country[s] not in net.concern and s not in net.hubs
     )
 
 
-def check_caps_reachable(net: Network) -> list[Issue]:
-    """Σ_m (1 − cap[p, m]) D[p, m] must come from outside concern countries; warn per product
-    when more than the most capacity that could be built there."""
+def check_inputs_deliverable(net: Network) -> list[Issue]:
+    """A plant whose recipe names an input that nothing can deliver to its country (no site makes
+    it, or none has a lane there): the plant cannot produce."""
+    delivered = {(net.site_product[s], mk) for s, mk in net.arcs if net.max_capacity(s) > 0}
     out: list[Issue] = []
-    for p in net.products:
-        avail = _capacity_outside_concern(net, p)
-        total = sum(d for (pp, _), d in net.demand.items() if pp == p)
-        need = sum((1 - net.cap_each[(p, m)]) * d for (pp, m), d in net.demand.items() if pp == p and d > 0)
-        if need > avail + 1e-9:
-            caps = sorted({net.cap_each[(p, m)] for (pp, m) in net.demand if pp == p})
+    for s, inputs in net.inputs_of.items():
+        if s in net.hubs:
+            continue
+        c = net.site_country[s]
+        for i, _ in inputs:
+            if (i, c) in delivered:
+                continue
+            makers = [x for x in net.sites if net.site_product[x] == i]
+            why = "no site makes it" if not makers else f"no site making it has a lane for {i} into {c}"
             out.append(
                 Issue(
                     "warning",
-                    "Products",
-                    net.address("Products", p, "product"),
-                    f"{p}: demand {total:g} under dependency cap(s) {', '.join(f'{c:g}' for c in caps)} needs at "
-                    f"least {need:g} from outside concern countries, but the most that could be built "
-                    f"there is {avail:g}; the rest will show as unmet demand",
+                    "Sites",
+                    net.address("Sites", s, "site"),
+                    f"plant '{s}' in {c} needs {i} (its recipe on the Recipes sheet), but nothing can deliver "
+                    f"{i} to {c}: {why}; the plant cannot produce (add a site or a Lanes row)",
                 )
             )
     return out
 
 
-def check_reserve_reachable(net: Network) -> list[Issue]:
-    """reserve_share[p] Σ_m D[p, m] of spare capacity outside concern countries must fit in the
-    most capacity that could be built there."""
+def check_stockpiles_used(net: Network) -> list[Issue]:
+    """A Stockpiles row for a country that neither demands the product nor has a plant using it:
+    no scenario can draw it, so it is ignored."""
+    pools = set(net.pools)
+    return [
+        Issue(
+            "warning",
+            "Stockpiles",
+            net.address("Stockpiles", (p, mk), "market"),
+            f"stock of {p} in {mk} can never be drawn: {mk} has no demand for {p} and no plant there uses it; "
+            "the row is ignored",
+        )
+        for (p, mk), q in net.max_stock.items()
+        if q > 0 and (p, mk) not in pools
+    ]
+
+
+def check_groups_named(net: Network) -> list[Issue]:
+    """A group of the Groups sheet that no site names limits nothing."""
+    named = set(net.site_group.values())
+    return [
+        Issue(
+            "warning",
+            "Groups",
+            net.address("Groups", g, "group"),
+            f"no site names group '{g}' (Sites.group); its limits apply to nothing",
+        )
+        for g in net.groups
+        if g not in named
+    ]
+
+
+def check_caps_reachable(net: Network) -> list[Issue]:
+    """Σ_m (1 − cap[p, m]) D[p, m] must be made outside concern countries; with recipes, so must
+    the inputs of that concern-free part (look-through), tier by tier: need_out[i] =
+    Σ_m (1 − cap[i, m]) D[i, m] + Σ_q a_P[q, i] need_out[q]. Warn per product (tier) whose need
+    outside concern countries is more than the most capacity that could be built there."""
+    final = {
+        (p, m): (1 - net.cap_each[(p, m)]) * d for (p, m), d in net.demand.items() if d > 0 and (p, m) in net.cap_each
+    }
+    need_out = gross_requirement(final, net.recipe, net.products)
     out: list[Issue] = []
     for p in net.products:
         avail = _capacity_outside_concern(net, p)
-        total = sum(d for (pp, _), d in net.demand.items() if pp == p)
-        r_need = net.reserve_share.get(p, 0.0) * total
+        need = need_out.get(p, 0.0)
+        if need <= avail + 1e-9:
+            continue
+        own = sum(v for (pp, _), v in final.items() if pp == p)
+        if own >= need - 1e-9:
+            total = sum(d for (pp, _), d in net.demand.items() if pp == p)
+            caps = sorted({net.cap_each[(p, m)] for (pp, m) in net.demand if pp == p})
+            what = (
+                f"{p}: demand {total:g} under dependency cap(s) {', '.join(f'{c:g}' for c in caps)} needs at "
+                f"least {need:g} from outside concern countries"
+            )
+        else:
+            users = sorted({q for (q, i) in net.recipe if i == p})
+            what = (
+                f"{p}: as an input of {', '.join(users)} (Recipes), the concern-free supply the caps ask for "
+                f"needs at least {need:g} {p} made outside concern countries (this tier runs short)"
+            )
+        out.append(
+            Issue(
+                "warning",
+                "Products",
+                net.address("Products", p, "product"),
+                f"{what}, but the most that could be built there is {avail:g}; the rest will show as unmet demand",
+            )
+        )
+    return out
+
+
+def check_reserve_reachable(net: Network) -> list[Issue]:
+    """reserve_share[p] R[p] of spare capacity outside concern countries (R: the gross requirement
+    of constraint 6) must fit in the most capacity that could be built there."""
+    out: list[Issue] = []
+    gross = gross_requirement(net.demand, net.recipe, net.products)
+    for p in net.products:
+        avail = _capacity_outside_concern(net, p)
+        r_need = net.reserve_share.get(p, 0.0) * gross[p]
         if r_need > avail + 1e-9:
             out.append(
                 Issue(
@@ -340,6 +492,9 @@ NETWORK_WARNINGS: tuple[Callable[[Network], list[Issue]], ...] = (
     check_demand_reachable,
     check_caps_reachable,
     check_reserve_reachable,
+    check_inputs_deliverable,
+    check_stockpiles_used,
+    check_groups_named,
 )
 """The warning rules, in the order their warnings are listed."""
 

@@ -577,6 +577,29 @@ def _binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str
     return f"  binding, {shown} {currency} per point"
 
 
+def _print_tiers_in_scenario(out: Console, net: Network, res: Results, scenario: str) -> None:
+    """With recipes (issue 17): the plants a scenario starves of inputs, and the stock of inputs
+    it draws (with periods, in the last period, as the lines above)."""
+
+    def last(table: Any) -> Any:
+        return table[table["period"] == net.periods[-1].year] if "period" in table.columns else table
+
+    sites = res.tables.get("ScenarioSites")
+    if sites is not None and "starved" in sites:
+        sites = last(sites)
+        starved = sites[(sites["scenario"] == scenario) & sites["starved"].astype(bool)]
+        if len(starved):
+            names = ", ".join(dict.fromkeys(f"{r.site} (no {r.inputs_missing})" for r in starved.itertuples()))
+            out.line(f"    starved of inputs: {names}")
+    inputs = res.tables.get("ScenarioInputs")
+    if inputs is not None:
+        inputs = last(inputs)
+        drawn = inputs[(inputs["scenario"] == scenario) & (inputs["stock_drawn"] > 1e-9)]
+        for r in drawn.itertuples():
+            what = " ".join(filter(None, (_qty(r.stock_drawn), net.unit.get(r.product, ""), r.product)))
+            out.line(f"    input stock drawn: {what} in {r.market}")
+
+
 def print_summary(out: Console, net: Network, res: Results, timings: dict[str, float]) -> None:
     """A short console summary a planner reads at a glance."""
     s = res.solve
@@ -609,6 +632,11 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     built = sites[(sites["status"] == "candidate") & sites["built"]]
     mods = sites[sites["modules_added"] > 0]
     out.line("Built: " + (", ".join(built["site"]) if len(built) else "no candidate sites"))
+    closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
+    if "available" in closed.columns:  # with periods: closed by the design, not outside its window
+        closed = closed[closed["available"].astype(bool)]
+    if len(closed):
+        out.line("Closed: " + ", ".join(closed["site"]))
     if len(mods):
         out.line("Modules added: " + ", ".join(f"{r.site} +{r.modules_added}" for r in mods.itertuples()))
     reserve = sites[sites["reserve"] > 1e-9]
@@ -633,15 +661,22 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         wm = max(len(m) for m in labels)
         for r, market in zip(capped.itertuples(), labels):
             tag = _binding_tag(r.at_cap, r.binding, r.marginal_cost_per_point, cur)
-            out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}")
+            both = (  # with tiers: each capped product's direct and look-through share (issue 17)
+                f"  (direct {r.concern_share_direct:.1%}, look-through {r.concern_share_lookthrough:.1%}; "
+                f"cap {r.basis})"
+                if net.input_rate
+                else ""
+            )
+            out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}{both}")
     unmet = res["Unmet"]
     if len(unmet):
         out.line("Unmet demand:")
         for r in unmet.itertuples():
+            cap = getattr(r, "binding_cap", "")  # issue 17: the cap that holds supply back, if one binds
+            why = f" (held back by the {cap})" if cap else ""
             when = f" in {r.period}" if "period" in unmet.columns else ""
-            out.line(
-                f"  {r.product}, {r.market}{when}: {_qty(r.unmet)} of {_qty(r.demand)} {net.unit.get(r.product, '')}"
-            )
+            unit = net.unit.get(r.product, "")
+            out.line(f"  {r.product}, {r.market}{when}: {_qty(r.unmet)} of {_qty(r.demand)} {unit}{why}")
     else:
         out.line("Unmet demand: none")
     if "ScenarioSummary" in res.tables:
@@ -660,6 +695,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
                     f"    {r.product:<{wp}}  {r.served_share:6.1%} (worst: {r.worst_market} "
                     f"{r.worst_served_share:.1%}){drawn}"
                 )
+            _print_tiers_in_scenario(out, net, res, w)
     out.line(
         "Time: "
         + ", ".join(f"{k} {timings[k]:.2f} s" for k in (*PHASES, "report") if k in timings)

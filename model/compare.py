@@ -88,8 +88,10 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
     out["Sites"] = _sites(a["Sites"], b["Sites"])
     out["Unmet"] = _unmet(a.get("Unmet"), b.get("Unmet"))
     dcols = ["concern_share", "cap", "binding", "marginal_cost_per_point"]
-    dep = a["Dependency"][["product", "market", *dcols]].merge(
-        b["Dependency"][["product", "market", *dcols]], on=["product", "market"], how="outer", suffixes=("_A", "_B")
+    # version 2: a pool may have a row per cap basis (results of version 1 have no basis column)
+    dkeys = ["product", "market", *(["basis"] if "basis" in a["Dependency"] and "basis" in b["Dependency"] else [])]
+    dep = a["Dependency"][[*dkeys, *dcols]].merge(
+        b["Dependency"][[*dkeys, *dcols]], on=dkeys, how="outer", suffixes=("_A", "_B")
     )
     cost_a, cost_b = _supply_costs(a.get("Flows")), _supply_costs(b.get("Flows"))
     dep["equally_cheap"] = [

@@ -13,7 +13,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from model.network import CapRow, Key, TotalCap, most_specific, resolve_each_caps, resolve_total_caps
+from model.network import (
+    CapRow,
+    Key,
+    TotalCap,
+    cap_keys,
+    most_specific,
+    resolve_each_caps,
+    resolve_total_caps,
+)
 
 Arc = tuple[str, str]
 """(site, market)."""
@@ -53,6 +61,17 @@ class Shock:
 
 
 @dataclass(frozen=True)
+class RecipeRow:
+    """One Recipes row: ``quantity`` of ``input`` per unit of ``product`` (``site`` None: every plant)."""
+
+    row: int
+    product: str
+    input: str
+    quantity: float
+    site: str | None = None
+
+
+@dataclass(frozen=True)
 class Arcs:
     """A with the cost data of each arc: ``freight_cost[s, m]`` and ``tariff_rate[s, m]``."""
 
@@ -76,22 +95,33 @@ def arcs(
     site_product: Mapping[str, str],
     demand: Mapping[Key, float],
     lanes: Iterable[Lane],
+    pools: Iterable[Key] | None = None,
+    hubs: frozenset[str] = frozenset(),
 ) -> Arcs:
-    """A = {(s, m) : D[p(s), m] > 0 and a lane from country(s) to m allows p(s)}, in Sites order.
+    """A = {(s, m) : (p(s), m) in N and a lane from country(s) to m allows p(s)}, in Sites order;
+    never (h, c(h)) for a hub h (a hub passes its product on to other countries).
 
-    The lane of an arc is the Lanes row for (origin, destination, p(s)) if there is one, else the
-    row with a blank product. A site always reaches its own country (domestic supply), free unless
-    a lane row for (c, c) gives costs. Later duplicate rows replace earlier ones (duplicates are
-    errors found before this is called).
+    N is ``pools`` (final demand D[p, m] > 0 or a site in m consuming p; without it, the markets
+    with demand, as in version 1). The lane of an arc is the Lanes row for (origin, destination,
+    p(s)) if there is one, else the row with a blank product. A site always reaches its own
+    country (domestic supply), free unless a lane row for (c, c) gives costs. Later duplicate rows
+    replace earlier ones (duplicates are errors found before this is called).
     """
     table = {(ln.origin, ln.destination, ln.product): (ln.freight_cost, ln.tariff_rate) for ln in lanes}
-    markets_of = markets_with_demand(demand)
+    if pools is None:
+        markets_of = markets_with_demand(demand)
+    else:
+        markets_of = defaultdict(list)
+        for p, m in pools:
+            markets_of[p].append(m)
     out: list[Arc] = []
     freight: dict[Arc, float] = {}
     tariff: dict[Arc, float] = {}
     for s in sites:
         o, p = site_country[s], site_product[s]
         for m in markets_of.get(p, ()):
+            if s in hubs and m == o:
+                continue
             row = table.get((o, m, p)) or table.get((o, m, None))
             if row is None:
                 if o != m:
@@ -103,13 +133,113 @@ def arcs(
 
 
 def resolved_caps(
-    cap_rows: Sequence[CapRow], dependency_cap: float, demand: Mapping[Key, float]
+    cap_rows: Sequence[CapRow],
+    dependency_cap: float,
+    demand: Mapping[Key, float],
+    pools: Sequence[Key] | None = None,
+    concern: frozenset[str] = frozenset(),
 ) -> tuple[dict[Key, float], tuple[TotalCap, ...]]:
-    """(cap_each, cap_total): cap[p, m] per (product, market) of Demand by the `each` precedence
-    ((p, m) over (p, blank) over (blank, m) over ``dependency_cap``), and one ``TotalCap`` per
-    `total` row and matching product over its matching markets with D > 0 (constraint 5)."""
+    """(cap_each, cap_total) of the ``lookthrough`` basis and every `total` row: cap[p, m] per
+    (product, market) of Demand and of the pools N by the `each` precedence ((p, m) over
+    (p, blank) over (blank, m) over ``dependency_cap``; in a concern market only rows naming it),
+    and one ``TotalCap`` per `total` row and matching product over its matching pools
+    (constraint 5). ``pools`` None: the markets with demand (version 1)."""
     rows = tuple(cap_rows)
-    return resolve_each_caps(rows, dependency_cap, dict(demand)), resolve_total_caps(rows, dict(demand))
+    demand = dict(demand)
+    keys = tuple(k for k, d in demand.items() if d > 0) if pools is None else tuple(pools)
+    each = resolve_each_caps(rows, dependency_cap, cap_keys(demand, keys), concern)
+    return each, resolve_total_caps(rows, keys, concern)
+
+
+def direct_caps(cap_rows: Sequence[CapRow], keys: Sequence[Key], concern: frozenset[str]) -> dict[Key, float]:
+    """cap[p, m] of the ``direct`` basis per (product, market) of ``keys`` where a `direct` row sets
+    one below 1 (there is no default direct cap)."""
+    resolved = resolve_each_caps(tuple(cap_rows), 1.0, keys, concern, basis="direct")
+    return {k: c for k, c in resolved.items() if c < 1}
+
+
+def input_rates(
+    rows: Iterable[RecipeRow], site_product: Mapping[str, str], hubs: frozenset[str] = frozenset()
+) -> dict[tuple[str, str], float]:
+    """a[s, i] > 0 per plant s and input i: for each input of p(s), the row naming s, else the row
+    with a blank site; a site row with quantity 0 removes the input for that plant. Hubs get
+    a[h, p(h)] = 1 (they pass their product on). Sites order, then row order."""
+    general: dict[str, dict[str, float]] = defaultdict(dict)
+    override: dict[str, dict[str, float]] = defaultdict(dict)
+    for r in rows:
+        (general[r.product] if r.site is None else override[r.site])[r.input] = r.quantity
+    out: dict[tuple[str, str], float] = {}
+    for s, p in site_product.items():
+        if s in hubs:
+            out[(s, p)] = 1.0
+            continue
+        recipe = dict(general.get(p, {}))
+        recipe.update(override.get(s, {}))
+        for i, q in recipe.items():
+            if q > 0:
+                out[(s, i)] = float(q)
+    return out
+
+
+def product_recipe(rows: Iterable[RecipeRow]) -> dict[tuple[str, str], float]:
+    """a_P[q, i] > 0: the blank-site Recipes rows (for the reserve's gross requirement)."""
+    return {(r.product, r.input): float(r.quantity) for r in rows if r.site is None and r.quantity > 0}
+
+
+def recipe_cycle(rows: Iterable[RecipeRow]) -> list[RecipeRow] | None:
+    """The rows of one cycle in the product -> input graph (rows with quantity > 0, site rows
+    included), in chain order, or None. A cycle means a product needs itself: no finite amount
+    can be made."""
+    edges: dict[str, list[RecipeRow]] = defaultdict(list)
+    for r in rows:
+        if r.quantity > 0:
+            edges[r.product].append(r)
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[RecipeRow] = []
+
+    def visit(p: str) -> list[RecipeRow] | None:
+        state[p] = 1
+        for r in edges.get(p, ()):
+            if state.get(r.input) == 1:
+                start = next((k for k, e in enumerate(path) if e.product == r.input), len(path))
+                return [*path[start:], r]
+            if r.input not in state:
+                path.append(r)
+                found = visit(r.input)
+                if found is not None:
+                    return found
+                path.pop()
+        state[p] = 2
+        return None
+
+    for p in list(edges):
+        if p not in state:
+            found = visit(p)
+            if found is not None:
+                return found
+    return None
+
+
+def gross_requirement(
+    demand: Mapping[Key, float], recipe: Mapping[tuple[str, str], float], products: Sequence[str]
+) -> dict[str, float]:
+    """R[p] = sum_c D[p, c] + sum_q a_P[q, p] R[q] (constraint 6), for an acyclic recipe.
+
+    Computed by memoised recursion over the products that consume p."""
+    final: dict[str, float] = defaultdict(float)
+    for (p, _), d in demand.items():
+        final[p] += d
+    users: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for (q, i), a in recipe.items():
+        users[i].append((q, a))
+    memo: dict[str, float] = {}
+
+    def req(p: str) -> float:
+        if p not in memo:
+            memo[p] = final[p] + sum(a * req(q) for q, a in users[p])
+        return memo[p]
+
+    return {p: req(p) for p in products}
 
 
 def disruption_losses(

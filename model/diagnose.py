@@ -1,9 +1,11 @@
 """Explain an infeasible model: which requirement cannot be met, and by how much it must give.
 
-Only two families are hard requirements: reserve (6) and survival targets (10); everything else
-has unmet demand as its release. ``explain_infeasibility`` rebuilds the model with slack on
-those two (``build_model(elastic=True)``), minimises the sum of the relative violations, and
-reports every requirement that had to give, with the cells that set it.
+Three families are hard requirements: reserve (6), survival targets (10) and group limits (12);
+everything else has unmet demand as its release (a chain that cannot reach a market under its
+caps leaves that demand unmet: it is warned before solving, tier by tier, and shows in Unmet).
+``explain_infeasibility`` rebuilds the model with slack on those requirements
+(``build_model(elastic=True)``), minimises the sum of the relative violations, and reports every
+requirement that had to give, with the cells that set it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import pyomo.core as pyo
 
 from model.build import build_model
+from model.families.groups import members
 from model.families.reserve import reserve_requirement
 from model.network import Network
 from model.solve import SolveOptions, solve
@@ -26,7 +29,7 @@ TOL = 1e-6
 class Conflict:
     """One requirement that no design can meet, and how far it must move."""
 
-    kind: str  # "reserve" or "survival"
+    kind: str  # "reserve", "survival" or "group"
     product: str
     market: str
     scenario: str
@@ -69,6 +72,7 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                 "capacity outside concern countries be allowed on the Sites sheet.".replace("  ", " "),
             )
         )
+    out += _group_conflicts(m, net)
     for w, p, mk, t in m.SURVIVAL:
         slack = pyo.value(m.survival_shortfall[w, p, mk, t])
         dem = net.at(t).scenario_demand(w, p, mk)
@@ -97,6 +101,55 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                 "or more capacity or stock be allowed outside the disrupted countries.".replace("  ", " "),
             )
         )
+    return out
+
+
+def _group_conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
+    """Group limits (12) that had to give: a min_open no design can reach (too few sites of the
+    group can operate) or a max_open below the group's existing sites."""
+    out: list[Conflict] = []
+    groups = members(net)
+    for g, t in m.GROUP_LIMITS:
+        low, high = net.groups[g]
+        sites = groups[g]
+        short = pyo.value(m.group_shortfall[g, t]) if (g, t) in m.group_min_open else 0.0
+        over = pyo.value(m.group_excess[g, t]) if (g, t) in m.group_max_open else 0.0
+        if short > TOL:
+            cell = net.cell("Groups", g, "min_open")
+            can = low - short
+            out.append(
+                Conflict(
+                    "group",
+                    "",
+                    "",
+                    "",
+                    low,
+                    can,
+                    (cell,),
+                    f"{_when(net, t)}group '{g}': min_open {low} ({cell}) asks for {low} operating sites, but at most "
+                    f"{can:.0f} of its {len(sites)} sites ({', '.join(sites) or 'none'}) can operate; min_open "
+                    f"would have to fall to {can:.0f}, or more sites be put in the group on the Sites sheet "
+                    "(column group).",
+                )
+            )
+        if over > TOL:
+            cell = net.cell("Groups", g, "max_open")
+            view = net.at(t)
+            existing = [s for s in sites if s in view.sites and s not in view.decided]
+            out.append(
+                Conflict(
+                    "group",
+                    "",
+                    "",
+                    "",
+                    float(high or 0),
+                    float(high or 0) + over,
+                    (cell,),
+                    f"{_when(net, t)}group '{g}': max_open {high} ({cell}) allows {high} operating sites, but its "
+                    f"{len(existing)} existing sites ({', '.join(existing)}) always operate; max_open would have "
+                    f"to rise to {len(existing)}, or some of them be made closable on the Sites sheet.",
+                )
+            )
     return out
 
 

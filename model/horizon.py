@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from model import derive
 from model.checks import Record, SheetData, valid
 from model.issues import Issue, Issues
-from model.network import SINGLE_PERIOD, CapRow, Network, Period
+from model.network import SINGLE_PERIOD, CapRow, Network, Period, cap_keys, pools_of
 
 R = TypeVar("R")
 
@@ -77,23 +77,31 @@ class PeriodRows:
 
 def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Network:
     """The network as it stands in the period starting in ``year``, with ``sites`` available:
-    D[p,m,t] from the Demand rows in force, the Lanes rows in force, A(t) over those sites, the
-    Caps rows in force resolved against D[., ., t], and the scenario demand factors of D[., ., t]."""
+    D[p,m,t] from the Demand rows in force, the Lanes rows in force, the recipes of the sites of
+    S(t) (``input_rate``), the pools N(t) and A(t) over those sites (never a hub into its own
+    country), the Caps rows in force resolved against N(t) on each basis, and the scenario demand
+    factors of D[., ., t]."""
     demand = {(p, m): d for p, m, d, _ in in_force(rows.demand, lambda r: (r[0], r[1]), lambda r: r[3], year)}
     lanes = [
         ln
         for ln, _ in in_force(rows.lanes, lambda r: (r[0].origin, r[0].destination, r[0].product), lambda r: r[1], year)
     ]
     cap_rows = tuple(
-        c for c, _ in in_force(rows.caps, lambda r: (r[0].product, r[0].market, r[0].scope), lambda r: r[1], year)
+        c
+        for c, _ in in_force(
+            rows.caps, lambda r: (r[0].product, r[0].market, r[0].scope, r[0].basis), lambda r: r[1], year
+        )
     )
-    arcs = derive.arcs(sites, net.site_country, net.site_product, demand, lanes)
-    cap_each, cap_total = derive.resolved_caps(cap_rows, net.settings.dependency_cap, demand)
     kept = set(sites)
-    decided = {"closable": tuple(s for s in net.closable if s in kept)} if hasattr(net, "closable") else {}
+    input_rate = {(s, i): a for (s, i), a in net.input_rate.items() if s in kept}
+    pools = pools_of(demand, net.site_country, input_rate)
+    arcs = derive.arcs(sites, net.site_country, net.site_product, demand, lanes, pools, net.hubs)
+    cap_each, cap_total = derive.resolved_caps(cap_rows, net.settings.dependency_cap, demand, pools, net.concern)
     return dataclasses.replace(
         net,
-        **decided,  # closable sites (contract v2's tiers) outside S(t) have no b[s,t] either
+        closable=tuple(s for s in net.closable if s in kept),  # outside S(t): no b[s,t] either
+        input_rate=input_rate,
+        cap_each_direct=derive.direct_caps(cap_rows, cap_keys(demand, pools), net.concern),
         sites=tuple(sites),
         candidates=tuple(s for s in net.candidates if s in kept),
         demand=demand,

@@ -60,6 +60,8 @@ class CapRow:
     market: str | None
     cap: float
     scope: str
+    basis: str = "lookthrough"
+    """``lookthrough`` (constraint 11's mass balance) or ``direct`` (the shipping site's country)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class TotalCap:
     product: str
     markets: tuple[str, ...]
     cap: float
+    basis: str = "lookthrough"
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,14 @@ class Network:
     demand: dict[Key, float]
     """D[p, m] for every Demand row (zeros included)."""
     arcs: tuple[tuple[str, str], ...]
-    """A: (site, market) allowed by Lanes (domestic always) with D[p(s), m] > 0."""
+    """A: (site, market) allowed by Lanes (domestic always) into a pool (p(s), m) of N (final
+    demand D[p(s), m] > 0 or a site in m that consumes p(s)); never a hub into its own country."""
     tariff_rate: dict[tuple[str, str], float]
     freight_cost: dict[tuple[str, str], float]
     cap_rows: tuple[CapRow, ...]
     cap_each: dict[Key, float]
-    """Resolved `each` cap per (product, market) with demand (1 = no cap)."""
+    """Resolved `each` cap of the ``lookthrough`` basis per (product, market) of Demand and of the
+    pools N (1 = no cap; ``Settings.dependency_cap`` and blank-market rows skip concern markets)."""
     cap_total: tuple[TotalCap, ...]
     scenarios: tuple[str, ...] = ()
     weight: dict[str, float] = field(default_factory=dict)
@@ -142,10 +147,25 @@ class Network:
     sheet (``model.horizon``): demand, arcs, tariffs, freight, caps and the sites of S(t) in
     force in t. Empty without a Periods sheet: every period is this network."""
     input_rate: dict[tuple[str, str], float] = field(default_factory=dict)
-    """a[s, i] > 0: units of input product i that site s consumes per unit it makes (recipes, a
-    version-2 sheet). Empty for every version-1 workbook. The model does not balance inputs yet
-    (the tiers issue adds that family); today only the tightening predicates read it, so that a
-    tightening that assumes a product's need is data is never generated for a consumed product."""
+    """a[s, i] > 0: units of input product i that site s consumes per unit it makes: the resolved
+    recipe of each plant (Recipes sheet, site rows over blank-site rows, 0 removing an input) and
+    a[h, p(h)] = 1 for each hub. Empty for a version-1 workbook without hubs."""
+    cap_each_direct: dict[Key, float] = field(default_factory=dict)
+    """Resolved `each` cap of the ``direct`` basis per (product, market): only where a Caps row
+    with ``basis = direct`` sets one below 1 (there is no default direct cap)."""
+    hubs: frozenset[str] = frozenset()
+    """H: sites with ``role = hub`` (they pass their product on, 1 to 1, to other countries)."""
+    closable: tuple[str, ...] = ()
+    """Sites with ``status = closable``: they operate today and the model may close them."""
+    site_group: dict[str, str] = field(default_factory=dict)
+    """Sites.group of each site that names one."""
+    groups: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    """G: (min_open, max_open) per Groups row (max None: no limit)."""
+    customs_value: dict[str, float] = field(default_factory=dict)
+    """Products.customs_value where given: the tariff base of the product (else the site's unit_cost)."""
+    recipe: dict[tuple[str, str], float] = field(default_factory=dict)
+    """a_P[q, i] > 0: the product-level recipe rows (blank site) of the Recipes sheet, for the
+    reserve's gross requirement (constraint 6: site overrides ignored, hubs add nothing)."""
 
     # ---- derived views -------------------------------------------------------------------
     @property
@@ -157,6 +177,40 @@ class Network:
     def consumed_products(self) -> frozenset[str]:
         """Products some site consumes as an input (a[s, i] > 0): their need is not data."""
         return frozenset(i for (_, i), rate in self.input_rate.items() if rate > 0)
+
+    @property
+    def decided(self) -> tuple[str, ...]:
+        """Sites with a decision b[s, t]: candidates (built or not) and closable sites (kept or closed)."""
+        return self.candidates + self.closable
+
+    @functools.cached_property
+    def pools(self) -> tuple[Key, ...]:
+        """N: pools (p, c) where D[p, c] > 0 or a site in c consumes p (a[s, p] > 0), in the order
+        of Demand then of the sites. A pool is where all supply of p arriving in c meets all need
+        of p in c: the final demand and the inputs of the plants (and hubs) there."""
+        return pools_of(self.demand, self.site_country, self.input_rate)
+
+    @functools.cached_property
+    def inputs_of(self) -> dict[str, list[tuple[str, float]]]:
+        """Per site s, its inputs (i, a[s, i]) in recipe order (a hub: its own product, 1)."""
+        out: dict[str, list[tuple[str, float]]] = {}
+        for (s, i), rate in self.input_rate.items():
+            if rate > 0:
+                out.setdefault(s, []).append((i, rate))
+        return out
+
+    @functools.cached_property
+    def consumers(self) -> dict[Key, list[tuple[str, float]]]:
+        """Per pool (i, c), the sites s in c that consume i, with a[s, i]."""
+        out: dict[Key, list[tuple[str, float]]] = {}
+        for (s, i), rate in self.input_rate.items():
+            if rate > 0:
+                out.setdefault((i, self.site_country[s]), []).append((s, rate))
+        return out
+
+    def tariff_base(self, site: str) -> float:
+        """base[s]: Products.customs_value of p(s) where given, else unit_cost[s]."""
+        return self.customs_value.get(self.site_product[site], self.unit_cost[site])
 
     @property
     def markets(self) -> tuple[str, ...]:
@@ -174,9 +228,9 @@ class Network:
         return self.capacity[site] + self.module_capacity[site] * self.max_modules[site]
 
     def delivered_cost(self, site: str, market: str) -> float:
-        """dc[s, m] = unit_cost * (1 + tariff_rate) + freight_cost."""
+        """dc[s, m] = unit_cost + base[s] * tariff_rate + freight_cost (base: ``tariff_base``)."""
         arc = (site, market)
-        return self.unit_cost[site] * (1 + self.tariff_rate[arc]) + self.freight_cost[arc]
+        return self.unit_cost[site] + self.tariff_base(site) * self.tariff_rate[arc] + self.freight_cost[arc]
 
     def scenario_demand(self, scenario: str, product: str, market: str) -> float:
         """D[p, m] * demand_factor^ω[p, m]."""
@@ -224,7 +278,9 @@ class Network:
         def change(net: Network) -> Network:
             settings = dataclasses.replace(net.settings, dependency_cap=cap)
             return dataclasses.replace(
-                net, settings=settings, cap_each=resolve_each_caps(net.cap_rows, cap, net.demand)
+                net,
+                settings=settings,
+                cap_each=resolve_each_caps(net.cap_rows, cap, cap_keys(net.demand, net.pools), net.concern),
             )
 
         return self._each(change)
@@ -265,20 +321,54 @@ def most_specific(rows: list[Any], product: str, market: str, product_of: Any, m
     return best
 
 
-def resolve_each_caps(cap_rows: tuple[CapRow, ...], default_cap: float, demand: dict[Key, float]) -> dict[Key, float]:
-    """cap_pm for every (product, market) with demand, per the `each` precedence rule."""
-    each = [r for r in cap_rows if r.scope == "each"]
+def pools_of(
+    demand: dict[Key, float], site_country: dict[str, str], input_rate: dict[tuple[str, str], float]
+) -> tuple[Key, ...]:
+    """N: (p, c) with D[p, c] > 0 or a site s in c with a[s, p] > 0 (Demand order, then Sites order)."""
+    out = dict.fromkeys(k for k, d in demand.items() if d > 0)
+    for (s, i), rate in input_rate.items():
+        if rate > 0:
+            out.setdefault((i, site_country[s]), None)
+    return tuple(out)
+
+
+def cap_keys(demand: dict[Key, float], pools: tuple[Key, ...]) -> tuple[Key, ...]:
+    """The (product, market) pairs that get a resolved `each` cap: every Demand row and every pool."""
+    return tuple(dict.fromkeys([*demand, *pools]))
+
+
+def resolve_each_caps(
+    cap_rows: tuple[CapRow, ...],
+    default_cap: float,
+    keys: Any,
+    concern: frozenset[str] = frozenset(),
+    basis: str = "lookthrough",
+) -> dict[Key, float]:
+    """cap[p, m] of one basis for every (product, market) of ``keys``, per the `each` precedence:
+    (p, m) over (p, blank) over (blank, m) over (blank, blank) over the default.
+
+    The default is ``default_cap`` (Settings.dependency_cap) for the ``lookthrough`` basis and 1
+    (no cap) for ``direct``. In a concern market only rows that name it apply: the default and
+    blank-market rows guard the other markets against dependency (contract v2)."""
+    each = [r for r in cap_rows if r.scope == "each" and r.basis == basis]
+    default = default_cap if basis == "lookthrough" else 1.0
     out: dict[Key, float] = {}
-    for p, m in demand:
-        row = most_specific(each, p, m, lambda r: r.product, lambda r: r.market)
-        out[(p, m)] = row.cap if row is not None else default_cap
+    for p, m in keys:
+        rows = [r for r in each if r.market is not None] if m in concern else each
+        row = most_specific(rows, p, m, lambda r: r.product, lambda r: r.market)
+        out[(p, m)] = row.cap if row is not None else (1.0 if m in concern else default)
     return out
 
 
-def resolve_total_caps(cap_rows: tuple[CapRow, ...], demand: dict[Key, float]) -> tuple[TotalCap, ...]:
-    """One TotalCap per `total` Caps row and matching product, over the matching markets."""
+def resolve_total_caps(
+    cap_rows: tuple[CapRow, ...], keys: Any, concern: frozenset[str] = frozenset()
+) -> tuple[TotalCap, ...]:
+    """One TotalCap per `total` Caps row and matching product, over the matching markets: the
+    (p, m) of ``keys`` (the pools: markets with final demand or a consuming site); a row with a
+    blank market leaves out concern markets."""
     out: list[TotalCap] = []
-    products = list(dict.fromkeys(p for p, _ in demand))
+    keys = list(keys)
+    products = list(dict.fromkeys(p for p, _ in keys))
     for r in cap_rows:
         if r.scope != "total":
             continue
@@ -286,8 +376,8 @@ def resolve_total_caps(cap_rows: tuple[CapRow, ...], demand: dict[Key, float]) -
             if r.product is not None and r.product != p:
                 continue
             markets = tuple(
-                m for (pp, m), d in demand.items() if pp == p and d > 0 and (r.market is None or r.market == m)
+                m for (pp, m) in keys if pp == p and (m == r.market if r.market is not None else m not in concern)
             )
             if markets:
-                out.append(TotalCap(row=r.row, product=p, markets=markets, cap=r.cap))
+                out.append(TotalCap(row=r.row, product=p, markets=markets, cap=r.cap, basis=r.basis))
     return tuple(out)

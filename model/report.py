@@ -35,10 +35,15 @@ SHEET_ORDER = (
     "Flows",
     "Sites",
     "Dependency",
+    "Inputs",
+    "ConcernFree",
+    "Upstream",
+    "Groups",
     "Unmet",
     "Scenarios",
     "ScenarioSummary",
     "ScenarioSites",
+    "ScenarioInputs",
     "Stockpiles",
     "Tradeoff",
     "TradeoffResilience",
@@ -67,6 +72,10 @@ SHARE_COLUMNS = {
     "cost_increase_pct",
     "mip_gap",
     "expected_shortfall",
+    "concern_share_direct",
+    "concern_share_lookthrough",
+    "concern_free_share",
+    "share",
 }
 MONEY_COLUMNS = {
     "value",
@@ -82,6 +91,7 @@ MONEY_COLUMNS = {
     "objective",
     "holding_cost",
     "price_per_point",
+    "tariff_base",
 }
 CM = 37.8  # pixels per centimetre at 96 dpi (chart sizes below are in cm)
 
@@ -586,7 +596,17 @@ def warnings_table(issues: Iterable[Issue | str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["sheet", "cell", "message"])
 
 
-QUANTITY_SHEETS = ("Flows", "Sites", "Dependency", "Unmet", "Scenarios", "ScenarioSites", "Stockpiles")
+QUANTITY_SHEETS = (
+    "Flows",
+    "Sites",
+    "Dependency",
+    "Unmet",
+    "Scenarios",
+    "ScenarioSites",
+    "Stockpiles",
+    "ConcernFree",
+    "ScenarioInputs",
+)
 """Sheets that list quantities of different products side by side: each row gets its unit."""
 
 

@@ -37,6 +37,7 @@ SUMMARY_MEANINGS = {
     "tool_version": "version of this tool",
     "pyomo_version": "version of Pyomo, the modelling library",
     "candidates_built": "candidate sites the design builds",
+    "sites_closed": "closable sites the design closes (their fixed cost saved)",
     "modules_added": "expansion modules the design adds, in all",
     "unmet_markets": "how many (product, market) pairs have baseline demand left unmet; each product's "
     "quantities, in its own unit, are on the Unmet sheet (quantities of different products are never added)",
@@ -209,6 +210,11 @@ def summary_table(
         if sites is not None and len(sites):
             built = sites[(sites["status"] == "candidate") & sites["built"]]
             rows.append(("candidates_built", ", ".join(built["site"]) or "none"))
+            closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
+            if "available" in closed.columns:  # with periods: closed by the design, not outside its window
+                closed = closed[closed["available"].astype(bool)]
+            if (sites["status"] == "closable").any():
+                rows.append(("sites_closed", ", ".join(dict.fromkeys(closed["site"])) or "none"))
             rows.append(("modules_added", int(sites["modules_added"].sum())))
         unmet = tables.get("Unmet")
         if unmet is not None:

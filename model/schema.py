@@ -198,9 +198,19 @@ PRODUCTS = Sheet(
         Column(
             "reserve_share",
             "share",
-            "Spare capacity to hold in reserve outside concern countries, as a share of the product's total demand.",
+            "Spare capacity to hold in reserve outside concern countries, as a share of the product's "
+            "gross requirement (its total demand plus what the recipes need to make the products it goes into).",
             required=False,
             default=0.0,
+        ),
+        Column(
+            "customs_value",
+            "number",
+            "Value per unit on which tariffs are charged.",
+            required=False,
+            minimum=0,
+            unit="money/unit",
+            blank_means="the shipping site's unit_cost",
         ),
     ),
     required=True,
@@ -217,8 +227,9 @@ SITES = Sheet(
         Column(
             "status",
             "choice",
-            "An existing site is always available; a candidate is built only if the model chooses to.",
-            choices=("existing", "candidate"),
+            "An existing site always operates; a candidate operates only if the model builds it; a "
+            "closable site operates today and the model may close it (its fixed cost is then saved).",
+            choices=("existing", "candidate", "closable"),
         ),
         Column(
             "capacity",
@@ -231,7 +242,8 @@ SITES = Sheet(
         Column(
             "fixed_cost",
             "number",
-            "Cost per year of having the site (existing: always paid; candidate: paid if built).",
+            "Cost per year of having the site (existing: always paid; candidate: paid if built; "
+            "closable: paid while open).",
             required=False,
             default=0.0,
             minimum=0,
@@ -271,6 +283,24 @@ SITES = Sheet(
             default=0.0,
             minimum=0,
             unit="money/unit/year",
+        ),
+        Column(
+            "role",
+            "choice",
+            "A plant makes its product (from the inputs its recipe names, if any); a hub (a depot, "
+            "a transshipment port) takes its product in from other countries and passes it on to "
+            "other countries: its capacity is throughput, its unit_cost the handling cost per unit; "
+            "it never ships into its own country and has no recipe.",
+            required=False,
+            default="plant",
+            choices=("plant", "hub"),
+        ),
+        Column(
+            "group",
+            "text",
+            "A label the Groups sheet can limit (e.g. 'new fabs', 'depots').",
+            required=False,
+            blank_means="no group",
         ),
         Column(
             "available_from",
@@ -342,7 +372,7 @@ LANES = Sheet(
         Column(
             "tariff_rate",
             "number",
-            "Duty as a share of the site's unit_cost (0.25 = 25%).",
+            "Duty as a share of the site's unit_cost, or of the product's customs_value where given (0.25 = 25%).",
             required=False,
             default=0.0,
             minimum=0,
@@ -392,15 +422,25 @@ CAPS = Sheet(
             choices=("each", "total"),
         ),
         Column(
+            "basis",
+            "choice",
+            "`lookthrough`: supply counts as concern supply when it, or anything upstream of it "
+            "through the recipes, was made in a concern country (mass balance); `direct`: only the "
+            "country of the site that ships it counts. Without recipes the two agree.",
+            required=False,
+            default="lookthrough",
+            choices=("lookthrough", "direct"),
+        ),
+        Column(
             "period",
             "integer",
-            "The row holds from this period on, until a later row for the same product, market and "
-            "scope (a phased cap). Used only with a Periods sheet.",
+            "The row holds from this period on, until a later row for the same product, market, "
+            "scope and basis (a phased cap). Used only with a Periods sheet.",
             required=False,
             blank_means="from the first period",
         ),
     ),
-    key=("product", "market", "scope", "period"),
+    key=("product", "market", "scope", "basis", "period"),
 )
 
 SCENARIOS = Sheet(
@@ -503,7 +543,10 @@ SHOCKS = Sheet(
 
 STOCKPILES = Sheet(
     name="Stockpiles",
-    description="Strategic inventory that may be held in the baseline and drawn in a scenario.",
+    description="Strategic inventory that may be held in the baseline and drawn in a scenario. "
+    "Stock of any product may be held, intermediates too: stock drawn in a country serves its "
+    "final demand and its plants' inputs alike. A row for a country that neither demands nor "
+    "uses the product is ignored.",
     columns=(
         Column("market", "name", "Where the stock is held.", ref="country"),
         Column("product", "name", "Product.", ref="product"),
@@ -519,6 +562,54 @@ STOCKPILES = Sheet(
         ),
     ),
     key=("market", "product"),
+)
+
+RECIPES = Sheet(
+    name="Recipes",
+    description="What a plant consumes to make its product. A plant's recipe is, for each input, the "
+    "row naming the plant, else the row with a blank site; a site row with quantity 0 removes that "
+    "input for that plant. A plant consumes its inputs in its own country: they must arrive there, "
+    "from local plants or through Lanes. A cycle (a product that needs itself through any chain of "
+    "inputs), a site row whose site does not make the product, and a hub named in a row are errors.",
+    columns=(
+        Column("product", "name", "The product made.", ref="product"),
+        Column("input", "name", "A product consumed to make it.", ref="product"),
+        Column(
+            "quantity",
+            "number",
+            "Units of input per unit of product (yield losses included).",
+            minimum=0,
+            unit="input units/unit",
+        ),
+        Column(
+            "site",
+            "name",
+            "The one plant this row is for.",
+            required=False,
+            ref="site",
+            blank_means="every plant making the product",
+        ),
+    ),
+    key=("product", "input", "site"),
+)
+
+GROUPS = Sheet(
+    name="Groups",
+    description="Limits on how many sites of a group (Sites.group) operate, in every period. "
+    "Existing sites count as operating. A group that no site names is a warning.",
+    columns=(
+        Column("group", "text", "A label used in Sites.group."),
+        Column("min_open", "integer", "Fewest sites of the group that operate.", required=False, default=0, minimum=0),
+        Column(
+            "max_open",
+            "integer",
+            "Most sites of the group that operate.",
+            required=False,
+            minimum=0,
+            blank_means="no limit",
+        ),
+    ),
+    key=("group",),
 )
 
 PERIODS = Sheet(
@@ -576,6 +667,8 @@ SHEETS: tuple[Sheet, ...] = (
     DISRUPTIONS,
     SHOCKS,
     STOCKPILES,
+    RECIPES,
+    GROUPS,
     PERIODS,
     STUDY,
 )

@@ -31,6 +31,8 @@ from model.network import (
     CapRow,
     Network,
     Settings,
+    cap_keys,
+    pools_of,
 )
 from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, open_workbook, read_rows
 
@@ -567,6 +569,9 @@ def _build_network(
     for sheet in data.values():
         checks.check_unknown_names(sheet, known, issues)
     checks.check_disruption_targets(data.get("Disruptions"), known["site"], issues)
+    checks.check_recipe_sites(data.get("Recipes"), known["site"], issues)
+    checks.check_recipe_cycles(data.get("Recipes"), issues)
+    checks.check_group_limits(data.get("Groups"), issues)
     horizon.check_records(data, issues)
     if "Settings" not in held_back:
         checks.check_unmet_penalty_given(data.get("Products"), settings, issues)
@@ -595,6 +600,24 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
     site_country = {s: v["country"] for s, v in sv.items()}
     site_product = {s: v["product"] for s, v in sv.items()}
     candidates = tuple(s for s in sites if sv[s]["status"] == "candidate")
+    closable = tuple(s for s in sites if sv[s]["status"] == "closable")
+    hubs = frozenset(s for s in sites if sv[s].get("role") == "hub")
+    site_group = {s: v["group"] for s, v in sv.items() if v.get("group")}
+    groups = {
+        r.values["group"]: (int(r.values.get("min_open") or 0), r.values.get("max_open"))
+        for r in valid(data.get("Groups"))
+    }
+    customs_value = {
+        r.values["product"]: float(r.values["customs_value"])
+        for r in products_sheet.records
+        if r.values.get("customs_value") is not None
+    }
+    recipe_rows = [
+        derive.RecipeRow(r.row, v["product"], v["input"], float(v["quantity"]), v.get("site"))
+        for r in valid(data.get("Recipes"))
+        for v in (r.values,)
+    ]
+    input_rate = derive.input_rates(recipe_rows, {s: v["product"] for s, v in sv.items()}, hubs)
     num = {
         c: {s: float(v[c]) for s, v in sv.items()}
         for c in ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost", "reserve_cost")
@@ -626,7 +649,8 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         for v in (r.values for r in valid(data.get("Lanes")))
     ]
     lanes = [ln for ln, _ in lane_rows]
-    arcs = derive.arcs(sites, site_country, site_product, demand, lanes)
+    pools = pools_of(demand, site_country, input_rate)
+    arcs = derive.arcs(sites, site_country, site_product, demand, lanes, pools, hubs)
 
     cap_period_rows = [
         (
@@ -636,13 +660,15 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
                 r.values.get("market"),
                 float(r.values["cap"]),
                 r.values.get("scope") or "each",
+                r.values.get("basis") or "lookthrough",
             ),
             r.values.get("period") if with_horizon else None,
         )
         for r in valid(data.get("Caps"))
     ]
     cap_rows = tuple(c for c, _ in cap_period_rows)
-    cap_each, cap_total = derive.resolved_caps(cap_rows, settings.dependency_cap, demand)
+    cap_each, cap_total = derive.resolved_caps(cap_rows, settings.dependency_cap, demand, pools, concern)
+    cap_each_direct = derive.direct_caps(cap_rows, cap_keys(demand, pools), concern)
 
     scen_recs = valid(data.get("Scenarios"))
     scenarios = tuple(r.values["scenario"] for r in scen_recs)
@@ -719,6 +745,14 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         columns=letters,
         source=str(path),
         source_sha256=sha256_of(path),
+        input_rate=input_rate,
+        cap_each_direct=cap_each_direct,
+        hubs=hubs,
+        closable=closable,
+        site_group=site_group,
+        groups=groups,
+        customs_value=customs_value,
+        recipe=derive.product_recipe(recipe_rows),
         window=window,
     )
     if not with_horizon:

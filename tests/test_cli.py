@@ -83,7 +83,7 @@ def test_template_written_and_reads_back_empty(tmp_path: Path, capsys: pytest.Ca
     assert sites.freeze_panes == "A2"
     assert [c.value for c in sites[1]][:4] == ["site", "country", "product", "status"]
     lists = [dv.formula1 for dv in sites.data_validations.dataValidation]
-    assert '"existing,candidate"' in lists
+    assert '"existing,candidate,closable"' in lists  # v2: closable sites (issue 17)
     assert '"TRUE,FALSE"' in [dv.formula1 for dv in wb["Countries"].data_validations.dataValidation]
     code, out = run(["--check", str(path)], capsys)
     assert code == 2 and "Sites: the sheet has a header row but no records" in out

@@ -18,8 +18,13 @@ from tests.helpers import SAMPLE
 # 2026-11-29 (issue 19): unmet penalties set at the value of lost supply (10x the world price,
 # was 4-6x) and two new magnet plants offered (South Korea, India, costed on Neo Narva), so that
 # a tight cap buys capacity instead of leaving magnet markets unserved. HiGHS 1.16.0, gap 0.
-EXPECTED_OBJECTIVE = 157_439.78244  # USD million per year, with the four scenarios (was 156,479.69564)
-EXPECTED_BASELINE = 135_775.488  # USD million per year, --no-scenarios (was 135,834.688)
+# 2026-11-29 (contract v2, issue 17): 157,439.78244 -> 156,302.57932 and 135,775.488 -> 134,551.484.
+# The sample's `total` cap on Li-ion cells has a blank market; under version 2 a blank-market row
+# (like Settings.dependency_cap) no longer caps a concern country's own market, so China's own
+# cells no longer count in it (the allied markets' total is capped as before). The same
+# candidates are built.
+EXPECTED_OBJECTIVE = 156_302.57932  # USD million per year, with the four scenarios (was 157,439.78244)
+EXPECTED_BASELINE = 134_551.484  # USD million per year, --no-scenarios (was 135,775.488)
 EXPECTED_BUILT = {
     "EU gigafactory (Germany)",  # new: cells now cost 890 per GWh unserved (was 400)
     "Iluka Eneabba",
@@ -116,5 +121,6 @@ def test_console_says_what_a_cap_at_its_limit_with_no_marginal_cost_means(
         assert ("  binding, " in ln) == bool(r.binding), ln
         assert ("at the cap" in ln or "  binding, " in ln) == bool(r.at_cap), ln
     assert dep["binding"].sum() >= 4 and (dep["at_cap"] & ~dep["binding"]).sum() >= 2
-    assert "normal-year cost 137,372.93" in text and "expected scenario cost 20,066.85" in text
+    # contract v2 (issue 17): 137,372.93 and 20,066.85 before the `total` cap on cells left China's own market
+    assert "normal-year cost 136,166.27" in text and "expected scenario cost 20,136.31" in text
     assert "Iluka Eneabba 8,100 t REO" in text  # reserves of different products, each with its unit

@@ -11,8 +11,32 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from model.families import buildout, capacity, cover, dependency, flows, reserve, scenarios
+from model.families import (
+    buildout,
+    capacity,
+    concern_free,
+    cover,
+    dependency,
+    flows,
+    groups,
+    recipes,
+    reserve,
+    scenarios,
+)
 
-FAMILIES: tuple[ModuleType, ...] = (flows, reserve, capacity, buildout, cover, dependency, scenarios)
-"""flows and demand (1), reserve (6), capacity, builds and modules (2, 3, T), build-out over the
-periods (13), the rounded capacity cover (R), dependency caps (4, 5), scenarios and stockpiles (7-10)."""
+FAMILIES: tuple[ModuleType, ...] = (
+    flows,
+    reserve,
+    capacity,
+    buildout,
+    groups,
+    cover,
+    concern_free,
+    dependency,
+    scenarios,
+    recipes,
+)
+"""flows and pools (1), reserve (6), capacity, builds, closures and modules (2, 3, T), build-out
+over the periods (13), site groups (12), the rounded capacity cover (R), the concern-free mass
+balance (11), dependency caps (4, 5), scenarios and stockpiles (7-10), recipes (the Inputs and
+Upstream tables, the recipe invariants)."""

@@ -34,11 +34,19 @@ def module_sites(net: Network) -> list[str]:
 
 
 def site_capacity_expr(m: pyo.ConcreteModel, net: Network, s: str, t: int) -> object:
-    """cap[s,t] = capacity[s] * b[s,t] + module_capacity[s] * n[s,t]  (b = 1 for existing sites)."""
+    """cap[s,t] = capacity[s] * b[s,t] + module_capacity[s] * n[s,t]  (b = 1 for existing sites;
+    b is a decision for candidate and closable sites)."""
     base = net.capacity[s] * (m.build[s, t] if (s, t) in m.CANDIDATES else 1)
     if (s, t) in m.MODULE_SITES:
         return base + net.module_capacity[s] * m.modules[s, t]
     return base
+
+
+def site_status(net: Network, s: str) -> str:
+    """Sites.status of s: existing, candidate or closable."""
+    if s in net.candidates:
+        return "candidate"
+    return "closable" if s in net.closable else "existing"
 
 
 def tightening_arcs(ctx: Context, t: int) -> list[tuple[str, str]]:
@@ -47,7 +55,7 @@ def tightening_arcs(ctx: Context, t: int) -> list[tuple[str, str]]:
     net = ctx.at(t)
     if not ctx.tighten:
         return []
-    cand = set(net.candidates)
+    cand = set(net.decided)
     return [(s, mk) for s, mk in net.arcs if s in cand and need_is_data(net, net.site_product[s])]
 
 
@@ -55,16 +63,21 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """Variables b[s,t] (``build``), n[s,t] (``modules``); constraints (2), (3), tightening (T).
 
     (2)  sum_m x[s,m,t] + r[s,t] <= cap[s,t]                   for each site
-    (3)  n[s,t] <= max_modules[s] * b[s,t]                      for candidates with modules
+    (3)  n[s,t] <= max_modules[s] * b[s,t]                      for decided sites with modules
     (T)  x[s,m,t] <= min(D[p,m], capacity[s] + module_capacity[s] max_modules[s]) * b[s,t]
-                     for candidate arcs where need_is_data(p(s)) (``tightening_arcs``)
+                     for arcs of decided sites where need_is_data(p(s)) (``tightening_arcs``)
 
-    Yearly costs: fixed (existing sites' fixed cost is a constant), modules.
+    b[s,t] exists for the decided sites (``Network.decided``): candidates (1: built) and closable
+    sites (1: kept open, 0: closed, its fixed cost saved). Yearly costs: fixed (existing sites'
+    fixed cost is a constant; decided sites pay fixed_cost * b), modules.
     ``flows`` and ``reserve`` must be built first (x and r appear in (2)).
     """
     net, periods = ctx.net, ctx.periods
     m.CANDIDATES = pyo.Set(
-        dimen=2, initialize=[(s, t) for t in periods for s in ctx.at(t).candidates], ordered=True, doc="S_c x T"
+        dimen=2,
+        initialize=[(s, t) for t in periods for s in ctx.at(t).decided],
+        ordered=True,
+        doc="(S_c + closable) x T: sites whose operation is decided, in the periods they are available",
     )
     m.MODULE_SITES = pyo.Set(
         dimen=2,
@@ -72,7 +85,9 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         ordered=True,
         doc="sites that may add modules",
     )
-    m.build = pyo.Var(m.CANDIDATES, within=pyo.Binary, doc="b[s,t]: candidate s is built")
+    m.build = pyo.Var(
+        m.CANDIDATES, within=pyo.Binary, doc="b[s,t]: site s operates (a candidate built, a closable site kept)"
+    )
     m.modules = pyo.Var(
         m.MODULE_SITES,
         within=pyo.NonNegativeIntegers,
@@ -96,7 +111,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         rule=capacity_rule,
         doc="(2) baseline production plus reserve within capacity",
     )
-    cand = set(net.candidates)
+    cand = set(net.decided)
     m.modules_need_build = pyo.Constraint(
         [(s, t) for t in periods for s in module_sites(ctx.at(t)) if s in cand],
         rule=lambda _m, s, t: m.modules[s, t] <= net.max_modules[s] * m.build[s, t],
@@ -117,9 +132,9 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         "fixed",
         lambda t: (
             sum(net.fixed_cost[s] for s in ctx.at(t).sites if s not in cand)
-            + sum(net.fixed_cost[s] * b[s, t] for s in ctx.at(t).candidates)
+            + sum(net.fixed_cost[s] * b[s, t] for s in ctx.at(t).decided)
         ),
-        "sum fixed_cost[s] * b[s,t] (existing sites: always paid)",
+        "sum fixed_cost[s] * b[s,t] (existing sites: always paid; closable: while open)",
     )
     register_cost(
         m,
@@ -159,7 +174,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     for t in ctx.periods:
         available = set(ctx.at(t).sites)
         for s in net.sites:
-            cand = s in net.candidates
+            cand = (s, t) in m.CANDIDATES
             built = s in available and ((round(value(m.build[s, t])) == 1) if cand else True)
             mods = round(value(m.modules[s, t])) if (s, t) in m.MODULE_SITES else 0
             cap = (net.capacity[s] if built else 0.0) + net.module_capacity[s] * mods
@@ -168,7 +183,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 "site": s,
                 "country": net.site_country[s],
                 "product": net.site_product[s],
-                "status": "candidate" if cand else "existing",
+                "status": site_status(net, s),
                 "built": built,
                 "modules_added": mods,
                 "capacity": cap,

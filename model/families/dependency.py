@@ -1,5 +1,6 @@
-"""Dependency caps on concern countries: constraints (4) `each` and (5) `total`; the Dependency
-table with each cap's marginal cost; the cap invariants."""
+"""Dependency caps on concern countries: constraints (4) `each` and (5) `total`, on the
+``lookthrough`` basis (the concern-free mass balance of ``concern_free``) or the ``direct`` one;
+the Dependency table with both shares and each cap's marginal cost; the cap invariants."""
 
 from __future__ import annotations
 
@@ -10,64 +11,104 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.common import Adjacency
+from model.families.concern_free import mass_balance_products, mass_balance_products_over
 from model.families.protocol import Context, Extraction, period_columns, value, with_period
 from model.families.verify import TOL, rows_of
-from model.network import Network
+from model.network import Network, most_specific
 
 DIMENSIONS = {
     "DEPENDENCY_EACH": ("product", "market", "period"),
+    "DEPENDENCY_EACH_DIRECT": ("product", "market", "period"),
     "DEPENDENCY_TOTAL": ("total_cap", "period"),
     "dependency_each": ("product", "market", "period"),
+    "dependency_each_direct": ("product", "market", "period"),
     "dependency_total": ("total_cap", "period"),
 }
 BINDING_TOL = 1e-6
 PRICED_TOL = 1e-6  # money per point: a cap whose marginal cost is below this saves nothing if loosened
 
 
-def each_caps(net: Network, adj: Adjacency) -> list[tuple[str, str]]:
-    """(p, m) whose resolved cap < 1 and that concern sites can reach (otherwise trivially met)."""
+def each_caps(net: Network, adj: Adjacency, basis: str = "lookthrough") -> list[tuple[str, str]]:
+    """Pools (p, m) of N whose resolved cap of ``basis`` is < 1 and that can bind: concern sites
+    reach the pool, or (look-through) p has a mass balance (``mass_balance_products``), so that
+    concern content may come from upstream."""
+    caps = net.cap_each if basis == "lookthrough" else net.cap_each_direct
+    upstream = mass_balance_products(net) if basis == "lookthrough" else set()
+    pools = set(net.pools)
     return [
         (p, mk)
-        for (p, mk), cap in net.cap_each.items()
-        if cap < 1 and net.demand.get((p, mk), 0) > 0 and any(s in adj.concern_sites for s in adj.arcs_to[(p, mk)])
+        for (p, mk), cap in caps.items()
+        if cap < 1
+        and (p, mk) in pools
+        and adj.arcs_to.get((p, mk))
+        and (p in upstream or any(s in adj.concern_sites for s in adj.arcs_to[(p, mk)]))
     ]
 
 
 def total_caps(net: Network, adj: Adjacency) -> list[int]:
     """Indices into ``net.cap_total`` (the ``total_cap`` position) that can bind."""
+    upstream = mass_balance_products(net)
     return [
         i
         for i, tc in enumerate(net.cap_total)
-        if tc.cap < 1 and any(s in adj.concern_sites for mk in tc.markets for s in adj.arcs_to[(tc.product, mk)])
+        if tc.cap < 1
+        and (
+            (
+                tc.basis == "lookthrough"
+                and tc.product in upstream
+                and any(adj.arcs_to.get((tc.product, mk)) for mk in tc.markets)
+            )
+            or any(s in adj.concern_sites for mk in tc.markets for s in adj.arcs_to[(tc.product, mk)])
+        )
     ]
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
-    """Constraints ``dependency_each`` (4) and ``dependency_total`` (5). No variables, no costs.
+    """Constraints ``dependency_each`` (4, look-through basis), ``dependency_each_direct`` (4, direct
+    basis) and ``dependency_total`` (5, each row on its basis). No variables, no costs.
 
-    (4)  sum_{s: c(s) in K} x[s,m,t] - cap_pm * sum_s x[s,m,t] <= 0          for each (p, m)
-    (5)  sum_{m in row} [ sum_{s: c(s) in K} x[s,m,t] - cap * sum_s x[s,m,t] ] <= 0
-                                                   for each `total` Caps row and matching product
+    (4)  E[p,m,t] - cap_pm * sum_s x[s,m,t] <= 0                              for each capped pool
+    (5)  sum_{m in row} [ E[p,m,t] - cap * sum_s x[s,m,t] ] <= 0    for each `total` row and product
 
-    Sums run over sites making p. The share is measured on delivered quantity (supply), not
-    demand; the caps bind the baseline only.
+    with the concern supply E: on the direct basis E = sum_{s: c(s) in K} x[s,m,t]; on the
+    look-through basis E = sum_s x[s,m,t] - sum_{s not in K} g[s,m,t] for a product with a mass
+    balance (``concern_free``), and the direct E for any other (its sites have no inputs, so the
+    two agree). Sums run over the sites making p; x into a pool is everything of p arriving in m,
+    for final use and as input. The caps bind the baseline only.
     """
     periods = ctx.periods
-    concern = ctx.adj.concern_sites
+    upstream = mass_balance_products_over(ctx)
+    g = dict(m.concern_free.items())
 
-    def share_excess(p: str, mk: str, cap: float, t: int) -> object:
-        return sum(((1 - cap) if s in concern else -cap) * m.flow[s, mk, t] for s in ctx.adj_at(t).arcs_to[(p, mk)])
+    def share_excess(p: str, mk: str, cap: float, t: int, basis: str = "lookthrough") -> object:
+        adj = ctx.adj_at(t)
+        if basis == "lookthrough" and p in upstream:
+            flows = sum((1 - cap) * m.flow[s, mk, t] for s in adj.arcs_to[(p, mk)])
+            return flows - sum(g[s, mk, t] for s in adj.arcs_to[(p, mk)] if (s, mk, t) in g)
+        concern = adj.concern_sites
+        return sum(((1 - cap) if s in concern else -cap) * m.flow[s, mk, t] for s in adj.arcs_to[(p, mk)])
 
     m.DEPENDENCY_EACH = pyo.Set(
         dimen=3,
         initialize=[(p, mk, t) for t in periods for p, mk in each_caps(ctx.at(t), ctx.adj_at(t))],
         ordered=True,
-        doc="capped (product, market, period)",
+        doc="capped (product, market, period), look-through basis",
     )
     m.dependency_each = pyo.Constraint(
         m.DEPENDENCY_EACH,
         rule=lambda _m, p, mk, t: share_excess(p, mk, ctx.at(t).cap_each[(p, mk)], t) <= 0,
-        doc="(4) concern share of supply <= cap, each market",
+        doc="(4) concern share of supply <= cap, each market (look-through)",
+    )
+    m.DEPENDENCY_EACH_DIRECT = pyo.Set(
+        dimen=3,
+        initialize=[(p, mk, t) for t in periods for p, mk in each_caps(ctx.at(t), ctx.adj_at(t), "direct")],
+        ordered=True,
+        doc="capped (product, market, period), direct basis",
+    )
+    m.dependency_each_direct = pyo.Constraint(
+        m.DEPENDENCY_EACH_DIRECT,
+        rule=lambda _m, p, mk, t: share_excess(p, mk, ctx.at(t).cap_each_direct[(p, mk)], t, "direct") <= 0,
+        doc="(4) concern share of supply <= cap, each market (direct: the shipping site's country)",
     )
     m.DEPENDENCY_TOTAL = pyo.Set(
         dimen=2,
@@ -78,7 +119,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     def total_rule(_m: pyo.ConcreteModel, i: int, t: int) -> object:
         tc = ctx.at(t).cap_total[i]
-        return sum(share_excess(tc.product, mk, tc.cap, t) for mk in tc.markets) <= 0
+        return sum(share_excess(tc.product, mk, tc.cap, t, tc.basis) for mk in tc.markets) <= 0
 
     m.dependency_total = pyo.Constraint(
         m.DEPENDENCY_TOTAL, rule=total_rule, doc="(5) concern share <= cap, summed over markets"
@@ -97,16 +138,23 @@ DEPENDENCY_COLUMNS = [
     "marginal_cost_per_point",
     "scope",
     "caps_row",
+    "basis",
+    "concern_share_direct",
+    "concern_share_lookthrough",
 ]
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
-    """Dependency: per capped pool (`each`) and `total` row, supply, concern share, whether the cap
-    binds and its marginal cost per point; and the extra figure
-    ``default_cap_marginal_per_point``."""
+    """Dependency: per pool (`each`, a row on the look-through basis, and one on the direct basis
+    where a `direct` row caps it) and `total` row: supply, concern supply and share on the row's
+    basis, both shares, whether the cap binds and its marginal cost per point; and the extra
+    figure ``default_cap_marginal_per_point``. The look-through concern supply is
+    sum x - sum g with g the allocation of ``concern_free`` (``out.extra["concern_free"]``)."""
     net = ctx.net
+    allocations = out.extra.get("concern_free", {})
     supplied: dict[tuple[str, str, int], float] = defaultdict(float)
-    concern_supplied: dict[tuple[str, str, int], float] = defaultdict(float)
+    direct: dict[tuple[str, str, int], float] = defaultdict(float)
+    free: dict[tuple[str, str, int], float] = defaultdict(float)
     for (s, mk, t), var in m.flow.items():
         q = value(var)
         if q <= 1e-9:
@@ -114,22 +162,37 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         key = (net.site_product[s], mk, t)
         supplied[key] += q
         if net.site_country[s] in net.concern:
-            concern_supplied[key] += q
+            direct[key] += q
+        alloc = allocations.get(t)
+        free[key] += (
+            alloc.g.get((s, mk), 0.0) if alloc is not None else (q if net.site_country[s] not in net.concern else 0.0)
+        )
+    lookthrough = {k: max(v - free[k], 0.0) for k, v in supplied.items()}
     rows = []
     for t in ctx.periods:
         view = ctx.at(t)
-        for p, mk in view.positive_demand:
+        for p, mk in view.pools:
             k = (p, mk, t)
+            shares = _shares(supplied[k], direct[k], lookthrough.get(k, 0.0))
             constraint = m.dependency_each[k] if k in m.DEPENDENCY_EACH else None
-            row = _row(p, mk, "each", supplied[k], concern_supplied[k], view.cap_each[(p, mk)], constraint, solved)
-            rows.append(with_period(row, net, t))
+            cap = view.cap_each.get((p, mk), 1.0)
+            row = _row(p, mk, "each", supplied[k], lookthrough.get(k, 0.0), cap, constraint, solved)
+            rows.append(with_period({**row, "basis": "lookthrough", **shares}, net, t))
+            if (p, mk) in view.cap_each_direct:
+                constraint = m.dependency_each_direct[k] if k in m.DEPENDENCY_EACH_DIRECT else None
+                cap = view.cap_each_direct[(p, mk)]
+                row = _row(p, mk, "each", supplied[k], direct[k], cap, constraint, solved)
+                rows.append(with_period({**row, "basis": "direct", **shares}, net, t))
         for i, tc in enumerate(view.cap_total):
-            sup = sum(supplied[(tc.product, mk, t)] for mk in tc.markets)
-            con = sum(concern_supplied[(tc.product, mk, t)] for mk in tc.markets)
+            keys = [(tc.product, mk, t) for mk in tc.markets]
+            sup = sum(supplied[k] for k in keys)
+            con_direct = sum(direct[k] for k in keys)
+            con_look = sum(lookthrough.get(k, 0.0) for k in keys)
             constraint = m.dependency_total[i, t] if (i, t) in m.DEPENDENCY_TOTAL else None
             label = ", ".join(tc.markets)
+            con = con_look if tc.basis == "lookthrough" else con_direct
             row = _row(tc.product, label, "total", sup, con, tc.cap, constraint, solved, tc.row)
-            rows.append(with_period(row, net, t))
+            rows.append(with_period({**row, "basis": tc.basis, **_shares(sup, con_direct, con_look)}, net, t))
     table = pd.DataFrame(rows, columns=period_columns(net, DEPENDENCY_COLUMNS))
     out.tables["Dependency"] = table
     if net.shows_periods:  # the default cap holds in every period: one point less costs the sum
@@ -138,24 +201,59 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         )
     else:
         out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
+    unmet = out.tables.get("Unmet")
+    if unmet is not None:
+        period = unmet["period"].tolist() if "period" in unmet.columns else [None] * len(unmet)
+        unmet["binding_cap"] = [
+            _binding_cap(net if t is None else ctx.at(t), table if t is None else table[table["period"] == t], p, mk)
+            for p, mk, t in zip(unmet["product"], unmet["market"], period, strict=True)
+        ]
+
+
+def _binding_cap(net: Network, dependency: pd.DataFrame, p: str, mk: str) -> str:
+    """Why an unmet final demand may be left unserved though capacity is on offer: the `each` caps
+    on its pool that bind (basis, cap and the cell that sets it), "" if none does. A look-through
+    cap binds when concern-free supply, at every tier upstream, runs short."""
+    rows = dependency[(dependency["product"] == p) & (dependency["market"] == mk) & dependency["binding"]]
+    return "; ".join(f"{r.basis} cap {r.cap:g} ({cap_cell(net, p, mk, r.basis)})" for r in rows.itertuples())
+
+
+def cap_cell(net: Network, p: str, mk: str, basis: str) -> str:
+    """The cell that sets the `each` cap of (p, mk) on ``basis``: the winning Caps row's ``cap``
+    cell, else Settings' dependency_cap (the look-through default)."""
+    each = [r for r in net.cap_rows if r.scope == "each" and r.basis == basis]
+    if mk in net.concern:
+        each = [r for r in each if r.market is not None]
+    row = most_specific(each, p, mk, lambda r: r.product, lambda r: r.market)
+    if row is not None:
+        return f"Caps!{net.columns.get('Caps', {}).get('cap', '')}{row.row}"
+    return net.cell("Settings", "dependency_cap", "value")
+
+
+def _shares(supplied: float, direct: float, lookthrough: float) -> dict[str, float]:
+    """The concern share of a pool on both bases (0 where nothing is supplied)."""
+    if supplied <= 0:
+        return {"concern_share_direct": 0.0, "concern_share_lookthrough": 0.0}
+    return {"concern_share_direct": direct / supplied, "concern_share_lookthrough": lookthrough / supplied}
 
 
 def default_cap_pairs(net: Network) -> set[tuple[str, str]]:
-    """The (product, market) pairs with demand whose `each` cap is ``Settings.dependency_cap``:
-    no Caps row of scope `each` matches them."""
-    each_rows = [r for r in net.cap_rows if r.scope == "each"]
+    """The pools (product, market) whose look-through `each` cap is ``Settings.dependency_cap``:
+    no Caps row of scope `each` and basis `lookthrough` matches them, and the market is not a
+    concern country (the default does not cap those, contract v2)."""
+    each_rows = [r for r in net.cap_rows if r.scope == "each" and r.basis == "lookthrough"]
     return {
         (p, mk)
-        for (p, mk) in net.positive_demand
-        if not any((r.product in (None, p)) and (r.market in (None, mk)) for r in each_rows)
+        for (p, mk) in net.pools
+        if mk not in net.concern and not any((r.product in (None, p)) and (r.market in (None, mk)) for r in each_rows)
     }
 
 
 def default_cap_marginal(net: Network, dependency: pd.DataFrame) -> float:
     """Cost of one point less ``Settings.dependency_cap``: the sum of the marginal costs of the
-    `each` caps that take the default (no Caps row matches them)."""
+    look-through `each` caps that take the default (``default_cap_pairs``)."""
     uses_default = default_cap_pairs(net)
-    each = dependency[dependency["scope"] == "each"]
+    each = dependency[(dependency["scope"] == "each") & (dependency["basis"] == "lookthrough")]
     return float(sum(r.marginal_cost_per_point for r in each.itertuples() if (r.product, r.market) in uses_default))
 
 
@@ -177,9 +275,9 @@ def _row(
     marginal cost is unknown. A cap at its limit with marginal cost 0 is at_cap but not binding:
     another constraint holds the share there (the console says the same).
 
-    With g = sum_K x - cap sum x <= 0 and HiGHS's row dual y = d(cost)/d(rhs) (<= 0 when it
-    binds), the envelope theorem gives d(cost)/d(cap) = y * sum x, so one point (0.01) less cap
-    costs -0.01 * y * supplied.
+    With g = E - cap sum x <= 0 (E the concern supply on the row's basis) and HiGHS's row dual
+    y = d(cost)/d(rhs) (<= 0 when it binds), the envelope theorem gives d(cost)/d(cap) = y * sum x,
+    so one point (0.01) less cap costs -0.01 * y * supplied.
     """
     share = con / sup if sup > 0 else 0.0
     if constraint is None:  # no constraint generated (cap 1, or no concern site can reach): costs nothing
@@ -206,23 +304,33 @@ def _row(
 
 
 def check(res: Any, net: Network) -> list[str]:
-    """Concern share <= cap, each (p, m) and every `total` row."""
+    """Concern share <= cap on each cap's basis, each pool and every `total` row: the direct share
+    from the Flows table (origin in a concern country), the look-through share from the
+    ConcernFree table (flow minus its concern-free part; without one, the two bases agree)."""
     sup: dict[tuple[str, str], float] = defaultdict(float)
     con: dict[tuple[str, str], float] = defaultdict(float)
     for product, market, origin, q in rows_of(res["Flows"], "product", "market", "origin", "quantity"):
         sup[(product, market)] += q
         if origin in net.concern:
             con[(product, market)] += q
+    look = dict(con)
+    if "ConcernFree" in res.tables:
+        look = defaultdict(float)
+        for product, market, q, free in rows_of(res["ConcernFree"], "product", "market", "flow", "concern_free"):
+            look[(product, market)] += q - free
     out = []
-    for (p, mk), cap in net.cap_each.items():
-        s, c = sup.get((p, mk), 0.0), con.get((p, mk), 0.0)
-        if c > cap * s + TOL * max(1.0, s):
-            out.append(f"{p} in {mk}: concern share {c / s:.4f} exceeds cap {cap:g}")
+    for basis, caps, concern in (("lookthrough", net.cap_each, look), ("direct", net.cap_each_direct, con)):
+        for (p, mk), cap in caps.items():
+            s, c = sup.get((p, mk), 0.0), concern.get((p, mk), 0.0)
+            if c > cap * s + TOL * max(1.0, s):
+                out.append(f"{p} in {mk}: concern share {c / s:.4f} ({basis}) exceeds cap {cap:g}")
     for tc in net.cap_total:
+        concern = look if tc.basis == "lookthrough" else con
         s = sum(sup.get((tc.product, mk), 0.0) for mk in tc.markets)
-        c = sum(con.get((tc.product, mk), 0.0) for mk in tc.markets)
+        c = sum(concern.get((tc.product, mk), 0.0) for mk in tc.markets)
         if c > tc.cap * s + TOL * max(1.0, s):
             out.append(
-                f"{tc.product}, total over {', '.join(tc.markets)}: concern share {c / s:.4f} exceeds cap {tc.cap:g}"
+                f"{tc.product}, total over {', '.join(tc.markets)}: concern share {c / s:.4f} ({tc.basis}) "
+                f"exceeds cap {tc.cap:g}"
             )
     return out

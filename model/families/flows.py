@@ -1,5 +1,6 @@
-"""Baseline flows and demand: constraint (1), the flow and unmet-demand costs; the Flows and Unmet
-tables; the demand and lane invariants."""
+"""Baseline flows and pools: constraint (1), the pool balance (final demand and the inputs of the
+plants of a country, version 2), the flow and unmet-demand costs; the Flows and Unmet tables; the
+pool balance and lane invariants."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from model.network import Network
 DIMENSIONS = {
     "FLOW_ARCS": ("site", "market", "period"),
     "DEMANDS": ("product", "market", "period"),
+    "POOLS": ("product", "market", "period"),
     "flow": ("site", "market", "period"),
     "unmet": ("product", "market", "period"),
     "demand_balance": ("product", "market", "period"),
@@ -32,21 +34,26 @@ UNMET_PENALTY_LABEL = "unmet-demand penalty (baseline)"
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
-    """Variables x[s,m,t] (``flow``) and u[p,m,t] (``unmet``); constraint (1) ``demand_balance``.
+    """Variables x[s,m,t] (``flow``, y of the contract) and u[p,m,t] (``unmet``); constraint (1)
+    ``demand_balance``, the pool balance, for every pool (p, m) of N(t):
 
-    (1)  sum_{s: (s,m) in A, p(s)=p} x[s,m,t] + u[p,m,t] = D[p,m]     for each (p,m) with D > 0
+    (1)  sum_{s: (s,m) in A} x[s,m,t] + u[p,m,t] = D[p,m] + sum_{s in m} a[s,p] sum_m' x[s,m',t]
 
-    Bounds: 0 <= u <= D (unmet is final demand); x <= D[p(s),m] is a tightening, only where
-    ``need_is_data(p(s))`` holds. Yearly costs: production sum unit_cost[s] x, tariffs
-    sum unit_cost[s] tariff_rate[s,m] x, freight sum freight_cost[s,m] x, unmet penalty
-    sum unmet_penalty[p] u.
+    u exists only where D > 0 (unmet demand is final demand only); the last sum is the input use
+    of the plants (and hubs) of m that consume p (``Network.consumers``), zero without recipes.
+    Bounds: 0 <= u <= D; x <= D[p(s),m] is a tightening, only where ``need_is_data(p(s))`` holds
+    (then every pool of p(s) has final demand only). Yearly costs: production sum unit_cost[s] x,
+    tariffs sum base[s] tariff_rate[s,m] x (base: customs_value or unit_cost), freight
+    sum freight_cost[s,m] x, unmet penalty sum unmet_penalty[p] u.
     """
     net, periods = ctx.net, ctx.periods
     product_of = net.site_product
     arcs = [(s, mk, t) for t in periods for s, mk in ctx.at(t).arcs]
     keys = [(p, mk, t) for t in periods for p, mk in ctx.at(t).positive_demand]
+    pools = [(p, mk, t) for t in periods for p, mk in ctx.at(t).pools]
     m.FLOW_ARCS = pyo.Set(dimen=3, initialize=arcs, ordered=True, doc="A x T: (site, market, period) arcs")
     m.DEMANDS = pyo.Set(dimen=3, initialize=keys, ordered=True, doc="(product, market, period) with demand > 0")
+    m.POOLS = pyo.Set(dimen=3, initialize=pools, ordered=True, doc="N x T: (product, country, period) pools")
     # x <= D and u <= D follow from (1), but are kept as bounds: without them, the LP that HiGHS
     # re-solves after the MIP (the polish, model.solve) took 2-9 s instead of under 1 s on the
     # OR-Library networks. The scenario flows have none (docs/performance.md).
@@ -71,15 +78,27 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     u = dict(m.unmet.items())
 
     def demand_rule(_m: pyo.ConcreteModel, p: str, mk: str, t: int) -> object:
-        arcs_to = ctx.adj_at(t).arcs_to[(p, mk)]
-        return total([*(x[s, mk, t] for s in arcs_to), u[p, mk, t]]) == ctx.at(t).positive_demand[(p, mk)]
+        view, adj = ctx.at(t), ctx.adj_at(t)
+        supply = [x[s, mk, t] for s in adj.arcs_to[(p, mk)]]
+        if (p, mk, t) in u:
+            supply.append(u[p, mk, t])
+        d = view.positive_demand.get((p, mk), 0.0)
+        consumers = view.consumers.get((p, mk))
+        if not consumers:  # final demand only (every pool of a version-1 workbook)
+            return total(supply) == d
+        use = [(-rate, x[s, m2, t]) for s, rate in consumers for m2 in adj.arcs_from[s]]
+        if not supply and not use:  # an input pool no one can reach and whose plants ship nowhere
+            return pyo.Constraint.Skip
+        return linear([*((1.0, v) for v in supply), *use]) == d
 
-    m.demand_balance = pyo.Constraint(m.DEMANDS, rule=demand_rule, doc="(1) demand met or reported unmet")
+    m.demand_balance = pyo.Constraint(
+        m.POOLS, rule=demand_rule, doc="(1) pool balance: supply meets final demand (or is reported unmet) and inputs"
+    )
 
     def tariffs(t: int) -> object:
         v = ctx.at(t)
         return linear(
-            (v.unit_cost[s] * v.tariff_rate[(s, mk)], x[s, mk, t]) for s, mk in v.arcs if v.tariff_rate[(s, mk)]
+            (v.tariff_base(s) * v.tariff_rate[(s, mk)], x[s, mk, t]) for s, mk in v.arcs if v.tariff_rate[(s, mk)]
         )
 
     def freight(t: int) -> object:
@@ -94,7 +113,14 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         lambda t: linear((net.unit_cost[s], x[s, mk, t]) for s, mk in ctx.at(t).arcs),
         "sum unit_cost[s] * x[s,m,t]",
     )
-    register_cost(m, ctx, "tariffs", "tariffs", tariffs, "sum unit_cost[s] * tariff_rate[s,m,t] * x[s,m,t]")
+    register_cost(
+        m,
+        ctx,
+        "tariffs",
+        "tariffs",
+        tariffs,
+        "sum base[s] * tariff_rate[s,m,t] * x[s,m,t] (base: customs_value or unit_cost)",
+    )
     register_cost(m, ctx, "freight", "freight", freight, "sum freight_cost[s,m,t] * x[s,m,t]")
     register_cost(
         m,
@@ -117,6 +143,7 @@ FLOW_COLUMNS = [
     "tariff_rate",
     "freight_cost",
     "total_cost",
+    "tariff_base",
 ]
 UNMET_COLUMNS = ["product", "market", "demand", "unmet", "unmet_share"]
 
@@ -143,6 +170,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             "tariff_rate": view.tariff_rate[(s, mk)],
             "freight_cost": view.freight_cost[(s, mk)],
             "total_cost": q * dc,
+            "tariff_base": view.tariff_base(s),
         }
         rows.append(with_period(row, net, t))
     out.tables["Flows"] = pd.DataFrame(rows, columns=period_columns(net, FLOW_COLUMNS))
@@ -158,21 +186,40 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
 
 
 def check(res: Any, net: Network) -> list[str]:
-    """Demand = supplied + unmet for every pool with demand; no flow into a pool without demand;
-    every flow on an allowed arc, with its site's origin and product; the production, tariff,
-    freight and unmet-penalty costs recompute from the Flows and Unmet tables."""
+    """The pool balance (1) per country and product: supplied + unmet = final demand + the input
+    use of the plants there (production, from Flows, times the recipe); no flow into a country
+    that neither demands nor consumes the product; every flow on an allowed arc, with its site's
+    origin and product; the production, tariff, freight and unmet-penalty costs recompute from the
+    Flows and Unmet tables."""
     supplied: dict[tuple[str, str], float] = defaultdict(float)
-    for p, mk, q in rows_of(res["Flows"], "product", "market", "quantity"):
+    produced: dict[str, float] = defaultdict(float)
+    for site, p, mk, q in rows_of(res["Flows"], "site", "product", "market", "quantity"):
         supplied[(p, mk)] += q
+        produced[site] += q
+    used: dict[tuple[str, str], float] = defaultdict(float)
+    for (site, i), rate in net.input_rate.items():
+        used[(i, net.site_country[site])] += rate * produced.get(site, 0.0)
     short = {(p, mk): u for p, mk, u in rows_of(res["Unmet"], "product", "market", "unmet")}
     out = []
-    for (p, mk), d in net.positive_demand.items():
+    for p, mk in net.pools:
+        d = net.positive_demand.get((p, mk), 0.0)
         got = supplied.get((p, mk), 0.0) + short.get((p, mk), 0.0)
-        if not close(got, d, d):
-            out.append(f"demand of {p} in {mk} is {d:g} but supplied + unmet = {got:g}")
+        need = d + used.get((p, mk), 0.0)
+        if not close(got, need, need):
+            if (p, mk) in net.consumers:
+                out.append(
+                    f"pool of {p} in {mk}: final demand {d:g} + input use {used.get((p, mk), 0.0):g} but supplied "
+                    f"+ unmet = {got:g}"
+                )
+            else:
+                out.append(f"demand of {p} in {mk} is {d:g} but supplied + unmet = {got:g}")
+    pools = set(net.pools)
     for (p, mk), q in supplied.items():
-        if net.demand.get((p, mk), 0.0) <= 0 and q > TOL:
-            out.append(f"{q:g} of {p} shipped to {mk}, which has no demand")
+        if (p, mk) not in pools and q > TOL:
+            out.append(f"{q:g} of {p} shipped to {mk}, which neither demands nor consumes it")
+    for (p, mk), q in short.items():
+        if net.positive_demand.get((p, mk), 0.0) <= 0 and q > TOL:
+            out.append(f"{q:g} of {p} unmet in {mk}, which has no final demand (unmet demand is final demand only)")
     allowed = set(net.arcs)
     for site, origin, product, market in rows_of(res["Flows"], "site", "origin", "product", "market"):
         if (site, market) not in allowed:
@@ -182,7 +229,7 @@ def check(res: Any, net: Network) -> list[str]:
     flows = res["Flows"]
     q = flows["quantity"]
     out += cost_problems(res, "production", float((q * flows["unit_cost"]).sum()))
-    out += cost_problems(res, "tariffs", float((q * flows["unit_cost"] * flows["tariff_rate"]).sum()))
+    out += cost_problems(res, "tariffs", float((q * flows["tariff_base"] * flows["tariff_rate"]).sum()))
     out += cost_problems(res, "freight", float((q * flows["freight_cost"]).sum()))
     penalty = sum(net.unmet_penalty[p] * u for p, u in rows_of(res["Unmet"], "product", "unmet"))
     out += cost_problems(res, UNMET_PENALTY_LABEL, float(penalty))

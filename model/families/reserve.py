@@ -8,6 +8,7 @@ from typing import Any
 
 import pyomo.core as pyo
 
+from model.derive import gross_requirement
 from model.families.common import total
 from model.families.protocol import Context, Extraction, register_cost
 from model.families.verify import TOL, cost_problems, rows_of
@@ -24,22 +25,27 @@ DIMENSIONS = {
 
 
 def reserve_sites(net: Network) -> list[str]:
-    """S_A outside K: sites that may hold reserve. Outside concern countries, making a product with
-    a reserve share, and with at least one arc: a reserve that can reach no market serves no one
-    (formulation (6), version 2)."""
+    """S_A outside K: sites that may hold reserve. Plants (a hub makes nothing) outside concern
+    countries, making a product with a reserve share, and with at least one arc: a reserve that
+    can reach no pool serves no one (formulation (6), version 2)."""
     can_deliver = {s for s, _ in net.arcs}
     return [
         s
         for s in net.sites
         if s in can_deliver
+        and s not in net.hubs
         and net.site_country[s] not in net.concern
         and net.reserve_share.get(net.site_product[s], 0) > 0
     ]
 
 
 def reserve_requirement(net: Network, p: str) -> float:
-    """reserve_share[p] * sum_m D[p,m]."""
-    return net.reserve_share.get(p, 0.0) * sum(d for (pp, _), d in net.demand.items() if pp == p)
+    """reserve_share[p] * R[p], R the gross requirement: R[p] = sum_m D[p,m] + sum_q a_P[q,p] R[q]
+    (the product-level recipe rows; without recipes, sum_m D[p,m] as in version 1)."""
+    share = net.reserve_share.get(p, 0.0)
+    if not share:
+        return 0.0
+    return share * gross_requirement(net.demand, net.recipe, [p])[p]
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -96,12 +102,10 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
 
 
 def check(res: Any, net: Network) -> list[str]:
-    """Reserve outside concern countries >= reserve_share * total demand, per product; reserve only
-    outside concern countries and at sites with at least one arc; the reserve cost recomputes from
-    the Sites table."""
-    demand: dict[str, float] = defaultdict(float)
-    for (p, _), d in net.demand.items():
-        demand[p] += d
+    """Reserve outside concern countries >= reserve_share * gross requirement, per product; reserve
+    only outside concern countries, at plants with at least one arc; the reserve cost recomputes
+    from the Sites table."""
+    demand = gross_requirement(net.demand, net.recipe, net.products)
     can_deliver = {s for s, _ in net.arcs}
     held: dict[str, float] = defaultdict(float)
     out = []
@@ -112,6 +116,8 @@ def check(res: Any, net: Network) -> list[str]:
             out.append(f"{site}: reserve held in a concern country")
         elif site not in can_deliver:
             out.append(f"{site}: reserve held at a site that can deliver to no market")
+        elif site in net.hubs:
+            out.append(f"{site}: reserve held at a hub (a hub makes nothing)")
         else:
             held[p] += reserve
     for p in net.products:

@@ -30,6 +30,7 @@ DIMENSIONS = {
     "SCENARIOS": ("scenario",),
     "STOCKPILES": ("product", "market", "period"),
     "SCENARIO_DEMANDS": ("scenario", "product", "market", "period"),
+    "SCENARIO_POOLS": ("scenario", "product", "market", "period"),
     "SCENARIO_ARCS": ("scenario", "site", "market", "period"),
     "STOCK_DRAWS": ("scenario", "product", "market", "period"),
     "SURVIVAL": ("scenario", "product", "market", "period"),
@@ -62,14 +63,17 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """Variables q (``stock``), x^ω (``scenario_flow``), u^ω (``scenario_unmet``), w^ω
     (``stock_draw``); constraints (7)-(10) and the tightening (T), each per period t.
 
-    (7)  sum_s x^ω[s,m,t] + w^ω[p,m,t] + u^ω[p,m,t] = D[p,m] * f^ω[p,m]
+    (7)  sum_s x^ω[s,m,t] + w^ω[p,m,t] + u^ω[p,m,t] = D[p,m] * f^ω[p,m] + sum_{s in m} a[s,p] prod^ω[s,t]
+         for each pool (p, m) with scenario demand or a consuming site (u^ω only where D f > 0;
+         prod^ω[s,t] = sum_m' x^ω[s,m',t])
     (8)  sum_m x^ω[s,m,t] <= (1 - loss^ω[s]) * cap[s,t]           (the reserve is released)
     (9)  w^ω[p,m,t] <= q[p,m,t]
     (10) u^ω[p,m,t] <= max_shortfall[ω] * D[p,m] * f^ω[p,m]     where max_shortfall is given
     (T)  x^ω[s,m,t] <= min(D f, max capacity) * b[s,t]    for candidate arcs where need_is_data(p(s))
 
-    The stock q exists for every Stockpiles row with demand (held in the baseline, even without
-    scenarios, only if it pays: with no scenario it never does); it is a first-stage quantity,
+    The stock q exists for every Stockpiles row on a pool (final demand or a consuming site: stock
+    of an intermediate feeds the plants of its country), held in the baseline, even without
+    scenarios, only if it pays (with no scenario it never does); it is a first-stage quantity,
     held at its MIP value in the polish LP (``ctx.spec.fixed_in_polish``). Yearly costs: stock
     holding sum holding_cost q; expected scenario cost sum_ω weight[ω] scenario_cost[ω,t]. The
     weight-0 scenarios' cost ``stress_test_cost[t]`` is outside the objective and minimised in
@@ -77,8 +81,9 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     ``survival_shortfall`` (to explain infeasibility).
     """
     net, periods = ctx.net, ctx.periods
-    stock_pools = {
-        t: [k for k, v in net.max_stock.items() if v > 0 and ctx.at(t).demand.get(k, 0) > 0] for t in periods
+    pools_at = {t: set(ctx.at(t).pools) for t in periods}
+    stock_pools = {  # a stockpile on a pool of N(t): final demand or a plant there using the product
+        t: [k for k, v in net.max_stock.items() if v > 0 and k in pools_at[t]] for t in periods
     }
     stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools[t]]
     m.STOCKPILES = pyo.Set(
@@ -104,18 +109,33 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     sdem = [(w, p, mk, t) for t in periods for w, p, mk in scenario_demands(ctx.at(t))]
     dem = {(w, p, mk, t): ctx.at(t).scenario_demand(w, p, mk) for (w, p, mk, t) in sdem}
     m.SCENARIO_DEMANDS = pyo.Set(dimen=4, initialize=sdem, ordered=True, doc="(ω, p, m, t) with scenario demand")
+    spools = [
+        (w, p, mk, t)
+        for t in periods
+        for w in net.scenarios
+        for p, mk in ctx.at(t).pools
+        if (w, p, mk, t) in dem or (p, mk) in ctx.at(t).consumers
+    ]
+    m.SCENARIO_POOLS = pyo.Set(dimen=4, initialize=spools, ordered=True, doc="(ω, p, m, t) pools in scenario ω")
     live = {(w, s) for w in net.scenarios for s in net.sites if net.loss.get((w, s), 0.0) < 1}
-    sarcs = [(w, s, mk, t) for (w, p, mk, t) in sdem for s in ctx.adj_at(t).arcs_to[(p, mk)] if (w, s) in live]
+    sarcs = [(w, s, mk, t) for (w, p, mk, t) in spools for s in ctx.adj_at(t).arcs_to[(p, mk)] if (w, s) in live]
     m.SCENARIO_ARCS = pyo.Set(dimen=4, initialize=sarcs, ordered=True, doc="(ω, s, m, t): arcs usable in ω")
     # No upper bounds: x^ω <= D f and u^ω <= D f follow from (7), and HiGHS's presolve finds them
     # (the same optima and run times on five L networks); the build skips 31,000 bounds on L
-    # (docs/performance.md). The baseline flows keep theirs (see flows.py).
+    # (docs/performance.md). The baseline flows keep theirs (see flows.py). In a pool that plants
+    # consume from, (7) no longer implies u^ω <= D f (unmet demand would feed the plants), so
+    # there u^ω gets the bound: unmet demand is final demand only.
     m.scenario_flow = pyo.Var(m.SCENARIO_ARCS, within=pyo.NonNegativeReals, doc="x^ω[s,m,t]: flow in scenario ω")
     m.scenario_unmet = pyo.Var(
-        m.SCENARIO_DEMANDS, within=pyo.NonNegativeReals, doc="u^ω[p,m,t]: unmet demand in scenario ω"
+        m.SCENARIO_DEMANDS,
+        within=pyo.NonNegativeReals,
+        bounds=(lambda _m, w, p, mk, t: (0, dem[(w, p, mk, t)] if (p, mk) in ctx.at(t).consumers else None))
+        if net.consumers
+        else None,
+        doc="u^ω[p,m,t]: unmet final demand in scenario ω",
     )
     stock_set = set(stock_keys)
-    draw_keys = [(w, p, mk, t) for (w, p, mk, t) in sdem if (p, mk, t) in stock_set]
+    draw_keys = [(w, p, mk, t) for (w, p, mk, t) in spools if (p, mk, t) in stock_set]
     m.STOCK_DRAWS = pyo.Set(dimen=4, initialize=draw_keys, ordered=True, doc="(ω, p, m, t) where stock may be drawn")
     m.stock_draw = pyo.Var(m.STOCK_DRAWS, within=pyo.NonNegativeReals, doc="w^ω[p,m,t]: stock drawn in ω")
 
@@ -130,12 +150,21 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     def demand_rule(_m: pyo.ConcreteModel, w: str, p: str, mk: str, t: int) -> object:
         terms = [x[w, s, mk, t] for s in into.get((w, p, mk, t), ())]
-        terms.append(u[w, p, mk, t])
+        if (w, p, mk, t) in u:
+            terms.append(u[w, p, mk, t])
         if (w, p, mk, t) in draws:
             terms.append(m.stock_draw[w, p, mk, t])
-        return total(terms) == dem[(w, p, mk, t)]
+        consumers = ctx.at(t).consumers.get((p, mk))
+        if not consumers:
+            return total(terms) == dem[(w, p, mk, t)]
+        use = [(-rate, x[w, s, m2, t]) for s, rate in consumers for m2 in out_of.get((w, s, t), ())]
+        if not terms and not use:  # an input pool no one can reach and whose plants are cut off
+            return pyo.Constraint.Skip
+        return linear([*((1.0, v) for v in terms), *use]) == dem.get((w, p, mk, t), 0.0)
 
-    m.scenario_demand_balance = pyo.Constraint(m.SCENARIO_DEMANDS, rule=demand_rule, doc="(7) scenario demand")
+    m.scenario_demand_balance = pyo.Constraint(
+        m.SCENARIO_POOLS, rule=demand_rule, doc="(7) scenario pool balance: final demand and inputs"
+    )
     m.scenario_capacity = pyo.Constraint(
         list(out_of),
         rule=lambda _m, w, s, t: (
@@ -228,7 +257,16 @@ SCENARIO_COLUMNS = [
     "served_share",
     "max_shortfall",
 ]
-SCENARIO_SITE_COLUMNS = ["scenario", "site", "capacity_loss", "capacity_left", "production", "baseline_production"]
+SCENARIO_SITE_COLUMNS = [
+    "scenario",
+    "site",
+    "capacity_loss",
+    "capacity_left",
+    "production",
+    "baseline_production",
+    "starved",
+    "inputs_missing",
+]
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
@@ -262,6 +300,17 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         q = value(var)
         scen_prod[(w, s, t)] += q
         supplied[(w, net.site_product[s], mk, t)] += q
+    arrived = dict(supplied)  # (ω, p, m, t): everything of p arriving in m, inputs included
+    for (s, i), rate in net.input_rate.items():  # supplied to final demand: less the plants' use
+        for w in net.scenarios:
+            for t in ctx.periods:
+                use = rate * scen_prod.get((w, s, t), 0.0)
+                if use:
+                    supplied[(w, i, net.site_country[s], t)] -= use
+    baseline_in: dict[tuple[str, str, int], float] = defaultdict(float)
+    for (s, mk, t), var in m.flow.items():
+        baseline_in[(net.site_product[s], mk, t)] += value(var)
+    drawn_at: dict[tuple[str, str, str, int], float] = {k: value(v) for k, v in m.stock_draw.items()}
     sites = out.tables["Sites"]
     period = sites["period"].tolist() if net.shows_periods else [ctx.periods[0]] * len(sites)
     busiest_w, busiest_q = [], []
@@ -288,6 +337,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                     "capacity_left": (1 - net.loss.get((w, s), 0.0)) * c,
                     "production": scen_prod[(w, s, t)],
                     "baseline_production": prod,
+                    **_starved(net, w, s, t, c, prod, scen_prod[(w, s, t)], arrived, drawn_at, baseline_in),
                 },
                 net,
                 t,
@@ -298,6 +348,74 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         ],
         columns=period_columns(net, SCENARIO_SITE_COLUMNS),
     )
+    if net.input_rate:
+        base_prod: dict[tuple[str, int], float] = defaultdict(float)
+        for (s, _, t), var in m.flow.items():
+            base_prod[(s, t)] += value(var)
+        out.tables["ScenarioInputs"] = _scenario_inputs(ctx, scen_prod, arrived, drawn_at, base_prod)
+
+
+SCENARIO_INPUT_COLUMNS = ["scenario", "product", "market", "supplied", "stock_drawn", "used", "baseline_used"]
+
+
+def _scenario_inputs(
+    ctx: Context,
+    scen_prod: dict[tuple[str, str, int], float],
+    arrived: dict[tuple[str, str, str, int], float],
+    drawn: dict[tuple[str, str, str, int], float],
+    base_prod: dict[tuple[str, int], float],
+) -> pd.DataFrame:
+    """ScenarioInputs: per scenario and pool that plants consume from (product = the input, market
+    = the plants' country): what arrives (``supplied``), the stock drawn, what the plants there use
+    (sum a[s,i] prod^ω[s]) and what they use in the baseline. A starved plant shows here as
+    ``used`` below ``baseline_used``."""
+    net = ctx.net
+    rows = []
+    for t in ctx.periods:
+        for (i, c), users in net.consumers.items():
+            base_used = sum(rate * base_prod.get((s, t), 0.0) for s, rate in users)
+            for w in net.scenarios:
+                row = {
+                    "scenario": w,
+                    "product": i,
+                    "market": c,
+                    "supplied": arrived.get((w, i, c, t), 0.0),
+                    "stock_drawn": drawn.get((w, i, c, t), 0.0),
+                    "used": sum(rate * scen_prod.get((w, s, t), 0.0) for s, rate in users),
+                    "baseline_used": base_used,
+                }
+                rows.append(with_period(row, net, t))
+    return pd.DataFrame(rows, columns=period_columns(net, SCENARIO_INPUT_COLUMNS))
+
+
+def _starved(
+    net: Network,
+    w: str,
+    s: str,
+    t: int,
+    cap: float,
+    baseline: float,
+    production: float,
+    arrived: dict[tuple[str, str, str, int], float],
+    drawn: dict[tuple[str, str, str, int], float],
+    baseline_in: dict[tuple[str, str, int], float],
+) -> dict[str, Any]:
+    """Whether site s was starved of inputs in scenario ω: a plant with a recipe that, with
+    capacity left, makes less than in the baseline while at least one of its inputs arrives in
+    its country (shipped or drawn from stock) in smaller quantity than in the baseline; those
+    inputs are named in ``inputs_missing``."""
+    inputs = [i for i, _ in net.inputs_of.get(s, ())] if s not in net.hubs else []
+    left = (1 - net.loss.get((w, s), 0.0)) * cap
+    if not inputs or production >= min(left, baseline) - TOL * max(1.0, baseline):
+        return {"starved": False, "inputs_missing": ""}
+    c = net.site_country[s]
+    missing = [
+        i
+        for i in inputs
+        if arrived.get((w, i, c, t), 0.0) + drawn.get((w, i, c, t), 0.0)
+        < baseline_in.get((i, c, t), 0.0) - TOL * max(1.0, baseline_in.get((i, c, t), 0.0))
+    ]
+    return {"starved": bool(missing), "inputs_missing": ", ".join(missing)}
 
 
 def survival_marginal(m: pyo.ConcreteModel, ctx: Context, solved: Any) -> float:
@@ -316,20 +434,25 @@ def _scenario_tables(
     m: pyo.ConcreteModel, ctx: Context, solved: Any, supplied: dict[tuple[str, str, str, int], float]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scenarios (one row per (ω, p, m) with demand) and ScenarioSummary (per (ω, p));
-    ``supplied[ω, p, m, t]`` is sum_s x^ω[s, m, t] over the sites of p."""
+    ``supplied[ω, p, m, t]`` is sum_s x^ω[s, m, t] over the sites of p, less what the plants in m
+    use of it. The final demand served, D f - u^ω, is counted as shipped first
+    (``supplied``: min(max(supplied, 0), served)) and the rest as drawn from stock
+    (``stock_drawn``): without plants using p in m these are the flows and the draw; the stock
+    drawn for the plants is in ScenarioInputs."""
     net = ctx.net
     rows = []
     for w, p, mk, t in m.SCENARIO_DEMANDS:
         dem = ctx.at(t).scenario_demand(w, p, mk)
-        drawn = value(m.stock_draw[w, p, mk, t]) if (w, p, mk, t) in m.STOCK_DRAWS else 0.0
         unmet = value(m.scenario_unmet[w, p, mk, t])
+        served = max(dem - unmet, 0.0)
+        shipped = min(max(supplied[(w, p, mk, t)], 0.0), served)
         row = {
             "scenario": w,
             "product": p,
             "market": mk,
             "demand": dem,
-            "supplied": supplied[(w, p, mk, t)],
-            "stock_drawn": drawn,
+            "supplied": shipped,
+            "stock_drawn": served - shipped,
             "unmet": unmet,
             "served_share": 1 - unmet / dem if dem > 0 else 1.0,
             "max_shortfall": net.max_shortfall.get(w),
@@ -362,7 +485,9 @@ def _scenario_tables(
 
 def check(res: Any, net: Network) -> list[str]:
     """Per scenario: demand = supplied + drawn + unmet; production <= (1 - loss) cap; drawn <= stock;
-    unmet within max_shortfall. Stock holding and expected scenario cost recompute from the tables."""
+    unmet within max_shortfall; with recipes, in every input pool the plants' use is their
+    production (ScenarioSites) times the recipe and at most what arrives plus the stock drawn.
+    Stock holding and expected scenario cost recompute from the tables."""
     out = []
     stock: dict[tuple[str, str], float] = {}
     if "Stockpiles" in res.tables:
@@ -389,8 +514,20 @@ def check(res: Any, net: Network) -> list[str]:
         if ms is not None and unmet > ms * demand + TOL * max(1.0, demand):
             out.append(f"{w}: {p} in {mk}: unmet {unmet:g} above max_shortfall {ms:g}")
     cap = site_capacity(net, res["Sites"])
+    produced: dict[tuple[str, str], float] = {}
     for w, site, production in rows_of(res["ScenarioSites"], "scenario", "site", "production"):
+        produced[(w, site)] = production
         left = (1 - net.loss.get((w, site), 0.0)) * cap[site]
         if production > left + TOL * max(1.0, left):
             out.append(f"{w}: {site} produces {production:g} with only {left:g} capacity left")
+    if "ScenarioInputs" in res.tables:
+        columns = ("scenario", "product", "market", "supplied", "stock_drawn", "used")
+        for w, i, c, supplied, drawn, used in rows_of(res["ScenarioInputs"], *columns):
+            expected = sum(rate * produced.get((w, s), 0.0) for s, rate in net.consumers.get((i, c), ()))
+            if not close(used, expected, expected):
+                out.append(f"{w}: the plants in {c} use {used:g} {i}, but their production needs {expected:g}")
+            if used > supplied + drawn + TOL * max(1.0, used):
+                out.append(f"{w}: the plants in {c} use {used:g} {i}, more than arrives ({supplied:g}) and is drawn")
+            if drawn > stock.get((i, c), 0.0) + TOL * max(1.0, drawn):
+                out.append(f"{w}: {i} in {c}: drew {drawn:g}, more than the stock held")
     return out

@@ -1,0 +1,320 @@
+"""Concern-free mass balance: constraint (11), the variables g behind the look-through dependency
+caps; after the solve, the ConcernFree allocation (an LP with the design's flows fixed) and its
+invariants.
+
+A unit is concern-free when it is made outside concern countries from concern-free inputs only,
+every input of its recipe. A site outside K may split its output into a concern-free part g and
+the rest (a segregated production line); a hub passes on what it takes in (its recipe is its own
+product, 1 to 1); a site without inputs may count all its output concern-free.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyomo.core as pyo
+
+from model.families.common import linear
+from model.families.protocol import Context, Extraction, period_columns, value, with_period
+from model.families.verify import TOL, rows_of
+from model.network import Network
+from model.solve import SolveOptions, solve
+
+DIMENSIONS = {
+    "CONCERN_FREE_ARCS": ("site", "market", "period"),
+    "CONCERN_FREE_POOLS": ("product", "market", "period"),
+    "concern_free": ("site", "market", "period"),
+    "concern_free_within_flow": ("site", "market", "period"),
+    "concern_free_balance": ("product", "market", "period"),
+}
+
+
+def lookthrough_capped(net: Network) -> set[str]:
+    """Products with a ``lookthrough`` cap below 1: an `each` cap on one of their pools, or a
+    `total` row of that basis."""
+    capped = {p for (p, _), cap in net.cap_each.items() if cap < 1}
+    capped |= {tc.product for tc in net.cap_total if tc.basis == "lookthrough" and tc.cap < 1}
+    return capped
+
+
+def upstream_closure(net: Network, products: set[str]) -> set[str]:
+    """``products`` and every product their sites consume, at every tier (through hubs too)."""
+    sites_of: dict[str, list[str]] = defaultdict(list)
+    for s in net.sites:
+        sites_of[net.site_product[s]].append(s)
+    out, todo = set(), list(products)
+    while todo:
+        p = todo.pop()
+        if p in out:
+            continue
+        out.add(p)
+        todo += [i for s in sites_of[p] for i, _ in net.inputs_of.get(s, ())]
+    return out
+
+
+def mass_balance_products(net: Network) -> set[str]:
+    """L: the products whose flows need a concern-free part g in the model. The upstream closure
+    of the look-through-capped products, but only if some site in it consumes an input: otherwise
+    every look-through cap equals its direct form (a site outside K with no input counts all its
+    output concern-free, so E = sum of the concern sites' flows) and no g is needed (issue 21:
+    the concern-free part adds only what it must)."""
+    closure = upstream_closure(net, lookthrough_capped(net))
+    if any(net.inputs_of.get(s) for s in net.sites if net.site_product[s] in closure):
+        return closure
+    return set()
+
+
+def mass_balance_products_over(ctx: Context) -> set[str]:
+    """L over the horizon: the products with a mass balance in some period (caps may phase in)."""
+    out: set[str] = set()
+    for t in ctx.periods:
+        out |= mass_balance_products(ctx.at(t))
+    return out
+
+
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
+    """Variables g[s,m,t] (``concern_free``) on the arcs of sites outside K making a product of
+    L (``mass_balance_products``); constraints, per period:
+
+    g[s,m,t] <= x[s,m,t]                                                 (``concern_free_within_flow``)
+    (11)  sum_{s not in K, c(s)=c} a[s,i] sum_m g[s,m,t] <= sum_{s' not in K} g[s',c,t]
+          for each pool (i, c) of a product of L with a consumer outside K  (``concern_free_balance``)
+
+    No costs. ``dependency`` reads g for its look-through caps (4, 5).
+    """
+    net, periods = ctx.net, ctx.periods
+    products = mass_balance_products_over(ctx)
+    arcs = [
+        (s, mk, t)
+        for t in periods
+        for s, mk in ctx.at(t).arcs
+        if net.site_product[s] in products and net.site_country[s] not in net.concern
+    ]
+    m.CONCERN_FREE_ARCS = pyo.Set(dimen=3, initialize=arcs, ordered=True, doc="arcs with a concern-free part g")
+    m.concern_free = pyo.Var(
+        m.CONCERN_FREE_ARCS, within=pyo.NonNegativeReals, doc="g[s,m,t]: concern-free part of the flow x[s,m,t]"
+    )
+    g = dict(m.concern_free.items())
+    m.concern_free_within_flow = pyo.Constraint(
+        m.CONCERN_FREE_ARCS,
+        rule=lambda _m, s, mk, t: g[s, mk, t] <= m.flow[s, mk, t],
+        doc="the concern-free part of a flow is at most the flow",
+    )
+    into: dict[tuple[str, str, int], list[Any]] = defaultdict(list)
+    out_of: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for s, mk, t in arcs:
+        into[(net.site_product[s], mk, t)].append(g[s, mk, t])
+        out_of[(s, t)].append(g[s, mk, t])
+    pools = []
+    for t in periods:
+        for (i, c), users in ctx.at(t).consumers.items():
+            if i in products and any(net.site_country[s] not in net.concern for s, _ in users):
+                pools.append((i, c, t))
+    m.CONCERN_FREE_POOLS = pyo.Set(dimen=3, initialize=pools, ordered=True, doc="pools with a mass balance (11)")
+
+    def balance(_m: pyo.ConcreteModel, i: str, c: str, t: int) -> object:
+        used = [
+            (rate, v)
+            for s, rate in ctx.at(t).consumers[(i, c)]
+            if net.site_country[s] not in net.concern
+            for v in out_of.get((s, t), ())
+        ]
+        if not used:
+            return pyo.Constraint.Skip
+        return linear([*used, *((-1.0, v) for v in into.get((i, c, t), ()))]) <= 0
+
+    m.concern_free_balance = pyo.Constraint(
+        m.CONCERN_FREE_POOLS, rule=balance, doc="(11) concern-free output needs concern-free inputs"
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# The reported allocation: an LP after the MIP, with the design's flows fixed
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Allocation:
+    """The concern-free allocation of one period: g per arc (sites outside K), and the
+    concern-free supply reaching final demand per pool (``final``)."""
+
+    g: dict[tuple[str, str], float] = field(default_factory=dict)
+    final: dict[tuple[str, str], float] = field(default_factory=dict)
+    status: str = "optimal"
+
+
+def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple[str, str], float]) -> Allocation:
+    """The allocation that meets every look-through cap and delivers as much concern-free supply
+    to final demand as the mass balance (11) allows, given the flows x (one period):
+
+        max  sum_{(p,c): D > 0} f[p,c]
+        s.t. 0 <= g[s,m] <= x[s,m]                                    (s outside K)
+             f[p,c] + sum_{s not in K, c(s)=c} a[s,p] sum_m g[s,m] <= sum_{s'} g[s',c]   per pool
+             0 <= f[p,c] <= D[p,c] - u[p,c]
+             (1 - cap) sum_s x[s,m] - sum_{s not in K} g[s,m] <= 0     look-through caps (4, 5)
+
+    then, with sum f held at its maximum, the largest concern-free part of every flow (so that
+    intermediate pools show all the concern-free supply the mass balance allows). Concern sites
+    have g = 0. Caps get a relative tolerance of 1e-7 of their supply (the MIP's solution meets
+    them to the solver's tolerance)."""
+    arcs = [(s, mk) for (s, mk), q in flow.items() if q > 1e-9 and net.site_country[s] not in net.concern]
+    lp = pyo.ConcreteModel(name="concern_free_allocation")
+    lp.G = pyo.Var(arcs, within=pyo.NonNegativeReals, bounds={k: (0, flow[k]) for k in arcs})
+    finals = [k for k in net.pools if net.positive_demand.get(k, 0.0) > 0]
+    lp.F = pyo.Var(
+        finals,
+        within=pyo.NonNegativeReals,
+        bounds={k: (0, max(net.positive_demand[k] - unmet.get(k, 0.0), 0.0)) for k in finals},
+    )
+    into: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    out_of: dict[str, list[Any]] = defaultdict(list)
+    for s, mk in arcs:
+        into[(net.site_product[s], mk)].append(lp.G[s, mk])
+        out_of[s].append(lp.G[s, mk])
+    rows = []
+    for p, c in net.pools:
+        used = [
+            (rate, v)
+            for s, rate in net.consumers.get((p, c), ())
+            if net.site_country[s] not in net.concern
+            for v in out_of.get(s, ())
+        ]
+        lhs = linear([*used, *((-1.0, v) for v in into.get((p, c), ()))])
+        if (p, c) in lp.F:
+            lhs = lhs + lp.F[p, c]
+        elif not used:
+            continue
+        rows.append(lhs <= 0)
+    supplied: dict[tuple[str, str], float] = defaultdict(float)
+    for (s, mk), q in flow.items():
+        supplied[(net.site_product[s], mk)] += q
+    for (p, mk), cap in net.cap_each.items():
+        if cap < 1 and supplied.get((p, mk), 0.0) > 0:
+            rows.append((1 - cap) * supplied[(p, mk)] - sum(into.get((p, mk), ())) <= 1e-7 * supplied[(p, mk)])
+    for tc in net.cap_total:
+        if tc.basis != "lookthrough" or tc.cap >= 1:
+            continue
+        total = sum(supplied.get((tc.product, mk), 0.0) for mk in tc.markets)
+        if total > 0:
+            free = [v for mk in tc.markets for v in into.get((tc.product, mk), ())]
+            rows.append((1 - tc.cap) * total - sum(free) <= 1e-7 * total)
+    lp.rows = pyo.ConstraintList()
+    for row in rows:
+        if not isinstance(row, bool):
+            lp.rows.add(row)
+    final_total = sum(lp.F.values()) if finals else 0
+    lp.first = pyo.Objective(expr=-final_total, sense=pyo.minimize)
+    options = SolveOptions(polish=False, time_limit=60)
+    first = solve(lp, options)
+    if not first.has_solution:
+        return Allocation(status=first.status)
+    best = -float(first.objective or 0.0)
+    if arcs:
+        lp.first.deactivate()
+        if finals:
+            lp.keep = pyo.Constraint(expr=final_total >= best - 1e-7 * max(1.0, abs(best)))
+        lp.second = pyo.Objective(expr=-sum(lp.G.values()), sense=pyo.minimize)
+        solve(lp, options)  # if it fails, the first LP's values stay loaded: still a valid allocation
+    return Allocation(
+        g={k: value(v) for k, v in lp.G.items()},
+        final={k: value(v) for k, v in lp.F.items()},
+        status=first.status,
+    )
+
+
+def model_allocation(
+    m: pyo.ConcreteModel, net: Network, flow: dict[tuple[str, str], float], t: int, status: str
+) -> Allocation:
+    """The MIP's own allocation, should the reporting LP fail (it should not: the MIP's g is a
+    feasible point of it): g from the model on the products of L; outside L, a site outside K
+    without inputs counts its whole flow (it may) and a site with inputs none (always allowed)."""
+    g = {}
+    for (s, mk), q in flow.items():
+        if net.site_country[s] in net.concern:
+            continue
+        if (s, mk, t) in m.concern_free:
+            g[(s, mk)] = value(m.concern_free[s, mk, t])
+        elif not net.inputs_of.get(s):
+            g[(s, mk)] = q
+    return Allocation(g=g, status=f"the model's allocation (the reporting LP ended {status})")
+
+
+CONCERN_FREE_COLUMNS = ["site", "country", "product", "market", "flow", "concern_free", "concern_free_share"]
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """ConcernFree (when some site consumes an input: recipes or hubs): per site, period and
+    destination, the flow and its concern-free part, from ``allocate``; the allocation is kept in
+    ``out.extra["concern_free"]`` (period -> ``Allocation``) for the Dependency and Inputs tables.
+    Without inputs the allocation is g = x outside K (the look-through and direct shares agree)."""
+    net = ctx.net
+    allocations: dict[int, Allocation] = {}
+    rows = []
+    for t in ctx.periods:
+        flow = {(s, mk): value(v) for (s, mk, tt), v in m.flow.items() if tt == t}
+        unmet = {(p, mk): value(v) for (p, mk, tt), v in m.unmet.items() if tt == t}
+        if net.input_rate:
+            alloc = allocate(ctx.at(t), flow, unmet)
+            if alloc.status not in ("optimal", "feasible"):
+                alloc = model_allocation(m, net, flow, t, alloc.status)
+        else:
+            alloc = Allocation(g={k: q for k, q in flow.items() if net.site_country[k[0]] not in net.concern})
+        allocations[t] = alloc
+        if not net.input_rate:
+            continue
+        for (s, mk), q in flow.items():
+            if q <= 1e-9:
+                continue
+            free = alloc.g.get((s, mk), 0.0)
+            row = {
+                "site": s,
+                "country": net.site_country[s],
+                "product": net.site_product[s],
+                "market": mk,
+                "flow": q,
+                "concern_free": free,
+                "concern_free_share": free / q,
+            }
+            rows.append(with_period(row, net, t))
+    out.extra["concern_free"] = allocations
+    if net.input_rate:
+        out.tables["ConcernFree"] = pd.DataFrame(rows, columns=period_columns(net, CONCERN_FREE_COLUMNS))
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """The ConcernFree allocation, from the result tables alone: each row's concern-free part
+    within its flow and the flow as in Flows; a concern country's output never concern-free; per
+    site outside K, its concern-free output needs, for each input i, a[s,i] times as much
+    concern-free i arriving in its country, summed over the country's sites (11)."""
+    if "ConcernFree" not in res.tables:
+        return []
+    table = res["ConcernFree"]
+    flows = {(s, mk): q for s, mk, q in rows_of(res["Flows"], "site", "market", "quantity")}
+    out = []
+    free_out: dict[str, float] = defaultdict(float)
+    free_in: dict[tuple[str, str], float] = defaultdict(float)
+    for s, mk, q, free in rows_of(table, "site", "market", "flow", "concern_free"):
+        if free > q + TOL * max(1.0, q) or free < -TOL:
+            out.append(f"ConcernFree: {s} -> {mk}: concern-free part {free:g} outside 0..{q:g}")
+        if not math.isclose(flows.get((s, mk), 0.0), q, rel_tol=1e-6, abs_tol=1e-6):
+            out.append(f"ConcernFree: {s} -> {mk}: flow {q:g} differs from Flows")
+        if net.site_country[s] in net.concern and free > TOL:
+            out.append(f"ConcernFree: {s} is in a concern country but counts {free:g} as concern-free")
+        free_out[s] += free
+        free_in[(net.site_product[s], mk)] += free
+    used: dict[tuple[str, str], float] = defaultdict(float)
+    for (s, i), rate in net.input_rate.items():
+        if net.site_country[s] not in net.concern:
+            used[(i, net.site_country[s])] += rate * free_out.get(s, 0.0)
+    for (i, c), need in used.items():
+        have = free_in.get((i, c), 0.0)
+        if need > have + TOL * max(1.0, need):
+            out.append(
+                f"ConcernFree: the plants in {c} count output as concern-free that needs {need:g} concern-free "
+                f"{i}, but only {have:g} concern-free {i} arrives there (mass balance 11)"
+            )
+    return out

@@ -1,0 +1,133 @@
+"""Site groups: constraint (12), the fewest and most sites of a group that operate in every
+period; the Groups table; the group invariant."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+import pyomo.core as pyo
+
+from model.families.protocol import Context, Extraction, period_columns, with_period
+from model.families.verify import rows_of
+from model.network import Network
+
+DIMENSIONS = {
+    "GROUP_LIMITS": ("group", "period"),
+    "group_min_open": ("group", "period"),
+    "group_max_open": ("group", "period"),
+    "group_shortfall": ("group", "period"),
+    "group_excess": ("group", "period"),
+}
+
+
+def members(net: Network) -> dict[str, list[str]]:
+    """Per group of the Groups sheet, its sites (Sites.group), in Sites order."""
+    out: dict[str, list[str]] = {g: [] for g in net.groups}
+    for s in net.sites:
+        g = net.site_group.get(s)
+        if g in out:
+            out[g].append(s)
+    return out
+
+
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
+    """Constraint (12) ``group_min_open`` and ``group_max_open``, per group and period:
+
+    (12)  min_open[G] <= sum_{s in G, s decided} b[s,t] + |{s in G ∩ S(t) existing}| <= max_open[G]
+
+    Existing sites count 1 while available (they operate); candidates count when built, closable
+    sites while kept open (``b`` from ``capacity``, which must be built first). A row is made only where the
+    limit can bind. With ``ctx.elastic`` the slacks ``group_shortfall`` and ``group_excess`` may
+    be positive (their violation relative to the limit joins the elastic objective, to explain
+    an infeasible model); otherwise they are held at 0. No costs.
+    """
+    net, periods = ctx.net, ctx.periods
+    groups = members(net)
+    keys = [(g, t) for t in periods for g in groups]
+    m.GROUP_LIMITS = pyo.Set(dimen=2, initialize=keys, ordered=True, doc="G x T: site groups with limits")
+    bound = (0, None if ctx.elastic else 0)
+    m.group_shortfall = pyo.Var(
+        m.GROUP_LIMITS, within=pyo.NonNegativeReals, bounds=bound, doc="slack of (12)'s min_open (elastic only)"
+    )
+    m.group_excess = pyo.Var(
+        m.GROUP_LIMITS, within=pyo.NonNegativeReals, bounds=bound, doc="slack of (12)'s max_open (elastic only)"
+    )
+
+    def operating(g: str, t: int) -> tuple[list[Any], int]:
+        available = set(ctx.at(t).sites)  # S(t): a site outside its window does not operate
+        decided = [m.build[s, t] for s in groups[g] if (s, t) in m.CANDIDATES]
+        return decided, sum(1 for s in groups[g] if s in available and (s, t) not in m.CANDIDATES)
+
+    def min_rule(_m: pyo.ConcreteModel, g: str, t: int) -> object:
+        low = net.groups[g][0]
+        decided, fixed = operating(g, t)
+        if low <= fixed:
+            return pyo.Constraint.Skip
+        return sum(decided) + m.group_shortfall[g, t] >= low - fixed
+
+    def max_rule(_m: pyo.ConcreteModel, g: str, t: int) -> object:
+        high = net.groups[g][1]
+        decided, fixed = operating(g, t)
+        if high is None or high >= fixed + len(decided):
+            return pyo.Constraint.Skip
+        return sum(decided) - m.group_excess[g, t] <= high - fixed
+
+    m.group_min_open = pyo.Constraint(m.GROUP_LIMITS, rule=min_rule, doc="(12) fewest sites of a group operating")
+    m.group_max_open = pyo.Constraint(m.GROUP_LIMITS, rule=max_rule, doc="(12) most sites of a group operating")
+    if ctx.elastic:
+        for g, t in keys:
+            low, high = net.groups[g]
+            if (g, t) in m.group_min_open:
+                ctx.violations.append(m.group_shortfall[g, t] / max(low, 1))
+            if (g, t) in m.group_max_open:
+                ctx.violations.append(m.group_excess[g, t] / max(high or 0, 1))
+
+
+GROUP_COLUMNS = ["group", "min_open", "max_open", "open", "sites_open"]
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """Groups (when the workbook has a Groups sheet): per group and period, its limits and the
+    sites of it that operate."""
+    net = ctx.net
+    if not net.groups:
+        return
+    sites = out.tables["Sites"]
+    period = sites["period"].tolist() if net.shows_periods else [ctx.periods[0]] * len(sites)
+    open_sites: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for s, built, t in zip(sites["site"].tolist(), sites["built"].tolist(), period, strict=True):
+        g = net.site_group.get(s)
+        if g in net.groups and built:
+            open_sites[(g, t)].append(s)
+    rows = []
+    for t in ctx.periods:
+        for g, (low, high) in net.groups.items():
+            names = open_sites[(g, t)]
+            row = {"group": g, "min_open": low, "max_open": high, "open": len(names), "sites_open": ", ".join(names)}
+            rows.append(with_period(row, net, t))
+    out.tables["Groups"] = pd.DataFrame(rows, columns=period_columns(net, GROUP_COLUMNS))
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """Group limits (12), recounted from the Sites table: the sites of each group that operate
+    (existing sites, built candidates, kept closable sites) are within min_open and max_open."""
+    if not net.groups:
+        return []
+    count: dict[tuple[str, Any], int] = defaultdict(int)
+    sites = res["Sites"]
+    period = sites["period"].tolist() if "period" in sites else [None] * len(sites)
+    for (s, built), t in zip(rows_of(sites, "site", "built"), period, strict=True):
+        g = net.site_group.get(s)
+        if g in net.groups and built:
+            count[(g, t)] += 1
+    out = []
+    for t in dict.fromkeys(period):
+        for g, (low, high) in net.groups.items():
+            n = count[(g, t)]
+            if n < low:
+                out.append(f"group {g}: {n} sites operate, fewer than min_open {low}")
+            if high is not None and n > high:
+                out.append(f"group {g}: {n} sites operate, more than max_open {high}")
+    return out

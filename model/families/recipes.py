@@ -1,0 +1,189 @@
+"""Recipes: what each plant consumes, and where every tier of a final product comes from.
+
+The input use a[s,i] * prod[s,t] is a term of the pool balance (1), which ``flows`` builds for
+every pool (``Network.consumers``); the production, tariffs and freight of intermediate flows are
+the flows' costs. This family adds no component: it makes the Inputs table (per plant and input:
+quantity used, and its concern-free part from the ``concern_free`` allocation), the Upstream
+table (proportional tracing of every input at every tier of each final product and market) and
+checks that every plant's recipe is respected, from the result tables alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyomo.core as pyo
+
+from model.families.protocol import Context, Extraction, period_columns, value, with_period
+from model.families.verify import TOL, close, rows_of
+from model.network import Key, Network
+
+DIMENSIONS: dict[str, tuple[str, ...]] = {}
+
+
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
+    """Nothing to add: the input use sum_{s in c} a[s,p] prod[s,t] is part of ``flows``' (1)."""
+
+
+INPUT_COLUMNS = ["site", "country", "product", "input", "quantity_used", "concern_free_used"]
+UPSTREAM_COLUMNS = ["product", "market", "input", "tier", "country", "share", "quantity_per_unit"]
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """Inputs and Upstream (when some site consumes an input: recipes or hubs).
+
+    Inputs: per site s, input i and period, quantity_used = a[s,i] prod[s,t] and
+    concern_free_used = a[s,i] sum_m g[s,m,t] (the ConcernFree allocation; 0 in a concern country).
+    Upstream: see ``upstream``."""
+    net = ctx.net
+    if not net.input_rate:
+        return
+    allocations = out.extra.get("concern_free", {})
+    input_rows, upstream_rows = [], []
+    for t in ctx.periods:
+        flow = {(s, mk): value(v) for (s, mk, tt), v in m.flow.items() if tt == t}
+        produced: dict[str, float] = defaultdict(float)
+        for (s, _), q in flow.items():
+            produced[s] += q
+        alloc = allocations.get(t)
+        free_out: dict[str, float] = defaultdict(float)
+        if alloc is not None:
+            for (s, _), g in alloc.g.items():
+                free_out[s] += g
+        for s in net.sites:
+            for i, rate in net.inputs_of.get(s, ()):
+                row = {
+                    "site": s,
+                    "country": net.site_country[s],
+                    "product": net.site_product[s],
+                    "input": i,
+                    "quantity_used": rate * produced[s],
+                    "concern_free_used": rate * free_out[s],
+                }
+                input_rows.append(with_period(row, net, t))
+        for row in upstream(ctx.at(t), flow):
+            upstream_rows.append(with_period(row, net, t))
+    out.tables["Inputs"] = pd.DataFrame(input_rows, columns=period_columns(net, INPUT_COLUMNS))
+    out.tables["Upstream"] = pd.DataFrame(upstream_rows, columns=period_columns(net, UPSTREAM_COLUMNS))
+
+
+def tiers(net: Network, product: str) -> dict[str, int]:
+    """Each product upstream of ``product`` with its tier: the fewest recipe steps from it (0 for
+    the product itself), through every plant's resolved recipe."""
+    edges: dict[str, set[str]] = defaultdict(set)
+    for s, inputs in net.inputs_of.items():
+        if s not in net.hubs:
+            edges[net.site_product[s]].update(i for i, _ in inputs)
+    depth = {product: 0}
+    queue = deque([product])
+    while queue:
+        p = queue.popleft()
+        for i in sorted(edges[p]):
+            if i not in depth:
+                depth[i] = depth[p] + 1
+                queue.append(i)
+    return depth
+
+
+def upstream(net: Network, flow: dict[tuple[str, str], float]) -> list[dict[str, Any]]:
+    """Proportional tracing: per final pool (p, m) with demand and supply, for every product i
+    upstream of it (p itself at tier 0), the share of i from each country k.
+
+    Each pool mixes its inflows: w[s] = x[s,c] / sum_s' x[s',c]. X[pool] holds, per (i, k), the
+    units of i made in k embodied in one unit drawn from the pool:
+
+        X[(p,c)] = sum_s w[s] v[s],   v[s] = e(p, c(s)) + sum_i a[s,i] X[(i, c(s))]   (a plant)
+                                      v[h] = X[(p, c(h))]                              (a hub)
+
+    a linear system (I - M) X = B over the pools, solved at once (hubs may pass a product back
+    and forth). The share of i from k is X[(p,m)][(i,k)] / sum_k' X[(p,m)][(i,k')];
+    ``quantity_per_unit`` is X[(p,m)][(i,k)]."""
+    inflow: dict[Key, list[tuple[str, float]]] = defaultdict(list)
+    for (s, mk), q in flow.items():
+        if q > 1e-9:
+            inflow[(net.site_product[s], mk)].append((s, q))
+    pools = list(inflow)
+    if not pools:
+        return []
+    index = {k: j for j, k in enumerate(pools)}
+    keys: dict[tuple[str, str], int] = {}
+    for s in net.sites:
+        keys.setdefault((net.site_product[s], net.site_country[s]), len(keys))
+    n = len(pools)
+    mix = np.zeros((n, n))
+    base = np.zeros((n, len(keys)))
+    for (p, c), sources in inflow.items():
+        row = index[(p, c)]
+        supplied = sum(q for _, q in sources)
+        for s, q in sources:
+            w = q / supplied
+            origin = net.site_country[s]
+            if s not in net.hubs:
+                base[row, keys[(p, origin)]] += w
+            for i, rate in net.inputs_of.get(s, ()):
+                col = index.get((i, origin))
+                if col is not None:
+                    mix[row, col] += w * rate
+    try:
+        embodied = np.linalg.solve(np.eye(n) - mix, base)
+    except np.linalg.LinAlgError:
+        embodied = np.linalg.lstsq(np.eye(n) - mix, base, rcond=None)[0]
+    names = list(keys)
+    rows = []
+    for p, mk in net.positive_demand:
+        if (p, mk) not in index:
+            continue
+        vector = embodied[index[(p, mk)]]
+        depth = tiers(net, p)
+        for i in sorted(depth, key=lambda x: (depth[x], x)):
+            amounts = {k: vector[j] for j, (ii, k) in enumerate(names) if ii == i and vector[j] > 1e-12}
+            total = sum(amounts.values())
+            for k, amount in amounts.items():
+                rows.append(
+                    {
+                        "product": p,
+                        "market": mk,
+                        "input": i,
+                        "tier": depth[i],
+                        "country": k,
+                        "share": amount / total,
+                        "quantity_per_unit": amount,
+                    }
+                )
+    return rows
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """Recipes respected, from the result tables: each Inputs row is a[s,i] times the site's
+    production in Flows (and its concern-free part within it); per country and input, what the
+    plants there use arrives there (Flows into the country), and the Upstream shares of each
+    (final product, market, input) sum to 1."""
+    if "Inputs" not in res.tables:
+        return []
+    produced: dict[str, float] = defaultdict(float)
+    arrived: dict[tuple[str, str], float] = defaultdict(float)
+    for site, p, mk, q in rows_of(res["Flows"], "site", "product", "market", "quantity"):
+        produced[site] += q
+        arrived[(p, mk)] += q
+    out = []
+    used: dict[tuple[str, str], float] = defaultdict(float)
+    for s, c, i, q, free in rows_of(res["Inputs"], "site", "country", "input", "quantity_used", "concern_free_used"):
+        expected = net.input_rate.get((s, i), 0.0) * produced.get(s, 0.0)
+        if not close(q, expected, expected):
+            out.append(f"Inputs: {s} uses {q:g} {i}, but its recipe and production need {expected:g}")
+        if free > q + TOL * max(1.0, q):
+            out.append(f"Inputs: {s} counts {free:g} {i} as concern-free, more than the {q:g} it uses")
+        used[(i, c)] += q
+    for (i, c), q in used.items():
+        if q > arrived.get((i, c), 0.0) + TOL * max(1.0, q):
+            out.append(f"the plants in {c} use {q:g} {i}, but only {arrived.get((i, c), 0.0):g} arrives there")
+    if "Upstream" in res.tables and len(res["Upstream"]):
+        table = res["Upstream"]
+        group = [c for c in ("period", "product", "market", "input") if c in table]
+        for key, share in table.groupby(group)["share"].sum().items():
+            if abs(share - 1) > 1e-6:
+                out.append(f"Upstream: shares of {key} sum to {share:g}, not 1")
+    return out
