@@ -1,5 +1,5 @@
-"""The benchmark suite cannot rot: the runner runs the S size end to end, through the tool and the
-yardstick ``bench.direct``, whose optima must agree (no timing assertions); the yardstick against
+"""The benchmark suite cannot rot: the runner runs the S size and the S tier case end to end, through
+the tool and the yardstick ``bench.direct``, whose optima must agree (no timing assertions); the yardstick against
 hand-computed optima; the tiered generator's records against the contract."""
 
 from __future__ import annotations
