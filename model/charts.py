@@ -17,6 +17,28 @@ AXIS_LABELS = {
 }
 
 
+CONCERN_COLOR = "#d62728"
+PALETTE = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#bcbd22", "#e377c2", "#7f7f7f")
+"""Bloc colours, as in the HTML report: red for a bloc holding a concern country, the palette
+for the others in order."""
+
+
+def bloc_colors(blocs: list[str], concern_blocs: list[str]) -> dict[str, str]:
+    """One colour per bloc: ``CONCERN_COLOR`` for the concern blocs, the palette for the others."""
+    others = iter(PALETTE * (len(blocs) // len(PALETTE) + 1))
+    return {b: CONCERN_COLOR if b in concern_blocs else next(others) for b in blocs}
+
+
+OVER_PERIODS = "over_periods"
+"""``DataFrame.attrs`` key of a Tradeoff table: True where its points are plans over periods."""
+
+
+def objective_label(table: pd.DataFrame) -> str:
+    """What a Tradeoff table's ``objective`` is: the total yearly cost, or with periods the total
+    cost over the horizon (each period's yearly cost times its weight)."""
+    return "Total cost over the horizon" if table.attrs.get(OVER_PERIODS) else "Total yearly cost"
+
+
 UNSERVED_COLOR = "#c00000"
 NO_DESIGN_COLOR = "#555555"
 UNSERVED_LABEL = "met by leaving demand unserved"
@@ -59,7 +81,7 @@ def frontier_figure(table: pd.DataFrame, parameter_column: str, currency: str) -
     ax.plot(data[parameter_column] * 100, data["objective"], marker="o", color="#1f5fa8")
     ax.invert_xaxis()
     ax.set_xlabel(AXIS_LABELS[parameter_column].replace("share", "%"))
-    ax.set_ylabel(f"Total yearly cost ({currency})")
+    ax.set_ylabel(f"{objective_label(table)} ({currency})")
     ax.set_title(
         "What each point of de-risking costs" if parameter_column == "cap" else "What each point of resilience costs"
     )

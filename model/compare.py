@@ -1,7 +1,9 @@
 """Compare two results workbooks side by side ("what changed since last week's plan?").
 
-A plan over periods is compared by its cost over the horizon and the design of its last period
-(``last_period``)."""
+Two plans over periods are compared period by period: the cost over the horizon and each period's
+yearly cost, and each period's design, flows, shares, stocks and scenarios (every difference names
+its periods). A plan over periods against one without is compared by its last period
+(``last_period``), and the console says so."""
 
 from __future__ import annotations
 
@@ -26,30 +28,48 @@ def _read(path: Path) -> dict[str, pd.DataFrame]:
             raise WorkbookError(
                 [Issue("error", path.name, "", f"is not a results workbook of this tool (no '{needed}' sheet)")]
             )
-    return last_period(sheets)
+    return horizon_totals(sheets)
 
 
-def last_period(sheets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """A results workbook of a plan over periods as the comparison reads it: Costs as each
-    component's total over the horizon, and every other sheet with a ``period`` column as its
-    rows of the last period (the design the build-out reaches). Without periods, unchanged."""
+def horizon_totals(sheets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A results workbook as the comparison reads it: without periods, unchanged; with them,
+    Costs as each component's total over the horizon, a ``YearlyCost`` table (``period``,
+    ``yearly_cost``: the sum of that period's Costs ``yearly_value``), and every other sheet with
+    its ``period`` column (each period compared with the same period of the other run)."""
     costs = sheets["Costs"]
     if "period" not in costs.columns:
         return sheets
     out = dict(sheets)
     out["Costs"] = costs[costs["period"].astype(str) == "total"][["component", "value"]].reset_index(drop=True)
-    periods = [p for p in costs["period"] if str(p) != "total"]
-    last = max(periods) if periods else None
+    per = costs[costs["period"].astype(str) != "total"]
+    yearly = per.groupby("period", sort=False)["yearly_value"].sum()
+    out["YearlyCost"] = pd.DataFrame({"period": list(yearly.index), "yearly_cost": list(yearly.values)})
+    return out
+
+
+def _has_periods(sheets: dict[str, pd.DataFrame]) -> bool:
+    return "YearlyCost" in sheets
+
+
+def last_period(sheets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A plan over periods (as ``horizon_totals`` reads it) cut to its last period (the design
+    the build-out reaches), for a comparison with a run without periods: every sheet with a
+    ``period`` column as its rows of the last period, without that column; Costs stay the totals
+    over the horizon. Without periods, unchanged."""
+    if not _has_periods(sheets):
+        return sheets
+    out = {k: v for k, v in sheets.items() if k != "YearlyCost"}
+    last = max(sheets["YearlyCost"]["period"])
     for name, table in sheets.items():
-        if name != "Costs" and "period" in table.columns:
+        if name not in ("Costs", "YearlyCost") and "period" in table.columns:
             out[name] = table[table["period"] == last].drop(columns="period").reset_index(drop=True)
     return out
 
 
 def _differs(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        if pd.isna(a) and pd.isna(b):
-            return False
+        if pd.isna(a) or pd.isna(b):
+            return bool(pd.isna(a)) != bool(pd.isna(b))  # a row in one run only differs
         return abs(float(a) - float(b)) > TOL * max(1.0, abs(float(a)), abs(float(b)))
     if pd.isna(a) and pd.isna(b):
         return False
@@ -70,8 +90,21 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
     Sites are matched by name: a site in one run only is ``only in A`` (removed) or ``only in B``
     (new) in ``present``. Unmet compares baseline unmet demand per (product, market) (0 where a run
     has none). Dependency flags ``equally_cheap`` where the concern share moved but supplying that
-    market cost the same in both runs (the Flows sheets): two equally cheap routings, a tie."""
+    market cost the same in both runs (the Flows sheets): two equally cheap routings, a tie.
+
+    Two plans over periods are matched period by period (``period`` is part of every key, and
+    ``CostPerPeriod`` sets their yearly costs side by side). Dependency compares, per pool, the
+    row that carries its cap (the capped basis where a pool has a row per basis, ``cap_rows``),
+    with the basis as a compared column: a cap moved from one basis to the other is a change of
+    basis, not of the cap. A plan over periods against one without: its last period."""
     out: dict[str, pd.DataFrame] = {}
+    if _has_periods(a) and _has_periods(b):
+        pk = ["period"]
+        yearly = a["YearlyCost"].merge(b["YearlyCost"], on="period", how="outer", suffixes=("_A", "_B"))
+        out["CostPerPeriod"] = yearly
+    else:
+        pk = []
+        a, b = last_period(a), last_period(b)
     sa = a["Summary"].set_index("metric")["value"]
     sb = b["Summary"].set_index("metric")["value"]
     metrics = [m for m in sa.index if m in sb.index and not str(m).startswith("seconds.")]
@@ -85,14 +118,14 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
     costs.loc[len(costs)] = ["total", costs["A"].sum(), costs["B"].sum()]
     costs["difference"] = costs["B"] - costs["A"]
     out["Costs"] = costs
-    out["Sites"] = _sites(a["Sites"], b["Sites"])
-    out["Unmet"] = _unmet(a.get("Unmet"), b.get("Unmet"))
-    dcols = ["concern_share", "cap", "binding", "marginal_cost_per_point"]
-    # version 2: a pool may have a row per cap basis (results of version 1 have no basis column)
-    dkeys = ["product", "market", *(["basis"] if "basis" in a["Dependency"] and "basis" in b["Dependency"] else [])]
-    dep = a["Dependency"][[*dkeys, *dcols]].merge(
-        b["Dependency"][[*dkeys, *dcols]], on=dkeys, how="outer", suffixes=("_A", "_B")
-    )
+    out["Sites"] = _sites(a["Sites"], b["Sites"], pk)
+    out["Unmet"] = _unmet(a.get("Unmet"), b.get("Unmet"), pk)
+    da, db = cap_rows(a["Dependency"]), cap_rows(b["Dependency"])
+    dkeys = [*pk, "product", "market", *(["scope"] if "scope" in da and "scope" in db else [])]
+    # version 2: the basis of the cap and the shares on either basis, where both runs give them
+    extra = [c for c in ("basis", "concern_share_direct", "concern_share_lookthrough") if c in da and c in db]
+    dcols = ["concern_share", "cap", *extra, "binding", "marginal_cost_per_point"]
+    dep = da[[*dkeys, *dcols]].merge(db[[*dkeys, *dcols]], on=dkeys, how="outer", suffixes=("_A", "_B"))
     cost_a, cost_b = _supply_costs(a.get("Flows")), _supply_costs(b.get("Flows"))
     dep["equally_cheap"] = [
         _differs(r.concern_share_A, r.concern_share_B) and _same_supply_cost(r.product, r.market, cost_a, cost_b)
@@ -100,19 +133,20 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
     ]
     out["Dependency"] = dep
     if "Flows" in a and "Flows" in b:
-        flows = _merge_on(a["Flows"], b["Flows"], ["site", "product", "market"], ["quantity"])
+        flows = _merge_on(a["Flows"], b["Flows"], [*pk, "site", "product", "market"], ["quantity"])
         flows["equally_cheap"] = [
             _differs(r.quantity_A, r.quantity_B) and _same_supply_cost(r.product, r.market, cost_a, cost_b)
             for r in flows.itertuples()
         ]
         out["Flows"] = flows
     if "Stockpiles" in a or "Stockpiles" in b:
-        out["Stockpiles"] = _merge_on(a.get("Stockpiles"), b.get("Stockpiles"), ["product", "market"], ["stock"])
+        out["Stockpiles"] = _merge_on(a.get("Stockpiles"), b.get("Stockpiles"), [*pk, "product", "market"], ["stock"])
     if "ScenarioSummary" in a and "ScenarioSummary" in b:
         scols = ["served_share", "worst_served_share", "stock_drawn", "unmet"]
-        out["Scenarios"] = a["ScenarioSummary"][["scenario", "product", *scols]].merge(
-            b["ScenarioSummary"][["scenario", "product", *scols]],
-            on=["scenario", "product"],
+        skeys = [*pk, "scenario", "product"]
+        out["Scenarios"] = a["ScenarioSummary"][[*skeys, *scols]].merge(
+            b["ScenarioSummary"][[*skeys, *scols]],
+            on=skeys,
             how="outer",
             suffixes=("_A", "_B"),
         )
@@ -125,17 +159,32 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
     return out
 
 
-def _sites(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Sites side by side by name, with ``present``: both, only in A, only in B."""
-    a = a[SITE_KEYS + SITE_COLUMNS]
-    b = b[SITE_KEYS + SITE_COLUMNS]
-    sites = a.merge(b, on="site", how="outer", suffixes=("_A", "_B"), indicator=True)
+def cap_rows(dep: pd.DataFrame) -> pd.DataFrame:
+    """The Dependency row of each pool (period, product, market, scope) that carries its cap: a
+    pool capped on the basis other than the default has a row per basis (the default's with cap
+    1, the capped one's with its cap); the lowest cap is kept (the first row on a tie)."""
+    keys = [c for c in ("period", "product", "market", "scope") if c in dep.columns]
+    if "basis" not in dep.columns or not dep.duplicated(keys).any():
+        return dep
+    order = dep.assign(_row=range(len(dep))).sort_values(["cap", "_row"], kind="stable")
+    return order.drop_duplicates(keys).sort_values("_row").drop(columns="_row").reset_index(drop=True)
+
+
+def _sites(a: pd.DataFrame, b: pd.DataFrame, pk: list[str] | None = None) -> pd.DataFrame:
+    """Sites side by side by name (and period: ``pk``), with ``present``: both, only in A, only in B."""
+    pk = pk or []
+    a = a[pk + SITE_KEYS + SITE_COLUMNS]
+    b = b[pk + SITE_KEYS + SITE_COLUMNS]
+    sites = a.merge(b, on=[*pk, "site"], how="outer", suffixes=("_A", "_B"), indicator=True)
     for k in SITE_KEYS[1:]:
         sites[k] = sites[f"{k}_A"].where(sites[f"{k}_A"].notna(), sites[f"{k}_B"])
     sites["present"] = sites["_merge"].map({"both": "both", "left_only": "only in A", "right_only": "only in B"})
-    cols = ["site", "country", "product", "status", "present"] + [f"{c}_{x}" for c in SITE_COLUMNS for x in "AB"]
-    order = {s: i for i, s in enumerate(list(a["site"]) + [s for s in b["site"] if s not in set(a["site"])])}
-    sites = sites[cols].sort_values("site", key=lambda col: col.map(order)).reset_index(drop=True)
+    cols = [*pk, "site", "country", "product", "status", "present"]
+    cols += [f"{c}_{x}" for c in SITE_COLUMNS for x in "AB"]
+    names = list(dict.fromkeys([*a["site"], *b["site"]]))
+    order = {s: i for i, s in enumerate(names)}
+    sites = sites[cols].sort_values([*pk, "site"], key=lambda col: col.map(order) if col.name == "site" else col)
+    sites = sites.reset_index(drop=True)
     sites["present"] = sites["present"].astype(str)
     return sites
 
@@ -152,13 +201,14 @@ def _merge_on(a: pd.DataFrame | None, b: pd.DataFrame | None, keys: list[str], v
     return merged.reset_index(drop=True)
 
 
-def _unmet(a: pd.DataFrame | None, b: pd.DataFrame | None) -> pd.DataFrame:
-    unmet = _merge_on(a, b, ["product", "market"], ["unmet"])
+def _unmet(a: pd.DataFrame | None, b: pd.DataFrame | None, pk: list[str] | None = None) -> pd.DataFrame:
+    keys = [*(pk or []), "product", "market"]
+    unmet = _merge_on(a, b, keys, ["unmet"])
     demand = {}
     for df in (a, b):
         if df is not None and "demand" in df.columns:
-            demand.update({(r.product, r.market): r.demand for r in df.itertuples()})
-    unmet.insert(2, "demand", [demand.get((r.product, r.market)) for r in unmet.itertuples()])
+            demand.update({tuple(r[k] for k in keys): r["demand"] for _, r in df.iterrows()})
+    unmet.insert(len(keys), "demand", [demand.get(tuple(r[k] for k in keys)) for _, r in unmet.iterrows()])
     return unmet
 
 
@@ -199,65 +249,132 @@ def _num(v: Any) -> str:
     return str(v)
 
 
+def _pct(v: Any, digits: int = 1) -> str:
+    return "-" if v is None or (isinstance(v, float) and pd.isna(v)) else f"{v:.{digits}%}"
+
+
+def _one_side_uncapped_and_clean(r: Any) -> bool:
+    """A pool in one run only, with no concern supply and no cap there: nothing to report."""
+    for x, y in (("A", "B"), ("B", "A")):
+        if pd.isna(getattr(r, f"concern_share_{x}")) and not pd.isna(getattr(r, f"concern_share_{y}")):
+            return getattr(r, f"concern_share_{y}") <= TOL and getattr(r, f"cap_{y}") >= 1 - TOL
+    return False
+
+
+def _in_periods(lines: list[tuple[str, Any]], periods: list[Any]) -> list[str]:
+    """Lines (text, period) with the same text said once, with the periods they hold in:
+    ``(in 2025)``, ``(in 2027, 2030)``, ``(in every period)``; a line without a period as is."""
+    by_text: dict[str, list[Any]] = {}
+    for text, period in lines:
+        by_text.setdefault(text, []).append(period)
+    out = []
+    for text, ps in by_text.items():
+        ps = [p for p in dict.fromkeys(ps) if p is not None and p == p]
+        if not ps:
+            out.append(text)
+        elif len(periods) > 1 and len(ps) == len(periods):
+            out.append(f"{text} (in every period)")
+        else:
+            out.append(f"{text} (in {', '.join(str(p) for p in ps)})")
+    return out
+
+
 def differences(tables: dict[str, pd.DataFrame]) -> list[str]:
     """The differences in words, for the console: costs, then the design (sites new or removed,
     built or closed, modules, capacity, reserve, production), unmet demand, stocks, scenario
-    service, and concern shares where they are not ties; equally cheap routings are counted, not
-    listed, and two runs that differ only by them are said to."""
+    service, and concern shares and caps (and their basis) where they are not ties; equally cheap
+    routings are counted, not listed, and two runs that differ only by them are said to. Two
+    plans over periods: the cost over the horizon, each period's yearly cost, and every other
+    difference with the periods it holds in."""
     lines: list[str] = []
     costs = tables["Costs"]
+    per_period = tables.get("CostPerPeriod")
     total = costs[costs["component"] == "total"].iloc[0]
+    what = "total cost over the horizon" if per_period is not None else "total yearly cost"
     if _differs(total["A"], total["B"]):
         pct = (total["B"] - total["A"]) / total["A"] if total["A"] else float("nan")
-        lines.append(f"total yearly cost {total['A']:,.2f} -> {total['B']:,.2f} ({pct:+.2%})")
+        lines.append(f"{what} {total['A']:,.2f} -> {total['B']:,.2f} ({pct:+.2%})")
         for r in costs[costs["component"] != "total"].itertuples():
             if _differs(r.A, r.B):
                 lines.append(f"  {r.component}: {r.A:,.2f} -> {r.B:,.2f} ({r.B - r.A:+,.2f})")
-    design = _design_lines(tables["Sites"])
-    lines += design
+    periods: list[Any] = []
+    if per_period is not None:
+        periods = list(per_period["period"])
+        for r in per_period.itertuples():
+            if _differs(r.yearly_cost_A, r.yearly_cost_B):
+                lines.append(f"  yearly cost in {r.period}: {_num(r.yearly_cost_A)} -> {_num(r.yearly_cost_B)}")
+    found: list[tuple[str, Any]] = []  # (text, period)
+
+    def period_of(r: Any) -> Any:
+        return getattr(r, "period", None)
+
+    found += _design_lines(tables["Sites"])
     unmet = tables.get("Unmet")
     if unmet is not None:
         for r in unmet.itertuples():
             if _differs(r.unmet_A, r.unmet_B):
                 word = "new unmet demand" if r.unmet_A <= TOL and r.unmet_B > TOL else "unmet demand"
                 of = f" of {_num(r.demand)}" if r.demand is not None and r.demand == r.demand else ""
-                lines.append(f"{r.product} in {r.market}: {word} {_num(r.unmet_A)} -> {_num(r.unmet_B)}{of}")
+                text = f"{r.product} in {r.market}: {word} {_num(r.unmet_A)} -> {_num(r.unmet_B)}{of}"
+                found.append((text, period_of(r)))
     stock = tables.get("Stockpiles")
     if stock is not None:
         for r in stock.itertuples():
             if _differs(r.stock_A, r.stock_B):
-                lines.append(f"{r.product} stock in {r.market}: {_num(r.stock_A)} -> {_num(r.stock_B)}")
+                found.append((f"{r.product} stock in {r.market}: {_num(r.stock_A)} -> {_num(r.stock_B)}", period_of(r)))
     if "Scenarios" in tables:
         for r in tables["Scenarios"].itertuples():
             if _differs(r.served_share_A, r.served_share_B):
-                lines.append(f"{r.scenario}, {r.product}: served {r.served_share_A:.1%} -> {r.served_share_B:.1%}")
-    ties = []
-    cap_only: dict[tuple[float, float], list[str]] = {}
-    for r in tables["Dependency"].itertuples():
+                text = f"{r.scenario}, {r.product}: served {_pct(r.served_share_A)} -> {_pct(r.served_share_B)}"
+                found.append((text, period_of(r)))
+    ties: list[tuple[str, Any]] = []
+    cap_only: list[tuple[str, Any]] = []
+    dep = tables["Dependency"]
+    for r in dep.itertuples():
+        where = f"{r.product} in {r.market}"
+        basis_a, basis_b = getattr(r, "basis_A", None), getattr(r, "basis_B", None)
+        rebased = "basis_A" in dep.columns and _differs(basis_a, basis_b) and not (pd.isna(basis_a) or pd.isna(basis_b))
+        if rebased:
+            shares = ""
+            if "concern_share_direct_A" in dep.columns:
+                shares = (
+                    f"; concern share direct {_pct(r.concern_share_direct_A)} -> {_pct(r.concern_share_direct_B)}, "
+                    f"look-through {_pct(r.concern_share_lookthrough_A)} -> {_pct(r.concern_share_lookthrough_B)}"
+                )
+            cap = f"cap {_pct(r.cap_A, 0)}" + (f" -> {_pct(r.cap_B, 0)}" if _differs(r.cap_A, r.cap_B) else "")
+            found.append((f"{where}: {cap} on the {basis_b} basis (was {basis_a}){shares}", period_of(r)))
+            continue
         if not (_differs(r.concern_share_A, r.concern_share_B) or _differs(r.cap_A, r.cap_B)):
             continue
+        if _one_side_uncapped_and_clean(r):
+            continue
         if not _differs(r.concern_share_A, r.concern_share_B):
-            cap_only.setdefault((r.cap_A, r.cap_B), []).append(f"{r.product} in {r.market}")
+            cap_only.append(
+                (f"cap {_pct(r.cap_A, 0)} -> {_pct(r.cap_B, 0)}, concern share unchanged: {where}", period_of(r))
+            )
             continue
         if r.equally_cheap and not _differs(r.cap_A, r.cap_B):
-            ties.append(f"{r.product} in {r.market}")
+            ties.append((where, period_of(r)))
             continue
-        lines.append(
-            f"{r.product} in {r.market}: concern share {r.concern_share_A:.1%} (cap {r.cap_A:.0%}) -> "
-            f"{r.concern_share_B:.1%} (cap {r.cap_B:.0%})"
+        found.append(
+            (
+                f"{where}: concern share {_pct(r.concern_share_A)} (cap {_pct(r.cap_A, 0)}) -> "
+                f"{_pct(r.concern_share_B)} (cap {_pct(r.cap_B, 0)})",
+                period_of(r),
+            )
         )
-    for (x, y), pairs in cap_only.items():
-        lines.append(f"cap {x:.0%} -> {y:.0%}, concern share unchanged: {', '.join(pairs)}")
-    if ties:
+    lines += _in_periods(found + cap_only, periods)
+    tie_names = _in_periods(ties, periods)
+    if tie_names:
         if not lines:
             lines.append(
                 "The two runs differ only by equally cheap routings: the same design and costs; the concern "
-                f"share moved, at the same cost of supply, in {', '.join(ties)}."
+                f"share moved, at the same cost of supply, in {', '.join(tie_names)}."
             )
         else:
             lines.append(
-                f"{len(ties)} concern share{'s' if len(ties) != 1 else ''} moved by an equally cheap routing "
-                f"(the same cost of supplying that market in both runs; not a change of plan): {', '.join(ties)}"
+                f"{len(tie_names)} concern share{'s' if len(tie_names) != 1 else ''} moved by an equally cheap routing "
+                f"(the same cost of supplying that market in both runs; not a change of plan): {', '.join(tie_names)}"
             )
     return lines
 
@@ -266,20 +383,28 @@ def _built(v: Any) -> str:
     return "built" if v else "not built"
 
 
-def _design_lines(sites: pd.DataFrame) -> list[str]:
-    """Sites new or removed, built or closed, and their modules, capacity, reserve, production."""
-    lines = []
+def _design_lines(sites: pd.DataFrame) -> list[tuple[str, Any]]:
+    """Sites new or removed, built or closed, and their modules, capacity, reserve, production:
+    (text, period: None without periods)."""
+    lines: list[tuple[str, Any]] = []
     for r in sites.itertuples():
+        period = getattr(r, "period", None)
         if r.present == "only in B":
             lines.append(
-                f"{r.site}: new site in B ({r.status}, {'built' if r.built_B else 'not built'}, "
-                f"capacity {_num(r.capacity_B)}, production {_num(r.production_B)})"
+                (
+                    f"{r.site}: new site in B ({r.status}, {'built' if r.built_B else 'not built'}, "
+                    f"capacity {_num(r.capacity_B)}, production {_num(r.production_B)})",
+                    period,
+                )
             )
             continue
         if r.present == "only in A":
             lines.append(
-                f"{r.site}: removed in B (in A: {'built' if r.built_A else 'not built'}, "
-                f"capacity {_num(r.capacity_A)}, production {_num(r.production_A)})"
+                (
+                    f"{r.site}: removed in B (in A: {'built' if r.built_A else 'not built'}, "
+                    f"capacity {_num(r.capacity_A)}, production {_num(r.production_A)})",
+                    period,
+                )
             )
             continue
         words = []
@@ -295,7 +420,7 @@ def _design_lines(sites: pd.DataFrame) -> list[str]:
             if _differs(x, y):
                 words.append(f"{label} {_num(x)} -> {_num(y)}")
         if words:
-            lines.append(f"{r.site}: " + "; ".join(words))
+            lines.append((f"{r.site}: " + "; ".join(words), period))
     return lines
 
 

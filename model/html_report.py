@@ -19,10 +19,12 @@ currency, units), never from the Pyomo model. Sections, each present only when i
   (``ScenarioSites``) and each market's supply and stock drawn (``Scenarios``): a scenario's
   diagram therefore goes ``p made in c`` -> ``p, all makers`` (one pool node per product) ->
   ``p delivered in m``, plus ``p stock drawn in m`` -> ``p delivered in m``; the caption says so.
+  With tiers, an input's pools come from ``ScenarioInputs`` (what arrives, the stock drawn there)
+  and ``i delivered in c`` -> ``p made in c`` carries the plants' scenario use of it.
 * **Timeline** (when the tables have a ``period`` column): capacity by bloc (``Sites``), capped
   concern shares against their caps (``Dependency``) and cost per period (``Costs``).
 * **Frontier** (when a sweep ran): cost against the cap (``Tradeoff``) and against the survival
-  target (``TradeoffResilience``).
+  target (``TradeoffResilience``); points met by leaving demand unserved marked and listed.
 
 Written atomically (``model.atomic.atomic_save``): a temporary file in the same folder, then an
 atomic rename, with the permissions a normally saved file gets. A file at the report's path that
@@ -57,6 +59,10 @@ CONCERN_COLOR = "#d62728"
 PALETTE = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#bcbd22", "#e377c2", "#7f7f7f")
 POOL_COLOR = "#9e9e9e"
 STOCK_COLOR = "#c9a227"
+UNSERVED_COLOR = "#c00000"
+"""The mark of a sweep point met by leaving demand unserved (``model.charts.UNSERVED_COLOR``)."""
+UNSERVED_LABEL = "met by leaving demand unserved"
+"""Its words, as on the console and the PNG (``model.charts.UNSERVED_LABEL``)."""
 EPS = 1e-9
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 AXIS_TITLES = {
@@ -249,8 +255,11 @@ def sankey_links(
     ``Inputs.quantity_used`` with product p, input i, country c. Scenario ω: ``(made, p, c) ->
     (pool, p)`` = sum of ``ScenarioSites.production`` of ω over the sites of p in c (country and
     product from ``Sites``); ``(pool, p) -> (delivered, p, m)`` = ``Scenarios.supplied`` and
-    ``(stock, p, m) -> (delivered, p, m)`` = ``Scenarios.stock_drawn`` of ω. Links of zero
-    quantity are left out."""
+    ``(stock, p, m) -> (delivered, p, m)`` = ``Scenarios.stock_drawn`` of ω; with tiers, for each
+    ``ScenarioInputs`` row (i, c) of ω: ``(pool, i) -> (delivered, i, c)`` = its ``supplied`` (all
+    that arrives, plants' use included), ``(stock, i, c) -> (delivered, i, c)`` = its
+    ``stock_drawn`` (once, where Scenarios has the pool too) and ``(delivered, i, c) -> (made, p,
+    c)`` = the plants' use (``scenario_input_use``). Links of zero quantity are left out."""
     members = set(chain)
     out: dict[tuple[Node, Node], float] = defaultdict(float)
     if scenario == BASELINE:
@@ -283,7 +292,64 @@ def sankey_links(
                 p, m = str(r.product), str(r.market)
                 out[(("pool", p, ""), ("delivered", p, m))] += float(r.supplied)
                 out[(("stock", p, m), ("delivered", p, m))] += float(r.stock_drawn)
+        scen_inputs = tables.get("ScenarioInputs")
+        if scen_inputs is not None and len(scen_inputs):
+            d = _at(scen_inputs, period)
+            d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
+            for r in d.itertuples():
+                i, c = str(r.product), str(r.market)
+                # all that arrives (a pool with final demand too already has its stock from Scenarios)
+                had_stock = out.get((("stock", i, c), ("delivered", i, c)), 0.0) > 0
+                out[(("pool", i, ""), ("delivered", i, c))] = float(r.supplied)
+                if not had_stock:
+                    out[(("stock", i, c), ("delivered", i, c))] += float(r.stock_drawn)
+            for (i, c, p), q in scenario_input_use(tables, scenario, period, members).items():
+                out[(("delivered", i, c), ("made", p, c))] += q
     return {k: v for k, v in out.items() if v > EPS}
+
+
+def scenario_input_use(
+    tables: Mapping[str, pd.DataFrame], scenario: str, period: Any, members: set[str]
+) -> dict[tuple[str, str, str], float]:
+    """Scenario ω's use of input i in country c by the plants of product p there, (i, c, p) ->
+    quantity, for the products in ``members``: ``ScenarioInputs.used`` of (i, c) split over the
+    plants that use i there (the sites of ``Inputs``) by a[s,i] prod^ω[s], with the rate a[s,i] =
+    quantity_used / production of any period in which the plant produced in the baseline
+    (``Inputs``, ``Sites``) and prod^ω[s] from ``ScenarioSites``; what plants of unknown rate use
+    (used less the rest) goes to them in proportion to their scenario production. With one
+    consuming product in c (the usual case) this is ``used`` exactly."""
+    scen_inputs, inputs = tables.get("ScenarioInputs"), tables.get("Inputs")
+    sites, scen_sites = tables.get("Sites"), tables.get("ScenarioSites")
+    if scen_inputs is None or inputs is None or sites is None or scen_sites is None or not len(scen_inputs):
+        return {}
+    produced = sites.groupby(["site", "period"] if "period" in sites.columns else ["site"])["production"].sum()
+    rate: dict[tuple[str, str], float] = {}
+    for r in inputs.to_dict("records"):
+        key = (r["site"], r["period"]) if "period" in inputs.columns else r["site"]
+        q = float(produced.get(key, 0.0))
+        if q > EPS and (str(r["site"]), str(r["input"])) not in rate:
+            rate[(str(r["site"]), str(r["input"]))] = float(r["quantity_used"]) / q
+    ss = _at(scen_sites, period)
+    scen_prod = ss[ss["scenario"].astype(str) == scenario].groupby("site")["production"].sum()
+    used_by: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)  # (i, c) -> [(site, p)]
+    for r in _at(inputs, period).drop_duplicates(["site", "input"]).itertuples():
+        if str(r.product) in members:
+            used_by[(str(r.input), str(r.country))].append((str(r.site), str(r.product)))
+    d = _at(scen_inputs, period)
+    d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
+    out: dict[tuple[str, str, str], float] = defaultdict(float)
+    for r in d.itertuples():
+        i, c, used = str(r.product), str(r.market), float(r.used)
+        plants = used_by.get((i, c), [])
+        known = {(s, p): rate[(s, i)] * float(scen_prod.get(s, 0.0)) for s, p in plants if (s, i) in rate}
+        unknown = {(s, p): float(scen_prod.get(s, 0.0)) for s, p in plants if (s, i) not in rate}
+        for (_, p), q in known.items():
+            out[(i, c, p)] += q
+        rest, weight = used - sum(known.values()), sum(unknown.values())
+        if rest > EPS and weight > EPS:
+            for (_, p), q in unknown.items():
+                out[(i, c, p)] += rest * q / weight
+    return dict(out)
 
 
 def _node_label(node: Node, single: bool) -> str:
@@ -536,7 +602,7 @@ def _caption(
         text = (
             f"Scenario '{scenario}'{where}: each country's production flows into one node per product "
             "(the results do not say which site served which market in a scenario), then to where it is "
-            "delivered, with strategic stock drawn."
+            "delivered (an input: on to the plants there that use it), with strategic stock drawn."
         )
         scen = tables.get("Scenarios")
         rows = _at(scen, period) if scen is not None else None
@@ -728,8 +794,23 @@ def timeline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     return '<section id="timeline"><h2>Timeline</h2>' + "".join(charts) + "</section>"
 
 
+def _text(v: Any) -> str:
+    """A cell as text, blank for a missing one."""
+    return "" if v is None or _isnan(v) else str(v)
+
+
+def _unserved(row: Mapping[str, Any]) -> bool:
+    """The sweep point meets its cap (or target) partly by leaving more demand unserved than the
+    loosest point (``met_by_unserved_demand``, as the console and the PNG flag it)."""
+    v = row.get("met_by_unserved_demand")
+    return v is not None and not _isnan(v) and bool(v)
+
+
 def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """Cost against the swept parameter, tightest to the right; infeasible points listed."""
+    """Cost against the swept parameter, tightest to the right; infeasible points listed. A point
+    met by leaving demand unserved (``met_by_unserved_demand``) says so in its hover, is marked
+    (a red square, as in the PNG) and is listed under the chart with its ``unserved`` text, as on
+    the console."""
     charts = []
     for sheet, column in FRONTIERS:
         t = tables.get(sheet)
@@ -744,6 +825,8 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                 lines.append(f"{float(price):,.2f} {facts.currency} per point")
             if r.get("design_change"):
                 lines.append(str(r["design_change"]))
+            if _unserved(r):
+                lines.append(f"{UNSERVED_LABEL}: {_text(r.get('unserved'))}".rstrip(": "))
             hover.append(html.escape("<br>".join(lines)).replace("&lt;br&gt;", "<br>"))
         data = [
             {
@@ -757,6 +840,35 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                 "line": {"color": "#1f5fa8"},
             }
         ]
+        flagged = [i for i, r in enumerate(ok.to_dict("records")) if _unserved(r)]
+        unserved_note = ""
+        if flagged:  # marked as in the PNG and listed as on the console
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": f"{UNSERVED_LABEL} (see the unserved column)",
+                    "x": [data[0]["x"][i] for i in flagged],
+                    "y": [data[0]["y"][i] for i in flagged],
+                    "customdata": [hover[i] for i in flagged],
+                    "hovertemplate": "%{x:.1%}: %{y:,.0f}<br>%{customdata}<extra></extra>",
+                    "marker": {"symbol": "square", "size": 11, "color": UNSERVED_COLOR},
+                }
+            )
+            what = "cap" if column == "cap" else "survival target"
+            n = len(flagged)
+            unserved_note = (
+                f'<p class="unserved">{n} point{"s" if n != 1 else ""} meet{"s" if n == 1 else ""} the {what} '
+                "partly by leaving demand unserved (at its unmet_penalty) rather than by buying supply: "
+                "their cost increase is mostly penalty, not de-risking. "
+                + html.escape(
+                    "; ".join(
+                        f"{data[0]['x'][i]:.1%}: {_text(ok.iloc[i].get('unserved')) or 'more demand unserved'}"
+                        for i in flagged
+                    )
+                )
+                + ".</p>"
+            )
         title = "What each point of de-risking costs" if column == "cap" else "What each point of resilience costs"
         layout = _layout(
             title,
@@ -771,7 +883,7 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             if len(missing)
             else ""
         )
-        charts.append(_plot_div(f"frontier-{column}", data, layout) + note)
+        charts.append(_plot_div(f"frontier-{column}", data, layout) + unserved_note + note)
     if not charts:
         return ""
     return (
@@ -796,6 +908,7 @@ td,th{border:1px solid #dde;padding:3px 8px;text-align:left}th{background:#ddebf
 tr.binding td{background:#fff2a8}tr.over-cap td{background:#f8d0d0}.ok{color:#2a7a2a}
 .selectors{margin:10px 0;padding:8px;background:#f4f4f4;border-radius:6px}select{font-size:1em;margin-right:16px}
 .legend{margin:8px 0}.key{margin-right:16px;white-space:nowrap}
+.unserved{color:#c00000}
 .swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle;border-radius:2px}
 .caption{color:#444;font-size:.9em}.chain{margin-bottom:24px}footer{margin-top:32px;color:#888;font-size:.8em}
 """

@@ -20,12 +20,12 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from model.atomic import atomic_save
-from model.charts import AXIS_LABELS, UNSERVED_COLOR, UNSERVED_LABEL
+from model.charts import AXIS_LABELS, CONCERN_COLOR, UNSERVED_COLOR, UNSERVED_LABEL, bloc_colors, objective_label
 from model.collector import collector_paused
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.scenarios import EXPECTED_SCENARIO_COST_LABEL
 from model.issues import Issue
-from model.timeline import CAP, CAPACITY, columns_with
+from model.timeline import CAP, CONCERN_BLOCS, MADE, capacity_groups, columns_with
 from model.timeline import SHARE as SHARE_PREFIX
 
 SHEET_ORDER = (
@@ -93,12 +93,17 @@ MONEY_COLUMNS = {
     "price_per_point",
     "tariff_base",
 }
+YEAR = "0"  # a year reads 2025, not 2,025
+YEAR_COLUMNS = {"period", "opens", "closes", "available_from", "available_until", "year"}
+"""Columns that hold years (a period is named by its first year): no thousands separator."""
 CM = 37.8  # pixels per centimetre at 96 dpi (chart sizes below are in cm)
 
 
 def _fmt(column: str, values: pd.Series) -> str:
     """Number format by meaning (shares, money), else by type (counts, quantities)."""
-    if column in SHARE_COLUMNS or column.startswith((SHARE_PREFIX, CAP)):
+    if column in YEAR_COLUMNS:
+        return YEAR
+    if column in SHARE_COLUMNS or column.startswith((SHARE_PREFIX, CAP, MADE)):
         return SHARE
     if column in MONEY_COLUMNS:
         return MONEY
@@ -373,45 +378,68 @@ def add_frontier_chart(book: Book, ws: Worksheet, table: pd.DataFrame, parameter
     chart.add_series(series)
     flagged = "met_by_unserved_demand" in cols and bool(table["met_by_unserved_demand"].fillna(False).any())
     note = f" (red: {UNSERVED_LABEL})" if flagged else ""
-    chart.set_title({"name": f"Total yearly cost against {target}{note}", "name_font": {"size": 11}})
+    chart.set_title({"name": f"{objective_label(table)} against {target}{note}", "name_font": {"size": 11}})
     x_axis = {"name": AXIS_LABELS[parameter_column], "num_format": "0%", "reverse": True}  # tighter right
     if parameter_column == "cap":
         x_axis |= {"min": 0, "max": 1}  # a share: never past 100%
     chart.set_x_axis(x_axis)
-    chart.set_y_axis({"name": f"Total yearly cost ({currency})", "num_format": "#,##0"})
+    chart.set_y_axis({"name": f"{objective_label(table)} ({currency})", "num_format": "#,##0"})
     chart.set_legend({"none": True})
     chart.set_size({"width": 20 * CM, "height": 10 * CM})
     ws.insert_chart(n + 3, 0, chart)
 
 
 def add_timeline_charts(book: Book, ws: Worksheet, table: pd.DataFrame, currency: str) -> None:
-    """Three native charts under the Timeline table, from its cells: capacity by bloc (stacked
-    columns), concern share by product (lines), and the yearly and weighted cost per period."""
+    """Native charts under the Timeline table, from its cells: capacity in place per product
+    (stacked columns by bloc, one chart per product, in its unit; the concern blocs red, as in
+    the HTML report), concern share by product (lines: in the capped market nearest its cap, and
+    the share made in concern countries, dotted), and the yearly and weighted cost per period."""
     n, cols = len(table), list(table.columns)
     if n == 0:
         return
     row = n + 3
-    stacked = book.wb.add_chart({"type": "column", "subtype": "stacked"})
-    for c in columns_with(table, CAPACITY):
-        stacked.add_series(_series("Timeline", n, cols.index(c)))
-    stacked.set_title({"name": "Capacity in place by bloc"})
-    stacked.set_x_axis({"name": "period"})
-    stacked.set_size({"width": 16 * CM, "height": 9 * CM})
-    ws.insert_chart(row, 0, stacked)
+    groups = capacity_groups(table)
+    blocs = list(dict.fromkeys(b for group in groups.values() for b, _ in group))
+    colors = bloc_colors(blocs, table.attrs.get(CONCERN_BLOCS, []))
+    for k, (product, group) in enumerate(groups.items()):
+        stacked = book.wb.add_chart({"type": "column", "subtype": "stacked"})
+        for bloc, c in group:
+            stacked.add_series(
+                _series("Timeline", n, cols.index(c)) | {"name": bloc, "fill": {"color": colors[bloc]}, "gap": 80}
+            )
+        stacked.set_title({"name": f"Capacity in place: {product}", "name_font": {"size": 11}})
+        stacked.set_x_axis({"name": "period"})
+        stacked.set_y_axis({"name": product, "num_format": "#,##0"})
+        stacked.set_size({"width": 16 * CM, "height": 9 * CM})
+        ws.insert_chart(row + 20 * k, 0, stacked)
     shares = book.wb.add_chart({"type": "line"})
     for c in columns_with(table, SHARE_PREFIX):
-        shares.add_series(_series("Timeline", n, cols.index(c)) | {"marker": {"type": "circle"}})
-    shares.set_title({"name": "Concern share of supply by product"})
+        shares.add_series(
+            _series("Timeline", n, cols.index(c))
+            | {"name": f"{c.removeprefix(SHARE_PREFIX)}: nearest its cap", "marker": {"type": "circle"}}
+        )
+    for c in columns_with(table, MADE):
+        shares.add_series(
+            _series("Timeline", n, cols.index(c))
+            | {"name": f"{c.removeprefix(MADE)}: made in concern countries", "line": {"dash_type": "round_dot"}}
+        )
+    shares.set_title(
+        {
+            "name": "Concern share by product (in the capped market nearest its cap; made in concern countries)",
+            "name_font": {"size": 10},
+        }
+    )
     shares.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
+    shares.set_legend({"position": "bottom"})
     shares.set_size({"width": 16 * CM, "height": 9 * CM})
-    ws.insert_chart(row, 8, shares)
+    ws.insert_chart(row, 9, shares)
     cost = book.wb.add_chart({"type": "column"})
     cost.add_series(_series("Timeline", n, cols.index("yearly_cost")))
     cost.add_series(_series("Timeline", n, cols.index("weighted_cost")))
     cost.set_title({"name": "Cost per period"})
     cost.set_y_axis({"name": currency, "num_format": "#,##0"})
     cost.set_size({"width": 16 * CM, "height": 9 * CM})
-    ws.insert_chart(row + 20, 0, cost)
+    ws.insert_chart(row + 20, 9, cost)
 
 
 def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataFrame], currency: str) -> None:
@@ -467,7 +495,7 @@ def dependency_charts(book: Book, ws: Worksheet, dep: pd.DataFrame) -> None:
     for product, first, last in _runs(dep["product"].tolist()):
         n = last - first + 1
         chart = book.wb.add_chart({"type": "bar"})
-        for j, color in ((share, "#1f5fa8"), (cap, "#c9c9c9")):
+        for j, color in ((share, CONCERN_COLOR), (cap, "#c9c9c9")):  # concern red, as in the HTML report
             chart.add_series(
                 {
                     "name": f"='{name}'!{xl_rowcol_to_cell(0, j, True, True)}",
@@ -512,13 +540,19 @@ def scenario_chart(book: Book, ws: Worksheet, ss: pd.DataFrame) -> None:
     """Served share per scenario and product: a block beside the table (scenarios down, products
     across: the chart's data, in the sheet for anyone to read) and a horizontal bar chart of it,
     one bar per product in each scenario's group, a legend naming the products, as tall as the
-    scenarios need."""
-    scenarios = list(dict.fromkeys(ss["scenario"]))
+    scenarios need. With periods, a row per scenario and period ("Oxide ban, 2025"): every
+    period, not the last one alone."""
+    if "period" in ss.columns:
+        label = [f"{w}, {t}" for w, t in zip(ss["scenario"], ss["period"], strict=True)]
+    else:
+        label = [str(w) for w in ss["scenario"]]
+    scenarios = list(dict.fromkeys(label))
     products = list(dict.fromkeys(ss["product"]))
-    served = {(r.scenario, r.product): r.served_share for r in ss.itertuples()}
+    served = dict(zip(zip(label, ss["product"], strict=True), ss["served_share"], strict=True))
     c0 = len(ss.columns) + 1
     header = book.format(bold=True, fill=HEADER_FILL)
-    ws.write_string(0, c0, "served_share by scenario", header)
+    title = "served_share by scenario" + (" and period" if "period" in ss.columns else "")
+    ws.write_string(0, c0, title, header)
     for j, p in enumerate(products):
         ws.write_string(0, c0 + 1 + j, str(p), header)
     share = book.format(SHARE)
@@ -528,13 +562,14 @@ def scenario_chart(book: Book, ws: Worksheet, ss: pd.DataFrame) -> None:
             v = _clean(served.get((w, p)))
             if v is not None:
                 ws.write_number(i + 1, c0 + 1 + j, v, share)
-    ws.set_column(c0, c0, max(len("served_share by scenario"), *(len(str(w)) for w in scenarios)) + 2)
+    ws.set_column(c0, c0, max(len(title), *(len(str(w)) for w in scenarios)) + 2)
     name = ws.get_name()
     n = len(scenarios)
     chart = book.wb.add_chart({"type": "bar"})
     for j in range(len(products)):
         chart.add_series(_series(name, n, c0 + 1 + j, (c0, c0)) | {"gap": 80})
-    chart.set_title({"name": "Share of demand served in each scenario, by product", "name_font": {"size": 11}})
+    each = "each scenario and period" if "period" in ss.columns else "each scenario"
+    chart.set_title({"name": f"Share of demand served in {each}, by product", "name_font": {"size": 11}})
     chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})

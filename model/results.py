@@ -39,7 +39,8 @@ SUMMARY_MEANINGS = {
     "candidates_built": "candidate sites the design builds",
     "sites_closed": "closable sites the design closes (their fixed cost saved)",
     "modules_added": "expansion modules the design adds, in all",
-    "unmet_markets": "how many (product, market) pairs have baseline demand left unmet; each product's "
+    "unmet_markets": "how many (product, market) pairs have baseline demand left unmet (with periods: in any "
+    "period); each product's "
     "quantities, in its own unit, are on the Unmet sheet (quantities of different products are never added)",
     "unmet_penalty": "what the baseline unmet demand costs: unmet quantity x the product's unmet_penalty, "
     "summed (its row of the Costs sheet)",
@@ -203,10 +204,14 @@ def summary_table(
         rows.append((f"setting.{k}", v))
     for k, v in solved.size.items():
         rows.append((f"model_{k}", v))
+    last_period_rows: dict[str, str] = {}  # metric -> the sheet that gives every period
+    last: Any = None
     if tables is not None:
         sites = tables.get("Sites")
         if sites is not None and len(sites) and "period" in sites.columns:  # the design of the last period
-            sites = sites[sites["period"] == sites["period"].iloc[-1]]
+            last = sites["period"].iloc[-1]
+            sites = sites[sites["period"] == last]
+            last_period_rows |= dict.fromkeys(("candidates_built", "sites_closed", "modules_added"), "Sites")
         if sites is not None and len(sites):
             built = sites[(sites["status"] == "candidate") & sites["built"]]
             rows.append(("candidates_built", ", ".join(built["site"]) or "none"))
@@ -219,14 +224,17 @@ def summary_table(
         unmet = tables.get("Unmet")
         if unmet is not None:
             short = unmet.loc[unmet["unmet"] > 0, ["product", "market"]].drop_duplicates()
-            rows.append(("unmet_markets", len(short)))
+            rows.append(("unmet_markets", len(short)))  # with periods: short in any period
         costs = tables.get("Costs")
         if costs is not None:
-            penalty = costs.loc[costs["component"] == UNMET_PENALTY_LABEL, "value"]
+            totals = cost_totals(costs)  # with periods, the horizon's (not the period rows as well)
+            penalty = totals.loc[totals["component"] == UNMET_PENALTY_LABEL, "value"]
             rows.append(("unmet_penalty", float(penalty.sum())))
         ss = tables.get("ScenarioSummary")
         if ss is not None and len(ss) and "period" in ss.columns:  # the scenarios of the last period
-            ss = ss[ss["period"] == ss["period"].iloc[-1]]
+            last = ss["period"].iloc[-1]
+            ss = ss[ss["period"] == last]
+            last_period_rows |= {f"scenario.{w}.": "ScenarioSummary" for w in ss["scenario"]}
         if ss is not None:
             for w, d in ss.groupby("scenario", sort=False):
                 rows.append((f"scenario.{w}.cost", float(d["scenario_cost"].iloc[0])))
@@ -235,7 +243,16 @@ def summary_table(
                     rows.append((f"scenario.{w}.{r.product}.served_share", r.served_share))
                     rows.append((f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
     rows += _seconds_rows(solved.seconds)
-    return _summary_frame(rows)
+    table = _summary_frame(rows)
+    if last_period_rows:  # with periods: say which period these rows describe, and where the others are
+        for i, metric in enumerate(table["metric"]):
+            sheets = [
+                v for k, v in last_period_rows.items() if metric == k or (k.endswith(".") and metric.startswith(k))
+            ]
+            if sheets:
+                where = f"in {last}, the last period (each period: the {sheets[0]} sheet)"
+                table.loc[i, "meaning"] = f"{table.loc[i, 'meaning']}; {where}"
+    return table
 
 
 def _summary_frame(rows: list[tuple[str, Any]]) -> pd.DataFrame:

@@ -42,8 +42,10 @@ With a Periods sheet, the value is the default cap in every period (Caps rows ke
 in its periods), ``objective`` is the cost over the horizon (weighted, discounted), ``concern_share``
 the largest over all periods, ``concern_share.<product>``, ``built`` and ``design_change`` those of
 the last period (the design the build-out reaches), unmet demand the most left unmet in any
-period, and each period t adds ``concern_share.<t>`` (its largest) and
-``concern_share.<product>.<t>``.
+period (``unserved`` names each period where more is short: ``magnet: USA 50 t in 2030``; a point
+is ``met_by_unserved_demand`` where some period leaves more short than that period of the loosest
+point), the frontier's cost axis reads "Total cost over the horizon", and each period t adds
+``concern_share.<t>`` (its largest) and ``concern_share.<product>.<t>``.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from typing import Any
 
 import pandas as pd
 
+from model.charts import OVER_PERIODS
 from model.diagnose import explain_infeasibility
 from model.families.dependency import default_cap_pairs
 from model.network import Network
@@ -123,6 +126,8 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
     point["unmet"] = {}  # with periods: the most left unmet in any period
     for r in res["Unmet"].itertuples():
         point["unmet"][(r.product, r.market)] = max(point["unmet"].get((r.product, r.market), 0.0), float(r.unmet))
+    if "period" in res["Unmet"].columns:  # and each period's, to say where and when more is short
+        point["unmet_at"] = {(r.product, r.market, r.period): float(r.unmet) for r in res["Unmet"].itertuples()}
     return point
 
 
@@ -261,13 +266,15 @@ def tradeoff_table(
     points = sorted(points, key=lambda p: -p["value"])
     solved = [p for p in points if p["objective"] is not None]
     base = solved[0]["objective"] if solved else None
-    loosest_unmet: dict[tuple[str, str], float] = solved[0].get("unmet", {}) if solved else {}
+    over_periods = any("by_period" in p for p in points)
+    key = "unmet_at" if over_periods else "unmet"  # with periods: (product, market, period)
+    loosest_unmet: dict[tuple[Any, ...], float] = solved[0].get(key, {}) if solved else {}
     rows = []
     prev: dict[str, Any] | None = None
     for p in points:
         obj = p["objective"]
         unmet = p.get("unmet", {})
-        new_short = _new_unserved(unmet, loosest_unmet)
+        new_short = _new_unserved(p.get(key, {}), loosest_unmet)
         row: dict[str, Any] = {
             name: p["value"],
             "status": p["status"],
@@ -306,7 +313,9 @@ def tradeoff_table(
             )
         rows.append(row)
         prev = p
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs[OVER_PERIODS] = over_periods  # the objective is then the cost over the horizon
+    return table
 
 
 def unmet_column(product: str, units: dict[str, str]) -> str:
@@ -316,9 +325,10 @@ def unmet_column(product: str, units: dict[str, str]) -> str:
 
 
 def _new_unserved(
-    unmet: dict[tuple[str, str], float], loosest: dict[tuple[str, str], float]
-) -> dict[tuple[str, str], float]:
-    """(product, market) -> baseline unmet demand above that of the loosest point (where more is short)."""
+    unmet: dict[tuple[Any, ...], float], loosest: dict[tuple[Any, ...], float]
+) -> dict[tuple[Any, ...], float]:
+    """(product, market[, period]) -> baseline unmet demand above that of the loosest point (where,
+    and with periods when, more is short)."""
     out = {}
     for key, q in unmet.items():
         extra = q - loosest.get(key, 0.0)
@@ -327,15 +337,18 @@ def _new_unserved(
     return out
 
 
-def _unserved_text(new_short: dict[tuple[str, str], float], units: dict[str, str]) -> str:
-    """``NdFeB magnets: South Korea 8,000 t, India 5,000 t`` (more unmet than at the loosest point)."""
+def _unserved_text(new_short: dict[tuple[Any, ...], float], units: dict[str, str]) -> str:
+    """``NdFeB magnets: South Korea 8,000 t, India 5,000 t`` (more unmet than at the loosest
+    point); with periods, each quantity names its period: ``magnet: USA 50 t in 2030``."""
     parts = []
-    for prod in dict.fromkeys(p for p, _ in new_short):
+    for prod in dict.fromkeys(k[0] for k in new_short):
         unit = units.get(prod, "")
-        markets = ", ".join(
-            f"{m} {_qty(q)}{' ' + unit if unit else ''}" for (p, m), q in new_short.items() if p == prod
-        )
-        parts.append(f"{prod}: {markets}")
+        by_market: dict[str, list[str]] = {}
+        for k, q in new_short.items():
+            if k[0] == prod:
+                when = f" in {k[2]}" if len(k) > 2 else ""
+                by_market.setdefault(k[1], []).append(f"{_qty(q)}{' ' + unit if unit else ''}{when}")
+        parts.append(f"{prod}: " + ", ".join(f"{m} {', '.join(qs)}" for m, qs in by_market.items()))
     return "; ".join(parts)
 
 

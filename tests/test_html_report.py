@@ -621,3 +621,115 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
         if all(abs(a - b) <= 6 for a, b in zip(rgb, target))
     )
     assert reds > 200, "no node in the concern bloc's colour on the screen"
+
+
+def test_scenario_sankey_draws_the_stock_of_an_intermediate() -> None:
+    """The reviewer's oxide ban in 2025, made small: China's oxide plant is lost, the Japanese
+    magnet plant (idle in the 2025 baseline, 1.3 t oxide per magnet by 2027's baseline: 208 /
+    160) makes 153.85 magnets from the 200 t of oxide drawn from Japan's stockpile, and a
+    magnet plant in Japan that made none in any baseline (rate unknown) makes 10 from the 13 t
+    of oxide that arrive from Australia. The diagram draws the stock and the oxide into each
+    plant: stock 200 -> oxide delivered in Japan; oxide, all makers 13 -> oxide delivered in
+    Japan; oxide delivered in Japan -> magnet made in Japan 213 (200 by rate, 13 the rest), so
+    "magnet made in Japan" no longer appears from nothing."""
+    sites = pd.DataFrame(
+        [
+            {"period": t, "site": s, "country": c, "product": p, "production": q}
+            for t, s, c, p, q in [
+                (2025, "cn_oxide", "China", "oxide", 390.0),
+                (2025, "au_oxide", "Australia", "oxide", 0.0),
+                (2025, "jp_magnet", "Japan", "magnet", 0.0),
+                (2025, "jp_new", "Japan", "magnet", 0.0),
+                (2027, "au_oxide", "Australia", "oxide", 208.0),
+                (2027, "jp_magnet", "Japan", "magnet", 160.0),
+                (2027, "jp_new", "Japan", "magnet", 0.0),
+            ]
+        ]
+    )
+    inputs = pd.DataFrame(
+        [
+            {"period": t, "site": s, "country": "Japan", "product": "magnet", "input": "oxide", "quantity_used": q}
+            for t, s, q in [
+                (2025, "jp_magnet", 0.0),
+                (2025, "jp_new", 0.0),
+                (2027, "jp_magnet", 208.0),
+                (2027, "jp_new", 0.0),
+            ]
+        ]
+    )
+    scenario_sites = pd.DataFrame(
+        [
+            {"period": 2025, "scenario": "Oxide ban", "site": s, "production": q}
+            for s, q in [("cn_oxide", 0.0), ("au_oxide", 13.0), ("jp_magnet", 200 / 1.3), ("jp_new", 10.0)]
+        ]
+    )
+    scenarios = pd.DataFrame(
+        [
+            {
+                "period": 2025,
+                "scenario": "Oxide ban",
+                "product": "magnet",
+                "market": "USA",
+                "demand": 200.0,
+                "supplied": 200 / 1.3 + 10,
+                "stock_drawn": 0.0,
+                "unmet": 200 - 200 / 1.3 - 10,
+            }
+        ]
+    )
+    scenario_inputs = pd.DataFrame(
+        [
+            {
+                "period": 2025,
+                "scenario": "Oxide ban",
+                "product": "oxide",
+                "market": "Japan",
+                "supplied": 13.0,
+                "stock_drawn": 200.0,
+                "used": 213.0,
+                "baseline_used": 0.0,
+            }
+        ]
+    )
+    tables = {
+        "Sites": sites,
+        "Inputs": inputs,
+        "ScenarioSites": scenario_sites,
+        "Scenarios": scenarios,
+        "ScenarioInputs": scenario_inputs,
+    }
+    links = sankey_links(tables, ("oxide", "magnet"), "Oxide ban", 2025)
+    delivered = ("delivered", "oxide", "Japan")
+    assert links[(("stock", "oxide", "Japan"), delivered)] == pytest.approx(200)
+    assert links[(("pool", "oxide", ""), delivered)] == pytest.approx(13)
+    assert links[(delivered, ("made", "magnet", "Japan"))] == pytest.approx(213)
+    assert html_report.scenario_input_use(tables, "Oxide ban", 2025, {"oxide", "magnet"}) == {
+        ("oxide", "Japan", "magnet"): pytest.approx(213)
+    }
+    into = sum(v for (_, b), v in links.items() if b == delivered)
+    out_of = sum(v for (a, _), v in links.items() if a == delivered)
+    assert into == pytest.approx(out_of)  # the pool balances: what arrives and is drawn is used
+
+
+def test_the_frontier_flags_points_met_by_leaving_demand_unserved() -> None:
+    """The reviewer's sweep (1, 0.5, 0.2), made small: the 50% and 20% points meet the cap by
+    leaving magnets unserved in Home (Tradeoff.met_by_unserved_demand, unserved). The console,
+    the Tradeoff sheet and the PNG flag them; the page does too: in the hover, with a red square
+    of their own (a second trace) and in a line under the chart. The loosest point is not flagged."""
+    tables = tiered_tables(None)
+    tradeoff = tables["Tradeoff"]
+    tradeoff["met_by_unserved_demand"] = [False, True, True, None]
+    tradeoff["unserved"] = ["", "magnet: Home 8 k", "magnet: Home 20 k", ""]
+    page = render_html(tables, FACTS)
+    data, _ = plots(page)["frontier-cap"]
+    assert len(data) == 2
+    cost, marked = data
+    assert "unserved" not in cost["customdata"][0]
+    assert "met by leaving demand unserved: magnet: Home 8 k" in cost["customdata"][1]
+    assert "met by leaving demand unserved: magnet: Home 20 k" in cost["customdata"][2]
+    assert marked["x"] == [0.5, 0.2] and marked["y"] == [1040, 1200]
+    assert marked["marker"]["symbol"] == "square" and marked["name"].startswith("met by leaving demand unserved")
+    assert "2 points meet the cap partly by leaving demand unserved" in page
+    assert "50.0%: magnet: Home 8 k; 20.0%: magnet: Home 20 k" in page
+    tradeoff["met_by_unserved_demand"] = False
+    assert len(plots(render_html(tables, FACTS))["frontier-cap"][0]) == 1  # nothing flagged: no mark, no line

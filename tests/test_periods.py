@@ -10,6 +10,7 @@ them at 10 and costs 200 a year once built. Unmet demand costs 1000 a unit.
 from __future__ import annotations
 
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -379,9 +380,145 @@ def test_timeline_hand_computed(tmp_path: Path) -> None:
     assert list(tl["weighted_cost"]) == pytest.approx([1120, 2640])
     assert tl["weighted_cost"].sum() == pytest.approx(res.objective)
     assert (tl.loc[2024, "opens"], tl.loc[2026, "opens"], tl.loc[2026, "closes"]) == ("", "home1", "")
-    assert (tl.loc[2024, "capacity: Domestic"], tl.loc[2026, "capacity: Domestic"]) == (0, 100)
-    assert (tl.loc[2024, "concern share: chip"], tl.loc[2024, "cap: chip"]) == (1, 1)
+    assert (tl.loc[2024, "capacity: chip (k) in Domestic"], tl.loc[2026, "capacity: chip (k) in Domestic"]) == (0, 100)
+    assert "capacity: chip (k) in Ally" not in tl.columns  # no site makes chip there
+    assert np.isnan(tl.loc[2024, "concern share: chip"]) and np.isnan(tl.loc[2024, "cap: chip"])  # no cap in 2024
     assert (tl.loc[2026, "concern share: chip"], tl.loc[2026, "cap: chip"]) == pytest.approx((0.5, 0.5))
+    assert list(tl["made in concern countries: chip"]) == pytest.approx([1, 0.5])
+    assert res["Timeline"].attrs["concern_blocs"] == ["Concern"]
+
+
+def test_results_of_the_last_period_alone_say_so(tmp_path: Path) -> None:
+    """The lead-time instance with a blockade of Rival (weight 0.1): in 2024 home1 is not yet
+    available, so the blockade leaves all 80 unserved (served 0); in 2026 home1 (100) serves all
+    80 (served 1). The Summary's scenario and design rows are 2026's and their meaning says so
+    (the trial's scenario.<w>.cost and served_share were the last period's, unlabelled); the
+    ScenarioSummary chart's block has a row per scenario and period."""
+    from model.cli import main
+
+    recs = lead_time_and_phased_cap()
+    recs["Scenarios"] = [{"scenario": "blockade", "weight": 0.1}]
+    recs["Disruptions"] = [{"scenario": "blockade", "country": "Rival", "capacity_loss": 1}]
+    out = tmp_path / "results.xlsx"
+    assert main([str(write(tmp_path, recs)), "--out", str(out), "--no-report"]) == 0
+    wb = load_workbook(out)
+    summary = {r[0]: (r[1], r[2]) for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    served, meaning = summary["scenario.blockade.chip.served_share"]
+    assert served == pytest.approx(1)
+    assert meaning.endswith("; in 2026, the last period (each period: the ScenarioSummary sheet)")
+    assert summary["scenario.blockade.cost"][1].endswith(
+        "in 2026, the last period (each period: the ScenarioSummary sheet)"
+    )
+    assert summary["candidates_built"] == ("home1", summary["candidates_built"][1])
+    assert summary["candidates_built"][1].endswith("; in 2026, the last period (each period: the Sites sheet)")
+    assert "last period" not in summary["objective"][1]
+    ws = wb["ScenarioSummary"]
+    header = [c.value for c in ws[1]]
+    block = header.index("served_share by scenario and period")
+    rows = [(r[block], r[block + 1]) for r in ws.iter_rows(min_row=2, max_row=3, values_only=True)]
+    assert rows[0] == ("blockade, 2024", pytest.approx(0)) and rows[1] == ("blockade, 2026", pytest.approx(1))
+    (chart,) = charts(out, "ScenarioSummary")
+    assert category_ref(series(chart)[0]).endswith("$3")  # both rows
+
+
+def hub_chain() -> dict[str, list[dict[str, Any]]]:
+    """The trial's chain made small: China (concern) makes oxide (1000 at 10); a Singapore hub
+    (500) passes it on; a Japanese magnet plant (300 at 60) turns 1.3 t oxide into 1 t magnet
+    for Japan's 100 t. China -> Singapore -> Japan costs 1 + 1 a tonne, China -> Japan 5: the
+    130 t of oxide go through the hub."""
+    return {
+        "Settings": [{"setting": "unmet_penalty", "value": 1000}],
+        "Countries": [
+            {"country": "China", "bloc": "Concern", "concern": True},
+            {"country": "Japan", "bloc": "Ally", "concern": False},
+            {"country": "Singapore", "bloc": "Ally", "concern": False},
+        ],
+        "Products": [{"product": "oxide", "unit": "t REO"}, {"product": "magnet", "unit": "t"}],
+        "Sites": [
+            {
+                "site": "CN oxide",
+                "country": "China",
+                "product": "oxide",
+                "status": "existing",
+                "capacity": 1000,
+                "unit_cost": 10,
+            },
+            {
+                "site": "JP magnet",
+                "country": "Japan",
+                "product": "magnet",
+                "status": "existing",
+                "capacity": 300,
+                "unit_cost": 60,
+            },
+            {
+                "site": "SG hub",
+                "country": "Singapore",
+                "product": "oxide",
+                "status": "existing",
+                "capacity": 500,
+                "unit_cost": 1,
+                "role": "hub",
+            },
+        ],
+        "Demand": [{"market": "Japan", "product": "magnet", "demand": 100}],
+        "Lanes": [
+            {"origin": "China", "destination": "Singapore", "product": "oxide", "freight_cost": 1},
+            {"origin": "Singapore", "destination": "Japan", "product": "oxide", "freight_cost": 1},
+            {"origin": "China", "destination": "Japan", "product": "oxide", "freight_cost": 5},
+        ],
+        "Recipes": [{"product": "magnet", "input": "oxide", "quantity": 1.3}],
+        "Periods": TWO_PERIODS,
+    }
+
+
+def test_the_timeline_keeps_units_apart_and_counts_no_hub_twice(tmp_path: Path) -> None:
+    """The trial's Timeline added t oxide, t magnets and hub throughput in "capacity: Ally", and
+    gave oxide (no cap) a "concern share" over all pools, the hub's and Japan's, labelled as the
+    market nearest its cap. Now: a capacity column per product and bloc, in its unit, without the
+    hub (Ally: no oxide, 300 t of magnets; Concern: 1000 t REO of oxide); no concern
+    share column for a product without a cap; oxide 100% made in concern countries (130 t, all
+    in China), magnets 0%. The Excel capacity charts are one per product, the concern bloc red
+    (as in the HTML report); the PNG's capacity panel leaves room above its bars."""
+    import matplotlib.pyplot as plt
+
+    from model.charts import CONCERN_COLOR
+    from model.cli import main
+
+    out = tmp_path / "results.xlsx"
+    assert main([str(write(tmp_path, hub_chain())), "--out", str(out), "--no-report"]) == 0
+    tl = load_workbook(out)["Timeline"]
+    header = [c.value for c in tl[1]]
+    first = dict(zip(header, [c.value for c in tl[2]], strict=True))
+    assert first["capacity: oxide (t REO) in Concern"] == 1000
+    assert "capacity: oxide (t REO) in Ally" not in first  # the hub makes no oxide: its 500 are not counted
+    assert first["capacity: magnet (t) in Ally"] == 300 and "capacity: magnet (t) in Concern" not in first
+    assert not any(h.startswith(("capacity: Ally", "concern share: oxide")) for h in header)
+    assert first["made in concern countries: oxide"] == 1 and first["made in concern countries: magnet"] == 0
+    capacity = charts(out, "Timeline")[:2]
+    assert [len(series(c)) for c in capacity] == [1, 1]  # oxide: Concern; magnet: Ally
+    assert CONCERN_COLOR.removeprefix("#").upper() in ET.tostring(series(capacity[0])[0], encoding="unicode").upper()
+
+    from model.timeline import timeline_png
+    from model.workbook import read_workbook as read
+
+    res = solve_network(read(write(tmp_path, hub_chain(), "again.xlsx")))
+    captured = {}
+    real_savefig = plt.Figure.savefig
+
+    def keep(fig: Any, *a: Any, **k: Any) -> None:
+        captured["fig"] = fig
+        real_savefig(fig, *a, **k)
+
+    plt.Figure.savefig = keep  # type: ignore[method-assign]
+    try:
+        timeline_png(res["Timeline"], "USD", tmp_path / "t.png")
+    finally:
+        plt.Figure.savefig = real_savefig  # type: ignore[method-assign]
+    ax = captured["fig"].axes[0]
+    tallest = max(p.get_y() + p.get_height() for p in ax.patches)
+    assert ax.get_ylim()[1] >= 1.3 * tallest  # the legend sits above the bars, not on them
+    assert {p.get_facecolor()[:3] for p in ax.patches if p.get_height() == 1000} == {(214 / 255, 39 / 255, 40 / 255)}
 
 
 def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -399,8 +536,8 @@ def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFix
     assert "opens: home1" in text and "chip 50.0% / cap 50.0%" in text
     wb = load_workbook(out)
     assert wb.sheetnames[:3] == ["Summary", "Costs", "Timeline"]
-    timeline = charts(out, "Timeline")  # capacity by bloc (3 blocs), concern share (chip), cost (2 series)
-    assert [len(series(c)) for c in timeline] == [3, 1, 2]
+    timeline = charts(out, "Timeline")  # chip's capacity (Domestic, Concern), concern shares (2 lines), cost (2)
+    assert [len(series(c)) for c in timeline] == [2, 2, 2]
     (cost_chart,) = charts(out, "Costs")  # the horizon totals: the rows after the 2 x 9 period rows
     assert category_ref(series(cost_chart)[0]) == "'Costs'!$B$20:$B$28"
     assert [c.value for c in wb["Costs"][1]] == ["period", "component", "yearly_value", "weight", "value"]
@@ -424,6 +561,25 @@ def test_sweeping_the_default_cap_over_periods(tmp_path: Path) -> None:
     assert table.loc[0.5, "concern_share.chip.2026"] == pytest.approx(0.5)
     assert table.loc[0.5, "built"] == "home1"
     assert table.loc[0.5, "marginal_cost_per_point"] == pytest.approx(12)
+
+
+def test_a_sweep_over_periods_names_the_period_of_unserved_demand(tmp_path: Path) -> None:
+    """The lead-time instance (home1 from 2026) swept over the default cap. Cap 0.5 in 2024: only
+    rival1 exists, and the cap is a share of supply: any chip it ships is 100% concern supply, so
+    all 80 are left unserved (penalty 1000): 80,000 a year x 2 years; 2026: 880 x 3 = 2640;
+    162,640 over the horizon. The ``unserved`` column names 2024
+    (the trial's said "USA 200 t" without its period) and the frontier's cost axis is the cost
+    over the horizon, not a yearly cost."""
+    from model.charts import frontier_figure
+    from model.study import run_study
+
+    recs = records(Periods=TWO_PERIODS, Sites=[site("home1", available_from=2026), site("rival1")])
+    net = read_workbook(write(tmp_path, recs))
+    table = run_study(net, "dependency_cap", [1.0, 0.5], SolveOptions(mip_gap=0.0), workers=1)
+    point = table.set_index("cap").loc[0.5]
+    assert point["objective"] == pytest.approx(162_640)
+    assert point["met_by_unserved_demand"] and point["unserved"] == "chip: Home 80 k in 2024"
+    assert frontier_figure(table, "cap", "USD").axes[0].get_ylabel() == "Total cost over the horizon (USD)"
 
 
 def test_a_warning_that_holds_in_some_periods_names_them(tmp_path: Path) -> None:
@@ -465,7 +621,78 @@ def test_comparing_two_plans_over_periods(tmp_path: Path, capsys: pytest.Capture
     capsys.readouterr()
     assert main(["--compare", str(a), str(b), "--out", str(tmp_path / "cmp.xlsx")]) == 0
     text = capsys.readouterr().out
-    assert "total yearly cost 3,760.00 -> 2,800.00" in text and "home1" in text
+    assert "total cost over the horizon 3,760.00 -> 2,800.00" in text
+    assert "yearly cost in 2026: 880 -> 560" in text and "yearly cost in 2024" not in text
+    assert "home1: not built in B (built in A); capacity 100 -> 0; production 40 -> 0 (in 2026)" in text
+
+
+def test_comparing_plans_that_differ_in_an_early_period(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two plans with the same last period are compared period by period (the trial compared the
+    last period only and missed a plant opening two years early). A: the lead-time plan (home1
+    from 2026). B: no lead time and the cap from 2024: home1 built in 2024 too, 880 a year in
+    both periods (5 x 880 = 4400). Only 2024 differs in the design."""
+    from model.cli import main
+
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert main([str(write(tmp_path, lead_time_and_phased_cap())), "--out", str(a)]) == 0
+    early = records(Periods=TWO_PERIODS, Caps=[{"cap": 0.5}])
+    assert main([str(write(tmp_path, early, "early.xlsx")), "--out", str(b)]) == 0
+    capsys.readouterr()
+    assert main(["--compare", str(a), str(b), "--out", str(tmp_path / "cmp.xlsx")]) == 0
+    text = capsys.readouterr().out
+    assert "total cost over the horizon 3,760.00 -> 4,400.00" in text
+    assert "yearly cost in 2024: 560 -> 880" in text and "yearly cost in 2026" not in text
+    assert "home1: built in B (not built in A); capacity 0 -> 100; production 0 -> 40 (in 2024)" in text
+    assert "(in 2026)" not in text
+    sheets = load_workbook(tmp_path / "cmp.xlsx").sheetnames
+    assert "CostPerPeriod" in sheets
+
+
+def test_a_cap_moved_to_the_other_basis_is_not_a_change_of_cap() -> None:
+    """Dependency of A: magnet in USA capped at 20% look-through. B: the same cap on the direct
+    basis, so B has a row per basis (look-through: cap 1, share 100%; direct: cap 20%, share 20%).
+    The comparison matches the capped rows: the cap is 20% in both, on another basis, and the
+    look-through share rose from 20% to 100% (the trial reported "cap 20% -> 100%")."""
+    from model.compare import compare_tables, differences
+
+    def run(dep_rows: list[dict[str, Any]]) -> dict[str, Any]:
+        import pandas as pd
+
+        dep = pd.DataFrame(dep_rows).assign(period=2027, product="magnet", market="USA", scope="each")
+        dep = dep.assign(binding=False, marginal_cost_per_point=0.0)
+        return {
+            "Summary": pd.DataFrame({"metric": ["status"], "value": ["optimal"]}),
+            "Costs": pd.DataFrame({"component": ["production"], "value": [10.0]}),
+            "YearlyCost": pd.DataFrame({"period": [2027], "yearly_cost": [10.0]}),
+            "Sites": pd.DataFrame(
+                columns=[
+                    "period",
+                    "site",
+                    "country",
+                    "product",
+                    "status",
+                    "built",
+                    "modules_added",
+                    "capacity",
+                    "production",
+                    "reserve",
+                ]
+            ),
+            "Dependency": dep,
+        }
+
+    row = {"concern_share_direct": 0.2}
+    a = run([{"basis": "lookthrough", "cap": 0.2, "concern_share": 0.2, **row, "concern_share_lookthrough": 0.2}])
+    b = run(
+        [
+            {"basis": "lookthrough", "cap": 1.0, "concern_share": 1.0, **row, "concern_share_lookthrough": 1.0},
+            {"basis": "direct", "cap": 0.2, "concern_share": 0.2, **row, "concern_share_lookthrough": 1.0},
+        ]
+    )
+    assert differences(compare_tables(a, b)) == [
+        "magnet in USA: cap 20% on the direct basis (was lookthrough); concern share direct 20.0% -> 20.0%, "
+        "look-through 20.0% -> 100.0% (in 2027)"
+    ]
 
 
 def test_the_build_out_rows_and_their_positions(tmp_path: Path) -> None:
@@ -498,3 +725,17 @@ def test_years_that_reach_into_the_next_period_are_warned(tmp_path: Path) -> Non
     net = read_workbook(write(tmp_path, records(Periods=[{"period": 2024, "years": 5}, {"period": 2026}])))
     warned = [str(w) for w in net.warnings]
     assert any(w.startswith("Periods!B2") and "from 2026 to 2028 count twice" in w for w in warned), warned
+
+
+def test_the_summary_unmet_penalty_is_the_horizon_total_once(tmp_path: Path) -> None:
+    """Only home1 can serve Home, from 2026 (its lead time); rival1 is gone. 2024 (two years):
+    all 80 unmet at the penalty of 1000 = 80,000 a year, weight 2: 160,000. 2026 (three years):
+    home1 is built (fixed 200) and makes 80 at 10 (800): 1,000 a year, weight 3: 3,000. Optimum
+    163,000. The Summary's unmet_penalty is the horizon's 160,000, counted once (it once added the
+    period rows and their total: 320,000), and one (product, market) pair was short."""
+    recs = records(Periods=TWO_PERIODS, Sites=[site("home1", available_from=2026)])
+    res = solve_records(tmp_path, recs)
+    assert objective(res) == pytest.approx(163_000)
+    summary = dict(zip(res["Summary"]["metric"], res["Summary"]["value"], strict=True))
+    assert float(summary["unmet_penalty"]) == pytest.approx(160_000)
+    assert summary["unmet_markets"] == 1

@@ -175,3 +175,19 @@ def test_summary_gives_the_normal_year_beside_the_objective() -> None:
     assert out["metric"].tolist() == ["status", "objective", "normal_year_cost", "expected_scenario_cost", "currency"]
     assert out["value"].tolist()[1:4] == [125.0, 105.0, 20.0]
     assert all(out["meaning"].iloc[1:4].str.len() > 20)
+
+
+def test_years_read_as_years(tmp_path: Path) -> None:
+    """A period (named by its first year) and the years a site opens or is available read 2025,
+    not 2,025 or 2,027.0 (the trial's Flows, Sites, Dependency and Timeline sheets did)."""
+    sites = pd.DataFrame(
+        {
+            "period": np.array([2025, 2027], dtype=np.int64),
+            "site": ["AU oxide", "AU oxide"],
+            "capacity": np.array([0, 600], dtype=np.int64),
+            "available_from": [2027.0, 2027.0],
+            "opens": [float("nan"), 2027.0],
+        }
+    )
+    ws = load_workbook(write_results(tmp_path / "r.xlsx", {"Sites": sites}))["Sites"]
+    assert [ws[f"{c}3"].number_format for c in "ACDE"] == ["0", "#,##0", "0", "0"]

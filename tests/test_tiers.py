@@ -14,6 +14,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from model.issues import WorkbookError
@@ -898,3 +899,58 @@ def test_tiers_over_periods(tmp_path: Path) -> None:
     assert set(res["Inputs"]["period"]) == {2024, 2026}
     summary = dict(zip(res["Summary"]["metric"], res["Summary"]["value"], strict=True))
     assert summary["sites_closed"] == "none"
+
+
+def test_dependency_caps_row_names_the_caps_row_that_sets_each_cap(tmp_path: Path) -> None:
+    """Dependency.caps_row is the sheet row of the Caps row that sets an `each` cap, on its basis
+    (the most specific row in force), and blank where the default cap applies. Caps!2 caps
+    magnets in Home at 0.5 look-through, Caps!3 at 0.9 direct; Caps!4 (oxide, any market, 0.9)
+    sets the oxide pools; a `total` row keeps its own row."""
+    res = solve_records(
+        tmp_path,
+        chain(
+            Caps=[
+                {"product": "magnet", "market": "Home", "cap": 0.5},
+                {"product": "magnet", "market": "Home", "cap": 0.9, "basis": "direct"},
+                {"product": "oxide", "cap": 0.9},
+                {"product": "magnet", "cap": 0.8, "scope": "total"},
+            ]
+        ),
+    )
+    dep = res["Dependency"]
+    rows = {(r.product, r.market, r.scope, r.basis): r.caps_row for r in dep.itertuples()}
+    assert rows[("magnet", "Home", "each", "lookthrough")] == 2
+    assert rows[("magnet", "Home", "each", "direct")] == 3
+    assert rows[("oxide", "Japan", "each", "lookthrough")] == 4
+    assert rows[("magnet", "Home", "total", "lookthrough")] == 5
+    assert rows[("oxide", "China", "each", "lookthrough")] is None or pd.isna(
+        rows[("oxide", "China", "each", "lookthrough")]
+    )
+
+
+def test_concern_free_allocation_has_no_solver_noise(tmp_path: Path) -> None:
+    """The reviewer's mixed chain, made small: jp_magnet (7) undercuts cn_magnet (8) and makes all
+    40 magnets for Home and 10 for Japan; a look-through cap of 0.5 on Home needs 20 concern-free
+    magnets, i.e. 40 allied oxide at rate 2 (the rest, 60, Chinese): cost 50 * 7 + 40 * 1 + 40 *
+    3 + 50 + 60 * 1 = 620. jp_magnet's concern-free output is 40 / 2 = 20 and all of it goes to
+    Home (the cap takes every unit): ConcernFree shows 20 and 0 exactly, not 19.99999 and 0.00001
+    (the allocation LP's slack on the cap row), and Dependency's concern supply in Home is 20."""
+    res = solve_records(
+        tmp_path,
+        chain(
+            Demand=[
+                {"market": "Home", "product": "magnet", "demand": 40},
+                {"market": "Japan", "product": "magnet", "demand": 10},
+            ],
+            Sites=[site(s) for s in ("cn_oxide", "ally_oxide", "cn_magnet")] + [site("jp_magnet", unit_cost=7)],
+            Caps=[{"product": "magnet", "market": "Home", "cap": 0.5}],
+        ),
+    )
+    assert res.objective == pytest.approx(620)
+    free = res["ConcernFree"].set_index(["site", "market"])
+    assert free.loc[("jp_magnet", "Home"), "concern_free"] == 20.0
+    assert free.loc[("jp_magnet", "Japan"), "concern_free"] == 0.0
+    assert free.loc[("jp_magnet", "Japan"), "concern_free_share"] == 0.0
+    assert res["Inputs"].set_index("site").loc["jp_magnet", "concern_free_used"] == 40.0
+    dep = res["Dependency"].query("product == 'magnet' and market == 'Home'").iloc[0]
+    assert dep["concern_supplied"] == 20.0

@@ -159,8 +159,9 @@ def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple
 
     then, with sum f held at its maximum, the largest concern-free part of every flow (so that
     intermediate pools show all the concern-free supply the mass balance allows). Concern sites
-    have g = 0. Caps get a relative tolerance of 1e-7 of their supply (the MIP's solution meets
-    them to the solver's tolerance)."""
+    have g = 0. A cap row may be missed by a slack of at most ``CAP_SLACK`` of its supply (the
+    MIP's solution meets the caps to the solver's tolerance only); the second LP prices that slack
+    at ``SLACK_WEIGHT``, so caps hold exactly where they can. Each g is then ``clean``ed."""
     arcs = [(s, mk) for (s, mk), q in flow.items() if q > 1e-9 and net.site_country[s] not in net.concern]
     lp = pyo.ConcreteModel(name="concern_free_allocation")
     lp.G = pyo.Var(arcs, within=pyo.NonNegativeReals, bounds={k: (0, flow[k]) for k in arcs})
@@ -192,16 +193,21 @@ def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple
     supplied: dict[tuple[str, str], float] = defaultdict(float)
     for (s, mk), q in flow.items():
         supplied[(net.site_product[s], mk)] += q
+    caps: list[tuple[float, float, list[Any]]] = []  # (1 - cap, supply, concern-free parts)
     for (p, mk), cap in net.cap_each.items():
         if cap < 1 and supplied.get((p, mk), 0.0) > 0:
-            rows.append((1 - cap) * supplied[(p, mk)] - sum(into.get((p, mk), ())) <= 1e-7 * supplied[(p, mk)])
+            caps.append((1 - cap, supplied[(p, mk)], list(into.get((p, mk), ()))))
     for tc in net.cap_total:
         if tc.basis != "lookthrough" or tc.cap >= 1:
             continue
         total = sum(supplied.get((tc.product, mk), 0.0) for mk in tc.markets)
         if total > 0:
-            free = [v for mk in tc.markets for v in into.get((tc.product, mk), ())]
-            rows.append((1 - tc.cap) * total - sum(free) <= 1e-7 * total)
+            caps.append((1 - tc.cap, total, [v for mk in tc.markets for v in into.get((tc.product, mk), ())]))
+    lp.slack = pyo.Var(
+        range(len(caps)), within=pyo.NonNegativeReals, bounds={k: (0, CAP_SLACK * c[1]) for k, c in enumerate(caps)}
+    )
+    for k, (rest, total, free) in enumerate(caps):
+        rows.append(rest * total - sum(free) <= lp.slack[k])
     lp.rows = pyo.ConstraintList()
     for row in rows:
         if not isinstance(row, bool):
@@ -217,13 +223,33 @@ def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple
         lp.first.deactivate()
         if finals:
             lp.keep = pyo.Constraint(expr=final_total >= best - 1e-7 * max(1.0, abs(best)))
-        lp.second = pyo.Objective(expr=-sum(lp.G.values()), sense=pyo.minimize)
+        lp.second = pyo.Objective(expr=-sum(lp.G.values()) + SLACK_WEIGHT * sum(lp.slack.values()), sense=pyo.minimize)
         solve(lp, options)  # if it fails, the first LP's values stay loaded: still a valid allocation
-    return Allocation(
-        g={k: value(v) for k, v in lp.G.items()},
-        final={k: value(v) for k, v in lp.F.items()},
-        status=first.status,
-    )
+    g = {k: clean(value(v), flow[k]) for k, v in lp.G.items()}
+    return Allocation(g=g, final={k: value(v) for k, v in lp.F.items()}, status=first.status)
+
+
+CAP_SLACK = 1e-7
+"""Relative slack of a cap row in the allocation LP: the MIP's flows meet the caps to the
+solver's tolerance only, so an exact cap row could make the LP infeasible."""
+SLACK_WEIGHT = 10.0
+"""The second LP's price of that slack per unit, against 1 per unit of concern-free part: a cap
+is met exactly wherever the flows allow, so a pool at its cap shows its concern-free part whole
+(160, not 159.99998 and 0.00002 elsewhere)."""
+CLEAN_TOL = 1e-6
+"""A concern-free part within CLEAN_TOL * max(1, flow) of 0 or of its flow is reported as 0 or
+the flow (solver noise); well inside the invariants' tolerance (``verify.TOL`` = 1e-5)."""
+
+
+def clean(g: float, flow: float) -> float:
+    """The concern-free part ``g`` of a flow, snapped to 0 or to ``flow`` when within
+    ``CLEAN_TOL * max(1, flow)`` of it, and clipped to 0..flow."""
+    tol = CLEAN_TOL * max(1.0, abs(flow))
+    if g <= tol:
+        return 0.0
+    if g >= flow - tol:
+        return flow
+    return g
 
 
 def model_allocation(
@@ -237,7 +263,7 @@ def model_allocation(
         if net.site_country[s] in net.concern:
             continue
         if (s, mk, t) in m.concern_free:
-            g[(s, mk)] = value(m.concern_free[s, mk, t])
+            g[(s, mk)] = clean(value(m.concern_free[s, mk, t]), q)
         elif not net.inputs_of.get(s):
             g[(s, mk)] = q
     return Allocation(g=g, status=f"the model's allocation (the reporting LP ended {status})")

@@ -176,12 +176,24 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             shares = _shares(supplied[k], direct[k], lookthrough.get(k, 0.0))
             constraint = m.dependency_each[k] if k in m.DEPENDENCY_EACH else None
             cap = view.cap_each.get((p, mk), 1.0)
-            row = _row(p, mk, "each", supplied[k], lookthrough.get(k, 0.0), cap, constraint, solved)
+            row = _row(
+                p,
+                mk,
+                "each",
+                supplied[k],
+                lookthrough.get(k, 0.0),
+                cap,
+                constraint,
+                solved,
+                cap_row(view, p, mk, "lookthrough"),
+            )
             rows.append(with_period({**row, "basis": "lookthrough", **shares}, net, t))
             if (p, mk) in view.cap_each_direct:
                 constraint = m.dependency_each_direct[k] if k in m.DEPENDENCY_EACH_DIRECT else None
                 cap = view.cap_each_direct[(p, mk)]
-                row = _row(p, mk, "each", supplied[k], direct[k], cap, constraint, solved)
+                row = _row(
+                    p, mk, "each", supplied[k], direct[k], cap, constraint, solved, cap_row(view, p, mk, "direct")
+                )
                 rows.append(with_period({**row, "basis": "direct", **shares}, net, t))
         for i, tc in enumerate(view.cap_total):
             keys = [(tc.product, mk, t) for mk in tc.markets]
@@ -218,15 +230,23 @@ def _binding_cap(net: Network, dependency: pd.DataFrame, p: str, mk: str) -> str
     return "; ".join(f"{r.basis} cap {r.cap:g} ({cap_cell(net, p, mk, r.basis)})" for r in rows.itertuples())
 
 
-def cap_cell(net: Network, p: str, mk: str, basis: str) -> str:
-    """The cell that sets the `each` cap of (p, mk) on ``basis``: the winning Caps row's ``cap``
-    cell, else Settings' dependency_cap (the look-through default)."""
+def cap_row(net: Network, p: str, mk: str, basis: str) -> int | None:
+    """The sheet row of the Caps row that sets the `each` cap of (p, mk) on ``basis`` (the most
+    specific matching row in force, as ``resolve_each_caps`` picks it; in a concern market only
+    rows that name it), None where no row matches (the default applies)."""
     each = [r for r in net.cap_rows if r.scope == "each" and r.basis == basis]
     if mk in net.concern:
         each = [r for r in each if r.market is not None]
     row = most_specific(each, p, mk, lambda r: r.product, lambda r: r.market)
+    return None if row is None else row.row
+
+
+def cap_cell(net: Network, p: str, mk: str, basis: str) -> str:
+    """The cell that sets the `each` cap of (p, mk) on ``basis``: the winning Caps row's ``cap``
+    cell, else Settings' dependency_cap (the look-through default)."""
+    row = cap_row(net, p, mk, basis)
     if row is not None:
-        return f"Caps!{net.columns.get('Caps', {}).get('cap', '')}{row.row}"
+        return f"Caps!{net.columns.get('Caps', {}).get('cap', '')}{row}"
     return net.cell("Settings", "dependency_cap", "value")
 
 
