@@ -167,7 +167,7 @@ def _upstream(products: set[str], input_rate: dict[tuple[str, str], float], site
 def gross_requirement(net: Any, demand: dict[tuple[str, str], float]) -> dict[str, float]:
     """R[p] = sum_c D[p,c] + sum_q a_P[q,p] R[q] over the product-level recipe rows (a fixed point
     of an acyclic recipe graph; hubs add nothing)."""
-    recipe: dict[tuple[str, str], float] = getattr(net, "recipe", {}) or {}
+    recipe: dict[tuple[str, str], float] = net.recipe
     final: dict[str, float] = defaultdict(float)
     for (p, _), d in demand.items():
         final[p] += d
@@ -217,7 +217,7 @@ def build(net: Any, tighten: bool = True) -> Built:
     """The contract's model of ``net`` (a checked ``model.network.Network``) as plain matrices."""
     t_start = time.perf_counter()
     mx = Matrix()
-    input_rate = {k: a for k, a in getattr(net, "input_rate", {}).items() if a > 0}
+    input_rate = {k: a for k, a in net.input_rate.items() if a > 0}
     inputs_of: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for (s, i), a in input_rate.items():
         inputs_of[s].append((i, a))
@@ -228,12 +228,12 @@ def build(net: Any, tighten: bool = True) -> Built:
         input_rate=input_rate,
         inputs_of=inputs_of,
         consumed={i for _, i in input_rate},
-        closable=set(getattr(net, "closable", ())),
-        hubs=set(getattr(net, "hubs", ())),
+        closable=set(net.closable),
+        hubs=set(net.hubs),
         candidates=set(net.candidates),
-        customs=getattr(net, "customs_value", {}) or {},
-        groups=getattr(net, "groups", {}) or {},
-        site_group=getattr(net, "site_group", {}) or {},
+        customs=net.customs_value,
+        groups=net.groups,
+        site_group=net.site_group,
         scenarios=list(net.scenarios),
     )
     counts: dict[str, int] = defaultdict(int)
@@ -408,13 +408,11 @@ def _period(
             counts["cover"] += 1
 
     # concern-free parts g (11) and caps (4), (5)
-    direct_caps = getattr(v, "cap_each_direct", {}) or {}
+    direct_caps = v.cap_each_direct
     look_each = {k: cap for k, cap in v.cap_each.items() if cap < 1 and k in pools and into.get(k)}
     dir_each = {k: cap for k, cap in direct_caps.items() if cap < 1 and k in pools and into.get(k)}
     totals = [tc for tc in v.cap_total if tc.cap < 1]
-    look_products = {p for p, _ in look_each} | {
-        tc.product for tc in totals if getattr(tc, "basis", "lookthrough") == "lookthrough"
-    }
+    look_products = {p for p, _ in look_each} | {tc.product for tc in totals if tc.basis == "lookthrough"}
     traced = _upstream(look_products, input_rate, product) if input_rate else set()
     g: dict[tuple[str, str], int] = {}
     for s, c in arcs:
@@ -469,7 +467,7 @@ def _period(
                 row(terms, upper=0.0)
                 counts["caps"] += 1
     for tc in totals:
-        basis = getattr(tc, "basis", "lookthrough")
+        basis = tc.basis
         terms = [term for c in tc.markets if (tc.product, c) in pools for term in excess(tc.product, c, tc.cap, basis)]
         if not is_trivial(terms):
             row(terms, upper=0.0)
