@@ -22,7 +22,7 @@ from typing import Any
 from model import schema
 from model.derive import RecipeRow, gross_requirement, recipe_cycle
 from model.issues import Issue, Issues, did_you_mean
-from model.network import Network, Settings
+from model.network import Network, Settings, most_specific
 
 DEFINED_ON = {"country": "Countries", "product": "Products", "site": "Sites", "scenario": "Scenarios"}
 """The sheet that defines each kind of name that other sheets refer to."""
@@ -79,7 +79,10 @@ KEY_WHAT = {
 
 
 def check_duplicates(sheet: SheetData, issues: Issues) -> None:
-    """A sheet's unique key (``schema.Sheet.key``) appears on one row only; later rows are errors."""
+    """A sheet's unique key (``schema.Sheet.key``) appears on one row only; later rows are errors.
+
+    A row with a key cell that could not be read (an error already, at that cell) is skipped:
+    its key is unknown, so it is no duplicate of anything."""
     key = sheet.spec.key
     if not key:
         return
@@ -87,6 +90,8 @@ def check_duplicates(sheet: SheetData, issues: Issues) -> None:
     seen: dict[tuple[Any, ...], int] = {}
     letter = sheet.letters.get(key[0], "A")
     for rec in sheet.records:
+        if any(c not in rec.values for c in key):
+            continue  # a key cell that could not be read (reported at it): its key is unknown
         k = tuple(rec.values.get(c) for c in key)
         if all(v is None for v in k) and len(key) == 1:
             continue
@@ -464,6 +469,55 @@ def check_caps_reachable(net: Network) -> list[Issue]:
     return out
 
 
+def check_direct_caps_through_hubs(net: Network) -> list[Issue]:
+    """A `direct` cap counts the country of the site that ships (the contract): product p made in a
+    concern country c can reach a hub h of p outside the concern countries, (s, c(h)) in A with
+    c(s) in C, and leave it for a capped market m, (h, m) in A; it then counts as c(h)'s, so the
+    cap can be met by routing concern supply through the hub. A warning per Caps row and hub,
+    naming the row's `basis` cell and the hub's site, pointing to the `lookthrough` basis (which
+    counts where a unit was made). One hop is looked at (a hub fed by a concern site)."""
+    each = [r for r in net.cap_rows if r.basis == "direct" and r.scope == "each"]
+    capped: dict[tuple[int, str], list[str]] = {}  # (Caps row, product) -> markets
+    for (p, m), _cap in net.cap_each_direct.items():
+        row = most_specific(each, p, m, lambda r: r.product, lambda r: r.market)
+        if row is not None:
+            capped.setdefault((row.row, p), []).append(m)
+    for tc in net.cap_total:
+        if tc.basis == "direct" and tc.cap < 1:
+            capped.setdefault((tc.row, tc.product), []).extend(tc.markets)
+    arcs = set(net.arcs)
+    letter = net.columns.get("Caps", {}).get("basis", "")
+    out: list[Issue] = []
+    for (row, p), markets in capped.items():
+        for h in (x for x in net.sites if x in net.hubs):
+            hc = net.site_country[h]
+            if net.site_product[h] != p or hc in net.concern:
+                continue
+            sources = sorted(
+                {
+                    net.site_country[s]
+                    for s in net.sites
+                    if net.site_product[s] == p and net.site_country[s] in net.concern and (s, hc) in arcs
+                }
+            )
+            reached = [m for m in dict.fromkeys(markets) if (h, m) in arcs]
+            if not sources or not reached:
+                continue
+            out.append(
+                Issue(
+                    "warning",
+                    "Caps",
+                    f"{letter}{row}",
+                    f"the cap on {p} in {', '.join(reached)} is on the 'direct' basis, which counts the country "
+                    f"of the site that ships: {p} made in {', '.join(sources)} can pass through hub '{h}' "
+                    f"({hc}, {net.cell('Sites', h, 'site')}) and count as {hc}'s, so the cap can be met by "
+                    "routing concern supply through the hub (Dependency would show a low direct share and a "
+                    "high look-through share); set basis to 'lookthrough' to count where it was made",
+                )
+            )
+    return out
+
+
 def check_reserve_reachable(net: Network) -> list[Issue]:
     """reserve_share[p] R[p] of spare capacity outside concern countries (R: the gross requirement
     of constraint 6) must fit in the most capacity that could be built there."""
@@ -495,6 +549,7 @@ NETWORK_WARNINGS: tuple[Callable[[Network], list[Issue]], ...] = (
     check_inputs_deliverable,
     check_stockpiles_used,
     check_groups_named,
+    check_direct_caps_through_hubs,
 )
 """The warning rules, in the order their warnings are listed."""
 

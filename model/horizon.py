@@ -169,13 +169,20 @@ def check_records(data: dict[str, SheetData], issues: Issues) -> None:
     Without one: ``period``, ``available_from`` and ``available_until`` cells are ignored, with a
     warning per column that has any; rows that differ only by ``period`` are duplicates (errors).
     ``years`` below 1 or not whole is refused by the schema (``minimum=1``, integer)."""
-    years = sorted(r.values["period"] for r in valid(data.get("Periods")))
-    if data.get("Periods") is not None:
-        _check_overlaps(data["Periods"], issues)
+    periods = data.get("Periods")
+    # the years the Periods sheet names, also on rows refused for another cell (years = 0): a
+    # period that is on the sheet is not reported as missing from it (that follows from the
+    # cause, which is reported at its cell); if a period cell itself cannot be read, the years
+    # are not all known and no period is reported as missing
+    recorded = [] if periods is None else periods.records
+    years = sorted({r.values["period"] for r in recorded if r.values.get("period") is not None})
+    all_known = all(r.values.get("period") is not None for r in recorded)
+    if periods is not None:
+        _check_overlaps(periods, issues)
     for name in PERIOD_SHEETS:
         sheet = data.get(name)
         if sheet is not None:
-            _check_period_column(sheet, years, issues)
+            _check_period_column(sheet, years, issues, all_known)
     sites = data.get("Sites")
     if sites is not None:
         _check_windows(sites, years, issues)
@@ -196,7 +203,7 @@ def _check_overlaps(periods: SheetData, issues: Issues) -> None:
             )
 
 
-def _check_period_column(sheet: SheetData, years: list[int], issues: Issues) -> None:
+def _check_period_column(sheet: SheetData, years: list[int], issues: Issues, all_known: bool = True) -> None:
     letter = sheet.letters.get("period", "")
     filled = [r for r in valid(sheet) if r.values.get("period") is not None]
     if not years:
@@ -212,6 +219,8 @@ def _check_period_column(sheet: SheetData, years: list[int], issues: Issues) -> 
     for rec in filled:
         p = rec.values["period"]
         if p not in years:
+            if not all_known:
+                continue
             issues.error(
                 sheet.spec.name,
                 f"{letter}{rec.row}",

@@ -473,7 +473,9 @@ DISRUPTIONS = Sheet(
     name="Disruptions",
     description="What each scenario takes away. A site's loss is the largest capacity_loss "
     "among the scenario's rows that match it (its country or the site itself, and its product "
-    "or blank).",
+    "or blank). A scenario cannot close a lane: an export ban is written as a capacity loss, "
+    "which also starves the exporting country's own plants downstream (an upper bound for a ban "
+    "on exports alone; see docs/chains.md).",
     columns=(
         Column("scenario", "name", "Scenario.", ref="scenario"),
         Column(
@@ -689,9 +691,16 @@ def render_inputs_markdown() -> str:
         "Sheet names and column headers are matched exactly after trimming spaces. Column "
         "order is free; fully blank rows are ignored; a column named `notes` (or starting with "
         "`notes`) is ignored; other unknown columns and sheets are warnings (a `README` sheet "
-        "is normal). A sheet or header that is missing because it was renamed is reported once, "
+        "is normal), except a near miss: a sheet or header one or two edits (one for names of five "
+        "letters or fewer; case and spaces aside) from an absent sheet or column of the sheet "
+        "(`Cap` for Caps, `Recipe` for Recipes, `availble_from`) is an error with a did-you-mean, "
+        "as a mistyped setting is, so that a typo never silently drops a cap, a recipe or a lead "
+        "time. A sheet or header that is missing because it was renamed is reported once, "
         "with a did-you-mean, and the errors that would follow from it (every reference to the "
-        "names it defines) are held back until it is fixed. The file must be an Excel .xlsx "
+        "names it defines; with Periods, every period) are held back until it is fixed; so are "
+        "errors that follow from a refused cell (a row whose key cell cannot be read is no "
+        "duplicate; a year on a Periods row refused for its `years` is still a period). "
+        "The file must be an Excel .xlsx "
         "workbook (.xlsm is read, its macros ignored); an OpenDocument .ods file, a CSV file or an "
         "old .xls is refused with a line saying what it is and how to save it as .xlsx. "
         "Shares are fractions in [0, 1] (25% formatted is 0.25; 25 is an error "

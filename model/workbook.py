@@ -16,6 +16,7 @@ import math
 import re
 import time
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -323,13 +324,19 @@ def _read_sheet(
     missing = [c for c in spec.columns if c.name not in positions]
     near_missed: set[str] = set()
     for text, letter in unknown:
-        near = [c.name for c in missing if fold(c.name) == fold(text)]
-        if near:
-            near_missed.add(near[0])
+        near = near_name(text, [c.name for c in missing if c.name not in near_missed])
+        if near is not None:
+            near_missed.add(near)
             issues.error(
                 name,
                 f"{letter}1",
-                f"column '{text}' is not recognised: headers are matched exactly (did you mean '{near[0]}'?)",
+                f"column '{text}' is not recognised: headers are matched exactly (did you mean '{near}'?)"
+                + (
+                    ""
+                    if fold(text) == fold(near)
+                    else "; a header one or two letters away from a column of the sheet is an error, so that "
+                    "a typo never silently drops the column"
+                ),
             )
         else:
             issues.warning(
@@ -392,15 +399,32 @@ def edit_distance(a: str, b: str) -> int:
     return prev[len(b)]
 
 
-SETTING_TYPO_EDITS = 2
-"""A setting name this many edits (or fewer) from a known one is a typo: an error (contract v2)."""
+TYPO_EDITS = 2
+"""A setting, sheet or column name this many edits (or fewer, case and spaces ignored) from a
+known one that is absent is a typo: an error, never a silently dropped setting, sheet or column.
+Names of ``SHORT_NAME`` letters or fewer (`Caps`, `role`) allow one edit only, so that a header
+like `rate` is not taken for `role`."""
+SHORT_NAME = 5
+SETTING_TYPO_EDITS = TYPO_EDITS
+
+
+def typo_edits(known: str) -> int:
+    """The most edits a typo of ``known`` may be: 1 for a short name, else ``TYPO_EDITS``."""
+    return 1 if len(fold(known)) <= SHORT_NAME else TYPO_EDITS
+
+
+def near_name(name: str, known: Iterable[str]) -> str | None:
+    """The name of ``known`` that ``name`` is a typo of: the nearest k with
+    edit_distance(fold(name), fold(k)) <= typo_edits(k) (the first on a tie), else None."""
+    folded = fold(name)
+    scored = [(edit_distance(folded, fold(k)), i, k) for i, k in enumerate(known)]
+    scored = [t for t in scored if t[0] <= typo_edits(t[2])]
+    return min(scored)[2] if scored else None
 
 
 def near_setting(name: str) -> str | None:
     """The known setting ``name`` is a typo of (at most two edits, case and spaces ignored), if any."""
-    folded = fold(name)
-    best = min(schema.SETTINGS, key=lambda s: edit_distance(folded, s.name))
-    return best.name if edit_distance(folded, best.name) <= SETTING_TYPO_EDITS else None
+    return near_name(name, (s.name for s in schema.SETTINGS))
 
 
 def _read_settings(data: SheetData | None, issues: Issues, parse: _CellParser) -> tuple[Settings, dict[str, int]]:
@@ -525,26 +549,30 @@ def _read_workbook(path: Path, require_records: bool) -> Network:
 def _misnamed_sheets(unknown: list[str], present: dict[str, Any], issues: Issues) -> set[str]:
     """Report each unknown sheet; return the optional sheets that are absent but misnamed.
 
-    An unknown sheet is a warning (it is ignored), except when its name is a near miss of an
-    absent optional sheet that defines names other sheets of the workbook refer to (a `Scenario`
-    sheet while Disruptions names scenarios): that is an error at the misnamed sheet, and the
-    references to its names are not reported one by one (they follow from it)."""
-    referred = {col.ref for name in present for col in schema.SHEETS_BY_NAME[name].columns if col.ref is not None}
+    An unknown sheet is a warning (it is ignored), except when its name is a near miss (at most
+    ``TYPO_EDITS`` edits, case and spaces ignored) of an absent optional sheet (`Cap` for Caps,
+    `Recipe` for Recipes): that is an error at the misnamed sheet, since running without the sheet
+    would drop what it says (a cap, a recipe, the periods). What follows from the missing sheet
+    (references to the names it defines, rows that differ only by a period) is held back. A near
+    miss of an absent required sheet is reported by the "required sheet is missing" error."""
+    absent = [s.name for s in schema.SHEETS if s.name not in present and not s.required]
     defining = {sheet: kind for kind, sheet in checks.DEFINED_ON.items()}
     held_back: set[str] = set()
     for title in unknown:
-        hint = did_you_mean(title, schema.SHEETS_BY_NAME)
-        meant = hint.split("'")[1] if hint else ""
-        kind = defining.get(meant)
-        if meant and meant not in present and kind in referred and not schema.SHEETS_BY_NAME[meant].required:
+        meant = near_name(title, [s for s in absent if s not in held_back])
+        if meant is not None:
+            kind = defining.get(meant)
+            why = f"; the {kind}s other sheets refer to are defined on the {meant} sheet" if kind else ""
             issues.error(
                 title,
                 "",
                 f"sheet '{title}' is not recognised: sheet names are matched exactly (did you mean "
-                f"'{meant}'?); the {kind}s other sheets refer to are defined on the {meant} sheet",
+                f"'{meant}'?); a sheet one or two letters away from an optional sheet is an error, so that "
+                f"a typo never silently drops the sheet{why}",
             )
             held_back.add(meant)
         else:
+            hint = did_you_mean(title, schema.SHEETS_BY_NAME)
             issues.warning(title, "", f"unknown sheet '{title}' is ignored{hint}")
     return held_back
 
@@ -559,9 +587,10 @@ def _build_network(
 ) -> Network | None:
     """Cross-sheet rules (``model.checks``), then, if none failed, the network (``_assemble``).
 
-    ``held_back``: sheets whose names cannot be known (a required sheet missing, a sheet whose
-    header could not be read); their cause is already reported, so the rules that would follow
-    from it (every reference to them unknown) are not run."""
+    ``held_back``: sheets whose names cannot be known (a required sheet missing, an optional one
+    misnamed, a sheet whose header could not be read); their cause is already reported, so the
+    rules that would follow from it (every reference to them unknown; with Periods, the rules of
+    the horizon) are not run."""
     for sheet in data.values():
         if sheet.spec is not schema.SETTINGS_SHEET:
             checks.check_duplicates(sheet, issues)
@@ -572,7 +601,8 @@ def _build_network(
     checks.check_recipe_sites(data.get("Recipes"), known["site"], issues)
     checks.check_recipe_cycles(data.get("Recipes"), issues)
     checks.check_group_limits(data.get("Groups"), issues)
-    horizon.check_records(data, issues)
+    if "Periods" not in held_back:  # a misnamed Periods sheet: its years are unknown, not absent
+        horizon.check_records(data, issues)
     if "Settings" not in held_back:
         checks.check_unmet_penalty_given(data.get("Products"), settings, issues)
     if issues.errors or any(data.get(s.name) is None for s in schema.SHEETS if s.required):

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
 from model import checks, schema
 from model.checks import Record, SheetData
 from model.issues import Issues
 from model.network import Settings
+from model.workbook import read_workbook
+from tests.helpers import BASE, records, solve_network, write
 
 
 def sheet(spec: schema.Sheet, *rows: dict[str, object]) -> SheetData:
@@ -56,3 +63,56 @@ def test_check_unmet_penalty_given() -> None:
     issues = Issues()
     checks.check_unmet_penalty_given(products, Settings(unmet_penalty=100.0), issues)
     assert not issues.items
+
+
+def hub_records(basis: str) -> dict[str, list[dict[str, object]]]:
+    """BASE with a hub `depot` in Port fed from Rival, and chip in Home capped at 0 on ``basis``."""
+    depot = {
+        "site": "depot",
+        "country": "Port",
+        "product": "chip",
+        "status": "existing",
+        "capacity": 100,
+        "unit_cost": 1,
+        "role": "hub",
+    }
+    return records(
+        Countries=[*BASE["Countries"], {"country": "Port", "bloc": "Ally", "concern": False}],
+        Sites=[*BASE["Sites"], depot],
+        Lanes=[
+            {"origin": "Rival", "destination": "Port", "freight_cost": 1},
+            {"origin": "Port", "destination": "Home", "freight_cost": 1},
+        ],
+        Caps=[{"product": "chip", "market": "Home", "cap": 0, "basis": basis}],
+    )
+
+
+def test_direct_cap_met_through_a_hub_is_warned(tmp_path: Path) -> None:
+    """Trial finding 2: a `direct` cap counts the country of the site that ships, so Rival's chips
+    through the Port hub count as Port's (the contract). The optimum shows it: through the hub,
+    80 * (5 + 1 freight + 1 handling + 1 freight) = 640, under the direct cap of 0, while the
+    look-through cap of 0 makes home1 be built: 200 + 80 * 10 = 1000. The direct cap gets a
+    warning naming its `basis` cell and the hub's cell and pointing to `lookthrough`; the
+    look-through cap none."""
+    path = write(tmp_path, hub_records("direct"))
+    net = read_workbook(path)
+    basis = next(c.column_letter for c in load_workbook(path)["Caps"][1] if c.value == "basis")
+    (warning,) = [w for w in net.warnings if w.sheet == "Caps"]
+    assert warning.cell == f"{basis}2"
+    assert "'direct' basis" in warning.message and "hub 'depot' (Port, Sites!A4)" in warning.message
+    assert "made in Rival" in warning.message and "set basis to 'lookthrough'" in warning.message
+    assert solve_network(net).objective == pytest.approx(640)
+    looked = read_workbook(write(tmp_path, hub_records("lookthrough"), "b.xlsx"))
+    assert not [w for w in looked.warnings if w.sheet == "Caps"]
+    assert solve_network(looked).objective == pytest.approx(1000)
+
+
+def test_direct_cap_without_a_concern_fed_hub_is_not_warned(tmp_path: Path) -> None:
+    """The hub fed only from Ally (no Rival -> Port lane): nothing concern-made can pass through it."""
+    recs = hub_records("direct")
+    recs["Lanes"] = [
+        {"origin": "Ally", "destination": "Port", "freight_cost": 1},
+        {"origin": "Port", "destination": "Home", "freight_cost": 1},
+    ]
+    net = read_workbook(write(tmp_path, recs))
+    assert not [w for w in net.warnings if w.sheet == "Caps"]

@@ -88,8 +88,10 @@ def test_missing_sheet_and_column(tmp_path: Path) -> None:
     errs = errors_of(write(tmp_path, records(Demand=None)))
     assert any("required sheet 'Demand' is missing" in e for e in errs)
     path = write(tmp_path, BASE, "b.xlsx")
-    edit(path, "Sites", "F1", "unitcost")
+    edit(path, "Sites", "F1", "cost per unit")
     one_error(path, "Sites!1:1", "required column 'unit_cost' is missing")
+    path = edit(write(tmp_path, BASE, "c.xlsx"), "Sites", "F1", "unitcost")  # one edit: a typo
+    one_error(path, "Sites!F1", "column 'unitcost' is not recognised", "did you mean 'unit_cost'?")
 
 
 def test_near_miss_header(tmp_path: Path) -> None:
@@ -337,9 +339,12 @@ def test_renamed_header_reports_the_cause_alone(tmp_path: Path) -> None:
     assert errs == [
         "Countries!A1: column 'Country' is not recognised: headers are matched exactly (did you mean 'country'?)"
     ]
-    path = edit(write(tmp_path, SCENARIO_RECS, "b.xlsx"), "Sites", "E1", "capacity_t")
+    path = edit(write(tmp_path, SCENARIO_RECS, "b.xlsx"), "Sites", "E1", "capacity (t)")
     errs = errors_of(path)
     assert errs == ["Sites!1:1: required column 'capacity' is missing from the header row"], errs
+    path = edit(write(tmp_path, SCENARIO_RECS, "d.xlsx"), "Sites", "E1", "capacity_t")  # two edits: a typo
+    errs = errors_of(path)
+    assert len(errs) == 1 and errs[0].startswith("Sites!E1: column 'capacity_t' is not recognised"), errs
     path = edit(write(tmp_path, SCENARIO_RECS, "c.xlsx"), "Settings", "A1", "name")  # no 'has no unmet_penalty'
     errs = errors_of(path)
     assert len(errs) == 1 and errs[0].startswith("Settings!1:1: required column 'setting' is missing"), errs
@@ -424,3 +429,116 @@ def test_written_input_booleans_carry_the_boolean_format(tmp_path: Path) -> None
     dims = template.column_dimensions
     assert dims[chr(ord("A") + col - 1)].number_format == BOOL
     assert dims["A"].number_format != BOOL
+
+
+# ---- near-miss sheet and column names (trial finding 1) and follow-on errors (finding 7) ----
+
+PERIOD_RECS = records(
+    Periods=[{"period": 2024}, {"period": 2026, "years": 4}],
+    Demand=[
+        {"market": "Home", "product": "chip", "demand": 80},
+        {"market": "Home", "product": "chip", "demand": 90, "period": 2026},
+    ],
+    Lanes=[
+        {"origin": "Rival", "destination": "Home", "freight_cost": 1, "tariff_rate": 0.2},
+        {"origin": "Rival", "destination": "Home", "freight_cost": 1, "tariff_rate": 0.5, "period": 2026},
+    ],
+    Caps=[{"product": "chip", "market": "Home", "cap": 0.2, "period": 2026}],
+    Recipes=[],
+)
+
+
+def column_of(path: Path, sheet: str, header: str) -> str:
+    """The letter of ``header`` in the header row of ``sheet``."""
+    ws = load_workbook(path)[sheet]
+    return next(c.column_letter for c in ws[1] if c.value == header)
+
+
+@pytest.mark.parametrize(("old", "new"), [("Caps", "Cap"), ("Periods", "Period"), ("Caps", "caps 1")])
+def test_misnamed_optional_sheet_is_an_error(tmp_path: Path, old: str, new: str) -> None:
+    """A sheet one edit from an absent optional sheet (`Cap`: the cap would be dropped; `Period`:
+    the horizon would be dropped) is one error that names it and the sheet meant, as a mistyped
+    setting is; what follows from the missing sheet (rows differing only by period reported as
+    duplicates, 'period column ignored' warnings) is held back."""
+    path = _renamed_sheet(write(tmp_path, PERIOD_RECS), old, new)
+    with pytest.raises(WorkbookError) as info:
+        read_workbook(path)
+    assert [str(e) for e in info.value.errors] == [
+        f"{new}: sheet '{new}' is not recognised: sheet names are matched exactly (did you mean '{old}'?); a "
+        "sheet one or two letters away from an optional sheet is an error, so that a typo never silently "
+        "drops the sheet"
+    ]
+    assert not info.value.warnings, info.value.warnings
+
+
+def test_misnamed_recipes_sheet_is_an_error(tmp_path: Path) -> None:
+    """`Recipe` for Recipes: without it the plants would need no input; an error, not a warning."""
+    recs = records(
+        Products=[{"product": "chip", "unit": "k"}, {"product": "wafer", "unit": "k"}],
+        Sites=[
+            *BASE["Sites"],
+            {"site": "w", "country": "Home", "product": "wafer", "status": "existing", "capacity": 100, "unit_cost": 1},
+        ],
+        Recipes=[{"product": "chip", "input": "wafer", "quantity": 1}],
+    )
+    errs = errors_of(_renamed_sheet(write(tmp_path, recs), "Recipes", "Recipe"))
+    assert len(errs) == 1 and errs[0].startswith("Recipe: sheet 'Recipe' is not recognised"), errs
+    assert "(did you mean 'Recipes'?)" in errs[0]
+
+
+def test_extra_sheet_far_from_every_absent_sheet_is_a_warning(tmp_path: Path) -> None:
+    """`Capex` is two edits from Caps, a short name (one edit allowed): a sheet of the planner's own."""
+    wb_path = write(tmp_path, BASE)
+    wb = load_workbook(wb_path)
+    wb.create_sheet("Capex")
+    wb.save(wb_path)
+    net = read_workbook(wb_path)
+    assert [str(w) for w in net.warnings] == ["Capex: unknown sheet 'Capex' is ignored"]
+
+
+def test_misspelt_optional_header_is_an_error(tmp_path: Path) -> None:
+    """Sites header `availble_from` (one letter off `available_from`): the lead times would be
+    ignored; an error at the header cell with a did-you-mean, and nothing else."""
+    recs = records(
+        Periods=[{"period": 2024}, {"period": 2026}],
+        Sites=[{**BASE["Sites"][0], "available_from": 2026}, BASE["Sites"][1]],
+    )
+    path = write(tmp_path, recs)
+    letter = column_of(path, "Sites", "available_from")
+    edit(path, "Sites", f"{letter}1", "availble_from")
+    assert errors_of(path) == [
+        f"Sites!{letter}1: column 'availble_from' is not recognised: headers are matched exactly (did you mean "
+        "'available_from'?); a header one or two letters away from a column of the sheet is an error, so "
+        "that a typo never silently drops the column"
+    ]
+
+
+def test_short_header_far_from_a_column_is_a_warning(tmp_path: Path) -> None:
+    """`rate` is two edits from the absent column `role`, a short name (one edit allowed): the
+    planner's own column, ignored with a warning."""
+    path = edit(write(tmp_path, BASE), "Sites", "M1", "rate")
+    assert [str(w) for w in read_workbook(path).warnings] == ["Sites!M1: unknown column 'rate' is ignored"]
+
+
+def test_refused_period_row_still_names_its_year(tmp_path: Path) -> None:
+    """Periods!B3 years = 0: one error there; Demand and Lanes rows of 2026 are not reported as
+    naming a year missing from the Periods sheet (2026 is on it)."""
+    path = write(tmp_path, PERIOD_RECS)
+    edit(path, "Periods", f"{column_of(path, 'Periods', 'years')}3", 0)
+    errs = errors_of(path)
+    assert len(errs) == 1 and errs[0].startswith("Periods!B3: found 0"), errs
+
+
+def test_unreadable_period_cell_is_the_only_error(tmp_path: Path) -> None:
+    """Lanes period '2026a': one error at that cell, not also 'duplicate row' (its key is unknown);
+    Periods period '2026x': the years are not all known, so no row is reported as naming a missing
+    year."""
+    path = write(tmp_path, PERIOD_RECS)
+    lane_cell = f"{column_of(path, 'Lanes', 'period')}3"
+    edit(path, "Lanes", lane_cell, "2026a")
+    errs = errors_of(path)
+    assert errs == [f"Lanes!{lane_cell}: found the text '2026a'; expected a whole number"], errs
+    path = write(tmp_path, PERIOD_RECS, "b.xlsx")
+    edit(path, "Periods", "A3", "2026x")
+    errs = errors_of(path)
+    assert errs == ["Periods!A3: found the text '2026x'; expected a whole number"], errs
