@@ -1,4 +1,6 @@
-"""The benchmark suite cannot rot: the runner runs the S size end to end (no timing assertions)."""
+"""The benchmark suite cannot rot: the runner runs the S size and the S tier case end to end, through
+the tool and the yardstick ``bench.direct``, whose optima must agree (no timing assertions); the yardstick against
+hand-computed optima; the tiered generator's records against the contract."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ import sys
 
 import pytest
 
-from bench import generate, orlib
-from tests.helpers import ROOT
+from bench import direct, generate, orlib
+from tests.helpers import ROOT, write
 
 
 def test_bench_runner_smoke() -> None:
@@ -34,6 +36,89 @@ def test_bench_runner_smoke() -> None:
     summary = dict(r[:2] for r in results["Summary"].iter_rows(values_only=True))
     assert summary["setting.highs.mip_allow_restart"] is True  # --highs reached the case's run
     assert "| S |" in __import__("bench.run", fromlist=["table"]).table([row])
+    yard = _direct("S")
+    assert yard["direct_status"] == "Optimal" and yard["direct_total"] > 0
+    assert direct.agree(row["objective"], row["bound"], yard["direct_objective"], yard["direct_bound"])
+
+
+def _direct(case: str) -> dict:
+    """``bench.run --direct CASE`` (the yardstick in a process of its own): its JSON row."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--direct", case, "--time-limit", "60", "--gap", "1e-6"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_runner_table_has_the_yardstick_columns() -> None:
+    from bench.run import table, with_direct
+
+    phases = dict.fromkeys(("read", "check", "build", "compile", "handover", "solve", "polish"), 0.1)
+    phases |= dict.fromkeys(("load", "extract", "verify", "write"), 0.1)
+    row = {"case": "X", "rows": 1, "columns": 2, "nonzeros": 3, "integers": 1, "status": "optimal", "gap": 0.0}
+    row |= phases | {"total": 3.0, "in_highs": 1.5, "peak_mb": 100, "objective": 100.0, "bound": 100.0}
+    yard = {"direct_total": 2.0, "direct_objective": 100.00001, "direct_bound": 99.0, "direct_peak_mb": 90}
+    yard |= {"direct_build": 0.3, "direct_handover": 0.1, "direct_solve": 1.6}
+    both = with_direct(row, yard)
+    assert both["ratio"] == 1.5 and both["agree"]
+    assert both["ratio_equal_highs"] == 6.0  # 3.0 / (0.3 + 0.1 + the run's own MIP time 0.1)
+    assert table([both]).splitlines()[-1].endswith("| 2.00 | 1.60 | 1.50 | 6.00 | 90 | yes |")
+    worse = with_direct(row, yard | {"direct_objective": 90.0, "direct_bound": 90.0})
+    assert not worse["agree"] and "| NO (100.0 vs 90.0) |" in table([worse])
+
+
+def test_agree_is_within_tolerance_or_the_gaps() -> None:
+    assert direct.agree(1000.0, 1000.0, 1000.0005, 1000.0005)  # 5e-7 relative
+    assert not direct.agree(1000.0, 1000.0, 1000.01, 1000.01)  # both proven optimal, 1e-5 apart
+    assert direct.agree(1000.0, 999.0, 1000.5, 999.5)  # stopped at their gaps: [999.5, 1000] is common
+    assert not direct.agree(1000.0, 999.9, 1001.0, 1000.5)  # the second's bound is above the first's objective
+    assert not direct.agree(None, None, 1.0, 1.0)
+
+
+def _micro(cap: float | None) -> dict[str, list[dict]]:
+    """Market Home needs 10 chips. Existing plant A in Home: capacity 6, unit cost 2. Candidate B in
+    Rival (a concern country): capacity 10, unit cost 1, fixed cost 5, freight 0.5 to Home.
+    Unmet demand costs 100 a unit."""
+    sites = [
+        {"site": "A", "country": "Home", "product": "chip", "status": "existing", "capacity": 6, "unit_cost": 2},
+        {"site": "B", "country": "Rival", "product": "chip", "status": "candidate", "capacity": 10, "unit_cost": 1}
+        | {"fixed_cost": 5},
+    ]
+    return {
+        "Settings": [{"setting": "unmet_penalty", "value": 100}],
+        "Countries": [{"country": "Home", "concern": False}, {"country": "Rival", "concern": True}],
+        "Products": [{"product": "chip"}],
+        "Sites": sites,
+        "Demand": [{"market": "Home", "product": "chip", "demand": 10}],
+        "Lanes": [{"origin": "Rival", "destination": "Home", "freight_cost": 0.5}],
+        "Caps": [] if cap is None else [{"product": "chip", "market": "Home", "cap": cap}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("cap", "optimum", "unmet"),
+    [
+        # no cap: build B and ship all 10 from it, 10 * (1 + 0.5) + 5 = 20 (A idle: 2 > 1.5;
+        # without B: 6 * 2 + 4 * 100 = 412)
+        (None, 20.0, 0.0),
+        # cap 0.3 on Home: B's flow b <= 0.3 (a + b) with A's flow a <= 6; every unit served saves
+        # at least 98 of penalty, so a = 6 and b = 1.8 / 0.7 = 2.5714; cost 12 + 1.5 b + 5 +
+        # 100 (4 - b) = 417 - 98.5 b = 163.714 (against 412 without B)
+        (0.3, 417 - 98.5 * 1.8 / 0.7, (4 - 1.8 / 0.7) / 10),
+    ],
+)
+def test_yardstick_hand_computed(tmp_path, cap: float | None, optimum: float, unmet: float) -> None:
+    from model.workbook import read_workbook
+
+    net = read_workbook(write(tmp_path, _micro(cap)))
+    got = direct.solve(net, mip_gap=0)
+    assert got.status == "Optimal"
+    assert got.objective == pytest.approx(optimum, rel=1e-9)
+    assert got.unmet_share == pytest.approx(unmet, abs=1e-9)
 
 
 def test_generator_is_seeded_and_sized() -> None:
@@ -62,6 +147,9 @@ def test_summary_gives_medians_of_repeated_cases() -> None:
     # medians: total 10, in HiGHS 7.97, outside 2.00 s (2.03, 1, 2); share 20.3% (20.3, 10, 40)
     assert "| L | 3 | 10.00 | 7.97 | 2.00 | 20.3% | 10.0% | 40.0% |" in text
     assert "| S |" not in text  # run once: no median
+    rows[0] |= {"ratio": 1.2, "ratio_equal_highs": 1.1}
+    rows[1] |= {"ratio": 1.6, "ratio_equal_highs": 1.3}
+    assert "| 40.0% | 1.40 | 1.20 | 1.60 | 1.20 | 1.10 | 1.30 |" in summary(rows)  # medians of the two given
     assert summary(rows[-1:]) == ""
 
 
@@ -76,3 +164,159 @@ def test_public_api_comparison_smoke() -> None:
     assert "model.sheetxml" in lines[1] and "openpyxl's public reader" in lines[1]
     assert "model.standard_form" in lines[2] and "Pyomo's compiler" in lines[2]
     assert lines[3].startswith("  imports Pyomo's compiler brings into a run")
+
+
+def _tiered(cap: dict | None) -> dict[str, list[dict]]:
+    """Home needs 10 magnets; a magnet takes 2 ore (Recipes). Plants, all existing: MagH in Home
+    (capacity 50, unit cost 5), OreR in Rival, a concern country (capacity 100, unit cost 1), OreH
+    in Home (capacity 100, unit cost 3); Rival ships to Home free. Unmet demand costs 1000 a unit."""
+    plant = {"status": "existing", "capacity": 100}
+    return {
+        "Settings": [{"setting": "unmet_penalty", "value": 1000}],
+        "Countries": [{"country": "Home", "concern": False}, {"country": "Rival", "concern": True}],
+        "Products": [{"product": "magnet"}, {"product": "ore"}],
+        "Sites": [
+            plant | {"site": "MagH", "country": "Home", "product": "magnet", "capacity": 50, "unit_cost": 5},
+            plant | {"site": "OreR", "country": "Rival", "product": "ore", "unit_cost": 1},
+            plant | {"site": "OreH", "country": "Home", "product": "ore", "unit_cost": 3},
+        ],
+        "Demand": [{"market": "Home", "product": "magnet", "demand": 10}],
+        "Lanes": [{"origin": "Rival", "destination": "Home", "freight_cost": 0}],
+        "Recipes": [{"product": "magnet", "input": "ore", "quantity": 2}],
+        "Caps": [] if cap is None else [{"product": "magnet", "market": "Home", "cap": 0.5} | cap],
+    }
+
+
+@pytest.mark.parametrize(
+    ("cap", "optimum"),
+    [
+        # 10 magnets from MagH (50) with 20 ore from OreR (20)
+        (None, 70.0),
+        # a direct cap counts only the country that ships the magnets (Home): no change
+        ({"basis": "direct"}, 70.0),
+        # look-through: at most 5 of the 10 magnets may be of concern origin, so at least 5 are made
+        # from concern-free ore only: 10 ore from OreH (30) and 10 from OreR (10); 50 + 40 = 90
+        ({"basis": "lookthrough"}, 90.0),
+    ],
+)
+def test_yardstick_hand_computed_tiers(tmp_path, cap: dict | None, optimum: float) -> None:
+    from model.workbook import read_workbook
+
+    net = read_workbook(write(tmp_path, _tiered(cap)))
+    got = direct.solve(net, mip_gap=0)
+    assert got.status == "Optimal"
+    assert got.objective == pytest.approx(optimum, rel=1e-9)
+
+
+def test_yardstick_hand_computed_periods(tmp_path) -> None:
+    """Two periods, 2026 (two years) and 2028 (one), no discounting: W = 2 and 1. Home needs 10
+    chips a year. Existing A in Home: capacity 10, unit cost 5. Candidate B in Home: capacity 10,
+    unit cost 1, fixed cost 3, available from 2028 (its lead time). 2026: A alone, 2 * 50 = 100;
+    2028: B built, 1 * (10 + 3) = 13; optimum 113."""
+    from model.workbook import read_workbook
+
+    recs = _micro(None)
+    recs["Sites"] = [
+        {"site": "A", "country": "Home", "product": "chip", "status": "existing", "capacity": 10, "unit_cost": 5},
+        {"site": "B", "country": "Home", "product": "chip", "status": "candidate", "capacity": 10, "unit_cost": 1}
+        | {"fixed_cost": 3, "available_from": 2028},
+    ]
+    recs["Periods"] = [{"period": 2026}, {"period": 2028}]
+    net = read_workbook(write(tmp_path, recs))
+    got = direct.solve(net, mip_gap=0)
+    assert got.objective == pytest.approx(113.0, rel=1e-9)
+
+
+def test_tier_generator_is_seeded_sized_and_by_the_contract() -> None:
+    """The tiered cases: seeded; the sizes the issue names; every name used is defined, every
+    period a year of the Periods sheet, recipes without cycles, chains two to four tiers deep."""
+    a = generate.generate("tier-S", seed=1)
+    assert a == generate.generate("tier-S", seed=1) and a != generate.generate("tier-S", seed=2)
+    recs = generate.generate("tier-L")
+    cfg = generate.TIER_SIZES["tier-L"]
+    assert (cfg["countries"], cfg["chains"], cfg["sites_per_product"], cfg["periods"], cfg["scenarios"]) == (
+        24,
+        6,
+        14,
+        4,
+        5,
+    )
+    assert len(recs["Countries"]) == 24 and len(recs["Periods"]) == 4 and len(recs["Scenarios"]) == 5
+    products = {r["product"] for r in recs["Products"]}
+    plants = [r for r in recs["Sites"] if r.get("role") != "hub"]
+    assert all(sum(r["product"] == p for r in plants) == 14 for p in products)
+    depth = {}
+    for p in products:
+        chain, tier = p[1:].split("T")
+        depth[chain] = max(depth.get(chain, 0), int(tier) + 1)
+    assert len(depth) == 6 and set(depth.values()) == {2, 3, 4}
+    countries = {r["country"] for r in recs["Countries"]}
+    sites = {r["site"] for r in recs["Sites"]}
+    years = {r["period"] for r in recs["Periods"]}
+    assert {r["country"] for r in recs["Sites"]} <= countries
+    assert {r["market"] for r in recs["Demand"]} <= countries and {r["product"] for r in recs["Demand"]} <= products
+    assert all(r.get("site") in (None, *sites) for r in recs["Recipes"])
+    for sheet in ("Demand", "Lanes", "Caps"):
+        assert {r.get("period") for r in recs[sheet]} - {None} <= years
+        assert any(r.get("period") for r in recs[sheet])  # growth, tariff schedules, phased caps
+    for r in recs["Sites"]:
+        assert {r.get("available_from"), r.get("available_until")} - {None} <= years
+    assert {r["status"] for r in recs["Sites"]} == {"existing", "candidate", "closable"}
+    assert {r.get("basis", "lookthrough") for r in recs["Caps"]} == {"lookthrough", "direct"}
+    assert any(r.get("scope") == "total" for r in recs["Caps"]) and any(r.get("role") == "hub" for r in recs["Sites"])
+    assert any(r["quantity"] == 0 for r in recs["Recipes"])  # a plant without one of its inputs
+    assert any(r["product"] not in {d["product"] for d in recs["Demand"]} for r in recs["Stockpiles"])
+    inputs = {}
+    for r in recs["Recipes"]:
+        inputs.setdefault(r["product"], set()).add(r["input"])
+    two = [p for p, ins in inputs.items() if len(ins) == 2]
+    assert two  # recipes with two inputs
+
+    def reaches(p: str, target: str, seen: frozenset = frozenset()) -> bool:
+        return any(i == target or (i not in seen and reaches(i, target, seen | {i})) for i in inputs.get(p, ()))
+
+    assert not any(reaches(p, p) for p in products)  # no cycle
+
+
+def test_single_period_and_single_tier_variants() -> None:
+    recs = generate.generate("tier-S")
+    one = generate.single_period(recs)
+    assert "Periods" not in one and not any("period" in r for rows in one.values() for r in rows)
+    assert not any("available_from" in r or "available_until" in r for r in one["Sites"])
+    flat = generate.single_tier(recs)
+    finals = {r["product"] for r in recs["Demand"]}
+    assert "Recipes" not in flat and {r["product"] for r in flat["Sites"]} == finals
+    assert {r["status"] for r in flat["Sites"]} <= {"existing", "candidate"}
+    assert generate.generate("tier-S-flat") == flat and generate.generate("tier-S-1p") == one  # case names
+    direct_basis = generate.generate("tier-S-direct")["Caps"]
+    assert len(direct_basis) == len(recs["Caps"]) and {r["basis"] for r in direct_basis} == {"direct"}
+    assert generate.is_tiered("tier-S-1p") and not generate.is_tiered("S") and not generate.is_tiered("tier-S-x")
+
+
+def test_written_records_keep_every_column(tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    path = generate.write_records(generate.generate("tier-S"), tmp_path / "t.xlsx")
+    book = load_workbook(path, read_only=True)
+    assert {"Recipes", "Groups", "Periods", "Sites"} <= set(book.sheetnames)
+    header = next(book["Sites"].iter_rows(values_only=True))
+    assert {"role", "group", "available_from", "available_until"} <= set(header)
+
+
+def test_bench_tier_case_through_the_tool_and_the_yardstick() -> None:
+    """The S tier case (recipes, hubs, groups, closable plants, look-through and direct caps,
+    three periods with lead times and phased caps) runs through the tool (its invariants hold) and
+    the yardstick, and the two optima agree."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--one", "tier-S", "--time-limit", "120", "--gap", "1e-6"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert row["status"] == "optimal", row["status"]  # "INVARIANTS FAILED" would be appended
+    yard = _direct("tier-S")
+    assert yard["direct_status"] == "Optimal"
+    assert direct.agree(row["objective"], row["bound"], yard["direct_objective"], yard["direct_bound"])
