@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import math
 from dataclasses import dataclass
 
 import pyomo.core as pyo
@@ -136,21 +137,39 @@ def _group_conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
             cell = net.cell("Groups", g, "max_open")
             view = net.at(t)
             existing = [s for s in sites if s in view.sites and s not in view.decided]
+            limit = int(high or 0)
+            if len(existing) > limit:  # the group's existing sites alone exceed it
+                text = (
+                    f"its {len(existing)} existing sites ({', '.join(existing)}) always operate; max_open would "
+                    f"have to rise to {len(existing)}, or some of them be made closable on the Sites sheet."
+                )
+            else:  # the other requirements need more of the group's sites than it allows
+                operating = [s for s in sites if s in view.sites and (s not in view.decided or _operates(m, s, t))]
+                need = math.ceil(limit + over - TOL)
+                text = (
+                    f"the other requirements can only be met with {need} of its sites operating (the design "
+                    f"that comes closest operates {', '.join(operating) or 'none'}); max_open would have to rise "
+                    f"to {need}, or the requirements listed with it give further."
+                )
             out.append(
                 Conflict(
                     "group",
                     "",
                     "",
                     "",
-                    float(high or 0),
-                    float(high or 0) + over,
+                    float(limit),
+                    float(limit) + over,
                     (cell,),
-                    f"{_when(net, t)}group '{g}': max_open {high} ({cell}) allows {high} operating sites, but its "
-                    f"{len(existing)} existing sites ({', '.join(existing)}) always operate; max_open would have "
-                    f"to rise to {len(existing)}, or some of them be made closable on the Sites sheet.",
+                    f"{_when(net, t)}group '{g}': max_open {high} ({cell}) allows {high} operating sites, but {text}",
                 )
             )
     return out
+
+
+def _operates(m: pyo.ConcreteModel, site: str, t: int) -> bool:
+    """Whether the elastic design operates a decided site (candidate or closable) in period t."""
+    var = m.build[site, t] if (site, t) in m.build else None  # noqa: SIM401 - an IndexedVar has no .get
+    return var is not None and (var.value or 0.0) > 0.5
 
 
 def _when(net: Network, t: int) -> str:

@@ -954,3 +954,27 @@ def test_concern_free_allocation_has_no_solver_noise(tmp_path: Path) -> None:
     assert res["Inputs"].set_index("site").loc["jp_magnet", "concern_free_used"] == 40.0
     dep = res["Dependency"].query("product == 'magnet' and market == 'Home'").iloc[0]
     assert dep["concern_supplied"] == 20.0
+
+
+def test_group_maximum_that_other_requirements_push_against_explained(tmp_path: Path) -> None:
+    """Two candidate fabs (50 each) in group 'fabs' with max_open 1; demand 80; three scenarios
+    without disruption (weight 0) that must serve all of it (max_shortfall 0). One fab serves 50,
+    so each scenario would fall 30 short (relative 30/80 = 0.375, three times: 1.125); a second
+    fab meets all three at a group excess of 1 (relative 1/1 = 1): the closest design operates
+    both. The explanation says the other requirements need 2 of the group's sites and max_open
+    would have to rise to 2 (it said 'its 0 existing sites always operate; rise to 0')."""
+    from model.diagnose import explain_infeasibility
+
+    recs = records(
+        Sites=GROUP_SITES,
+        Lanes=None,
+        Groups=[{"group": "fabs", "max_open": 1}],
+        Scenarios=[{"scenario": f"s{i}", "weight": 0, "max_shortfall": 0} for i in (1, 2, 3)],
+    )
+    recs["Demand"] = [{"market": "Home", "product": "chip", "demand": 80}]
+    net = read_workbook(write(tmp_path, recs))
+    conflicts = explain_infeasibility(net)
+    group = [c for c in conflicts if c.kind == "group"]
+    assert len(group) == 1 and group[0].cells == ("Groups!C2",), conflicts
+    assert "can only be met with 2 of its sites operating" in group[0].message
+    assert "rise to 2" in group[0].message and "existing" not in group[0].message
