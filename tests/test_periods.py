@@ -534,6 +534,8 @@ def test_the_command_line_over_periods(tmp_path: Path, capsys: pytest.CaptureFix
     assert "Total cost over the horizon (2024-2028, 2 periods, undiscounted): 3,760.00" in text
     assert "2026 (3 yr, weight 3): 880.00 USD a year, 2,640.00 weighted" in text
     assert "opens: home1" in text and "chip 50.0% / cap 50.0%" in text
+    time_line = next(line for line in text.splitlines() if line.startswith("Time: "))
+    assert " pictures " in time_line and " report " in time_line  # the Timeline PNG is timed too
     wb = load_workbook(out)
     assert wb.sheetnames[:3] == ["Summary", "Costs", "Timeline"]
     timeline = charts(out, "Timeline")  # chip's capacity (Domestic, Concern), concern shares (2 lines), cost (2)
