@@ -1,4 +1,4 @@
-"""Write a workbook whole or not at all, never over a good file with a half-written one."""
+"""Write a file (workbook, report, picture) whole or not at all, never over a good file with a half-written one."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def give_normal_permissions(tmp: str | Path, target: str | Path) -> None:
 
 
 def _write_then_move(wb: Any, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.xlsx", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
     os.close(fd)
     try:
         wb.save(tmp)
@@ -80,3 +80,25 @@ def atomic_save(wb: Any, path: Path) -> Path:
         last_notice.append(f"{reason}; the results were written to {alt} instead")
         return alt
     raise PermissionError(f"{reason}, and no other place beside it could be written either")
+
+
+class _Figure:
+    """What ``atomic_save`` saves for a matplotlib figure: the figure, drawn to the path it is given
+    (the format follows the path's suffix, which the temporary file keeps)."""
+
+    def __init__(self, fig: Any):
+        self.fig = fig
+
+    def save(self, path: str) -> None:
+        self.fig.savefig(path)
+
+
+def save_figure(fig: Any, path: Path) -> Path:
+    """Save a matplotlib figure (a PNG) like a workbook, through ``atomic_save``, and close it.
+    Returns the path written."""
+    import matplotlib.pyplot as plt
+
+    try:
+        return atomic_save(_Figure(fig), Path(path))
+    finally:
+        plt.close(fig)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,23 +44,9 @@ NO_DESIGN_LABEL = "no feasible design"
 
 
 def frontier_png(table: pd.DataFrame, parameter_column: str, currency: str, path: Path) -> Path:
-    """The frontier (``frontier_figure``) as a PNG, written atomically."""
-    import matplotlib.pyplot as plt
-
+    """The frontier (``frontier_figure``) as a PNG, written atomically (``atomic.save_figure``)."""
     fig = frontier_figure(table, parameter_column, currency)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp)
-        atomic.give_normal_permissions(tmp, path)  # not the temporary file's 0600
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return atomic.save_figure(fig, path)
 
 
 def frontier_figure(table: pd.DataFrame, parameter_column: str, currency: str) -> Any:

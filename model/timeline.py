@@ -9,8 +9,6 @@ from the model: the Timeline restates what the other sheets say, period by perio
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -208,19 +206,7 @@ def timeline_png(table: pd.DataFrame, currency: str, path: Path) -> Path:
     for ax in axes:
         ax.grid(True, alpha=0.3)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp)
-        atomic.give_normal_permissions(tmp, path)
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return atomic.save_figure(fig, path)
 
 
 def print_timeline(line: Callable[[str], None], table: pd.DataFrame, currency: str) -> None:
