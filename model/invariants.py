@@ -25,13 +25,17 @@ from model.results import TOTAL, Results, period_cost_rows
 def check_all(res: Results, net: Network) -> list[str]:
     """Every family's invariants, then the registry's: an empty list means the solution passed."""
     out: list[str] = []
+    per_period: dict[int, Results] = {}  # each period's tables, split once for every family
     for family in FAMILIES:
         if not net.shows_periods or getattr(family, "HORIZON", False):
             out += family.check(res, net)
             continue
         for period in net.periods:
-            found = family.check(in_period(res, period.year), net.at(period.year))
-            out += [f"{period.year}: {problem}" for problem in found]
+            t = period.year
+            if t not in per_period:
+                per_period[t] = in_period(res, t)
+            found = family.check(per_period[t], net.at(t))
+            out += [f"{t}: {problem}" for problem in found]
     return out + check_cost_registry(res)
 
 
