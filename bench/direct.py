@@ -41,6 +41,7 @@ it): y <= D, the rows (T) y <= min(D, largest capacity) b and (T^ω), and the ro
 from __future__ import annotations
 
 import math
+import resource
 import sys
 import time
 from collections import defaultdict
@@ -535,6 +536,8 @@ class Solved:
     unmet_share: float | None = None
     """Baseline unmet demand over all final demand, summed over the periods (a case whose caps or
     capacity leave most demand unmet measures little)."""
+    built_mb: float | None = None
+    """The process's peak memory (MB) once the model is built, before HiGHS is given it."""
 
     @property
     def total(self) -> float:
@@ -553,6 +556,7 @@ def solve(
 ) -> Solved:
     """Build ``net`` directly and solve it with HiGHS (the tool's HiGHS settings by default)."""
     built = build(net, tighten)
+    built_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
     h = new_highs()  # output off, HiGHS's banner kept off standard output
     h.setOptionValue("time_limit", float(time_limit))
@@ -579,7 +583,7 @@ def solve(
     if has and built.matrix.demand > 0:
         x = np.asarray(h.getSolution().col_value)
         unmet = float(x[built.matrix.unmet].sum()) / built.matrix.demand
-    return Solved(status, objective, bound, gap, seconds, built.matrix.size, unmet)
+    return Solved(status, objective, bound, gap, seconds, built.matrix.size, unmet, built_mb)
 
 
 def agree(a: float | None, a_bound: float | None, b: float | None, b_bound: float | None, rel: float = 1e-6) -> bool:

@@ -1,0 +1,69 @@
+"""``bench.run``'s seeds and memory columns: the k-th run of a case with ``--vary-seed`` runs the
+tool and the yardstick with HiGHS random_seed k, and the medians include memory (issue 21: peak
+memory against the yardstick's). No timing assertions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.helpers import ROOT
+
+
+def _child(mode: str, case: str, seed: int) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", mode, case, "--time-limit", "60", "--gap", "1e-6", "--seed", str(seed)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_a_seed_reaches_the_tool_and_the_yardstick() -> None:
+    from openpyxl import load_workbook
+
+    row = _child("--one", "S", 3)
+    assert row["seed"] == 3
+    assert 0 < row["built_mb"] <= row["peak_mb"]  # the peak once built, before HiGHS, is a peak so far
+    results = load_workbook(ROOT / "bench" / "cache" / "S_results.xlsx", read_only=True)
+    summary = dict(r[:2] for r in results["Summary"].iter_rows(values_only=True))
+    assert summary["setting.random_seed"] == 3  # the run's own Summary records the seed it ran with
+    yard = _child("--direct", "S", 3)
+    assert 0 < yard["direct_built_mb"] <= yard["direct_peak_mb"]
+
+
+def test_summary_gives_memory_medians() -> None:
+    from bench.run import summary
+
+    def row(total: float, peak: float, direct_peak: float, built: float) -> dict:
+        return {
+            "case": "L",
+            "total": total,
+            "solve": 1.0,
+            "in_highs": 1.0,
+            "peak_mb": peak,
+            "direct_peak_mb": direct_peak,
+            "built_mb": built,
+            "direct_built_mb": built / 2,
+        }
+
+    text = summary([row(2.0, 300, 200, 100), row(2.0, 600, 200, 120), row(2.0, 450, 300, 140)])
+    # peak medians 450 and 200; ratios 1.5, 3.0, 1.5 -> 1.50; built 120 and 60
+    assert text.splitlines()[-1].endswith("| 450 | 200 | 1.50 | 120 | 60 |")
+
+
+def test_vary_seed_numbers_the_runs_of_each_case() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "S", "--repeat", "2", "--vary-seed", "--no-direct", "--time-limit", "60"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| S | 2 |" in proc.stdout  # two runs, with their medians
+    assert "| S (seed 1) |" in proc.stdout  # the second ran with random_seed 1
