@@ -36,7 +36,8 @@ SIZES: dict[str, dict[str, Any]] = {
 
 def generate(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     """Workbook records (sheet -> rows) for a synthetic network of the given size (``SIZES``, or a
-    tiered one of ``TIER_SIZES``)."""
+    tiered one of ``TIER_SIZES``), or a variant of a tiered one: ``VARIANTS`` (``tier-L-1p``) or a
+    scaling case (``tier-L-p8``, ``tier-L-s0``: ``scaling_variant``)."""
     if size in TIER_SIZES:
         return generate_tiers(size, seed)
     scaled = scaling_variant(size)
