@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,13 @@ SIZES: dict[str, dict[str, Any]] = {
 
 def generate(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     """Workbook records (sheet -> rows) for a synthetic network of the given size (``SIZES``, or a
-    tiered one of ``TIER_SIZES``)."""
+    tiered one of ``TIER_SIZES``), or a variant of a tiered one: ``VARIANTS`` (``tier-L-1p``) or a
+    scaling case (``tier-L-p8``, ``tier-L-s0``: ``scaling_variant``)."""
     if size in TIER_SIZES:
         return generate_tiers(size, seed)
+    scaled = scaling_variant(size)
+    if scaled is not None:
+        return scaled_tiers(*scaled, seed=seed)
     base, _, variant = size.rpartition("-")
     if base in TIER_SIZES and variant in VARIANTS:
         return VARIANTS[variant](generate_tiers(base, seed))
@@ -194,7 +199,9 @@ above raw and half of the others, a second input (another chain's raw material);
 have their own recipe rows (a better yield, or one input removed). Final products have demand in
 most countries, growing by period; the intermediates' need comes from the recipes alone."""
 
-PERIOD_YEARS = (2026, 2028, 2030, 2035, 2040)
+PERIOD_YEARS = (2026, 2028, 2030, 2035, 2040, 2045, 2050, 2055)
+"""First years of the periods; a case over n periods takes the first n (the tier sizes 3 or 4, the
+scaling base ``SCALING_PERIODS``). The first five are those of the tier sizes since they were made."""
 CANDIDATE_SHARE = 0.3
 """Share of each product's plants that are candidates (they could add about 70% of its gross requirement)."""
 MODULE_SHARE = 0.2
@@ -209,7 +216,9 @@ def _gross(final: dict[str, float], recipe: dict[tuple[str, str], float], produc
     return req
 
 
-def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
+def generate_tiers(
+    size: str, seed: int = 0, periods: int | None = None, scenarios: int | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Workbook records (sheet -> rows, contract version 2) of a tiered network over periods.
 
     Countries on a plane; lanes only between near countries (each country's ``near`` nearest, both
@@ -223,6 +232,17 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     tariffs from concern countries, raised from the third period (a Lanes row with ``period``).
     Scenarios as in ``generate``. Stockpiles of final and intermediate products. Groups: each
     chain's new final plants (at most two thirds open) and the hubs (at least one open).
+
+    ``periods`` and ``scenarios`` replace the size's own (the scaling base, ``scaled_tiers``). The
+    network stays the size's own: the growth of the periods past the size's own is drawn from a
+    random stream of its own (seeded ``"<size>-<seed>-growth"``), and the scenarios past the size's
+    own number from another (``"<size>-<seed>-scenarios"``), so every other draw (countries,
+    plants, lanes, caps, recipes, the size's own scenarios, stockpiles) is the same call on the
+    same stream as for the size itself; the planned closures stay at the size's own
+    ``years[periods - 2]``. Over more periods than ``GROWTH_PERIODS`` each period's growth factor u
+    (drawn in [1.05, 1.15]) is taken as u ** ((GROWTH_PERIODS - 1) / (periods - 1)), so that the
+    whole horizon grows about as much as a 4-period case (about 1.33x) and existing plants,
+    candidates and modules can still meet the last period's demand.
     """
     cfg = TIER_SIZES[size]
     rng = random.Random(f"{size}-{seed}")
@@ -230,10 +250,13 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
         cfg["countries"],
         cfg["chains"],
         cfg["sites_per_product"],
-        cfg["periods"],
-        cfg["scenarios"],
+        cfg["periods"] if periods is None else periods,
+        cfg["scenarios"] if scenarios is None else scenarios,
     )
+    if not 1 <= nper <= len(PERIOD_YEARS):
+        raise ValueError(f"{size}: {nper} periods, but PERIOD_YEARS has {len(PERIOD_YEARS)} (at least 1)")
     years = PERIOD_YEARS[:nper]
+    closing = years[cfg["periods"] - 2] if nper > cfg["periods"] else years[nper - 2]  # planned closures
     countries = [f"C{i:03d}" for i in range(nc)]
     concern = set(countries[1::6])
     allies = [c for c in countries if c not in concern]
@@ -255,9 +278,13 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     order = sorted(products, key=lambda p: -int(p.split("T")[1]))  # all finals/higher tiers first
 
     # demand of final products, growing by period
+    steps = [rng.uniform(1.05, 1.15) for _ in range(cfg["periods"] - 1)]  # the size's own draws
+    more_steps = random.Random(f"{size}-{seed}-growth")  # the periods past the size's own
+    steps = steps[: nper - 1] + [more_steps.uniform(1.05, 1.15) for _ in range(nper - 1 - len(steps))]
+    damp = (GROWTH_PERIODS - 1) / (nper - 1) if nper > GROWTH_PERIODS else 1.0
     growth = [1.0]
-    for _ in years[1:]:
-        growth.append(growth[-1] * rng.uniform(1.05, 1.15))
+    for u in steps:
+        growth.append(growth[-1] * u**damp)
     base_demand: dict[tuple[str, str], float] = {}
     for p in finals:
         for c in countries:
@@ -310,7 +337,7 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
             elif not candidate and rng.random() < 0.08 and nper > 1:  # under construction
                 site["available_from"] = years[1]
             elif not candidate and rng.random() < 0.06 and nper > 2:  # planned closure
-                site["available_until"] = years[nper - 2]
+                site["available_until"] = closing
             if candidate and p in finals:
                 site["group"] = f"new-{p.split('T')[0]}"
             sites.append(site)
@@ -321,7 +348,7 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
         key=lambda r: (r["product"] not in raws, r["capacity"]),
     )
     if nper > 2 and not any("available_until" in r for r in site_rows):  # every feature, even in tier-S
-        existing[0]["available_until"] = years[nper - 2]
+        existing[0]["available_until"] = closing
     if nper > 1 and not any("available_from" in r for r in site_rows if r["status"] != "candidate"):
         existing[1]["available_from"] = years[1]
     for p in finals:  # hubs of the final products, in the hub countries
@@ -398,17 +425,19 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     caps.append({"product": finals[0], "cap": 0.6, "scope": "total"})
 
     scenarios, disruptions, shocks = [], [], []
+    more = random.Random(f"{size}-{seed}-scenarios")  # the scenarios past the size's own
     for k in range(nscen):
         name = f"W{k:02d}"
         kind = k % 3
+        draw = rng if k < cfg["scenarios"] else more
         scenarios.append({"scenario": name, "weight": 0.02, "max_shortfall": 0.9 if kind == 2 else None})
         if kind == 0:
-            disruptions.append({"scenario": name, "country": rng.choice(countries), "capacity_loss": 1.0})
+            disruptions.append({"scenario": name, "country": draw.choice(countries), "capacity_loss": 1.0})
         elif kind == 1:
             for c in sorted(concern):
                 disruptions.append({"scenario": name, "country": c, "capacity_loss": 0.5})
         else:
-            shocks.append({"scenario": name, "product": rng.choice(finals), "demand_factor": 1.3})
+            shocks.append({"scenario": name, "product": draw.choice(finals), "demand_factor": 1.3})
     stock = []
     for p, c in rng.sample(sorted(base_demand), min(6, len(base_demand))):
         stock.append({"market": c, "product": p, "max_stock": round(base_demand[(p, c)] * 0.3, 1), "holding_cost": 2.0})
@@ -454,6 +483,94 @@ def generate_tiers(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
         ],
         "Periods": [{"period": y} for y in years],
     }
+
+
+GROWTH_PERIODS = 4
+"""Over more periods than this, demand grows per period so that the whole horizon grows about as
+much as over this many (``generate_tiers``)."""
+
+
+# ------------------------------------------------------------------------------------------
+# Scaling variants: tier-X-p{k} (k periods) and tier-X-s{k} (k scenarios), one network cut down
+# ------------------------------------------------------------------------------------------
+
+SCALING_PERIODS = 8
+"""Periods of the scaling base (``scaled_tiers``): the most a ``-p{k}`` case can have."""
+SCALING_SCENARIOS = 10
+"""Scenarios of the scaling base: the most a ``-s{k}`` case can have."""
+_SCALING_NAME = re.compile(r"(tier-(?:S|M|L|XL))-([ps])(\d+)")
+
+
+def scaling_variant(case: str) -> tuple[str, int, int] | None:
+    """``(tier size, periods, scenarios)`` of a scaling case name, or None if ``case`` is not one.
+
+    ``tier-X-p{k}``: k periods (1 to ``SCALING_PERIODS``) at the size's own scenarios;
+    ``tier-X-s{k}``: k scenarios (0 to ``SCALING_SCENARIOS``) at the size's own periods. A name of
+    that form with k out of range raises ``ValueError``."""
+    got = _SCALING_NAME.fullmatch(case)
+    if got is None:
+        return None
+    size, kind, k = got.group(1), got.group(2), int(got.group(3))
+    cfg = TIER_SIZES[size]
+    if kind == "p":
+        if not 1 <= k <= SCALING_PERIODS:
+            raise ValueError(f"{case}: periods go from 1 to {SCALING_PERIODS}")
+        return size, k, cfg["scenarios"]
+    if not 0 <= k <= SCALING_SCENARIOS:
+        raise ValueError(f"{case}: scenarios go from 0 to {SCALING_SCENARIOS}")
+    return size, cfg["periods"], k
+
+
+def scaled_tiers(size: str, periods: int, scenarios: int, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
+    """The scaling base of ``size`` (``generate_tiers`` at ``SCALING_PERIODS`` periods and
+    ``SCALING_SCENARIOS`` scenarios, the same seed) cut to its first ``periods`` periods and first
+    ``scenarios`` scenarios: every case of a size's series is one network, cut down."""
+    base = generate_tiers(size, seed, periods=SCALING_PERIODS, scenarios=SCALING_SCENARIOS)
+    return cut_scenarios(cut_periods(base, periods), scenarios)
+
+
+def cut_periods(recs: dict[str, list[dict[str, Any]]], k: int) -> dict[str, list[dict[str, Any]]]:
+    """The network over its first ``k`` periods (a copy).
+
+    Periods: the first k rows. Demand, Lanes, Caps: rows of a later period dropped. Sites: a site
+    available only from after the last kept period is left out (with its plant-level Recipes rows,
+    and a Groups row none of whose sites is left); an ``available_until`` at or after the last
+    kept period is dropped (the site is open to the end of the kept horizon)."""
+    if "Periods" not in recs or not 1 <= k <= len(recs["Periods"]):
+        raise ValueError(f"cannot keep {k} periods of a network with {len(recs.get('Periods', []))}")
+    out = {name: [dict(r) for r in rows] for name, rows in recs.items()}
+    out["Periods"] = out["Periods"][:k]
+    last = max(r["period"] for r in out["Periods"])
+    for name in ("Demand", "Lanes", "Caps"):
+        out[name] = [r for r in out[name] if r.get("period") is None or r["period"] <= last]
+    sites = []
+    for r in out["Sites"]:
+        if r.get("available_from") is not None and r["available_from"] > last:
+            continue
+        if r.get("available_until") is not None and r["available_until"] >= last:
+            del r["available_until"]
+        sites.append(r)
+    out["Sites"] = sites
+    kept = {r["site"] for r in sites}
+    out["Recipes"] = [r for r in out.get("Recipes", []) if r.get("site") is None or r["site"] in kept]
+    named = {r["group"] for r in sites if r.get("group")}
+    out["Groups"] = [r for r in out.get("Groups", []) if r["group"] in named]
+    return out
+
+
+def cut_scenarios(recs: dict[str, list[dict[str, Any]]], k: int) -> dict[str, list[dict[str, Any]]]:
+    """The network with its first ``k`` scenarios alone (a copy): the Scenarios rows and their
+    Disruptions and Shocks rows; with none, no Stockpiles either (as ``generate_tiers`` does)."""
+    if not 0 <= k <= len(recs["Scenarios"]):
+        raise ValueError(f"cannot keep {k} scenarios of a network with {len(recs['Scenarios'])}")
+    out = {name: [dict(r) for r in rows] for name, rows in recs.items()}
+    out["Scenarios"] = out["Scenarios"][:k]
+    names = {r["scenario"] for r in out["Scenarios"]}
+    for name in ("Disruptions", "Shocks"):
+        out[name] = [r for r in out[name] if r["scenario"] in names]
+    if not k:
+        out["Stockpiles"] = []
+    return out
 
 
 def single_period(recs: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
@@ -506,6 +623,12 @@ final products alone (no recipes, hubs, groups, closable plants or direct caps) 
 
 
 def is_tiered(case: str) -> bool:
-    """Whether ``case`` names a tiered case or one of its variants (``tier-L``, ``tier-L-1p``)."""
+    """Whether ``case`` names a tiered case or one of its variants (``tier-L``, ``tier-L-1p``,
+    ``tier-L-p8``, ``tier-L-s0``; a scaling name out of range, ``tier-L-p9``, is not one)."""
     base, _, variant = case.rpartition("-")
-    return case in TIER_SIZES or (base in TIER_SIZES and variant in VARIANTS)
+    if case in TIER_SIZES or (base in TIER_SIZES and variant in VARIANTS):
+        return True
+    try:
+        return scaling_variant(case) is not None
+    except ValueError:
+        return False

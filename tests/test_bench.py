@@ -320,3 +320,251 @@ def test_bench_tier_case_through_the_tool_and_the_yardstick() -> None:
     yard = _direct("tier-S")
     assert yard["direct_status"] == "Optimal"
     assert direct.agree(row["objective"], row["bound"], yard["direct_objective"], yard["direct_bound"])
+
+
+# ------------------------------------------------------------------------------------------
+# Scaling variants (tier-X-p{k}, tier-X-s{k}) and the scaling study (bench.scaling)
+# ------------------------------------------------------------------------------------------
+
+TIER_HASHES = {
+    "tier-S": "1acf9608ef9abdb219de636ea41f5a51afbffcd143d8ff1ff486f11ca215b398",
+    "tier-M": "e2b7bb358fd43f1f03e3858d1efdf4544d6275bfc12fca95b3608610457ef317",
+    "tier-L": "b788b0004e12f20fc855ce617ac2b5cfac7a2b389687f11e775d2b62dab51283",
+    "tier-XL": "f5c91bf45e0ad5a214c688216d0e828b8016146aa947787afbab34a433c3ee3f",
+}
+"""SHA-256 of ``json.dumps(generate_tiers(size), sort_keys=True)``, recorded before the scaling
+variants were added: the tier sizes are the networks they were."""
+
+
+def test_tier_sizes_unchanged_by_the_scaling_variants() -> None:
+    import hashlib
+
+    assert generate.PERIOD_YEARS[:5] == (2026, 2028, 2030, 2035, 2040)
+    assert len(generate.PERIOD_YEARS) >= generate.SCALING_PERIODS == 8
+    for size, digest in TIER_HASHES.items():
+        recs = json.dumps(generate.generate_tiers(size), sort_keys=True).encode()
+        assert hashlib.sha256(recs).hexdigest() == digest, size
+
+
+def test_scaling_variants_are_one_network_cut_down() -> None:
+    """A series differs only in the dimension that varies; the point the two series share is one
+    network under both names (tier-S: 3 periods, 2 scenarios; tier-L: 4 and 5), and it is the
+    size's own network but for the growth of demand (damped over the 8-period base)."""
+    assert generate.generate("tier-S-p3") == generate.generate("tier-S-s2")
+    assert generate.generate("tier-L-p4") == generate.generate("tier-L-s5")
+    own, shared = generate.generate("tier-S"), generate.generate("tier-S-p3")
+    assert [k for k in own if own[k] != shared[k]] == ["Demand"]
+    assert [(r["market"], r["product"], r["period"]) for r in own["Demand"]] == [
+        (r["market"], r["product"], r["period"]) for r in shared["Demand"]
+    ]
+
+    p8 = generate.generate("tier-S-p8")
+    assert [r["period"] for r in p8["Periods"]] == list(generate.PERIOD_YEARS[:8])
+    assert len(p8["Scenarios"]) == generate.TIER_SIZES["tier-S"]["scenarios"]
+    total: dict = {}
+    for r in p8["Demand"]:
+        total[r["period"]] = total.get(r["period"], 0.0) + r["demand"]
+    growth = list(total.values())[-1] / total[None]
+    assert 1.1 < growth < 1.45  # about as much as a 4-period case over the 8 periods
+    p2 = generate.generate("tier-S-p2")
+    for sheet in ("Scenarios", "Disruptions", "Shocks", "Stockpiles", "Countries", "Products", "Settings"):
+        assert p2[sheet] == p8[sheet], sheet  # the periods series: only the periods differ
+    assert {r.get("period") for r in p2["Demand"] + p2["Lanes"] + p2["Caps"]} <= {None, 2028}
+    for r in p2["Sites"]:
+        assert r.get("available_from") in (None, 2028) and "available_until" not in r  # 2028 is the last
+    p1 = generate.generate("tier-S-p1")
+    assert len(p1["Sites"]) < len(p8["Sites"])  # plants with a lead time are left out
+    assert {r["group"] for r in p1["Groups"]} <= {r.get("group") for r in p1["Sites"]}
+    assert {r.get("site") for r in p1["Recipes"]} <= {None, *(r["site"] for r in p1["Sites"])}
+
+    s0, s10 = generate.generate("tier-S-s0"), generate.generate("tier-S-s10")
+    assert not s0["Scenarios"] and not s0["Disruptions"] and not s0["Shocks"] and not s0["Stockpiles"]
+    assert len(s10["Scenarios"]) == 10 and s10["Scenarios"][:2] == own["Scenarios"]
+    for sheet in ("Periods", "Demand", "Sites", "Lanes", "Caps", "Recipes", "Groups"):
+        assert s0[sheet] == s10[sheet], sheet  # the scenarios series: only the scenarios differ
+
+    for name in ("tier-S-p8", "tier-XL-s0", "tier-M-p1", "tier-L-s10"):
+        assert generate.is_tiered(name), name
+    for name in ("tier-S-p0", "tier-S-p9", "tier-S-s11", "tier-Q-p2", "S-p2"):
+        assert not generate.is_tiered(name), name
+    with pytest.raises(ValueError, match="periods go from 1 to 8"):
+        generate.generate("tier-S-p9")
+
+
+def test_every_scaling_variant_reads_without_errors(tmp_path) -> None:
+    """Every tier-S variant is a valid workbook (read_workbook raises on any error)."""
+    from model.workbook import read_workbook
+
+    cases = [f"tier-S-p{k}" for k in range(1, 9)] + [f"tier-S-s{k}" for k in range(11)]
+    for case in cases:
+        recs = generate.generate(case)
+        net = read_workbook(generate.write_records(recs, tmp_path / f"{case}.xlsx"))
+        assert len(net.periods) == len(recs["Periods"]) and len(net.scenarios) == len(recs["Scenarios"]), case
+
+
+@pytest.mark.slow
+def test_eight_period_base_leaves_little_demand_unmet(tmp_path) -> None:
+    """Over the 8 periods of tier-S-p8, existing plants, candidates and modules still meet demand:
+    unmet demand is under 1% of demand in every period (the damped growth; solved to 1e-4)."""
+    from model.pipeline import run_once
+    from model.solve import SolveOptions
+    from model.workbook import read_workbook
+
+    recs = generate.generate("tier-S-p8")
+    net = read_workbook(generate.write_records(recs, tmp_path / "p8.xlsx"))
+    res, _ = run_once(net, SolveOptions(time_limit=120, mip_gap=1e-4))
+    assert res.solve.status == "optimal"
+    first = recs["Periods"][0]["period"]
+    demand: dict[int, float] = {}
+    for r in recs["Demand"]:  # every (market, product) has a row in every period
+        demand[r["period"] or first] = demand.get(r["period"] or first, 0.0) + r["demand"]
+    unmet = res.tables["Unmet"]
+    lost = unmet.groupby("period")["unmet"].sum().to_dict() if len(unmet) else {}
+    assert set(demand) == set(generate.PERIOD_YEARS[:8])
+    for year, d in demand.items():
+        assert lost.get(year, 0.0) < 0.01 * d, (year, lost.get(year), d)
+
+
+# A real HiGHS 1.16 log of tier-S-p8 (bench.scaling's options: output_flag, log_to_console=false,
+# log_file, mip_min_logging_interval=0), some of the root's cut-round lines and the model
+# summary left out, and a blank at the start of each node line and in the column heads (the
+# lines' length); the polish LP's log follows.
+HIGHS_LOG = """\
+MIP has 2222 rows; 4300 cols; 12883 nonzeros; 110 integer variables (80 binary)
+Presolving model
+2222 rows, 4300 cols, 12883 nonzeros 0s
+1865 rows, 3874 cols, 12151 nonzeros 0s
+Presolve reductions: rows 1865(-357); columns 3874(-426); nonzeros 12151(-732)
+
+        Nodes      |    B&B Tree     |            Objective Bounds              |  Dynamic Constraints |       Work
+Src  Proc. InQueue |  Leaves   Expl. | BestBound       BestSol              Gap |   Cuts   InLp Confl. | LpIters    Time
+
+J       0       0         0   0.00%   -inf            10512494.89733     Large        0      0      0         0     0.1s
+        0       0         0   0.00%   38555.178369    10512494.89733    99.63%        0      0      0         0     0.1s
+R       0       0         0   0.00%   957886.747148   1128802.610432    15.14%        0      0      0      2139     0.1s
+        0       0         0   0.00%   959546.237708   1128802.610432    14.99%      407     32      0      2245     0.2s
+C       0       0         0   0.00%   960167.159651   970623.16304       1.08%     1083     89      0      2390     0.3s
+L       0       0         0   0.00%   960167.159651   964871.518308      0.49%     1083     89      0      2390     0.7s
+        0       0         0   0.00%   960167.159651   964871.518308      0.49%     1223     52      0      6320     1.7s
+        0       1         0   0.00%   960167.159651   964871.518308      0.49%     1223     52      0      6320     1.7s
+L       0       0         0   0.00%   960167.159651   964871.518308      0.49%     1223     52      0      6320     3.1s
+        1       2         1   0.00%   961632.670148   964871.518308      0.34%     1232     52     18     11371     3.2s
+T       7       2         4 100.00%   961632.670148   963755.983732      0.22%     1232     59     18     11905     3.4s
+B       7       0         4 200.00%   961632.670148   963165.945223      0.16%     1232     59     18     11905     3.4s
+        7       0         4 200.00%   963072.199109   963165.945223      0.01%     1263     59     50     11905     3.4s
+
+Solving report
+  Status            Optimal
+  Primal bound      963165.945223
+  Dual bound        963072.199109
+  Gap               0.00973% (tolerance: 0.01%)
+  P-D integral      0.18
+  Solution status   feasible
+                    963165.945223 (objective)
+                    2.55351295664e-15 (integrality violation)
+  Timing            3.38
+                    0.22 (Presolve)
+                        MIP    time [calls] = 0.04 [1]
+                        subMIP time [calls] = 0.18 [13]
+                    3.16 (Solve)
+                        MIP    time [calls] = 0.62 [1]
+                        subMIP time [calls] = 2.54 [13]
+                    0.00 (Postsolve)
+                        MIP    time [calls] = 0.00 [1]
+                        subMIP time [calls] = 0.00 [13]
+  Max sub-MIP depth 8
+  Nodes             7
+  Repair LPs        0
+  LP iterations     11905
+                    1279 (strong br.)
+                    354 (separation)
+                    7729 (heuristics)
+LP has 2222 rows; 4300 cols; 12883 nonzeros
+Solving LP with useful basis so presolve not used
+Using dual simplex solver
+  Iteration        Objective     Infeasibilities num(sum)
+          0    -9.3463224248e+02 Ph1: 1034(3959.76); Du: 494(934.632) 3.4s
+        506     9.6316594522e+05 Pr: 0(0); Du: 0(2.37588e-14) 3.4s
+Model status        : Optimal
+HiGHS run time      :          3.40
+"""
+
+
+def test_highs_log_parser_on_a_captured_log() -> None:
+    from bench.scaling import _count, parse_highs_log, split
+
+    got = parse_highs_log(HIGHS_LOG)
+    assert got["presolve_s"] == 0.04  # the MIP's own presolve, not the 0.22 with its sub-MIPs'
+    assert got["root_lp_s"] == 0.1  # the R line: the first finite bound with LP iterations
+    assert got["root_end_s"] == 3.1  # the last line with no node processed
+    assert got["root_eval_s"] == 1.7  # HiGHS's root evaluation ends with the root in the queue
+    assert (got["mip_s"], got["submip_s"]) == (3.38, 2.54)
+    assert (got["nodes"], got["lp_iterations"], got["node_lines"]) == (7, 11905, 13)
+    assert got["log_gap"] == pytest.approx(9.73e-5)
+    row = dict.fromkeys(("build", "compile", "handover", "extract", "verify", "write"), 0.1)
+    row |= {"solve": 3.38, "in_highs": 3.40, "total": 4.2, **got}
+    cols = split(row)
+    assert cols["root"] == pytest.approx(3.06) and cols["branching"] == pytest.approx(0.28)
+    assert cols["build"] == pytest.approx(0.2) and cols["other"] == pytest.approx(4.2 - 3.4 - 0.6)
+    # stopped at the root (the node lines after the root's end cut off): the root is the whole run
+    cut = HIGHS_LOG.index("3.1s\n") + len("3.1s\n")
+    at_root = HIGHS_LOG[:cut] + HIGHS_LOG[HIGHS_LOG.index("\nSolving report") :]
+    assert parse_highs_log(at_root)["root_end_s"] == 3.38
+    assert parse_highs_log("no log")["presolve_s"] is None
+    assert (_count("123"), _count("45k"), _count("2m")) == (123, 45_000, 2_000_000)
+
+
+def test_exponent_fit_on_made_up_numbers() -> None:
+    from bench.scaling import fit_exponent
+
+    nnz = [1_000.0, 3_000.0, 10_000.0, 40_000.0]
+    assert fit_exponent(nnz, [0.002 * n**1.5 for n in nnz]) == pytest.approx(1.5)
+    assert fit_exponent(nnz, [7.0 * n for n in nnz]) == pytest.approx(1.0)
+    assert fit_exponent([1_000.0], [1.0]) is None and fit_exponent([5.0, 5.0], [1.0, 2.0]) is None
+
+
+def test_scaling_variants_share_their_common_point() -> None:
+    from bench.scaling import variants
+
+    got = variants("tier-L", [1, 2, 4, 8], [0, 2, 5, 10])
+    assert [v["case"] for v in got] == [
+        "tier-L-p1",
+        "tier-L-p2",
+        "tier-L-p4",
+        "tier-L-p8",
+        "tier-L-s0",
+        "tier-L-s2",
+        "tier-L-s10",
+    ]
+    assert got[2] == {"periods": 4, "scenarios": 5, "case": "tier-L-p4", "series": ["periods", "scenarios"]}
+    assert len(variants("tier-S", [1, 2], [0, 2])) == 4  # tier-S's own point is 3 periods, 2 scenarios
+
+
+def test_scaling_study_smoke(tmp_path) -> None:
+    """``bench.scaling`` end to end on tier-S (four small runs): the table has a row per variant,
+    the exponents are printed, the PNG is a PNG, the JSON redraws the same table."""
+    from bench import scaling
+
+    md, png = tmp_path / "s.md", tmp_path / "s.png"
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench.scaling", "tier-S", "--periods", "1,2", "--scenarios", "0,2"),
+            *("--time-limit", "60", "--out", str(md), "--png", str(png)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = md.read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| tier-S-")]
+    assert [r.split(" | ")[0] for r in rows] == ["| tier-S-p1", "| tier-S-p2", "| tier-S-s0", "| tier-S-s2"]
+    assert all("| optimal |" in r for r in rows)
+    assert "| periods | 2 |" in text and "| scenarios | 2 |" in text and "Exponents:" in proc.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = json.loads(md.with_suffix(".json").read_text())
+    assert len(data["rows"]) == 4 and all(r["presolve_s"] is not None for r in data["rows"])
+    again = tmp_path / "again.md"
+    assert scaling.main(["--from-json", str(md.with_suffix(".json")), "--out", str(again)]) == 0
+    assert again.read_text() == text
