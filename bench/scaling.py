@@ -317,6 +317,7 @@ def exponents(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "total": fit_exponent(size, [r["total"] for r in rs]),
             "highs": fit_exponent(size, [c["highs"] for c in cols]),
             "outside": fit_exponent(size, [c["outside"] for c in cols]),
+            "memory": fit_exponent(size, [r["peak_mb"] for r in rs]),
         }
     return out
 
@@ -353,13 +354,13 @@ def exponent_table(rows: list[dict[str, Any]]) -> str:
     fits = exponents(rows)
     lines = [
         "| series | points | nonzeros vs periods (scenarios + 1) | total s vs nonzeros | HiGHS s vs nonzeros "
-        "| outside HiGHS s vs nonzeros |",
-        "|---|---|---|---|---|---|",
+        "| outside HiGHS s vs nonzeros | peak MB vs nonzeros |",
+        "|---|---|---|---|---|---|---|",
     ]
     for series, f in fits.items():
         lines.append(
             f"| {series} | {f['points']} | {_s(f['nonzeros'])} | {_s(f['total'])} | {_s(f['highs'])} "
-            f"| {_s(f['outside'])} |"
+            f"| {_s(f['outside'])} | {_s(f.get('memory'))} |"
         )
     lines.append(
         "\nExponents: slopes of least-squares lines on log-log axes (time ~ nonzeros^b). Above 1 against "
@@ -369,10 +370,10 @@ def exponent_table(rows: list[dict[str, Any]]) -> str:
 
 
 def picture(rows: list[dict[str, Any]], path: Path, title: str = "") -> Path:
-    """The log-log picture: a panel per series, nonzeros across, seconds up: total, HiGHS,
-    outside HiGHS, and a dashed line of slope 1 through the first total; each total labelled with
-    its periods (or scenarios). Written whole through ``model.atomic.save_figure``; returns the
-    path written."""
+    """The log-log picture: a column per series, nonzeros across; above, seconds: total, HiGHS,
+    outside HiGHS, and a dashed line of slope 1 through the first total, each total labelled with
+    its periods (or scenarios); below, the peak memory (MB) with its own slope-1 line. Written
+    whole through ``model.atomic.save_figure``; returns the path written."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -382,8 +383,8 @@ def picture(rows: list[dict[str, Any]], path: Path, title: str = "") -> Path:
     from model.atomic import save_figure
 
     plain = mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 100 else f"{v:g}")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    for ax, series in zip(axes, ("periods", "scenarios")):
+    fig, grid = plt.subplots(2, 2, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]})
+    for ax, mem, series in zip(grid[0], grid[1], ("periods", "scenarios")):
         rs = series_rows(rows, series)
         other = "scenarios" if series == "periods" else "periods"
         fixed = f" ({rs[0][other]} {other})" if rs else ""
@@ -420,6 +421,21 @@ def picture(rows: list[dict[str, Any]], path: Path, title: str = "") -> Path:
         ax.yaxis.set_minor_formatter(mticker.NullFormatter())
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
         ax.legend(fontsize=8)
+        peaks = [r["peak_mb"] for r in rs]
+        mem.set_xscale("log")
+        mem.set_yscale("log")
+        mem.plot(x, peaks, "D-", color="tab:purple", label="peak memory")
+        mem.plot(x, [peaks[0] * v / x[0] for v in x], "k--", linewidth=0.8, label="slope 1")
+        mem.set_xlabel("nonzeros")
+        mem.set_ylabel("peak MB")
+        mem.xaxis.set_major_locator(mticker.FixedLocator(sorted(set(x))))
+        mem.xaxis.set_major_formatter(plain)
+        mem.xaxis.set_minor_formatter(mticker.NullFormatter())
+        mem.yaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        mem.yaxis.set_major_formatter(plain)
+        mem.yaxis.set_minor_formatter(mticker.NullFormatter())
+        mem.tick_params(axis="x", labelrotation=30, labelsize=8)
+        mem.legend(fontsize=8)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -501,7 +517,7 @@ def _cores() -> int:
 def main(argv: list[str] | None = None) -> int:
     from model.cli import add_highs_option
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
     p.add_argument("size", nargs="?", help="a tier size: tier-S, tier-M, tier-L or tier-XL")
     p.add_argument("--periods", type=_ints, default=list(DEFAULT_PERIODS), help="periods of the periods series")
     p.add_argument("--scenarios", type=_ints, default=list(DEFAULT_SCENARIOS), help="scenarios of the scenarios series")

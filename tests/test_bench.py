@@ -568,3 +568,30 @@ def test_scaling_study_smoke(tmp_path) -> None:
     again = tmp_path / "again.md"
     assert scaling.main(["--from-json", str(md.with_suffix(".json")), "--out", str(again)]) == 0
     assert again.read_text() == text
+
+
+def test_exponents_include_memory() -> None:
+    """The peak memory's exponent against nonzeros sits beside the times' (made-up rows:
+    memory ~ nonzeros^0.5, HiGHS ~ nonzeros^2)."""
+    from bench.scaling import exponent_table, exponents
+
+    def row(series: str, k: int, nnz: float) -> dict:
+        phases = dict.fromkeys(("build", "compile", "handover", "extract", "verify", "write"), 0.0)
+        highs = 1e-6 * nnz**2
+        return {
+            "series": [series],
+            "periods": k if series == "periods" else 4,
+            "scenarios": k if series == "scenarios" else 5,
+            "nonzeros": nnz,
+            "total": highs + 1.0,
+            "in_highs": highs,
+            "solve": highs,
+            "peak_mb": 3.0 * nnz**0.5,
+            **phases,
+        }
+
+    rows = [row("periods", k, 1_000.0 * k) for k in (1, 2, 4, 8)]
+    rows += [row("scenarios", k, 2_000.0 * (k + 1)) for k in (0, 2, 5, 10)]
+    fits = exponents(rows)
+    assert fits["periods"]["memory"] == pytest.approx(0.5) and fits["scenarios"]["highs"] == pytest.approx(2.0)
+    assert "| peak MB vs nonzeros |" in exponent_table(rows)
