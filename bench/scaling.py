@@ -189,18 +189,26 @@ def variants(size: str, periods: list[int], scenarios: list[int]) -> list[dict[s
 
 
 def run_variant(
-    case: str, options: list[str], repeat: int, logs: Path, interval: float = LOG_INTERVAL
+    case: str,
+    options: list[str],
+    repeat: int,
+    logs: Path,
+    interval: float = LOG_INTERVAL,
+    vary_seed: bool = False,
 ) -> list[dict[str, Any]]:
     """``repeat`` runs of ``case`` through ``bench.run --one``, each in a process of its own with
     HiGHS's log written to ``logs``: each run's JSON row with the figures of ``parse_highs_log``
-    beside it (runs that failed are left out)."""
+    beside it (runs that failed are left out). With ``vary_seed`` the i-th run (from 0) uses
+    HiGHS random_seed i: HiGHS is deterministic for given matrices and seed, so without it the
+    repeats differ only by the machine's noise."""
     workbook_for(case)  # generated outside the timed process
     runs = []
     for i in range(repeat):
         log = logs / f"{case}-{i + 1}.log"
         log.unlink(missing_ok=True)
         highs = ["output_flag=true", "log_to_console=false", f"log_file={log}", f"mip_min_logging_interval={interval}"]
-        row = _child(case, "--one", [*options, *(arg for h in highs for arg in ("--highs", h))])
+        seed = ["--seed", str(i)] if vary_seed else []
+        row = _child(case, "--one", [*options, *seed, *(arg for h in highs for arg in ("--highs", h))])
         if row is None:
             continue
         row |= parse_highs_log(log.read_text()) if log.exists() else {}
@@ -448,7 +456,8 @@ def report(data: dict[str, Any]) -> str:
     o = data.get("options", {})
     head = (
         f"Scaling of {data['size']}: gap {o.get('gap')}, time limit {o.get('time_limit')} s, "
-        f"{o.get('repeat', 1)} run(s) per variant (medians)."
+        f"{o.get('repeat', 1)} run(s) per variant (medians"
+        f"{', HiGHS random_seed 0, 1, ... run by run' if o.get('vary_seed') else ''})."
     )
     return (
         f"{head}\n\n{table(rows)}\n\n{exponent_table(rows)}\n\n"
@@ -485,7 +494,7 @@ def study(args: argparse.Namespace) -> dict[str, Any]:
         logs = Path(args.logs) if args.logs else Path(tmp)
         logs.mkdir(parents=True, exist_ok=True)
         for v in todo:
-            runs = run_variant(v["case"], options, max(1, args.repeat), logs, args.log_interval)
+            runs = run_variant(v["case"], options, max(1, args.repeat), logs, args.log_interval, args.vary_seed)
             if not runs:
                 print(f"{v['case']}: no run succeeded; left out", file=sys.stderr)
                 continue
@@ -498,6 +507,7 @@ def study(args: argparse.Namespace) -> dict[str, Any]:
             "gap": args.gap,
             "time_limit": args.time_limit,
             "repeat": max(1, args.repeat),
+            "vary_seed": bool(args.vary_seed),
             "highs": [list(h) for h in args.highs],
             "log_interval": args.log_interval,
         },
@@ -524,6 +534,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--gap", type=float, default=1e-4)
     p.add_argument("--time-limit", type=float, default=600)
     p.add_argument("--repeat", type=int, default=1, help="runs per variant (medians)")
+    p.add_argument(
+        "--vary-seed", action="store_true", help="the i-th run of a variant (from 0) uses HiGHS random_seed i"
+    )
     p.add_argument("--out", help="write the table and exponents (markdown) here, the raw rows beside it (.json)")
     p.add_argument("--png", help="write the log-log picture here")
     p.add_argument("--from-json", help="redraw the table and picture from a study's JSON, without running")

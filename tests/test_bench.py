@@ -595,3 +595,21 @@ def test_exponents_include_memory() -> None:
     fits = exponents(rows)
     assert fits["periods"]["memory"] == pytest.approx(0.5) and fits["scenarios"]["highs"] == pytest.approx(2.0)
     assert "| peak MB vs nonzeros |" in exponent_table(rows)
+
+
+def test_scaling_vary_seed_runs_each_repeat_with_its_own_seed(tmp_path) -> None:
+    """``bench.scaling --repeat 2 --vary-seed``: the two runs of a variant carry seeds 0 and 1,
+    and the report says the medians are over seeds."""
+    out = tmp_path / "v.md"
+    args = ["tier-S", "--periods", "1", "--scenarios", "2", "--repeat", "2", "--vary-seed", "--gap", "0.01"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.scaling", *args, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.with_suffix(".json").read_text())
+    assert [[run["seed"] for run in row["each"]] for row in data["rows"]] == [[0, 1]] * len(data["rows"])
+    assert "HiGHS random_seed 0, 1" in out.read_text()
