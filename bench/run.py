@@ -291,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the k-th run of a case (from 0) uses HiGHS random_seed k, the tool and the yardstick alike",
     )
+    p.add_argument("--first-seed", type=int, default=0, help="with --vary-seed: the seed of the first run")
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)  # internal: the child's seed
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one case, print JSON
     p.add_argument("--direct", help=argparse.SUPPRESS)  # internal: run the yardstick on one case, print JSON
@@ -315,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, int] = {}
     for case in cases:
         workbook_for(case)  # generate outside the timed process
-        seed = runs.get(case, 0) if args.vary_seed else 0
+        seed = args.first_seed + runs.get(case, 0) if args.vary_seed else 0
         runs[case] = runs.get(case, 0) + 1
         options = ["--time-limit", str(args.time_limit), "--gap", str(args.gap), "--seed", str(seed)]
         options += [arg for name, value in highs for arg in ("--highs", f"{name}={value}")]
