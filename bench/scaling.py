@@ -290,9 +290,10 @@ def split(row: dict[str, Any]) -> dict[str, float | None]:
 # ------------------------------------------------------------------------------------------
 
 
-def fit_exponent(x: list[float], y: list[float]) -> float | None:
-    """The slope b of the least-squares line log y = a + b log x (y grows as x^b); None with
-    fewer than two points of positive x and y or with one x alone."""
+def fit_exponent(x: list[float], y: list[float | None]) -> float | None:
+    """The slope b of the least-squares line log y = a + b log x (y grows as x^b), over the points
+    with positive x and y (a y of None, missing from a log, is left out); None with fewer than
+    two such points or with one x alone."""
     pts = [(math.log(a), math.log(b)) for a, b in zip(x, y) if a and b and a > 0 and b > 0]
     if len(pts) < 2:
         return None
@@ -326,6 +327,8 @@ def exponents(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "highs": fit_exponent(size, [c["highs"] for c in cols]),
             "outside": fit_exponent(size, [c["outside"] for c in cols]),
             "memory": fit_exponent(size, [r["peak_mb"] for r in rs]),
+            "presolve": fit_exponent(size, [r.get("presolve_s") for r in rs]),
+            "root_lp": fit_exponent(size, [r.get("root_lp_s") for r in rs]),
         }
     return out
 
@@ -362,13 +365,14 @@ def exponent_table(rows: list[dict[str, Any]]) -> str:
     fits = exponents(rows)
     lines = [
         "| series | points | nonzeros vs periods (scenarios + 1) | total s vs nonzeros | HiGHS s vs nonzeros "
-        "| outside HiGHS s vs nonzeros | peak MB vs nonzeros |",
-        "|---|---|---|---|---|---|---|",
+        "| outside HiGHS s vs nonzeros | peak MB vs nonzeros | HiGHS presolve s vs nonzeros "
+        "| root LP done at s vs nonzeros |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for series, f in fits.items():
         lines.append(
             f"| {series} | {f['points']} | {_s(f['nonzeros'])} | {_s(f['total'])} | {_s(f['highs'])} "
-            f"| {_s(f['outside'])} | {_s(f.get('memory'))} |"
+            f"| {_s(f['outside'])} | {_s(f.get('memory'))} | {_s(f.get('presolve'))} | {_s(f.get('root_lp'))} |"
         )
     lines.append(
         "\nExponents: slopes of least-squares lines on log-log axes (time ~ nonzeros^b). Above 1 against "

@@ -587,6 +587,8 @@ def test_exponents_include_memory() -> None:
             "in_highs": highs,
             "solve": highs,
             "peak_mb": 3.0 * nnz**0.5,
+            "presolve_s": 1e-4 * nnz**1.2,
+            "root_lp_s": None if k == 2 else 2e-5 * nnz**1.3,  # a log without the figure: left out
             **phases,
         }
 
@@ -594,7 +596,8 @@ def test_exponents_include_memory() -> None:
     rows += [row("scenarios", k, 2_000.0 * (k + 1)) for k in (0, 2, 5, 10)]
     fits = exponents(rows)
     assert fits["periods"]["memory"] == pytest.approx(0.5) and fits["scenarios"]["highs"] == pytest.approx(2.0)
-    assert "| peak MB vs nonzeros |" in exponent_table(rows)
+    assert fits["periods"]["presolve"] == pytest.approx(1.2) and fits["periods"]["root_lp"] == pytest.approx(1.3)
+    assert "| peak MB vs nonzeros | HiGHS presolve s vs nonzeros |" in exponent_table(rows)
 
 
 def test_scaling_vary_seed_runs_each_repeat_with_its_own_seed(tmp_path) -> None:
