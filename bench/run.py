@@ -296,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one case, print JSON
     p.add_argument("--direct", help=argparse.SUPPRESS)  # internal: run the yardstick on one case, print JSON
     args = p.parse_args(argv)
+    if args.first_seed and not args.vary_seed:
+        p.error("--first-seed is the seed of the first run with --vary-seed: add --vary-seed")
     highs = tuple(args.highs)
     if args.direct:
         from model.collector import hold_for_the_process

@@ -13,8 +13,8 @@ series; the point they share (the size's own periods and scenarios) runs once. E
 ``bench.run --one`` in a process of its own (its peak memory is its own), with HiGHS's log
 written to a file (``output_flag``, ``log_to_console=false``, ``log_file``, and
 ``mip_min_logging_interval`` so that the line at the end of the root node is printed) and read
-by ``parse_highs_log`` for HiGHS's own split of its time. With ``--repeat N`` every figure is the
-median of N runs.
+by ``parse_highs_log`` for HiGHS's own split of its time. With ``--repeat N`` a variant's row is
+the run whose HiGHS time is the median of the N (``median_row``), whole.
 
 Columns: ``build`` is build + compile (Pyomo model, then the matrices); ``HiGHS`` is the time in
 HiGHS (the MIP run and the polish LP, as HiGHS reports them); of the MIP run, ``presolve`` is
@@ -34,7 +34,6 @@ import json
 import math
 import platform
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -212,7 +211,7 @@ def run_variant(
         if row is None:
             continue
         row |= parse_highs_log(log.read_text()) if log.exists() else {}
-        row["log"] = str(log)
+        row["log"] = log.name  # the name only: the folder may be temporary, and the JSON may go to docs/
         runs.append(row)
     return runs
 
@@ -253,12 +252,17 @@ _MEDIAN_KEYS = (
 
 
 def median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """One row for the runs of a variant: the median of each figure over the runs that have it
-    (None if none has), the statuses joined (``optimal`` when all are), the number of runs."""
+    """One row for the runs of a variant: the run whose HiGHS time is the median (of an even
+    number, the lower of the two middle ones), whole, so that its presolve, root, sub-MIP and
+    branching seconds are one run's and add up (medians taken figure by figure would mix runs:
+    one run's root with another's branching); with the statuses of all runs joined (``optimal``
+    when all are) and the number of runs."""
+    ranked = sorted(runs, key=lambda r: r["in_highs"])
+    middle = ranked[(len(ranked) - 1) // 2]
     out: dict[str, Any] = {"runs": len(runs), "status": "/".join(dict.fromkeys(r["status"] for r in runs))}
     for key in _MEDIAN_KEYS:
-        got = [r[key] for r in runs if r.get(key) is not None]
-        out[key] = statistics.median(got) if got else None
+        out[key] = middle.get(key)
+    out["seed"] = middle.get("seed")
     return out
 
 
@@ -460,7 +464,7 @@ def report(data: dict[str, Any]) -> str:
     o = data.get("options", {})
     head = (
         f"Scaling of {data['size']}: gap {o.get('gap')}, time limit {o.get('time_limit')} s, "
-        f"{o.get('repeat', 1)} run(s) per variant (medians"
+        f"{o.get('repeat', 1)} run(s) per variant (the run with the median HiGHS time"
         f"{', HiGHS random_seed 0, 1, ... run by run' if o.get('vary_seed') else ''})."
     )
     return (
@@ -537,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenarios", type=_ints, default=list(DEFAULT_SCENARIOS), help="scenarios of the scenarios series")
     p.add_argument("--gap", type=float, default=1e-4)
     p.add_argument("--time-limit", type=float, default=600)
-    p.add_argument("--repeat", type=int, default=1, help="runs per variant (medians)")
+    p.add_argument("--repeat", type=int, default=1, help="runs per variant (the median run is reported)")
     p.add_argument(
         "--vary-seed", action="store_true", help="the i-th run of a variant (from 0) uses HiGHS random_seed i"
     )
@@ -552,6 +556,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.from_json:
         data = json.loads(Path(args.from_json).read_text())
+        for row in data["rows"]:  # each variant's row again from its runs (as this code picks it)
+            if row.get("each"):
+                row.update(median_row(row["each"]))
     else:
         from bench.generate import TIER_SIZES
 

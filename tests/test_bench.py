@@ -616,3 +616,19 @@ def test_scaling_vary_seed_runs_each_repeat_with_its_own_seed(tmp_path) -> None:
     data = json.loads(out.with_suffix(".json").read_text())
     assert [[run["seed"] for run in row["each"]] for row in data["rows"]] == [[0, 1]] * len(data["rows"])
     assert "HiGHS random_seed 0, 1" in out.read_text()
+
+
+def test_median_row_is_one_whole_run() -> None:
+    """A variant's row is the run with the median HiGHS time, whole: its root and branching come
+    from one run (medians taken figure by figure would mix a run that ended at the root with one
+    that branched)."""
+    from bench.scaling import median_row
+
+    runs = [
+        {"status": "optimal", "seed": 0, "in_highs": 240.0, "root_end_s": 100.0, "nodes": 121},
+        {"status": "optimal", "seed": 1, "in_highs": 330.0, "root_end_s": 90.0, "nodes": 1018},
+        {"status": "optimal", "seed": 2, "in_highs": 140.0, "root_end_s": 140.0, "nodes": 1},
+    ]
+    row = median_row(runs)
+    assert (row["seed"], row["in_highs"], row["root_end_s"], row["nodes"], row["runs"]) == (0, 240.0, 100.0, 121, 3)
+    assert median_row(runs[:2])["seed"] == 0  # of two, the lower middle

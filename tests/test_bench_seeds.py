@@ -58,6 +58,13 @@ def test_summary_gives_memory_medians() -> None:
     assert text.splitlines()[-1].endswith("| 450 | 200 | 1.50 | 120 | 60 |")
 
 
+def test_first_seed_needs_vary_seed() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "S", "--first-seed", "3"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "add --vary-seed" in proc.stderr
+
+
 def test_vary_seed_numbers_the_runs_of_each_case() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "bench.run", "S", "--repeat", "2", "--vary-seed", "--first-seed", "4", "--no-direct"],
@@ -99,3 +106,12 @@ def test_period_major_order_is_a_permutation_of_the_same_model() -> None:
         return h.getInfo().objective_function_value
 
     assert relaxation(moved) == pytest.approx(relaxation(lp), rel=1e-9)
+
+    def optimum(model: object) -> float:  # the integrality moved with its columns: the same MIP
+        h = new_highs()
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.passModel(model)
+        h.run()
+        return h.getInfo().objective_function_value
+
+    assert optimum(moved) == pytest.approx(optimum(lp), rel=1e-7)

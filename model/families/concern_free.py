@@ -316,9 +316,10 @@ def check(res: Any, net: Network) -> list[str]:
     within its flow and the flow as in Flows; a concern country's output never concern-free; per
     site outside K, its concern-free output needs, for each input i, a[s,i] times as much
     concern-free i arriving in its country, summed over the country's sites (11), to ``TOL`` of
-    the larger of the need and all of i that arrives there: the table's parts are snapped to 0
-    or to their flow within ``CLEAN_TOL`` of it (``clean``), so an inflow of 44.7 t may show 0
-    where the LP had 4e-5 t, while the plant it feeds keeps its own 4e-5 (tier-L-p8, seed 2)."""
+    the need plus what the table's snapping may have taken from the inflow: each part is snapped
+    to 0 or to its flow within ``CLEAN_TOL * max(1, flow)`` (``clean``), so an inflow of 44.7 t
+    may show 0 where the LP had 4e-5 t while the plant it feeds keeps its own 4e-5 (tier-L-p8,
+    seed 2); only inflows from outside K can have been snapped (K's are never concern-free)."""
     if "ConcernFree" not in res.tables:
         return []
     table = res["ConcernFree"]
@@ -326,7 +327,7 @@ def check(res: Any, net: Network) -> list[str]:
     out = []
     free_out: dict[str, float] = defaultdict(float)
     free_in: dict[tuple[str, str], float] = defaultdict(float)
-    arrived: dict[tuple[str, str], float] = defaultdict(float)
+    snapped: dict[tuple[str, str], float] = defaultdict(float)  # what clean() may have taken
     for s, mk, q, free in rows_of(table, "site", "market", "flow", "concern_free"):
         if free > q + TOL * max(1.0, q) or free < -TOL:
             out.append(f"ConcernFree: {s} -> {mk}: concern-free part {free:g} outside 0..{q:g}")
@@ -336,14 +337,15 @@ def check(res: Any, net: Network) -> list[str]:
             out.append(f"ConcernFree: {s} is in a concern country but counts {free:g} as concern-free")
         free_out[s] += free
         free_in[(net.site_product[s], mk)] += free
-        arrived[(net.site_product[s], mk)] += q
+        if net.site_country[s] not in net.concern:
+            snapped[(net.site_product[s], mk)] += CLEAN_TOL * max(1.0, q)
     used: dict[tuple[str, str], float] = defaultdict(float)
     for (s, i), rate in net.input_rate.items():
         if net.site_country[s] not in net.concern:
             used[(i, net.site_country[s])] += rate * free_out.get(s, 0.0)
     for (i, c), need in used.items():
         have = free_in.get((i, c), 0.0)
-        if need > have + TOL * max(1.0, need, arrived.get((i, c), 0.0)):
+        if need > have + snapped.get((i, c), 0.0) + TOL * max(1.0, need):
             out.append(
                 f"ConcernFree: the plants in {c} count output as concern-free that needs {need:g} concern-free "
                 f"{i}, but only {have:g} concern-free {i} arrives there (mass balance 11)"
