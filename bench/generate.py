@@ -34,6 +34,28 @@ SIZES: dict[str, dict[str, Any]] = {
 }
 
 
+def scenario_records(
+    count: int, countries: list[str], concern: set[str], products: list[str], draw: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Scenarios, Disruptions and Shocks rows of ``count`` scenarios W00, W01, ...: scenario k
+    cuts off one random country (k % 3 == 0), halves the concern countries' capacity (1), or
+    raises one random product's demand by 30% under a survival target of 0.9 (2); weight 0.02
+    each. ``draw(k)`` is the random stream scenario k draws from."""
+    scenarios, disruptions, shocks = [], [], []
+    for k in range(count):
+        name = f"W{k:02d}"
+        kind = k % 3
+        scenarios.append({"scenario": name, "weight": 0.02, "max_shortfall": 0.9 if kind == 2 else None})
+        if kind == 0:
+            disruptions.append({"scenario": name, "country": draw(k).choice(countries), "capacity_loss": 1.0})
+        elif kind == 1:
+            for c in sorted(concern):
+                disruptions.append({"scenario": name, "country": c, "capacity_loss": 0.5})
+        else:
+            shocks.append({"scenario": name, "product": draw(k).choice(products), "demand_factor": 1.3})
+    return scenarios, disruptions, shocks
+
+
 def generate(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     """Workbook records (sheet -> rows) for a synthetic network of the given size (``SIZES``, or a
     tiered one of ``TIER_SIZES``), or a variant of a tiered one: ``VARIANTS`` (``tier-L-1p``) or a
@@ -105,18 +127,7 @@ def generate(size: str, seed: int = 0) -> dict[str, list[dict[str, Any]]]:
                 )
     caps = [{"market": c, "cap": 0.3} for c in countries if c not in concern and rng.random() < 0.33]
     caps.append({"product": products[0], "cap": 0.6, "scope": "total"})
-    scenarios, disruptions, shocks = [], [], []
-    for k in range(nscen):
-        name = f"W{k:02d}"
-        kind = k % 3
-        scenarios.append({"scenario": name, "weight": 0.02, "max_shortfall": 0.9 if kind == 2 else None})
-        if kind == 0:
-            disruptions.append({"scenario": name, "country": rng.choice(countries), "capacity_loss": 1.0})
-        elif kind == 1:
-            for c in concern:
-                disruptions.append({"scenario": name, "country": c, "capacity_loss": 0.5})
-        else:
-            shocks.append({"scenario": name, "product": rng.choice(products), "demand_factor": 1.3})
+    scenarios, disruptions, shocks = scenario_records(nscen, countries, concern, products, lambda _k: rng)
     stock = []
     for p, c in rng.sample(sorted(demand), min(10, len(demand))):
         stock.append({"market": c, "product": p, "max_stock": round(demand[(p, c)] * 0.3, 1), "holding_cost": 2.0})
@@ -424,20 +435,10 @@ def generate_tiers(
             caps.append({"product": p, "market": c, "cap": 0.6, "basis": "direct"})
     caps.append({"product": finals[0], "cap": 0.6, "scope": "total"})
 
-    scenarios, disruptions, shocks = [], [], []
     more = random.Random(f"{size}-{seed}-scenarios")  # the scenarios past the size's own
-    for k in range(nscen):
-        name = f"W{k:02d}"
-        kind = k % 3
-        draw = rng if k < cfg["scenarios"] else more
-        scenarios.append({"scenario": name, "weight": 0.02, "max_shortfall": 0.9 if kind == 2 else None})
-        if kind == 0:
-            disruptions.append({"scenario": name, "country": draw.choice(countries), "capacity_loss": 1.0})
-        elif kind == 1:
-            for c in sorted(concern):
-                disruptions.append({"scenario": name, "country": c, "capacity_loss": 0.5})
-        else:
-            shocks.append({"scenario": name, "product": draw.choice(finals), "demand_factor": 1.3})
+    scenarios, disruptions, shocks = scenario_records(
+        nscen, countries, concern, finals, lambda k: rng if k < cfg["scenarios"] else more
+    )
     stock = []
     for p, c in rng.sample(sorted(base_demand), min(6, len(base_demand))):
         stock.append({"market": c, "product": p, "max_stock": round(base_demand[(p, c)] * 0.3, 1), "holding_cost": 2.0})

@@ -5,7 +5,7 @@ first period, then the second's, ...: the order of the yardstick ``bench.direct`
     python -m bench.order tier-L --seeds 0,1,2,3,4 --gap 0.005
 
 Prints HiGHS's run time, objective, bound and nodes per order and seed, then the medians. Only
-HiGHS is timed (the model is built and compiled once per order and seed, untimed). Presolve sees
+HiGHS is timed (the model is built and compiled once, untimed). Presolve sees
 the same model either way; what changes is the order in which HiGHS meets the rows and columns,
 which moves its pivoting, cut and branching choices (docs/performance.md, "Tiered cases at scale").
 """
@@ -60,20 +60,25 @@ def period_major(lp: highspy.HighsLp, col_period: np.ndarray, row_period: np.nda
     return out
 
 
-def run(case: str, order: str, seed: int, gap: float, time_limit: float) -> dict[str, Any]:
-    """One HiGHS run of ``case``'s matrices in ``order`` (``tool`` or ``period``)."""
+def matrices(case: str) -> dict[str, highspy.HighsLp]:
+    """The tool's matrices of ``case``, built and compiled once: ``tool`` as compiled, ``period``
+    reordered period by period (``period_major``)."""
     from bench.run import workbook_for
     from model.build import build_model
-    from model.solve import HIGHS_DEFAULTS, compile_model, new_highs
+    from model.solve import compile_model
     from model.workbook import read_workbook
 
-    m = build_model(read_workbook(workbook_for(case)))
-    compiled, _ = compile_model(m)
+    compiled, _ = compile_model(build_model(read_workbook(workbook_for(case))))
     lp = compiled.highs.getLp()
-    if order == "period":
-        col_period = np.array([period_of(v) for v in compiled.columns])
-        row_period = np.array([period_of(r) for r, _ in compiled.rows])
-        lp = period_major(lp, col_period, row_period)
+    col_period = np.array([period_of(v) for v in compiled.columns])
+    row_period = np.array([period_of(r) for r, _ in compiled.rows])
+    return {"tool": lp, "period": period_major(lp, col_period, row_period)}
+
+
+def run(lp: highspy.HighsLp, seed: int, gap: float, time_limit: float) -> dict[str, Any]:
+    """One HiGHS run of ``lp`` with the tool's HiGHS settings and ``seed``."""
+    from model.solve import HIGHS_DEFAULTS, new_highs
+
     h = new_highs()
     for name, value in HIGHS_DEFAULTS:
         h.setOptionValue(name, value)
@@ -84,8 +89,6 @@ def run(case: str, order: str, seed: int, gap: float, time_limit: float) -> dict
     h.run()
     info = h.getInfo()
     return {
-        "order": order,
-        "seed": seed,
         "seconds": h.getRunTime(),
         "objective": info.objective_function_value,
         "bound": info.mip_dual_bound,
@@ -101,10 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-limit", type=float, default=600)
     args = p.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
+    lps = matrices(args.case)
     times: dict[str, list[float]] = {"tool": [], "period": []}
     for seed in seeds:
         for order in ("period", "tool"):
-            r = run(args.case, order, seed, args.gap, args.time_limit)
+            r = run(lps[order], seed, args.gap, args.time_limit)
             times[order].append(r["seconds"])
             print(
                 f"{args.case} {order} order, seed {seed}: HiGHS {r['seconds']:.1f} s, objective "

@@ -216,41 +216,6 @@ def run_variant(
     return runs
 
 
-_MEDIAN_KEYS = (
-    "rows",
-    "columns",
-    "nonzeros",
-    "integers",
-    "gap",
-    "objective",
-    "read",
-    "check",
-    "build",
-    "compile",
-    "handover",
-    "solve",
-    "polish",
-    "load",
-    "extract",
-    "verify",
-    "write",
-    "in_highs",
-    "other",
-    "total",
-    "startup",
-    "peak_mb",
-    "presolve_s",
-    "root_lp_s",
-    "root_end_s",
-    "root_eval_s",
-    "mip_s",
-    "submip_s",
-    "nodes",
-    "lp_iterations",
-    "log_gap",
-)
-
-
 def median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """One row for the runs of a variant: the run whose HiGHS time is the median (of an even
     number, the lower of the two middle ones), whole, so that its presolve, root, sub-MIP and
@@ -259,11 +224,7 @@ def median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
     when all are) and the number of runs."""
     ranked = sorted(runs, key=lambda r: r["in_highs"])
     middle = ranked[(len(ranked) - 1) // 2]
-    out: dict[str, Any] = {"runs": len(runs), "status": "/".join(dict.fromkeys(r["status"] for r in runs))}
-    for key in _MEDIAN_KEYS:
-        out[key] = middle.get(key)
-    out["seed"] = middle.get("seed")
-    return out
+    return {**middle, "runs": len(runs), "status": "/".join(dict.fromkeys(r["status"] for r in runs))}
 
 
 def split(row: dict[str, Any]) -> dict[str, float | None]:
