@@ -405,7 +405,6 @@ known one that is absent is a typo: an error, never a silently dropped setting, 
 Names of ``SHORT_NAME`` letters or fewer (`Caps`, `role`) allow one edit only, so that a header
 like `rate` is not taken for `role`."""
 SHORT_NAME = 5
-SETTING_TYPO_EDITS = TYPO_EDITS
 
 
 def typo_edits(known: str) -> int:

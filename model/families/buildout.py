@@ -30,12 +30,6 @@ HORIZON = True
 at once; the other families are checked period by period)."""
 
 
-def closable_sites(net: Network) -> tuple[str, ...]:
-    """S_closable: sites the model may close (status ``closable``, a tiers-issue status). Empty
-    until the Network carries that status; the rule ``b[s,t] <= b[s,t-1]`` is written for them."""
-    return tuple(getattr(net, "closable", ()))
-
-
 def links(ctx: Context, component: dict[tuple[str, int], Any]) -> list[tuple[str, int]]:
     """(s, t) for each period t after the first in which ``component`` (a variable's members by
     (site, period)) exists at t and at the period before: within the site's availability."""
@@ -54,7 +48,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     Without a Periods sheet there is one period and no row. No variables, no costs. Needs
     ``capacity`` first (b and n).
     """
-    closable = set(closable_sites(ctx.net))
+    closable = set(ctx.net.closable)
     b = dict(m.build.items())
     n = dict(m.modules.items())
     cand = set(ctx.net.candidates)
@@ -110,6 +104,7 @@ def check(res: Any, net: Network) -> list[str]:
     if not net.shows_periods:
         return []
     out = []
+    closable = set(net.closable)
     history: dict[str, list[tuple[int, bool, int]]] = defaultdict(list)
     for s, t, built, mods, prod in rows_of(res["Sites"], "site", "period", "built", "modules_added", "production"):
         history[s].append((t, bool(built), int(mods)))
@@ -126,7 +121,7 @@ def check(res: Any, net: Network) -> list[str]:
                 continue
             if s in net.candidates and b0 and not b1:
                 out.append(f"candidate {s} is built in {t0} but not in {t1}")
-            if s in closable_sites(net) and b1 and not b0:
+            if s in closable and b1 and not b0:
                 out.append(f"closable site {s} is closed in {t0} but operates in {t1}")
             if b1 and n1 < n0:
                 out.append(f"{s} has {n0} modules in {t0} but {n1} in {t1}")

@@ -133,11 +133,14 @@ def upstream(net: Network, flow: dict[tuple[str, str], float]) -> list[dict[str,
         embodied = np.linalg.lstsq(np.eye(n) - mix, base, rcond=None)[0]
     names = list(keys)
     rows = []
+    depths: dict[str, dict[str, int]] = {}  # per final product: the same for each of its markets
     for p, mk in net.positive_demand:
         if (p, mk) not in index:
             continue
         vector = embodied[index[(p, mk)]]
-        depth = tiers(net, p)
+        if p not in depths:
+            depths[p] = tiers(net, p)
+        depth = depths[p]
         for i in sorted(depth, key=lambda x: (depth[x], x)):
             amounts = {k: vector[j] for j, (ii, k) in enumerate(names) if ii == i and vector[j] > 1e-12}
             total = sum(amounts.values())

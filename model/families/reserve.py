@@ -64,9 +64,10 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         dimen=2, initialize=[(s, t) for t in periods for s in sites[t]], ordered=True, doc="sites that may hold reserve"
     )
     m.reserve = pyo.Var(m.RESERVE_SITES, within=pyo.NonNegativeReals, doc="r[s,t]: capacity held in reserve")
+    need = {(p, t): reserve_requirement(ctx.at(t), p) for t in periods for p in net.products}  # once each
     m.RESERVE_PRODUCTS = pyo.Set(
         dimen=2,
-        initialize=[(p, t) for t in periods for p in net.products if reserve_requirement(ctx.at(t), p) > 0],
+        initialize=[(p, t) for t in periods for p in net.products if need[p, t] > 0],
         ordered=True,
         doc="(product, period) with a reserve share",
     )
@@ -82,11 +83,11 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     def rule(_m: pyo.ConcreteModel, p: str, t: int) -> object:
         held = total([*(m.reserve[s, t] for s in sites_of[(p, t)]), m.reserve_shortfall[p, t]])
-        return held >= reserve_requirement(ctx.at(t), p)
+        return held >= need[p, t]
 
     m.reserve_requirement = pyo.Constraint(m.RESERVE_PRODUCTS, rule=rule, doc="(6) reserve outside concern countries")
     if ctx.elastic:
-        ctx.violations += [m.reserve_shortfall[p, t] / reserve_requirement(ctx.at(t), p) for p, t in m.RESERVE_PRODUCTS]
+        ctx.violations += [m.reserve_shortfall[p, t] / need[p, t] for p, t in m.RESERVE_PRODUCTS]
     register_cost(
         m,
         ctx,
