@@ -5,7 +5,7 @@ One HTML file that opens offline in any browser: plotly.js is embedded once in t
 results workbook is written from) and a few facts of the ``Network`` (blocs, concern countries,
 currency, units), never from the Pyomo model. Sections, each present only when its data exist:
 
-* **Headline**: status with gap, objective, normal-year and expected scenario cost (when the
+* **Headline**: status with gap, objective, normal-year and expected disruption cost (when the
   Summary has them), unmet demand, and every capped concern share against its cap.
 * **Chains**: per product chain, a Sankey diagram by tier and country, nodes coloured by the
   country's bloc, for the scenario (baseline or one of the scenarios) and period chosen in two
@@ -504,9 +504,13 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         cards.append(_card("Total cost (objective)", _money(s["objective"], cur), "the sum of the Costs sheet"))
     if "normal_year_cost" in s:
         cards.append(_card("Normal-year cost", _money(s["normal_year_cost"], cur), "a year without disruption"))
-    if "expected_scenario_cost" in s:
+    if "expected_disruption_cost" in s:
         cards.append(
-            _card("Expected scenario cost", _money(s["expected_scenario_cost"], cur), "each scenario's cost x weight")
+            _card(
+                "Expected disruption cost",
+                _money(s["expected_disruption_cost"], cur),
+                "what crises add x their probability",
+            )
         )
     unmet = tables.get("Unmet")
     parts = [f'<div class="cards">{"".join(cards)}</div>']

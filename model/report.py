@@ -23,7 +23,7 @@ from model.atomic import atomic_save
 from model.charts import AXIS_LABELS, CONCERN_COLOR, UNSERVED_COLOR, UNSERVED_LABEL, bloc_colors, objective_label
 from model.collector import collector_paused
 from model.families.flows import UNMET_PENALTY_LABEL
-from model.families.scenarios import EXPECTED_SCENARIO_COST_LABEL
+from model.families.protocol import EXPECTED_DISRUPTION_LABEL
 from model.issues import Issue
 from model.timeline import CAP, CONCERN_BLOCS, MADE, capacity_groups, columns_with
 from model.timeline import SHARE as SHARE_PREFIX
@@ -580,42 +580,44 @@ def scenario_chart(book: Book, ws: Worksheet, ss: pd.DataFrame) -> None:
 
 def cost_split(costs: pd.DataFrame) -> dict[str, float]:
     """The Costs sheet split for a planner: ``normal_year_cost`` (every component but the expected
-    scenario cost: the yearly cost without disruption), ``expected_scenario_cost`` (sum over
-    scenarios of weight x scenario cost) and ``unmet_penalty`` (baseline unmet demand x penalty,
-    part of the normal year). normal_year_cost + expected_scenario_cost = objective. With periods,
-    each is its total over the horizon (the Costs sheet's ``total`` rows)."""
+    disruption cost: the yearly cost without disruption), ``expected_disruption_cost`` (what the
+    crises add to the normal year, in expectation: sum_ω π[ω] (op^ω - op)) and ``unmet_penalty``
+    (the normal year's unmet demand x penalty, part of the normal year).
+    normal_year_cost + expected_disruption_cost = objective. With periods, each is its total over
+    the horizon (the Costs sheet's ``total`` rows)."""
     if "period" in costs.columns:
         costs = costs[costs["period"] == "total"]
     by = dict(zip(costs["component"], costs["value"].astype(float)))
-    scenario = by.get(EXPECTED_SCENARIO_COST_LABEL, 0.0)
+    disruption = by.get(EXPECTED_DISRUPTION_LABEL, 0.0)
     return {
-        "normal_year_cost": float(sum(by.values())) - scenario,
-        "expected_scenario_cost": scenario,
+        "normal_year_cost": float(sum(by.values())) - disruption,
+        "expected_disruption_cost": disruption,
         "unmet_penalty": by.get(UNMET_PENALTY_LABEL, 0.0),
     }
 
 
 COST_SPLIT_MEANINGS = {
     "normal_year_cost": "what the network costs in a year without disruption: every cost but the expected "
-    "scenario cost (production, tariffs, freight, fixed, modules, reserve, stock holding, baseline unmet demand)",
-    "expected_scenario_cost": "each disruption scenario's yearly cost times its weight (its yearly probability), "
-    "summed: the cost of disruptions the design expects",
-    "objective": "what the design minimises: the normal-year cost plus the expected scenario cost "
-    "(the sum of the Costs sheet); not a cost paid in any one year",
+    "disruption cost (production, tariffs, freight, fixed, modules, reserve, stock holding, unmet demand)",
+    "expected_disruption_cost": "what disruptions add to a normal year, in expectation: each crisis's extra cost "
+    "(its year's cost, restocking what it draws included, less a normal year's) times its yearly probability, "
+    "summed",
+    "objective": "what the design minimises, the expected yearly cost: the normal-year cost plus the expected "
+    "disruption cost (the sum of the Costs sheet); not a cost paid in any one year",
 }
 
 
 def with_cost_split(summary: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
-    """The Summary with ``normal_year_cost`` and ``expected_scenario_cost`` rows right after the
-    objective (objective = normal_year_cost + expected_scenario_cost), each with its meaning."""
+    """The Summary with ``normal_year_cost`` and ``expected_disruption_cost`` rows right after the
+    objective (objective = normal_year_cost + expected_disruption_cost), each with its meaning."""
     split = cost_split(costs)
-    out = summary[~summary["metric"].isin(["normal_year_cost", "expected_scenario_cost"])].reset_index(drop=True)
+    out = summary[~summary["metric"].isin(["normal_year_cost", "expected_disruption_cost"])].reset_index(drop=True)
     at = int(out.index[out["metric"] == "objective"][0]) + 1 if (out["metric"] == "objective").any() else 0
     out.loc[out["metric"] == "objective", "meaning"] = COST_SPLIT_MEANINGS["objective"]
     rows = pd.DataFrame(
         [
             {"metric": k, "value": split[k], "meaning": COST_SPLIT_MEANINGS[k]}
-            for k in ("normal_year_cost", "expected_scenario_cost")
+            for k in ("normal_year_cost", "expected_disruption_cost")
         ]
     )
     return pd.concat([out.iloc[:at], rows, out.iloc[at:]], ignore_index=True)

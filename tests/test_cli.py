@@ -325,7 +325,7 @@ def test_an_earlier_model_is_freed_before_another_is_built(
         else:
             watched(diagnose)
             assert explain_infeasibility(read_workbook(write(tmp_path, INFEASIBLE)))
-        assert freed_at_build == [True]
+        assert freed_at_build and all(freed_at_build)  # the explanation may build a second model
     finally:
         if enabled:
             gc.enable()

@@ -163,16 +163,16 @@ def test_dependency_and_scenario_charts_readable_at_ten_times_the_sample(tmp_pat
 def test_summary_gives_the_normal_year_beside_the_objective() -> None:
     costs = pd.DataFrame(
         {
-            "component": ["production", "unmet-demand penalty (baseline)", "expected scenario cost"],
+            "component": ["production", "unmet-demand penalty (baseline)", "expected disruption cost"],
             "value": [100.0, 5.0, 20.0],
         }
     )
-    assert cost_split(costs) == {"normal_year_cost": 105.0, "expected_scenario_cost": 20.0, "unmet_penalty": 5.0}
+    assert cost_split(costs) == {"normal_year_cost": 105.0, "expected_disruption_cost": 20.0, "unmet_penalty": 5.0}
     summary = pd.DataFrame(
         {"metric": ["status", "objective", "currency"], "value": ["optimal", 125.0, "USD"], "meaning": ["", "", ""]}
     )
     out = with_cost_split(summary, costs)
-    assert out["metric"].tolist() == ["status", "objective", "normal_year_cost", "expected_scenario_cost", "currency"]
+    assert out["metric"].tolist() == ["status", "objective", "normal_year_cost", "expected_disruption_cost", "currency"]
     assert out["value"].tolist()[1:4] == [125.0, 105.0, 20.0]
     assert all(out["meaning"].iloc[1:4].str.len() > 20)
 
