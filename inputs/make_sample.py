@@ -535,26 +535,37 @@ BAN, BLOCKADE, PANDEMIC, QUAKE, GRAPHITE_CONTROL = (
 # weight: yearly probability [A]; max_shortfall: most share of any market's demand that may go
 # unserved [A] (blank: priced only).
 SCENARIOS = [
-    {"scenario": BAN, "weight": 0.05, "max_shortfall": 0.35},
+    # No target for the ban: with China's oxide, metal and magnet exports stopped, no design can
+    # keep the EU's magnets within 35% short before allied plants open (2025: at least 67% short).
+    {"scenario": BAN, "weight": 0.05, "max_shortfall": None},
     {"scenario": BLOCKADE, "weight": 0.02, "max_shortfall": None},
     {"scenario": PANDEMIC, "weight": 0.03, "max_shortfall": 0.25},
     {"scenario": QUAKE, "weight": 0.03, "max_shortfall": 0.35},
     {"scenario": GRAPHITE_CONTROL, "weight": 0.05, "max_shortfall": None},
 ]
 DISRUPTIONS = [
-    # An export ban at the separation tier: about the share of China's separated oxide that
-    # leaves China, directly or in metal and magnets, is lost to every market (the model has no
-    # per-market restriction) [A].
-    {"scenario": BAN, "country": "China", "product": OXIDE, "capacity_loss": 0.4},
-    {"scenario": BLOCKADE, "country": "Taiwan", "capacity_loss": 1.0},
+    # A Taiwan blockade stops Taiwan's trade (Closures below) and, with the sanctions that follow,
+    # takes part of China's capacity [A].
     {"scenario": BLOCKADE, "country": "China", "capacity_loss": 0.3},
     # Lockdowns in China's chemical clusters [A].
     {"scenario": PANDEMIC, "country": "China", "product": KSM, "capacity_loss": 0.3},
     {"scenario": PANDEMIC, "country": "China", "product": APIS, "capacity_loss": 0.3},
     {"scenario": QUAKE, "country": "Japan", "capacity_loss": 0.4},
     {"scenario": QUAKE, "site": "JASM Kumamoto fab 2", "capacity_loss": 1.0},
-    # China's graphite export licensing (Dec 2023) tightened into a control [A].
-    {"scenario": GRAPHITE_CONTROL, "country": "China", "product": GRAPHITE, "capacity_loss": 0.5},
+]
+# Trade stopped by lane. China's plants keep serving China: an export ban is not a capacity loss.
+CLOSURES = [
+    # China stops exporting separated oxide, metal and magnets (modelled on its 2023 ban on
+    # rare-earth processing technology and its April 2025 licensing of rare earths and magnets) [A].
+    {"scenario": BAN, "origin": "China", "destination": None, "product": OXIDE},
+    {"scenario": BAN, "origin": "China", "destination": None, "product": METAL},
+    {"scenario": BAN, "origin": "China", "destination": None, "product": MAGNETS},
+    # A blockade: nothing leaves Taiwan and nothing reaches it [A].
+    {"scenario": BLOCKADE, "origin": "Taiwan", "destination": None, "product": None},
+    {"scenario": BLOCKADE, "origin": None, "destination": "Taiwan", "product": None},
+    # China's graphite export licensing (Dec 2023) tightened into a full stop of exports (an upper
+    # bound of a licensing regime) [A].
+    {"scenario": GRAPHITE_CONTROL, "origin": "China", "destination": None, "product": GRAPHITE},
 ]
 SHOCKS = [
     {"scenario": PANDEMIC, "product": DOSES, "demand_factor": 1.3},
@@ -623,6 +634,7 @@ def records(basis: str | None = None) -> dict[str, list[dict[str, Any]]]:
         "Scenarios": [dict(s) for s in SCENARIOS],
         "Disruptions": [dict(d) for d in DISRUPTIONS],
         "Shocks": [dict(s) for s in SHOCKS],
+        "Closures": [dict(c) for c in CLOSURES],
         "Stockpiles": [
             {
                 "market": m,

@@ -42,6 +42,7 @@ SHEET_ORDER = (
     "Unmet",
     "Scenarios",
     "ScenarioSummary",
+    "ScenarioFlows",
     "ScenarioSites",
     "ScenarioInputs",
     "Stockpiles",
@@ -92,6 +93,15 @@ MONEY_COLUMNS = {
     "holding_cost",
     "price_per_point",
     "tariff_base",
+    "scenario_cost",
+    "normal_cost",
+    "extra_cost",
+    "penalty",
+    "restock_cost",
+    "normal_year_cost",
+    "expected_disruption_cost",
+    "expected_disruption_penalty",
+    "unmet_penalty",
 }
 YEAR = "0"  # a year reads 2025, not 2,025
 YEAR_COLUMNS = {"period", "opens", "closes", "available_from", "available_until", "year"}
@@ -639,6 +649,7 @@ QUANTITY_SHEETS = (
     "Dependency",
     "Unmet",
     "Scenarios",
+    "ScenarioFlows",
     "ScenarioSites",
     "Stockpiles",
     "ConcernFree",

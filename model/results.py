@@ -117,6 +117,8 @@ def extract(
     out = Extraction()
     for family in FAMILIES:
         family.tables(m, ctx, solved, out)
+    if not net.shows_periods:  # one period, year 0: the families' tables carry it; the results do not show it
+        out.tables = {name: t.drop(columns="period", errors="ignore") for name, t in out.tables.items()}
     out.tables["Costs"] = cost_table(m, ctx, solved)
     objective = float(cost_totals(out.tables["Costs"])["value"].sum())
     if net.shows_periods:

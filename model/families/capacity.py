@@ -199,7 +199,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             }
             if net.shows_periods:
                 row["available"] = s in available
-            rows.append(with_period(row, net, t))
+            rows.append(with_period(row, t))
     out.tables["Sites"] = pd.DataFrame(rows)
 
 

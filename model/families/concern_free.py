@@ -315,11 +315,11 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 }
                 if crises:
                     row["scenario"] = w
-                rows.append(with_period(row, net, t))
+                rows.append(with_period(row, t))
     out.extra["concern_free"] = allocations
     if net.input_rate:
         columns = [*CONCERN_FREE_COLUMNS, "scenario"] if crises else CONCERN_FREE_COLUMNS
-        out.tables["ConcernFree"] = pd.DataFrame(rows, columns=period_columns(net, columns))
+        out.tables["ConcernFree"] = pd.DataFrame(rows, columns=period_columns(columns))
 
 
 def check(res: Any, net: Network) -> list[str]:

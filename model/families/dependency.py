@@ -169,7 +169,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             supplied, direct, lookthrough = _supply(net, flows.get((t, w), {}), allocations.get((t, w)))
 
             def add(row: dict[str, Any], w: str = w, t: int = t) -> None:
-                rows.append(with_period({**row, "scenario": w} if crises else row, net, t))
+                rows.append(with_period({**row, "scenario": w} if crises else row, t))
 
             pools = ctx.at(t, w).pools
             for p, mk in pools:
@@ -212,25 +212,25 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 row = _row(tc.product, label, "total", sup, con, tc.cap, constraint, solved, tc.row)
                 add({**row, "basis": tc.basis, **_shares(sup, con_direct, con_look)})
     columns = [*DEPENDENCY_COLUMNS, "scenario"] if crises else DEPENDENCY_COLUMNS
-    table = pd.DataFrame(rows, columns=period_columns(net, columns))
+    table = pd.DataFrame(rows, columns=period_columns(columns))
     out.tables["Dependency"] = table
     normal_rows = table[table["scenario"] == NORMAL] if crises else table
     # the default cap holds in every period (and, where caps hold, every crisis): one point less costs the sum
     out.extra["default_cap_marginal_per_point"] = sum(
-        default_cap_marginal(ctx.at(t), _rows_of_period(table, net, t)) for t in ctx.periods
+        default_cap_marginal(ctx.at(t), _rows_of_period(table, t)) for t in ctx.periods
     )
     unmet = out.tables.get("Unmet")
     if unmet is not None:
-        period = unmet["period"].tolist() if "period" in unmet.columns else [ctx.periods[0]] * len(unmet)
+        period = unmet["period"].tolist()
         unmet["binding_cap"] = [
-            _binding_cap(ctx.at(t), _rows_of_period(normal_rows, net, t), p, mk)
+            _binding_cap(ctx.at(t), _rows_of_period(normal_rows, t), p, mk)
             for p, mk, t in zip(unmet["product"], unmet["market"], period, strict=True)
         ]
 
 
-def _rows_of_period(table: pd.DataFrame, net: Network, t: int) -> pd.DataFrame:
-    """The rows of period t (the whole table without periods)."""
-    return table[table["period"] == t] if net.shows_periods else table
+def _rows_of_period(table: pd.DataFrame, t: int) -> pd.DataFrame:
+    """The rows of period t."""
+    return table[table["period"] == t]
 
 
 def _supply(

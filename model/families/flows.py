@@ -186,17 +186,17 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             "total_cost": q * dc,
             "tariff_base": view.tariff_base(s),
         }
-        rows.append(with_period(row, net, t))
-    out.tables["Flows"] = pd.DataFrame(rows, columns=period_columns(net, FLOW_COLUMNS))
+        rows.append(with_period(row, t))
+    out.tables["Flows"] = pd.DataFrame(rows, columns=period_columns(FLOW_COLUMNS))
     unmet_rows = []
     for (p, mk, t), var in normal(m.unmet).items():
         q = value(var)
         if q > 1e-9:
             d = ctx.at(t).demand[(p, mk)]
             unmet_rows.append(
-                with_period({"product": p, "market": mk, "demand": d, "unmet": q, "unmet_share": q / d}, net, t)
+                with_period({"product": p, "market": mk, "demand": d, "unmet": q, "unmet_share": q / d}, t)
             )
-    out.tables["Unmet"] = pd.DataFrame(unmet_rows, columns=period_columns(net, UNMET_COLUMNS))
+    out.tables["Unmet"] = pd.DataFrame(unmet_rows, columns=period_columns(UNMET_COLUMNS))
 
 
 def check(res: Any, net: Network) -> list[str]:

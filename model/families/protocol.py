@@ -183,12 +183,13 @@ def value(var: Any) -> float:
     return 0.0 if x is None else float(x)
 
 
-def with_period(row: dict[str, Any], net: Network, t: int) -> dict[str, Any]:
-    """``row`` with a leading ``period`` column when the workbook has periods (none for
-    ``SINGLE_PERIOD``: today's results keep their columns)."""
-    return {"period": t, **row} if net.shows_periods else row
+def with_period(row: dict[str, Any], t: int) -> dict[str, Any]:
+    """``row`` with a leading ``period`` column. Every table carries the period (one period, year
+    0, without a Periods sheet); ``model.results.extract`` leaves the column out of what it hands
+    on when the workbook has no Periods sheet, in one place."""
+    return {"period": t, **row}
 
 
-def period_columns(net: Network, columns: list[str]) -> list[str]:
-    """A table's columns, with ``period`` first when the workbook has periods."""
-    return ["period", *columns] if net.shows_periods else columns
+def period_columns(columns: list[str]) -> list[str]:
+    """A table's columns, with ``period`` first."""
+    return ["period", *columns]

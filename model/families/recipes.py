@@ -63,11 +63,11 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                     "quantity_used": rate * produced[s],
                     "concern_free_used": rate * free_out[s],
                 }
-                input_rows.append(with_period(row, net, t))
+                input_rows.append(with_period(row, t))
         for row in upstream(ctx.at(t), flow):
-            upstream_rows.append(with_period(row, net, t))
-    out.tables["Inputs"] = pd.DataFrame(input_rows, columns=period_columns(net, INPUT_COLUMNS))
-    out.tables["Upstream"] = pd.DataFrame(upstream_rows, columns=period_columns(net, UPSTREAM_COLUMNS))
+            upstream_rows.append(with_period(row, t))
+    out.tables["Inputs"] = pd.DataFrame(input_rows, columns=period_columns(INPUT_COLUMNS))
+    out.tables["Upstream"] = pd.DataFrame(upstream_rows, columns=period_columns(UPSTREAM_COLUMNS))
 
 
 def tiers(net: Network, product: str) -> dict[str, int]:

@@ -138,8 +138,8 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                         "quantity": q,
                         "delivered_unit_cost": view.delivered_cost(s, mk),
                     }
-                    flow_rows.append(with_period(row, net, t))
-    out.tables["ScenarioFlows"] = pd.DataFrame(flow_rows, columns=period_columns(net, SCENARIO_FLOW_COLUMNS))
+                    flow_rows.append(with_period(row, t))
+    out.tables["ScenarioFlows"] = pd.DataFrame(flow_rows, columns=period_columns(SCENARIO_FLOW_COLUMNS))
     arrived = dict(supplied)  # (ω, p, m, t): everything of p arriving in m, inputs included
     for (s, i), rate in net.input_rate.items():  # supplied to final demand: less the plants' use
         for w in net.scenarios:
@@ -153,7 +153,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             baseline_in[(net.site_product[s], mk, t)] += q
     drawn_at = {(w, p, mk, t): q for (t, w), d in draws.items() for (p, mk), q in d.items()}
     sites = out.tables["Sites"]
-    period = sites["period"].tolist() if net.shows_periods else [ctx.periods[0]] * len(sites)
+    period = sites["period"].tolist()
     busiest_w, busiest_q = [], []
     for s, t in zip(sites["site"].tolist(), period, strict=True):
         best_w, best_q = "", 0.0
@@ -183,14 +183,13 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                     "baseline_production": prod,
                     **_starved(net, w, s, t, c, prod, scen_prod[(w, s, t)], arrived, drawn_at, baseline_in),
                 },
-                net,
                 t,
             )
             for w in net.scenarios
             for s, t, c, prod in site_rows
             if c > 0 or scen_prod[(w, s, t)] > 0
         ],
-        columns=period_columns(net, SCENARIO_SITE_COLUMNS),
+        columns=period_columns(SCENARIO_SITE_COLUMNS),
     )
     if net.input_rate:
         base_prod: dict[tuple[str, int], float] = defaultdict(float)
@@ -229,8 +228,8 @@ def _scenario_inputs(
                     "used": sum(rate * scen_prod.get((w, s, t), 0.0) for s, rate in users),
                     "baseline_used": base_used,
                 }
-                rows.append(with_period(row, net, t))
-    return pd.DataFrame(rows, columns=period_columns(net, SCENARIO_INPUT_COLUMNS))
+                rows.append(with_period(row, t))
+    return pd.DataFrame(rows, columns=period_columns(SCENARIO_INPUT_COLUMNS))
 
 
 def _starved(
@@ -342,8 +341,8 @@ def _scenario_tables(
                 "extra_cost": extra,
                 "cause": cause,
             }
-            summary.append(with_period(row, net, t))
-    detail = detail[period_columns(net, SCENARIO_COLUMNS)]
+            summary.append(with_period(row, t))
+    detail = detail[period_columns(SCENARIO_COLUMNS)]
     return detail, pd.DataFrame(summary)
 
 

@@ -128,7 +128,6 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                     "holding_cost": net.holding_cost[(p, mk)],
                     "restock_cost": net.restock_cost.get((p, mk), 0.0),
                 },
-                net,
                 t,
             )
             for p, mk, t in m.STOCKPILES
