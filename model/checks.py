@@ -169,12 +169,21 @@ def check_disruption_targets(disruptions: SheetData | None, sites: Mapping[str, 
                 rec.values["_invalid"] = True
 
 
-def check_unmet_penalty_given(products: SheetData | None, settings: Settings, issues: Issues) -> None:
-    """Every product has an unmet_penalty: on its row, or Settings.unmet_penalty for all."""
+def check_unmet_penalty_given(
+    products: SheetData | None, settings: Settings, issues: Issues, demand: SheetData | None = None
+) -> None:
+    """Every product has an unmet_penalty: on its row, or Settings.unmet_penalty for all, unless
+    every Demand row of the product gives its own (Demand.unmet_penalty, version 3)."""
     if settings.unmet_penalty is not None or products is None:
         return
+    priced_rows: dict[str, bool] = {}  # product -> every Demand row of it gives a penalty
+    for rec in valid(demand):
+        p = rec.values.get("product")
+        priced_rows[p] = priced_rows.get(p, True) and rec.values.get("unmet_penalty") is not None
     letter = products.letters.get("unmet_penalty", "")
     for rec in valid(products):
+        if priced_rows.get(rec.values["product"]):
+            continue
         if rec.values.get("unmet_penalty") is None:
             issues.error(
                 "Products",

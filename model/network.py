@@ -228,13 +228,6 @@ class Network:
         """penalty[p, m, t]: the Demand row's ``unmet_penalty`` where given, else the product's."""
         return self.market_penalty.get((product, market), self.unmet_penalty[product])
 
-    def closed(self, site: str, market: str) -> bool:
-        """Whether a Closures row of this network's scenario stops the arc (s, m)."""
-        if self.scenario == NORMAL:
-            return False
-        origin, product = self.site_country[site], self.site_product[site]
-        return any(c.scenario == self.scenario and c.closes(origin, market, product) for c in self.closures)
-
     def in_scenario(self, scenario: str) -> Network:
         """This (period's) network as it stands in ``scenario``: D[p,m]·f^ω[p,m] as its demand, the
         pools N^ω that still need something (final demand left, or a consuming site), and the arcs
@@ -245,10 +238,13 @@ class Network:
         demand = {k: d * self.demand_factor.get((scenario, *k), 1.0) for k, d in self.demand.items()}
         case = dataclasses.replace(self, demand=demand, scenario=scenario, views={})
         pools = set(case.pools)
+        closures = [c for c in self.closures if c.scenario == scenario]
         arcs = tuple(
             (s, mk)
             for s, mk in self.arcs
-            if (self.site_product[s], mk) in pools and self.loss.get((scenario, s), 0.0) < 1 and not case.closed(s, mk)
+            if (self.site_product[s], mk) in pools
+            and self.loss.get((scenario, s), 0.0) < 1
+            and not any(c.closes(self.site_country[s], mk, self.site_product[s]) for c in closures)
         )
         return dataclasses.replace(case, arcs=arcs)
 

@@ -22,6 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 from model.atomic import atomic_save
 from model.charts import AXIS_LABELS, CONCERN_COLOR, UNSERVED_COLOR, UNSERVED_LABEL, bloc_colors, objective_label
 from model.collector import collector_paused
+from model.families.dependency import normal_year
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.protocol import EXPECTED_DISRUPTION_LABEL
 from model.issues import Issue
@@ -480,7 +481,7 @@ def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataF
         add_timeline_charts(book, sheets["Timeline"], tables["Timeline"], currency)
     dep = tables.get("Dependency")
     if dep is not None and len(dep) and "Dependency" in sheets:
-        dependency_charts(book, sheets["Dependency"], dep)
+        dependency_charts(book, sheets["Dependency"], normal_year(dep))  # the sheet's first rows
     ss = tables.get("ScenarioSummary")
     if ss is not None and len(ss) and "ScenarioSummary" in sheets:
         scenario_chart(book, sheets["ScenarioSummary"], ss)
@@ -696,7 +697,9 @@ def write_results(
     ``unit`` column (``with_units``)."""
     all_tables = with_units(tables, units) if units else dict(tables)
     if "Dependency" in all_tables and "product" in all_tables["Dependency"].columns:
-        all_tables["Dependency"] = group_rows(all_tables["Dependency"], "product")
+        dep = all_tables["Dependency"]  # the normal year's rows by product (the charts read them), then the crises'
+        normal = normal_year(dep)
+        all_tables["Dependency"] = pd.concat([group_rows(normal, "product"), dep.drop(normal.index)], ignore_index=True)
     all_tables["Warnings"] = warnings_table(warnings)
     order = [n for n in SHEET_ORDER if n in all_tables] + [n for n in all_tables if n not in SHEET_ORDER]
 

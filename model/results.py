@@ -42,8 +42,8 @@ SUMMARY_MEANINGS = {
     "unmet_markets": "how many (product, market) pairs have baseline demand left unmet (with periods: in any "
     "period); each product's "
     "quantities, in its own unit, are on the Unmet sheet (quantities of different products are never added)",
-    "unmet_penalty": "what the baseline unmet demand costs: unmet quantity x the product's unmet_penalty, "
-    "summed (its row of the Costs sheet)",
+    "unmet_penalty": "what the normal year's unmet demand costs: unmet quantity x its market's value of lost "
+    "supply (Demand.unmet_penalty, else the product's unmet_penalty), summed (its row of the Costs sheet)",
 }
 SECONDS_MEANINGS = {  # seconds.<phase>, in the order of a run (SolveResult.seconds, and the run's own)
     "read": "seconds reading the workbook",

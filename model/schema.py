@@ -607,7 +607,9 @@ CLOSURES = Sheet(
     "supply is never closed by a row (a country that loses its own production is a Disruptions "
     "row). A row with both origin and destination blank is an error. An export ban by China on "
     "NdPr oxide is (scenario, China, blank, NdPr oxide); allies stopping exports to China is "
-    "(scenario, Ally, China, blank) where the allies carry the bloc label Ally.",
+    "(scenario, Ally, China, blank) where the allies carry the bloc label Ally. A bloc label that "
+    "is also a country's name and groups other countries too is an error while the sheet has rows "
+    "(a row naming it would be ambiguous); a country that is its own bloc is not.",
     columns=(
         Column("scenario", "name", "Scenario.", ref="scenario"),
         Column(

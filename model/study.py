@@ -63,7 +63,7 @@ import pandas as pd
 
 from model.charts import OVER_PERIODS
 from model.diagnose import explain_infeasibility
-from model.families.dependency import default_cap_pairs
+from model.families.dependency import default_cap_pairs, normal_year
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.network import Network
 from model.pipeline import run_once
@@ -106,7 +106,7 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
         point["explanation"] = _why_no_design(point_net, res.status, options)
         point["seconds"] = time.perf_counter() - t0
         return point
-    dep, flows, sites = res["Dependency"], res["Flows"], res["Sites"]
+    dep, flows, sites = normal_year(res["Dependency"]), res["Flows"], res["Sites"]
     point["concern_share"], point["concern_by_product"] = _concern(dep, flows, point_net)
     if point_net.shows_periods:  # each period's shares; the design and product shares of the last period
         point["by_period"] = {

@@ -613,7 +613,7 @@ def _build_network(
     if "Periods" not in held_back:  # a misnamed Periods sheet: its years are unknown, not absent
         horizon.check_records(data, issues)
     if "Settings" not in held_back:
-        checks.check_unmet_penalty_given(data.get("Products"), settings, issues)
+        checks.check_unmet_penalty_given(data.get("Products"), settings, issues, data.get("Demand"))
     if issues.errors or any(data.get(s.name) is None for s in schema.SHEETS if s.required):
         return None
     network = _assemble(path, data, settings, settings_rows)

@@ -157,7 +157,8 @@ def test_an_export_ban_closes_the_lane_and_leaves_the_home_market(tmp_path: Path
 
 def test_no_flow_on_a_closed_lane_is_an_invariant(tmp_path: Path) -> None:
     """The check reads ScenarioFlows against the Closures rows: a flow planted on the closed lane
-    is reported with the row that closes it."""
+    is reported with the row that closes it, and the crisis's cost recomputed from its tables (5
+    more at 7) no longer matches ScenarioSummary's."""
     net = read_workbook(write(tmp_path, export_ban(origin="Rival")))
     m = build_model(net)
     res = extract(m, net, solve(m, SolveOptions(mip_gap=0.0)))
@@ -165,7 +166,10 @@ def test_no_flow_on_a_closed_lane_is_an_invariant(tmp_path: Path) -> None:
     row = {"scenario": "ban", "site": "rival1", "origin": "Rival", "product": "chip", "market": "Home"}
     planted = pd.DataFrame([{**row, "quantity": 5.0, "delivered_unit_cost": 7.0}])
     res.tables["ScenarioFlows"] = pd.concat([res["ScenarioFlows"], planted], ignore_index=True)
-    assert any("a lane Closures row 2 closes" in p for p in check_all(res, net))
+    problems = check_all(res, net)
+    assert any("a lane Closures row 2 closes" in p for p in problems)
+    # the crisis's cost, recomputed from its tables, no longer matches what ScenarioSummary says
+    assert any(p.startswith("ban: extra_cost") for p in problems)
 
 
 def test_closures_rows_are_checked(tmp_path: Path) -> None:
@@ -224,6 +228,17 @@ def test_a_later_demand_row_does_not_inherit_an_earlier_penalty(tmp_path: Path) 
         write(tmp_path, records(**{**TWO_MARKETS, "Demand": demand}, Periods=[{"period": 2024}, {"period": 2026}]))
     )
     assert net.at(2024).penalty("chip", "Ally") == 3000 and net.at(2026).penalty("chip", "Ally") == 1000
+
+
+def test_a_penalty_on_every_demand_row_needs_none_elsewhere(tmp_path: Path) -> None:
+    """Without Settings.unmet_penalty and Products.unmet_penalty, a product whose every Demand row
+    gives its own penalty is priced; one with a row that gives none is an error at its product."""
+    demand = [{"market": "Home", "product": "chip", "demand": 80, "unmet_penalty": 900}]
+    net = read_workbook(write(tmp_path, records(Settings=[], Demand=demand)))
+    assert net.penalty("chip", "Home") == 900
+    demand.append({"market": "Ally", "product": "chip", "demand": 10})
+    errs = errors_of(write(tmp_path, records(Settings=[], Demand=demand), "b.xlsx"))
+    assert any(e.startswith("Products!") and "no unmet_penalty" in e for e in errs), errs
 
 
 # ---------------------------------------------------------------------------------------------

@@ -162,11 +162,16 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     allocations = out.extra.get("concern_free", {})
     crises = len(ctx.capped) > 1
     flows = by_case(m.flow)
+    prob = net.probability
     rows = []
     for t in ctx.periods:
         view = ctx.at(t)
         for w in ctx.capped:
             supplied, direct, lookthrough = _supply(net, flows.get((t, w), {}), allocations.get((t, w)))
+
+            # A stress test (probability 0) is outside the objective: its rows' duals in the polish
+            # price its own cost, which the objective does not count, so its caps cost nothing there.
+            priced = prob[w] > 0
 
             def add(row: dict[str, Any], w: str = w, t: int = t) -> None:
                 rows.append(with_period({**row, "scenario": w} if crises else row, t))
@@ -178,7 +183,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 cap = view.cap_each.get(k, 1.0)
                 if w == NORMAL or cap < 1:
                     key = (p, mk, t, w)
-                    constraint = m.dependency_each[key] if key in m.DEPENDENCY_EACH else None
+                    constraint = m.dependency_each[key] if key in m.DEPENDENCY_EACH and priced else None
                     row = _row(
                         p,
                         mk,
@@ -193,7 +198,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                     add({**row, "basis": "lookthrough", **shares})
                 if k in view.cap_each_direct and (w == NORMAL or view.cap_each_direct[k] < 1):
                     key = (p, mk, t, w)
-                    constraint = m.dependency_each_direct[key] if key in m.DEPENDENCY_EACH_DIRECT else None
+                    constraint = m.dependency_each_direct[key] if key in m.DEPENDENCY_EACH_DIRECT and priced else None
                     cap = view.cap_each_direct[k]
                     row = _row(
                         p, mk, "each", supplied[k], direct[k], cap, constraint, solved, cap_row(view, p, mk, "direct")
@@ -206,7 +211,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 sup = sum(supplied[k] for k in keys)
                 con_direct = sum(direct[k] for k in keys)
                 con_look = sum(lookthrough.get(k, 0.0) for k in keys)
-                constraint = m.dependency_total[i, t, w] if (i, t, w) in m.DEPENDENCY_TOTAL else None
+                constraint = m.dependency_total[i, t, w] if (i, t, w) in m.DEPENDENCY_TOTAL and priced else None
                 label = ", ".join(tc.markets)
                 con = con_look if tc.basis == "lookthrough" else con_direct
                 row = _row(tc.product, label, "total", sup, con, tc.cap, constraint, solved, tc.row)
@@ -226,6 +231,15 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             _binding_cap(ctx.at(t), _rows_of_period(normal_rows, t), p, mk)
             for p, mk, t in zip(unmet["product"], unmet["market"], period, strict=True)
         ]
+
+
+def normal_year(dependency: pd.DataFrame) -> pd.DataFrame:
+    """The normal year's rows of a Dependency table: all of them where it lists no crisis (no
+    ``scenario`` column), else those with a blank scenario (blank or NaN once read from Excel)."""
+    if "scenario" not in dependency.columns:
+        return dependency
+    w = dependency["scenario"]
+    return dependency[w.isna() | (w.astype(str) == "")]
 
 
 def _rows_of_period(table: pd.DataFrame, t: int) -> pd.DataFrame:

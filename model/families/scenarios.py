@@ -265,9 +265,13 @@ def _starved(
 def survival_marginal(m: pyo.ConcreteModel, ctx: Context, solved: Any) -> float:
     """Cost of one point less ``max_shortfall`` in every scenario, from the LP with integer
     decisions and stocks fixed: rhs of (10) is ms * D * f, so d(cost)/d(ms) = sum y * D * f and
-    one point less costs -0.01 * sum y * D * f (y <= 0 when binding)."""
+    one point less costs -0.01 * sum y * D * f (y <= 0 when binding). A stress test (probability
+    0) is left out: its duals in the polish price its own cost, which the objective does not count."""
     total_ = 0.0
+    prob = ctx.net.probability
     for p, mk, t, w in m.SURVIVAL:
+        if prob[w] <= 0:
+            continue
         y = solved.duals.get(m.survival[p, mk, t, w])
         if y is not None:
             total_ += -0.01 * y * ctx.at(t, w).positive_demand[(p, mk)]
@@ -431,6 +435,28 @@ def _cheap_stock(ctx: Context, t: int, drawn: dict[tuple[Any, ...], float], out:
     return "stock is drawn at a restock cost below what supplying it costs in a normal year (" + "; ".join(cheap) + ")"
 
 
+def operating_costs(res: Any, net: Network) -> tuple[float, dict[str, float]]:
+    """The yearly operating cost of the normal year and of each crisis, recomputed from the tables
+    and the inputs alone: the flows at their delivered cost (``Network.delivered_cost``), the
+    unmet demand at its market's penalty, and (crises) the stock drawn at its restock cost. A
+    pool's draw is ScenarioInputs' ``stock_drawn`` where plants consume from it, else Scenarios'."""
+    normal = sum(q * net.delivered_cost(s, mk) for s, mk, q in rows_of(res["Flows"], "site", "market", "quantity"))
+    normal += sum(net.penalty(p, mk) * u for p, mk, u in rows_of(res["Unmet"], "product", "market", "unmet"))
+    crisis: dict[str, float] = defaultdict(float)
+    for w, s, mk, q in rows_of(res["ScenarioFlows"], "scenario", "site", "market", "quantity"):
+        crisis[w] += q * net.delivered_cost(s, mk)
+    drawn: dict[tuple[str, str, str], float] = {}
+    for w, p, mk, u, d in rows_of(res["Scenarios"], "scenario", "product", "market", "unmet", "stock_drawn"):
+        crisis[w] += net.penalty(p, mk) * u
+        drawn[(w, p, mk)] = d
+    if "ScenarioInputs" in res.tables:  # the whole draw of a pool that plants consume from
+        for w, p, mk, d in rows_of(res["ScenarioInputs"], "scenario", "product", "market", "stock_drawn"):
+            drawn[(w, p, mk)] = d
+    for (w, p, mk), d in drawn.items():
+        crisis[w] += net.restock_cost.get((p, mk), 0.0) * d
+    return float(normal), dict(crisis)
+
+
 def check(res: Any, net: Network) -> list[str]:
     """Per crisis: demand = supplied + drawn + unmet; production <= (1 - loss) cap; drawn <= stock;
     unmet within max_shortfall; no flow on a lane its Closures rows close, or from a site it cuts
@@ -454,6 +480,14 @@ def check(res: Any, net: Network) -> list[str]:
             out.append(f"{w}: costs less than a normal year, with no cause given")
     expected = float(sum(net.weight[w] * x for w, x in extra.items()))
     out += cost_problems(res, EXPECTED_DISRUPTION_LABEL, expected)
+    normal_op, crisis_op = operating_costs(res, net)
+    for w, x in extra.items():
+        recomputed = crisis_op.get(w, 0.0) - normal_op
+        if not close(x, recomputed, max(abs(normal_op), abs(crisis_op.get(w, 0.0)))):
+            out.append(
+                f"{w}: extra_cost {x:,.6g} but the crisis's flows, unmet demand and stock drawn cost "
+                f"{recomputed:,.6g} more than the normal year's"
+            )
     columns = ("scenario", "product", "market", "demand", "supplied", "stock_drawn", "unmet")
     for w, p, mk, demand, supplied, drawn, unmet in rows_of(res["Scenarios"], *columns):
         expected = net.scenario_demand(w, p, mk)

@@ -59,7 +59,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     The draw joins the balance (1, 7) of its pool through ``ctx.pool_supply``.
     """
     net, periods = ctx.net, ctx.periods
-    stock_pools = {t: [k for k, v in net.max_stock.items() if v > 0 and k in set(ctx.at(t).pools)] for t in periods}
+    pools_at = {(t, w): set(ctx.at(t, w).pools) for t, w in ctx.cases}
+    stock_pools = {t: [k for k, v in net.max_stock.items() if v > 0 and k in pools_at[(t, NORMAL)]] for t in periods}
     stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools[t]]
     m.STOCKPILES = pyo.Set(
         dimen=3, initialize=stock_keys, ordered=True, doc="(product, market, period) with a stockpile"
@@ -80,11 +81,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         "sum holding_cost[p,m] * q[p,m,t]",
     )
     draw_keys = [
-        (p, mk, t, w)
-        for t, w in ctx.cases
-        if drawn_in(w)
-        for p, mk in stock_pools[t]
-        if (p, mk) in set(ctx.at(t, w).pools)
+        (p, mk, t, w) for t, w in ctx.cases if drawn_in(w) for p, mk in stock_pools[t] if (p, mk) in pools_at[(t, w)]
     ]
     m.STOCK_DRAWS = pyo.Set(dimen=4, initialize=draw_keys, ordered=True, doc="(p, m, t, ω) where stock may be drawn")
     m.stock_draw = pyo.Var(m.STOCK_DRAWS, within=pyo.NonNegativeReals, doc="w^ω[p,m,t]: stock drawn in crisis ω")
