@@ -250,8 +250,7 @@ SITES = [
     site("Iluka Eneabba monazite", "Australia", REC, "existing", 20000, 0.002, start=2027),
     # Separation (NdPr oxide): China 87-92%, Malaysia (Lynas) ~12% (IEA 2021, 2024 [S]).
     # Processing cost [A]: China USD 20/kg; the US NdPr floor (USD 110/kg) is about 2x China [S].
-    # China's separation capacity exceeds its quota-bound output [A]: no modules, so that the
-    # export ban below cannot be bought off with more Chinese capacity.
+    # China's separation capacity exceeds its quota-bound output [A]: no modules.
     site("Baotou separation cluster", "China", OXIDE, "existing", 100000, 0.02),
     site("Lynas Kuantan", "Malaysia", OXIDE, "existing", 7000, 0.03, 0, (3500, 15, 1)),
     site("MP Materials Mountain Pass separation", "USA", OXIDE, "existing", 3000, 0.04, 0, (3000, 20, 1)),
@@ -695,7 +694,7 @@ README = [
         "retirement of older Japanese cell lines after 2029; the US fab group limit (two); the "
         "Singapore hub for Penang's chips; no rare-earth concentrate exported by China; reserve "
         "shares and costs (10% of unit cost); stockpile limits and holding costs (15% of value a "
-        "year); freight (x2 between regions); scenario weights, losses and shocks; the defence "
+        "year); freight (x2 between regions); scenario probabilities, losses, closures and shocks; the defence "
         "share of US magnets (10%) and the 2030 steps of the US caps; plants whose owners build "
         "ahead of demand (China, Taiwan, Japan's wafer makers, Australia, Chile) carry their 2030 "
         "capacity from 2025, and each allied expansion is one module (a second phase); sizes, "
@@ -712,10 +711,11 @@ README = [
     ),
     (
         "Limits",
-        "An export ban is modelled as losing the exported share of Chinese separation capacity "
-        "for every market. Each stage is one product (one grade of oxide, one cathode, one node "
-        "of logic). Look-through shares are mass-balance shares (docs/contract/formulation.md "
-        "(11)).",
+        "An export ban is a Closures row: the whole product stops at the border, China's own "
+        "plants keep serving China (a licensing regime that lets part through is not modelled). "
+        "Every market's lost supply is valued alike. Each stage is one product (one grade of "
+        "oxide, one cathode, one node of logic). Look-through shares are mass-balance shares "
+        "(docs/contract/formulation.md (11)).",
     ),
 ]
 

@@ -67,9 +67,10 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                 need,
                 can,
                 (cell,),
-                f"{_when(net, t)}{p}: reserve_share {net.reserve_share[p]:.4g} ({cell}) asks for {need:,.4g} {unit} of "
-                f"spare capacity outside concern countries, but at most {can:,.4g} can be held there; "
-                f"reserve_share would have to fall to {can / total:.4g} (by {slack:,.4g} {unit}), or more "
+                f"{_when(net, t)}{p}: reserve_share {net.reserve_share[p]:.4g} ({cell}) asks for "
+                f"{_amount(need)} {unit} of spare capacity outside concern countries, but at most "
+                f"{_amount(can)} can be held there; "
+                f"reserve_share would have to fall to {can / total:.4g} (by {_amount(slack)} {unit}), or more "
                 "capacity outside concern countries be allowed on the Sites sheet.".replace("  ", " "),
             )
         )
@@ -107,8 +108,9 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                     tuple(cells),
                     f"{_when(net, t)}scenario '{w}', {p} in {mk}: the dependency caps hold in the crisis "
                     f"(caps_in_scenarios: hold, {_setting_cell(net, 'caps_in_scenarios')}), and with "
-                    f"them at least {needed:,.4g} {unit} of the scenario demand {dem:,.4g} ({cells[1]}{shock}) goes "
-                    f"unserved, more than the {allowed:,.4g} that max_shortfall {target:.4g} ({cells[0]}) allows; "
+                    f"them at least {_amount(needed)} {unit} of the scenario demand {_amount(dem)} "
+                    f"({cells[1]}{shock}) goes unserved, more than the {_amount(allowed)} that max_shortfall "
+                    f"{target:.4g} ({cells[0]}) allows; "
                     f"{cap_text}. Something has to give: the cap (or a crisis without it: caps_in_scenarios: "
                     f"lapse), the target (to {needed / dem:.4g}), or supply outside the concern countries that "
                     "survives the crisis (capacity, or stock held).",
@@ -125,8 +127,8 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                 needed,
                 tuple(cells),
                 f"{_when(net, t)}scenario '{w}', {p} in {mk}: max_shortfall {target:.4g} ({cells[0]}) allows "
-                f"{allowed:,.4g} {unit} of the scenario demand {dem:,.4g} ({cells[1]}{shock}) "
-                f"to go unserved, but at least {needed:,.4g} goes unserved with any design; the "
+                f"{_amount(allowed)} {unit} of the scenario demand {_amount(dem)} ({cells[1]}{shock}) "
+                f"to go unserved, but at least {_amount(needed)} goes unserved with any design; the "
                 f"target would have to give to {needed / dem:.4g} (by {slack / dem:.2%} of demand), "
                 "or more capacity or stock be allowed outside the disrupted countries.".replace("  ", " "),
             )
@@ -247,6 +249,11 @@ def _operates(m: pyo.ConcreteModel, site: str, t: int) -> bool:
     """Whether the elastic design operates a decided site (candidate or closable) in period t."""
     var = m.build[site, t] if (site, t) in m.build else None  # noqa: SIM401 - an IndexedVar has no .get
     return var is not None and (var.value or 0.0) > 0.5
+
+
+def _amount(x: float) -> str:
+    """A quantity as a planner reads it: 12,266 (never 1.227e+04), 30, 0.1667."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
 def _when(net: Network, t: int) -> str:

@@ -27,7 +27,7 @@ from model.results import cost_totals, period_cost_rows
 from model.solve import SolveOptions, solve
 from model.standard_form import compile_standard_form
 from model.workbook import read_workbook
-from tests.helpers import BASE, SAMPLE, records, solve_network, solve_records, write
+from tests.helpers import BASE, SAMPLE, needs_fast_compiler, records, solve_network, solve_records, write
 from tests.xlsx_charts import category_ref, charts, series
 
 TWO_PERIODS = [{"period": 2024}, {"period": 2026, "years": 3}]
@@ -240,6 +240,7 @@ def _without_period(name: str) -> str:
     return re.sub(r",(0|2026)(,[^,\]]*)?\]$", r"\2]", name)
 
 
+@needs_fast_compiler
 def test_one_period_of_weight_one_is_the_version_1_model(tmp_path: Path, sample_network: Any) -> None:
     """A Periods sheet with one period of one year compiles to exactly the matrices of the same
     workbook without it (objective, constraint matrix, right-hand sides, bounds): only the period

@@ -157,6 +157,7 @@ def test_every_scenario_meets_its_target_in_every_period(shipped: Network, solve
             assert (d["unmet"] <= target * d["demand"] + 1e-6).all(), w
 
 
+@pytest.mark.slow
 def test_the_readme_command_runs_the_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`python run.py` (the README's first command) on the sample: solved at the sample's own gap,
     to the optimum pinned above."""

@@ -99,6 +99,7 @@ def test_study_sheet_sets_up_a_sweep(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert [r[0] for r in load_workbook(out)["Tradeoff"].iter_rows(min_row=2, values_only=True)] == [0.7, 0.4]
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_table(tmp_path: Path) -> None:
     distributed = pytest.importorskip("dask.distributed")
     net = read_workbook(write(tmp_path, records()))
@@ -110,6 +111,7 @@ def test_dask_local_cluster_gives_the_same_table(tmp_path: Path) -> None:
     assert remote[cols].equals(local[cols])
 
 
+@pytest.mark.slow
 def test_compare_two_runs_names_the_differences(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a, b, cmp_path = tmp_path / "a.xlsx", tmp_path / "b.xlsx", tmp_path / "cmp.xlsx"
     assert main([str(SAMPLE), "--out", str(a), "--quiet"]) == 0
@@ -241,6 +243,7 @@ def test_frontier_picture_marks_unserved_and_infeasible_points() -> None:
     assert "infeasible" in [t.get_text() for t in ax.texts]
 
 
+@pytest.mark.slow
 def test_infeasible_point_is_explained_in_the_sheet_and_console(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -85,6 +85,7 @@ def test_scenarios_change_the_design(solved_sample, solved_sample_baseline) -> N
     assert "Stockpiles" not in base.tables or base["Stockpiles"]["stock"].sum() == 0
 
 
+@pytest.mark.slow
 def test_cap_sweep_buys_capacity_before_leaving_markets_unserved(sample_network) -> None:
     """Issue 19: at a 30% default cap the old sample left South Korea's and India's magnet demand
     wholly unserved (8,000 and 5,000 t) and the penalty made up the whole cost increase. With the

@@ -440,11 +440,15 @@ def operating_costs(res: Any, net: Network) -> tuple[float, dict[str, float]]:
     and the inputs alone: the flows at their delivered cost (``Network.delivered_cost``), the
     unmet demand at its market's penalty, and (crises) the stock drawn at its restock cost. A
     pool's draw is ScenarioInputs' ``stock_drawn`` where plants consume from it, else Scenarios'."""
-    normal = sum(q * net.delivered_cost(s, mk) for s, mk, q in rows_of(res["Flows"], "site", "market", "quantity"))
+
+    def delivered(s: str, mk: str) -> float:  # a flow on no lane (reported by the lane checks) costs nothing here
+        return net.delivered_cost(s, mk) if (s, mk) in net.tariff_rate else 0.0
+
+    normal = sum(q * delivered(s, mk) for s, mk, q in rows_of(res["Flows"], "site", "market", "quantity"))
     normal += sum(net.penalty(p, mk) * u for p, mk, u in rows_of(res["Unmet"], "product", "market", "unmet"))
     crisis: dict[str, float] = defaultdict(float)
     for w, s, mk, q in rows_of(res["ScenarioFlows"], "scenario", "site", "market", "quantity"):
-        crisis[w] += q * net.delivered_cost(s, mk)
+        crisis[w] += q * delivered(s, mk)
     drawn: dict[tuple[str, str, str], float] = {}
     for w, p, mk, u, d in rows_of(res["Scenarios"], "scenario", "product", "market", "unmet", "stock_drawn"):
         crisis[w] += net.penalty(p, mk) * u
