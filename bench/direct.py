@@ -1,4 +1,4 @@
-"""A yardstick: the model of the contract (version 2) built directly in highspy, without Pyomo.
+"""A yardstick: the model of the contract (version 3) built directly in highspy, without Pyomo.
 
     python -m bench.direct S            # build and solve one bench case, print its figures
     python -m bench.direct tier-S cap41
@@ -12,9 +12,14 @@ from the same data): one Python loop writes the columns and rows as plain lists,
 Per period t (``Network.periods``, each period's data from ``Network.at(t)``), with W[t] its
 weight, S(t) its sites, A(t) its arcs, N(t) its pools:
 
-    min  sum_t W[t] ( sum fixed b + sum module_cost n + sum reserve_cost r
-                      + sum (unit_cost + base tariff_rate + freight) y + sum penalty u + sum holding q
-                      + sum_ω weight[ω] (sum dc y^ω + sum penalty u^ω) )
+    min  sum_t W[t] ( sum fixed b + sum module_cost n + sum reserve_cost r + sum holding q
+                      + (1 - sum π) (sum (unit_cost + base tariff_rate + freight) y + sum penalty u)
+                      + sum_ω π[ω] (sum dc y^ω + sum penalty u^ω + sum restock w^ω) )
+
+π[ω] is the scenario's weight (its yearly probability); penalty[p,c] the Demand row's
+unmet_penalty, else the product's. A scenario's flows exist only on arcs that no Closures row of
+it closes (origin country, destination, product; never domestic). With caps_in_scenarios: hold,
+(4), (5) and (11) are written again on each scenario's flows, with their own g^ω.
     (1)  sum_s y[s,c,t] + u[p,c,t] = D[p,c,t] + sum_{s in c} a[s,p] prod[s,t]        (p,c) in N(t)
     (2)  prod[s,t] + r[s,t] <= capacity[s] b[s,t] + module_capacity[s] n[s,t]
     (3)  n[s,t] <= max_modules[s] b[s,t]                                 candidates and closable sites
@@ -26,6 +31,7 @@ weight, S(t) its sites, A(t) its arcs, N(t) its pools:
     (9)  w^ω[p,c,t] <= q[p,c,t]
     (10) u^ω <= max_shortfall[ω] D f^ω
     (11) sum_{s not in K in c} a[s,i] sum_c' g[s,c',t] <= sum_{s' not in K} g[s',c,t]   pools (i,c)
+    (14) with hold: (4), (5), (11) on y^ω, g^ω in every scenario
     (12) min_open <= sum_{s in G, S(t)} b[s,t] <= max_open                (existing sites count 1)
     (13) b[s,t] >= b[s,t-1] (candidates), b[s,t] <= b[s,t-1] (closable), n[s,t] >= n[s,t-1]
          (closable: n[s,t] >= n[s,t-1] - max_modules (1 - b[s,t]))
@@ -262,6 +268,11 @@ def _period(
     groups, site_group, scenarios = data.groups, data.site_group, data.scenarios
     b_prev, n_prev = prev
     v = net.at(t)
+    normal = weight * (1.0 - sum(net.weight.get(w, 0.0) for w in scenarios))  # W[t] (1 - sum π)
+
+    def penalty(p: str, c: str) -> float:
+        return v.market_penalty.get((p, c), net.unmet_penalty[p])
+
     sites = list(v.sites)
     demand = {k: d for k, d in v.demand.items() if d > 0}
     arcs = list(v.arcs)
@@ -326,7 +337,7 @@ def _period(
     for s, c in arcs:
         p = product[s]
         ub = demand.get((p, c), 0.0) if tighten and p not in consumed else INF
-        y[(s, c)] = col(weight * dc(s, c), 0.0, ub)
+        y[(s, c)] = col(normal * dc(s, c), 0.0, ub)
         into[(p, c)].append(s)
         out_of[s].append(c)
     consumers: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
@@ -335,7 +346,7 @@ def _period(
             consumers[(i, country[s])].append((s, a))
     u: dict[tuple[str, str], int] = {}
     for (p, c), d in demand.items():
-        u[(p, c)] = col(weight * net.unmet_penalty[p], 0.0, d)
+        u[(p, c)] = col(normal * penalty(p, c), 0.0, d)
         mx.unmet.append(u[(p, c)])
         mx.demand += d
     for p, c in pools:  # (1) pool balance
@@ -408,103 +419,129 @@ def _period(
             row(terms + [(u[(p, c)], unmet_coef) for c in markets], lower=rhs)
             counts["cover"] += 1
 
-    # concern-free parts g (11) and caps (4), (5)
-    direct_caps = v.cap_each_direct
-    look_each = {k: cap for k, cap in v.cap_each.items() if cap < 1 and k in pools and into.get(k)}
-    dir_each = {k: cap for k, cap in direct_caps.items() if cap < 1 and k in pools and into.get(k)}
-    totals = [tc for tc in v.cap_total if tc.cap < 1]
-    look_products = {p for p, _ in look_each} | {tc.product for tc in totals if tc.basis == "lookthrough"}
-    traced = _upstream(look_products, input_rate, product) if input_rate else set()
-    g: dict[tuple[str, str], int] = {}
-    for s, c in arcs:
-        if product[s] in traced and country[s] not in concern and inputs_of.get(s):
-            g[(s, c)] = col()
-            row([(g[(s, c)], 1.0), (y[(s, c)], -1.0)], upper=0.0)  # g <= y
-    counts["concern_free"] += len(g)
+    # concern-free parts g (11) and caps (4), (5), on the normal year's flows
+    def caps(
+        y: dict[tuple[str, str], int], into: dict[tuple[str, str], list[str]], out_of: dict[str, list[str]], pools: Any
+    ) -> None:
+        """(11), (4) and (5) on one scenario's flows ``y`` (the normal year's or a crisis's)."""
+        direct_caps = v.cap_each_direct
+        look_each = {k: cap for k, cap in v.cap_each.items() if cap < 1 and k in pools and into.get(k)}
+        dir_each = {k: cap for k, cap in direct_caps.items() if cap < 1 and k in pools and into.get(k)}
+        totals = [tc for tc in v.cap_total if tc.cap < 1]
+        look_products = {p for p, _ in look_each} | {tc.product for tc in totals if tc.basis == "lookthrough"}
+        traced = _upstream(look_products, input_rate, product) if input_rate else set()
+        g: dict[tuple[str, str], int] = {}
+        for s, c in y:
+            if product[s] in traced and country[s] not in concern and inputs_of.get(s):
+                g[(s, c)] = col()
+                row([(g[(s, c)], 1.0), (y[(s, c)], -1.0)], upper=0.0)  # g <= y
+        counts["concern_free"] += len(g)
 
-    def free(s: str, c: str) -> int | None:
-        """The column of s's concern-free flow into c: g, or y itself (no inputs, outside K)."""
-        if country[s] in concern:
-            return None
-        return g.get((s, c)) if inputs_of.get(s) else y[(s, c)]
+        def free(s: str, c: str) -> int | None:
+            """The column of s's concern-free flow into c: g, or y itself (no inputs, outside K)."""
+            if country[s] in concern:
+                return None
+            return g.get((s, c)) if inputs_of.get(s) else y[(s, c)]
 
-    if g:
-        for (i, c), users in consumers.items():
-            lhs = [
-                (g[(s, c2)], a)
-                for s, a in users
-                if country[s] not in concern
-                for c2 in out_of.get(s, ())
-                if (s, c2) in g
+        if g:
+            for (i, c), users in consumers.items():
+                lhs = [
+                    (g[(s, c2)], a)
+                    for s, a in users
+                    if country[s] not in concern
+                    for c2 in out_of.get(s, ())
+                    if (s, c2) in g
+                ]
+                if not lhs:
+                    continue
+                rhs = [(j, -1.0) for s2 in into.get((i, c), ()) if (j := free(s2, c)) is not None]
+                row(lhs + rhs, upper=0.0)  # (11)
+
+        def excess(p: str, c: str, cap: float, basis: str) -> list[tuple[int, float]]:
+            """E - cap * sum_s y[s,c,t] as terms."""
+            terms = []
+            for s in into.get((p, c), ()):
+                if (s, c) not in y:
+                    continue
+                terms.append((y[(s, c)], 1.0 - cap))
+                if basis == "lookthrough" and country[s] not in concern:
+                    j = free(s, c)
+                    if j is not None:
+                        terms.append((j, -1.0))
+                elif basis == "direct" and country[s] not in concern:
+                    terms[-1] = (y[(s, c)], -cap)
+            return terms
+
+        def is_trivial(terms: list[tuple[int, float]]) -> bool:
+            merged: dict[int, float] = defaultdict(float)
+            for j, k in terms:
+                merged[j] += k
+            return all(k <= 1e-12 for k in merged.values())
+
+        for basis, capped in (("lookthrough", look_each), ("direct", dir_each)):
+            for (p, c), cap in capped.items():
+                terms = excess(p, c, cap, basis)
+                if not is_trivial(terms):
+                    row(terms, upper=0.0)
+                    counts["caps"] += 1
+        for tc in totals:
+            basis = tc.basis
+            terms = [
+                term for c in tc.markets if (tc.product, c) in pools for term in excess(tc.product, c, tc.cap, basis)
             ]
-            if not lhs:
-                continue
-            rhs = [(j, -1.0) for s2 in into.get((i, c), ()) if (j := free(s2, c)) is not None]
-            row(lhs + rhs, upper=0.0)  # (11)
-
-    def excess(p: str, c: str, cap: float, basis: str) -> list[tuple[int, float]]:
-        """E - cap * sum_s y[s,c,t] as terms."""
-        terms = []
-        for s in into.get((p, c), ()):
-            terms.append((y[(s, c)], 1.0 - cap))
-            if basis == "lookthrough" and country[s] not in concern:
-                j = free(s, c)
-                if j is not None:
-                    terms.append((j, -1.0))
-            elif basis == "direct" and country[s] not in concern:
-                terms[-1] = (y[(s, c)], -cap)
-        return terms
-
-    def is_trivial(terms: list[tuple[int, float]]) -> bool:
-        merged: dict[int, float] = defaultdict(float)
-        for j, k in terms:
-            merged[j] += k
-        return all(k <= 1e-12 for k in merged.values())
-
-    for basis, caps in (("lookthrough", look_each), ("direct", dir_each)):
-        for (p, c), cap in caps.items():
-            terms = excess(p, c, cap, basis)
             if not is_trivial(terms):
                 row(terms, upper=0.0)
                 counts["caps"] += 1
-    for tc in totals:
-        basis = tc.basis
-        terms = [term for c in tc.markets if (tc.product, c) in pools for term in excess(tc.product, c, tc.cap, basis)]
-        if not is_trivial(terms):
-            row(terms, upper=0.0)
-            counts["caps"] += 1
+
+    caps(y, into, out_of, pools)
 
     # stock q[p,c,t] and scenarios (7)-(10), (T^ω)
     q: dict[tuple[str, str], int] = {}
     for (p, c), most in net.max_stock.items():
         if most > 0 and (p, c) in pools:
             q[(p, c)] = col(weight * net.holding_cost.get((p, c), 0.0), 0.0, most)
+    hold = net.settings.caps_in_scenarios == "hold"
     for w in scenarios:
         sw = weight * net.weight.get(w, 0.0)  # weight-0 scenarios constrain but cost nothing
         shortfall = net.max_shortfall.get(w)
         live = {s for s in sites if net.loss.get((w, s), 0.0) < 1}
+        closed = [cl for cl in net.closures if cl.scenario == w]
+
+        def is_closed(s: str, c: str, closed: list[Any] = closed) -> bool:
+            origin = country[s]
+            return origin != c and any(
+                (cl.origins is None or origin in cl.origins)
+                and (cl.destinations is None or c in cl.destinations)
+                and (cl.product is None or cl.product == product[s])
+                for cl in closed
+            )
+
         need = {}
         for p, c in pools:
             need[(p, c)] = demand.get((p, c), 0.0) * v.demand_factor.get((w, p, c), 1.0)
         ys: dict[tuple[str, str], int] = {}
         ws_out: dict[str, list[str]] = defaultdict(list)
+        ws_into: dict[tuple[str, str], list[str]] = defaultdict(list)
         for s, c in arcs:
             p = product[s]
-            if s in live and (need[(p, c)] > 0 or consumers.get((p, c))):
+            if s in live and (need[(p, c)] > 0 or consumers.get((p, c))) and not is_closed(s, c):
                 ys[(s, c)] = col(sw * dc(s, c))
                 ws_out[s].append(c)
+                ws_into[(p, c)].append(s)
+        scenario_pools = []
         for p, c in pools:  # (7)
             d = need[(p, c)]
             if d <= 0 and not consumers.get((p, c)):
                 continue
+            scenario_pools.append((p, c))
             terms = [(ys[(s, c)], 1.0) for s in into.get((p, c), ()) if (s, c) in ys]
             for s, a in consumers.get((p, c), ()):
                 terms += [(ys[(s, c2)], -a) for c2 in ws_out.get(s, ())]
             if d > 0:
                 hi = d if shortfall is None else min(d, shortfall * d)  # (10)
-                terms.append((col(sw * net.unmet_penalty[p], 0.0, hi), 1.0))
+                terms.append((col(sw * penalty(p, c), 0.0, hi), 1.0))
             if (p, c) in q:
-                wd = col()
+                wd = col(sw * net.restock_cost.get((p, c), 0.0))
                 terms.append((wd, 1.0))
                 row([(wd, 1.0), (q[(p, c)], -1.0)], upper=0.0)  # (9)
             row(terms, lower=d, upper=d)
@@ -519,6 +556,8 @@ def _period(
                 if s in b and p not in consumed:
                     big = min(need[(p, c)], v.capacity[s] + v.module_capacity[s] * v.max_modules[s])
                     row([(j, 1.0), (b[s], -big)], upper=0.0)
+        if hold:  # (14)
+            caps(ys, ws_into, ws_out, set(scenario_pools))
         counts["scenario_flows"] += len(ys)
     return b, n
 

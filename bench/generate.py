@@ -617,10 +617,19 @@ def direct_caps(recs: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[st
     return out
 
 
-VARIANTS = {"1p": single_period, "flat": single_tier, "direct": direct_caps}
+def caps_lapse(recs: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The same network with ``caps_in_scenarios: lapse``: the caps bind the normal year only (the
+    cost of caps that hold in the crises, against it)."""
+    out = dict(recs)
+    out["Settings"] = [*recs["Settings"], {"setting": "caps_in_scenarios", "value": "lapse"}]
+    return out
+
+
+VARIANTS = {"1p": single_period, "flat": single_tier, "direct": direct_caps, "lapse": caps_lapse}
 """Case-name suffixes: ``tier-L-1p`` is tier-L over its first period alone, ``tier-L-flat`` its
 final products alone (no recipes, hubs, groups, closable plants or direct caps) over the periods,
-``tier-L-direct`` with every cap on the direct basis (no concern-free mass balance)."""
+``tier-L-direct`` with every cap on the direct basis (no concern-free mass balance),
+``tier-L-lapse`` with the caps lapsing in the scenarios (``caps_in_scenarios: lapse``)."""
 
 
 def is_tiered(case: str) -> bool:

@@ -22,10 +22,14 @@ import numpy as np
 
 
 def period_of(component: Any) -> int:
-    """The period of a variable or constraint: the last element of its index (-1 without one)."""
+    """The period of a variable or constraint: the last integer of its index, which ends with the
+    period, or with the period and the scenario (-1 without one)."""
     idx = component.index()
-    if isinstance(idx, tuple) and idx and isinstance(idx[-1], int):
-        return idx[-1]
+    if isinstance(idx, tuple):
+        for part in reversed(idx[-2:]):
+            if isinstance(part, int):
+                return part
+        return -1
     return idx if isinstance(idx, int) else -1
 
 

@@ -250,8 +250,7 @@ SITES = [
     site("Iluka Eneabba monazite", "Australia", REC, "existing", 20000, 0.002, start=2027),
     # Separation (NdPr oxide): China 87-92%, Malaysia (Lynas) ~12% (IEA 2021, 2024 [S]).
     # Processing cost [A]: China USD 20/kg; the US NdPr floor (USD 110/kg) is about 2x China [S].
-    # China's separation capacity exceeds its quota-bound output [A]: no modules, so that the
-    # export ban below cannot be bought off with more Chinese capacity.
+    # China's separation capacity exceeds its quota-bound output [A]: no modules.
     site("Baotou separation cluster", "China", OXIDE, "existing", 100000, 0.02),
     site("Lynas Kuantan", "Malaysia", OXIDE, "existing", 7000, 0.03, 0, (3500, 15, 1)),
     site("MP Materials Mountain Pass separation", "USA", OXIDE, "existing", 3000, 0.04, 0, (3000, 20, 1)),
@@ -535,26 +534,37 @@ BAN, BLOCKADE, PANDEMIC, QUAKE, GRAPHITE_CONTROL = (
 # weight: yearly probability [A]; max_shortfall: most share of any market's demand that may go
 # unserved [A] (blank: priced only).
 SCENARIOS = [
-    {"scenario": BAN, "weight": 0.05, "max_shortfall": 0.35},
+    # No target for the ban: with China's oxide, metal and magnet exports stopped, no design can
+    # keep the EU's magnets within 35% short before allied plants open (2025: at least 67% short).
+    {"scenario": BAN, "weight": 0.05, "max_shortfall": None},
     {"scenario": BLOCKADE, "weight": 0.02, "max_shortfall": None},
     {"scenario": PANDEMIC, "weight": 0.03, "max_shortfall": 0.25},
     {"scenario": QUAKE, "weight": 0.03, "max_shortfall": 0.35},
     {"scenario": GRAPHITE_CONTROL, "weight": 0.05, "max_shortfall": None},
 ]
 DISRUPTIONS = [
-    # An export ban at the separation tier: about the share of China's separated oxide that
-    # leaves China, directly or in metal and magnets, is lost to every market (the model has no
-    # per-market restriction) [A].
-    {"scenario": BAN, "country": "China", "product": OXIDE, "capacity_loss": 0.4},
-    {"scenario": BLOCKADE, "country": "Taiwan", "capacity_loss": 1.0},
+    # A Taiwan blockade stops Taiwan's trade (Closures below) and, with the sanctions that follow,
+    # takes part of China's capacity [A].
     {"scenario": BLOCKADE, "country": "China", "capacity_loss": 0.3},
     # Lockdowns in China's chemical clusters [A].
     {"scenario": PANDEMIC, "country": "China", "product": KSM, "capacity_loss": 0.3},
     {"scenario": PANDEMIC, "country": "China", "product": APIS, "capacity_loss": 0.3},
     {"scenario": QUAKE, "country": "Japan", "capacity_loss": 0.4},
     {"scenario": QUAKE, "site": "JASM Kumamoto fab 2", "capacity_loss": 1.0},
-    # China's graphite export licensing (Dec 2023) tightened into a control [A].
-    {"scenario": GRAPHITE_CONTROL, "country": "China", "product": GRAPHITE, "capacity_loss": 0.5},
+]
+# Trade stopped by lane. China's plants keep serving China: an export ban is not a capacity loss.
+CLOSURES = [
+    # China stops exporting separated oxide, metal and magnets (modelled on its 2023 ban on
+    # rare-earth processing technology and its April 2025 licensing of rare earths and magnets) [A].
+    {"scenario": BAN, "origin": "China", "destination": None, "product": OXIDE},
+    {"scenario": BAN, "origin": "China", "destination": None, "product": METAL},
+    {"scenario": BAN, "origin": "China", "destination": None, "product": MAGNETS},
+    # A blockade: nothing leaves Taiwan and nothing reaches it [A].
+    {"scenario": BLOCKADE, "origin": "Taiwan", "destination": None, "product": None},
+    {"scenario": BLOCKADE, "origin": None, "destination": "Taiwan", "product": None},
+    # China's graphite export licensing (Dec 2023) tightened into a full stop of exports (an upper
+    # bound of a licensing regime) [A].
+    {"scenario": GRAPHITE_CONTROL, "origin": "China", "destination": None, "product": GRAPHITE},
 ]
 SHOCKS = [
     {"scenario": PANDEMIC, "product": DOSES, "demand_factor": 1.3},
@@ -623,6 +633,7 @@ def records(basis: str | None = None) -> dict[str, list[dict[str, Any]]]:
         "Scenarios": [dict(s) for s in SCENARIOS],
         "Disruptions": [dict(d) for d in DISRUPTIONS],
         "Shocks": [dict(s) for s in SHOCKS],
+        "Closures": [dict(c) for c in CLOSURES],
         "Stockpiles": [
             {
                 "market": m,
@@ -683,7 +694,7 @@ README = [
         "retirement of older Japanese cell lines after 2029; the US fab group limit (two); the "
         "Singapore hub for Penang's chips; no rare-earth concentrate exported by China; reserve "
         "shares and costs (10% of unit cost); stockpile limits and holding costs (15% of value a "
-        "year); freight (x2 between regions); scenario weights, losses and shocks; the defence "
+        "year); freight (x2 between regions); scenario probabilities, losses, closures and shocks; the defence "
         "share of US magnets (10%) and the 2030 steps of the US caps; plants whose owners build "
         "ahead of demand (China, Taiwan, Japan's wafer makers, Australia, Chile) carry their 2030 "
         "capacity from 2025, and each allied expansion is one module (a second phase); sizes, "
@@ -700,10 +711,11 @@ README = [
     ),
     (
         "Limits",
-        "An export ban is modelled as losing the exported share of Chinese separation capacity "
-        "for every market. Each stage is one product (one grade of oxide, one cathode, one node "
-        "of logic). Look-through shares are mass-balance shares (docs/contract/formulation.md "
-        "(11)).",
+        "An export ban is a Closures row: the whole product stops at the border, China's own "
+        "plants keep serving China (a licensing regime that lets part through is not modelled). "
+        "Every market's lost supply is valued alike. Each stage is one product (one grade of "
+        "oxide, one cathode, one node of logic). Look-through shares are mass-balance shares "
+        "(docs/contract/formulation.md (11)).",
     ),
 ]
 

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from model import schema
 from model.derive import RecipeRow, gross_requirement, recipe_cycle
 from model.issues import Issue, Issues, did_you_mean
@@ -167,12 +169,21 @@ def check_disruption_targets(disruptions: SheetData | None, sites: Mapping[str, 
                 rec.values["_invalid"] = True
 
 
-def check_unmet_penalty_given(products: SheetData | None, settings: Settings, issues: Issues) -> None:
-    """Every product has an unmet_penalty: on its row, or Settings.unmet_penalty for all."""
+def check_unmet_penalty_given(
+    products: SheetData | None, settings: Settings, issues: Issues, demand: SheetData | None = None
+) -> None:
+    """Every product has an unmet_penalty: on its row, or Settings.unmet_penalty for all, unless
+    every Demand row of the product gives its own (Demand.unmet_penalty, version 3)."""
     if settings.unmet_penalty is not None or products is None:
         return
+    priced_rows: dict[str, bool] = {}  # product -> every Demand row of it gives a penalty
+    for rec in valid(demand):
+        p = rec.values.get("product")
+        priced_rows[p] = priced_rows.get(p, True) and rec.values.get("unmet_penalty") is not None
     letter = products.letters.get("unmet_penalty", "")
     for rec in valid(products):
+        if priced_rows.get(rec.values["product"]):
+            continue
         if rec.values.get("unmet_penalty") is None:
             issues.error(
                 "Products",
@@ -250,6 +261,72 @@ def check_group_limits(groups: SheetData | None, issues: Issues) -> None:
                 "Groups",
                 f"{letter}{rec.row}",
                 f"group '{rec.values['group']}': min_open {lo} is more than max_open {hi}; no design can meet both",
+            )
+            rec.values["_invalid"] = True
+
+
+def check_scenario_weights(scenarios: SheetData | None, issues: Issues) -> None:
+    """The Scenarios weights are yearly probabilities beside the normal year: they must sum to
+    less than 1 (the normal year keeps 1 - their sum). An error names the sum and the cells."""
+    if scenarios is None:
+        return
+    letter = scenarios.letters.get("weight", "")
+    given = [(rec.row, float(rec.values.get("weight") or 0.0)) for rec in valid(scenarios)]
+    total = sum(w for _, w in given)
+    if total >= 1 - 1e-12:
+        cells = ", ".join(f"{letter}{row}" for row, w in given if w > 0)
+        issues.error(
+            "Scenarios",
+            f"{letter}{given[0][0]}" if given else "",
+            f"the scenario weights ({cells}) sum to {total:g}; a weight is the yearly probability of its "
+            "crisis, and the normal year keeps 1 minus their sum, so they must sum to less than 1 (a "
+            "scenario that only tests the design takes weight 0)",
+        )
+
+
+def check_closures(closures: SheetData | None, countries: SheetData | None, issues: Issues) -> None:
+    """Each Closures row's origin and destination is a country or a bloc label of the Countries
+    sheet (did-you-mean for a near miss), not both blank; a bloc label that is also a country's
+    name is ambiguous: an error at the Countries cell."""
+    if closures is None or countries is None:
+        return
+    names = [r.values["country"] for r in valid(countries)]
+    blocs = sorted({r.values.get("bloc") for r in valid(countries) if r.values.get("bloc")})
+    bloc_letter = countries.letters.get("bloc", "")
+    members: dict[str, set[str]] = {}
+    for rec in valid(countries):
+        if rec.values.get("bloc"):
+            members.setdefault(rec.values["bloc"], set()).add(rec.values["country"])
+    reported: set[str] = set()
+    for rec in valid(countries):
+        label = rec.values.get("bloc")
+        if label and label in names and members[label] != {label} and closures.records and label not in reported:
+            reported.add(label)
+            issues.error(
+                "Countries",
+                f"{bloc_letter}{rec.row}",
+                f"bloc '{label}' is also a country's name: a Closures row naming it would be ambiguous; "
+                "rename the bloc",
+            )
+    for rec in valid(closures):
+        origin, destination = rec.values.get("origin"), rec.values.get("destination")
+        if origin is None and destination is None:
+            issues.error(
+                "Closures",
+                f"{closures.letters.get('origin', '')}{rec.row}",
+                "origin and destination are both blank: that would stop all trade everywhere; name the "
+                "exporting country (an export ban) or the importing one (an embargo)",
+            )
+            rec.values["_invalid"] = True
+            continue
+        for column, name in (("origin", origin), ("destination", destination)):
+            if name is None or name in names or name in blocs:
+                continue
+            issues.error(
+                "Closures",
+                f"{closures.letters.get(column, '')}{rec.row}",
+                f"'{name}' is neither a country nor a bloc label of the Countries sheet"
+                + did_you_mean(name, [*names, *blocs]),
             )
             rec.values["_invalid"] = True
 
@@ -414,6 +491,35 @@ def check_stockpiles_used(net: Network) -> list[Issue]:
     ]
 
 
+def check_restock_costs(net: Network) -> list[Issue]:
+    """A stockpile that a crisis can draw with neither a restock_cost nor the product's
+    customs_value: its draws cost nothing, so every crisis takes them, even where production is
+    left (a workbook written for version 2 still runs)."""
+    if not net.scenarios or "Stockpiles" not in net.tables:
+        return []
+    table = net.tables["Stockpiles"]
+    if "restock_cost" not in table.columns:
+        return []
+    pools = set(net.pools)
+    column = "restock_cost" if net.columns.get("Stockpiles", {}).get("restock_cost") else "market"
+    out = []
+    for r in table.itertuples():
+        k = (r.product, r.market)
+        if pd.notna(r.restock_cost) or k[0] in net.customs_value or net.max_stock.get(k, 0) <= 0 or k not in pools:
+            continue
+        out.append(
+            Issue(
+                "warning",
+                "Stockpiles",
+                net.address("Stockpiles", k, column),
+                f"stock of {r.product} in {r.market} has no restock_cost and {r.product} no customs_value: a draw "
+                "costs nothing, so every crisis draws it even where production is left; give what buying it "
+                "back costs" + ("" if column == "restock_cost" else " in a restock_cost column"),
+            )
+        )
+    return out
+
+
 def check_groups_named(net: Network) -> list[Issue]:
     """A group of the Groups sheet that no site names limits nothing."""
     named = set(net.site_group.values())
@@ -541,6 +647,7 @@ def check_reserve_reachable(net: Network) -> list[Issue]:
 
 NETWORK_WARNINGS: tuple[Callable[[Network], list[Issue]], ...] = (
     check_magnitudes,
+    check_restock_costs,
     check_candidates_can_produce,
     check_sites_reach_a_market,
     check_demand_reachable,

@@ -507,7 +507,7 @@ def _studies(
 
 def print_tradeoff(out: Console, table: Any, column: str, currency: str) -> None:
     """One line per sweep point: cost, increase, price per point, design change; under it the
-    normal-year cost and the expected scenario cost, and a flag where the cap (or target) is met
+    normal-year cost and the expected disruption cost, and a flag where the cap (or target) is met
     by leaving demand unserved. A point with no design says why."""
     label = "cap" if column == "cap" else "target"
     out.line(f"Tradeoff ({'dependency cap' if column == 'cap' else 'survival target'}):")
@@ -523,10 +523,10 @@ def print_tradeoff(out: Console, table: Any, column: str, currency: str) -> None
         out.line(f"  {label} {value:6.1%}: {_money(r.objective)} (+{r.cost_increase_pct:.2%}){price}{change}")
         if hasattr(r, "normal_year_cost") and pd.notna(r.normal_year_cost):
             penalty = f" (of which unmet demand {_money(r.unmet_penalty)})" if r.unmet_penalty > 1e-9 else ""
-            scenarios = r.expected_scenario_cost > 1e-9
+            scenarios = abs(r.expected_disruption_cost) > 1e-9
             if scenarios or penalty:  # without scenarios the normal year is the objective: said only for its penalty
                 text = f"      normal year {_money(r.normal_year_cost)}{penalty}"
-                out.line(text + (f" + expected scenarios {_money(r.expected_scenario_cost)}" if scenarios else ""))
+                out.line(text + (f" + expected disruptions {_money(r.expected_disruption_cost)}" if scenarios else ""))
         if getattr(r, "met_by_unserved_demand", False) is True:
             flagged += 1
             out.line(f"      << met by leaving demand unserved: {r.unserved}")
@@ -620,10 +620,11 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         )
     else:
         out.line(f"Total yearly cost: {_money(res.objective or 0.0)} {cur} (the objective the design minimises)")
-    if split["expected_scenario_cost"]:
+    if split["expected_disruption_cost"]:
         out.line(
             f"  = normal-year cost {_money(split['normal_year_cost'])} (without disruption) + expected "
-            f"scenario cost {_money(split['expected_scenario_cost'])} (each scenario's cost x its weight)"
+            f"disruption cost {_money(split['expected_disruption_cost'])} (what each crisis adds to a normal year x "
+            "its yearly probability)"
         )
     parts = [f"{r.component} {_money(r.value)}" for r in costs.itertuples() if abs(r.value) > 1e-9]
     out.line("  " + "; ".join(parts))
@@ -655,6 +656,9 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     dep = res["Dependency"]
     if "period" in dep.columns:
         dep = dep[dep["period"] == net.periods[-1].year]
+    crisis_caps = dep[dep["scenario"] != ""] if "scenario" in dep.columns else dep.iloc[:0]
+    if "scenario" in dep.columns:  # the normal year here; each crisis's caps under its scenario below
+        dep = dep[dep["scenario"] == ""]
     capped = dep[dep["cap"] < 1]
     if len(capped):
         out.line("Concern share of supply against cap:")
@@ -692,7 +696,14 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         for w, d in summary.groupby("scenario", sort=False):
             target = d["max_shortfall"].iloc[0]
             rule = f", at most {target:.0%} short per market" if target == target and target is not None else ""
-            out.line(f"  {w} (yearly cost {_money(float(d['scenario_cost'].iloc[0]))} {cur}{rule})")
+            extra = float(d["extra_cost"].iloc[0])
+            out.line(
+                f"  {w} (yearly cost {_money(float(d['scenario_cost'].iloc[0]))} {cur}, "
+                f"{'+' if extra >= 0 else '-'}{_money(abs(extra))} on a normal year{rule})"
+            )
+            cause = str(d["cause"].iloc[0]) if "cause" in d.columns and d["cause"].iloc[0] else ""
+            if cause:
+                out.line(f"    << cheaper than a normal year: {cause}")
             wp = max(len(str(p)) for p in d["product"])
             for r in d.itertuples():
                 drawn = f", stock drawn {_qty(r.stock_drawn)} {r.unit}" if r.stock_drawn > 1e-9 else ""
@@ -701,6 +712,14 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
                     f"{r.worst_served_share:.1%}){drawn}"
                 )
             _print_tiers_in_scenario(out, net, res, w)
+            held = crisis_caps[(crisis_caps["scenario"] == w) & crisis_caps["binding"].astype(bool)]
+            if len(held):
+                out.line(
+                    "    caps binding in the crisis (they hold, caps_in_scenarios: hold): "
+                    + "; ".join(
+                        f"{r.product} in {r.market} {r.concern_share:.0%} / {r.cap:.0%}" for r in held.itertuples()
+                    )
+                )
     out.line(
         "Time: "
         + ", ".join(f"{k} {timings[k]:.2f} s" for k in (*PHASES, *AFTER_PHASES) if k in timings)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from model.families.dependency import normal_year
 from model.issues import Issue, WorkbookError
 from model.report import CHANGED_FILL, Book, CellStyle, save_atomically
 
@@ -120,7 +121,8 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
     out["Costs"] = costs
     out["Sites"] = _sites(a["Sites"], b["Sites"], pk)
     out["Unmet"] = _unmet(a.get("Unmet"), b.get("Unmet"), pk)
-    da, db = cap_rows(a["Dependency"]), cap_rows(b["Dependency"])
+    # the normal year's caps (a crisis's, where the caps hold in crises, are not compared)
+    da, db = cap_rows(normal_year(a["Dependency"])), cap_rows(normal_year(b["Dependency"]))
     dkeys = [*pk, "product", "market", *(["scope"] if "scope" in da and "scope" in db else [])]
     # version 2: the basis of the cap and the shares on either basis, where both runs give them
     extra = [c for c in ("basis", "concern_share_direct", "concern_share_lookthrough") if c in da and c in db]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from model.network import (
     CapRow,
+    Closure,
     Key,
     TotalCap,
     cap_keys,
@@ -301,3 +302,25 @@ def study_values(rows: Iterable[tuple[str, float]]) -> dict[str, tuple[float, ..
     for parameter, value in rows:
         out[parameter].append(float(value))
     return {k: tuple(sorted(v, reverse=True)) for k, v in out.items()}
+
+
+def closures(
+    rows: Iterable[tuple[int, str, str | None, str | None, str | None]],
+    countries: Sequence[str],
+    bloc: Mapping[str, str],
+) -> tuple[Closure, ...]:
+    """The Closures rows (row, scenario, origin, destination, product) with each origin and
+    destination resolved to the countries it names: a country itself, or every country whose
+    ``bloc`` is that label; blank (None) is every country."""
+
+    def countries_of(name: str | None) -> frozenset[str] | None:
+        if name is None:
+            return None
+        if name in countries:
+            return frozenset([name])
+        return frozenset(c for c in countries if bloc.get(c) == name)
+
+    return tuple(
+        Closure(row, scenario, countries_of(origin), countries_of(destination), product)
+        for row, scenario, origin, destination, product in rows
+    )

@@ -67,18 +67,27 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                 need,
                 can,
                 (cell,),
-                f"{_when(net, t)}{p}: reserve_share {net.reserve_share[p]:.4g} ({cell}) asks for {need:,.4g} {unit} of "
-                f"spare capacity outside concern countries, but at most {can:,.4g} can be held there; "
-                f"reserve_share would have to fall to {can / total:.4g} (by {slack:,.4g} {unit}), or more "
+                f"{_when(net, t)}{p}: reserve_share {net.reserve_share[p]:.4g} ({cell}) asks for "
+                f"{_amount(need)} {unit} of spare capacity outside concern countries, but at most "
+                f"{_amount(can)} can be held there; "
+                f"reserve_share would have to fall to {can / total:.4g} (by {_amount(slack)} {unit}), or more "
                 "capacity outside concern countries be allowed on the Sites sheet.".replace("  ", " "),
             )
         )
     out += _group_conflicts(m, net)
-    for w, p, mk, t in m.SURVIVAL:
-        slack = pyo.value(m.survival_shortfall[w, p, mk, t])
+    short = {
+        key: pyo.value(m.survival_shortfall[key])
+        for key in m.SURVIVAL
+        if pyo.value(m.survival_shortfall[key]) > TOL * max(1.0, net.at(key[2]).scenario_demand(key[3], *key[:2]))
+    }
+    if short and net.caps_hold_in_scenarios:
+        del m, res
+        gc.collect()  # free the elastic model before building the one with the caps lapsed
+        by_caps = _caused_by_caps(net, options, set(short))
+    else:
+        by_caps = set()
+    for (p, mk, t, w), slack in short.items():
         dem = net.at(t).scenario_demand(w, p, mk)
-        if slack <= TOL * max(1.0, dem):
-            continue
         target = net.max_shortfall[w]
         allowed = target * dem
         needed = allowed + slack
@@ -86,6 +95,28 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
         factor = net.at(t).demand_factor.get((w, p, mk))
         shock = f" x demand_factor {factor:g}" if factor is not None else ""
         unit = net.unit.get(p, "")
+        if (p, mk, t, w) in by_caps:
+            cap_text = _crisis_cap_text(net, p, mk, t)
+            out.append(
+                Conflict(
+                    "survival",
+                    p,
+                    mk,
+                    w,
+                    allowed,
+                    needed,
+                    tuple(cells),
+                    f"{_when(net, t)}scenario '{w}', {p} in {mk}: the dependency caps hold in the crisis "
+                    f"(caps_in_scenarios: hold, {_setting_cell(net, 'caps_in_scenarios')}), and with "
+                    f"them at least {_amount(needed)} {unit} of the scenario demand {_amount(dem)} "
+                    f"({cells[1]}{shock}) goes unserved, more than the {_amount(allowed)} that max_shortfall "
+                    f"{target:.4g} ({cells[0]}) allows; "
+                    f"{cap_text}. Something has to give: the cap (or a crisis without it: caps_in_scenarios: "
+                    f"lapse), the target (to {needed / dem:.4g}), or supply outside the concern countries that "
+                    "survives the crisis (capacity, or stock held).",
+                )
+            )
+            continue
         out.append(
             Conflict(
                 "survival",
@@ -96,13 +127,61 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
                 needed,
                 tuple(cells),
                 f"{_when(net, t)}scenario '{w}', {p} in {mk}: max_shortfall {target:.4g} ({cells[0]}) allows "
-                f"{allowed:,.4g} {unit} of the scenario demand {dem:,.4g} ({cells[1]}{shock}) "
-                f"to go unserved, but at least {needed:,.4g} goes unserved with any design; the "
+                f"{_amount(allowed)} {unit} of the scenario demand {_amount(dem)} ({cells[1]}{shock}) "
+                f"to go unserved, but at least {_amount(needed)} goes unserved with any design; the "
                 f"target would have to give to {needed / dem:.4g} (by {slack / dem:.2%} of demand), "
                 "or more capacity or stock be allowed outside the disrupted countries.".replace("  ", " "),
             )
         )
     return out
+
+
+def _caused_by_caps(
+    net: Network, options: SolveOptions, short: set[tuple[str, str, int, str]]
+) -> set[tuple[str, str, int, str]]:
+    """The survival targets (p, m, t, ω) of ``short`` that can be met once the dependency caps lapse
+    in crises: the caps holding in the crisis are what the target conflicts with. Empty when the
+    caps already lapse or the crises have no cap to lapse."""
+    if not net.caps_hold_in_scenarios:
+        return set()
+    lapsed = net.with_settings(caps_in_scenarios="lapse")
+    m = build_model(lapsed, elastic=True)
+    res = solve(m, options)
+    if not res.has_solution:
+        return set()
+    return {
+        key
+        for key in short
+        if key in m.SURVIVAL
+        and pyo.value(m.survival_shortfall[key]) <= TOL * max(1.0, net.at(key[2]).scenario_demand(key[3], *key[:2]))
+    }
+
+
+def _setting_cell(net: Network, name: str) -> str:
+    """The Settings cell of a setting, or "the default" where the sheet does not give it."""
+    cell = net.cell("Settings", name, "value")
+    return cell if "!" in cell else "the default"
+
+
+def _crisis_cap_text(net: Network, p: str, mk: str, t: int) -> str:
+    """The caps that bind the crisis's supply of p in m, in words with their cells."""
+    from model.families.dependency import cap_cell
+
+    view = net.at(t)
+    caps = []
+    if view.cap_each.get((p, mk), 1.0) < 1:
+        caps.append(
+            f"{p} in {mk} is capped at {view.cap_each[(p, mk)]:.4g} from concern countries, look-through "
+            f"({cap_cell(view, p, mk, 'lookthrough')})"
+        )
+    if view.cap_each_direct.get((p, mk), 1.0) < 1:
+        caps.append(f"at {view.cap_each_direct[(p, mk)]:.4g} direct ({cap_cell(view, p, mk, 'direct')})")
+    for tc in view.cap_total:
+        if tc.product == p and mk in tc.markets and tc.cap < 1:
+            caps.append(f"at {tc.cap:.4g} in total over {', '.join(tc.markets)} (Caps row {tc.row})")
+    if not caps:
+        return "the caps that bind are upstream of it (on the inputs its plants need)"
+    return "; ".join(caps)
 
 
 def _group_conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
@@ -170,6 +249,11 @@ def _operates(m: pyo.ConcreteModel, site: str, t: int) -> bool:
     """Whether the elastic design operates a decided site (candidate or closable) in period t."""
     var = m.build[site, t] if (site, t) in m.build else None  # noqa: SIM401 - an IndexedVar has no .get
     return var is not None and (var.value or 0.0) > 0.5
+
+
+def _amount(x: float) -> str:
+    """A quantity as a planner reads it: 12,266 (never 1.227e+04), 30, 0.1667."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
 
 
 def _when(net: Network, t: int) -> str:

@@ -68,8 +68,8 @@ def in_force(rows: Iterable[R], key: Callable[[R], Hashable], period: Callable[[
 class PeriodRows:
     """The rows of the sheets that may vary by period, with their ``period`` (None: blank)."""
 
-    demand: list[tuple[str, str, float, int | None]]
-    """(product, market, demand, period)."""
+    demand: list[tuple[str, str, float, int | None, float | None]]
+    """(product, market, demand, period, unmet_penalty or None)."""
     lanes: list[tuple[derive.Lane, int | None]]
     caps: list[tuple[CapRow, int | None]]
     shocks: list[derive.Shock]
@@ -77,11 +77,14 @@ class PeriodRows:
 
 def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Network:
     """The network as it stands in the period starting in ``year``, with ``sites`` available:
-    D[p,m,t] from the Demand rows in force, the Lanes rows in force, the recipes of the sites of
+    D[p,m,t] and penalty[p,m,t] from the Demand rows in force (a row's blank penalty is the
+    product's, not an earlier row's), the Lanes rows in force, the recipes of the sites of
     S(t) (``input_rate``), the pools N(t) and A(t) over those sites (never a hub into its own
     country), the Caps rows in force resolved against N(t) on each basis, and the scenario demand
     factors of D[., ., t]."""
-    demand = {(p, m): d for p, m, d, _ in in_force(rows.demand, lambda r: (r[0], r[1]), lambda r: r[3], year)}
+    demand_rows = in_force(rows.demand, lambda r: (r[0], r[1]), lambda r: r[3], year)
+    demand = {(p, m): d for p, m, d, _, _ in demand_rows}
+    market_penalty = {(p, m): pen for p, m, _, _, pen in demand_rows if pen is not None}
     lanes = [
         ln
         for ln, _ in in_force(rows.lanes, lambda r: (r[0].origin, r[0].destination, r[0].product), lambda r: r[1], year)
@@ -105,6 +108,7 @@ def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Net
         sites=tuple(sites),
         candidates=tuple(s for s in net.candidates if s in kept),
         demand=demand,
+        market_penalty=market_penalty,
         arcs=arcs.arcs,
         tariff_rate=arcs.tariff_rate,
         freight_cost=arcs.freight_cost,

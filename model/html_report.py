@@ -5,7 +5,7 @@ One HTML file that opens offline in any browser: plotly.js is embedded once in t
 results workbook is written from) and a few facts of the ``Network`` (blocs, concern countries,
 currency, units), never from the Pyomo model. Sections, each present only when its data exist:
 
-* **Headline**: status with gap, objective, normal-year and expected scenario cost (when the
+* **Headline**: status with gap, objective, normal-year and expected disruption cost (when the
   Summary has them), unmet demand, and every capped concern share against its cap.
 * **Chains**: per product chain, a Sankey diagram by tier and country, nodes coloured by the
   country's bloc, for the scenario (baseline or one of the scenarios) and period chosen in two
@@ -15,9 +15,9 @@ currency, units), never from the Pyomo model. Sections, each present only when i
   c) -> (p made in c)`` carries ``sum Inputs.quantity_used`` over the sites of ``p`` in ``c``
   using ``i``, so a chain reads left to right by tier. Chains are the connected components of the
   graph whose edges are the (product, input) pairs of ``Inputs`` (each product alone without it).
-  The results hold no site-to-market flows per scenario, only each site's production
-  (``ScenarioSites``) and each market's supply and stock drawn (``Scenarios``): a scenario's
-  diagram therefore goes ``p made in c`` -> ``p, all makers`` (one pool node per product) ->
+  A scenario's diagram is drawn from each site's production (``ScenarioSites``) and each
+  market's supply and stock drawn (``Scenarios``), not yet from the crisis's site-to-market flows
+  (``ScenarioFlows``): it goes ``p made in c`` -> ``p, all makers`` (one pool node per product) ->
   ``p delivered in m``, plus ``p stock drawn in m`` -> ``p delivered in m``; the caption says so.
   With tiers, an input's pools come from ``ScenarioInputs`` (what arrives, the stock drawn there)
   and ``i delivered in c`` -> ``p made in c`` carries the plants' scenario use of it.
@@ -47,6 +47,7 @@ from typing import Any
 import pandas as pd
 
 from model.atomic import atomic_save
+from model.families.dependency import normal_year
 from model.network import Network
 
 TOTAL = "total"
@@ -504,9 +505,13 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         cards.append(_card("Total cost (objective)", _money(s["objective"], cur), "the sum of the Costs sheet"))
     if "normal_year_cost" in s:
         cards.append(_card("Normal-year cost", _money(s["normal_year_cost"], cur), "a year without disruption"))
-    if "expected_scenario_cost" in s:
+    if "expected_disruption_cost" in s:
         cards.append(
-            _card("Expected scenario cost", _money(s["expected_scenario_cost"], cur), "each scenario's cost x weight")
+            _card(
+                "Expected disruption cost",
+                _money(s["expected_disruption_cost"], cur),
+                "what crises add x their probability",
+            )
         )
     unmet = tables.get("Unmet")
     parts = [f'<div class="cards">{"".join(cards)}</div>']
@@ -532,7 +537,8 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             parts.append('<h3>Unmet demand (baseline)</h3><p class="ok">None: every market is served in full.</p>')
     dep = tables.get("Dependency")
     if dep is not None and len(dep):
-        capped = dep[dep["cap"] < 1 - EPS]
+        capped = normal_year(dep)
+        capped = capped[capped["cap"] < 1 - EPS]
         if len(capped):
             has_period = "period" in capped.columns
             has_basis = "basis" in capped.columns
@@ -601,8 +607,8 @@ def _caption(
     else:
         text = (
             f"Scenario '{scenario}'{where}: each country's production flows into one node per product "
-            "(the results do not say which site served which market in a scenario), then to where it is "
-            "delivered (an input: on to the plants there that use it), with strategic stock drawn."
+            "(which site served which market in the crisis is on the ScenarioFlows sheet), then to where it "
+            "is delivered (an input: on to the plants there that use it), with strategic stock drawn."
         )
         scen = tables.get("Scenarios")
         rows = _at(scen, period) if scen is not None else None
@@ -721,7 +727,8 @@ def timeline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         )
     dep = tables.get("Dependency")
     if dep is not None and len(dep) and "period" in dep.columns:
-        capped = dep[dep["cap"] < 1 - EPS]
+        capped = normal_year(dep)
+        capped = capped[capped["cap"] < 1 - EPS]
         keys = [c for c in ("product", "market", "basis") if c in capped.columns]
         data = []
         for i, (key, d) in enumerate(capped.groupby(keys, sort=False)):

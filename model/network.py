@@ -18,6 +18,14 @@ from model.issues import Issue
 
 Key = tuple[str, str]  # (product, market)
 
+NORMAL = ""
+"""The normal year: the member of the scenario dimension that is no crisis (blank in result tables
+that list crises beside it). Scenario names are never blank, so it cannot clash with one."""
+
+CAPS_IN_SCENARIOS = ("hold", "lapse")
+"""``Settings.caps_in_scenarios``: caps bind every crisis's flows too (``hold``), or the normal
+year's only (``lapse``, version 2)."""
+
 
 @dataclass(frozen=True)
 class Period:
@@ -49,6 +57,7 @@ class Settings:
     threads: int = 0
     random_seed: int = 0
     discount_rate: float = 0.0
+    caps_in_scenarios: str = "hold"
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,28 @@ class TotalCap:
     markets: tuple[str, ...]
     cap: float
     basis: str = "lookthrough"
+
+
+@dataclass(frozen=True)
+class Closure:
+    """One Closures row, resolved: in ``scenario``, no site in ``origins`` ships ``product`` into
+    ``destinations`` (None: every country; ``product`` None: every product). Domestic supply is
+    never closed."""
+
+    row: int
+    scenario: str
+    origins: frozenset[str] | None
+    destinations: frozenset[str] | None
+    product: str | None
+
+    def closes(self, origin: str, destination: str, product: str) -> bool:
+        """Whether this row stops ``product`` shipped from ``origin`` into ``destination``."""
+        return (
+            origin != destination
+            and (self.origins is None or origin in self.origins)
+            and (self.destinations is None or destination in self.destinations)
+            and (self.product is None or self.product == product)
+        )
 
 
 @dataclass(frozen=True)
@@ -166,8 +197,57 @@ class Network:
     recipe: dict[tuple[str, str], float] = field(default_factory=dict)
     """a_P[q, i] > 0: the product-level recipe rows (blank site) of the Recipes sheet, for the
     reserve's gross requirement (constraint 6: site overrides ignored, hubs add nothing)."""
+    market_penalty: dict[Key, float] = field(default_factory=dict)
+    """Demand.unmet_penalty of the (product, market) row in force, where the row gives one: the
+    value of lost supply to that market (else the product's ``unmet_penalty``)."""
+    closures: tuple[Closure, ...] = ()
+    """The Closures rows: trade stopped by lane in a scenario (``A^ω(t) ⊆ A(t)``)."""
+    restock_cost: dict[Key, float] = field(default_factory=dict)
+    """Stockpiles.restock_cost per (product, market): the cost of each unit drawn in a crisis
+    (buying it back), default the product's customs_value, else 0."""
+    scenario: str = NORMAL
+    """The member of the scenario dimension this network stands in: ``NORMAL`` for the workbook's
+    network and its period views; a crisis for the views ``in_scenario`` makes (its demand scaled
+    by the shocks, its arcs those the crisis leaves open)."""
 
     # ---- derived views -------------------------------------------------------------------
+    @property
+    def probability(self) -> dict[str, float]:
+        """π[ω] per member of the scenario dimension: each crisis's ``Scenarios.weight`` (its yearly
+        probability) and, for ``NORMAL``, the rest, 1 - sum π (formulation.md, objective)."""
+        out = {NORMAL: 1.0 - sum(self.weight.get(w, 0.0) for w in self.scenarios)}
+        out.update({w: self.weight.get(w, 0.0) for w in self.scenarios})
+        return out
+
+    @property
+    def caps_hold_in_scenarios(self) -> bool:
+        """Whether the dependency caps (4, 5) and the mass balance (11) bind every crisis too."""
+        return self.settings.caps_in_scenarios == "hold"
+
+    def penalty(self, product: str, market: str) -> float:
+        """penalty[p, m, t]: the Demand row's ``unmet_penalty`` where given, else the product's."""
+        return self.market_penalty.get((product, market), self.unmet_penalty[product])
+
+    def in_scenario(self, scenario: str) -> Network:
+        """This (period's) network as it stands in ``scenario``: D[p,m]·f^ω[p,m] as its demand, the
+        pools N^ω that still need something (final demand left, or a consuming site), and the arcs
+        A^ω: those into such a pool that no Closures row of ω closes, from sites that keep some
+        capacity (loss^ω < 1). ``NORMAL`` gives this network itself."""
+        if scenario == NORMAL:
+            return self
+        demand = {k: d * self.demand_factor.get((scenario, *k), 1.0) for k, d in self.demand.items()}
+        case = dataclasses.replace(self, demand=demand, scenario=scenario, views={})
+        pools = set(case.pools)
+        closures = [c for c in self.closures if c.scenario == scenario]
+        arcs = tuple(
+            (s, mk)
+            for s, mk in self.arcs
+            if (self.site_product[s], mk) in pools
+            and self.loss.get((scenario, s), 0.0) < 1
+            and not any(c.closes(self.site_country[s], mk, self.site_product[s]) for c in closures)
+        )
+        return dataclasses.replace(case, arcs=arcs)
+
     @property
     def shows_periods(self) -> bool:
         """Whether results carry a ``period`` column (not for ``SINGLE_PERIOD``)."""

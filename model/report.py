@@ -22,8 +22,9 @@ from xlsxwriter.worksheet import Worksheet
 from model.atomic import atomic_save
 from model.charts import AXIS_LABELS, CONCERN_COLOR, UNSERVED_COLOR, UNSERVED_LABEL, bloc_colors, objective_label
 from model.collector import collector_paused
+from model.families.dependency import normal_year
 from model.families.flows import UNMET_PENALTY_LABEL
-from model.families.scenarios import EXPECTED_SCENARIO_COST_LABEL
+from model.families.protocol import EXPECTED_DISRUPTION_LABEL
 from model.issues import Issue
 from model.timeline import CAP, CONCERN_BLOCS, MADE, capacity_groups, columns_with
 from model.timeline import SHARE as SHARE_PREFIX
@@ -42,6 +43,7 @@ SHEET_ORDER = (
     "Unmet",
     "Scenarios",
     "ScenarioSummary",
+    "ScenarioFlows",
     "ScenarioSites",
     "ScenarioInputs",
     "Stockpiles",
@@ -92,6 +94,15 @@ MONEY_COLUMNS = {
     "holding_cost",
     "price_per_point",
     "tariff_base",
+    "scenario_cost",
+    "normal_cost",
+    "extra_cost",
+    "penalty",
+    "restock_cost",
+    "normal_year_cost",
+    "expected_disruption_cost",
+    "expected_disruption_penalty",
+    "unmet_penalty",
 }
 YEAR = "0"  # a year reads 2025, not 2,025
 YEAR_COLUMNS = {"period", "opens", "closes", "available_from", "available_until", "year"}
@@ -470,7 +481,7 @@ def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataF
         add_timeline_charts(book, sheets["Timeline"], tables["Timeline"], currency)
     dep = tables.get("Dependency")
     if dep is not None and len(dep) and "Dependency" in sheets:
-        dependency_charts(book, sheets["Dependency"], dep)
+        dependency_charts(book, sheets["Dependency"], normal_year(dep))  # the sheet's first rows
     ss = tables.get("ScenarioSummary")
     if ss is not None and len(ss) and "ScenarioSummary" in sheets:
         scenario_chart(book, sheets["ScenarioSummary"], ss)
@@ -580,42 +591,44 @@ def scenario_chart(book: Book, ws: Worksheet, ss: pd.DataFrame) -> None:
 
 def cost_split(costs: pd.DataFrame) -> dict[str, float]:
     """The Costs sheet split for a planner: ``normal_year_cost`` (every component but the expected
-    scenario cost: the yearly cost without disruption), ``expected_scenario_cost`` (sum over
-    scenarios of weight x scenario cost) and ``unmet_penalty`` (baseline unmet demand x penalty,
-    part of the normal year). normal_year_cost + expected_scenario_cost = objective. With periods,
-    each is its total over the horizon (the Costs sheet's ``total`` rows)."""
+    disruption cost: the yearly cost without disruption), ``expected_disruption_cost`` (what the
+    crises add to the normal year, in expectation: sum_ω π[ω] (op^ω - op)) and ``unmet_penalty``
+    (the normal year's unmet demand x penalty, part of the normal year).
+    normal_year_cost + expected_disruption_cost = objective. With periods, each is its total over
+    the horizon (the Costs sheet's ``total`` rows)."""
     if "period" in costs.columns:
         costs = costs[costs["period"] == "total"]
     by = dict(zip(costs["component"], costs["value"].astype(float)))
-    scenario = by.get(EXPECTED_SCENARIO_COST_LABEL, 0.0)
+    disruption = by.get(EXPECTED_DISRUPTION_LABEL, 0.0)
     return {
-        "normal_year_cost": float(sum(by.values())) - scenario,
-        "expected_scenario_cost": scenario,
+        "normal_year_cost": float(sum(by.values())) - disruption,
+        "expected_disruption_cost": disruption,
         "unmet_penalty": by.get(UNMET_PENALTY_LABEL, 0.0),
     }
 
 
 COST_SPLIT_MEANINGS = {
     "normal_year_cost": "what the network costs in a year without disruption: every cost but the expected "
-    "scenario cost (production, tariffs, freight, fixed, modules, reserve, stock holding, baseline unmet demand)",
-    "expected_scenario_cost": "each disruption scenario's yearly cost times its weight (its yearly probability), "
-    "summed: the cost of disruptions the design expects",
-    "objective": "what the design minimises: the normal-year cost plus the expected scenario cost "
-    "(the sum of the Costs sheet); not a cost paid in any one year",
+    "disruption cost (production, tariffs, freight, fixed, modules, reserve, stock holding, unmet demand)",
+    "expected_disruption_cost": "what disruptions add to a normal year, in expectation: each crisis's extra cost "
+    "(its year's cost, restocking what it draws included, less a normal year's) times its yearly probability, "
+    "summed",
+    "objective": "what the design minimises, the expected yearly cost: the normal-year cost plus the expected "
+    "disruption cost (the sum of the Costs sheet); not a cost paid in any one year",
 }
 
 
 def with_cost_split(summary: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
-    """The Summary with ``normal_year_cost`` and ``expected_scenario_cost`` rows right after the
-    objective (objective = normal_year_cost + expected_scenario_cost), each with its meaning."""
+    """The Summary with ``normal_year_cost`` and ``expected_disruption_cost`` rows right after the
+    objective (objective = normal_year_cost + expected_disruption_cost), each with its meaning."""
     split = cost_split(costs)
-    out = summary[~summary["metric"].isin(["normal_year_cost", "expected_scenario_cost"])].reset_index(drop=True)
+    out = summary[~summary["metric"].isin(["normal_year_cost", "expected_disruption_cost"])].reset_index(drop=True)
     at = int(out.index[out["metric"] == "objective"][0]) + 1 if (out["metric"] == "objective").any() else 0
     out.loc[out["metric"] == "objective", "meaning"] = COST_SPLIT_MEANINGS["objective"]
     rows = pd.DataFrame(
         [
             {"metric": k, "value": split[k], "meaning": COST_SPLIT_MEANINGS[k]}
-            for k in ("normal_year_cost", "expected_scenario_cost")
+            for k in ("normal_year_cost", "expected_disruption_cost")
         ]
     )
     return pd.concat([out.iloc[:at], rows, out.iloc[at:]], ignore_index=True)
@@ -637,6 +650,7 @@ QUANTITY_SHEETS = (
     "Dependency",
     "Unmet",
     "Scenarios",
+    "ScenarioFlows",
     "ScenarioSites",
     "Stockpiles",
     "ConcernFree",
@@ -683,7 +697,9 @@ def write_results(
     ``unit`` column (``with_units``)."""
     all_tables = with_units(tables, units) if units else dict(tables)
     if "Dependency" in all_tables and "product" in all_tables["Dependency"].columns:
-        all_tables["Dependency"] = group_rows(all_tables["Dependency"], "product")
+        dep = all_tables["Dependency"]  # the normal year's rows by product (the charts read them), then the crises'
+        normal = normal_year(dep)
+        all_tables["Dependency"] = pd.concat([group_rows(normal, "product"), dep.drop(normal.index)], ignore_index=True)
     all_tables["Warnings"] = warnings_table(warnings)
     order = [n for n in SHEET_ORDER if n in all_tables] + [n for n in all_tables if n not in SHEET_ORDER]
 

@@ -13,8 +13,8 @@ import pyomo.core as pyo
 import model
 from model.families import FAMILIES
 from model.families.flows import UNMET_PENALTY_LABEL
-from model.families.protocol import Context, Extraction, reported_value
-from model.network import Network
+from model.families.protocol import EXPECTED_DISRUPTION_LABEL, Context, Extraction, reported_value
+from model.network import NORMAL, Network
 from model.solve import SolveResult
 from model.timeline import timeline_table
 
@@ -42,8 +42,8 @@ SUMMARY_MEANINGS = {
     "unmet_markets": "how many (product, market) pairs have baseline demand left unmet (with periods: in any "
     "period); each product's "
     "quantities, in its own unit, are on the Unmet sheet (quantities of different products are never added)",
-    "unmet_penalty": "what the baseline unmet demand costs: unmet quantity x the product's unmet_penalty, "
-    "summed (its row of the Costs sheet)",
+    "unmet_penalty": "what the normal year's unmet demand costs: unmet quantity x its market's value of lost "
+    "supply (Demand.unmet_penalty, else the product's unmet_penalty), summed (its row of the Costs sheet)",
 }
 SECONDS_MEANINGS = {  # seconds.<phase>, in the order of a run (SolveResult.seconds, and the run's own)
     "read": "seconds reading the workbook",
@@ -117,6 +117,8 @@ def extract(
     out = Extraction()
     for family in FAMILIES:
         family.tables(m, ctx, solved, out)
+    if not net.shows_periods:  # one period, year 0: the families' tables carry it; the results do not show it
+        out.tables = {name: t.drop(columns="period", errors="ignore") for name, t in out.tables.items()}
     out.tables["Costs"] = cost_table(m, ctx, solved)
     objective = float(cost_totals(out.tables["Costs"])["value"].sum())
     if net.shows_periods:
@@ -130,17 +132,43 @@ TOTAL = "total"
 """The ``period`` of the Costs rows that hold each component's total over the horizon."""
 
 
-def cost_table(m: pyo.ConcreteModel, ctx: Context, solved: SolveResult) -> pd.DataFrame:
-    """Costs: one row per registered component k, its label and sum_t W[t] cost_k[t].
+def cost_rows(m: pyo.ConcreteModel, ctx: Context, solved: SolveResult) -> list[tuple[str, dict[int, float]]]:
+    """(label, {t: yearly value}) of every row of the Costs sheet, in registration order: each
+    first-stage component cost_k[t]; each operating component's normal-year value
+    cost_j[t, NORMAL] (not multiplied by 1 - sum π: what a normal year costs); and, with
+    scenarios, the expected disruption cost sum_ω π[ω] (op[t, ω] - op[t, NORMAL]). The weighted
+    rows sum to the objective:
+    first + op_N + sum_ω π[ω] (op_ω - op_N) = first + (1 - sum π) op_N + sum_ω π[ω] op_ω."""
+    rows = [
+        (label, {t: reported_value(solved, m.component(f"cost_{name}")[t]) for t in ctx.periods})
+        for name, label in ctx.costs.items()
+    ]
+    normal = {t: 0.0 for t in ctx.periods}
+    for name, label in ctx.operating_costs.items():
+        yearly = {t: reported_value(solved, m.component(f"cost_{name}")[t, NORMAL]) for t in ctx.periods}
+        for t in ctx.periods:
+            normal[t] += yearly[t]
+        if label:
+            rows.append((label, yearly))
+    if ctx.net.scenarios:
+        prob = ctx.net.probability
+        expected = {
+            t: sum(prob[w] * (reported_value(solved, m.operating_cost[t, w]) - normal[t]) for w in ctx.net.scenarios)
+            for t in ctx.periods
+        }
+        rows.append((EXPECTED_DISRUPTION_LABEL, expected))
+    return rows
 
-    With a Periods sheet: one row per period t and component k (the undiscounted yearly value
-    cost_k[t], the weight W[t] and the weighted value W[t] cost_k[t]), then one row per component
-    with period ``total`` and its sum over t. The weighted values of the period rows sum to the
-    objective; so do the totals (``period_cost_rows`` and ``cost_totals`` pick either)."""
+
+def cost_table(m: pyo.ConcreteModel, ctx: Context, solved: SolveResult) -> pd.DataFrame:
+    """Costs: one row per component (``cost_rows``), its label and sum_t W[t] yearly[t].
+
+    With a Periods sheet: one row per period t and component (the undiscounted yearly value, the
+    weight W[t] and the weighted value W[t] yearly[t]), then one row per component with period
+    ``total`` and its sum over t. The weighted values of the period rows sum to the objective;
+    so do the totals (``period_cost_rows`` and ``cost_totals`` pick either)."""
     rows, totals = [], []
-    for name, label in ctx.costs.items():
-        component = m.component(f"cost_{name}")
-        yearly = {t: reported_value(solved, component[t]) for t in ctx.periods}
+    for label, yearly in cost_rows(m, ctx, solved):
         total = sum(ctx.weight[t] * yearly[t] for t in ctx.periods)
         totals.append({"component": label, "value": total})
         for t in ctx.periods:

@@ -96,6 +96,7 @@ class Setting:
     description: str
     minimum: float | None = None
     maximum: float | None = None
+    choices: tuple[str, ...] = ()
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -133,6 +134,15 @@ SETTINGS: tuple[Setting, ...] = (
         "(0.07 = 7%); used only with a Periods sheet.",
         minimum=0,
         maximum=1,
+    ),
+    Setting(
+        "caps_in_scenarios",
+        "choice",
+        "hold",
+        "`hold`: the dependency caps (with their look-through accounting) bind every scenario's flows "
+        "too (they are law, and a crisis does not repeal them); `lapse`: in a scenario whatever "
+        "capacity is left may be used, whatever its origin (version 2).",
+        choices=("hold", "lapse"),
     ),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
@@ -332,6 +342,18 @@ DEMAND = Sheet(
         Column("product", "name", "What is demanded.", ref="product"),
         Column("demand", "number", "Quantity per year.", minimum=0, unit="units/year"),
         Column(
+            "unmet_penalty",
+            "number",
+            "Cost per unit of this market's demand left unserved, in a normal year and in every "
+            "scenario: the value of lost supply to this market (a planner's own markets usually "
+            "count for more than the rest of the world's). It belongs to its row: a later row "
+            "with a blank penalty does not inherit an earlier row's.",
+            required=False,
+            minimum=0,
+            unit="money/unit",
+            blank_means="Products.unmet_penalty",
+        ),
+        Column(
             "period",
             "integer",
             "The row holds from this period on, until a later row for the same market and product "
@@ -452,8 +474,9 @@ SCENARIOS = Sheet(
         Column(
             "weight",
             "number",
-            "How much one year of this scenario counts in the objective relative to the "
-            "baseline year (e.g. its yearly probability); 0 makes it a pure stress test.",
+            "The yearly probability of the scenario: in any year at most one scenario happens, "
+            "and with the rest of the probability, 1 - the sum of the weights, the year is "
+            "normal. 0 makes it a pure stress test. The weights must sum to less than 1.",
             required=False,
             default=0.0,
             minimum=0,
@@ -473,9 +496,8 @@ DISRUPTIONS = Sheet(
     name="Disruptions",
     description="What each scenario takes away. A site's loss is the largest capacity_loss "
     "among the scenario's rows that match it (its country or the site itself, and its product "
-    "or blank). A scenario cannot close a lane: an export ban is written as a capacity loss, "
-    "which also starves the exporting country's own plants downstream (an upper bound for a ban "
-    "on exports alone; see docs/chains.md).",
+    "or blank). A loss takes the capacity from the country's own plants too; an export ban, "
+    "which stops trade but leaves the country's own supply, is a Closures row.",
     columns=(
         Column("scenario", "name", "Scenario.", ref="scenario"),
         Column(
@@ -562,8 +584,58 @@ STOCKPILES = Sheet(
             minimum=0,
             unit="money/unit/year",
         ),
+        Column(
+            "restock_cost",
+            "number",
+            "Cost of each unit drawn in a scenario (buying it back once the crisis is over). A draw "
+            "that costs nothing is taken in every crisis, even where production is left.",
+            required=False,
+            minimum=0,
+            unit="money/unit",
+            blank_means="Products.customs_value; where that is blank too, 0 with a warning",
+        ),
     ),
     key=("market", "product"),
+)
+
+CLOSURES = Sheet(
+    name="Closures",
+    description="Trade that stops in a scenario: export bans, embargoes, sanctions, closed "
+    "straits. In the scenario, no site in a matching origin ships the product into a matching "
+    "destination. The origin is the country of the shipping site: a hub in a third country ships "
+    "from that country (close the hub's lanes too to model transshipment evasion). Domestic "
+    "supply is never closed by a row (a country that loses its own production is a Disruptions "
+    "row). A row with both origin and destination blank is an error. An export ban by China on "
+    "NdPr oxide is (scenario, China, blank, NdPr oxide); allies stopping exports to China is "
+    "(scenario, Ally, China, blank) where the allies carry the bloc label Ally. A bloc label that "
+    "is also a country's name and groups other countries too is an error while the sheet has rows "
+    "(a row naming it would be ambiguous); a country that is its own bloc is not.",
+    columns=(
+        Column("scenario", "name", "Scenario.", ref="scenario"),
+        Column(
+            "origin",
+            "name",
+            "Shipping country, or a bloc label of the Countries sheet (each of its countries).",
+            required=False,
+            blank_means="every country",
+        ),
+        Column(
+            "destination",
+            "name",
+            "Receiving country, or a bloc label.",
+            required=False,
+            blank_means="every country",
+        ),
+        Column(
+            "product",
+            "name",
+            "Product whose trade stops.",
+            required=False,
+            ref="product",
+            blank_means="every product",
+        ),
+    ),
+    key=("scenario", "origin", "destination", "product"),
 )
 
 RECIPES = Sheet(
@@ -668,6 +740,7 @@ SHEETS: tuple[Sheet, ...] = (
     SCENARIOS,
     DISRUPTIONS,
     SHOCKS,
+    CLOSURES,
     STOCKPILES,
     RECIPES,
     GROUPS,

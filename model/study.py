@@ -26,10 +26,11 @@ Columns of the tradeoff table (``tradeoff_table``):
   (envelope theorem): the cost of one more point of tightening if the design stays;
 * ``design_change``: plants built or dropped and module changes against the previous point;
 * the cost split: ``normal_year_cost`` (what the network costs in a year without disruption:
-  the objective less the expected scenario cost), of which ``unmet_penalty`` (baseline demand
-  left unserved, at its penalty), and ``expected_scenario_cost`` (each scenario's cost times its
-  weight), of which ``expected_scenario_penalty``; objective = normal_year_cost +
-  expected_scenario_cost;
+  the objective less the expected disruption cost), of which ``unmet_penalty`` (normal-year demand
+  left unserved, at its penalty), and ``expected_disruption_cost`` (what each crisis adds to a
+  normal year, times its yearly probability), and ``expected_disruption_penalty``, the penalty
+  of the demand the crises leave unserved beyond the normal year's (it may exceed the whole:
+  what is not served in a crisis is not made either); objective = normal_year_cost + expected_disruption_cost;
 * baseline unmet demand: ``unmet.<product> (<unit>)`` per product (quantities of different
   products are never added together) and ``unmet_markets``, the (product, market) pairs short;
 * ``met_by_unserved_demand``: the point leaves more baseline demand unserved in some
@@ -62,10 +63,12 @@ import pandas as pd
 
 from model.charts import OVER_PERIODS
 from model.diagnose import explain_infeasibility
-from model.families.dependency import default_cap_pairs
+from model.families.dependency import default_cap_pairs, normal_year
+from model.families.flows import UNMET_PENALTY_LABEL
 from model.network import Network
 from model.pipeline import run_once
 from model.report import cost_split
+from model.results import period_cost_rows
 from model.solve import SolveOptions
 
 PARAMETERS = {"dependency_cap": "cap", "max_shortfall": "max_shortfall"}
@@ -103,7 +106,7 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
         point["explanation"] = _why_no_design(point_net, res.status, options)
         point["seconds"] = time.perf_counter() - t0
         return point
-    dep, flows, sites = res["Dependency"], res["Flows"], res["Sites"]
+    dep, flows, sites = normal_year(res["Dependency"]), res["Flows"], res["Sites"]
     point["concern_share"], point["concern_by_product"] = _concern(dep, flows, point_net)
     if point_net.shows_periods:  # each period's shares; the design and product shares of the last period
         point["by_period"] = {
@@ -122,7 +125,7 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
     point["built"] = sorted(sites[(sites["status"] == "candidate") & sites["built"]]["site"])
     point["modules"] = {r.site: int(r.modules_added) for r in sites.itertuples() if r.modules_added}
     point.update(cost_split(res["Costs"]))
-    point["expected_scenario_penalty"] = _expected_scenario_penalty(res.tables, point_net)
+    point["expected_disruption_penalty"] = _expected_disruption_penalty(res.tables, point_net)
     point["unmet"] = {}  # with periods: the most left unmet in any period
     for r in res["Unmet"].itertuples():
         point["unmet"][(r.product, r.market)] = max(point["unmet"].get((r.product, r.market), 0.0), float(r.unmet))
@@ -148,20 +151,24 @@ def _concern(dep: pd.DataFrame, flows: pd.DataFrame, net: Network) -> tuple[floa
     return largest, by_product
 
 
-def _expected_scenario_penalty(tables: dict[str, pd.DataFrame], net: Network) -> float:
-    """sum_w weight[w] * sum_(p,m) penalty[p] * u^w[p,m]: the part of the expected scenario cost
-    that is demand left unserved in the scenarios."""
+def _expected_disruption_penalty(tables: dict[str, pd.DataFrame], net: Network) -> float:
+    """sum_t W[t] sum_ω π[ω] (sum_(p,m) penalty[p,m,t] u^ω[p,m,t] - the normal year's penalty in t):
+    the part of the expected disruption cost that is more demand left unserved in the crises."""
     detail = tables.get("Scenarios")
     if detail is None or not len(detail):
         return 0.0
     weight = {p.year: p.weight for p in net.periods}  # W[t]: with periods, each year's row counts W[t]
-    return float(
-        sum(
-            weight.get(getattr(r, "period", 0), 1.0) * net.weight[r.scenario] * net.unmet_penalty[r.product] * r.unmet
-            for r in detail.itertuples()
-            if r.unmet
-        )
+    first = net.periods[0].year
+    crisis = sum(
+        weight.get(getattr(r, "period", first), 1.0) * net.weight[r.scenario] * r.penalty * r.unmet
+        for r in detail.itertuples()
+        if r.unmet
     )
+    normal = 0.0
+    for r in period_cost_rows(tables["Costs"]).itertuples():
+        if r.component == UNMET_PENALTY_LABEL:  # value: W[t] times the normal year's penalty in t
+            normal += r.value
+    return float(crisis - sum(net.weight[w] for w in net.scenarios) * normal)
 
 
 def _why_no_design(net: Network, status: str, options: SolveOptions) -> str:
@@ -280,9 +287,9 @@ def tradeoff_table(
             "status": p["status"],
             "objective": obj,
             "normal_year_cost": p.get("normal_year_cost"),
-            "expected_scenario_cost": p.get("expected_scenario_cost"),
+            "expected_disruption_cost": p.get("expected_disruption_cost"),
             "unmet_penalty": p.get("unmet_penalty"),
-            "expected_scenario_penalty": p.get("expected_scenario_penalty"),
+            "expected_disruption_penalty": p.get("expected_disruption_penalty"),
             "cost_increase_pct": (obj - base) / base if obj is not None and base else None,
             "met_by_unserved_demand": bool(new_short) if obj is not None else None,
             "unserved": _unserved_text(new_short, units),

@@ -18,6 +18,7 @@ import pandas as pd
 
 from model import atomic
 from model.charts import bloc_colors
+from model.families.dependency import normal_year
 from model.network import Network
 
 CAPACITY = "capacity: "
@@ -66,7 +67,7 @@ def timeline_table(tables: dict[str, pd.DataFrame], net: Network) -> pd.DataFram
     blocs holding a concern country are in ``attrs[CONCERN_BLOCS]``."""
     costs = tables["Costs"]
     costs = costs[costs["period"] != "total"]
-    sites, dep = tables["Sites"], tables["Dependency"]
+    sites, dep = tables["Sites"], normal_year(tables["Dependency"])
     dep = dep[dep["scope"] == "each"]
     makers = sites[~sites["site"].isin(net.hubs)]
     blocs = list(dict.fromkeys(bloc_of(net, c) for c in net.countries))

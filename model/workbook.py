@@ -464,7 +464,14 @@ def _read_settings(data: SheetData | None, issues: Issues, parse: _CellParser) -
             continue
         rows[name] = rec.row
         raw = rec.values.get("value")
-        col = schema.Column(name, setting.kind, setting.description, required=False, minimum=setting.minimum)
+        col = schema.Column(
+            name,
+            setting.kind,
+            setting.description,
+            required=False,
+            minimum=setting.minimum,
+            choices=setting.choices,
+        )
         ok, value = parse("Settings", f"{vcol}{rec.row}", col, raw)
         if not ok or value is None:
             continue
@@ -600,10 +607,13 @@ def _build_network(
     checks.check_recipe_sites(data.get("Recipes"), known["site"], issues)
     checks.check_recipe_cycles(data.get("Recipes"), issues)
     checks.check_group_limits(data.get("Groups"), issues)
+    checks.check_scenario_weights(data.get("Scenarios"), issues)
+    if "Countries" not in held_back:
+        checks.check_closures(data.get("Closures"), data.get("Countries"), issues)
     if "Periods" not in held_back:  # a misnamed Periods sheet: its years are unknown, not absent
         horizon.check_records(data, issues)
     if "Settings" not in held_back:
-        checks.check_unmet_penalty_given(data.get("Products"), settings, issues)
+        checks.check_unmet_penalty_given(data.get("Products"), settings, issues, data.get("Demand"))
     if issues.errors or any(data.get(s.name) is None for s in schema.SHEETS if s.required):
         return None
     network = _assemble(path, data, settings, settings_rows)
@@ -659,10 +669,12 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
             r.values["market"],
             float(r.values["demand"]),
             r.values.get("period") if with_horizon else None,
+            None if r.values.get("unmet_penalty") is None else float(r.values["unmet_penalty"]),
         )
         for r in valid(data["Demand"])
     ]
-    demand = {(p, m): d for p, m, d, _ in demand_rows}
+    demand = {(p, m): d for p, m, d, _, _ in demand_rows}
+    market_penalty = {(p, m): pen for p, m, _, _, pen in demand_rows if pen is not None}
 
     lane_rows = [
         (
@@ -719,10 +731,22 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
 
     max_stock: dict[tuple[str, str], float] = {}
     holding: dict[tuple[str, str], float] = {}
+    restock: dict[tuple[str, str], float] = {}
     for r in valid(data.get("Stockpiles")):
         k = (r.values["product"], r.values["market"])
         max_stock[k] = float(r.values["max_stock"])
         holding[k] = float(r.values.get("holding_cost") or 0.0)
+        given = r.values.get("restock_cost")
+        restock[k] = float(given) if given is not None else customs_value.get(k[0], 0.0)
+    closures = derive.closures(
+        [
+            (r.row, v["scenario"], v.get("origin"), v.get("destination"), v.get("product"))
+            for r in valid(data.get("Closures"))
+            for v in (r.values,)
+        ],
+        countries,
+        bloc,
+    )
     study = derive.study_values((r.values["parameter"], r.values["value"]) for r in valid(data.get("Study")))
 
     tables, rows, letters = _tables(data)
@@ -754,6 +778,9 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         max_modules=max_modules,
         reserve_cost=num["reserve_cost"],
         demand=demand,
+        market_penalty=market_penalty,
+        closures=closures,
+        restock_cost=restock,
         arcs=arcs.arcs,
         tariff_rate=arcs.tariff_rate,
         freight_cost=arcs.freight_cost,

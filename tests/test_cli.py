@@ -16,7 +16,7 @@ from model.build import build_model
 from model.cli import main
 from model.solve import SolveOptions, solve
 from model.workbook import read_workbook
-from tests.helpers import BASE, ROOT, SAMPLE, edit, records, write
+from tests.helpers import BASE, COMPILER, ROOT, SAMPLE, edit, needs_fast_compiler, records, write
 from tests.xlsx_charts import charts
 
 RESULT_COLUMNS = {
@@ -115,7 +115,7 @@ def test_full_run_writes_results(tmp_path: Path, capsys: pytest.CaptureFixture[s
     for metric in ("status", "objective", "mip_gap", "solve_seconds", "solver", "input_file", "input_sha256", "run_at"):
         assert metric in summary, metric
     assert isinstance(summary["objective"], float)
-    assert summary["compiler"] == "model.standard_form"  # the model's own compiler, no fallback
+    assert summary["compiler"].startswith(COMPILER)  # the model's own compiler, no fallback (on a tested Pyomo)
     assert summary["setting.highs.mip_allow_restart"] is False  # the tool's HiGHS setting, recorded
     meaning = {r[0]: r[2] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     assert "instead of leaving it to HiGHS" in meaning["setting.highs.mip_allow_restart"]
@@ -234,6 +234,8 @@ INFEASIBLE = records(
 )
 
 
+@pytest.mark.slow
+@needs_fast_compiler  # Pyomo's own compiler imports scipy
 def test_run_loads_pyomo_core_only_and_matches_in_process(tmp_path: Path, solved_sample) -> None:
     """The tool imports ``pyomo.core``, not ``pyomo.environ`` (which loads every Pyomo plugin:
     solvers, transformations, writers, about 0.3 s of every start). A full run in a fresh process
@@ -256,6 +258,7 @@ def test_run_loads_pyomo_core_only_and_matches_in_process(tmp_path: Path, solved
     assert summary["objective"] == pytest.approx(solved_sample.objective, rel=1e-4)
 
 
+@pytest.mark.slow
 def test_run_py_exits_with_everything_written_and_printed(tmp_path: Path) -> None:
     """run.py ends the process without the interpreter's teardown (``exit_now``): the results file
     is complete and every line printed reaches a pipe, with the exit status of ``main``."""
@@ -325,7 +328,7 @@ def test_an_earlier_model_is_freed_before_another_is_built(
         else:
             watched(diagnose)
             assert explain_infeasibility(read_workbook(write(tmp_path, INFEASIBLE)))
-        assert freed_at_build == [True]
+        assert freed_at_build and all(freed_at_build)  # the explanation may build a second model
     finally:
         if enabled:
             gc.enable()

@@ -99,6 +99,7 @@ FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChe
 @given(
     edits=st.lists(st.tuples(st.integers(0, 20), st.integers(0, 400), st.integers(0, 12), JUNK), min_size=1, max_size=4)
 )
+@pytest.mark.slow
 def test_corrupted_cells_whole_run(edits: list[tuple[int, int, int, Any]], capsys: pytest.CaptureFixture[str]) -> None:
     """The small network, corrupted and then run in full (read, check, solve, write)."""
     with tempfile.TemporaryDirectory() as d:
@@ -112,6 +113,7 @@ def test_corrupted_cells_whole_run(edits: list[tuple[int, int, int, Any]], capsy
 @given(
     edits=st.lists(st.tuples(st.integers(0, 20), st.integers(0, 400), st.integers(0, 12), JUNK), min_size=1, max_size=6)
 )
+@pytest.mark.slow
 def test_corrupted_cells_sample_check(
     edits: list[tuple[int, int, int, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -128,6 +130,7 @@ def test_corrupted_cells_sample_check(
     action=st.sampled_from(["delete_sheet", "rename_sheet", "delete_column", "duplicate_row", "blank_header"]),
     k=st.integers(0, 50),
 )
+@pytest.mark.slow
 def test_structural_damage(action: str, k: int, capsys: pytest.CaptureFixture[str]) -> None:
     with tempfile.TemporaryDirectory() as d:
         path = write(Path(d), BASE)

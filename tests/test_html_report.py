@@ -129,7 +129,7 @@ def tiered_tables(periods: tuple[int, ...] | None = PERIODS) -> dict[str, pd.Dat
         dependency.loc[dependency["period"] == periods[-1], "cap"] = [0.2, 1.0]
         dependency.loc[dependency["period"] == periods[-1], "concern_share"] = [0.2, 0.0]
     costs = rows(
-        [{"component": "production", "value": 500.0}, {"component": "expected scenario cost", "value": 40.0}],
+        [{"component": "production", "value": 500.0}, {"component": "expected disruption cost", "value": 40.0}],
         ("value",),
     )
     summary = pd.DataFrame(
@@ -137,7 +137,7 @@ def tiered_tables(periods: tuple[int, ...] | None = PERIODS) -> dict[str, pd.Dat
             ("status", "optimal"),
             ("objective", float(costs["value"].sum())),
             ("normal_year_cost", float(costs["value"].sum()) - 40.0 * len(years)),
-            ("expected_scenario_cost", 40.0 * len(years)),
+            ("expected_disruption_cost", 40.0 * len(years)),
             ("currency", "EUR"),
             ("mip_gap", 0.0001),
             ("input_file", "/data/tiers.xlsx"),
@@ -262,7 +262,7 @@ def test_every_section_when_its_data_exist() -> None:
         "frontier-cap",
     }
     assert "optimal (gap 0.01%)" in page
-    assert "Normal-year cost" in page and "Expected scenario cost" in page
+    assert "Normal-year cost" in page and "Expected disruption cost" in page
     assert "None: every market is served in full." in page
     assert '<option value="s1">Ban</option>' in page
     assert '<option value="p0">2025</option>' in page and '<option value="p1">2030</option>' in page
@@ -274,11 +274,11 @@ def test_sections_without_their_data_are_left_out() -> None:
     for name in ("Tradeoff", "Scenarios", "ScenarioSites", "Inputs"):
         tables.pop(name)
     summary = tables["Summary"]
-    tables["Summary"] = summary[~summary["metric"].isin(["normal_year_cost", "expected_scenario_cost"])]
+    tables["Summary"] = summary[~summary["metric"].isin(["normal_year_cost", "expected_disruption_cost"])]
     page = render_html(tables, FACTS)
     assert '<section id="headline">' in page and '<section id="chains">' in page
     assert '<section id="timeline">' not in page and '<section id="frontier">' not in page
-    assert "Normal-year cost" not in page and "Expected scenario cost" not in page
+    assert "Normal-year cost" not in page and "Expected disruption cost" not in page
     assert 'id="choose-scenario"' not in page and 'id="choose-period"' not in page
     assert set(plots(page)) == {f"chain-{k}" for k in range(4)}  # no Inputs: each product alone
 
@@ -366,7 +366,7 @@ def test_timeline_from_period_columns() -> None:
     concern = {t["name"]: t["y"] for t in found["timeline-concern"][0]}
     assert concern == {"magnet · Home": [0.25, 0.2], "cap: magnet · Home": [0.25, 0.2]}
     cost = {t["name"]: t["y"] for t in found["timeline-cost"][0]}
-    assert cost == {"production": [500, 1000], "expected scenario cost": [40, 80]}
+    assert cost == {"production": [500, 1000], "expected disruption cost": [40, 80]}
     frontier = found["frontier-cap"][0][0]
     assert frontier["x"] == [1.0, 0.5, 0.2] and frontier["y"] == [1000, 1040, 1200]
 

@@ -127,53 +127,52 @@ def test_demand_factors_most_specific_wins(net) -> None:
 
 
 def test_model_components_map_the_data(net) -> None:
-    """Every index carries the period last; a workbook without a Periods sheet has one, year 0."""
+    """Every operating index carries the period and the scenario last (the normal year is the
+    blank scenario); a workbook without a Periods sheet has one period, year 0."""
     m = build_model(net)
-    t = 0
+    t, n = 0, ""
     assert list(m.PERIODS) == [t]
-    assert set(m.flow) == {(s, mk, t) for s, mk in net.arcs}
-    assert set(m.DEPENDENCY_EACH) == {("p1", "A", t), ("p2", "A", t)}  # only where concern sites reach
-    assert list(m.DEPENDENCY_TOTAL) == [(0, t)]
+    assert list(m.SCENARIOS) == [n, "s1", "s2"]
+    assert {k for k in m.flow if k[-1] == n} == {(s, mk, t, n) for s, mk in net.arcs}
+    assert {k for k in m.DEPENDENCY_EACH if k[-1] == n} == {("p1", "A", t, n), ("p2", "A", t, n)}
+    assert [k for k in m.DEPENDENCY_TOTAL if k[-1] == n] == [(0, t, n)]
     assert set(m.RESERVE_SITES) == {("a1", t)}
     assert set(m.MODULE_SITES) == {("c1", t)}
-    assert m.flow["b1", "A", t].ub == 5
-    # scenario flows: at most D f through (7), not as a bound (docs/formulation.md)
-    assert m.scenario_flow["s1", "b1", "A", t].bounds == (0, None)
+    assert m.flow["b1", "A", t, n].ub == 5
+    # a crisis's flows are the same variables in another member of the scenario dimension
     p = net.site_product["b1"]
-    assert pyo.value(m.scenario_demand_balance["s1", p, "A", t].upper) == net.scenario_demand("s1", p, "A")
-    assert any(v is m.scenario_flow["s1", "b1", "A", t] for v in m.scenario_demand_balance["s1", p, "A", t].body.args)
+    assert pyo.value(m.demand_balance[p, "A", t, "s1"].upper) == net.scenario_demand("s1", p, "A")
+    assert any(v is m.flow["b1", "A", t, "s1"] for v in m.demand_balance[p, "A", t, "s1"].body.args)
     assert set(m.STOCKPILES) == {("p1", "A", t)}
-    assert ("s2", "b1", "A", t) not in m.SCENARIO_ARCS  # fully lost
-    assert ("s1", "b1", "A", t) in m.SCENARIO_ARCS
-    # (8) for existing b1 in s1: flows <= (1 - 0.7) * 10
-    assert pyo.value(m.scenario_capacity["s1", "b1", t].upper) == pytest.approx(3)
-    assert set(m.SURVIVAL) == {("s1", p, mk, t) for (p, mk) in [("p1", "A"), ("p2", "A"), ("p2", "C")]}
-    assert list(m.context.costs) == [
-        "production",
-        "tariffs",
-        "freight",
-        "unmet_penalty",
-        "reserve",
-        "fixed",
-        "modules",
-        "stock_holding",
-        "expected_scenario_cost",
-    ]
-    # the cost registry: one yearly cost per component and period, each weighted once in the objective
-    assert m.solve_spec.objective == {f"cost_{k}[{t}]": 1.0 for k in m.context.costs}
+    assert ("b1", "A", t, "s2") not in m.FLOW_ARCS  # fully lost
+    assert ("b1", "A", t, "s1") in m.FLOW_ARCS
+    # (8) for existing b1 in s1: flows <= (1 - 0.7) * 10; (2) in the normal year: <= 10
+    assert pyo.value(m.site_capacity["b1", t, "s1"].upper) == pytest.approx(3)
+    assert pyo.value(m.site_capacity["b1", t, n].upper) == pytest.approx(10)
+    assert set(m.SURVIVAL) == {(p, mk, t, "s1") for (p, mk) in [("p1", "A"), ("p2", "A"), ("p2", "C")]}
+    assert list(m.context.costs) == ["stock_holding", "reserve", "fixed", "modules"]
+    assert list(m.context.operating_costs) == ["restock", "production", "tariffs", "freight", "unmet_penalty"]
+    # the objective: first-stage costs by W[t]; the normal year's operating costs by 1 - sum π;
+    # s1 (weight 0.1) by its probability; s2, a stress test (weight 0), in the polish only
+    first = {f"cost_{k}[{t}]": 1.0 for k in m.context.costs}
+    normal = {f"cost_{k}[{t},]": pytest.approx(0.9) for k in m.context.operating_costs}
+    assert m.solve_spec.objective == first | normal | {f"operating_cost[{t},s1]": pytest.approx(0.1)}
+    assert m.solve_spec.polish_cost == {f"operating_cost[{t},s2]": 1.0}
 
 
 def test_every_indexed_quantity_names_its_positions_with_the_period_last(net) -> None:
     """Each family's DIMENSIONS names the positions of the components it builds: every variable,
-    constraint and expression is declared, with as many positions as its index and the period last."""
+    constraint and expression is declared, with as many positions as its index and the period
+    last, or the period and then the scenario last (every operating quantity)."""
+    from model import build
     from model.families import FAMILIES
 
     m = build_model(net)
-    declared = {name: dims for family in FAMILIES for name, dims in family.DIMENSIONS.items()}
+    declared = {name: dims for family in (*FAMILIES, build) for name, dims in family.DIMENSIONS.items()}
     for comp in m.component_objects((pyo.Var, pyo.Constraint, pyo.Expression), descend_into=False):
         assert comp.local_name in declared, f"{comp.local_name}: no DIMENSIONS entry"
         dims = declared[comp.local_name]
-        assert dims[-1] == "period", comp.local_name
+        assert dims[-1] == "period" or dims[-2:] == ("period", "scenario"), comp.local_name
         for index in comp:
             assert len(index if isinstance(index, tuple) else (index,)) == len(dims), comp.local_name
     for name, dims in declared.items():
@@ -253,13 +252,13 @@ def test_capacity_cover_is_the_sum_of_demand_and_capacity_rows(net) -> None:
         # sum (1): x + u - D = 0 over the product's markets; sum (2): cap - x - r >= 0 over its sites
         agg: dict[str, float] = {}
         agg_const = 0.0
-        for p, mk, _ in m.demand_balance:
-            if p == product:
-                row = m.demand_balance[p, mk, t]
+        for p, mk, _, w in m.demand_balance:
+            if p == product and w == "":
+                row = m.demand_balance[p, mk, t, w]
                 agg_const += coefficients(row.body, 1.0, agg) - pyo.value(row.upper)
-        for s, _ in m.site_capacity:
-            if net.site_product[s] == product:
-                row = m.site_capacity[s, t]
+        for s, _, w in m.site_capacity:
+            if net.site_product[s] == product and w == "":
+                row = m.site_capacity[s, t, w]
                 agg_const += coefficients(row.body, -1.0, agg) + pyo.value(row.upper)
         # flows cancel; unmet enters with +1, capacity with +, reserve with -: the same as (C)
         nonzero = {k: v for k, v in agg.items() if abs(v) > 1e-12}

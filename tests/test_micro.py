@@ -143,12 +143,17 @@ def test_spare_capacity_needed(tmp_path: Path) -> None:
 
 
 def test_weighted_scenario_cost(tmp_path: Path) -> None:
-    """Weight 0.5, no survival target: unbuilt, the scenario costs 0.5 * 80,000 in penalties; built,
-    200 + 0.5 * 800. Total 560 + 200 + 400 = 1160, expected scenario cost 400."""
+    """Weight 0.5: the ban comes in half the years, the normal year in the other half. Unbuilt, the
+    expected year costs 0.5 * 560 + 0.5 * 80,000 (all 80 unmet); built, 200 + 0.5 * 560 (the
+    normal year still buys from rival1) + 0.5 * 800 (home1 makes all 80) = 880. The Costs sheet
+    gives the normal year whole (560) and what the ban adds in expectation, 0.5 * (800 - 560) =
+    120: 200 + 560 + 120 = 880."""
     recs = records(Scenarios=[{"scenario": "ban", "weight": 0.5}], Disruptions=BAN)
     res = solve_records(tmp_path, recs)
-    assert res.objective == pytest.approx(1160)
-    assert costs(res)["expected scenario cost"] == pytest.approx(400)
+    assert res.objective == pytest.approx(880)
+    assert costs(res)["expected disruption cost"] == pytest.approx(120)
+    summary = res["ScenarioSummary"].iloc[0]
+    assert (summary["scenario_cost"], summary["normal_cost"], summary["extra_cost"]) == pytest.approx((1000, 760, 240))
 
 
 def test_demand_shock(tmp_path: Path) -> None:

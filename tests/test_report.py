@@ -11,6 +11,7 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from bench import io as bench_io
+from model.families.dependency import normal_year
 from model.report import BOOL, MONEY, QTY, SHARE, cost_split, significant_format, with_cost_split, write_results
 from model.results import summary_meaning
 from tests.xlsx_charts import anchored_charts, category_ref, charts, series
@@ -131,18 +132,19 @@ def test_dependency_and_scenario_charts_readable_at_ten_times_the_sample(tmp_pat
     categories are the scenarios, one series (legend entry) per product. Read from the file's
     drawing and chart parts (tests/xlsx_charts.py), not openpyxl's internals."""
     res = solved_sample
-    dep, ss = res["Dependency"], res["ScenarioSummary"]
+    dep, ss = res["Dependency"], res["ScenarioSummary"]  # with the crises' rows: the charts read the normal year's
+    normal = normal_year(dep)
     big_dep = pd.concat(
-        [dep.assign(market=dep["market"] + f" {k}") for k in range(10)], ignore_index=True
+        [normal.assign(market=normal["market"] + f" {k}") for k in range(10)], ignore_index=True
     )  # ten times the pairs, products interleaved
     big_ss = pd.concat([ss.assign(scenario=ss["scenario"] + f" {k}") for k in range(10)], ignore_index=True)
     for name, d, s in (("sample", dep, ss), ("ten", big_dep, big_ss)):
         path = write_results(tmp_path / f"{name}.xlsx", {"Dependency": d, "ScenarioSummary": s})
         drawn = anchored_charts(path, "Dependency")
-        products = list(dict.fromkeys(d["product"]))
+        products = list(dict.fromkeys(normal_year(d)["product"]))
         assert len(drawn) == len(products), name
         for (first, last, chart), product in zip(drawn, products):
-            n = int((d["product"] == product).sum())
+            n = int((normal_year(d)["product"] == product).sum())
             assert last - first >= n, (name, product)  # at least a sheet row per market
             ref = category_ref(series(chart)[0])  # the product's own block of market cells
             rows = [int(x) for x in re.findall(r"\$(\d+)", ref)]
@@ -163,16 +165,16 @@ def test_dependency_and_scenario_charts_readable_at_ten_times_the_sample(tmp_pat
 def test_summary_gives_the_normal_year_beside_the_objective() -> None:
     costs = pd.DataFrame(
         {
-            "component": ["production", "unmet-demand penalty (baseline)", "expected scenario cost"],
+            "component": ["production", "unmet-demand penalty (baseline)", "expected disruption cost"],
             "value": [100.0, 5.0, 20.0],
         }
     )
-    assert cost_split(costs) == {"normal_year_cost": 105.0, "expected_scenario_cost": 20.0, "unmet_penalty": 5.0}
+    assert cost_split(costs) == {"normal_year_cost": 105.0, "expected_disruption_cost": 20.0, "unmet_penalty": 5.0}
     summary = pd.DataFrame(
         {"metric": ["status", "objective", "currency"], "value": ["optimal", 125.0, "USD"], "meaning": ["", "", ""]}
     )
     out = with_cost_split(summary, costs)
-    assert out["metric"].tolist() == ["status", "objective", "normal_year_cost", "expected_scenario_cost", "currency"]
+    assert out["metric"].tolist() == ["status", "objective", "normal_year_cost", "expected_disruption_cost", "currency"]
     assert out["value"].tolist()[1:4] == [125.0, 105.0, 20.0]
     assert all(out["meaning"].iloc[1:4].str.len() > 20)
 

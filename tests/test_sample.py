@@ -21,23 +21,32 @@ from tests.helpers import SHIPPED_SAMPLE, solve_network
 # 2026-11-29 (issue 20): the sample rebuilt as four chains, tier by tier, over the periods 2025,
 # 2027 and 2030 (discounted at 7%), contract version 2. HiGHS 1.16.0, gap 0. The same objective
 # as `python run.py` at the sample's own gap (1e-4).
-EXPECTED_OBJECTIVE = 1_555_627.1026  # USD million over the horizon, with the five scenarios
+# 2026-12-04 (contract v3, crises): 1,555,627.1026 -> 1,346,263.8751 with the scenarios (yearly
+# probabilities beside the normal year, caps holding in the crises), the same candidates built;
+# then -> 1,273,136.2985: the export bans and the blockade written as Closures (China's plants
+# keep serving China; nothing leaves or reaches Taiwan) instead of capacity losses, and the
+# rare-earth ban without a survival target (no design meets 35% in 2025). The baseline is
+# unchanged. bench/direct.py (version 3) agrees.
+EXPECTED_OBJECTIVE = 1_273_136.2985  # USD million over the horizon, with the five scenarios
 EXPECTED_BASELINE = 1_207_711.5361  # USD million over the horizon, --no-scenarios
 # Candidates operating in each period (a candidate stays built once built).
-OPENS_2027 = {"JASM Kumamoto fab 2", "US DPA API platform (Virginia)", "US IRA gigafactory (Kentucky)"}
+OPENS_2027 = {
+    "EU metal and alloy plant (new)",
+    "JASM Kumamoto fab 2",
+    "Korean magnet plant (new)",
+    "US DPA API platform (Virginia)",
+    "US IRA gigafactory (Kentucky)",
+}
 OPENS_2030 = {
+    "Arafura Nolans mine",
     "Arafura Nolans refinery",
     "EU gigafactory (Germany)",
     "India ACC gigafactory",
     "India PLI API park",
     "India PLI KSM park",
     "Indian magnet plant (new)",
-    "Lynas Texas",
-    "MP Materials 10X magnet plant",
     "TSMC Arizona fab 2",
     "Texas lithium refinery (new)",
-    "US anode plant (new)",
-    "US synthetic graphite plant (new)",
 }
 EXPECTED_BUILT = {2025: set(), 2027: OPENS_2027, 2030: OPENS_2027 | OPENS_2030}
 EXPECTED_BUILT_BASELINE = {
@@ -98,7 +107,7 @@ def test_sample_regression(solved: Results) -> None:
     assert solved["Unmet"].empty  # every market served in every period
     s = solved["Sites"]
     closed = s[(s["status"] == "closable") & ~s["built"]]
-    assert set(closed["site"]) == {"Kwinana lithium hydroxide"}  # closed from the start
+    assert set(closed["site"]) == {"Kwinana lithium hydroxide", "Solvay La Rochelle"}
     retired = s[(s["site"] == "Japanese cell plants") & (s["period"] == 2030)]
     assert (retired["production"] == 0).all()  # available until 2029
 
@@ -110,7 +119,7 @@ def test_lookthrough_caps_bind_where_direct_shares_see_nothing(solved: Results) 
     assert shares(solved, "NdFeB magnets", "USA") == {2025: (1, 1), 2027: (0.9, 0.9), 2030: (0.8, 0.8)}
     assert shares(solved, "Li-ion cells", "USA") == {2025: (0, 1), 2027: (0, 0.85), 2030: (0, 0.7)}
     doses = shares(solved, "Generic finished doses", "USA")
-    assert all(direct == 0 for direct, _ in doses.values())
+    assert all(direct <= 0.3 for direct, _ in doses.values()) and doses[2030][0] == 0
     assert all(look > 0.8 for _, look in doses.values())
     assert shares(solved, "NdFeB magnets", "EU")[2030] == (0.65, 1.0)  # the 2030 direct cap
 
@@ -125,6 +134,20 @@ def test_scenarios_change_the_design(solved: Results, baseline: Results) -> None
     assert "Stockpiles" not in baseline.tables or baseline["Stockpiles"]["stock"].sum() == 0
 
 
+def test_an_export_ban_leaves_china_serving_china_and_allies_serving_allies(solved: Results) -> None:
+    """The rare-earth ban is a Closures row on China's oxide, metal and magnet exports: in 2030
+    China's magnet market is served by China's own plants, no allied oxide, metal or magnet goes
+    to China, and nothing of the three leaves China."""
+    f = solved["ScenarioFlows"]
+    ban = f[(f["scenario"] == "Rare-earth export ban") & (f["period"] == 2030)]
+    chain = ban[ban["product"].isin(["NdPr oxide", "NdPr metal and alloy", "NdFeB magnets"])]
+    assert set(chain[chain["market"] == "China"]["origin"]) == {"China"}
+    assert set(chain[chain["origin"] == "China"]["market"]) == {"China"}
+    detail = solved["Scenarios"]
+    china = detail[(detail["scenario"] == "Rare-earth export ban") & (detail["market"] == "China")]
+    assert (china["served_share"] == 1).all()
+
+
 def test_every_scenario_meets_its_target_in_every_period(shipped: Network, solved: Results) -> None:
     detail = solved["Scenarios"]
     assert set(detail["period"]) == {2025, 2027, 2030}
@@ -134,6 +157,7 @@ def test_every_scenario_meets_its_target_in_every_period(shipped: Network, solve
             assert (d["unmet"] <= target * d["demand"] + 1e-6).all(), w
 
 
+@pytest.mark.slow
 def test_the_readme_command_runs_the_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`python run.py` (the README's first command) on the sample: solved at the sample's own gap,
     to the optimum pinned above."""

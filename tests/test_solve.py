@@ -121,9 +121,9 @@ def test_solve_left_running_is_reported_interrupted(monkeypatch: pytest.MonkeyPa
     from model import solve as solve_module
     from model.build import build_model
     from model.workbook import read_workbook
-    from tests.helpers import SAMPLE
+    from tests.helpers import COMPILER, SAMPLE
 
     monkeypatch.setattr(solve_module, "_run_interruptibly", lambda h: False)
     r = solve_module.solve(build_model(read_workbook(SAMPLE)))
     assert r.status == "interrupted" and not r.has_solution and r.objective is None
-    assert r.compiler == "model.standard_form" and r.size["columns"] > 0
+    assert r.compiler.startswith(COMPILER) and r.size["columns"] > 0

@@ -27,7 +27,9 @@ from model.standard_form import (
 )
 from model.template import write_input_workbook
 from model.workbook import read_workbook
-from tests.helpers import REFERENCE, SAMPLE
+from tests.helpers import REFERENCE, SAMPLE, needs_fast_compiler
+
+pytestmark = needs_fast_compiler  # every test here reads the model's own compiler
 
 
 def assert_same(a: StandardForm, b: StandardForm) -> None:

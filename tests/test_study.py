@@ -99,6 +99,7 @@ def test_study_sheet_sets_up_a_sweep(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert [r[0] for r in load_workbook(out)["Tradeoff"].iter_rows(min_row=2, values_only=True)] == [0.7, 0.4]
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_table(tmp_path: Path) -> None:
     distributed = pytest.importorskip("dask.distributed")
     net = read_workbook(write(tmp_path, records()))
@@ -110,6 +111,7 @@ def test_dask_local_cluster_gives_the_same_table(tmp_path: Path) -> None:
     assert remote[cols].equals(local[cols])
 
 
+@pytest.mark.slow
 def test_compare_two_runs_names_the_differences(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a, b, cmp_path = tmp_path / "a.xlsx", tmp_path / "b.xlsx", tmp_path / "cmp.xlsx"
     assert main([str(SAMPLE), "--out", str(a), "--quiet"]) == 0
@@ -158,7 +160,7 @@ def test_tradeoff_shows_unmet_demand_and_the_cost_split(tmp_path: Path) -> None:
     assert table["unmet_penalty"].tolist() == pytest.approx([0, 0, 960])
     assert table["unmet_markets"].tolist() == [0, 0, 1]
     assert table["normal_year_cost"].tolist() == pytest.approx([560, 880, 960])  # no scenarios
-    assert table["expected_scenario_cost"].tolist() == pytest.approx([0, 0, 0])
+    assert table["expected_disruption_cost"].tolist() == pytest.approx([0, 0, 0])
     assert table["met_by_unserved_demand"].tolist() == [False, False, True]
     assert table["unserved"].tolist() == ["", "", "chip: Home 80 k"]
 
@@ -188,11 +190,11 @@ def test_concern_share_counts_only_the_markets_the_swept_cap_caps(tmp_path: Path
 
 def test_cost_split_adds_up_with_scenarios(sample) -> None:
     table = run_study(sample, "dependency_cap", [1.0, 0.5], OPTS, workers=1)
-    total = table["normal_year_cost"] + table["expected_scenario_cost"]
+    total = table["normal_year_cost"] + table["expected_disruption_cost"]
     assert total.tolist() == pytest.approx(table["objective"].tolist(), rel=1e-9)
-    assert (table["expected_scenario_cost"] > 0).all()
-    assert (table["expected_scenario_penalty"] <= table["expected_scenario_cost"]).all()
-    assert (table["expected_scenario_penalty"] > 0).all()  # the Taiwan blockade leaves wafers unserved
+    assert (table["expected_disruption_cost"] > 0).all()
+    # the penalty part may exceed the whole: demand left unserved in a crisis is not made either
+    assert (table["expected_disruption_penalty"] > 0).all()  # the Taiwan blockade leaves wafers unserved
 
 
 def test_unserved_points_are_flagged_on_console_chart_and_png(
@@ -241,6 +243,7 @@ def test_frontier_picture_marks_unserved_and_infeasible_points() -> None:
     assert "infeasible" in [t.get_text() for t in ax.texts]
 
 
+@pytest.mark.slow
 def test_infeasible_point_is_explained_in_the_sheet_and_console(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

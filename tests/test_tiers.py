@@ -328,11 +328,11 @@ def ban(**changes: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_export_ban_starves_the_downstream_plant(tmp_path: Path) -> None:
-    """Baseline 40 * 11 + 80 * 1 = 520. In the ban jp_magnet has capacity but no oxide: all 40
-    magnets unmet, 40,000, weighted 0.1: 4,000. Total 4,520; ScenarioSites names jp_magnet as
-    starved of oxide."""
+    """Normal year 40 * 11 + 80 * 1 = 520. In the ban jp_magnet has capacity but no oxide: all 40
+    magnets unmet, 40,000; the ban comes with probability 0.1: 520 + 0.1 * (40,000 - 520) = 4,468.
+    ScenarioSites names jp_magnet as starved of oxide."""
     res = solve_records(tmp_path, ban())
-    assert res.objective == pytest.approx(4520)
+    assert res.objective == pytest.approx(4468)
     row = res["ScenarioSites"].set_index(["scenario", "site"]).loc[("ban", "jp_magnet")]
     assert row["starved"] and row["inputs_missing"] == "oxide"
     assert row["production"] == pytest.approx(0)
@@ -341,13 +341,18 @@ def test_export_ban_starves_the_downstream_plant(tmp_path: Path) -> None:
 
 
 def test_stockpile_of_the_intermediate_saves_it(tmp_path: Path) -> None:
-    """A stockpile of oxide in Japan (max 80, holding 2 a year): 160 a year to hold; in the ban the
-    80 oxide are drawn and jp_magnet makes the 40 magnets (440, weighted 0.1: 44). 520 + 160 + 44
-    = 724 (every unit of stock saves 0.1 * (1000 - 11) / 2 = 49.45 > 2)."""
+    """A stockpile of oxide in Japan (max 80, holding 2 a year, no restock_cost and no
+    customs_value: a draw costs nothing, with a warning): 160 a year to hold; in the ban the 80
+    oxide are drawn and jp_magnet makes the 40 magnets (440 against the normal year's 520):
+    520 + 160 + 0.1 * (440 - 520) = 672 (every unit of stock saves 0.1 * (1000 - 11) / 2 > 2).
+    The ban costs less than a normal year, and ScenarioSummary says why: the stock drawn free."""
     res = solve_records(
         tmp_path, ban(Stockpiles=[{"market": "Japan", "product": "oxide", "max_stock": 80, "holding_cost": 2}])
     )
-    assert res.objective == pytest.approx(724)
+    assert res.objective == pytest.approx(672)
+    summary = res["ScenarioSummary"].iloc[0]
+    assert summary["extra_cost"] == pytest.approx(-80)
+    assert "stock is drawn at a restock cost below" in summary["cause"] and "80 oxide in Japan at 0" in summary["cause"]
     assert res["Stockpiles"]["stock"].tolist() == pytest.approx([80])
     row = res["ScenarioSites"].set_index(["scenario", "site"]).loc[("ban", "jp_magnet")]
     assert not row["starved"] and row["production"] == pytest.approx(40)
@@ -693,8 +698,8 @@ def test_concern_free_part_only_upstream_of_a_lookthrough_cap(
     from tests.helpers import SAMPLE
 
     m = build_model(read_workbook(write(tmp_path, chain(Caps=caps))))
-    assert {(s, mk) for s, mk, _ in m.concern_free} == arcs
-    assert {(i, c) for i, c, _ in m.concern_free_balance} == ({("oxide", "Japan")} if arcs else set())
+    assert {(s, mk) for s, mk, _, _ in m.concern_free} == arcs
+    assert {(i, c) for i, c, _, _ in m.concern_free_balance} == ({("oxide", "Japan")} if arcs else set())
     sample = build_model(read_workbook(SAMPLE))
     assert len(sample.concern_free) == 0 and len(sample.concern_free_balance) == 0
 
@@ -832,12 +837,12 @@ def test_random_tiered_networks_keep_every_invariant(tmp_path: Path, seed: int, 
 def test_scenario_unmet_demand_never_feeds_a_plant(tmp_path: Path) -> None:
     """The ban of ``ban`` with 5 t of final oxide demand in Japan at a penalty of 10 a tonne. In
     the ban nothing reaches Japan: 40 magnets unmet (40,000) and 5 oxide unmet (50); unmet oxide
-    must not feed jp_magnet (it would make magnets at 2 * 10 + 11 a magnet). Baseline
-    40 * 11 + 85 * 1 = 525; 525 + 0.1 * 40,050 = 4,530."""
+    must not feed jp_magnet (it would make magnets at 2 * 10 + 11 a magnet). Normal year
+    40 * 11 + 85 * 1 = 525; 525 + 0.1 * (40,050 - 525) = 4,477.5."""
     products = [CHAIN["Products"][0], {"product": "oxide", "unmet_penalty": 10}]
     demand = [*CHAIN["Demand"], {"market": "Japan", "product": "oxide", "demand": 5}]
     res = solve_records(tmp_path, ban(Products=products, Demand=demand))
-    assert res.objective == pytest.approx(4530)
+    assert res.objective == pytest.approx(4477.5)
     scen = res["Scenarios"].set_index(["scenario", "product", "market"])
     assert scen.loc[("ban", "oxide", "Japan"), "unmet"] == pytest.approx(5)
     assert scen.loc[("ban", "magnet", "Home"), "unmet"] == pytest.approx(40)

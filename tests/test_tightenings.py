@@ -26,7 +26,7 @@ from tests.helpers import BASE, records, write
 from tests.test_cover import THREE
 from tests.test_micro import BAN, HOME1, RIVAL1, SCENARIO
 
-TIGHTENINGS = ("flow_needs_build", "capacity_cover_rounded", "scenario_flow_needs_build")
+TIGHTENINGS = ("flow_needs_build", "capacity_cover_rounded")
 
 INSTANCES = {
     "cap 0.5 (880)": records(Caps=[{"cap": 0.5}]),
@@ -36,7 +36,7 @@ INSTANCES = {
     ),
     "stress test, no stock (760)": records(Scenarios=[SCENARIO], Disruptions=BAN),
     "rounded cover (3100)": THREE,
-    "weighted scenario (1160)": records(Scenarios=[{"scenario": "ban", "weight": 0.5}], Disruptions=BAN),
+    "weighted scenario (880)": records(Scenarios=[{"scenario": "ban", "weight": 0.5}], Disruptions=BAN),
     "reserve (800)": records(
         Sites=[dict(HOME1, reserve_cost=2), RIVAL1], Products=[{"product": "chip", "reserve_share": 0.25}]
     ),
@@ -107,18 +107,18 @@ def test_a_consumed_product_gets_no_tightening(tmp_path: Path) -> None:
     net = read_workbook(write(tmp_path, records(**WAFER)))
     assert need_is_data(net, "wafer") and need_is_data(net, "chip")
     m = build_model(net)
-    assert m.flow["wafer1", "Home", 0].ub == 30
-    assert ("wafer1", "Home", 0) in m.flow_needs_build and ("home1", "Home", 0) in m.flow_needs_build
-    assert ("ban", "wafer1", "Home", 0) in m.scenario_flow_needs_build
+    assert m.flow["wafer1", "Home", 0, ""].ub == 30
+    assert ("wafer1", "Home", 0, "") in m.flow_needs_build and ("home1", "Home", 0, "") in m.flow_needs_build
+    assert ("wafer1", "Home", 0, "ban") in m.flow_needs_build
     assert ("wafer", 0) in m.capacity_cover_rounded
 
     recipe = dataclasses.replace(net, input_rate={("home1", "wafer"): 0.5})
     assert not need_is_data(recipe, "wafer") and need_is_data(recipe, "chip")
     m = build_model(recipe)
-    assert m.flow["wafer1", "Home", 0].ub is None
-    assert ("wafer1", "Home", 0) not in m.flow_needs_build
-    assert ("ban", "wafer1", "Home", 0) not in m.scenario_flow_needs_build
+    assert m.flow["wafer1", "Home", 0, ""].ub is None
+    assert ("wafer1", "Home", 0, "") not in m.flow_needs_build
+    assert ("wafer1", "Home", 0, "ban") not in m.flow_needs_build
     assert ("wafer", 0) not in m.capacity_cover_rounded
-    assert ("home1", "Home", 0) in m.flow_needs_build  # chip is not consumed: its tightening stays
-    assert ("ban", "home1", "Home", 0) in m.scenario_flow_needs_build
-    assert m.flow["home1", "Home", 0].ub == 80
+    assert ("home1", "Home", 0, "") in m.flow_needs_build  # chip is not consumed: its tightening stays
+    assert ("home1", "Home", 0, "ban") in m.flow_needs_build
+    assert m.flow["home1", "Home", 0, ""].ub == 80

@@ -3,8 +3,10 @@
 A family provides ``DIMENSIONS``, ``build(m, ctx)``, ``tables(m, ctx, solved, out)`` and
 ``check(res, net)`` (see ``model.families.protocol`` and docs/architecture.md). ``FAMILIES`` is
 the one list that ``build_model``, ``model.results.extract`` and ``model.invariants.check_all``
-loop over, in this order: a family may use what the families before it built (capacity reads
-the flows and the reserve; scenarios read the builds and modules).
+loop over, in this order: a family may use what the families before it built (flows add the
+stock drawn to the pool balance; capacity reads the flows and the reserve; scenarios read the
+unmet demand) and may register terms in the shared lists of ``Context`` (``pool_supply``,
+``capacity_use``) for a family after it.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from model.families import (
     recipes,
     reserve,
     scenarios,
+    stockpiles,
 )
 
 FAMILIES: tuple[ModuleType, ...] = (
+    stockpiles,
     flows,
     reserve,
     capacity,
@@ -36,7 +40,8 @@ FAMILIES: tuple[ModuleType, ...] = (
     scenarios,
     recipes,
 )
-"""flows and pools (1), reserve (6), capacity, builds, closures and modules (2, 3, T), build-out
+"""strategic stock and its draws in crises (9), flows and pools in every period and scenario (1, 7),
+reserve (6), capacity, builds, closures and modules (2, 3, T), build-out
 over the periods (13), site groups (12), the rounded capacity cover (R), the concern-free mass
-balance (11), dependency caps (4, 5), scenarios and stockpiles (7-10), recipes (the Inputs and
+balance (11), dependency caps (4, 5, 14), the crises' survival target (10) and tables, recipes (the Inputs and
 Upstream tables, the recipe invariants)."""

@@ -11,18 +11,19 @@ import pyomo.core as pyo
 
 from model.families.assumptions import need_is_data
 from model.families.common import total
+from model.families.flows import normal
 from model.families.protocol import Context, Extraction, register_cost, value, with_period
 from model.families.verify import TOL, cost_problems, rows_of, site_capacity
-from model.network import Network
+from model.network import NORMAL, Network
 
 DIMENSIONS = {
     "CANDIDATES": ("site", "period"),
     "MODULE_SITES": ("site", "period"),
     "build": ("site", "period"),
     "modules": ("site", "period"),
-    "site_capacity": ("site", "period"),
+    "site_capacity": ("site", "period", "scenario"),
     "modules_need_build": ("site", "period"),
-    "flow_needs_build": ("site", "market", "period"),
+    "flow_needs_build": ("site", "market", "period", "scenario"),
     "cost_fixed": ("period",),
     "cost_modules": ("period",),
 }
@@ -49,10 +50,10 @@ def site_status(net: Network, s: str) -> str:
     return "closable" if s in net.closable else "existing"
 
 
-def tightening_arcs(ctx: Context, t: int) -> list[tuple[str, str]]:
-    """Candidate arcs (s, m) of period t that get the tightening (T): where ``need_is_data(p(s))``
-    holds, and only when the model is built with tightenings."""
-    net = ctx.at(t)
+def tightening_arcs(ctx: Context, t: int, w: str = NORMAL) -> list[tuple[str, str]]:
+    """Candidate arcs (s, m) of period t and scenario w that get the tightening (T): where
+    ``need_is_data(p(s))`` holds, and only when the model is built with tightenings."""
+    net = ctx.at(t, w)
     if not ctx.tighten:
         return []
     cand = set(net.decided)
@@ -60,12 +61,15 @@ def tightening_arcs(ctx: Context, t: int) -> list[tuple[str, str]]:
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
-    """Variables b[s,t] (``build``), n[s,t] (``modules``); constraints (2), (3), tightening (T).
+    """Variables b[s,t] (``build``), n[s,t] (``modules``); constraints (2, 8), (3), tightening (T).
 
-    (2)  sum_m x[s,m,t] + r[s,t] <= cap[s,t]                   for each site
-    (3)  n[s,t] <= max_modules[s] * b[s,t]                      for decided sites with modules
-    (T)  x[s,m,t] <= min(D[p,m], capacity[s] + module_capacity[s] max_modules[s]) * b[s,t]
-                     for arcs of decided sites where need_is_data(p(s)) (``tightening_arcs``)
+    (2, 8)  sum_m x[s,m,t,w] + [w normal] r[s,t] <= (1 - loss^w[s]) cap[s,t]   each site and scenario
+    (3)     n[s,t] <= max_modules[s] * b[s,t]                  for decided sites with modules
+    (T)     x[s,m,t,w] <= min(D[p,m] f^w, capacity[s] + module_capacity[s] max_modules[s]) * b[s,t]
+                        for arcs of decided sites where need_is_data(p(s)) (``tightening_arcs``)
+
+    loss^w is 0 in the normal year; the reserve r takes capacity in the normal year only (it is
+    registered in ``ctx.capacity_use`` by ``reserve``: a crisis releases it).
 
     b[s,t] exists for the decided sites (``Network.decided``): candidates (1: built) and closable
     sites (1: kept open, 0: closed, its fixed cost saved). Yearly costs: fixed (existing sites'
@@ -96,20 +100,19 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
 
     x = dict(m.flow.items())
-    reserve = dict(m.reserve.items())
 
-    def capacity_rule(_m: pyo.ConcreteModel, s: str, t: int) -> object:
-        used = [x[s, mk, t] for mk in ctx.adj_at(t).arcs_from[s]]
-        if (s, t) in reserve:
-            used.append(reserve[s, t])
+    def capacity_rule(_m: pyo.ConcreteModel, s: str, t: int, w: str) -> object:
+        used = [x[s, mk, t, w] for mk in ctx.adj_at(t, w).arcs_from[s]]
+        used += ctx.capacity_use.get((s, t, w), ())
         if not used:  # a site with no arcs (so no reserve either): nothing to limit
             return pyo.Constraint.Skip
-        return total(used) <= site_capacity_expr(m, net, s, t)
+        left = 1 - ctx.loss(s, w)
+        return total(used) <= left * site_capacity_expr(m, net, s, t)
 
     m.site_capacity = pyo.Constraint(
-        [(s, t) for t in periods for s in ctx.at(t).sites],
+        [(s, t, w) for t, w in ctx.cases for s in ctx.at(t).sites],
         rule=capacity_rule,
-        doc="(2) baseline production plus reserve within capacity",
+        doc="(2, 8) production (and, in the normal year, the reserve) within the capacity left",
     )
     cand = set(net.decided)
     m.modules_need_build = pyo.Constraint(
@@ -119,9 +122,10 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
     b = dict(m.build.items())
     m.flow_needs_build = pyo.Constraint(
-        [(s, mk, t) for t in periods for s, mk in tightening_arcs(ctx, t)],
-        rule=lambda _m, s, mk, t: (
-            x[s, mk, t] <= min(ctx.at(t).positive_demand[(net.site_product[s], mk)], net.max_capacity(s)) * b[s, t]
+        [(s, mk, t, w) for t, w in ctx.cases for s, mk in tightening_arcs(ctx, t, w)],
+        rule=lambda _m, s, mk, t, w: (
+            x[s, mk, t, w]
+            <= min(ctx.at(t, w).positive_demand[(net.site_product[s], mk)], net.max_capacity(s)) * b[s, t]
         ),
         doc="(T) valid tightening where need is data: flow from a candidate only if built",
     )
@@ -166,7 +170,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     """Sites: one row per site and period (design, capacity, production, reserve, spare)."""
     net = ctx.net
     production: dict[tuple[str, int], float] = defaultdict(float)
-    for (s, _, t), var in m.flow.items():
+    for (s, _, t), var in normal(m.flow).items():
         q = value(var)
         if q > 1e-9:
             production[(s, t)] += q
@@ -195,7 +199,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             }
             if net.shows_periods:
                 row["available"] = s in available
-            rows.append(with_period(row, net, t))
+            rows.append(with_period(row, t))
     out.tables["Sites"] = pd.DataFrame(rows)
 
 

@@ -19,17 +19,17 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.common import linear
-from model.families.protocol import Context, Extraction, period_columns, value, with_period
+from model.families.protocol import Context, Extraction, by_case, period_columns, value, with_period
 from model.families.verify import TOL, rows_of
-from model.network import Network
+from model.network import NORMAL, Network
 from model.solve import SolveOptions, solve
 
 DIMENSIONS = {
-    "CONCERN_FREE_ARCS": ("site", "market", "period"),
-    "CONCERN_FREE_POOLS": ("product", "market", "period"),
-    "concern_free": ("site", "market", "period"),
-    "concern_free_within_flow": ("site", "market", "period"),
-    "concern_free_balance": ("product", "market", "period"),
+    "CONCERN_FREE_ARCS": ("site", "market", "period", "scenario"),
+    "CONCERN_FREE_POOLS": ("product", "market", "period", "scenario"),
+    "concern_free": ("site", "market", "period", "scenario"),
+    "concern_free_within_flow": ("site", "market", "period", "scenario"),
+    "concern_free_balance": ("product", "market", "period", "scenario"),
 }
 
 
@@ -77,55 +77,59 @@ def mass_balance_products_over(ctx: Context) -> set[str]:
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
-    """Variables g[s,m,t] (``concern_free``) on the arcs of sites outside K making a product of
-    L (``mass_balance_products``); constraints, per period:
+    """Variables g[s,m,t,w] (``concern_free``) on the arcs of sites outside K making a product of
+    L (``mass_balance_products``), in every period t and every scenario w where the caps bind
+    (``ctx.capped``: the normal year, and every crisis under ``caps_in_scenarios: hold``);
+    constraints, per (t, w):
 
-    g[s,m,t] <= x[s,m,t]                                                 (``concern_free_within_flow``)
-    (11)  sum_{s not in K, c(s)=c} a[s,i] sum_m g[s,m,t] <= sum_{s' not in K} g[s',c,t]
+    g[s,m,t,w] <= x[s,m,t,w]                                             (``concern_free_within_flow``)
+    (11)  sum_{s not in K, c(s)=c} a[s,i] sum_m g[s,m,t,w] <= sum_{s' not in K} g[s',c,t,w]
           for each pool (i, c) of a product of L with a consumer outside K  (``concern_free_balance``)
 
-    No costs. ``dependency`` reads g for its look-through caps (4, 5).
+    Stock drawn in a crisis is no flow, so it is never concern-free input. No costs.
+    ``dependency`` reads g for its look-through caps (4, 5).
     """
-    net, periods = ctx.net, ctx.periods
+    net = ctx.net
     products = mass_balance_products_over(ctx)
+    cases = [(t, w) for t, w in ctx.cases if w in ctx.capped]
     arcs = [
-        (s, mk, t)
-        for t in periods
-        for s, mk in ctx.at(t).arcs
+        (s, mk, t, w)
+        for t, w in cases
+        for s, mk in ctx.at(t, w).arcs
         if net.site_product[s] in products and net.site_country[s] not in net.concern
     ]
-    m.CONCERN_FREE_ARCS = pyo.Set(dimen=3, initialize=arcs, ordered=True, doc="arcs with a concern-free part g")
+    m.CONCERN_FREE_ARCS = pyo.Set(dimen=4, initialize=arcs, ordered=True, doc="arcs with a concern-free part g")
     m.concern_free = pyo.Var(
-        m.CONCERN_FREE_ARCS, within=pyo.NonNegativeReals, doc="g[s,m,t]: concern-free part of the flow x[s,m,t]"
+        m.CONCERN_FREE_ARCS, within=pyo.NonNegativeReals, doc="g[s,m,t,w]: concern-free part of the flow x[s,m,t,w]"
     )
     g = dict(m.concern_free.items())
     m.concern_free_within_flow = pyo.Constraint(
         m.CONCERN_FREE_ARCS,
-        rule=lambda _m, s, mk, t: g[s, mk, t] <= m.flow[s, mk, t],
+        rule=lambda _m, s, mk, t, w: g[s, mk, t, w] <= m.flow[s, mk, t, w],
         doc="the concern-free part of a flow is at most the flow",
     )
-    into: dict[tuple[str, str, int], list[Any]] = defaultdict(list)
-    out_of: dict[tuple[str, int], list[Any]] = defaultdict(list)
-    for s, mk, t in arcs:
-        into[(net.site_product[s], mk, t)].append(g[s, mk, t])
-        out_of[(s, t)].append(g[s, mk, t])
+    into: dict[tuple[str, str, int, str], list[Any]] = defaultdict(list)
+    out_of: dict[tuple[str, int, str], list[Any]] = defaultdict(list)
+    for s, mk, t, w in arcs:
+        into[(net.site_product[s], mk, t, w)].append(g[s, mk, t, w])
+        out_of[(s, t, w)].append(g[s, mk, t, w])
     pools = []
-    for t in periods:
-        for (i, c), users in ctx.at(t).consumers.items():
+    for t, w in cases:
+        for (i, c), users in ctx.at(t, w).consumers.items():
             if i in products and any(net.site_country[s] not in net.concern for s, _ in users):
-                pools.append((i, c, t))
-    m.CONCERN_FREE_POOLS = pyo.Set(dimen=3, initialize=pools, ordered=True, doc="pools with a mass balance (11)")
+                pools.append((i, c, t, w))
+    m.CONCERN_FREE_POOLS = pyo.Set(dimen=4, initialize=pools, ordered=True, doc="pools with a mass balance (11)")
 
-    def balance(_m: pyo.ConcreteModel, i: str, c: str, t: int) -> object:
+    def balance(_m: pyo.ConcreteModel, i: str, c: str, t: int, w: str) -> object:
         used = [
             (rate, v)
-            for s, rate in ctx.at(t).consumers[(i, c)]
+            for s, rate in ctx.at(t, w).consumers[(i, c)]
             if net.site_country[s] not in net.concern
-            for v in out_of.get((s, t), ())
+            for v in out_of.get((s, t, w), ())
         ]
         if not used:
             return pyo.Constraint.Skip
-        return linear([*used, *((-1.0, v) for v in into.get((i, c, t), ()))]) <= 0
+        return linear([*used, *((-1.0, v) for v in into.get((i, c, t, w), ()))]) <= 0
 
     m.concern_free_balance = pyo.Constraint(
         m.CONCERN_FREE_POOLS, rule=balance, doc="(11) concern-free output needs concern-free inputs"
@@ -253,7 +257,7 @@ def clean(g: float, flow: float) -> float:
 
 
 def model_allocation(
-    m: pyo.ConcreteModel, net: Network, flow: dict[tuple[str, str], float], t: int, status: str
+    m: pyo.ConcreteModel, net: Network, flow: dict[tuple[str, str], float], t: int, w: str, status: str
 ) -> Allocation:
     """The MIP's own allocation, should the reporting LP fail (it should not: the MIP's g is a
     feasible point of it): g from the model on the products of L; outside L, a site outside K
@@ -262,8 +266,8 @@ def model_allocation(
     for (s, mk), q in flow.items():
         if net.site_country[s] in net.concern:
             continue
-        if (s, mk, t) in m.concern_free:
-            g[(s, mk)] = clean(value(m.concern_free[s, mk, t]), q)
+        if (s, mk, t, w) in m.concern_free:
+            g[(s, mk)] = clean(value(m.concern_free[s, mk, t, w]), q)
         elif not net.inputs_of.get(s):
             g[(s, mk)] = q
     return Allocation(g=g, status=f"the model's allocation (the reporting LP ended {status})")
@@ -274,41 +278,48 @@ CONCERN_FREE_COLUMNS = ["site", "country", "product", "market", "flow", "concern
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
     """ConcernFree (when some site consumes an input: recipes or hubs): per site, period and
-    destination, the flow and its concern-free part, from ``allocate``; the allocation is kept in
-    ``out.extra["concern_free"]`` (period -> ``Allocation``) for the Dependency and Inputs tables.
-    Without inputs the allocation is g = x outside K (the look-through and direct shares agree)."""
+    destination, the flow and its concern-free part, from ``allocate``, in the normal year and,
+    where the caps hold in crises, in each crisis (a ``scenario`` column, blank for the normal
+    year, then). The allocations are kept in ``out.extra["concern_free"]`` ((period, scenario) ->
+    ``Allocation``) for the Dependency and Inputs tables. Without inputs the allocation is g = x
+    outside K (the look-through and direct shares agree)."""
     net = ctx.net
-    allocations: dict[int, Allocation] = {}
+    allocations: dict[tuple[int, str], Allocation] = {}
+    crises = len(ctx.capped) > 1
     rows = []
+    flows, unmets = by_case(m.flow), by_case(m.unmet)
     for t in ctx.periods:
-        flow = {(s, mk): value(v) for (s, mk, tt), v in m.flow.items() if tt == t}
-        unmet = {(p, mk): value(v) for (p, mk, tt), v in m.unmet.items() if tt == t}
-        if net.input_rate:
-            alloc = allocate(ctx.at(t), flow, unmet)
-            if alloc.status not in ("optimal", "feasible"):
-                alloc = model_allocation(m, net, flow, t, alloc.status)
-        else:
-            alloc = Allocation(g={k: q for k, q in flow.items() if net.site_country[k[0]] not in net.concern})
-        allocations[t] = alloc
-        if not net.input_rate:
-            continue
-        for (s, mk), q in flow.items():
-            if q <= 1e-9:
+        for w in ctx.capped:
+            flow, unmet = flows.get((t, w), {}), unmets.get((t, w), {})
+            if net.input_rate:
+                alloc = allocate(ctx.at(t, w), flow, unmet)
+                if alloc.status not in ("optimal", "feasible"):
+                    alloc = model_allocation(m, net, flow, t, w, alloc.status)
+            else:
+                alloc = Allocation(g={k: q for k, q in flow.items() if net.site_country[k[0]] not in net.concern})
+            allocations[(t, w)] = alloc
+            if not net.input_rate:
                 continue
-            free = alloc.g.get((s, mk), 0.0)
-            row = {
-                "site": s,
-                "country": net.site_country[s],
-                "product": net.site_product[s],
-                "market": mk,
-                "flow": q,
-                "concern_free": free,
-                "concern_free_share": free / q,
-            }
-            rows.append(with_period(row, net, t))
+            for (s, mk), q in flow.items():
+                if q <= 1e-9:
+                    continue
+                free = alloc.g.get((s, mk), 0.0)
+                row = {
+                    "site": s,
+                    "country": net.site_country[s],
+                    "product": net.site_product[s],
+                    "market": mk,
+                    "flow": q,
+                    "concern_free": free,
+                    "concern_free_share": free / q,
+                }
+                if crises:
+                    row["scenario"] = w
+                rows.append(with_period(row, t))
     out.extra["concern_free"] = allocations
     if net.input_rate:
-        out.tables["ConcernFree"] = pd.DataFrame(rows, columns=period_columns(net, CONCERN_FREE_COLUMNS))
+        columns = [*CONCERN_FREE_COLUMNS, "scenario"] if crises else CONCERN_FREE_COLUMNS
+        out.tables["ConcernFree"] = pd.DataFrame(rows, columns=period_columns(columns))
 
 
 def check(res: Any, net: Network) -> list[str]:
@@ -322,8 +333,32 @@ def check(res: Any, net: Network) -> list[str]:
     seed 2); only inflows from outside K can have been snapped (K's are never concern-free)."""
     if "ConcernFree" not in res.tables:
         return []
-    table = res["ConcernFree"]
-    flows = {(s, mk): q for s, mk, q in rows_of(res["Flows"], "site", "market", "quantity")}
+    out = []
+    for w, table, flow_table in by_scenario(res, res["ConcernFree"]):
+        where = f"{w}: " if w else ""
+        out += [f"{where}{problem}" for problem in _check_case(table, flow_table, net)]
+    return out
+
+
+def by_scenario(res: Any, table: pd.DataFrame) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
+    """A table with an optional ``scenario`` column (blank: the normal year), split by scenario,
+    each part with the flows of its scenario (Flows, or the crisis's rows of ScenarioFlows)."""
+    if "scenario" not in table.columns:
+        return [(NORMAL, table, res["Flows"])]
+    out = []
+    crisis_flows = res.tables.get("ScenarioFlows")
+    for w, part in table.groupby("scenario", sort=False):
+        if w == NORMAL:
+            flows = res["Flows"]
+        else:
+            flows = crisis_flows[crisis_flows["scenario"] == w] if crisis_flows is not None else res["Flows"].iloc[:0]
+        out.append((str(w), part, flows))
+    return out
+
+
+def _check_case(table: pd.DataFrame, flow_table: pd.DataFrame, net: Network) -> list[str]:
+    """The ConcernFree invariants of one scenario's rows against its flows (see ``check``)."""
+    flows = {(s, mk): q for s, mk, q in rows_of(flow_table, "site", "market", "quantity")}
     out = []
     free_out: dict[str, float] = defaultdict(float)
     free_in: dict[tuple[str, str], float] = defaultdict(float)

@@ -22,7 +22,7 @@ import pyomo.core as pyo
 from model.families.assumptions import need_is_data
 from model.families.common import Adjacency, linear, total
 from model.families.protocol import Context, Extraction
-from model.network import Network
+from model.network import NORMAL, Network
 
 DIMENSIONS = {"capacity_cover_rounded": ("product", "period")}
 
@@ -61,7 +61,7 @@ class Cover:
     def __init__(self, m: pyo.ConcreteModel, net: Network, adj: Adjacency, product: str, t: int):
         sites, markets = adj.sites_of[product], adj.markets_of[product]
         self.demand = sum(net.demand[(product, mk)] for mk in markets)
-        self.unmet = [m.unmet[product, mk, t] for mk in markets]
+        self.unmet = [m.unmet[product, mk, t, NORMAL] for mk in markets]
         self.reserve = [m.reserve[s, t] for s in sites if (s, t) in m.reserve]
         self.integer_terms: list[tuple[float, Any]] = []  # (a_j, z_j): build and module variables
         self.existing = 0.0  # capacity of existing sites (b = 1)

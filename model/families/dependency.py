@@ -12,17 +12,17 @@ import pyomo.core as pyo
 
 from model.families.common import Adjacency
 from model.families.concern_free import mass_balance_products, mass_balance_products_over
-from model.families.protocol import Context, Extraction, period_columns, value, with_period
+from model.families.protocol import Context, Extraction, by_case, period_columns, with_period
 from model.families.verify import TOL, rows_of
-from model.network import Network, most_specific
+from model.network import NORMAL, Network, most_specific
 
 DIMENSIONS = {
-    "DEPENDENCY_EACH": ("product", "market", "period"),
-    "DEPENDENCY_EACH_DIRECT": ("product", "market", "period"),
-    "DEPENDENCY_TOTAL": ("total_cap", "period"),
-    "dependency_each": ("product", "market", "period"),
-    "dependency_each_direct": ("product", "market", "period"),
-    "dependency_total": ("total_cap", "period"),
+    "DEPENDENCY_EACH": ("product", "market", "period", "scenario"),
+    "DEPENDENCY_EACH_DIRECT": ("product", "market", "period", "scenario"),
+    "DEPENDENCY_TOTAL": ("total_cap", "period", "scenario"),
+    "dependency_each": ("product", "market", "period", "scenario"),
+    "dependency_each_direct": ("product", "market", "period", "scenario"),
+    "dependency_total": ("total_cap", "period", "scenario"),
 }
 BINDING_TOL = 1e-6
 PRICED_TOL = 1e-6  # money per point: a cap whose marginal cost is below this saves nothing if loosened
@@ -65,61 +65,65 @@ def total_caps(net: Network, adj: Adjacency) -> list[int]:
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """Constraints ``dependency_each`` (4, look-through basis), ``dependency_each_direct`` (4, direct
-    basis) and ``dependency_total`` (5, each row on its basis). No variables, no costs.
+    basis) and ``dependency_total`` (5, each row on its basis), in every period t and every
+    scenario w where the caps bind (``ctx.capped``: the normal year, and each crisis under
+    ``caps_in_scenarios: hold``, formulation (14)). No variables, no costs.
 
-    (4)  E[p,m,t] - cap_pm * sum_s x[s,m,t] <= 0                              for each capped pool
-    (5)  sum_{m in row} [ E[p,m,t] - cap * sum_s x[s,m,t] ] <= 0    for each `total` row and product
+    (4)  E[p,m,t,w] - cap_pm * sum_s x[s,m,t,w] <= 0                            for each capped pool
+    (5)  sum_{m in row} [ E[p,m,t,w] - cap * sum_s x[s,m,t,w] ] <= 0   for each `total` row and product
 
-    with the concern supply E: on the direct basis E = sum_{s: c(s) in K} x[s,m,t]; on the
-    look-through basis E = sum_s x[s,m,t] - sum_{s not in K} g[s,m,t] for a product with a mass
+    with the concern supply E: on the direct basis E = sum_{s: c(s) in K} x[s,m,t,w]; on the
+    look-through basis E = sum_s x[s,m,t,w] - sum_{s not in K} g[s,m,t,w] for a product with a mass
     balance (``concern_free``), and the direct E for any other (its sites have no inputs, so the
-    two agree). Sums run over the sites making p; x into a pool is everything of p arriving in m,
-    for final use and as input. The caps bind the baseline only.
+    two agree). Sums run over the sites making p that ship in (t, w); x into a pool is everything
+    of p arriving in m, for final use and as input. Stock drawn in a crisis is not a flow: it is
+    in neither E nor the total.
     """
-    periods = ctx.periods
     upstream = mass_balance_products_over(ctx)
     g = dict(m.concern_free.items())
+    x = dict(m.flow.items())
+    cases = [(t, w) for t, w in ctx.cases if w in ctx.capped]
 
-    def share_excess(p: str, mk: str, cap: float, t: int, basis: str = "lookthrough") -> object:
-        adj = ctx.adj_at(t)
+    def share_excess(p: str, mk: str, cap: float, t: int, w: str, basis: str = "lookthrough") -> object:
+        adj = ctx.adj_at(t, w)
         if basis == "lookthrough" and p in upstream:
-            flows = sum((1 - cap) * m.flow[s, mk, t] for s in adj.arcs_to[(p, mk)])
-            return flows - sum(g[s, mk, t] for s in adj.arcs_to[(p, mk)] if (s, mk, t) in g)
+            flows = sum((1 - cap) * x[s, mk, t, w] for s in adj.arcs_to[(p, mk)])
+            return flows - sum(g[s, mk, t, w] for s in adj.arcs_to[(p, mk)] if (s, mk, t, w) in g)
         concern = adj.concern_sites
-        return sum(((1 - cap) if s in concern else -cap) * m.flow[s, mk, t] for s in adj.arcs_to[(p, mk)])
+        return sum(((1 - cap) if s in concern else -cap) * x[s, mk, t, w] for s in adj.arcs_to[(p, mk)])
 
     m.DEPENDENCY_EACH = pyo.Set(
-        dimen=3,
-        initialize=[(p, mk, t) for t in periods for p, mk in each_caps(ctx.at(t), ctx.adj_at(t))],
+        dimen=4,
+        initialize=[(p, mk, t, w) for t, w in cases for p, mk in each_caps(ctx.at(t, w), ctx.adj_at(t, w))],
         ordered=True,
-        doc="capped (product, market, period), look-through basis",
+        doc="capped (product, market, period, scenario), look-through basis",
     )
     m.dependency_each = pyo.Constraint(
         m.DEPENDENCY_EACH,
-        rule=lambda _m, p, mk, t: share_excess(p, mk, ctx.at(t).cap_each[(p, mk)], t) <= 0,
+        rule=lambda _m, p, mk, t, w: share_excess(p, mk, ctx.at(t).cap_each[(p, mk)], t, w) <= 0,
         doc="(4) concern share of supply <= cap, each market (look-through)",
     )
     m.DEPENDENCY_EACH_DIRECT = pyo.Set(
-        dimen=3,
-        initialize=[(p, mk, t) for t in periods for p, mk in each_caps(ctx.at(t), ctx.adj_at(t), "direct")],
+        dimen=4,
+        initialize=[(p, mk, t, w) for t, w in cases for p, mk in each_caps(ctx.at(t, w), ctx.adj_at(t, w), "direct")],
         ordered=True,
-        doc="capped (product, market, period), direct basis",
+        doc="capped (product, market, period, scenario), direct basis",
     )
     m.dependency_each_direct = pyo.Constraint(
         m.DEPENDENCY_EACH_DIRECT,
-        rule=lambda _m, p, mk, t: share_excess(p, mk, ctx.at(t).cap_each_direct[(p, mk)], t, "direct") <= 0,
+        rule=lambda _m, p, mk, t, w: share_excess(p, mk, ctx.at(t).cap_each_direct[(p, mk)], t, w, "direct") <= 0,
         doc="(4) concern share of supply <= cap, each market (direct: the shipping site's country)",
     )
     m.DEPENDENCY_TOTAL = pyo.Set(
-        dimen=2,
-        initialize=[(i, t) for t in periods for i in total_caps(ctx.at(t), ctx.adj_at(t))],
+        dimen=3,
+        initialize=[(i, t, w) for t, w in cases for i in total_caps(ctx.at(t, w), ctx.adj_at(t, w))],
         ordered=True,
-        doc="(index into the total caps, period) that can bind",
+        doc="(index into the total caps, period, scenario) that can bind",
     )
 
-    def total_rule(_m: pyo.ConcreteModel, i: int, t: int) -> object:
-        tc = ctx.at(t).cap_total[i]
-        return sum(share_excess(tc.product, mk, tc.cap, t, tc.basis) for mk in tc.markets) <= 0
+    def total_rule(_m: pyo.ConcreteModel, i: int, t: int, w: str) -> object:
+        tc = ctx.at(t, w).cap_total[i]
+        return sum(share_excess(tc.product, mk, tc.cap, t, w, tc.basis) for mk in tc.markets) <= 0
 
     m.dependency_total = pyo.Constraint(
         m.DEPENDENCY_TOTAL, rule=total_rule, doc="(5) concern share <= cap, summed over markets"
@@ -149,77 +153,121 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     where a `direct` row caps it) and `total` row: supply, concern supply and share on the row's
     basis, both shares, whether the cap binds and its marginal cost per point; and the extra
     figure ``default_cap_marginal_per_point``. The look-through concern supply is
-    sum x - sum g with g the allocation of ``concern_free`` (``out.extra["concern_free"]``)."""
+    sum x - sum g with g the allocation of ``concern_free`` (``out.extra["concern_free"]``).
+
+    The normal year has a row for every pool. Where the caps hold in crises
+    (``caps_in_scenarios: hold`` with scenarios), a ``scenario`` column is added (blank for the
+    normal year) and each crisis has a row for every cap below 1 on a pool it still supplies."""
     net = ctx.net
     allocations = out.extra.get("concern_free", {})
-    supplied: dict[tuple[str, str, int], float] = defaultdict(float)
-    direct: dict[tuple[str, str, int], float] = defaultdict(float)
-    free: dict[tuple[str, str, int], float] = defaultdict(float)
-    for (s, mk, t), var in m.flow.items():
-        q = value(var)
+    crises = len(ctx.capped) > 1
+    flows = by_case(m.flow)
+    prob = net.probability
+    rows = []
+    for t in ctx.periods:
+        view = ctx.at(t)
+        for w in ctx.capped:
+            supplied, direct, lookthrough = _supply(net, flows.get((t, w), {}), allocations.get((t, w)))
+
+            # A stress test (probability 0) is outside the objective: its rows' duals in the polish
+            # price its own cost, which the objective does not count, so its caps cost nothing there.
+            priced = prob[w] > 0
+
+            def add(row: dict[str, Any], w: str = w, t: int = t) -> None:
+                rows.append(with_period({**row, "scenario": w} if crises else row, t))
+
+            pools = ctx.at(t, w).pools
+            for p, mk in pools:
+                k = (p, mk)
+                shares = _shares(supplied[k], direct[k], lookthrough.get(k, 0.0))
+                cap = view.cap_each.get(k, 1.0)
+                if w == NORMAL or cap < 1:
+                    key = (p, mk, t, w)
+                    constraint = m.dependency_each[key] if key in m.DEPENDENCY_EACH and priced else None
+                    row = _row(
+                        p,
+                        mk,
+                        "each",
+                        supplied[k],
+                        lookthrough.get(k, 0.0),
+                        cap,
+                        constraint,
+                        solved,
+                        cap_row(view, p, mk, "lookthrough"),
+                    )
+                    add({**row, "basis": "lookthrough", **shares})
+                if k in view.cap_each_direct and (w == NORMAL or view.cap_each_direct[k] < 1):
+                    key = (p, mk, t, w)
+                    constraint = m.dependency_each_direct[key] if key in m.DEPENDENCY_EACH_DIRECT and priced else None
+                    cap = view.cap_each_direct[k]
+                    row = _row(
+                        p, mk, "each", supplied[k], direct[k], cap, constraint, solved, cap_row(view, p, mk, "direct")
+                    )
+                    add({**row, "basis": "direct", **shares})
+            for i, tc in enumerate(view.cap_total):
+                if w != NORMAL and tc.cap >= 1:
+                    continue
+                keys = [(tc.product, mk) for mk in tc.markets]
+                sup = sum(supplied[k] for k in keys)
+                con_direct = sum(direct[k] for k in keys)
+                con_look = sum(lookthrough.get(k, 0.0) for k in keys)
+                constraint = m.dependency_total[i, t, w] if (i, t, w) in m.DEPENDENCY_TOTAL and priced else None
+                label = ", ".join(tc.markets)
+                con = con_look if tc.basis == "lookthrough" else con_direct
+                row = _row(tc.product, label, "total", sup, con, tc.cap, constraint, solved, tc.row)
+                add({**row, "basis": tc.basis, **_shares(sup, con_direct, con_look)})
+    columns = [*DEPENDENCY_COLUMNS, "scenario"] if crises else DEPENDENCY_COLUMNS
+    table = pd.DataFrame(rows, columns=period_columns(columns))
+    out.tables["Dependency"] = table
+    normal_rows = table[table["scenario"] == NORMAL] if crises else table
+    # the default cap holds in every period (and, where caps hold, every crisis): one point less costs the sum
+    out.extra["default_cap_marginal_per_point"] = sum(
+        default_cap_marginal(ctx.at(t), _rows_of_period(table, t)) for t in ctx.periods
+    )
+    unmet = out.tables.get("Unmet")
+    if unmet is not None:
+        period = unmet["period"].tolist()
+        unmet["binding_cap"] = [
+            _binding_cap(ctx.at(t), _rows_of_period(normal_rows, t), p, mk)
+            for p, mk, t in zip(unmet["product"], unmet["market"], period, strict=True)
+        ]
+
+
+def normal_year(dependency: pd.DataFrame) -> pd.DataFrame:
+    """The normal year's rows of a Dependency table: all of them where it lists no crisis (no
+    ``scenario`` column), else those with a blank scenario (blank or NaN once read from Excel)."""
+    if "scenario" not in dependency.columns:
+        return dependency
+    w = dependency["scenario"]
+    return dependency[w.isna() | (w.astype(str) == "")]
+
+
+def _rows_of_period(table: pd.DataFrame, t: int) -> pd.DataFrame:
+    """The rows of period t."""
+    return table[table["period"] == t]
+
+
+def _supply(
+    net: Network, flow: dict[tuple[Any, ...], float], alloc: Any
+) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+    """Per pool (p, m) of one period and scenario: everything supplied, the concern supply on the
+    direct basis, and on the look-through basis (sum x - sum g, g from the allocation ``alloc``;
+    without one, g = x outside K)."""
+    supplied: dict[tuple[str, str], float] = defaultdict(float)
+    direct: dict[tuple[str, str], float] = defaultdict(float)
+    free: dict[tuple[str, str], float] = defaultdict(float)
+    for (s, mk), q in flow.items():
         if q <= 1e-9:
             continue
-        key = (net.site_product[s], mk, t)
+        key = (net.site_product[s], mk)
         supplied[key] += q
         if net.site_country[s] in net.concern:
             direct[key] += q
-        alloc = allocations.get(t)
         free[key] += (
             alloc.g.get((s, mk), 0.0) if alloc is not None else (q if net.site_country[s] not in net.concern else 0.0)
         )
     lookthrough = {k: max(v - free[k], 0.0) for k, v in supplied.items()}
-    rows = []
-    for t in ctx.periods:
-        view = ctx.at(t)
-        for p, mk in view.pools:
-            k = (p, mk, t)
-            shares = _shares(supplied[k], direct[k], lookthrough.get(k, 0.0))
-            constraint = m.dependency_each[k] if k in m.DEPENDENCY_EACH else None
-            cap = view.cap_each.get((p, mk), 1.0)
-            row = _row(
-                p,
-                mk,
-                "each",
-                supplied[k],
-                lookthrough.get(k, 0.0),
-                cap,
-                constraint,
-                solved,
-                cap_row(view, p, mk, "lookthrough"),
-            )
-            rows.append(with_period({**row, "basis": "lookthrough", **shares}, net, t))
-            if (p, mk) in view.cap_each_direct:
-                constraint = m.dependency_each_direct[k] if k in m.DEPENDENCY_EACH_DIRECT else None
-                cap = view.cap_each_direct[(p, mk)]
-                row = _row(
-                    p, mk, "each", supplied[k], direct[k], cap, constraint, solved, cap_row(view, p, mk, "direct")
-                )
-                rows.append(with_period({**row, "basis": "direct", **shares}, net, t))
-        for i, tc in enumerate(view.cap_total):
-            keys = [(tc.product, mk, t) for mk in tc.markets]
-            sup = sum(supplied[k] for k in keys)
-            con_direct = sum(direct[k] for k in keys)
-            con_look = sum(lookthrough.get(k, 0.0) for k in keys)
-            constraint = m.dependency_total[i, t] if (i, t) in m.DEPENDENCY_TOTAL else None
-            label = ", ".join(tc.markets)
-            con = con_look if tc.basis == "lookthrough" else con_direct
-            row = _row(tc.product, label, "total", sup, con, tc.cap, constraint, solved, tc.row)
-            rows.append(with_period({**row, "basis": tc.basis, **_shares(sup, con_direct, con_look)}, net, t))
-    table = pd.DataFrame(rows, columns=period_columns(net, DEPENDENCY_COLUMNS))
-    out.tables["Dependency"] = table
-    if net.shows_periods:  # the default cap holds in every period: one point less costs the sum
-        out.extra["default_cap_marginal_per_point"] = sum(
-            default_cap_marginal(ctx.at(t), table[table["period"] == t]) for t in ctx.periods
-        )
-    else:
-        out.extra["default_cap_marginal_per_point"] = default_cap_marginal(net, table)
-    unmet = out.tables.get("Unmet")
-    if unmet is not None:
-        period = unmet["period"].tolist() if "period" in unmet.columns else [None] * len(unmet)
-        unmet["binding_cap"] = [
-            _binding_cap(net if t is None else ctx.at(t), table if t is None else table[table["period"] == t], p, mk)
-            for p, mk, t in zip(unmet["product"], unmet["market"], period, strict=True)
-        ]
+    return supplied, direct, lookthrough
 
 
 def _binding_cap(net: Network, dependency: pd.DataFrame, p: str, mk: str) -> str:
@@ -324,19 +372,42 @@ def _row(
 
 
 def check(res: Any, net: Network) -> list[str]:
-    """Concern share <= cap on each cap's basis, each pool and every `total` row: the direct share
-    from the Flows table (origin in a concern country), the look-through share from the
-    ConcernFree table (flow minus its concern-free part; without one, the two bases agree)."""
+    """Concern share <= cap on each cap's basis, each pool and every `total` row, in the normal
+    year and, under ``caps_in_scenarios: hold``, in every crisis: the direct share from the flows
+    (Flows; a crisis's rows of ScenarioFlows), the look-through share from the ConcernFree table
+    (flow minus its concern-free part; without one, the two bases agree). Stock drawn is no flow
+    and is not counted."""
+    free_parts = res.tables.get("ConcernFree")
+    scenarios = [NORMAL, *net.scenarios] if net.caps_hold_in_scenarios else [NORMAL]
+    crisis_flows = res.tables.get("ScenarioFlows")
+    out = []
+    for w in scenarios:
+        if w == NORMAL:
+            flows = res["Flows"]
+        elif crisis_flows is None:
+            continue
+        else:
+            flows = crisis_flows[crisis_flows["scenario"] == w]
+        free = free_parts
+        if free is not None and "scenario" in free.columns:
+            free = free[free["scenario"] == w]
+        where = f"{w}: " if w else ""
+        out += [f"{where}{problem}" for problem in _check_case(flows, free, net)]
+    return out
+
+
+def _check_case(flows: pd.DataFrame, free_parts: pd.DataFrame | None, net: Network) -> list[str]:
+    """The cap invariants of one scenario's flows and concern-free parts (see ``check``)."""
     sup: dict[tuple[str, str], float] = defaultdict(float)
     con: dict[tuple[str, str], float] = defaultdict(float)
-    for product, market, origin, q in rows_of(res["Flows"], "product", "market", "origin", "quantity"):
+    for product, market, origin, q in rows_of(flows, "product", "market", "origin", "quantity"):
         sup[(product, market)] += q
         if origin in net.concern:
             con[(product, market)] += q
     look = dict(con)
-    if "ConcernFree" in res.tables:
+    if free_parts is not None:
         look = defaultdict(float)
-        for product, market, q, free in rows_of(res["ConcernFree"], "product", "market", "flow", "concern_free"):
+        for product, market, q, free in rows_of(free_parts, "product", "market", "flow", "concern_free"):
             look[(product, market)] += q - free
     out = []
     for basis, caps, concern in (("lookthrough", net.cap_each, look), ("direct", net.cap_each_direct, con)):

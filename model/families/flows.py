@@ -1,6 +1,6 @@
-"""Baseline flows and pools: constraint (1), the pool balance (final demand and the inputs of the
-plants of a country, version 2), the flow and unmet-demand costs; the Flows and Unmet tables; the
-pool balance and lane invariants."""
+"""Flows and pools in every period and scenario: constraints (1) and (7), the pool balance (final
+demand and the inputs of the plants of a country), the flow and unmet-demand costs; the Flows and
+Unmet tables (the normal year's); the pool balance and lane invariants."""
 
 from __future__ import annotations
 
@@ -12,124 +12,138 @@ import pyomo.core as pyo
 
 from model.families.assumptions import need_is_data
 from model.families.common import linear, total
-from model.families.protocol import Context, Extraction, period_columns, register_cost, value, with_period
+from model.families.protocol import (
+    Context,
+    Extraction,
+    period_columns,
+    register_operating_cost,
+    value,
+    with_period,
+)
 from model.families.verify import TOL, close, cost_problems, rows_of
-from model.network import Network
+from model.network import NORMAL, Network
 
 DIMENSIONS = {
-    "FLOW_ARCS": ("site", "market", "period"),
-    "DEMANDS": ("product", "market", "period"),
-    "POOLS": ("product", "market", "period"),
-    "flow": ("site", "market", "period"),
-    "unmet": ("product", "market", "period"),
-    "demand_balance": ("product", "market", "period"),
-    "cost_production": ("period",),
-    "cost_tariffs": ("period",),
-    "cost_freight": ("period",),
-    "cost_unmet_penalty": ("period",),
+    "FLOW_ARCS": ("site", "market", "period", "scenario"),
+    "DEMANDS": ("product", "market", "period", "scenario"),
+    "POOLS": ("product", "market", "period", "scenario"),
+    "flow": ("site", "market", "period", "scenario"),
+    "unmet": ("product", "market", "period", "scenario"),
+    "demand_balance": ("product", "market", "period", "scenario"),
+    "cost_production": ("period", "scenario"),
+    "cost_tariffs": ("period", "scenario"),
+    "cost_freight": ("period", "scenario"),
+    "cost_unmet_penalty": ("period", "scenario"),
 }
 
 UNMET_PENALTY_LABEL = "unmet-demand penalty (baseline)"
-"""The Costs sheet's label of the baseline unmet-demand penalty."""
+"""The Costs sheet's label of the normal year's unmet-demand penalty."""
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
-    """Variables x[s,m,t] (``flow``, y of the contract) and u[p,m,t] (``unmet``); constraint (1)
-    ``demand_balance``, the pool balance, for every pool (p, m) of N(t):
+    """Variables x[s,m,t,w] (``flow``, y of the contract) and u[p,m,t,w] (``unmet``); constraint
+    (1) and (7) ``demand_balance``, the pool balance, for every pool (p, m) of N^w(t), in every
+    period t and scenario w (the normal year one member of it):
 
-    (1)  sum_{s: (s,m) in A} x[s,m,t] + u[p,m,t] = D[p,m] + sum_{s in m} a[s,p] sum_m' x[s,m',t]
+    (1, 7)  sum_{s: (s,m) in A^w(t)} x[s,m,t,w] + w^w[p,m,t] + u[p,m,t,w]
+                = D[p,m,t] f^w[p,m] + sum_{s in m} a[s,p] sum_m' x[s,m',t,w]
 
-    u exists only where D > 0 (unmet demand is final demand only); the last sum is the input use
-    of the plants (and hubs) of m that consume p (``Network.consumers``), zero without recipes.
-    Bounds: 0 <= u <= D; x <= D[p(s),m] is a tightening, only where ``need_is_data(p(s))`` holds
-    (then every pool of p(s) has final demand only). Yearly costs: production sum unit_cost[s] x,
-    tariffs sum base[s] tariff_rate[s,m] x (base: customs_value or unit_cost), freight
-    sum freight_cost[s,m] x, unmet penalty sum unmet_penalty[p] u.
+    (``ctx.at(t, w)``: D f^w as its demand, its arcs A^w(t) those no Closures row of w closes and
+    from sites that keep capacity; the normal year has f = 1 and every arc of A(t).) u exists only
+    where D f > 0 (unmet demand is final demand only); the stock drawn w^w (``stockpiles``, crises
+    only) arrives through ``ctx.pool_supply``; the last sum is the input use of the plants (and
+    hubs) of m that consume p (``Network.consumers``), zero without recipes. Bounds: 0 <= u <= D f;
+    x <= D f is a tightening, only where ``need_is_data(p(s))`` holds. Yearly operating costs per
+    (t, w): production sum unit_cost[s] x, tariffs sum base[s] tariff_rate[s,m,t] x (base:
+    customs_value or unit_cost), freight sum freight_cost[s,m,t] x, unmet penalty
+    sum penalty[p,m,t] u (Demand.unmet_penalty, else the product's).
     """
-    net, periods = ctx.net, ctx.periods
+    net = ctx.net
     product_of = net.site_product
-    arcs = [(s, mk, t) for t in periods for s, mk in ctx.at(t).arcs]
-    keys = [(p, mk, t) for t in periods for p, mk in ctx.at(t).positive_demand]
-    pools = [(p, mk, t) for t in periods for p, mk in ctx.at(t).pools]
-    m.FLOW_ARCS = pyo.Set(dimen=3, initialize=arcs, ordered=True, doc="A x T: (site, market, period) arcs")
-    m.DEMANDS = pyo.Set(dimen=3, initialize=keys, ordered=True, doc="(product, market, period) with demand > 0")
-    m.POOLS = pyo.Set(dimen=3, initialize=pools, ordered=True, doc="N x T: (product, country, period) pools")
+    arcs = [(s, mk, t, w) for t, w in ctx.cases for s, mk in ctx.at(t, w).arcs]
+    keys = [(p, mk, t, w) for t, w in ctx.cases for p, mk in ctx.at(t, w).positive_demand]
+    pools = [(p, mk, t, w) for t, w in ctx.cases for p, mk in ctx.at(t, w).pools]
+    m.FLOW_ARCS = pyo.Set(dimen=4, initialize=arcs, ordered=True, doc="A^w(t): (site, market, period, scenario) arcs")
+    m.DEMANDS = pyo.Set(dimen=4, initialize=keys, ordered=True, doc="(product, market, period, scenario) with D f > 0")
+    m.POOLS = pyo.Set(dimen=4, initialize=pools, ordered=True, doc="N^w(t): (product, country, period, scenario) pools")
     # x <= D and u <= D follow from (1), but are kept as bounds: without them, the LP that HiGHS
     # re-solves after the MIP (the polish, model.solve) took 2-9 s instead of under 1 s on the
-    # OR-Library networks. The scenario flows have none (docs/performance.md).
+    # OR-Library networks.
     bounded = {p for p in net.products if ctx.tighten and need_is_data(net, p)}
     m.flow = pyo.Var(
         m.FLOW_ARCS,
         within=pyo.NonNegativeReals,
         bounds={
-            (s, mk, t): (0, ctx.at(t).positive_demand[(product_of[s], mk)] if product_of[s] in bounded else None)
-            for s, mk, t in arcs
+            (s, mk, t, w): (0, ctx.at(t, w).positive_demand[(product_of[s], mk)] if product_of[s] in bounded else None)
+            for s, mk, t, w in arcs
         },
-        doc="x[s,m,t]: baseline yearly flow on arc (s, m) [product unit/year]",
+        doc="x[s,m,t,w]: yearly flow on arc (s, m) in period t and scenario w [product unit/year]",
     )
     m.unmet = pyo.Var(
         m.DEMANDS,
         within=pyo.NonNegativeReals,
-        bounds={(p, mk, t): (0, ctx.at(t).positive_demand[(p, mk)]) for p, mk, t in keys},
-        doc="u[p,m,t]: baseline unmet demand [product unit/year]",
+        bounds={(p, mk, t, w): (0, ctx.at(t, w).positive_demand[(p, mk)]) for p, mk, t, w in keys},
+        doc="u[p,m,t,w]: unmet final demand [product unit/year]",
     )
 
     x = dict(m.flow.items())  # plain dict lookups: Pyomo's indexing costs ~1 us per call
     u = dict(m.unmet.items())
 
-    def demand_rule(_m: pyo.ConcreteModel, p: str, mk: str, t: int) -> object:
-        view, adj = ctx.at(t), ctx.adj_at(t)
-        supply = [x[s, mk, t] for s in adj.arcs_to[(p, mk)]]
-        if (p, mk, t) in u:
-            supply.append(u[p, mk, t])
+    def demand_rule(_m: pyo.ConcreteModel, p: str, mk: str, t: int, w: str) -> object:
+        view, adj = ctx.at(t, w), ctx.adj_at(t, w)
+        supply = [x[s, mk, t, w] for s in adj.arcs_to[(p, mk)]]
+        if (p, mk, t, w) in u:
+            supply.append(u[p, mk, t, w])
+        supply += ctx.pool_supply.get((p, mk, t, w), ())
         d = view.positive_demand.get((p, mk), 0.0)
         consumers = view.consumers.get((p, mk))
         if not consumers:  # final demand only (every pool of a version-1 workbook)
             return total(supply) == d
-        use = [(-rate, x[s, m2, t]) for s, rate in consumers for m2 in adj.arcs_from[s]]
+        use = [(-rate, x[s, m2, t, w]) for s, rate in consumers for m2 in adj.arcs_from[s]]
         if not supply and not use:  # an input pool no one can reach and whose plants ship nowhere
             return pyo.Constraint.Skip
         return linear([*((1.0, v) for v in supply), *use]) == d
 
     m.demand_balance = pyo.Constraint(
-        m.POOLS, rule=demand_rule, doc="(1) pool balance: supply meets final demand (or is reported unmet) and inputs"
+        m.POOLS,
+        rule=demand_rule,
+        doc="(1, 7) pool balance: supply meets final demand (or is reported unmet) and inputs",
     )
 
-    def tariffs(t: int) -> object:
-        v = ctx.at(t)
+    def production(t: int, w: str) -> object:
+        return linear((net.unit_cost[s], x[s, mk, t, w]) for s, mk in ctx.at(t, w).arcs)
+
+    def tariffs(t: int, w: str) -> object:
+        v = ctx.at(t, w)
         return linear(
-            (v.tariff_base(s) * v.tariff_rate[(s, mk)], x[s, mk, t]) for s, mk in v.arcs if v.tariff_rate[(s, mk)]
+            (v.tariff_base(s) * v.tariff_rate[(s, mk)], x[s, mk, t, w]) for s, mk in v.arcs if v.tariff_rate[(s, mk)]
         )
 
-    def freight(t: int) -> object:
-        v = ctx.at(t)
-        return linear((v.freight_cost[(s, mk)], x[s, mk, t]) for s, mk in v.arcs if v.freight_cost[(s, mk)])
+    def freight(t: int, w: str) -> object:
+        v = ctx.at(t, w)
+        return linear((v.freight_cost[(s, mk)], x[s, mk, t, w]) for s, mk in v.arcs if v.freight_cost[(s, mk)])
 
-    register_cost(
-        m,
-        ctx,
-        "production",
-        "production",
-        lambda t: linear((net.unit_cost[s], x[s, mk, t]) for s, mk in ctx.at(t).arcs),
-        "sum unit_cost[s] * x[s,m,t]",
-    )
-    register_cost(
+    def penalty(t: int, w: str) -> object:
+        v = ctx.at(t, w)
+        return linear((v.penalty(p, mk), u[p, mk, t, w]) for p, mk in v.positive_demand)
+
+    register_operating_cost(m, ctx, "production", "production", production, "sum unit_cost[s] * x[s,m,t,w]")
+    register_operating_cost(
         m,
         ctx,
         "tariffs",
         "tariffs",
         tariffs,
-        "sum base[s] * tariff_rate[s,m,t] * x[s,m,t] (base: customs_value or unit_cost)",
+        "sum base[s] * tariff_rate[s,m,t] * x[s,m,t,w] (base: customs_value or unit_cost)",
     )
-    register_cost(m, ctx, "freight", "freight", freight, "sum freight_cost[s,m,t] * x[s,m,t]")
-    register_cost(
-        m,
-        ctx,
-        "unmet_penalty",
-        UNMET_PENALTY_LABEL,
-        lambda t: linear((net.unmet_penalty[p], u[p, mk, t]) for p, mk in ctx.at(t).positive_demand),
-        "sum unmet_penalty[p] * u[p,m,t] (baseline)",
-    )
+    register_operating_cost(m, ctx, "freight", "freight", freight, "sum freight_cost[s,m,t] * x[s,m,t,w]")
+    register_operating_cost(m, ctx, "unmet_penalty", UNMET_PENALTY_LABEL, penalty, "sum penalty[p,m,t] * u[p,m,t,w]")
+
+
+def normal(component: Any) -> dict[tuple[Any, ...], Any]:
+    """The normal year's members of a component indexed (..., period, scenario), keyed without the
+    scenario: {(s, m, t): x[s, m, t, NORMAL]} for ``m.flow``."""
+    return {k[:-1]: v for k, v in component.items() if k[-1] == NORMAL}
 
 
 FLOW_COLUMNS = [
@@ -153,7 +167,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     demand)."""
     net = ctx.net
     rows = []
-    for (s, mk, t), var in m.flow.items():
+    for (s, mk, t), var in normal(m.flow).items():
         q = value(var)
         if q <= 1e-9:
             continue
@@ -172,17 +186,17 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             "total_cost": q * dc,
             "tariff_base": view.tariff_base(s),
         }
-        rows.append(with_period(row, net, t))
-    out.tables["Flows"] = pd.DataFrame(rows, columns=period_columns(net, FLOW_COLUMNS))
+        rows.append(with_period(row, t))
+    out.tables["Flows"] = pd.DataFrame(rows, columns=period_columns(FLOW_COLUMNS))
     unmet_rows = []
-    for (p, mk, t), var in m.unmet.items():
+    for (p, mk, t), var in normal(m.unmet).items():
         q = value(var)
         if q > 1e-9:
             d = ctx.at(t).demand[(p, mk)]
             unmet_rows.append(
-                with_period({"product": p, "market": mk, "demand": d, "unmet": q, "unmet_share": q / d}, net, t)
+                with_period({"product": p, "market": mk, "demand": d, "unmet": q, "unmet_share": q / d}, t)
             )
-    out.tables["Unmet"] = pd.DataFrame(unmet_rows, columns=period_columns(net, UNMET_COLUMNS))
+    out.tables["Unmet"] = pd.DataFrame(unmet_rows, columns=period_columns(UNMET_COLUMNS))
 
 
 def check(res: Any, net: Network) -> list[str]:
@@ -231,6 +245,6 @@ def check(res: Any, net: Network) -> list[str]:
     out += cost_problems(res, "production", float((q * flows["unit_cost"]).sum()))
     out += cost_problems(res, "tariffs", float((q * flows["tariff_base"] * flows["tariff_rate"]).sum()))
     out += cost_problems(res, "freight", float((q * flows["freight_cost"]).sum()))
-    penalty = sum(net.unmet_penalty[p] * u for p, u in rows_of(res["Unmet"], "product", "unmet"))
+    penalty = sum(net.penalty(p, mk) * u for p, mk, u in rows_of(res["Unmet"], "product", "market", "unmet"))
     out += cost_problems(res, UNMET_PENALTY_LABEL, float(penalty))
     return out

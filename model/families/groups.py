@@ -95,7 +95,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     if not net.groups:
         return
     sites = out.tables["Sites"]
-    period = sites["period"].tolist() if net.shows_periods else [ctx.periods[0]] * len(sites)
+    period = sites["period"].tolist()
     open_sites: dict[tuple[str, int], list[str]] = defaultdict(list)
     for s, built, t in zip(sites["site"].tolist(), sites["built"].tolist(), period, strict=True):
         g = net.site_group.get(s)
@@ -106,8 +106,8 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         for g, (low, high) in net.groups.items():
             names = open_sites[(g, t)]
             row = {"group": g, "min_open": low, "max_open": high, "open": len(names), "sites_open": ", ".join(names)}
-            rows.append(with_period(row, net, t))
-    out.tables["Groups"] = pd.DataFrame(rows, columns=period_columns(net, GROUP_COLUMNS))
+            rows.append(with_period(row, t))
+    out.tables["Groups"] = pd.DataFrame(rows, columns=period_columns(GROUP_COLUMNS))
 
 
 def check(res: Any, net: Network) -> list[str]:

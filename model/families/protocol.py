@@ -2,8 +2,8 @@
 
 A family is a module in ``model/families/`` listed in ``model.families.FAMILIES``. It provides
 
-* ``DIMENSIONS``: the named positions of every indexed component it builds, the period last
-  (``{"flow": ("site", "market", "period"), ...}``); a test checks them against the model;
+* ``DIMENSIONS``: the named positions of every indexed component it builds, period and scenario
+  last (``{"flow": ("site", "market", "period", "scenario"), ...}``); a test checks them;
 * ``build(m, ctx)``: its sets, variables, constraints and yearly costs (``register_cost``), and
   what it declares for the solver (``ctx.spec``);
 * ``tables(m, ctx, solved, out)``: its result tables (and extra figures) from the solved model;
@@ -25,14 +25,19 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.common import Adjacency
-from model.network import Network
+from model.network import NORMAL, Network
 from model.spec import SolveSpec
+
+EXPECTED_DISRUPTION_LABEL = "expected disruption cost"
+"""The Costs sheet's label of what crises add to the normal year in expectation:
+sum_ω π[ω] (op[t, ω] - op[t, NORMAL]), weighted by W[t] (formulation.md, objective)."""
 
 
 @dataclass
 class Context:
     """What every family's build and tables read besides the model: the checked data, adjacency
-    lists, the period keys, and how the model is built."""
+    lists, the keys of the two dimensions every operating quantity carries (the periods T and the
+    scenarios, the normal year ``NORMAL`` first among them), and how the model is built."""
 
     net: Network
     adj: Adjacency
@@ -46,26 +51,61 @@ class Context:
     """Generate the valid tightenings, each only where its stated assumption holds."""
     spec: SolveSpec = field(default_factory=SolveSpec)
     costs: dict[str, str] = field(default_factory=dict)
-    """The cost registry: component name -> its label on the Costs sheet, in registration order."""
+    """The cost registry of first-stage costs (paid whatever happens): component name -> its label
+    on the Costs sheet, in registration order."""
+    operating_costs: dict[str, str] = field(default_factory=dict)
+    """The cost registry of operating costs, one value per (period, scenario): name -> label
+    (empty label: a cost that only a crisis has, shown in the expected disruption cost alone)."""
     violations: list[Any] = field(default_factory=list)
     """Terms of the elastic objective (each a violation relative to its requirement)."""
-    _adjacency: dict[int, Adjacency] = field(default_factory=dict, repr=False)
+    pool_supply: dict[tuple[str, str, int, str], list[Any]] = field(default_factory=dict)
+    """Extra supply terms of a pool's balance (1, 7), by (product, market, period, scenario):
+    what a family other than flows brings into a pool (the stock drawn)."""
+    capacity_use: dict[tuple[str, int, str], list[Any]] = field(default_factory=dict)
+    """Extra uses of a site's capacity (2, 8), by (site, period, scenario): the reserve, which a
+    family registers for the normal year only (it is released in a crisis)."""
+    _views: dict[tuple[int, str], Network] = field(default_factory=dict, repr=False)
+    _adjacency: dict[tuple[int, str], Adjacency] = field(default_factory=dict, repr=False)
 
-    def at(self, t: int) -> Network:
-        """The network as it stands in period t: everything that may vary by period (demand D,
-        arcs A(t), tariff_rate, freight_cost, caps, the sites available S(t)) is read from this
-        view inside a per-period loop; what never varies (sites' country and product, concern,
-        recipes) may be read from ``net``. Without a Periods sheet every period's view is ``net``."""
-        return self.net.at(t)
+    @property
+    def scenarios(self) -> tuple[str, ...]:
+        """The scenario dimension: ``NORMAL`` (the normal year), then every crisis Ω."""
+        return (NORMAL, *self.net.scenarios)
 
-    def adj_at(self, t: int) -> Adjacency:
-        """The adjacency lists of ``at(t)`` (made once per distinct view)."""
-        view = self.net.at(t)
+    @property
+    def cases(self) -> list[tuple[int, str]]:
+        """Every (period, scenario), period-major: the index every operating quantity carries."""
+        return [(t, w) for t in self.periods for w in self.scenarios]
+
+    @property
+    def capped(self) -> tuple[str, ...]:
+        """The scenarios in which the dependency caps (4, 5) and mass balance (11) bind: every one
+        under ``caps_in_scenarios: hold``, the normal year alone under ``lapse`` (formulation 14)."""
+        return self.scenarios if self.net.caps_hold_in_scenarios else (NORMAL,)
+
+    def at(self, t: int, w: str = NORMAL) -> Network:
+        """The network as it stands in period t and scenario w: everything that may vary by period
+        (demand D, arcs A(t), tariff_rate, freight_cost, caps, the sites available S(t)) and by
+        scenario (D·f^ω, the arcs A^ω(t) left open) is read from this view; what never varies
+        (a site's country and product, concern, recipes) may be read from ``net``."""
+        if w == NORMAL:
+            return self.net.at(t)
+        if (t, w) not in self._views:
+            self._views[(t, w)] = self.net.at(t).in_scenario(w)
+        return self._views[(t, w)]
+
+    def adj_at(self, t: int, w: str = NORMAL) -> Adjacency:
+        """The adjacency lists of ``at(t, w)`` (made once per distinct view)."""
+        view = self.at(t, w)
         if view is self.net:
             return self.adj
-        if t not in self._adjacency:
-            self._adjacency[t] = Adjacency(view)
-        return self._adjacency[t]
+        if (t, w) not in self._adjacency:
+            self._adjacency[(t, w)] = Adjacency(view)
+        return self._adjacency[(t, w)]
+
+    def loss(self, s: str, w: str) -> float:
+        """loss^ω[s]: the share of site s's capacity lost in scenario w (0 in the normal year)."""
+        return self.net.loss.get((w, s), 0.0)
 
 
 @dataclass
@@ -94,6 +134,28 @@ def register_cost(
         ctx.spec.objective[data.name] = ctx.weight[t]
 
 
+def register_operating_cost(
+    m: pyo.ConcreteModel,
+    ctx: Context,
+    name: str,
+    label: str,
+    per_case: Callable[[int, str], object],
+    doc: str,
+) -> None:
+    """Add the yearly operating cost ``cost_<name>[t, w]`` (an Expression indexed by period and
+    scenario) to the registry: what one year of scenario w in period t costs in this component.
+
+    The objective weighs it by W[t]·π[w] (``build_model``: the normal year by 1 - sum π, each
+    crisis by its yearly probability). The Costs sheet reports the normal year's own value
+    sum_t W[t] cost_<name>[t, NORMAL] under ``label`` (no row for an empty label: a cost only a
+    crisis has), and what the crises add in one row, the expected disruption cost."""
+    component = pyo.Expression(
+        m.PERIODS, m.SCENARIOS, rule=lambda _m, t, w: per_case(t, w), doc=f"{doc} (yearly, per period and scenario)"
+    )
+    m.add_component(f"cost_{name}", component)
+    ctx.operating_costs[name] = label
+
+
 def report(ctx: Context, expression: pyo.Expression) -> None:
     """Declare every member of an indexed expression as reported (its value read after the solve)."""
     for data in expression.values():
@@ -106,18 +168,28 @@ def reported_value(solved: Any, expr: Any) -> float:
     return float(pyo.value(expr)) if value is None else value
 
 
+def by_case(component: Any) -> dict[tuple[int, str], dict[tuple[Any, ...], float]]:
+    """The solved values of a component indexed (..., period, scenario), split once by
+    (period, scenario): {(t, w): {(a, b, ...): value}}."""
+    out: dict[tuple[int, str], dict[tuple[Any, ...], float]] = {}
+    for key, var in component.items():
+        out.setdefault((key[-2], key[-1]), {})[key[:-2]] = value(var)
+    return out
+
+
 def value(var: Any) -> float:
     """A variable's value (0 where it has none)."""
     x = var.value
     return 0.0 if x is None else float(x)
 
 
-def with_period(row: dict[str, Any], net: Network, t: int) -> dict[str, Any]:
-    """``row`` with a leading ``period`` column when the workbook has periods (none for
-    ``SINGLE_PERIOD``: today's results keep their columns)."""
-    return {"period": t, **row} if net.shows_periods else row
+def with_period(row: dict[str, Any], t: int) -> dict[str, Any]:
+    """``row`` with a leading ``period`` column. Every table carries the period (one period, year
+    0, without a Periods sheet); ``model.results.extract`` leaves the column out of what it hands
+    on when the workbook has no Periods sheet, in one place."""
+    return {"period": t, **row}
 
 
-def period_columns(net: Network, columns: list[str]) -> list[str]:
-    """A table's columns, with ``period`` first when the workbook has periods."""
-    return ["period", *columns] if net.shows_periods else columns
+def period_columns(columns: list[str]) -> list[str]:
+    """A table's columns, with ``period`` first."""
+    return ["period", *columns]

@@ -19,7 +19,7 @@ import pyomo.core as pyo
 
 from model.families.protocol import Context, Extraction, period_columns, value, with_period
 from model.families.verify import TOL, close, rows_of
-from model.network import Key, Network
+from model.network import NORMAL, Key, Network
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {}
 
@@ -44,11 +44,11 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     allocations = out.extra.get("concern_free", {})
     input_rows, upstream_rows = [], []
     for t in ctx.periods:
-        flow = {(s, mk): value(v) for (s, mk, tt), v in m.flow.items() if tt == t}
+        flow = {(s, mk): value(v) for (s, mk, tt, w), v in m.flow.items() if tt == t and w == NORMAL}
         produced: dict[str, float] = defaultdict(float)
         for (s, _), q in flow.items():
             produced[s] += q
-        alloc = allocations.get(t)
+        alloc = allocations.get((t, NORMAL))
         free_out: dict[str, float] = defaultdict(float)
         if alloc is not None:
             for (s, _), g in alloc.g.items():
@@ -63,11 +63,11 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                     "quantity_used": rate * produced[s],
                     "concern_free_used": rate * free_out[s],
                 }
-                input_rows.append(with_period(row, net, t))
+                input_rows.append(with_period(row, t))
         for row in upstream(ctx.at(t), flow):
-            upstream_rows.append(with_period(row, net, t))
-    out.tables["Inputs"] = pd.DataFrame(input_rows, columns=period_columns(net, INPUT_COLUMNS))
-    out.tables["Upstream"] = pd.DataFrame(upstream_rows, columns=period_columns(net, UPSTREAM_COLUMNS))
+            upstream_rows.append(with_period(row, t))
+    out.tables["Inputs"] = pd.DataFrame(input_rows, columns=period_columns(INPUT_COLUMNS))
+    out.tables["Upstream"] = pd.DataFrame(upstream_rows, columns=period_columns(UPSTREAM_COLUMNS))
 
 
 def tiers(net: Network, product: str) -> dict[str, int]:

@@ -12,7 +12,7 @@ from model.derive import gross_requirement
 from model.families.common import total
 from model.families.protocol import Context, Extraction, register_cost
 from model.families.verify import TOL, cost_problems, rows_of
-from model.network import Network
+from model.network import NORMAL, Network
 
 DIMENSIONS = {
     "RESERVE_SITES": ("site", "period"),
@@ -53,7 +53,9 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     (6)  sum_{s in S_A, p(s)=p, c(s) not in K} r[s,t] >= reserve_share[p] * sum_m D[p,m]   per product, period
 
-    r exists only where reserve can serve (``reserve_sites``). With ``ctx.elastic`` the slack
+    r exists only where reserve can serve (``reserve_sites``). It takes capacity in the normal
+    year only (``ctx.capacity_use`` of (s, t, NORMAL), read by ``capacity``'s (2)): in a crisis the
+    reserve is released, which is what it is for. With ``ctx.elastic`` the slack
     ``reserve_shortfall[p,t]`` may be positive (to explain infeasibility; its violation relative
     to the requirement joins the elastic objective); otherwise it is held at 0.
     Yearly cost: sum reserve_cost[s] * r[s,t].
@@ -64,6 +66,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         dimen=2, initialize=[(s, t) for t in periods for s in sites[t]], ordered=True, doc="sites that may hold reserve"
     )
     m.reserve = pyo.Var(m.RESERVE_SITES, within=pyo.NonNegativeReals, doc="r[s,t]: capacity held in reserve")
+    for s, t in m.RESERVE_SITES:  # the reserve uses capacity (2) in the normal year; a crisis releases it (8)
+        ctx.capacity_use.setdefault((s, t, NORMAL), []).append(m.reserve[s, t])
     need = {(p, t): reserve_requirement(ctx.at(t), p) for t in periods for p in net.products}  # once each
     m.RESERVE_PRODUCTS = pyo.Set(
         dimen=2,

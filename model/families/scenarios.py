@@ -1,6 +1,12 @@
-"""Disruption scenarios and strategic stockpiles: constraints (7)-(10) and their tightening (T);
-stock holding and expected scenario cost; the Stockpiles, Scenarios, ScenarioSummary and
-ScenarioSites tables (and the busiest-scenario columns of Sites); the scenario invariants."""
+"""Disruption scenarios: the survival target (10) on the crises' unmet demand; the Scenarios,
+ScenarioFlows, ScenarioSummary, ScenarioSites and ScenarioInputs tables (and the busiest-scenario
+columns of Sites); the scenario invariants, the expected disruption cost among them.
+
+A crisis is a member of the scenario dimension like the normal year: its pool balance (7) is
+``flows``' (1), its capacity (8) ``capacity``'s (2) with the loss, its stock draws (9)
+``stockpiles``', its caps (14) ``dependency``'s and ``concern_free``'s. What is a crisis's own is
+here: the survival target, and what the results say of each crisis beside the normal year.
+"""
 
 from __future__ import annotations
 
@@ -10,240 +16,60 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
-from model.families.assumptions import need_is_data
-from model.families.capacity import site_capacity_expr
-from model.families.common import linear, total
 from model.families.protocol import (
+    EXPECTED_DISRUPTION_LABEL,
     Context,
     Extraction,
+    by_case,
     period_columns,
-    register_cost,
-    report,
     reported_value,
-    value,
     with_period,
 )
+from model.families.stockpiles import held
 from model.families.verify import TOL, close, cost_problems, rows_of, site_capacity
-from model.network import Network
+from model.network import NORMAL, Network
 
 DIMENSIONS = {
-    "SCENARIOS": ("scenario",),
-    "STOCKPILES": ("product", "market", "period"),
-    "SCENARIO_DEMANDS": ("scenario", "product", "market", "period"),
-    "SCENARIO_POOLS": ("scenario", "product", "market", "period"),
-    "SCENARIO_ARCS": ("scenario", "site", "market", "period"),
-    "STOCK_DRAWS": ("scenario", "product", "market", "period"),
-    "SURVIVAL": ("scenario", "product", "market", "period"),
-    "stock": ("product", "market", "period"),
-    "scenario_flow": ("scenario", "site", "market", "period"),
-    "scenario_unmet": ("scenario", "product", "market", "period"),
-    "stock_draw": ("scenario", "product", "market", "period"),
-    "survival_shortfall": ("scenario", "product", "market", "period"),
-    "scenario_demand_balance": ("scenario", "product", "market", "period"),
-    "scenario_capacity": ("scenario", "site", "period"),
-    "stock_limit": ("scenario", "product", "market", "period"),
-    "survival": ("scenario", "product", "market", "period"),
-    "scenario_flow_needs_build": ("scenario", "site", "market", "period"),
-    "scenario_cost": ("scenario", "period"),
-    "stress_test_cost": ("period",),
-    "cost_stock_holding": ("period",),
-    "cost_expected_scenario_cost": ("period",),
+    "SURVIVAL": ("product", "market", "period", "scenario"),
+    "survival_shortfall": ("product", "market", "period", "scenario"),
+    "survival": ("product", "market", "period", "scenario"),
 }
-
-EXPECTED_SCENARIO_COST_LABEL = "expected scenario cost"
-"""The Costs sheet's label of sum_ω weight[ω] scenario_cost[ω]."""
-
-
-def scenario_demands(net: Network) -> list[tuple[str, str, str]]:
-    """(ω, p, m) with scenario demand D[p,m] * demand_factor > 0."""
-    return [(w, p, mk) for w in net.scenarios for (p, mk) in net.positive_demand if net.scenario_demand(w, p, mk) > 0]
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
-    """Variables q (``stock``), x^ω (``scenario_flow``), u^ω (``scenario_unmet``), w^ω
-    (``stock_draw``); constraints (7)-(10) and the tightening (T), each per period t.
+    """Constraint (10) ``survival`` for every crisis ω with a ``max_shortfall``:
 
-    (7)  sum_s x^ω[s,m,t] + w^ω[p,m,t] + u^ω[p,m,t] = D[p,m] * f^ω[p,m] + sum_{s in m} a[s,p] prod^ω[s,t]
-         for each pool (p, m) with scenario demand or a consuming site (u^ω only where D f > 0;
-         prod^ω[s,t] = sum_m' x^ω[s,m',t])
-    (8)  sum_m x^ω[s,m,t] <= (1 - loss^ω[s]) * cap[s,t]           (the reserve is released)
-    (9)  w^ω[p,m,t] <= q[p,m,t]
-    (10) u^ω[p,m,t] <= max_shortfall[ω] * D[p,m] * f^ω[p,m]     where max_shortfall is given
-    (T)  x^ω[s,m,t] <= min(D f, max capacity) * b[s,t]    for candidate arcs where need_is_data(p(s))
+    (10) u[p,m,t,ω] <= max_shortfall[ω] * D[p,m,t] * f^ω[p,m]      each (p, m) with D f > 0
 
-    The stock q exists for every Stockpiles row on a pool (final demand or a consuming site: stock
-    of an intermediate feeds the plants of its country), held in the baseline, even without
-    scenarios, only if it pays (with no scenario it never does); it is a first-stage quantity,
-    held at its MIP value in the polish LP (``ctx.spec.fixed_in_polish``). Yearly costs: stock
-    holding sum holding_cost q; expected scenario cost sum_ω weight[ω] scenario_cost[ω,t]. The
-    weight-0 scenarios' cost ``stress_test_cost[t]`` is outside the objective and minimised in
-    the polish (``ctx.spec.polish_cost``). With ``ctx.elastic``, (10) gets a slack
-    ``survival_shortfall`` (to explain infeasibility).
+    With ``ctx.elastic``, (10) gets a slack ``survival_shortfall`` (to explain infeasibility);
+    otherwise the slack is held at 0. No costs (a crisis's costs are the operating costs of the
+    families that build its rows, weighted by its probability in the objective).
     """
-    net, periods = ctx.net, ctx.periods
-    pools_at = {t: set(ctx.at(t).pools) for t in periods}
-    stock_pools = {  # a stockpile on a pool of N(t): final demand or a plant there using the product
-        t: [k for k, v in net.max_stock.items() if v > 0 and k in pools_at[t]] for t in periods
-    }
-    stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools[t]]
-    m.STOCKPILES = pyo.Set(
-        dimen=3, initialize=stock_keys, ordered=True, doc="(product, market, period) with a stockpile"
-    )
-    m.stock = pyo.Var(
-        m.STOCKPILES,
-        within=pyo.NonNegativeReals,
-        bounds={(p, mk, t): (0, net.max_stock[(p, mk)]) for p, mk, t in stock_keys},
-        doc="q[p,m,t]: strategic stock held",
-    )
-    ctx.spec.fixed_in_polish.append(m.stock)
-    register_cost(
-        m,
-        ctx,
-        "stock_holding",
-        "stock holding",
-        lambda t: linear((net.holding_cost[(p, mk)], m.stock[p, mk, t]) for p, mk in stock_pools[t]),
-        "sum holding_cost[p,m] * q[p,m,t]",
-    )
-
-    m.SCENARIOS = pyo.Set(initialize=list(net.scenarios), ordered=True, doc="Ω: scenarios")
-    sdem = [(w, p, mk, t) for t in periods for w, p, mk in scenario_demands(ctx.at(t))]
-    dem = {(w, p, mk, t): ctx.at(t).scenario_demand(w, p, mk) for (w, p, mk, t) in sdem}
-    m.SCENARIO_DEMANDS = pyo.Set(dimen=4, initialize=sdem, ordered=True, doc="(ω, p, m, t) with scenario demand")
-    spools = [
-        (w, p, mk, t)
-        for t in periods
-        for w in net.scenarios
-        for p, mk in ctx.at(t).pools
-        if (w, p, mk, t) in dem or (p, mk) in ctx.at(t).consumers
+    net = ctx.net
+    keys = [
+        (p, mk, t, w)
+        for t, w in ctx.cases
+        if w != NORMAL and net.max_shortfall.get(w) is not None
+        for p, mk in ctx.at(t, w).positive_demand
     ]
-    m.SCENARIO_POOLS = pyo.Set(dimen=4, initialize=spools, ordered=True, doc="(ω, p, m, t) pools in scenario ω")
-    live = {(w, s) for w in net.scenarios for s in net.sites if net.loss.get((w, s), 0.0) < 1}
-    sarcs = [(w, s, mk, t) for (w, p, mk, t) in spools for s in ctx.adj_at(t).arcs_to[(p, mk)] if (w, s) in live]
-    m.SCENARIO_ARCS = pyo.Set(dimen=4, initialize=sarcs, ordered=True, doc="(ω, s, m, t): arcs usable in ω")
-    # No upper bounds: x^ω <= D f and u^ω <= D f follow from (7), and HiGHS's presolve finds them
-    # (the same optima and run times on five L networks); the build skips 31,000 bounds on L
-    # (docs/performance.md). The baseline flows keep theirs (see flows.py). In a pool that plants
-    # consume from, (7) no longer implies u^ω <= D f (unmet demand would feed the plants), so
-    # there u^ω gets the bound: unmet demand is final demand only.
-    m.scenario_flow = pyo.Var(m.SCENARIO_ARCS, within=pyo.NonNegativeReals, doc="x^ω[s,m,t]: flow in scenario ω")
-    m.scenario_unmet = pyo.Var(
-        m.SCENARIO_DEMANDS,
-        within=pyo.NonNegativeReals,
-        bounds=(lambda _m, w, p, mk, t: (0, dem[(w, p, mk, t)] if (p, mk) in ctx.at(t).consumers else None))
-        if net.consumers
-        else None,
-        doc="u^ω[p,m,t]: unmet final demand in scenario ω",
-    )
-    stock_set = set(stock_keys)
-    draw_keys = [(w, p, mk, t) for (w, p, mk, t) in spools if (p, mk, t) in stock_set]
-    m.STOCK_DRAWS = pyo.Set(dimen=4, initialize=draw_keys, ordered=True, doc="(ω, p, m, t) where stock may be drawn")
-    m.stock_draw = pyo.Var(m.STOCK_DRAWS, within=pyo.NonNegativeReals, doc="w^ω[p,m,t]: stock drawn in ω")
-
-    x = dict(m.scenario_flow.items())  # plain dict lookups: Pyomo's indexing costs ~1 us per call
-    u = dict(m.scenario_unmet.items())
-    into: dict[tuple[str, str, str, int], list[str]] = {}
-    out_of: dict[tuple[str, str, int], list[str]] = {}
-    for w, s, mk, t in sarcs:
-        into.setdefault((w, net.site_product[s], mk, t), []).append(s)
-        out_of.setdefault((w, s, t), []).append(mk)
-    draws = set(draw_keys)
-
-    def demand_rule(_m: pyo.ConcreteModel, w: str, p: str, mk: str, t: int) -> object:
-        terms = [x[w, s, mk, t] for s in into.get((w, p, mk, t), ())]
-        if (w, p, mk, t) in u:
-            terms.append(u[w, p, mk, t])
-        if (w, p, mk, t) in draws:
-            terms.append(m.stock_draw[w, p, mk, t])
-        consumers = ctx.at(t).consumers.get((p, mk))
-        if not consumers:
-            return total(terms) == dem[(w, p, mk, t)]
-        use = [(-rate, x[w, s, m2, t]) for s, rate in consumers for m2 in out_of.get((w, s, t), ())]
-        if not terms and not use:  # an input pool no one can reach and whose plants are cut off
-            return pyo.Constraint.Skip
-        return linear([*((1.0, v) for v in terms), *use]) == dem.get((w, p, mk, t), 0.0)
-
-    m.scenario_demand_balance = pyo.Constraint(
-        m.SCENARIO_POOLS, rule=demand_rule, doc="(7) scenario pool balance: final demand and inputs"
-    )
-    m.scenario_capacity = pyo.Constraint(
-        list(out_of),
-        rule=lambda _m, w, s, t: (
-            total(x[w, s, mk, t] for mk in out_of[(w, s, t)])
-            <= (1 - net.loss.get((w, s), 0.0)) * site_capacity_expr(m, net, s, t)
-        ),
-        doc="(8) scenario production within the capacity left",
-    )
-    m.stock_limit = pyo.Constraint(
-        m.STOCK_DRAWS,
-        rule=lambda _m, w, p, mk, t: m.stock_draw[w, p, mk, t] <= m.stock[p, mk, t],
-        doc="(9) draw <= stock",
-    )
-    survival_keys = [k for k in sdem if net.max_shortfall.get(k[0]) is not None]
-    m.SURVIVAL = pyo.Set(dimen=4, initialize=survival_keys, ordered=True, doc="(ω, p, m, t) with a survival target")
+    dem = {(p, mk, t, w): ctx.at(t, w).positive_demand[(p, mk)] for p, mk, t, w in keys}
+    m.SURVIVAL = pyo.Set(dimen=4, initialize=keys, ordered=True, doc="(p, m, t, ω) with a survival target")
     m.survival_shortfall = pyo.Var(
         m.SURVIVAL,
         within=pyo.NonNegativeReals,
         bounds=(0, None if ctx.elastic else 0),
         doc="slack of (10); held at 0 unless the model is built elastic to explain infeasibility",
     )
+    u = dict(m.unmet.items())
     m.survival = pyo.Constraint(
         m.SURVIVAL,
-        rule=lambda _m, w, p, mk, t: (
-            u[w, p, mk, t] - m.survival_shortfall[w, p, mk, t] <= net.max_shortfall[w] * dem[(w, p, mk, t)]
+        rule=lambda _m, p, mk, t, w: (
+            u[p, mk, t, w] - m.survival_shortfall[p, mk, t, w] <= net.max_shortfall[w] * dem[(p, mk, t, w)]
         ),
         doc="(10) unmet within the survival target",
     )
     if ctx.elastic:
-        ctx.violations += [m.survival_shortfall[k] / dem[k] for k in survival_keys]
-    cand = set(net.candidates)
-    tightened = {p for p in net.products if ctx.tighten and need_is_data(net, p)}
-    tight = [(w, s, mk, t) for (w, s, mk, t) in sarcs if s in cand and net.site_product[s] in tightened]
-    b = dict(m.build.items())
-    m.scenario_flow_needs_build = pyo.Constraint(
-        tight,
-        rule=lambda _m, w, s, mk, t: (
-            x[w, s, mk, t] <= min(dem[(w, net.site_product[s], mk, t)], net.max_capacity(s)) * b[s, t]
-        ),
-        doc="(T) valid tightening in scenarios where need is data",
-    )
-
-    arcs_of: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
-    demands_of: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
-    for w, s, mk, t in sarcs:
-        arcs_of[(w, t)].append((s, mk))
-    for w, p, mk, t in sdem:
-        demands_of[(w, t)].append((p, mk))
-
-    def scenario_cost(w: str, t: int) -> object:
-        delivered = ctx.adj_at(t).delivered
-        ops = [(delivered[(s, mk)], x[w, s, mk, t]) for s, mk in arcs_of[(w, t)]]
-        pen = [(net.unmet_penalty[p], u[w, p, mk, t]) for p, mk in demands_of[(w, t)]]
-        return linear(ops + pen)
-
-    m.scenario_cost = pyo.Expression(
-        [(w, t) for t in periods for w in net.scenarios],
-        rule=lambda _m, w, t: scenario_cost(w, t),
-        doc="operating cost plus unmet penalty of one year of scenario ω in period t (unweighted)",
-    )
-    report(ctx, m.scenario_cost)
-    register_cost(
-        m,
-        ctx,
-        "expected_scenario_cost",
-        EXPECTED_SCENARIO_COST_LABEL,
-        lambda t: sum(net.weight[w] * m.scenario_cost[w, t] for w in net.scenarios if net.weight[w] > 0),
-        "sum_ω weight[ω] * scenario_cost[ω,t]",
-    )
-    stress = [w for w in net.scenarios if net.weight[w] == 0]
-    m.stress_test_cost = pyo.Expression(
-        m.PERIODS,
-        rule=lambda _m, t: sum(m.scenario_cost[w, t] for w in stress),
-        doc="cost of the weight-0 scenarios in period t: not in the objective; minimised with the design "
-        "fixed so that their reported flows are each scenario's cheapest response",
-    )
-    report(ctx, m.stress_test_cost)
-    for t in periods:
-        ctx.spec.polish_cost[m.stress_test_cost[t].name] = ctx.weight[t]
+        ctx.violations += [m.survival_shortfall[k] / dem[k] for k in keys]
 
 
 SCENARIO_COLUMNS = [
@@ -256,7 +82,9 @@ SCENARIO_COLUMNS = [
     "unmet",
     "served_share",
     "max_shortfall",
+    "penalty",
 ]
+SCENARIO_FLOW_COLUMNS = ["scenario", "site", "origin", "product", "market", "quantity", "delivered_unit_cost"]
 SCENARIO_SITE_COLUMNS = [
     "scenario",
     "site",
@@ -269,37 +97,49 @@ SCENARIO_SITE_COLUMNS = [
 ]
 
 
+def yearly_costs(m: pyo.ConcreteModel, ctx: Context, solved: Any) -> dict[tuple[int, str], tuple[float, float]]:
+    """Per (period, scenario): the year's cost in that scenario (every first-stage cost of the
+    period, paid whatever happens, plus the scenario's operating cost op[t, w], the restock of what
+    it draws included), and the normal year's cost of the same period."""
+    out = {}
+    for t in ctx.periods:
+        first = sum(reported_value(solved, m.component(f"cost_{k}")[t]) for k in ctx.costs)
+        normal = first + sum(reported_value(solved, m.component(f"cost_{j}")[t, NORMAL]) for j in ctx.operating_costs)
+        for w in ctx.net.scenarios:
+            out[(t, w)] = (first + reported_value(solved, m.operating_cost[t, w]), normal)
+    return out
+
+
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
-    """Stockpiles (if any); with scenarios: the busiest-scenario columns of Sites, Scenarios (per
-    (ω, p, m)), ScenarioSummary (per (ω, p)), ScenarioSites; and the extra figure
-    ``survival_marginal_per_point``."""
+    """With scenarios: the busiest-scenario columns of Sites, Scenarios (per (ω, p, m)),
+    ScenarioFlows (per arc with a flow), ScenarioSummary (per (ω, p)), ScenarioSites, and with
+    recipes ScenarioInputs; and the extra figure ``survival_marginal_per_point``."""
     net = ctx.net
-    if len(m.STOCKPILES):
-        out.tables["Stockpiles"] = pd.DataFrame(
-            [
-                with_period(
-                    {
-                        "product": p,
-                        "market": mk,
-                        "stock": value(m.stock[p, mk, t]),
-                        "max_stock": net.max_stock[(p, mk)],
-                        "holding_cost": net.holding_cost[(p, mk)],
-                    },
-                    net,
-                    t,
-                )
-                for p, mk, t in m.STOCKPILES
-            ]
-        )
     out.extra["survival_marginal_per_point"] = survival_marginal(m, ctx, solved)
     if not net.scenarios:
         return
+    flows, unmets, draws = by_case(m.flow), by_case(m.unmet), by_case(m.stock_draw)
     scen_prod: dict[tuple[str, str, int], float] = defaultdict(float)  # (ω, s, t): production in ω
-    supplied: dict[tuple[str, str, str, int], float] = defaultdict(float)  # (ω, p, m, t): supplied in ω
-    for (w, s, mk, t), var in m.scenario_flow.items():
-        q = value(var)
-        scen_prod[(w, s, t)] += q
-        supplied[(w, net.site_product[s], mk, t)] += q
+    supplied: dict[tuple[str, str, str, int], float] = defaultdict(float)  # (ω, p, m, t): arriving in ω
+    flow_rows = []
+    for t in ctx.periods:
+        for w in net.scenarios:
+            view = ctx.at(t, w)
+            for (s, mk), q in flows.get((t, w), {}).items():
+                scen_prod[(w, s, t)] += q
+                supplied[(w, net.site_product[s], mk, t)] += q
+                if q > 1e-9:
+                    row = {
+                        "scenario": w,
+                        "site": s,
+                        "origin": net.site_country[s],
+                        "product": net.site_product[s],
+                        "market": mk,
+                        "quantity": q,
+                        "delivered_unit_cost": view.delivered_cost(s, mk),
+                    }
+                    flow_rows.append(with_period(row, t))
+    out.tables["ScenarioFlows"] = pd.DataFrame(flow_rows, columns=period_columns(SCENARIO_FLOW_COLUMNS))
     arrived = dict(supplied)  # (ω, p, m, t): everything of p arriving in m, inputs included
     for (s, i), rate in net.input_rate.items():  # supplied to final demand: less the plants' use
         for w in net.scenarios:
@@ -308,11 +148,12 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 if use:
                     supplied[(w, i, net.site_country[s], t)] -= use
     baseline_in: dict[tuple[str, str, int], float] = defaultdict(float)
-    for (s, mk, t), var in m.flow.items():
-        baseline_in[(net.site_product[s], mk, t)] += value(var)
-    drawn_at: dict[tuple[str, str, str, int], float] = {k: value(v) for k, v in m.stock_draw.items()}
+    for t in ctx.periods:
+        for (s, mk), q in flows.get((t, NORMAL), {}).items():
+            baseline_in[(net.site_product[s], mk, t)] += q
+    drawn_at = {(w, p, mk, t): q for (t, w), d in draws.items() for (p, mk), q in d.items()}
     sites = out.tables["Sites"]
-    period = sites["period"].tolist() if net.shows_periods else [ctx.periods[0]] * len(sites)
+    period = sites["period"].tolist()
     busiest_w, busiest_q = [], []
     for s, t in zip(sites["site"].tolist(), period, strict=True):
         best_w, best_q = "", 0.0
@@ -325,7 +166,10 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     sites["busiest_scenario"] = busiest_w
     sites["busiest_scenario_production"] = busiest_q
     sites["busiest_scenario_utilization"] = [q / c if c > 0 else 0.0 for q, c in zip(busiest_q, cap, strict=True)]
-    out.tables["Scenarios"], out.tables["ScenarioSummary"] = _scenario_tables(m, ctx, solved, supplied)
+    costs = yearly_costs(m, ctx, solved)
+    out.extra["scenario_costs"] = costs
+    detail, summary = _scenario_tables(ctx, unmets, supplied, costs, draws, out)
+    out.tables["Scenarios"], out.tables["ScenarioSummary"] = detail, summary
     site_rows = list(zip(sites["site"].tolist(), period, cap, sites["production"].tolist(), strict=True))
     out.tables["ScenarioSites"] = pd.DataFrame(
         [
@@ -333,25 +177,25 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 {
                     "scenario": w,
                     "site": s,
-                    "capacity_loss": net.loss.get((w, s), 0.0),
-                    "capacity_left": (1 - net.loss.get((w, s), 0.0)) * c,
+                    "capacity_loss": ctx.loss(s, w),
+                    "capacity_left": (1 - ctx.loss(s, w)) * c,
                     "production": scen_prod[(w, s, t)],
                     "baseline_production": prod,
                     **_starved(net, w, s, t, c, prod, scen_prod[(w, s, t)], arrived, drawn_at, baseline_in),
                 },
-                net,
                 t,
             )
             for w in net.scenarios
             for s, t, c, prod in site_rows
             if c > 0 or scen_prod[(w, s, t)] > 0
         ],
-        columns=period_columns(net, SCENARIO_SITE_COLUMNS),
+        columns=period_columns(SCENARIO_SITE_COLUMNS),
     )
     if net.input_rate:
         base_prod: dict[tuple[str, int], float] = defaultdict(float)
-        for (s, _, t), var in m.flow.items():
-            base_prod[(s, t)] += value(var)
+        for t in ctx.periods:
+            for (s, _), q in flows.get((t, NORMAL), {}).items():
+                base_prod[(s, t)] += q
         out.tables["ScenarioInputs"] = _scenario_inputs(ctx, scen_prod, arrived, drawn_at, base_prod)
 
 
@@ -384,8 +228,8 @@ def _scenario_inputs(
                     "used": sum(rate * scen_prod.get((w, s, t), 0.0) for s, rate in users),
                     "baseline_used": base_used,
                 }
-                rows.append(with_period(row, net, t))
-    return pd.DataFrame(rows, columns=period_columns(net, SCENARIO_INPUT_COLUMNS))
+                rows.append(with_period(row, t))
+    return pd.DataFrame(rows, columns=period_columns(SCENARIO_INPUT_COLUMNS))
 
 
 def _starved(
@@ -421,86 +265,233 @@ def _starved(
 def survival_marginal(m: pyo.ConcreteModel, ctx: Context, solved: Any) -> float:
     """Cost of one point less ``max_shortfall`` in every scenario, from the LP with integer
     decisions and stocks fixed: rhs of (10) is ms * D * f, so d(cost)/d(ms) = sum y * D * f and
-    one point less costs -0.01 * sum y * D * f (y <= 0 when binding)."""
+    one point less costs -0.01 * sum y * D * f (y <= 0 when binding). A stress test (probability
+    0) is left out: its duals in the polish price its own cost, which the objective does not count."""
     total_ = 0.0
-    for key in m.SURVIVAL:
-        y = solved.duals.get(m.survival[key])
+    prob = ctx.net.probability
+    for p, mk, t, w in m.SURVIVAL:
+        if prob[w] <= 0:
+            continue
+        y = solved.duals.get(m.survival[p, mk, t, w])
         if y is not None:
-            total_ += -0.01 * y * ctx.at(key[3]).scenario_demand(*key[:3])
+            total_ += -0.01 * y * ctx.at(t, w).positive_demand[(p, mk)]
     return max(total_, 0.0)
 
 
 def _scenario_tables(
-    m: pyo.ConcreteModel, ctx: Context, solved: Any, supplied: dict[tuple[str, str, str, int], float]
+    ctx: Context,
+    unmets: dict[tuple[int, str], dict[tuple[Any, ...], float]],
+    supplied: dict[tuple[str, str, str, int], float],
+    costs: dict[tuple[int, str], tuple[float, float]],
+    draws: dict[tuple[int, str], dict[tuple[Any, ...], float]],
+    out: Extraction,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scenarios (one row per (ω, p, m) with demand) and ScenarioSummary (per (ω, p));
-    ``supplied[ω, p, m, t]`` is sum_s x^ω[s, m, t] over the sites of p, less what the plants in m
-    use of it. The final demand served, D f - u^ω, is counted as shipped first
-    (``supplied``: min(max(supplied, 0), served)) and the rest as drawn from stock
-    (``stock_drawn``): without plants using p in m these are the flows and the draw; the stock
-    drawn for the plants is in ScenarioInputs."""
+    ``supplied[ω, p, m, t]`` is sum_s x[s, m, t, ω] over the sites of p, less what the plants in m
+    use of it. The final demand served, D f - u, is counted as shipped first (``supplied``:
+    min(max(supplied, 0), served)) and the rest as drawn from stock (``stock_drawn``): without
+    plants using p in m these are the flows and the draw; the stock drawn for the plants is in
+    ScenarioInputs. ``scenario_cost`` is the year's cost in the crisis, ``normal_cost`` the normal
+    year's, ``extra_cost`` their difference and ``cause`` why it is negative, where it is."""
     net = ctx.net
     rows = []
-    for w, p, mk, t in m.SCENARIO_DEMANDS:
-        dem = ctx.at(t).scenario_demand(w, p, mk)
-        unmet = value(m.scenario_unmet[w, p, mk, t])
-        served = max(dem - unmet, 0.0)
-        shipped = min(max(supplied[(w, p, mk, t)], 0.0), served)
-        row = {
-            "scenario": w,
-            "product": p,
-            "market": mk,
-            "demand": dem,
-            "supplied": shipped,
-            "stock_drawn": served - shipped,
-            "unmet": unmet,
-            "served_share": 1 - unmet / dem if dem > 0 else 1.0,
-            "max_shortfall": net.max_shortfall.get(w),
-        }
-        rows.append({**row, "period": t})
+    for t in ctx.periods:
+        for w in net.scenarios:
+            view = ctx.at(t, w)
+            unmet_of = unmets.get((t, w), {})
+            for p, mk in view.positive_demand:
+                dem = view.positive_demand[(p, mk)]
+                unmet = unmet_of.get((p, mk), 0.0)
+                served = max(dem - unmet, 0.0)
+                shipped = min(max(supplied[(w, p, mk, t)], 0.0), served)
+                row = {
+                    "scenario": w,
+                    "product": p,
+                    "market": mk,
+                    "demand": dem,
+                    "supplied": shipped,
+                    "stock_drawn": served - shipped,
+                    "unmet": unmet,
+                    "served_share": 1 - unmet / dem if dem > 0 else 1.0,
+                    "max_shortfall": net.max_shortfall.get(w),
+                    "penalty": view.penalty(p, mk),
+                }
+                rows.append({**row, "period": t})
     detail = pd.DataFrame(rows, columns=[*SCENARIO_COLUMNS, "period"])
     summary = []
-    for (t, w, p), d in detail.groupby(["period", "scenario", "product"], sort=False):
-        dem, unmet = float(d["demand"].sum()), float(d["unmet"].sum())
-        worst = d["served_share"].idxmin()
-        row = {
-            "scenario": w,
-            "product": p,
-            "unit": net.unit.get(p, ""),
-            "weight": net.weight[w],
-            "max_shortfall": net.max_shortfall.get(w),
-            "demand": dem,
-            "supplied": float(d["supplied"].sum()),
-            "stock_drawn": float(d["stock_drawn"].sum()),
-            "unmet": unmet,
-            "served_share": 1 - unmet / dem if dem > 0 else 1.0,
-            "worst_served_share": float(d.loc[worst, "served_share"]),
-            "worst_market": str(d.loc[worst, "market"]),
-            "scenario_cost": reported_value(solved, m.scenario_cost[w, t]),
-        }
-        summary.append(with_period(row, net, t))
-    detail = detail[period_columns(net, SCENARIO_COLUMNS)]
+    for (t, w), d in detail.groupby(["period", "scenario"], sort=False):
+        scenario_cost, normal_cost = costs[(t, w)]
+        extra = scenario_cost - normal_cost
+        cheaper = extra < -cost_tolerance(normal_cost)
+        cause = crisis_cause(ctx, t, w, draws.get((t, w), {}), out) if cheaper else ""
+        for p, dp in d.groupby("product", sort=False):
+            dem, unmet = float(dp["demand"].sum()), float(dp["unmet"].sum())
+            worst = dp["served_share"].idxmin()
+            row = {
+                "scenario": w,
+                "product": p,
+                "unit": net.unit.get(p, ""),
+                "weight": net.weight[w],
+                "max_shortfall": net.max_shortfall.get(w),
+                "demand": dem,
+                "supplied": float(dp["supplied"].sum()),
+                "stock_drawn": float(dp["stock_drawn"].sum()),
+                "unmet": unmet,
+                "served_share": 1 - unmet / dem if dem > 0 else 1.0,
+                "worst_served_share": float(dp.loc[worst, "served_share"]),
+                "worst_market": str(dp.loc[worst, "market"]),
+                "scenario_cost": scenario_cost,
+                "normal_cost": normal_cost,
+                "extra_cost": extra,
+                "cause": cause,
+            }
+            summary.append(with_period(row, t))
+    detail = detail[period_columns(SCENARIO_COLUMNS)]
     return detail, pd.DataFrame(summary)
 
 
+def cost_tolerance(normal_cost: float) -> float:
+    """How far below the normal year's cost a crisis must be before it is called cheaper (the
+    solver's tolerance on a year's cost)."""
+    return 1e-6 * max(1.0, abs(normal_cost))
+
+
+def crisis_cause(ctx: Context, t: int, w: str, drawn: dict[tuple[Any, ...], float], out: Extraction) -> str:
+    """Why the year of crisis w in period t costs less than a normal year, found from the solution:
+    the caps lapse in crises and bind the normal year; demand falls in the crisis; stock is drawn
+    at a restock cost below what supplying it costs in the normal year; reserve held in the normal
+    year is released. Every cause found is named; if none is, that is said."""
+    net, view = ctx.net, ctx.at(t)
+    causes = []
+    dependency = out.tables.get("Dependency")
+    if not net.caps_hold_in_scenarios and dependency is not None:
+        rows = dependency[dependency["binding"].astype(bool)]
+        if "period" in rows.columns:
+            rows = rows[rows["period"] == t]
+        if len(rows):
+            caps = ", ".join(dict.fromkeys(f"{r.product} in {r.market}" for r in rows.itertuples()))
+            causes.append(
+                f"the dependency caps lapse in crises (caps_in_scenarios: lapse) and bind the normal year ({caps})"
+            )
+    drops = [k for k, d in view.demand.items() if d > 0 and view.demand_factor.get((w, *k), 1.0) < 1]
+    if drops:
+        named = ", ".join(f"{p} in {mk}" for p, mk in drops[:3]) + (" and more" if len(drops) > 3 else "")
+        causes.append(f"demand falls in the crisis ({named})")
+    cheap = _cheap_stock(ctx, t, drawn, out)
+    if cheap:
+        causes.append(cheap)
+    released = _reserve_used(t, w, out)
+    if released:
+        causes.append(
+            f"the reserve held in the normal year is released in the crisis, and the plants that hold it run on it "
+            f"({released})"
+        )
+    if not causes:
+        causes.append("no cause found in the data (a cheaper response than the normal year's, within the solver's gap)")
+    return "; ".join(causes)
+
+
+def _reserve_used(t: int, w: str, out: Extraction) -> str:
+    """The sites that, in crisis w of period t, produce into the capacity they hold in reserve in
+    the normal year ("" if none)."""
+    sites, flows = out.tables.get("Sites"), out.tables.get("ScenarioFlows")
+    if sites is None or flows is None:
+        return ""
+    if "period" in sites.columns:
+        sites, flows = sites[sites["period"] == t], flows[flows["period"] == t]
+    produced = flows[flows["scenario"] == w].groupby("site")["quantity"].sum()
+    used = [
+        r.site
+        for r in sites.itertuples()
+        if r.reserve > TOL and float(produced.get(r.site, 0.0)) > r.capacity - r.reserve + TOL * max(1.0, r.capacity)
+    ]
+    return ", ".join(used)
+
+
+def _cheap_stock(ctx: Context, t: int, drawn: dict[tuple[Any, ...], float], out: Extraction) -> str:
+    """The stock drawn (``drawn``: (p, m) -> quantity, one crisis of period t) whose restock cost is
+    below the normal year's average delivered cost of the same product into the same country, from
+    Flows ("" if none)."""
+    net = ctx.net
+    flows = out.tables.get("Flows")
+    if flows is None:
+        return ""
+    if "period" in flows.columns:
+        flows = flows[flows["period"] == t]
+    cheap = []
+    for (p, mk), quantity in drawn.items():
+        if quantity <= TOL:
+            continue
+        into = flows[(flows["product"] == p) & (flows["market"] == mk)]
+        arrived = float(into["quantity"].sum())
+        if arrived <= 0:
+            continue
+        average = float((into["quantity"] * into["delivered_unit_cost"]).sum()) / arrived
+        restock = net.restock_cost.get((p, mk), 0.0)
+        if restock < average:
+            cheap.append(f"{quantity:,.4g} {p} in {mk} at {restock:g} a unit against {average:,.4g}")
+    if not cheap:
+        return ""
+    return "stock is drawn at a restock cost below what supplying it costs in a normal year (" + "; ".join(cheap) + ")"
+
+
+def operating_costs(res: Any, net: Network) -> tuple[float, dict[str, float]]:
+    """The yearly operating cost of the normal year and of each crisis, recomputed from the tables
+    and the inputs alone: the flows at their delivered cost (``Network.delivered_cost``), the
+    unmet demand at its market's penalty, and (crises) the stock drawn at its restock cost. A
+    pool's draw is ScenarioInputs' ``stock_drawn`` where plants consume from it, else Scenarios'."""
+
+    def delivered(s: str, mk: str) -> float:  # a flow on no lane (reported by the lane checks) costs nothing here
+        return net.delivered_cost(s, mk) if (s, mk) in net.tariff_rate else 0.0
+
+    normal = sum(q * delivered(s, mk) for s, mk, q in rows_of(res["Flows"], "site", "market", "quantity"))
+    normal += sum(net.penalty(p, mk) * u for p, mk, u in rows_of(res["Unmet"], "product", "market", "unmet"))
+    crisis: dict[str, float] = defaultdict(float)
+    for w, s, mk, q in rows_of(res["ScenarioFlows"], "scenario", "site", "market", "quantity"):
+        crisis[w] += q * delivered(s, mk)
+    drawn: dict[tuple[str, str, str], float] = {}
+    for w, p, mk, u, d in rows_of(res["Scenarios"], "scenario", "product", "market", "unmet", "stock_drawn"):
+        crisis[w] += net.penalty(p, mk) * u
+        drawn[(w, p, mk)] = d
+    if "ScenarioInputs" in res.tables:  # the whole draw of a pool that plants consume from
+        for w, p, mk, d in rows_of(res["ScenarioInputs"], "scenario", "product", "market", "stock_drawn"):
+            drawn[(w, p, mk)] = d
+    for (w, p, mk), d in drawn.items():
+        crisis[w] += net.restock_cost.get((p, mk), 0.0) * d
+    return float(normal), dict(crisis)
+
+
 def check(res: Any, net: Network) -> list[str]:
-    """Per scenario: demand = supplied + drawn + unmet; production <= (1 - loss) cap; drawn <= stock;
-    unmet within max_shortfall; with recipes, in every input pool the plants' use is their
-    production (ScenarioSites) times the recipe and at most what arrives plus the stock drawn.
-    Stock holding and expected scenario cost recompute from the tables."""
-    out = []
-    stock: dict[tuple[str, str], float] = {}
-    if "Stockpiles" in res.tables:
-        stock = {(p, mk): x for p, mk, x in rows_of(res["Stockpiles"], "product", "market", "stock")}
-        holding = float(sum(net.holding_cost[k] * x for k, x in stock.items()))
-        out += cost_problems(res, "stock holding", holding)
+    """Per crisis: demand = supplied + drawn + unmet; production <= (1 - loss) cap; drawn <= stock;
+    unmet within max_shortfall; no flow on a lane its Closures rows close, or from a site it cuts
+    off; with recipes, in every input pool the plants' use is their production (ScenarioSites)
+    times the recipe and at most what arrives plus the stock drawn. The expected disruption cost
+    recomputes from the ScenarioSummary (sum_ω π[ω] extra_cost[ω]); a crisis cheaper than the
+    normal year names its cause."""
     if not net.scenarios:
-        return out
-    per_scenario: dict[str, float] = {}  # the first row of each scenario (every row carries its cost)
-    for w, c in rows_of(res["ScenarioSummary"], "scenario", "scenario_cost"):
-        per_scenario.setdefault(w, c)
-    expected = float(sum(net.weight[w] * c for w, c in per_scenario.items()))
-    out += cost_problems(res, EXPECTED_SCENARIO_COST_LABEL, expected)
+        return []
+    out = []
+    stock = held(res)
+    summary = res["ScenarioSummary"]
+    extra: dict[str, float] = {}  # every row of a scenario carries its costs
+    for w, scenario_cost, normal_cost, extra_cost, cause in rows_of(
+        summary, "scenario", "scenario_cost", "normal_cost", "extra_cost", "cause"
+    ):
+        extra.setdefault(w, extra_cost)
+        if not close(scenario_cost - normal_cost, extra_cost, max(abs(scenario_cost), abs(normal_cost))):
+            out.append(f"{w}: extra_cost {extra_cost:g} is not scenario_cost - normal_cost")
+        if extra_cost < -cost_tolerance(normal_cost) and not cause:
+            out.append(f"{w}: costs less than a normal year, with no cause given")
+    expected = float(sum(net.weight[w] * x for w, x in extra.items()))
+    out += cost_problems(res, EXPECTED_DISRUPTION_LABEL, expected)
+    normal_op, crisis_op = operating_costs(res, net)
+    for w, x in extra.items():
+        recomputed = crisis_op.get(w, 0.0) - normal_op
+        if not close(x, recomputed, max(abs(normal_op), abs(crisis_op.get(w, 0.0)))):
+            out.append(
+                f"{w}: extra_cost {x:,.6g} but the crisis's flows, unmet demand and stock drawn cost "
+                f"{recomputed:,.6g} more than the normal year's"
+            )
     columns = ("scenario", "product", "market", "demand", "supplied", "stock_drawn", "unmet")
     for w, p, mk, demand, supplied, drawn, unmet in rows_of(res["Scenarios"], *columns):
         expected = net.scenario_demand(w, p, mk)
@@ -513,6 +504,19 @@ def check(res: Any, net: Network) -> list[str]:
         ms = net.max_shortfall.get(w)
         if ms is not None and unmet > ms * demand + TOL * max(1.0, demand):
             out.append(f"{w}: {p} in {mk}: unmet {unmet:g} above max_shortfall {ms:g}")
+    allowed = set(net.arcs)
+    for w, site, market, quantity in rows_of(res["ScenarioFlows"], "scenario", "site", "market", "quantity"):
+        if quantity <= TOL:
+            continue
+        if (site, market) not in allowed:
+            out.append(f"{w}: flow from {site} to {market} uses no allowed lane")
+        closing = [
+            c.row
+            for c in net.closures
+            if c.scenario == w and c.closes(net.site_country[site], market, net.site_product[site])
+        ]
+        if closing:
+            out.append(f"{w}: {quantity:g} shipped from {site} to {market}, a lane Closures row {closing[0]} closes")
     cap = site_capacity(net, res["Sites"])
     produced: dict[tuple[str, str], float] = {}
     for w, site, production in rows_of(res["ScenarioSites"], "scenario", "site", "production"):

@@ -1,0 +1,154 @@
+"""Strategic stockpiles: the stock held q (a first-stage quantity), the stock drawn w^ω in a crisis
+and constraint (9); the holding cost and the restock cost of what a crisis draws; the Stockpiles
+table and its invariants.
+
+Stock is drawn in a crisis only: in the normal year the stock stays where it is (it would be
+supply that costs nothing). That is said once, in ``DRAWN_IN``. Drawn stock enters the pool
+balance (1, 7) through ``ctx.pool_supply``: it serves final demand and the plants of its country
+alike, and it is neither supply a dependency cap measures nor concern-free input (it is not a flow).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pyomo.core as pyo
+
+from model.families.common import linear
+from model.families.protocol import (
+    Context,
+    Extraction,
+    register_cost,
+    register_operating_cost,
+    value,
+    with_period,
+)
+from model.families.verify import cost_problems, rows_of
+from model.network import NORMAL, Network
+
+DIMENSIONS = {
+    "STOCKPILES": ("product", "market", "period"),
+    "STOCK_DRAWS": ("product", "market", "period", "scenario"),
+    "stock": ("product", "market", "period"),
+    "stock_draw": ("product", "market", "period", "scenario"),
+    "stock_limit": ("product", "market", "period", "scenario"),
+    "cost_stock_holding": ("period",),
+    "cost_restock": ("period", "scenario"),
+}
+
+RESTOCK = "restock"
+"""The operating cost of buying back what a crisis draws; it has no normal-year row on the Costs
+sheet (nothing is drawn then), so it shows only in the expected disruption cost."""
+
+
+def drawn_in(w: str) -> bool:
+    """Whether stock may be drawn in scenario w: in a crisis, never in the normal year."""
+    return w != NORMAL
+
+
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
+    """Variables q[p,m,t] (``stock``) and w^ω[p,m,t,ω] (``stock_draw``); constraint (9).
+
+    (9)  w^ω[p,m,t,ω] <= q[p,m,t]        for every crisis ω and stockpile on a pool of N^ω(t)
+
+    q exists for every Stockpiles row on a pool of N(t) (final demand or a consuming site). It is
+    a first-stage quantity, held at its MIP value in the polish LP (``ctx.spec.fixed_in_polish``).
+    Yearly costs: stock holding sum holding_cost[p,m] q[p,m,t] (first stage) and the restock
+    cost sum restock_cost[p,m] w^ω[p,m,t,ω] of each crisis (operating; zero in the normal year).
+    The draw joins the balance (1, 7) of its pool through ``ctx.pool_supply``.
+    """
+    net, periods = ctx.net, ctx.periods
+    pools_at = {(t, w): set(ctx.at(t, w).pools) for t, w in ctx.cases}
+    stock_pools = {t: [k for k, v in net.max_stock.items() if v > 0 and k in pools_at[(t, NORMAL)]] for t in periods}
+    stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools[t]]
+    m.STOCKPILES = pyo.Set(
+        dimen=3, initialize=stock_keys, ordered=True, doc="(product, market, period) with a stockpile"
+    )
+    m.stock = pyo.Var(
+        m.STOCKPILES,
+        within=pyo.NonNegativeReals,
+        bounds={(p, mk, t): (0, net.max_stock[(p, mk)]) for p, mk, t in stock_keys},
+        doc="q[p,m,t]: strategic stock held",
+    )
+    ctx.spec.fixed_in_polish.append(m.stock)
+    register_cost(
+        m,
+        ctx,
+        "stock_holding",
+        "stock holding",
+        lambda t: linear((net.holding_cost[(p, mk)], m.stock[p, mk, t]) for p, mk in stock_pools[t]),
+        "sum holding_cost[p,m] * q[p,m,t]",
+    )
+    draw_keys = [
+        (p, mk, t, w) for t, w in ctx.cases if drawn_in(w) for p, mk in stock_pools[t] if (p, mk) in pools_at[(t, w)]
+    ]
+    m.STOCK_DRAWS = pyo.Set(dimen=4, initialize=draw_keys, ordered=True, doc="(p, m, t, ω) where stock may be drawn")
+    m.stock_draw = pyo.Var(m.STOCK_DRAWS, within=pyo.NonNegativeReals, doc="w^ω[p,m,t]: stock drawn in crisis ω")
+    m.stock_limit = pyo.Constraint(
+        m.STOCK_DRAWS,
+        rule=lambda _m, p, mk, t, w: m.stock_draw[p, mk, t, w] <= m.stock[p, mk, t],
+        doc="(9) draw <= stock",
+    )
+    draws_of: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    for p, mk, t, w in draw_keys:
+        ctx.pool_supply.setdefault((p, mk, t, w), []).append(m.stock_draw[p, mk, t, w])
+        draws_of.setdefault((t, w), []).append((p, mk))
+    register_operating_cost(
+        m,
+        ctx,
+        RESTOCK,
+        "",
+        lambda t, w: linear(
+            (net.restock_cost.get((p, mk), 0.0), m.stock_draw[p, mk, t, w]) for p, mk in draws_of.get((t, w), ())
+        ),
+        "sum restock_cost[p,m] * w^ω[p,m,t] (buying back what a crisis draws)",
+    )
+
+
+STOCKPILE_COLUMNS = ["product", "market", "stock", "max_stock", "holding_cost", "restock_cost"]
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """Stockpiles (when a workbook has any on a pool): per row and period, the stock held."""
+    net = ctx.net
+    if not len(m.STOCKPILES):
+        return
+    out.tables["Stockpiles"] = pd.DataFrame(
+        [
+            with_period(
+                {
+                    "product": p,
+                    "market": mk,
+                    "stock": value(m.stock[p, mk, t]),
+                    "max_stock": net.max_stock[(p, mk)],
+                    "holding_cost": net.holding_cost[(p, mk)],
+                    "restock_cost": net.restock_cost.get((p, mk), 0.0),
+                },
+                t,
+            )
+            for p, mk, t in m.STOCKPILES
+        ]
+    )
+
+
+def held(res: Any) -> dict[tuple[str, str], float]:
+    """The stock held per (product, market), from the Stockpiles table (empty without one)."""
+    if "Stockpiles" not in res.tables:
+        return {}
+    return {(p, mk): x for p, mk, x in rows_of(res["Stockpiles"], "product", "market", "stock")}
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """Stock held within max_stock; the stock holding cost recomputes from the Stockpiles table.
+    (What a crisis draws, against the stock held, is checked by ``scenarios``.)"""
+    stock = held(res)
+    out = []
+    for (p, mk), x in stock.items():
+        cap = net.max_stock.get((p, mk), 0.0)
+        if x > cap * (1 + 1e-6) + 1e-6:
+            out.append(f"stock of {p} in {mk} is {x:g}, above max_stock {cap:g}")
+    if "Stockpiles" in res.tables:
+        holding = float(sum(net.holding_cost[k] * x for k, x in stock.items()))
+        out += cost_problems(res, "stock holding", holding)
+    return out
