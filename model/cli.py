@@ -29,6 +29,8 @@ from model.pipeline import PHASES, check_results, run_once
 from model.report import cost_split, with_cost_split, write_results
 from model.results import Results, cost_totals, with_run_seconds
 from model.solve import Progress, SolveOptions, highs_option
+from model.stress import check as check_stress
+from model.stress import stress_atlas
 from model.study import PARAMETERS, SHEET_NAMES, run_study
 from model.template import write_template
 from model.timeline import print_timeline, timeline_png
@@ -40,9 +42,10 @@ OUTPUTS = "outputs"
 """Default folder of results and comparisons, under the current folder (the user's, not the tool's)."""
 
 EXIT_OK, EXIT_OTHER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-AFTER_PHASES = ("sweeps", "pictures", "report")
-"""What the command line does after a run's phases, each timed on the Time line: the sweeps of a
-study, the PNG pictures (the Timeline's), the HTML report (the workbook's write is a phase)."""
+AFTER_PHASES = ("stress", "sweeps", "pictures", "report")
+"""What the command line does after a run's phases, each timed on the Time line: the stress atlas,
+the sweeps of a study, the PNG pictures (the Timeline's), the HTML report (the workbook's write
+is a phase)."""
 
 
 def _share(text: str) -> float:
@@ -154,6 +157,11 @@ def parser() -> argparse.ArgumentParser:
         help="solve once per survival target (max_shortfall in every scenario); writes TradeoffResilience",
     )
     p.add_argument("--no-study", action="store_true", help="ignore the workbook's Study sheet")
+    p.add_argument(
+        "--stress",
+        action="store_true",
+        help="after the solve, lose each country in turn with the design fixed (Settings.stress_test: countries)",
+    )
     p.add_argument(
         "--no-report",
         action="store_true",
@@ -403,6 +411,10 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return EXIT_OTHER
     out.stage("checking the results")
     problems = check_results(result, net, timings)
+    if args.stress or net.settings.stress_test == "countries":
+        t1 = time.perf_counter()
+        problems += _stress(args, net, options, result, out)
+        timings["stress"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     pictures = _studies(args, net, options, result, out, target)
     if pictures:
@@ -467,6 +479,47 @@ def _compare(args: argparse.Namespace, out: Console) -> int:
         out.line(f"Note: {notice}")
     out.line(f"Comparison: {written.absolute()}")
     return EXIT_OK
+
+
+def _stress(args: argparse.Namespace, net: Network, options: SolveOptions, result: Results, out: Console) -> list[str]:
+    """The stress atlas of the solved design: its Stress and StressSummary tables added to the
+    results, progress on the console, a summary of it printed; returns its invariants' problems."""
+    atlas = stress_atlas(
+        net,
+        result.tables,
+        options,
+        workers=args.workers,
+        dask_address=args.dask,
+        progress=lambda d, t, e: out.sweep_progress("stress atlas: countries lost", d, t, e),
+    )
+    out.end_progress()
+    result.tables["Stress"], result.tables["StressSummary"] = atlas.stress, atlas.summary
+    print_stress(out, atlas.summary, net.settings.currency)
+    return [f"stress atlas: {p}" for p in check_stress(atlas.stress, atlas.summary, net)]
+
+
+def print_stress(out: Console, summary: Any, currency: str, shown: int = 5) -> None:
+    """The atlas in a few lines: per period, the countries whose loss costs most, with the worst
+    market and product and its served share; how many losses leave some market below half served."""
+    out.line("Stress atlas (each country with a site lost for a year, the design fixed, stock drawn):")
+    periods = list(dict.fromkeys(summary["period"])) if "period" in summary.columns else [None]
+    for t in periods:
+        part = summary if t is None else summary[summary["period"] == t]
+        part = part.sort_values("extra_cost", ascending=False, na_position="last")
+        where = f"  in {t}: " if t is not None else "  "
+        items = []
+        for r in part.head(shown).itertuples():
+            if r.status not in ("optimal", "feasible"):
+                items.append(f"{r.lost} (no solution: {r.status})")
+                continue
+            worst = ""
+            if isinstance(r.worst_market, str) and r.worst_market:
+                worst = f", {r.worst_product} in {r.worst_market} {r.worst_served_share:.0%} served"
+            sign = "+" if r.extra_cost >= 0 else "-"
+            items.append(f"{r.lost} {sign}{_money(abs(r.extra_cost))} {currency}{worst}")
+        short = int((part["worst_served_share"] < 0.5).sum())
+        out.line(where + "; ".join(items))
+        out.line(f"    {short} of {len(part)} losses leave some market less than half served")
 
 
 def _studies(
@@ -583,7 +636,7 @@ def _binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str
 
 
 def _print_tiers_in_scenario(out: Console, net: Network, res: Results, scenario: str) -> None:
-    """With recipes (issue 17): the plants a scenario starves of inputs, and the stock of inputs
+    """With recipes: the plants a scenario starves of inputs, and the stock of inputs
     it draws (with periods, in the last period, as the lines above)."""
 
     def last(table: Any) -> Any:
@@ -670,7 +723,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         wm = max(len(m) for m in labels)
         for r, market in zip(capped.itertuples(), labels):
             tag = _binding_tag(r.at_cap, r.binding, r.marginal_cost_per_point, cur)
-            both = (  # with tiers: each capped product's direct and look-through share (issue 17)
+            both = (  # with tiers: each capped product's direct and look-through share
                 f"  (direct {r.concern_share_direct:.1%}, look-through {r.concern_share_lookthrough:.1%}; "
                 f"cap {r.basis})"
                 if net.input_rate
@@ -681,7 +734,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     if len(unmet):
         out.line("Unmet demand:")
         for r in unmet.itertuples():
-            cap = getattr(r, "binding_cap", "")  # issue 17: the cap that holds supply back, if one binds
+            cap = getattr(r, "binding_cap", "")  # the cap that holds supply back, if one binds
             why = f" (held back by the {cap})" if cap else ""
             when = f" in {r.period}" if "period" in unmet.columns else ""
             unit = net.unit.get(r.product, "")

@@ -58,6 +58,7 @@ class Settings:
     random_seed: int = 0
     discount_rate: float = 0.0
     caps_in_scenarios: str = "hold"
+    stress_test: str = "none"
 
 
 @dataclass(frozen=True)

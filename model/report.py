@@ -47,6 +47,8 @@ SHEET_ORDER = (
     "ScenarioSites",
     "ScenarioInputs",
     "Stockpiles",
+    "StressSummary",
+    "Stress",
     "Tradeoff",
     "TradeoffResilience",
     "Warnings",

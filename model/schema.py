@@ -144,6 +144,15 @@ SETTINGS: tuple[Setting, ...] = (
         "capacity is left may be used, whatever its origin (version 2).",
         choices=("hold", "lapse"),
     ),
+    Setting(
+        "stress_test",
+        "choice",
+        "none",
+        "`countries`: after the solve, lose each country that has a site in turn, for a year in "
+        "every period, with the design fixed and the stock held drawn (the Stress and StressSummary "
+        "sheets, a heat map in the HTML report); `none`: no atlas. `--stress` asks for it too.",
+        choices=("none", "countries"),
+    ),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -1,0 +1,301 @@
+"""The stress atlas: lose each country in turn, with the design fixed (``docs/contract/run.md``,
+Stress).
+
+After the solve, for every country that has a site, the atlas asks what a year without that
+country's production costs and leaves unserved, in every period: all of its sites lose all their
+capacity, as a crisis of its own (no closures, no demand shock, no ``max_shortfall``: the table
+shows what is left, not whether it is enough), under the workbook's ``caps_in_scenarios``, with
+the stock held available to draw. The design is the solve's: what operates (``b``) and the
+modules in place (``n``) per period, and the stock held (``q``), are fixed, so each case is a
+linear programme. A case is the network with that one crisis (``lose``), built by the same
+``build_model`` as every run, its design fixed and its integrality relaxed, and solved for
+W[t]·(normal year + the loss)/2: with the design fixed the two parts separate, so the loss's flows
+are its cheapest response, and its extra cost is read against the normal year of the same LP.
+
+The cases are independent: they run in worker processes (``workers``), on a Dask cluster
+(``dask_address``), or in this process for a small network, with ``progress`` after each case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyomo.core as pyo
+
+from model.build import build_model
+from model.families.protocol import by_case
+from model.families.scenarios import yearly_costs
+from model.network import Network
+from model.solve import SolveOptions, solve
+
+STRESS_COLUMNS = [
+    "period",
+    "lost",
+    "product",
+    "market",
+    "demand",
+    "served",
+    "stock_drawn",
+    "unmet",
+    "served_share",
+    "extra_cost",
+]
+SUMMARY_COLUMNS = ["period", "lost", "extra_cost", "worst_market", "worst_product", "worst_served_share", "status"]
+SMALL_NETWORK = 3_000
+"""Below about this many arcs the cases run in this process (a worker's start costs more)."""
+CASE_WEIGHT = 0.5
+"""The loss's probability in a case's LP (any value in (0, 1) gives the same flows: with the design
+fixed the normal year and the loss separate)."""
+
+
+def lost_name(country: str) -> str:
+    """The name of the crisis that loses ``country``."""
+    return f"lose {country}"
+
+
+@dataclass(frozen=True)
+class Design:
+    """What the solve decided, per period: which decided sites operate, the modules in place, the
+    stock held. Plain dicts (it crosses process boundaries)."""
+
+    operates: dict[tuple[str, int], bool] = field(default_factory=dict)
+    modules: dict[tuple[str, int], int] = field(default_factory=dict)
+    stock: dict[tuple[str, str, int], float] = field(default_factory=dict)
+
+
+def design_of(tables: dict[str, pd.DataFrame], net: Network) -> Design:
+    """The design of a solve, from its Sites and Stockpiles tables."""
+    sites = tables["Sites"]
+    period = sites["period"].tolist() if "period" in sites.columns else [net.periods[0].year] * len(sites)
+    operates, modules = {}, {}
+    for s, t, built, mods in zip(sites["site"], period, sites["built"], sites["modules_added"], strict=True):
+        operates[(s, int(t))] = bool(built)
+        modules[(s, int(t))] = int(mods)
+    stock = {}
+    stockpiles = tables.get("Stockpiles")
+    if stockpiles is not None:
+        period = (
+            stockpiles["period"].tolist() if "period" in stockpiles.columns else [net.periods[0].year] * len(stockpiles)
+        )
+        for p, mk, t, q in zip(stockpiles["product"], stockpiles["market"], period, stockpiles["stock"], strict=True):
+            stock[(p, mk, int(t))] = float(q)
+    return Design(operates, modules, stock)
+
+
+def countries_to_lose(net: Network) -> list[str]:
+    """The countries that have a site, in the Countries sheet's order."""
+    with_site = set(net.site_country.values())
+    return [c for c in net.countries if c in with_site]
+
+
+def lose(net: Network, country: str) -> Network:
+    """``net`` with one crisis, the loss of ``country``: every site there loses all its capacity;
+    no closures, shocks or survival target; the workbook's ``caps_in_scenarios`` and stockpiles."""
+    name = lost_name(country)
+    loss = {(name, s): 1.0 for s in net.sites if net.site_country[s] == country}
+
+    def change(n: Network) -> Network:
+        return dataclasses.replace(
+            n,
+            scenarios=(name,),
+            weight={name: CASE_WEIGHT},
+            max_shortfall={name: None},
+            loss=loss,
+            loss_rows={},
+            demand_factor={},
+            closures=(),
+        )
+
+    return net._each(change)
+
+
+def fix_design(m: pyo.ConcreteModel, design: Design) -> None:
+    """Hold the model's build, module and stock variables at the design's values (the integer ones
+    as reals: nothing integer is left, so the model is an LP)."""
+    for (s, t), var in m.build.items():
+        var.domain = pyo.Reals  # fixed: no integer decision is left
+        var.fix(1.0 if design.operates.get((s, t), False) else 0.0)
+    for (s, t), var in m.modules.items():
+        var.domain = pyo.Reals
+        var.fix(float(design.modules.get((s, t), 0)))
+    for (p, mk, t), var in m.stock.items():
+        var.fix(design.stock.get((p, mk, t), 0.0))
+
+
+def stress_case(net: Network, design: Design, country: str, options: SolveOptions) -> dict[str, Any]:
+    """One case of the atlas: the rows of the Stress table for the loss of ``country`` in every
+    period, and its per-period extra cost; ``status`` the LP's."""
+    case = lose(net, country)
+    name = lost_name(country)
+    m = build_model(case)
+    fix_design(m, design)
+    solved = solve(m, dataclasses.replace(options, polish=False, progress=None))
+    if not solved.has_solution:
+        return {"country": country, "status": solved.status, "rows": [], "extra": {}}
+    ctx = m.context
+    costs = yearly_costs(m, ctx, solved)
+    unmet, draws = by_case(m.unmet), by_case(m.stock_draw)
+    rows = []
+    extra = {}
+    for t in ctx.periods:
+        scenario_cost, normal_cost = costs[(t, name)]
+        extra[t] = scenario_cost - normal_cost
+        view = ctx.at(t, name)
+        short, drawn = unmet.get((t, name), {}), draws.get((t, name), {})
+        for (p, mk), d in view.positive_demand.items():
+            u = short.get((p, mk), 0.0)
+            rows.append(
+                {
+                    "period": t,
+                    "lost": country,
+                    "product": p,
+                    "market": mk,
+                    "demand": d,
+                    "served": d - u,
+                    "stock_drawn": drawn.get((p, mk), 0.0),
+                    "unmet": u,
+                    "served_share": 1 - u / d,
+                    "extra_cost": extra[t],
+                }
+            )
+    del m
+    gc.collect()
+    return {"country": country, "status": solved.status, "rows": rows, "extra": extra}
+
+
+@dataclass
+class Atlas:
+    """The atlas's tables and how long it took."""
+
+    stress: pd.DataFrame
+    summary: pd.DataFrame
+    seconds: float
+    cases: int
+
+
+def stress_atlas(
+    net: Network,
+    tables: dict[str, pd.DataFrame],
+    options: SolveOptions,
+    workers: int | None = None,
+    dask_address: Any = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> Atlas:
+    """The Stress and StressSummary tables of a solved network (``tables``: its results), one
+    case per country with a site (see the module docstring)."""
+    t0 = time.perf_counter()
+    design = design_of(tables, net)
+    countries = countries_to_lose(net)
+    if options.threads == 0:
+        options = dataclasses.replace(options, threads=1)  # parallel cases, one HiGHS thread each
+    options = dataclasses.replace(options, progress=None)
+    results: list[dict[str, Any]] = []
+
+    def done(result: dict[str, Any]) -> None:
+        results.append(result)
+        if progress is not None:
+            progress(len(results), len(countries), time.perf_counter() - t0)
+
+    if dask_address is not None:
+        _run_dask(net, design, countries, options, dask_address, done)
+    elif workers == 1 or (workers is None and len(net.arcs) < SMALL_NETWORK):
+        for c in countries:
+            done(stress_case(net, design, c, options))
+    else:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["model.pipeline"])
+        with ProcessPoolExecutor(max_workers=workers or None, mp_context=ctx) as pool:
+            futures = [pool.submit(stress_case, net, design, c, options) for c in countries]
+            for f in as_completed(futures):
+                done(f.result())
+    order = {c: i for i, c in enumerate(countries)}
+    results.sort(key=lambda r: order[r["country"]])
+    stress = pd.DataFrame([row for r in results for row in r["rows"]], columns=STRESS_COLUMNS)
+    if len(stress):
+        stress = stress.sort_values(["period", "lost"], key=lambda c: c.map(order) if c.name == "lost" else c)
+        stress = stress.reset_index(drop=True)
+    summary = summary_table(stress, results, [p.year for p in net.periods])
+    if not net.shows_periods:
+        stress, summary = stress.drop(columns="period"), summary.drop(columns="period")
+    return Atlas(stress, summary, time.perf_counter() - t0, len(countries))
+
+
+def summary_table(stress: pd.DataFrame, results: Sequence[dict[str, Any]], periods: Sequence[int]) -> pd.DataFrame:
+    """StressSummary: per period and lost country, the extra cost and the worst (product, market)
+    with its served share (blank where every market is served in full); a case whose LP found no
+    solution says so in ``status``."""
+    rows = []
+    for t in periods:
+        for r in results:
+            part = stress[(stress["period"] == t) & (stress["lost"] == r["country"])] if len(stress) else stress
+            row = {"period": t, "lost": r["country"], "status": r["status"]}
+            if len(part):
+                worst = part["served_share"].idxmin()
+                share = float(part.loc[worst, "served_share"])
+                whole = share >= 1 - 1e-9  # every market served in full: no worst one to name
+                row |= {
+                    "extra_cost": r["extra"][t],
+                    "worst_market": "" if whole else str(part.loc[worst, "market"]),
+                    "worst_product": "" if whole else str(part.loc[worst, "product"]),
+                    "worst_served_share": share,
+                }
+            rows.append(row)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _run_dask(
+    net: Network,
+    design: Design,
+    countries: Sequence[str],
+    options: SolveOptions,
+    address: Any,
+    done: Callable[[dict[str, Any]], None],
+) -> None:
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:  # pragma: no cover - depends on the optional extra
+        raise RuntimeError("--dask needs the optional extra: pip install -e '.[dask]' (dask[distributed])") from None
+    client = address if isinstance(address, Client) else Client(address)
+    try:
+        shared = client.scatter(net, broadcast=True)
+        futures = [client.submit(stress_case, shared, design, c, options, pure=False) for c in countries]
+        for f in dask_completed(futures):
+            done(f.result())
+    finally:
+        if client is not address:
+            client.close()
+
+
+def check(stress: pd.DataFrame, summary: pd.DataFrame, net: Network) -> list[str]:
+    """The atlas's invariants, from its tables and the input: every (product, market) with demand
+    has a row per lost country and period, with its demand as the input gives it; served + unmet
+    = demand, 0 <= served_share <= 1; a summary row's worst share is the least of its rows'."""
+    out = []
+    if not len(stress):
+        return out
+    has_period = "period" in stress.columns
+    for r in stress.itertuples():
+        t = r.period if has_period else net.periods[0].year
+        expected = net.at(t).positive_demand.get((r.product, r.market))
+        if expected is None or abs(expected - r.demand) > 1e-6 * max(1.0, expected):
+            out.append(f"Stress: demand of {r.product} in {r.market} is {r.demand:g}, input says {expected}")
+        if abs(r.served + r.unmet - r.demand) > 1e-6 * max(1.0, r.demand):
+            out.append(f"Stress, {r.lost} lost: {r.product} in {r.market}: served + unmet != demand")
+        if not -1e-9 <= r.served_share <= 1 + 1e-9:
+            out.append(f"Stress, {r.lost} lost: {r.product} in {r.market}: served share {r.served_share:g}")
+    keys = ["period", "lost"] if has_period else ["lost"]
+    worst = stress.groupby(keys)["served_share"].min()
+    for r in summary.itertuples():
+        key = (r.period, r.lost) if has_period else r.lost
+        if key in worst.index and abs(worst[key] - r.worst_served_share) > 1e-9:
+            out.append(f"StressSummary, {r.lost} lost: worst served share is not the least of its rows")
+    return out
