@@ -59,6 +59,8 @@ class Settings:
     discount_rate: float = 0.0
     caps_in_scenarios: str = "hold"
     stress_test: str = "none"
+    alternatives: int = 0
+    alternatives_slack: float = 0.02
 
 
 @dataclass(frozen=True)

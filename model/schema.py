@@ -153,6 +153,22 @@ SETTINGS: tuple[Setting, ...] = (
         "sheets, a heat map in the HTML report); `none`: no atlas. `--stress` asks for it too.",
         choices=("none", "countries"),
     ),
+    Setting(
+        "alternatives",
+        "integer",
+        0,
+        "How many near-optimal alternative designs to look for after the solve: each costs at most "
+        "alternatives_slack more than the optimum and decides as differently as possible from the "
+        "optimum and the alternatives before it (which sites operate in which period). "
+        "`--alternatives K` asks for them too.",
+        minimum=0,
+    ),
+    Setting(
+        "alternatives_slack",
+        "share",
+        0.02,
+        "How much dearer than the optimum an alternative may be (0.02 = 2%).",
+    ),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

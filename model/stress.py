@@ -48,12 +48,23 @@ STRESS_COLUMNS = [
     "served_share",
     "extra_cost",
 ]
-SUMMARY_COLUMNS = ["period", "lost", "extra_cost", "worst_market", "worst_product", "worst_served_share", "status"]
+SUMMARY_COLUMNS = [
+    "period",
+    "lost",
+    "extra_cost",
+    "worst_market",
+    "worst_product",
+    "worst_served_share",
+    "normal_cost",
+    "status",
+]
 SMALL_NETWORK = 3_000
 """Below about this many arcs the cases run in this process (a worker's start costs more)."""
 CASE_WEIGHT = 0.5
-"""The loss's probability in a case's LP (any value in (0, 1) gives the same flows: with the design
-fixed the normal year and the loss separate)."""
+"""The loss's probability in a case's LP. With the whole design fixed (what operates, modules,
+reserve and stock held) the normal year and the loss separate, so any value in (0, 1) gives the
+same flows; the reserve must be fixed too, or the LP would trade it against the normal year's
+operation at this weight instead of the solve's."""
 
 
 def lost_name(country: str) -> str:
@@ -64,21 +75,27 @@ def lost_name(country: str) -> str:
 @dataclass(frozen=True)
 class Design:
     """What the solve decided, per period: which decided sites operate, the modules in place, the
-    stock held. Plain dicts (it crosses process boundaries)."""
+    reserve held and the stock held. Plain dicts (it crosses process boundaries)."""
 
     operates: dict[tuple[str, int], bool] = field(default_factory=dict)
     modules: dict[tuple[str, int], int] = field(default_factory=dict)
     stock: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    reserve: dict[tuple[str, int], float] = field(default_factory=dict)
+    normal_cost: dict[int, float] = field(default_factory=dict)
+    """The solve's normal-year cost per period (a case's normal year must cost the same)."""
 
 
 def design_of(tables: dict[str, pd.DataFrame], net: Network) -> Design:
     """The design of a solve, from its Sites and Stockpiles tables."""
     sites = tables["Sites"]
     period = sites["period"].tolist() if "period" in sites.columns else [net.periods[0].year] * len(sites)
-    operates, modules = {}, {}
-    for s, t, built, mods in zip(sites["site"], period, sites["built"], sites["modules_added"], strict=True):
+    operates, modules, reserve = {}, {}, {}
+    for s, t, built, mods, r in zip(
+        sites["site"], period, sites["built"], sites["modules_added"], sites["reserve"], strict=True
+    ):
         operates[(s, int(t))] = bool(built)
         modules[(s, int(t))] = int(mods)
+        reserve[(s, int(t))] = float(r)
     stock = {}
     stockpiles = tables.get("Stockpiles")
     if stockpiles is not None:
@@ -87,7 +104,20 @@ def design_of(tables: dict[str, pd.DataFrame], net: Network) -> Design:
         )
         for p, mk, t, q in zip(stockpiles["product"], stockpiles["market"], period, stockpiles["stock"], strict=True):
             stock[(p, mk, int(t))] = float(q)
-    return Design(operates, modules, stock)
+    return Design(operates, modules, stock, reserve, normal_costs(tables, net))
+
+
+def normal_costs(tables: dict[str, pd.DataFrame], net: Network) -> dict[int, float]:
+    """The solve's normal-year cost per period, from its Costs sheet: every component's yearly
+    value but the expected disruption cost."""
+    from model.families.protocol import EXPECTED_DISRUPTION_LABEL
+
+    costs = tables["Costs"]
+    costs = costs[costs["component"] != EXPECTED_DISRUPTION_LABEL]
+    if "period" not in costs.columns:
+        return {net.periods[0].year: float(costs["value"].sum())}
+    rows = costs[costs["period"] != "total"]
+    return {int(t): float(d["yearly_value"].sum()) for t, d in rows.groupby("period")}
 
 
 def countries_to_lose(net: Network) -> list[str]:
@@ -118,16 +148,25 @@ def lose(net: Network, country: str) -> Network:
 
 
 def fix_design(m: pyo.ConcreteModel, design: Design) -> None:
-    """Hold the model's build, module and stock variables at the design's values (the integer ones
-    as reals: nothing integer is left, so the model is an LP)."""
+    """Hold the model's build, module, reserve and stock variables at the design's values (the
+    integer ones as reals: nothing integer is left, so the model is an LP). A variable the design
+    does not give is an error: a site silently closed would be a wrong atlas."""
+
+    def given(values: dict[Any, Any], key: Any, what: str) -> Any:
+        if key not in values:
+            raise ValueError(f"the design gives no {what} for {key}")
+        return values[key]
+
     for (s, t), var in m.build.items():
         var.domain = pyo.Reals  # fixed: no integer decision is left
-        var.fix(1.0 if design.operates.get((s, t), False) else 0.0)
+        var.fix(1.0 if given(design.operates, (s, t), "operate decision") else 0.0)
     for (s, t), var in m.modules.items():
         var.domain = pyo.Reals
-        var.fix(float(design.modules.get((s, t), 0)))
+        var.fix(float(given(design.modules, (s, t), "modules")))
+    for (s, t), var in m.reserve.items():
+        var.fix(float(given(design.reserve, (s, t), "reserve")))
     for (p, mk, t), var in m.stock.items():
-        var.fix(design.stock.get((p, mk, t), 0.0))
+        var.fix(float(design.stock.get((p, mk, t), 0.0)))
 
 
 def stress_case(net: Network, design: Design, country: str, options: SolveOptions) -> dict[str, Any]:
@@ -138,16 +177,19 @@ def stress_case(net: Network, design: Design, country: str, options: SolveOption
     m = build_model(case)
     fix_design(m, design)
     solved = solve(m, dataclasses.replace(options, polish=False, progress=None))
-    if not solved.has_solution:
-        return {"country": country, "status": solved.status, "rows": [], "extra": {}}
+    if solved.status == "interrupted":
+        raise KeyboardInterrupt
+    if solved.status != "optimal":  # stopped at a limit: its costs are not the loss's cheapest response
+        return {"country": country, "status": solved.status, "rows": [], "extra": {}, "normal": {}}
     ctx = m.context
     costs = yearly_costs(m, ctx, solved)
     unmet, draws = by_case(m.unmet), by_case(m.stock_draw)
     rows = []
-    extra = {}
+    extra, normal = {}, {}
     for t in ctx.periods:
         scenario_cost, normal_cost = costs[(t, name)]
-        extra[t] = scenario_cost - normal_cost
+        extra[t] = snap(scenario_cost - normal_cost, normal_cost)
+        normal[t] = normal_cost
         view = ctx.at(t, name)
         short, drawn = unmet.get((t, name), {}), draws.get((t, name), {})
         for (p, mk), d in view.positive_demand.items():
@@ -168,17 +210,23 @@ def stress_case(net: Network, design: Design, country: str, options: SolveOption
             )
     del m
     gc.collect()
-    return {"country": country, "status": solved.status, "rows": rows, "extra": extra}
+    return {"country": country, "status": solved.status, "rows": rows, "extra": extra, "normal": normal}
+
+
+def snap(x: float, scale: float) -> float:
+    """``x`` with the solver's noise around zero taken off (|x| <= 1e-9 of ``scale``: 0)."""
+    return 0.0 if abs(x) <= 1e-9 * max(1.0, abs(scale)) else x
 
 
 @dataclass
 class Atlas:
-    """The atlas's tables and how long it took."""
+    """The atlas's tables, the design it held fixed, and how long it took."""
 
     stress: pd.DataFrame
     summary: pd.DataFrame
     seconds: float
     cases: int
+    design: Design
 
 
 def stress_atlas(
@@ -194,9 +242,7 @@ def stress_atlas(
     t0 = time.perf_counter()
     design = design_of(tables, net)
     countries = countries_to_lose(net)
-    if options.threads == 0:
-        options = dataclasses.replace(options, threads=1)  # parallel cases, one HiGHS thread each
-    options = dataclasses.replace(options, progress=None)
+    options = dataclasses.replace(options, threads=1, progress=None)  # parallel cases, one HiGHS thread each
     results: list[dict[str, Any]] = []
 
     def done(result: dict[str, Any]) -> None:
@@ -225,7 +271,7 @@ def stress_atlas(
     summary = summary_table(stress, results, [p.year for p in net.periods])
     if not net.shows_periods:
         stress, summary = stress.drop(columns="period"), summary.drop(columns="period")
-    return Atlas(stress, summary, time.perf_counter() - t0, len(countries))
+    return Atlas(stress, summary, time.perf_counter() - t0, len(countries), design)
 
 
 def summary_table(stress: pd.DataFrame, results: Sequence[dict[str, Any]], periods: Sequence[int]) -> pd.DataFrame:
@@ -236,7 +282,7 @@ def summary_table(stress: pd.DataFrame, results: Sequence[dict[str, Any]], perio
     for t in periods:
         for r in results:
             part = stress[(stress["period"] == t) & (stress["lost"] == r["country"])] if len(stress) else stress
-            row = {"period": t, "lost": r["country"], "status": r["status"]}
+            row = {"period": t, "lost": r["country"], "status": r["status"], "normal_cost": r["normal"].get(t)}
             if len(part):
                 worst = part["served_share"].idxmin()
                 share = float(part.loc[worst, "served_share"])
@@ -275,16 +321,38 @@ def _run_dask(
             client.close()
 
 
-def check(stress: pd.DataFrame, summary: pd.DataFrame, net: Network) -> list[str]:
-    """The atlas's invariants, from its tables and the input: every (product, market) with demand
-    has a row per lost country and period, with its demand as the input gives it; served + unmet
-    = demand, 0 <= served_share <= 1; a summary row's worst share is the least of its rows'."""
-    out = []
-    if not len(stress):
-        return out
+def check(stress: pd.DataFrame, summary: pd.DataFrame, net: Network, design: Design | None = None) -> list[str]:
+    """The atlas's invariants, from its tables, the input and the solve's design: every case
+    solved to optimality; each solved (lost, period) has a row for every (product, market) with
+    demand, with its demand as the input gives it; served + unmet = demand, 0 <= served_share <=
+    1; one extra cost per (lost, period), the summary's; a summary row's worst share the least of
+    its rows'; with the ``design``: no more stock drawn than held, and each case's normal year
+    costing what the solve's does (a case that moved a first-stage decision would not)."""
+    out: list[str] = []
     has_period = "period" in stress.columns
+    first = net.periods[0].year
+    for r in summary.itertuples():
+        t = r.period if "period" in summary.columns else first
+        if r.status != "optimal":
+            out.append(f"StressSummary, {r.lost} lost in {t}: the case was not solved ({r.status})")
+            continue
+        part = stress[(stress["lost"] == r.lost) & ((stress["period"] == t) if has_period else True)]
+        expected = set(net.at(t).positive_demand)
+        if set(zip(part["product"], part["market"])) != expected:
+            out.append(f"Stress, {r.lost} lost in {t}: not one row for every product and market with demand")
+        if len(part) and (part["extra_cost"] - r.extra_cost).abs().max() > 1e-6 * max(1.0, abs(r.extra_cost)):
+            out.append(f"Stress, {r.lost} lost in {t}: extra_cost differs between rows or from StressSummary")
+        if len(part) and abs(part["served_share"].min() - r.worst_served_share) > 1e-9:
+            out.append(f"StressSummary, {r.lost} lost in {t}: worst served share is not the least of its rows")
+        if design is not None and t in design.normal_cost and r.normal_cost is not None:
+            solved = design.normal_cost[t]
+            if abs(r.normal_cost - solved) > 1e-6 * max(1.0, abs(solved)):
+                out.append(
+                    f"StressSummary, {r.lost} lost in {t}: the case's normal year costs {r.normal_cost:,.6g}, "
+                    f"the solve's {solved:,.6g} (the design is not the solve's)"
+                )
     for r in stress.itertuples():
-        t = r.period if has_period else net.periods[0].year
+        t = r.period if has_period else first
         expected = net.at(t).positive_demand.get((r.product, r.market))
         if expected is None or abs(expected - r.demand) > 1e-6 * max(1.0, expected):
             out.append(f"Stress: demand of {r.product} in {r.market} is {r.demand:g}, input says {expected}")
@@ -292,10 +360,8 @@ def check(stress: pd.DataFrame, summary: pd.DataFrame, net: Network) -> list[str
             out.append(f"Stress, {r.lost} lost: {r.product} in {r.market}: served + unmet != demand")
         if not -1e-9 <= r.served_share <= 1 + 1e-9:
             out.append(f"Stress, {r.lost} lost: {r.product} in {r.market}: served share {r.served_share:g}")
-    keys = ["period", "lost"] if has_period else ["lost"]
-    worst = stress.groupby(keys)["served_share"].min()
-    for r in summary.itertuples():
-        key = (r.period, r.lost) if has_period else r.lost
-        if key in worst.index and abs(worst[key] - r.worst_served_share) > 1e-9:
-            out.append(f"StressSummary, {r.lost} lost: worst served share is not the least of its rows")
+        if design is not None:
+            held = design.stock.get((r.product, r.market, t), 0.0)
+            if r.stock_drawn > held + 1e-6 * max(1.0, held):
+                out.append(f"Stress, {r.lost} lost: {r.product} in {r.market}: drew {r.stock_drawn:g}, held {held:g}")
     return out

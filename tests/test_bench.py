@@ -171,6 +171,24 @@ def test_stress_bench_smoke() -> None:
 
 
 @pytest.mark.slow
+def test_alternatives_bench_smoke() -> None:
+    """``bench.alternatives`` runs end to end on tier-S (its figures are in docs/performance.md)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.alternatives", "tier-S", "--k", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("| run | run s | alternatives s | found |")
+    cells = [c.strip() for c in lines[2].split("|")[1:-1]]
+    assert 1 <= int(cells[3]) <= 2 and int(cells[4]) >= 1
+    assert "INVARIANTS FAILED" not in proc.stdout
+
+
+@pytest.mark.slow
 def test_public_api_comparison_smoke() -> None:
     """``bench.public`` runs end to end on S (its figures are in docs/performance.md)."""
     proc = subprocess.run(

@@ -68,7 +68,7 @@ def test_a_hand_computed_atlas(tmp_path: Path) -> None:
     assert summary.loc["Assembly", "worst_market"] == ""  # every market served in full
     row = atlas.stress.set_index("lost").loc["Ore"]
     assert (row["demand"], row["served"], row["unmet"], row["stock_drawn"]) == pytest.approx((10, 4, 6, 0))
-    assert check(atlas.stress, atlas.summary, net) == []
+    assert check(atlas.stress, atlas.summary, net, atlas.design) == []
 
 
 def test_the_atlas_agrees_with_the_same_loss_written_as_a_scenario(tmp_path: Path) -> None:
@@ -104,6 +104,44 @@ def test_the_atlas_fixes_the_design_and_draws_stock(tmp_path: Path) -> None:
     assert atlas.stress["stock_drawn"].sum() > 0
     china = atlas.summary.set_index("lost").loc["China"]
     assert china["extra_cost"] > 0 and china["worst_served_share"] < 1
+
+
+def test_the_reserve_is_part_of_the_design(tmp_path: Path) -> None:
+    """Home needs 10 chips and holds half of it in reserve. home1 (Home) makes them at 1 and
+    would hold reserve free; ally1 (Ally) makes them at 3 and holds reserve at 1.5. The solve
+    keeps home1 for production and the reserve at ally1: 10 + 7.5 = 17.5 (the reserve at home1
+    would push 5 chips onto ally1: 5 + 15 = 20). The atlas keeps that reserve: losing Home, ally1
+    makes the 10 (30, the reserve released): +20; losing Ally costs nothing. Were the reserve left
+    free, a case's LP could move it to home1 and read the loss against a dearer normal year."""
+    recs = {
+        "Settings": [{"setting": "unmet_penalty", "value": 1000}],
+        "Countries": [{"country": "Home", "concern": False}, {"country": "Ally", "concern": False}],
+        "Products": [{"product": "chip", "reserve_share": 0.5}],
+        "Sites": [
+            {**site("home1", "Home", "chip", 10, 1), "reserve_cost": 0},
+            {**site("ally1", "Ally", "chip", 10, 3), "reserve_cost": 1.5},
+        ],
+        "Demand": [{"market": "Home", "product": "chip", "demand": 10}],
+        "Lanes": [{"origin": "Ally", "destination": "Home"}],
+    }
+    net = read_workbook(write(tmp_path, recs))
+    res = solve_network(net)
+    assert res.objective == pytest.approx(17.5)
+    atlas = stress_atlas(net, res.tables, SolveOptions(mip_gap=0.0), workers=1)
+    summary = atlas.summary.set_index("lost")
+    assert summary.loc["Home", "extra_cost"] == pytest.approx(20)
+    assert summary.loc["Ally", "extra_cost"] == pytest.approx(0, abs=1e-9)
+    assert summary.loc["Home", "normal_cost"] == pytest.approx(17.5)
+    assert check(atlas.stress, atlas.summary, net, atlas.design) == []
+
+
+def test_the_check_reports_a_case_without_a_solution_and_a_missing_row(tmp_path: Path) -> None:
+    net = read_workbook(write(tmp_path, THREE))
+    atlas = stress_atlas(net, solve_network(net).tables, SolveOptions(mip_gap=0.0), workers=1)
+    summary = atlas.summary.copy()
+    summary.loc[0, "status"] = "time_limit"
+    assert any("the case was not solved (time_limit)" in p for p in check(atlas.stress, summary, net))
+    assert any("not one row for every product" in p for p in check(atlas.stress.iloc[1:], atlas.summary, net))
 
 
 @pytest.mark.slow
