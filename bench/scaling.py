@@ -1,4 +1,4 @@
-"""Scaling study (issue 21 item 4): time and memory of one tiered size as its periods and its
+"""Scaling study: time and memory of one tiered size as its periods and its
 scenarios grow, where the time goes, and how fast each part grows against the model's size.
 
     python -m bench.scaling tier-L                                  # periods 1,2,4,8; scenarios 0,2,5,10

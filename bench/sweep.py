@@ -2,7 +2,7 @@
 
     python -m bench.sweep M          # a synthetic size (see bench/generate.py) or 'sample'
 
-Target (issue 5): parallel wall time at most 0.6x the sequential one on a 2-core machine.
+Target: parallel wall time at most 0.6x the sequential one on a 2-core machine.
 """
 
 from __future__ import annotations

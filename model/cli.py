@@ -19,6 +19,8 @@ from typing import Any, TextIO
 import pandas as pd
 
 from model import atomic
+from model.alternatives import check as check_alternatives
+from model.alternatives import find_alternatives, robustness
 from model.charts import frontier_png
 from model.compare import write_comparison
 from model.diagnose import explain_infeasibility
@@ -29,6 +31,8 @@ from model.pipeline import PHASES, check_results, run_once
 from model.report import cost_split, with_cost_split, write_results
 from model.results import Results, cost_totals, with_run_seconds
 from model.solve import Progress, SolveOptions, highs_option
+from model.stress import check as check_stress
+from model.stress import stress_atlas
 from model.study import PARAMETERS, SHEET_NAMES, run_study
 from model.template import write_template
 from model.timeline import print_timeline, timeline_png
@@ -40,9 +44,10 @@ OUTPUTS = "outputs"
 """Default folder of results and comparisons, under the current folder (the user's, not the tool's)."""
 
 EXIT_OK, EXIT_OTHER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-AFTER_PHASES = ("sweeps", "pictures", "report")
-"""What the command line does after a run's phases, each timed on the Time line: the sweeps of a
-study, the PNG pictures (the Timeline's), the HTML report (the workbook's write is a phase)."""
+AFTER_PHASES = ("stress", "alternatives", "sweeps", "pictures", "report")
+"""What the command line does after a run's phases, each timed on the Time line: the stress atlas,
+the near-optimal alternatives, the sweeps of a study, the PNG pictures (the Timeline's), the HTML
+report (the workbook's write is a phase)."""
 
 
 def _share(text: str) -> float:
@@ -154,6 +159,23 @@ def parser() -> argparse.ArgumentParser:
         help="solve once per survival target (max_shortfall in every scenario); writes TradeoffResilience",
     )
     p.add_argument("--no-study", action="store_true", help="ignore the workbook's Study sheet")
+    p.add_argument(
+        "--alternatives",
+        type=_count,
+        metavar="K",
+        help="after the solve, look for K near-optimal designs that differ most (Settings.alternatives)",
+    )
+    p.add_argument(
+        "--alternatives-slack",
+        type=_share,
+        metavar="S",
+        help="how much dearer than the optimum an alternative may be, 0.02 or 2%% (Settings.alternatives_slack)",
+    )
+    p.add_argument(
+        "--stress",
+        action="store_true",
+        help="after the solve, lose each country in turn with the design fixed (Settings.stress_test: countries)",
+    )
     p.add_argument(
         "--no-report",
         action="store_true",
@@ -373,6 +395,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         mip_gap=args.mip_gap,
         threads=args.threads,
         random_seed=args.seed,
+        alternatives=args.alternatives,
+        alternatives_slack=args.alternatives_slack,
     )
     if args.no_scenarios:
         net = net.without_scenarios()
@@ -403,6 +427,14 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return EXIT_OTHER
     out.stage("checking the results")
     problems = check_results(result, net, timings)
+    if args.stress or net.settings.stress_test == "countries":
+        t1 = time.perf_counter()
+        problems += _stress(args, net, options, result, out)
+        timings["stress"] = time.perf_counter() - t1
+    if net.settings.alternatives > 0:
+        t1 = time.perf_counter()
+        problems += _alternatives(net, options, result, out)
+        timings["alternatives"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     pictures = _studies(args, net, options, result, out, target)
     if pictures:
@@ -467,6 +499,95 @@ def _compare(args: argparse.Namespace, out: Console) -> int:
         out.line(f"Note: {notice}")
     out.line(f"Comparison: {written.absolute()}")
     return EXIT_OK
+
+
+def _stress(args: argparse.Namespace, net: Network, options: SolveOptions, result: Results, out: Console) -> list[str]:
+    """The stress atlas of the solved design: its Stress and StressSummary tables added to the
+    results, progress on the console, a summary of it printed; returns its invariants' problems."""
+    try:
+        atlas = stress_atlas(
+            net,
+            result.tables,
+            options,
+            workers=args.workers,
+            dask_address=args.dask,
+            progress=lambda d, t, e: out.sweep_progress("stress atlas: countries lost", d, t, e),
+        )
+    except Exception as exc:  # the solve's results are still written, without the atlas
+        out.end_progress()
+        out.line(f"Note: the stress atlas could not be made ({type(exc).__name__}: {exc}); the results are written")
+        out.line("without it.")
+        if isinstance(exc, (OSError, TimeoutError)) or "dask" in str(exc).lower():  # a cluster out of reach
+            return []
+        return [f"stress atlas: {type(exc).__name__}: {exc}"]
+    out.end_progress()
+    result.tables["Stress"], result.tables["StressSummary"] = atlas.stress, atlas.summary
+    print_stress(out, atlas.summary, net.settings.currency)
+    return [f"stress atlas: {p}" for p in check_stress(atlas.stress, atlas.summary, net, atlas.design)]
+
+
+def _alternatives(net: Network, options: SolveOptions, result: Results, out: Console) -> list[str]:
+    """Near-optimal alternatives of the solved design: the Alternatives and AlternativeSites tables
+    added to the results, progress on the console, the robust and fragile builds printed; returns
+    the invariants' problems."""
+    k, slack = net.settings.alternatives, net.settings.alternatives_slack
+    found = find_alternatives(
+        net,
+        result.tables,
+        float(result.objective or 0.0),
+        k,
+        slack,
+        options,
+        progress=lambda d, t, e: out.sweep_progress("alternatives", d, t, e),
+    )
+    out.end_progress()
+    result.tables["Alternatives"], result.tables["AlternativeSites"] = found.table, found.sites
+    print_alternatives(out, found, slack, net.settings.currency)
+    gap = result.solve.mip_gap if result.solve.mip_gap is not None else 0.0
+    return [f"alternatives: {p}" for p in check_alternatives(found.table, found.sites, slack, gap + 1e-6)]
+
+
+def print_alternatives(out: Console, found: Any, slack: float, currency: str) -> None:
+    """Each alternative's cost and how far it departs from the optimum; the candidates built in
+    every design (robust), in some (a choice the slack leaves open) and in none."""
+    out.line(f"Alternatives within {slack:.1%} of the optimum (as different as possible in which sites operate when):")
+    for r in found.table.itertuples():
+        if r.alternative == 0:
+            continue
+        cost = "no cost" if r.objective is None else f"{_money(r.objective)} {currency} (+{r.over_optimum:.2%})"
+        out.line(f"  {r.alternative}: {cost}, {r.differs_by} operate decisions differ from the optimum")
+    if found.stopped != "found all":
+        out.line(f"  (the search stopped: {found.stopped})")
+    groups = robustness(found.sites)
+    out.line("  built in every design: " + (", ".join(groups["every"]) or "none"))
+    out.line("  built in some: " + (", ".join(groups["some"]) or "none"))
+    out.line("  built in none: " + (", ".join(groups["none"]) or "none"))
+
+
+def print_stress(out: Console, summary: Any, currency: str, shown: int = 5) -> None:
+    """The atlas in a few lines: per period, the countries whose loss costs most, with the worst
+    market and product and its served share; how many losses leave some market below half served."""
+    out.line("Stress atlas (each country with a site lost for a year, the design fixed, stock drawn):")
+    periods = list(dict.fromkeys(summary["period"])) if "period" in summary.columns else [None]
+    for t in periods:
+        part = summary if t is None else summary[summary["period"] == t]
+        part = part.assign(_failed=part["status"] != "optimal").sort_values(
+            ["_failed", "extra_cost"], ascending=[False, False], na_position="last"
+        )  # a case without a solution first: it is what the planner must see
+        where = f"  in {t}: " if t is not None else "  "
+        items = []
+        for r in part.head(shown).itertuples():
+            if r.status != "optimal":
+                items.append(f"{r.lost} (not solved: {r.status})")
+                continue
+            worst = ""
+            if isinstance(r.worst_market, str) and r.worst_market:
+                worst = f", {r.worst_product} in {r.worst_market} {r.worst_served_share:.0%} served"
+            sign = "+" if r.extra_cost >= 0 else "-"
+            items.append(f"{r.lost} {sign}{_money(abs(r.extra_cost))} {currency}{worst}")
+        short = int((part["worst_served_share"] < 0.5).sum())
+        out.line(where + "; ".join(items))
+        out.line(f"    {short} of {len(part)} losses leave some market less than half served")
 
 
 def _studies(
@@ -583,7 +704,7 @@ def _binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str
 
 
 def _print_tiers_in_scenario(out: Console, net: Network, res: Results, scenario: str) -> None:
-    """With recipes (issue 17): the plants a scenario starves of inputs, and the stock of inputs
+    """With recipes: the plants a scenario starves of inputs, and the stock of inputs
     it draws (with periods, in the last period, as the lines above)."""
 
     def last(table: Any) -> Any:
@@ -670,7 +791,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
         wm = max(len(m) for m in labels)
         for r, market in zip(capped.itertuples(), labels):
             tag = _binding_tag(r.at_cap, r.binding, r.marginal_cost_per_point, cur)
-            both = (  # with tiers: each capped product's direct and look-through share (issue 17)
+            both = (  # with tiers: each capped product's direct and look-through share
                 f"  (direct {r.concern_share_direct:.1%}, look-through {r.concern_share_lookthrough:.1%}; "
                 f"cap {r.basis})"
                 if net.input_rate
@@ -681,7 +802,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
     if len(unmet):
         out.line("Unmet demand:")
         for r in unmet.itertuples():
-            cap = getattr(r, "binding_cap", "")  # issue 17: the cap that holds supply back, if one binds
+            cap = getattr(r, "binding_cap", "")  # the cap that holds supply back, if one binds
             why = f" (held back by the {cap})" if cap else ""
             when = f" in {r.period}" if "period" in unmet.columns else ""
             unit = net.unit.get(r.product, "")

@@ -1,4 +1,4 @@
-"""Result tables -> a self-contained HTML report beside the results workbook (issue 20, part 2).
+"""Result tables -> a self-contained HTML report beside the results workbook.
 
 One HTML file that opens offline in any browser: plotly.js is embedded once in the page (about
 4.8 MB), so nothing is fetched at view time. Made from the result tables (the DataFrames the
@@ -901,6 +901,103 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     )
 
 
+def alternatives_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """The near-optimal alternatives (with ``Alternatives``): each design's cost against the
+    optimum, how many operate decisions it changes and what it builds; then the candidates built
+    in every design (robust), in some (a choice the slack leaves open) and in none."""
+    table = tables.get("Alternatives")
+    if table is None or not len(table):
+        return ""
+    rows = []
+    for r in table.to_dict("records"):
+        cost = r.get("objective")
+        rows.append(
+            [
+                "optimum" if int(r["alternative"]) == 0 else str(int(r["alternative"])),
+                "" if cost is None or _isnan(cost) else _money(cost, facts.currency),
+                "" if _isnan(r.get("over_optimum")) else f"+{float(r['over_optimum']):.2%}",
+                str(int(r["differs_by"])),
+                str(r.get("built", "")),
+            ]
+        )
+    parts = [_table(["design", "cost", "over the optimum", "operate decisions changed", "builds"], rows)]
+    sites = tables.get("AlternativeSites")
+    if sites is not None and len(sites):
+        from model.alternatives import robustness
+
+        groups = robustness(sites)
+        for key, label in (("every", "Built in every design"), ("some", "Built in some"), ("none", "Built in none")):
+            parts.append(f"<p><b>{label}:</b> {html.escape(', '.join(groups[key]) or 'none')}</p>")
+    return (
+        '<section id="alternatives"><h2>Near-optimal alternatives</h2><p>Designs that cost almost the '
+        "optimum and decide as differently as possible which sites operate when: a build in every "
+        "design is robust; one in some is a choice the slack leaves open.</p>" + "".join(parts) + "</section>"
+    )
+
+
+def _lost_label(country: str, extra: Any, currency: str) -> str:
+    """A heat map row's label: the country lost and what the year costs beyond a normal one."""
+    if extra is None or _isnan(extra):
+        return str(country)
+    sign = "+" if float(extra) >= 0 else "-"
+    return f"{country} ({sign}{abs(float(extra)):,.0f} {currency})"
+
+
+def stress_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """The stress atlas (with ``Stress``): one heat map per period, a row per lost country and a
+    column per market, each cell the worst served share of any product in that market when that
+    country is lost (red: nothing served, white: all of it), the extra cost of the year in the row
+    label. Rows and columns in the Stress table's order; the map grows with the countries (a row
+    of 22 px each) so that 40 lost countries stay readable."""
+    stress = tables.get("Stress")
+    if stress is None or ("StressSummary" not in tables and not len(stress)):
+        return ""
+    summary = tables.get("StressSummary")
+    charts = []
+    for period in _periods({"Stress": stress}) or [None]:
+        part = _at(stress, period) if period is not None else stress
+        lost = list(dict.fromkeys(part["lost"]))
+        markets = list(dict.fromkeys(part["market"]))
+        worst = part.groupby(["lost", "market"])["served_share"].min()
+        extra, failed = {}, set()
+        if summary is not None and len(summary):
+            srows = _at(summary, period) if period is not None and "period" in summary.columns else summary
+            extra = dict(zip(srows["lost"], srows["extra_cost"]))
+            failed = {c for c, st in zip(srows["lost"], srows["status"]) if st != "optimal"}
+            lost = list(dict.fromkeys([*srows["lost"], *lost]))  # a case without a solution keeps its row
+        labels = [f"{c} (not solved)" if c in failed else _lost_label(c, extra.get(c), facts.currency) for c in lost]
+        z = [[float(worst.get((c, m), float("nan"))) for m in markets] for c in lost]
+        text = [["" if v != v else f"{v:.0%}" for v in row] for row in z]
+        trace = {
+            "type": "heatmap",
+            "z": z,
+            "x": markets,
+            "y": labels,
+            "text": text,
+            "texttemplate": "%{text}",
+            "zmin": 0,
+            "zmax": 1,
+            "colorscale": [[0, UNSERVED_COLOR], [0.5, "#f4b183"], [1, "#ffffff"]],
+            "colorbar": {"title": {"text": "served"}, "tickformat": ".0%"},
+            "hovertemplate": "lost %{y}<br>%{x}: worst product %{z:.1%} served<extra></extra>",
+        }
+        when = f" in {period}" if period is not None else ""
+        layout = _layout(
+            f"Worst served share by market when a country is lost{when}",
+            height=120 + 22 * len(lost),
+            xaxis={"side": "top", "tickangle": -30},
+            yaxis={"autorange": "reversed", "automargin": True},
+            margin={"l": 220, "r": 30, "t": 110, "b": 20},
+        )
+        charts.append(_plot_div(f"stress-{period if period is not None else 'all'}", [trace], layout))
+    return (
+        '<section id="stress"><h2>Stress atlas</h2><p>Each country with a site lost in turn for a year, '
+        "with the design fixed (what operates, modules, stock held) and the stock held drawn: the worst "
+        "share of any product's demand served in each market, and what the year costs beyond a normal "
+        "one. The Stress and StressSummary sheets give every product.</p>" + "".join(charts) + "</section>"
+    )
+
+
 # ---- the page ----------------------------------------------------------------------------------
 
 STYLE = """
@@ -958,6 +1055,8 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         chain_section(tables, facts),
         timeline_section(tables, facts),
         frontier_section(tables, facts),
+        stress_section(tables, facts),
+        alternatives_section(tables, facts),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -58,6 +58,9 @@ class Settings:
     random_seed: int = 0
     discount_rate: float = 0.0
     caps_in_scenarios: str = "hold"
+    stress_test: str = "none"
+    alternatives: int = 0
+    alternatives_slack: float = 0.02
 
 
 @dataclass(frozen=True)

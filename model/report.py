@@ -47,6 +47,10 @@ SHEET_ORDER = (
     "ScenarioSites",
     "ScenarioInputs",
     "Stockpiles",
+    "StressSummary",
+    "Stress",
+    "Alternatives",
+    "AlternativeSites",
     "Tradeoff",
     "TradeoffResilience",
     "Warnings",
@@ -61,6 +65,7 @@ BOOL = '"TRUE";"TRUE";"FALSE"'  # booleans read TRUE/FALSE in LibreOffice too (i
 GENERAL = "General"
 SIGNIFICANT = 3  # a number below 1 shows at least this many significant digits (0.008, 0.0104, 0.0002)
 SHARE_COLUMNS = {
+    "over_optimum",
     "utilization",
     "concern_share",
     "cap",

@@ -58,6 +58,8 @@ SECONDS_MEANINGS = {  # seconds.<phase>, in the order of a run (SolveResult.seco
     "load": "seconds reading the solution back",
     "extract": "seconds making the result tables",
     "verify": "seconds checking the results against the inputs (demand, capacities, caps, costs)",
+    "stress": "seconds of the stress atlas (the Stress sheets)",
+    "alternatives": "seconds of the search for near-optimal alternatives (the Alternatives sheets)",
     "sweeps": "seconds of the sweeps (the Tradeoff sheets)",
 }
 SCENARIO_MEANINGS = {  # scenario.<name>[.<product>].<what>

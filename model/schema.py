@@ -144,6 +144,31 @@ SETTINGS: tuple[Setting, ...] = (
         "capacity is left may be used, whatever its origin (version 2).",
         choices=("hold", "lapse"),
     ),
+    Setting(
+        "stress_test",
+        "choice",
+        "none",
+        "`countries`: after the solve, lose each country that has a site in turn, for a year in "
+        "every period, with the design fixed and the stock held drawn (the Stress and StressSummary "
+        "sheets, a heat map in the HTML report); `none`: no atlas. `--stress` asks for it too.",
+        choices=("none", "countries"),
+    ),
+    Setting(
+        "alternatives",
+        "integer",
+        0,
+        "How many near-optimal alternative designs to look for after the solve: each costs at most "
+        "alternatives_slack more than the optimum and decides as differently as possible from the "
+        "optimum and the alternatives before it (which sites operate in which period). "
+        "`--alternatives K` asks for them too.",
+        minimum=0,
+    ),
+    Setting(
+        "alternatives_slack",
+        "share",
+        0.02,
+        "How much dearer than the optimum an alternative may be (0.02 = 2%).",
+    ),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -153,6 +153,42 @@ def test_summary_gives_medians_of_repeated_cases() -> None:
 
 
 @pytest.mark.slow
+def test_stress_bench_smoke() -> None:
+    """``bench.stress`` runs end to end on tier-S (its figures are in docs/performance.md)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.stress", "tier-S", "--workers", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("| run | run s | HiGHS s | atlas s | countries lost |")
+    cells = [c.strip() for c in lines[2].split("|")[1:-1]]
+    assert int(cells[4]) == int(cells[5]) == 9  # the nine of tier-S's ten countries with a site, each solved
+    assert "INVARIANTS FAILED" not in proc.stdout
+
+
+@pytest.mark.slow
+def test_alternatives_bench_smoke() -> None:
+    """``bench.alternatives`` runs end to end on tier-S (its figures are in docs/performance.md)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.alternatives", "tier-S", "--k", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("| run | run s | alternatives s | found |")
+    cells = [c.strip() for c in lines[2].split("|")[1:-1]]
+    assert 1 <= int(cells[3]) <= 2 and int(cells[4]) >= 1
+    assert "INVARIANTS FAILED" not in proc.stdout
+
+
+@pytest.mark.slow
 def test_public_api_comparison_smoke() -> None:
     """``bench.public`` runs end to end on S (its figures are in docs/performance.md)."""
     proc = subprocess.run(
@@ -630,7 +666,7 @@ def test_median_row_is_one_whole_run() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# Seeds and memory in bench.run (issue 21): the k-th run of a case with --vary-seed runs the
+# Seeds and memory in bench.run: the k-th run of a case with --vary-seed runs the
 # tool and the yardstick with HiGHS random_seed k; the medians include memory
 # ------------------------------------------------------------------------------------------
 

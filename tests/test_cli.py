@@ -83,7 +83,7 @@ def test_template_written_and_reads_back_empty(tmp_path: Path, capsys: pytest.Ca
     assert sites.freeze_panes == "A2"
     assert [c.value for c in sites[1]][:4] == ["site", "country", "product", "status"]
     lists = [dv.formula1 for dv in sites.data_validations.dataValidation]
-    assert '"existing,candidate,closable"' in lists  # v2: closable sites (issue 17)
+    assert '"existing,candidate,closable"' in lists  # v2: closable sites
     assert '"TRUE,FALSE"' in [dv.formula1 for dv in wb["Countries"].data_validations.dataValidation]
     code, out = run(["--check", str(path)], capsys)
     assert code == 2 and "Sites: the sheet has a header row but no records" in out
@@ -419,7 +419,7 @@ def test_run_on_a_terminal_shows_each_stage(tmp_path: Path, monkeypatch: pytest.
     assert text.index("Results: ") > where[-1]
 
 
-# ---- never destroy what the user made (issue 19) --------------------------------------------
+# ---- never destroy what the user made --------------------------------------------
 
 
 def _digest(path: Path) -> str:

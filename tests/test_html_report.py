@@ -396,7 +396,7 @@ def test_a_long_headline_table_is_folded() -> None:
 
 
 def test_a_cap_at_its_limit_that_costs_nothing_is_not_called_binding() -> None:
-    """Issue 19: a cap at its limit with no marginal cost is held by another constraint; the
+    """A cap at its limit with no marginal cost is held by another constraint; the
     headline says so, as the console and the Dependency sheet's at_cap/binding columns do."""
     tables = tiered_tables(None)
     tables["Dependency"] = pd.DataFrame(

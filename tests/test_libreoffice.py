@@ -104,7 +104,7 @@ def test_sample_saved_by_libreoffice_gives_the_same_network(tmp_path: Path) -> N
 
 
 def test_libreoffice_shows_booleans_and_small_numbers_as_written(tmp_path: Path) -> None:
-    """Issue 19: booleans read TRUE/FALSE (a boolean without a boolean format shows 1/0 in
+    """Booleans read TRUE/FALSE (a boolean without a boolean format shows 1/0 in
     LibreOffice), and 0.008, 0.0104, 0.0002 keep their digits (they showed 0.01, 0.01, 0.00)."""
     sites = pd.DataFrame({"site": ["A", "B", "C"], "built": [True, False, True], "unit_cost": [0.008, 0.0104, 0.0002]})
     path = write_results(tmp_path / "r.xlsx", {"Sites": sites})

@@ -1,4 +1,4 @@
-"""Periods (contract v2, issue 18): the horizon, data in force per period, availability windows,
+"""Periods (contract v2): the horizon, data in force per period, availability windows,
 discounted weights, the build-out rules (13), per-period results and invariants, bad input.
 
 The micro network of ``tests/helpers.py`` (BASE): one market, Home, needs 80 chips a year;

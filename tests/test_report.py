@@ -65,7 +65,7 @@ def test_every_summary_row_says_what_it_means(solved_sample) -> None:
     assert summary_meaning("seconds.polish_highs") != summary_meaning("seconds.polish")
 
 
-# ---- issue 19: sheets that read right ----------------------------------------------------------
+# ---- sheets that read right ----------------------------------------------------------
 
 
 def test_small_numbers_keep_three_significant_digits(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from model.results import Results
 from model.workbook import read_workbook
 from tests.helpers import SHIPPED_SAMPLE, solve_network
 
-# 2026-11-29 (issue 20): the sample rebuilt as four chains, tier by tier, over the periods 2025,
+# 2026-11-29: the sample rebuilt as four chains, tier by tier, over the periods 2025,
 # 2027 and 2030 (discounted at 7%), contract version 2. HiGHS 1.16.0, gap 0. The same objective
 # as `python run.py` at the sample's own gap (1e-4).
 # 2026-12-04 (contract v3, crises): 1,555,627.1026 -> 1,346,263.8751 with the scenarios (yearly

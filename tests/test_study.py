@@ -134,7 +134,7 @@ def test_compare_refuses_other_files(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "is not a results workbook" in capsys.readouterr().out
 
 
-# ---- issue 19: studies that say what they bought ------------------------------------------------
+# ---- studies that say what they bought ------------------------------------------------
 
 SHORT_HOME = [  # home1 can make only 50 of the 80 demanded: a tight cap leaves demand unserved
     {"site": "home1", "country": "Home", "product": "chip", "status": "candidate", "capacity": 50, "unit_cost": 10,

@@ -1,4 +1,4 @@
-"""Tiers (issue 17): hand-computed micro instances per new family, each with its optimum worked
+"""Tiers: hand-computed micro instances per new family, each with its optimum worked
 out in the docstring, and the bad-input rules of the Recipes and Groups sheets.
 
 The magnet chain (``chain``): Home demands 40 magnets (penalty 1000). A magnet needs 2 oxide
@@ -672,7 +672,7 @@ def test_unmet_demand_names_the_binding_cap(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Mapping (no solver): the concern-free part is generated only where it must be (issue 21)
+# Mapping (no solver): the concern-free part is generated only where it must be
 # ---------------------------------------------------------------------------------------------
 
 

@@ -15,10 +15,10 @@ from tests.helpers import SAMPLE
 
 # 2026-11-22: first sample (inputs/make_sample.py), HiGHS 1.15.1, gap 0: 156,479.69564 with the
 # scenarios, 135,834.688 without.
-# 2026-11-29 (issue 19): unmet penalties set at the value of lost supply (10x the world price,
+# 2026-11-29: unmet penalties set at the value of lost supply (10x the world price,
 # was 4-6x) and two new magnet plants offered (South Korea, India, costed on Neo Narva), so that
 # a tight cap buys capacity instead of leaving magnet markets unserved. HiGHS 1.16.0, gap 0.
-# 2026-11-29 (contract v2, issue 17): 157,439.78244 -> 156,302.57932 and 135,775.488 -> 134,551.484.
+# 2026-11-29 (contract v2): 157,439.78244 -> 156,302.57932 and 135,775.488 -> 134,551.484.
 # The sample's `total` cap on Li-ion cells has a blank market; under version 2 a blank-market row
 # (like Settings.dependency_cap) no longer caps a concern country's own market, so China's own
 # cells no longer count in it (the allied markets' total is capped as before). The same
@@ -87,7 +87,7 @@ def test_scenarios_change_the_design(solved_sample, solved_sample_baseline) -> N
 
 @pytest.mark.slow
 def test_cap_sweep_buys_capacity_before_leaving_markets_unserved(sample_network) -> None:
-    """Issue 19: at a 30% default cap the old sample left South Korea's and India's magnet demand
+    """At a 30% default cap the old sample left South Korea's and India's magnet demand
     wholly unserved (8,000 and 5,000 t) and the penalty made up the whole cost increase. With the
     value of lost supply as penalty and magnet capacity to buy, down to 15% every market is
     served: the cost increase is capacity and dearer supply, not penalty."""
@@ -132,6 +132,6 @@ def test_console_says_what_a_cap_at_its_limit_with_no_marginal_cost_means(
         assert ("  binding, " in ln) == bool(r.binding), ln
         assert ("at the cap" in ln or "  binding, " in ln) == bool(r.at_cap), ln
     assert dep["binding"].sum() >= 4 and (dep["at_cap"] & ~dep["binding"]).sum() >= 2
-    # contract v2 (issue 17): 137,372.93 and 20,066.85 before the `total` cap on cells left China's own market
+    # contract v2: 137,372.93 and 20,066.85 before the `total` cap on cells left China's own market
     assert "normal-year cost 136,166.27" in text and "expected disruption cost 2,915.03" in text
     assert "Iluka Eneabba 8,100 t REO" in text  # reserves of different products, each with its unit

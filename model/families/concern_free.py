@@ -60,8 +60,8 @@ def mass_balance_products(net: Network) -> set[str]:
     """L: the products whose flows need a concern-free part g in the model. The upstream closure
     of the look-through-capped products, but only if some site in it consumes an input: otherwise
     every look-through cap equals its direct form (a site outside K with no input counts all its
-    output concern-free, so E = sum of the concern sites' flows) and no g is needed (issue 21:
-    the concern-free part adds only what it must)."""
+    output concern-free, so E = sum of the concern sites' flows) and no g is needed: the
+    concern-free part adds only what it must."""
     closure = upstream_closure(net, lookthrough_capped(net))
     if any(net.inputs_of.get(s) for s in net.sites if net.site_product[s] in closure):
         return closure

@@ -1,0 +1,367 @@
+"""The stress atlas: lose each country in turn, with the design fixed (``docs/contract/run.md``,
+Stress).
+
+After the solve, for every country that has a site, the atlas asks what a year without that
+country's production costs and leaves unserved, in every period: all of its sites lose all their
+capacity, as a crisis of its own (no closures, no demand shock, no ``max_shortfall``: the table
+shows what is left, not whether it is enough), under the workbook's ``caps_in_scenarios``, with
+the stock held available to draw. The design is the solve's: what operates (``b``) and the
+modules in place (``n``) per period, and the stock held (``q``), are fixed, so each case is a
+linear programme. A case is the network with that one crisis (``lose``), built by the same
+``build_model`` as every run, its design fixed and its integrality relaxed, and solved for
+W[t]·(normal year + the loss)/2: with the design fixed the two parts separate, so the loss's flows
+are its cheapest response, and its extra cost is read against the normal year of the same LP.
+
+The cases are independent: they run in worker processes (``workers``), on a Dask cluster
+(``dask_address``), or in this process for a small network, with ``progress`` after each case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pyomo.core as pyo
+
+from model.build import build_model
+from model.families.protocol import by_case
+from model.families.scenarios import yearly_costs
+from model.network import Network
+from model.solve import SolveOptions, solve
+
+STRESS_COLUMNS = [
+    "period",
+    "lost",
+    "product",
+    "market",
+    "demand",
+    "served",
+    "stock_drawn",
+    "unmet",
+    "served_share",
+    "extra_cost",
+]
+SUMMARY_COLUMNS = [
+    "period",
+    "lost",
+    "extra_cost",
+    "worst_market",
+    "worst_product",
+    "worst_served_share",
+    "normal_cost",
+    "status",
+]
+SMALL_NETWORK = 3_000
+"""Below about this many arcs the cases run in this process (a worker's start costs more)."""
+CASE_WEIGHT = 0.5
+"""The loss's probability in a case's LP. With the whole design fixed (what operates, modules,
+reserve and stock held) the normal year and the loss separate, so any value in (0, 1) gives the
+same flows; the reserve must be fixed too, or the LP would trade it against the normal year's
+operation at this weight instead of the solve's."""
+
+
+def lost_name(country: str) -> str:
+    """The name of the crisis that loses ``country``."""
+    return f"lose {country}"
+
+
+@dataclass(frozen=True)
+class Design:
+    """What the solve decided, per period: which decided sites operate, the modules in place, the
+    reserve held and the stock held. Plain dicts (it crosses process boundaries)."""
+
+    operates: dict[tuple[str, int], bool] = field(default_factory=dict)
+    modules: dict[tuple[str, int], int] = field(default_factory=dict)
+    stock: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    reserve: dict[tuple[str, int], float] = field(default_factory=dict)
+    normal_cost: dict[int, float] = field(default_factory=dict)
+    """The solve's normal-year cost per period (a case's normal year must cost the same)."""
+
+
+def design_of(tables: dict[str, pd.DataFrame], net: Network) -> Design:
+    """The design of a solve, from its Sites and Stockpiles tables."""
+    sites = tables["Sites"]
+    period = sites["period"].tolist() if "period" in sites.columns else [net.periods[0].year] * len(sites)
+    operates, modules, reserve = {}, {}, {}
+    for s, t, built, mods, r in zip(
+        sites["site"], period, sites["built"], sites["modules_added"], sites["reserve"], strict=True
+    ):
+        operates[(s, int(t))] = bool(built)
+        modules[(s, int(t))] = int(mods)
+        reserve[(s, int(t))] = float(r)
+    stock = {}
+    stockpiles = tables.get("Stockpiles")
+    if stockpiles is not None:
+        period = (
+            stockpiles["period"].tolist() if "period" in stockpiles.columns else [net.periods[0].year] * len(stockpiles)
+        )
+        for p, mk, t, q in zip(stockpiles["product"], stockpiles["market"], period, stockpiles["stock"], strict=True):
+            stock[(p, mk, int(t))] = float(q)
+    return Design(operates, modules, stock, reserve, normal_costs(tables, net))
+
+
+def normal_costs(tables: dict[str, pd.DataFrame], net: Network) -> dict[int, float]:
+    """The solve's normal-year cost per period, from its Costs sheet: every component's yearly
+    value but the expected disruption cost."""
+    from model.families.protocol import EXPECTED_DISRUPTION_LABEL
+
+    costs = tables["Costs"]
+    costs = costs[costs["component"] != EXPECTED_DISRUPTION_LABEL]
+    if "period" not in costs.columns:
+        return {net.periods[0].year: float(costs["value"].sum())}
+    rows = costs[costs["period"] != "total"]
+    return {int(t): float(d["yearly_value"].sum()) for t, d in rows.groupby("period")}
+
+
+def countries_to_lose(net: Network) -> list[str]:
+    """The countries that have a site, in the Countries sheet's order."""
+    with_site = set(net.site_country.values())
+    return [c for c in net.countries if c in with_site]
+
+
+def lose(net: Network, country: str) -> Network:
+    """``net`` with one crisis, the loss of ``country``: every site there loses all its capacity;
+    no closures, shocks or survival target; the workbook's ``caps_in_scenarios`` and stockpiles."""
+    name = lost_name(country)
+    loss = {(name, s): 1.0 for s in net.sites if net.site_country[s] == country}
+
+    def change(n: Network) -> Network:
+        return dataclasses.replace(
+            n,
+            scenarios=(name,),
+            weight={name: CASE_WEIGHT},
+            max_shortfall={name: None},
+            loss=loss,
+            loss_rows={},
+            demand_factor={},
+            closures=(),
+        )
+
+    return net._each(change)
+
+
+def fix_design(m: pyo.ConcreteModel, design: Design) -> None:
+    """Hold the model's build, module, reserve and stock variables at the design's values (the
+    integer ones as reals: nothing integer is left, so the model is an LP). A variable the design
+    does not give is an error: a site silently closed would be a wrong atlas."""
+
+    def given(values: dict[Any, Any], key: Any, what: str) -> Any:
+        if key not in values:
+            raise ValueError(f"the design gives no {what} for {key}")
+        return values[key]
+
+    for (s, t), var in m.build.items():
+        var.domain = pyo.Reals  # fixed: no integer decision is left
+        var.fix(1.0 if given(design.operates, (s, t), "operate decision") else 0.0)
+    for (s, t), var in m.modules.items():
+        var.domain = pyo.Reals
+        var.fix(float(given(design.modules, (s, t), "modules")))
+    for (s, t), var in m.reserve.items():
+        var.fix(float(given(design.reserve, (s, t), "reserve")))
+    for (p, mk, t), var in m.stock.items():
+        var.fix(float(design.stock.get((p, mk, t), 0.0)))
+
+
+def stress_case(net: Network, design: Design, country: str, options: SolveOptions) -> dict[str, Any]:
+    """One case of the atlas: the rows of the Stress table for the loss of ``country`` in every
+    period, and its per-period extra cost; ``status`` the LP's."""
+    case = lose(net, country)
+    name = lost_name(country)
+    m = build_model(case)
+    fix_design(m, design)
+    solved = solve(m, dataclasses.replace(options, polish=False, progress=None))
+    if solved.status == "interrupted":
+        raise KeyboardInterrupt
+    if solved.status != "optimal":  # stopped at a limit: its costs are not the loss's cheapest response
+        return {"country": country, "status": solved.status, "rows": [], "extra": {}, "normal": {}}
+    ctx = m.context
+    costs = yearly_costs(m, ctx, solved)
+    unmet, draws = by_case(m.unmet), by_case(m.stock_draw)
+    rows = []
+    extra, normal = {}, {}
+    for t in ctx.periods:
+        scenario_cost, normal_cost = costs[(t, name)]
+        extra[t] = snap(scenario_cost - normal_cost, normal_cost)
+        normal[t] = normal_cost
+        view = ctx.at(t, name)
+        short, drawn = unmet.get((t, name), {}), draws.get((t, name), {})
+        for (p, mk), d in view.positive_demand.items():
+            u = short.get((p, mk), 0.0)
+            rows.append(
+                {
+                    "period": t,
+                    "lost": country,
+                    "product": p,
+                    "market": mk,
+                    "demand": d,
+                    "served": d - u,
+                    "stock_drawn": drawn.get((p, mk), 0.0),
+                    "unmet": u,
+                    "served_share": 1 - u / d,
+                    "extra_cost": extra[t],
+                }
+            )
+    del m
+    gc.collect()
+    return {"country": country, "status": solved.status, "rows": rows, "extra": extra, "normal": normal}
+
+
+def snap(x: float, scale: float) -> float:
+    """``x`` with the solver's noise around zero taken off (|x| <= 1e-9 of ``scale``: 0)."""
+    return 0.0 if abs(x) <= 1e-9 * max(1.0, abs(scale)) else x
+
+
+@dataclass
+class Atlas:
+    """The atlas's tables, the design it held fixed, and how long it took."""
+
+    stress: pd.DataFrame
+    summary: pd.DataFrame
+    seconds: float
+    cases: int
+    design: Design
+
+
+def stress_atlas(
+    net: Network,
+    tables: dict[str, pd.DataFrame],
+    options: SolveOptions,
+    workers: int | None = None,
+    dask_address: Any = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> Atlas:
+    """The Stress and StressSummary tables of a solved network (``tables``: its results), one
+    case per country with a site (see the module docstring)."""
+    t0 = time.perf_counter()
+    design = design_of(tables, net)
+    countries = countries_to_lose(net)
+    options = dataclasses.replace(options, threads=1, progress=None)  # parallel cases, one HiGHS thread each
+    results: list[dict[str, Any]] = []
+
+    def done(result: dict[str, Any]) -> None:
+        results.append(result)
+        if progress is not None:
+            progress(len(results), len(countries), time.perf_counter() - t0)
+
+    if dask_address is not None:
+        _run_dask(net, design, countries, options, dask_address, done)
+    elif workers == 1 or (workers is None and len(net.arcs) < SMALL_NETWORK):
+        for c in countries:
+            done(stress_case(net, design, c, options))
+    else:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["model.pipeline"])
+        with ProcessPoolExecutor(max_workers=workers or None, mp_context=ctx) as pool:
+            futures = [pool.submit(stress_case, net, design, c, options) for c in countries]
+            for f in as_completed(futures):
+                done(f.result())
+    order = {c: i for i, c in enumerate(countries)}
+    results.sort(key=lambda r: order[r["country"]])
+    stress = pd.DataFrame([row for r in results for row in r["rows"]], columns=STRESS_COLUMNS)
+    if len(stress):
+        stress = stress.sort_values(["period", "lost"], key=lambda c: c.map(order) if c.name == "lost" else c)
+        stress = stress.reset_index(drop=True)
+    summary = summary_table(stress, results, [p.year for p in net.periods])
+    if not net.shows_periods:
+        stress, summary = stress.drop(columns="period"), summary.drop(columns="period")
+    return Atlas(stress, summary, time.perf_counter() - t0, len(countries), design)
+
+
+def summary_table(stress: pd.DataFrame, results: Sequence[dict[str, Any]], periods: Sequence[int]) -> pd.DataFrame:
+    """StressSummary: per period and lost country, the extra cost and the worst (product, market)
+    with its served share (blank where every market is served in full); a case whose LP found no
+    solution says so in ``status``."""
+    rows = []
+    for t in periods:
+        for r in results:
+            part = stress[(stress["period"] == t) & (stress["lost"] == r["country"])] if len(stress) else stress
+            row = {"period": t, "lost": r["country"], "status": r["status"], "normal_cost": r["normal"].get(t)}
+            if len(part):
+                worst = part["served_share"].idxmin()
+                share = float(part.loc[worst, "served_share"])
+                whole = share >= 1 - 1e-9  # every market served in full: no worst one to name
+                row |= {
+                    "extra_cost": r["extra"][t],
+                    "worst_market": "" if whole else str(part.loc[worst, "market"]),
+                    "worst_product": "" if whole else str(part.loc[worst, "product"]),
+                    "worst_served_share": share,
+                }
+            rows.append(row)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _run_dask(
+    net: Network,
+    design: Design,
+    countries: Sequence[str],
+    options: SolveOptions,
+    address: Any,
+    done: Callable[[dict[str, Any]], None],
+) -> None:
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:  # pragma: no cover - depends on the optional extra
+        raise RuntimeError("--dask needs the optional extra: pip install -e '.[dask]' (dask[distributed])") from None
+    client = address if isinstance(address, Client) else Client(address)
+    try:
+        shared = client.scatter(net, broadcast=True)
+        futures = [client.submit(stress_case, shared, design, c, options, pure=False) for c in countries]
+        for f in dask_completed(futures):
+            done(f.result())
+    finally:
+        if client is not address:
+            client.close()
+
+
+def check(stress: pd.DataFrame, summary: pd.DataFrame, net: Network, design: Design | None = None) -> list[str]:
+    """The atlas's invariants, from its tables, the input and the solve's design: every case
+    solved to optimality; each solved (lost, period) has a row for every (product, market) with
+    demand, with its demand as the input gives it; served + unmet = demand, 0 <= served_share <=
+    1; one extra cost per (lost, period), the summary's; a summary row's worst share the least of
+    its rows'; with the ``design``: no more stock drawn than held, and each case's normal year
+    costing what the solve's does (a case that moved a first-stage decision would not)."""
+    out: list[str] = []
+    has_period = "period" in stress.columns
+    first = net.periods[0].year
+    for r in summary.itertuples():
+        t = r.period if "period" in summary.columns else first
+        if r.status != "optimal":
+            out.append(f"StressSummary, {r.lost} lost in {t}: the case was not solved ({r.status})")
+            continue
+        part = stress[(stress["lost"] == r.lost) & ((stress["period"] == t) if has_period else True)]
+        expected = set(net.at(t).positive_demand)
+        if set(zip(part["product"], part["market"])) != expected:
+            out.append(f"Stress, {r.lost} lost in {t}: not one row for every product and market with demand")
+        if len(part) and (part["extra_cost"] - r.extra_cost).abs().max() > 1e-6 * max(1.0, abs(r.extra_cost)):
+            out.append(f"Stress, {r.lost} lost in {t}: extra_cost differs between rows or from StressSummary")
+        if len(part) and abs(part["served_share"].min() - r.worst_served_share) > 1e-9:
+            out.append(f"StressSummary, {r.lost} lost in {t}: worst served share is not the least of its rows")
+        if design is not None and t in design.normal_cost and r.normal_cost is not None:
+            solved = design.normal_cost[t]
+            if abs(r.normal_cost - solved) > 1e-6 * max(1.0, abs(solved)):
+                out.append(
+                    f"StressSummary, {r.lost} lost in {t}: the case's normal year costs {r.normal_cost:,.6g}, "
+                    f"the solve's {solved:,.6g} (the design is not the solve's)"
+                )
+    for r in stress.itertuples():
+        t = r.period if has_period else first
+        expected = net.at(t).positive_demand.get((r.product, r.market))
+        if expected is None or abs(expected - r.demand) > 1e-6 * max(1.0, expected):
+            out.append(f"Stress: demand of {r.product} in {r.market} is {r.demand:g}, input says {expected}")
+        if abs(r.served + r.unmet - r.demand) > 1e-6 * max(1.0, r.demand):
+            out.append(f"Stress, {r.lost} lost: {r.product} in {r.market}: served + unmet != demand")
+        if not -1e-9 <= r.served_share <= 1 + 1e-9:
+            out.append(f"Stress, {r.lost} lost: {r.product} in {r.market}: served share {r.served_share:g}")
+        if design is not None:
+            held = design.stock.get((r.product, r.market, t), 0.0)
+            if r.stock_drawn > held + 1e-6 * max(1.0, held):
+                out.append(f"Stress, {r.lost} lost: {r.product} in {r.market}: drew {r.stock_drawn:g}, held {held:g}")
+    return out
