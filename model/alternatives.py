@@ -28,6 +28,7 @@ import pyomo.core as pyo
 from model.build import build_model
 from model.network import Network
 from model.solve import SolveOptions, solve
+from model.stress import design_of, fix_at
 
 ALTERNATIVE_COLUMNS = ["alternative", "objective", "over_optimum", "differs_by", "built"]
 SITE_COLUMNS = ["alternative", "period", "site", "status", "operates", "modules"]
@@ -53,25 +54,12 @@ class Alternatives:
 
 
 def optimum_design(tables: dict[str, pd.DataFrame], net: Network) -> Design:
-    """The solved design from its Sites table (decided sites only: candidates and closable)."""
-    sites = tables["Sites"]
-    period = sites["period"].tolist() if "period" in sites.columns else [net.periods[0].year] * len(sites)
+    """The solved design (``model.stress.design_of``): the operate decisions of the decided sites
+    (candidates and closable) in the periods they are available, and the modules."""
+    solved = design_of(tables, net)
     decided = set(net.decided)
-    operates, modules = {}, {}
-    for s, t, built, mods, *available in zip(
-        sites["site"],
-        period,
-        sites["built"],
-        sites["modules_added"],
-        *([sites["available"]] if "available" in sites.columns else []),
-        strict=True,
-    ):
-        if available and not available[0]:
-            continue
-        if s in decided:
-            operates[(s, int(t))] = int(bool(built))
-        modules[(s, int(t))] = int(mods)
-    return Design(operates, modules)
+    operates = {(s, t): int(b) for (s, t), b in solved.operates.items() if s in decided and net.available(s, t)}
+    return Design(operates, solved.modules)
 
 
 def _values(m: pyo.ConcreteModel) -> Design:
@@ -123,12 +111,8 @@ def design_cost(net: Network, design: Design, options: SolveOptions) -> float | 
     """The cost of ``design`` with its operate decisions and modules fixed and everything else
     re-optimised (the model's own objective); None where it has no solution."""
     m = build_model(net)
-    for k, var in m.build.items():
-        var.domain = pyo.Reals  # fixed: no integer decision is left
-        var.fix(float(design.operates.get(k, 0)))
-    for k, var in m.modules.items():
-        var.domain = pyo.Reals
-        var.fix(float(design.modules.get(k, 0)))
+    fix_at(m.build, design.operates, "operate decision")
+    fix_at(m.modules, design.modules, "modules")
     solved = solve(m, dataclasses.replace(options, polish=False, progress=None))
     if solved.status == "interrupted":
         raise KeyboardInterrupt

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pyomo.core as pyo
 
 from model.build import build_model
+from model.families.dependency import cap_cell
 from model.families.groups import members
 from model.families.reserve import reserve_requirement
 from model.network import Network
@@ -96,43 +97,25 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
         shock = f" x demand_factor {factor:g}" if factor is not None else ""
         unit = net.unit.get(p, "")
         if (p, mk, t, w) in by_caps:
-            cap_text = _crisis_cap_text(net, p, mk, t)
-            out.append(
-                Conflict(
-                    "survival",
-                    p,
-                    mk,
-                    w,
-                    allowed,
-                    needed,
-                    tuple(cells),
-                    f"{_when(net, t)}scenario '{w}', {p} in {mk}: the dependency caps hold in the crisis "
-                    f"(caps_in_scenarios: hold, {_setting_cell(net, 'caps_in_scenarios')}), and with "
-                    f"them at least {_amount(needed)} {unit} of the scenario demand {_amount(dem)} "
-                    f"({cells[1]}{shock}) goes unserved, more than the {_amount(allowed)} that max_shortfall "
-                    f"{target:.4g} ({cells[0]}) allows; "
-                    f"{cap_text}. Something has to give: the cap (or a crisis without it: caps_in_scenarios: "
-                    f"lapse), the target (to {needed / dem:.4g}), or supply outside the concern countries that "
-                    "survives the crisis (capacity, or stock held).",
-                )
+            message = (
+                f"{_when(net, t)}scenario '{w}', {p} in {mk}: the dependency caps hold in the crisis "
+                f"(caps_in_scenarios: hold, {_setting_cell(net, 'caps_in_scenarios')}), and with "
+                f"them at least {_amount(needed)} {unit} of the scenario demand {_amount(dem)} "
+                f"({cells[1]}{shock}) goes unserved, more than the {_amount(allowed)} that max_shortfall "
+                f"{target:.4g} ({cells[0]}) allows; {_crisis_cap_text(net, p, mk, t)}. Something has to "
+                "give: the cap (or a crisis without it: caps_in_scenarios: lapse), the target (to "
+                f"{needed / dem:.4g}), or supply outside the concern countries that survives the crisis "
+                "(capacity, or stock held)."
             )
-            continue
-        out.append(
-            Conflict(
-                "survival",
-                p,
-                mk,
-                w,
-                allowed,
-                needed,
-                tuple(cells),
+        else:
+            message = (
                 f"{_when(net, t)}scenario '{w}', {p} in {mk}: max_shortfall {target:.4g} ({cells[0]}) allows "
                 f"{_amount(allowed)} {unit} of the scenario demand {_amount(dem)} ({cells[1]}{shock}) "
                 f"to go unserved, but at least {_amount(needed)} goes unserved with any design; the "
                 f"target would have to give to {needed / dem:.4g} (by {slack / dem:.2%} of demand), "
-                "or more capacity or stock be allowed outside the disrupted countries.".replace("  ", " "),
+                "or more capacity or stock be allowed outside the disrupted countries.".replace("  ", " ")
             )
-        )
+        out.append(Conflict("survival", p, mk, w, allowed, needed, tuple(cells), message))
     return out
 
 
@@ -165,8 +148,6 @@ def _setting_cell(net: Network, name: str) -> str:
 
 def _crisis_cap_text(net: Network, p: str, mk: str, t: int) -> str:
     """The caps that bind the crisis's supply of p in m, in words with their cells."""
-    from model.families.dependency import cap_cell
-
     view = net.at(t)
     caps = []
     if view.cap_each.get((p, mk), 1.0) < 1:

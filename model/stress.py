@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,9 +29,10 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.build import build_model
-from model.families.protocol import by_case
+from model.families.protocol import EXPECTED_DISRUPTION_LABEL, by_case
 from model.families.scenarios import yearly_costs
 from model.network import Network
+from model.parallel import run_each
 from model.solve import SolveOptions, solve
 
 STRESS_COLUMNS = [
@@ -110,8 +109,6 @@ def design_of(tables: dict[str, pd.DataFrame], net: Network) -> Design:
 def normal_costs(tables: dict[str, pd.DataFrame], net: Network) -> dict[int, float]:
     """The solve's normal-year cost per period, from its Costs sheet: every component's yearly
     value but the expected disruption cost."""
-    from model.families.protocol import EXPECTED_DISRUPTION_LABEL
-
     costs = tables["Costs"]
     costs = costs[costs["component"] != EXPECTED_DISRUPTION_LABEL]
     if "period" not in costs.columns:
@@ -147,26 +144,25 @@ def lose(net: Network, country: str) -> Network:
     return net._each(change)
 
 
-def fix_design(m: pyo.ConcreteModel, design: Design) -> None:
-    """Hold the model's build, module, reserve and stock variables at the design's values (the
-    integer ones as reals: nothing integer is left, so the model is an LP). A variable the design
-    does not give is an error: a site silently closed would be a wrong atlas."""
-
-    def given(values: dict[Any, Any], key: Any, what: str) -> Any:
+def fix_at(component: Any, values: dict[Any, Any], what: str) -> None:
+    """Hold every member of a variable component at ``values[key]`` (an integer one as a real:
+    fixed, it is no decision). A member the values do not give is an error: a site silently
+    closed would be a wrong answer."""
+    for key, var in component.items():
         if key not in values:
             raise ValueError(f"the design gives no {what} for {key}")
-        return values[key]
+        if not var.is_continuous():
+            var.domain = pyo.Reals
+        var.fix(float(values[key]))
 
-    for (s, t), var in m.build.items():
-        var.domain = pyo.Reals  # fixed: no integer decision is left
-        var.fix(1.0 if given(design.operates, (s, t), "operate decision") else 0.0)
-    for (s, t), var in m.modules.items():
-        var.domain = pyo.Reals
-        var.fix(float(given(design.modules, (s, t), "modules")))
-    for (s, t), var in m.reserve.items():
-        var.fix(float(given(design.reserve, (s, t), "reserve")))
-    for (p, mk, t), var in m.stock.items():
-        var.fix(float(design.stock.get((p, mk, t), 0.0)))
+
+def fix_design(m: pyo.ConcreteModel, design: Design) -> None:
+    """Hold the model's build, module, reserve and stock variables at the design's values
+    (``fix_at``): nothing integer is left, so the model is an LP."""
+    fix_at(m.build, design.operates, "operate decision")
+    fix_at(m.modules, design.modules, "modules")
+    fix_at(m.reserve, design.reserve, "reserve")
+    fix_at(m.stock, design.stock, "stock")
 
 
 def stress_case(net: Network, design: Design, country: str, options: SolveOptions) -> dict[str, Any]:
@@ -250,18 +246,8 @@ def stress_atlas(
         if progress is not None:
             progress(len(results), len(countries), time.perf_counter() - t0)
 
-    if dask_address is not None:
-        _run_dask(net, design, countries, options, dask_address, done)
-    elif workers == 1 or (workers is None and len(net.arcs) < SMALL_NETWORK):
-        for c in countries:
-            done(stress_case(net, design, c, options))
-    else:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["model.pipeline"])
-        with ProcessPoolExecutor(max_workers=workers or None, mp_context=ctx) as pool:
-            futures = [pool.submit(stress_case, net, design, c, options) for c in countries]
-            for f in as_completed(futures):
-                done(f.result())
+    in_process = workers == 1 or (workers is None and len(net.arcs) < SMALL_NETWORK)
+    run_each(stress_case, net, [(design, c, options) for c in countries], done, in_process, workers, dask_address)
     order = {c: i for i, c in enumerate(countries)}
     results.sort(key=lambda r: order[r["country"]])
     stress = pd.DataFrame([row for r in results for row in r["rows"]], columns=STRESS_COLUMNS)
@@ -295,30 +281,6 @@ def summary_table(stress: pd.DataFrame, results: Sequence[dict[str, Any]], perio
                 }
             rows.append(row)
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-
-
-def _run_dask(
-    net: Network,
-    design: Design,
-    countries: Sequence[str],
-    options: SolveOptions,
-    address: Any,
-    done: Callable[[dict[str, Any]], None],
-) -> None:
-    try:
-        from dask.distributed import Client
-        from dask.distributed import as_completed as dask_completed
-    except ImportError:  # pragma: no cover - depends on the optional extra
-        raise RuntimeError("--dask needs the optional extra: pip install -e '.[dask]' (dask[distributed])") from None
-    client = address if isinstance(address, Client) else Client(address)
-    try:
-        shared = client.scatter(net, broadcast=True)
-        futures = [client.submit(stress_case, shared, design, c, options, pure=False) for c in countries]
-        for f in dask_completed(futures):
-            done(f.result())
-    finally:
-        if client is not address:
-            client.close()
 
 
 def check(stress: pd.DataFrame, summary: pd.DataFrame, net: Network, design: Design | None = None) -> list[str]:

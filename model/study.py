@@ -53,10 +53,8 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 import pandas as pd
@@ -66,6 +64,7 @@ from model.diagnose import explain_infeasibility
 from model.families.dependency import default_cap_pairs, normal_year
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.network import Network
+from model.parallel import run_each
 from model.pipeline import run_once
 from model.report import cost_split
 from model.results import period_cost_rows
@@ -217,48 +216,12 @@ def run_study(
         if progress is not None:
             progress(len(points), len(values), time.perf_counter() - t0)
 
-    if dask_address is not None:
-        _run_dask(net, parameter, values, options, dask_address, done)
-        return tradeoff_table(points, parameter, net.products, net.unit)
-    rest = list(values)
     small = len(net.arcs) * (1 + len(net.scenarios)) < SMALL_MODEL_COLUMNS
-    if workers == 1 or (workers is None and small):
-        for v in rest:
-            done(solve_point(net, parameter, v, options))
-        rest = []
-    if rest:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["model.pipeline"])  # workers start with Pyomo and HiGHS imported
-        with ProcessPoolExecutor(max_workers=workers or None, mp_context=ctx) as pool:
-            # tightest first: they tend to take longest, and a long point started last stretches the sweep
-            futures = [pool.submit(solve_point, net, parameter, v, options) for v in reversed(rest)]
-            for f in as_completed(futures):
-                done(f.result())
+    in_process = dask_address is None and (workers == 1 or (workers is None and small))
+    # in parallel, tightest first: they tend to take longest, and a long point started last stretches the sweep
+    order = values if in_process else list(reversed(values))
+    run_each(solve_point, net, [(parameter, v, options) for v in order], done, in_process, workers, dask_address)
     return tradeoff_table(points, parameter, net.products, net.unit)
-
-
-def _run_dask(
-    net: Network,
-    parameter: str,
-    values: Sequence[float],
-    options: SolveOptions,
-    address: Any,
-    done: Callable[[dict[str, Any]], None],
-) -> None:
-    try:
-        from dask.distributed import Client
-        from dask.distributed import as_completed as dask_completed
-    except ImportError:  # pragma: no cover - depends on the optional extra
-        raise RuntimeError("--dask needs the optional extra: pip install -e '.[dask]' (dask[distributed])") from None
-    client = address if isinstance(address, Client) else Client(address)
-    try:
-        shared = client.scatter(net, broadcast=True)
-        futures = [client.submit(solve_point, shared, parameter, v, options, pure=False) for v in values]
-        for f in dask_completed(futures):
-            done(f.result())
-    finally:
-        if client is not address:
-            client.close()
 
 
 def tradeoff_table(

@@ -152,40 +152,31 @@ def test_summary_gives_medians_of_repeated_cases() -> None:
     assert summary(rows[-1:]) == ""
 
 
+def _bench_table(*args: str) -> tuple[list[str], list[str], str]:
+    """Run ``python -m bench.<args>`` (a script that prints a markdown table); return its header
+    line, the first row's cells and its whole output."""
+    proc = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    return lines[0], [c.strip() for c in lines[2].split("|")[1:-1]], proc.stdout
+
+
 @pytest.mark.slow
 def test_stress_bench_smoke() -> None:
     """``bench.stress`` runs end to end on tier-S (its figures are in docs/performance.md)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.stress", "tier-S", "--workers", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert lines[0].startswith("| run | run s | HiGHS s | atlas s | countries lost |")
-    cells = [c.strip() for c in lines[2].split("|")[1:-1]]
+    header, cells, text = _bench_table("bench.stress", "tier-S", "--workers", "1")
+    assert header.startswith("| run | run s | HiGHS s | atlas s | countries lost |")
     assert int(cells[4]) == int(cells[5]) == 9  # the nine of tier-S's ten countries with a site, each solved
-    assert "INVARIANTS FAILED" not in proc.stdout
+    assert "INVARIANTS FAILED" not in text
 
 
 @pytest.mark.slow
 def test_alternatives_bench_smoke() -> None:
     """``bench.alternatives`` runs end to end on tier-S (its figures are in docs/performance.md)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.alternatives", "tier-S", "--k", "2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert lines[0].startswith("| run | run s | alternatives s | found |")
-    cells = [c.strip() for c in lines[2].split("|")[1:-1]]
+    header, cells, text = _bench_table("bench.alternatives", "tier-S", "--k", "2")
+    assert header.startswith("| run | run s | alternatives s | found |")
     assert 1 <= int(cells[3]) <= 2 and int(cells[4]) >= 1
-    assert "INVARIANTS FAILED" not in proc.stdout
+    assert "INVARIANTS FAILED" not in text
 
 
 @pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -44,10 +43,3 @@ class Adjacency:
         self.markets_of: dict[str, list[str]] = defaultdict(list)  # product -> markets with demand > 0
         for p, mk in net.positive_demand:
             self.markets_of[p].append(mk)
-        self._net = net
-
-    @functools.cached_property
-    def delivered(self) -> dict[tuple[str, str], float]:
-        """dc[s, m] per arc, computed once, when first asked for: the scenarios use it once per
-        scenario and arc; a network without scenarios never needs it."""
-        return {arc: self._net.delivered_cost(*arc) for arc in self._net.arcs}

@@ -156,12 +156,6 @@ def register_operating_cost(
     ctx.operating_costs[name] = label
 
 
-def report(ctx: Context, expression: pyo.Expression) -> None:
-    """Declare every member of an indexed expression as reported (its value read after the solve)."""
-    for data in expression.values():
-        ctx.spec.reported[data.name] = data
-
-
 def reported_value(solved: Any, expr: Any) -> float:
     """An expression's value: from the solve's compiled rows when present, else evaluated."""
     value = solved.reported.get(expr.name)
