@@ -22,15 +22,17 @@ it closes (origin country, destination, product; never domestic). With caps_in_s
 (4), (5) and (11) are written again on each scenario's flows, with their own g^ω.
     (1)  sum_s y[s,c,t] + u[p,c,t] = D[p,c,t] + sum_{s in c} a[s,p] prod[s,t]        (p,c) in N(t)
     (2)  prod[s,t] + r[s,t] <= capacity[s] b[s,t] + module_capacity[s] n[s,t]
+    (2b) prod[s,t] >= min_output[s] cap[s,t]                               normal year only
     (3)  n[s,t] <= max_modules[s] b[s,t]                                 candidates and closable sites
-    (4)  E <= cap sum_s y[s,m,t]  (E: lookthrough sum y - sum_{s not in K} g; direct sum_{s in K} y)
+    (4)  E <= cap sum_s y[s,m,t]  (E: lookthrough sum y - sum_{s not in Q} g; direct sum_{s in Q} y;
+         a single-country cap: sum_{s in k} y, for k = of, or every k != m for `any`)
     (5)  the same summed over a total row's markets
-    (6)  sum_{plants s not in K, with an arc} r[s,t] >= reserve_share[p] R[p,t],  R = D + sum_q a_P[q,p] R[q]
+    (6)  sum_{plants s not in Q, with an arc} r[s,t] >= reserve_share[p] R[p,t],  R = D + sum_q a_P[q,p] R[q]
     (7)  sum_s y^ω + w^ω + u^ω = D f^ω + sum a[s,p] prod^ω[s,t],  0 <= u^ω <= D f^ω
     (8)  prod^ω[s,t] <= (1 - loss^ω[s]) cap[s,t]
     (9)  w^ω[p,c,t] <= q[p,c,t]
     (10) u^ω <= max_shortfall[ω] D f^ω
-    (11) sum_{s not in K in c} a[s,i] sum_c' g[s,c',t] <= sum_{s' not in K} g[s',c,t]   pools (i,c)
+    (11) sum_{s not in Q in c} a[s,i] sum_c' g[s,c',t] <= sum_{s' not in Q} g[s',c,t]   pools (i,c)
     (14) with hold: (4), (5), (11) on y^ω, g^ω in every scenario
     (12) min_open <= sum_{s in G, S(t)} b[s,t] <= max_open                (existing sites count 1)
     (13) b[s,t] >= b[s,t-1] (candidates), b[s,t] <= b[s,t-1] (closable), n[s,t] >= n[s,t-1]
@@ -206,6 +208,7 @@ class _Data:
     """What every period reads that does not vary by period."""
 
     concern: frozenset[str]
+    """Q: the concern sites (a site's Sites.concern, else its country's)."""
     country: dict[str, str]
     product: dict[str, str]
     input_rate: dict[tuple[str, str], float]
@@ -229,7 +232,7 @@ def build(net: Any, tighten: bool = True) -> Built:
     for (s, i), a in input_rate.items():
         inputs_of[s].append((i, a))
     data = _Data(
-        concern=net.concern,
+        concern=net.concern_sites,
         country=net.site_country,
         product=net.site_product,
         input_rate=input_rate,
@@ -364,7 +367,7 @@ def _period(
     # S_A(t) does not say so, the tool reads it so)
     r: dict[str, int] = {}
     for s in sites:
-        if s not in hubs and country[s] not in concern and out_of.get(s) and net.reserve_share.get(product[s], 0) > 0:
+        if s not in hubs and s not in concern and out_of.get(s) and net.reserve_share.get(product[s], 0) > 0:
             r[s] = col(weight * v.reserve_cost[s])
     requirement = gross_requirement(v, demand)
     for p in net.products:
@@ -380,6 +383,12 @@ def _period(
             terms.append((r[s], 1.0))
         cterms, const = cap_terms(s, -1.0)
         row(terms + cterms, upper=-const)
+    # (2b) minimum output, the normal year only: prod[s,t] >= min_output[s] cap[s,t]
+    for s in sites:
+        least = net.min_output.get(s, 0.0)
+        if least > 0:
+            cterms, const = cap_terms(s, -least)
+            row([(y[(s, c)], 1.0) for c in out_of.get(s, ())] + cterms, lower=-const)
     # (T): a candidate or closable site ships only if it operates, where need is data
     if tighten:
         for s, c in arcs:
@@ -427,30 +436,26 @@ def _period(
         direct_caps = v.cap_each_direct
         look_each = {k: cap for k, cap in v.cap_each.items() if cap < 1 and k in pools and into.get(k)}
         dir_each = {k: cap for k, cap in direct_caps.items() if cap < 1 and k in pools and into.get(k)}
-        totals = [tc for tc in v.cap_total if tc.cap < 1]
+        totals = [tc for tc in v.cap_total if tc.cap < 1 and tc.of is None]
         look_products = {p for p, _ in look_each} | {tc.product for tc in totals if tc.basis == "lookthrough"}
         traced = _upstream(look_products, input_rate, product) if input_rate else set()
         g: dict[tuple[str, str], int] = {}
         for s, c in y:
-            if product[s] in traced and country[s] not in concern and inputs_of.get(s):
+            if product[s] in traced and s not in concern and inputs_of.get(s):
                 g[(s, c)] = col()
                 row([(g[(s, c)], 1.0), (y[(s, c)], -1.0)], upper=0.0)  # g <= y
         counts["concern_free"] += len(g)
 
         def free(s: str, c: str) -> int | None:
             """The column of s's concern-free flow into c: g, or y itself (no inputs, outside K)."""
-            if country[s] in concern:
+            if s in concern:
                 return None
             return g.get((s, c)) if inputs_of.get(s) else y[(s, c)]
 
         if g:
             for (i, c), users in consumers.items():
                 lhs = [
-                    (g[(s, c2)], a)
-                    for s, a in users
-                    if country[s] not in concern
-                    for c2 in out_of.get(s, ())
-                    if (s, c2) in g
+                    (g[(s, c2)], a) for s, a in users if s not in concern for c2 in out_of.get(s, ()) if (s, c2) in g
                 ]
                 if not lhs:
                     continue
@@ -464,11 +469,11 @@ def _period(
                 if (s, c) not in y:
                     continue
                 terms.append((y[(s, c)], 1.0 - cap))
-                if basis == "lookthrough" and country[s] not in concern:
+                if basis == "lookthrough" and s not in concern:
                     j = free(s, c)
                     if j is not None:
                         terms.append((j, -1.0))
-                elif basis == "direct" and country[s] not in concern:
+                elif basis == "direct" and s not in concern:
                     terms[-1] = (y[(s, c)], -cap)
             return terms
 
@@ -491,6 +496,17 @@ def _period(
             ]
             if not is_trivial(terms):
                 row(terms, upper=0.0)
+                counts["caps"] += 1
+        # single-country caps per stage (4s, 5s): country k's flows - cap * all flows <= 0, for
+        # the country named, or (any) every country shipping in that is not one of the markets
+        singles = [(p, (c,), of, cap) for (p, c, of), cap in v.cap_single.items() if cap < 1]
+        singles += [(tc.product, tc.markets, tc.of, tc.cap) for tc in v.cap_total if tc.cap < 1 and tc.of is not None]
+        for p, markets, of, cap in singles:
+            arcs_in = [(s, c) for c in markets if (p, c) in pools for s in into.get((p, c), ()) if (s, c) in y]
+            for k in dict.fromkeys(country[s] for s, _ in arcs_in):
+                if (of == "any" and k in markets) or (of != "any" and k != of):
+                    continue
+                row([(y[a], (1.0 - cap) if country[a[0]] == k else -cap) for a in arcs_in], upper=0.0)
                 counts["caps"] += 1
 
     caps(y, into, out_of, pools)

@@ -24,7 +24,7 @@ import pandas as pd
 from model import schema
 from model.derive import RecipeRow, gross_requirement, recipe_cycle
 from model.issues import Issue, Issues, did_you_mean
-from model.network import Network, Settings, most_specific
+from model.network import ANY, CONCERN_OF, Network, Settings, cap_of, most_specific
 
 DEFINED_ON = {"country": "Countries", "product": "Products", "site": "Sites", "scenario": "Scenarios"}
 """The sheet that defines each kind of name that other sheets refer to."""
@@ -331,6 +331,60 @@ def check_closures(closures: SheetData | None, countries: SheetData | None, issu
             rec.values["_invalid"] = True
 
 
+def check_caps_of(caps: SheetData | None, countries: SheetData | None, issues: Issues) -> None:
+    """Each Caps row's ``of`` is blank, ``concern``, ``any`` or a country of the Countries sheet
+    (did-you-mean for a near miss); a single-country row (``of`` a country or ``any``) is measured
+    per stage, so a ``lookthrough`` basis on it is an error that says why."""
+    if caps is None or "of" not in caps.letters:
+        return
+    names = [r.values["country"] for r in valid(countries)] if countries is not None else None
+    for rec in valid(caps):
+        raw = rec.values.get("of")
+        of = cap_of(raw)
+        if of is None:
+            continue
+        if of != ANY and names is not None and of not in names:
+            issues.error(
+                "Caps",
+                f"{caps.letters['of']}{rec.row}",
+                f"'{raw}' is not a country of the Countries sheet, nor 'concern' or 'any'"
+                + did_you_mean(str(raw), [*names, CONCERN_OF, ANY]),
+            )
+            rec.values["_invalid"] = True
+        elif rec.values.get("basis") == "lookthrough":
+            issues.error(
+                "Caps",
+                f"{caps.letters.get('basis', '')}{rec.row}",
+                f"a cap on a single country ('of' is {raw}) is measured per stage, on the product as it "
+                "arrives from the country that ships it: its basis must be 'direct' (or blank). Looking "
+                "through the tiers, a unit made from inputs of several countries belongs to none of them; "
+                "to cap a country at each stage, give a row for each stage's product",
+            )
+            rec.values["_invalid"] = True
+
+
+def check_observed_shares(observed: SheetData | None, issues: Issues) -> None:
+    """The Observed shares of one product are shares of its world production: they sum to at most 1."""
+    if observed is None:
+        return
+    letter = observed.letters.get("share", "")
+    by_product: dict[str, list[Record]] = {}
+    for rec in valid(observed):
+        by_product.setdefault(rec.values["product"], []).append(rec)
+    for product, recs in by_product.items():
+        total = sum(float(r.values["share"]) for r in recs)
+        if total > 1 + 1e-9:
+            cells = ", ".join(f"{letter}{r.row}" for r in recs)
+            issues.error(
+                "Observed",
+                f"{letter}{recs[-1].row}",
+                f"the observed shares of {product} ({cells}) sum to {total:.3g}; they are shares of the world's "
+                "production of it and cannot sum to more than 1",
+            )
+            for r in recs:
+                r.values["_invalid"] = True
+
+
 # ------------------------------------------------------------------------------------------
 # Rules on the assembled network (warnings)
 # ------------------------------------------------------------------------------------------
@@ -444,7 +498,7 @@ def _capacity_outside_concern(net: Network, product: str) -> float:
     return sum(
         net.max_capacity(s)
         for s in net.sites
-        if net.site_product[s] == product and net.site_country[s] not in net.concern and s not in net.hubs
+        if net.site_product[s] == product and s not in net.concern_sites and s not in net.hubs
     )
 
 
@@ -471,6 +525,36 @@ def check_inputs_deliverable(net: Network) -> list[Issue]:
                     f"{i} to {c}: {why}; the plant cannot produce (add a site or a Lanes row)",
                 )
             )
+    return out
+
+
+def check_min_output_reachable(net: Network) -> list[Issue]:
+    """A site with a ``min_output`` whose output can reach no pool (no arc leaves it), or one of
+    whose recipe's inputs nothing can deliver to its country: it cannot make its minimum, so any
+    design in which it operates is infeasible (the solve then explains it, exit 3)."""
+    leaving = {s for s, _ in net.arcs}
+    delivered = {(net.site_product[s], mk) for s, mk in net.arcs if net.max_capacity(s) > 0}
+    out: list[Issue] = []
+    for s, share in net.min_output.items():
+        if s not in net.site_country or net.max_capacity(s) <= 0:
+            continue
+        c = net.site_country[s]
+        short = [i for i, _ in net.inputs_of.get(s, []) if s not in net.hubs and (i, c) not in delivered]
+        if s not in leaving:
+            why = f"its {net.site_product[s]} can reach no market or plant (no demand it may supply, no lane)"
+        elif short:
+            why = f"nothing can deliver its input {', '.join(short)} to {c}"
+        else:
+            continue
+        out.append(
+            Issue(
+                "warning",
+                "Sites",
+                net.address("Sites", s, "min_output"),
+                f"site '{s}' must make {share:.0%} of its capacity while it operates (min_output), but {why}; "
+                "a design that keeps it operating is infeasible (lower min_output, or add a Lanes or Sites row)",
+            )
+        )
     return out
 
 
@@ -597,13 +681,13 @@ def check_direct_caps_through_hubs(net: Network) -> list[Issue]:
     for (row, p), markets in capped.items():
         for h in (x for x in net.sites if x in net.hubs):
             hc = net.site_country[h]
-            if net.site_product[h] != p or hc in net.concern:
+            if net.site_product[h] != p or h in net.concern_sites:
                 continue
             sources = sorted(
                 {
                     net.site_country[s]
                     for s in net.sites
-                    if net.site_product[s] == p and net.site_country[s] in net.concern and (s, hc) in arcs
+                    if net.site_product[s] == p and s in net.concern_sites and (s, hc) in arcs
                 }
             )
             reached = [m for m in dict.fromkeys(markets) if (h, m) in arcs]
@@ -654,6 +738,7 @@ NETWORK_WARNINGS: tuple[Callable[[Network], list[Issue]], ...] = (
     check_caps_reachable,
     check_reserve_reachable,
     check_inputs_deliverable,
+    check_min_output_reachable,
     check_stockpiles_used,
     check_groups_named,
     check_direct_caps_through_hubs,

@@ -726,6 +726,26 @@ def _print_tiers_in_scenario(out: Console, net: Network, res: Results, scenario:
             out.line(f"    input stock drawn: {what} in {r.market}")
 
 
+def print_calibration(out: Console, table: Any, tolerance: float) -> None:
+    """The first year against today's trade (the Calibration sheet): how many Observed rows are
+    within the tolerance, and each flagged row with its observed and modelled share and source."""
+    if table is None or not len(table):
+        return
+    flagged = table[table["flag"].fillna("") != ""]
+    out.line(
+        f"Calibration (first year against Observed): {len(table) - len(flagged)} of {len(table)} shares "
+        f"within {tolerance:.0%} points"
+    )
+    for r in flagged.itertuples():
+        source = f"; {r.source}" if isinstance(r.source, str) and r.source else ""
+        out.line(
+            f"  << {r.product}, {r.country}: modelled {r.modelled:.0%}, observed {r.observed:.0%} "
+            f"({r.difference:+.0%} points{source})"
+        )
+        if isinstance(getattr(r, "why", None), str) and r.why:
+            out.line(f"     {r.why}")
+
+
 def print_summary(out: Console, net: Network, res: Results, timings: dict[str, float]) -> None:
     """A short console summary a planner reads at a glance."""
     s = res.solve
@@ -797,7 +817,9 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
                 if net.input_rate
                 else ""
             )
-            out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}{both}")
+            of = getattr(r, "of", "")
+            whose = f"  (share from {of}: a single-country cap)" if isinstance(of, str) and of else ""
+            out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}{both}{whose}")
     unmet = res["Unmet"]
     if len(unmet):
         out.line("Unmet demand:")
@@ -809,6 +831,7 @@ def print_summary(out: Console, net: Network, res: Results, timings: dict[str, f
             out.line(f"  {r.product}, {r.market}{when}: {_qty(r.unmet)} of {_qty(r.demand)} {unit}{why}")
     else:
         out.line("Unmet demand: none")
+    print_calibration(out, res.tables.get("Calibration"), net.settings.calibration_tolerance)
     if "ScenarioSummary" in res.tables:
         out.line("Scenarios: share of demand served per product (worst market), stock drawn:")
         summary = res["ScenarioSummary"]

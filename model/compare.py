@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from model.families.dependency import normal_year
+from model.families.dependency import concern_caps
 from model.issues import Issue, WorkbookError
 from model.report import CHANGED_FILL, Book, CellStyle, save_atomically
 
@@ -121,8 +121,9 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
     out["Costs"] = costs
     out["Sites"] = _sites(a["Sites"], b["Sites"], pk)
     out["Unmet"] = _unmet(a.get("Unmet"), b.get("Unmet"), pk)
-    # the normal year's caps (a crisis's, where the caps hold in crises, are not compared)
-    da, db = cap_rows(normal_year(a["Dependency"])), cap_rows(normal_year(b["Dependency"]))
+    # the normal year's caps on concern supply (a crisis's, and single-country caps, whose `of` is
+    # the country each run found highest, are not compared)
+    da, db = cap_rows(concern_caps(a["Dependency"])), cap_rows(concern_caps(b["Dependency"]))
     dkeys = [*pk, "product", "market", *(["scope"] if "scope" in da and "scope" in db else [])]
     # version 2: the basis of the cap and the shares on either basis, where both runs give them
     extra = [c for c in ("basis", "concern_share_direct", "concern_share_lookthrough") if c in da and c in db]

@@ -1,6 +1,7 @@
 """Explain an infeasible model: which requirement cannot be met, and by how much it must give.
 
-Three families are hard requirements: reserve (6), survival targets (10) and group limits (12);
+Four families are hard requirements: reserve (6), minimum output (2b), survival targets (10) and
+group limits (12);
 everything else has unmet demand as its release (a chain that cannot reach a market under its
 caps leaves that demand unmet: it is warned before solving, tier by tier, and shows in Unmet).
 ``explain_infeasibility`` rebuilds the model with slack on those requirements
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import pyomo.core as pyo
 
 from model.build import build_model
+from model.families.capacity import site_capacity_expr
 from model.families.dependency import cap_cell
 from model.families.groups import members
 from model.families.reserve import reserve_requirement
@@ -31,7 +33,7 @@ TOL = 1e-6
 class Conflict:
     """One requirement that no design can meet, and how far it must move."""
 
-    kind: str  # "reserve", "survival" or "group"
+    kind: str  # "reserve", "min_output", "survival" or "group"
     product: str
     market: str
     scenario: str
@@ -76,6 +78,7 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
             )
         )
     out += _group_conflicts(m, net)
+    out += _min_output_conflicts(m, net)
     short = {
         key: pyo.value(m.survival_shortfall[key])
         for key in m.SURVIVAL
@@ -223,6 +226,41 @@ def _group_conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
                     f"{_when(net, t)}group '{g}': max_open {high} ({cell}) allows {high} operating sites, but {text}",
                 )
             )
+    return out
+
+
+def _min_output_conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
+    """Minimum outputs (2b) that had to give: a site that must make a share of its capacity while
+    it operates, but whose output the network cannot take (no market or plant it may reach wants
+    that much, under the caps) or cannot make (its inputs cannot reach it)."""
+    out: list[Conflict] = []
+    for s, t in m.MIN_OUTPUT_SITES:
+        slack = pyo.value(m.min_output_shortfall[s, t])
+        need = net.min_output[s] * pyo.value(site_capacity_expr(m, net, s, t))
+        if slack <= TOL * max(1.0, need):
+            continue
+        can = need - slack
+        cell = net.cell("Sites", s, "min_output")
+        unit = net.unit.get(net.site_product[s], "")
+        operating = (
+            "always operates (existing)" if s not in net.decided else "operates in the design that comes closest"
+        )
+        out.append(
+            Conflict(
+                "min_output",
+                net.site_product[s],
+                "",
+                "",
+                need,
+                can,
+                (cell,),
+                f"{_when(net, t)}site '{s}' {operating} and must make {_amount(need)} {unit} "
+                f"(min_output {net.min_output[s]:.4g}, {cell}), but the network can take or make at most "
+                f"{_amount(can)} of it (demand it may reach, its inputs, the caps); min_output would have to "
+                f"fall to {net.min_output[s] * can / need if need > 0 else 0:.4g}, or a lane or market be added "
+                "for its output.".replace("  ", " "),
+            )
+        )
     return out
 
 

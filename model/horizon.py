@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from model import derive
 from model.checks import Record, SheetData, valid
 from model.issues import Issue, Issues
-from model.network import SINGLE_PERIOD, CapRow, Network, Period, cap_keys, pools_of
+from model.network import SINGLE_PERIOD, CapRow, Network, Period, cap_keys, pools_of, resolve_single_caps
 
 R = TypeVar("R")
 
@@ -92,7 +92,7 @@ def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Net
     cap_rows = tuple(
         c
         for c, _ in in_force(
-            rows.caps, lambda r: (r[0].product, r[0].market, r[0].scope, r[0].basis), lambda r: r[1], year
+            rows.caps, lambda r: (r[0].product, r[0].market, r[0].scope, r[0].basis, r[0].of), lambda r: r[1], year
         )
     )
     kept = set(sites)
@@ -105,6 +105,7 @@ def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Net
         closable=tuple(s for s in net.closable if s in kept),  # outside S(t): no b[s,t] either
         input_rate=input_rate,
         cap_each_direct=derive.direct_caps(cap_rows, cap_keys(demand, pools), net.concern),
+        cap_single=resolve_single_caps(cap_rows, cap_keys(demand, pools), net.concern),
         sites=tuple(sites),
         candidates=tuple(s for s in net.candidates if s in kept),
         demand=demand,

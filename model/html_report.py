@@ -47,7 +47,7 @@ from typing import Any
 import pandas as pd
 
 from model.atomic import atomic_save
-from model.families.dependency import normal_year
+from model.families.dependency import concern_caps, normal_year
 from model.network import Network
 
 TOTAL = "total"
@@ -462,6 +462,11 @@ def _qty(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
 
 
+def _whose(of: object) -> str:
+    """Whose share a Dependency row measures: a single country, or concern supply (blank)."""
+    return of if isinstance(of, str) and of else "concern"
+
+
 def _pct(v: Any) -> str:
     return f"{float(v):.1%}"
 
@@ -542,6 +547,7 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         if len(capped):
             has_period = "period" in capped.columns
             has_basis = "basis" in capped.columns
+            has_of = "of" in capped.columns and bool((capped["of"].fillna("") != "").any())
             rows, css = [], []
             for r in capped.to_dict("records"):
                 share, cap = float(r["concern_share"]), float(r["cap"])
@@ -559,6 +565,7 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                         str(r["market"]),
                         *([str(r["period"])] if has_period else []),
                         *([str(r["basis"])] if has_basis else []),
+                        *([_whose(r.get("of"))] if has_of else []),
                         _pct(share),
                         _pct(cap),
                         state,
@@ -570,11 +577,13 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                 "market",
                 *(["period"] if has_period else []),
                 *(["basis"] if has_basis else []),
-                "concern share",
+                *(["share of"] if has_of else []),
+                "share",
                 "cap",
                 "",
             ]
-            parts.append("<h3>Concern share of supply against its cap</h3>" + _table(header, rows, css))
+            title = "Concern share of supply against its cap" + (" (and single countries')" if has_of else "")
+            parts.append(f"<h3>{title}</h3>" + _table(header, rows, css))
         else:
             parts.append("<h3>Concern share of supply against its cap</h3><p>No product has a cap below 100%.</p>")
     return '<section id="headline"><h2>Headline</h2>' + "".join(parts) + "</section>"
@@ -727,7 +736,7 @@ def timeline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         )
     dep = tables.get("Dependency")
     if dep is not None and len(dep) and "period" in dep.columns:
-        capped = normal_year(dep)
+        capped = concern_caps(dep)
         capped = capped[capped["cap"] < 1 - EPS]
         keys = [c for c in ("product", "market", "basis") if c in capped.columns]
         data = []
@@ -998,6 +1007,65 @@ def stress_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     )
 
 
+def calibration_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """The first year against today's trade (with ``Calibration``): modelled against observed
+    share of world production, product by product (each stage of a chain a group of bars, in the
+    Observed sheet's order), and a table of the rows beyond the tolerance with their sources."""
+    cal = tables.get("Calibration")
+    if cal is None or not len(cal):
+        return ""
+    x = [list(cal["product"].astype(str)), list(cal["country"].astype(str))]
+    traces = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": x,
+            "y": [float(v) for v in cal[column]],
+            "marker": {"color": color},
+            "hovertemplate": f"%{{x}}<br>{name}: %{{y:.1%}}<extra></extra>",
+        }
+        for name, column, color in (("observed", "observed", "#7f7f7f"), ("modelled", "modelled", PALETTE[0]))
+    ]
+    layout = _layout(
+        "Share of world production in the first period: modelled against observed",
+        height=440,
+        barmode="group",
+        yaxis={"tickformat": ".0%", "range": [0, 1.05], "title": {"text": "share of world production"}},
+        legend={"orientation": "h", "y": -0.25},
+        margin={"l": 70, "r": 20, "t": 60, "b": 120},
+    )
+    flagged = cal[cal["flag"].fillna("") != ""]
+    if len(flagged):
+        rows = [
+            [
+                str(r.product),
+                str(r.country),
+                _pct(r.observed),
+                _pct(r.modelled),
+                f"{float(r.difference) * 100:+.0f} points",
+                str(r.source) if isinstance(r.source, str) else "",
+                str(getattr(r, "why", "") or ""),
+            ]
+            for r in flagged.itertuples()
+        ]
+        note = f"<h3>Beyond the tolerance ({len(flagged)} of {len(cal)})</h3>" + _table(
+            ["product", "country", "observed", "modelled", "difference", "source", "why"],
+            rows,
+            ["over-cap"] * len(rows),
+        )
+    else:
+        note = f'<p class="ok">Every one of the {len(cal)} observed shares is within the tolerance.</p>'
+    return (
+        "<section id=\"calibration\"><h2>The first year against today's trade</h2><p>Each country's share "
+        "of what all plants of a product make in the first period's normal year, beside the share observed "
+        "today (the Observed sheet, with its sources). A first year far from today's trade is a reason to "
+        "doubt the later years: see the Calibration sheet.</p>"
+        + _plot_div("calibration", traces, layout)
+        + note
+        + "</section>"
+    )
+
+
 # ---- the page ----------------------------------------------------------------------------------
 
 STYLE = """
@@ -1052,6 +1120,7 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     run_at = str(s.get("run_at", "")) or _dt.datetime.now().astimezone().isoformat(timespec="seconds")
     sections = [
         headline_section(tables, facts),
+        calibration_section(tables, facts),
         chain_section(tables, facts),
         timeline_section(tables, facts),
         frontier_section(tables, facts),

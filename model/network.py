@@ -22,6 +22,24 @@ NORMAL = ""
 """The normal year: the member of the scenario dimension that is no crisis (blank in result tables
 that list crises beside it). Scenario names are never blank, so it cannot clash with one."""
 
+ANY = "any"
+"""``Caps.of`` for every single country other than the market, each separately (the EU Critical
+Raw Materials Act's "no more than 65% from any single third country, at each stage")."""
+
+CONCERN_OF = "concern"
+"""``Caps.of`` for concern supply (the same as a blank cell)."""
+
+
+def cap_of(value: str | None) -> str | None:
+    """A ``Caps.of`` cell as the model reads it: None for blank or ``concern`` (concern supply),
+    ``ANY`` for ``any`` (any case), else the country it names."""
+    if value is None or str(value).strip().lower() in ("", CONCERN_OF):
+        return None
+    if str(value).strip().lower() == ANY:
+        return ANY
+    return str(value).strip()
+
+
 CAPS_IN_SCENARIOS = ("hold", "lapse")
 """``Settings.caps_in_scenarios``: caps bind every crisis's flows too (``hold``), or the normal
 year's only (``lapse``, version 2)."""
@@ -61,6 +79,7 @@ class Settings:
     stress_test: str = "none"
     alternatives: int = 0
     alternatives_slack: float = 0.02
+    calibration_tolerance: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,9 @@ class CapRow:
     scope: str
     basis: str = "lookthrough"
     """``lookthrough`` (constraint 11's mass balance) or ``direct`` (the shipping site's country)."""
+    of: str | None = None
+    """Whose share is capped: None for concern supply (the sites of Q); a country for what that one
+    country ships; ``ANY`` for every single country other than the market, each separately."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,20 @@ class TotalCap:
     markets: tuple[str, ...]
     cap: float
     basis: str = "lookthrough"
+    of: str | None = None
+    """As ``CapRow.of``: None (concern supply), a country, or ``ANY``."""
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One Observed row: ``country``'s observed share of world production of ``product`` in the
+    first period, with its ``source`` (Calibration holds the model's first year against it)."""
+
+    row: int
+    product: str
+    country: str
+    share: float
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,6 +244,18 @@ class Network:
     restock_cost: dict[Key, float] = field(default_factory=dict)
     """Stockpiles.restock_cost per (product, market): the cost of each unit drawn in a crisis
     (buying it back), default the product's customs_value, else 0."""
+    site_concern: dict[str, bool] = field(default_factory=dict)
+    """Sites.concern where filled: True for a plant owned or controlled by an entity of concern
+    wherever it stands, False for the reverse (see ``concern_sites``)."""
+    min_output: dict[str, float] = field(default_factory=dict)
+    """Sites.min_output > 0: the share of cap[s, t] that site s must make in a normal year while it
+    operates (take-or-pay, offtake, must-run)."""
+    cap_single: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    """Resolved single-country `each` caps below 1 (Caps rows whose ``of`` is a country or ``ANY``,
+    basis ``direct``), per (product, market, of): the most specific row among those with the
+    same ``of``; rows with different ``of`` all hold."""
+    observed: tuple[Observed, ...] = ()
+    """The Observed rows: today's shares of world production, to hold the first period against."""
     scenario: str = NORMAL
     """The member of the scenario dimension this network stands in: ``NORMAL`` for the workbook's
     network and its period views; a crisis for the views ``in_scenario`` makes (its demand scaled
@@ -221,6 +269,15 @@ class Network:
         out = {NORMAL: 1.0 - sum(self.weight.get(w, 0.0) for w in self.scenarios)}
         out.update({w: self.weight.get(w, 0.0) for w in self.scenarios})
         return out
+
+    @functools.cached_property
+    def concern_sites(self) -> frozenset[str]:
+        """Q: the concern sites. A site whose ``Sites.concern`` is filled is what that cell says,
+        whatever its country (an entity of concern's plant in an allied country; the rare reverse);
+        any other site is a concern site when its country is in K. Everything that says "concern"
+        (direct and look-through shares, the concern-free mass balance, reserve outside concern)
+        reads Q, not K."""
+        return frozenset(s for s in self.sites if self.site_concern.get(s, self.site_country[s] in self.concern))
 
     @property
     def caps_hold_in_scenarios(self) -> bool:
@@ -433,7 +490,7 @@ def resolve_each_caps(
     The default is ``default_cap`` (Settings.dependency_cap) for the ``lookthrough`` basis and 1
     (no cap) for ``direct``. In a concern market only rows that name it apply: the default and
     blank-market rows guard the other markets against dependency (contract v2)."""
-    each = [r for r in cap_rows if r.scope == "each" and r.basis == basis]
+    each = [r for r in cap_rows if r.scope == "each" and r.basis == basis and r.of is None]
     default = default_cap if basis == "lookthrough" else 1.0
     out: dict[Key, float] = {}
     for p, m in keys:
@@ -462,5 +519,25 @@ def resolve_total_caps(
                 m for (pp, m) in keys if pp == p and (m == r.market if r.market is not None else m not in concern)
             )
             if markets:
-                out.append(TotalCap(row=r.row, product=p, markets=markets, cap=r.cap, basis=r.basis))
+                out.append(TotalCap(row=r.row, product=p, markets=markets, cap=r.cap, basis=r.basis, of=r.of))
     return tuple(out)
+
+
+def resolve_single_caps(
+    cap_rows: tuple[CapRow, ...], keys: Any, concern: frozenset[str] = frozenset()
+) -> dict[tuple[str, str, str], float]:
+    """cap[p, m, of] < 1 of every single-country `each` row (``of`` a country or ``ANY``, basis
+    ``direct``) for every (product, market) of ``keys``: among the rows with the same ``of``, the
+    most specific wins ((p, m) over (p, blank) over (blank, m) over (blank, blank)); rows with
+    different ``of`` all hold. In a concern market only rows that name it apply (as for concern
+    caps: blank-market rows guard the other markets)."""
+    out: dict[tuple[str, str, str], float] = {}
+    each = [r for r in cap_rows if r.scope == "each" and r.of is not None]
+    for of in dict.fromkeys(r.of for r in each):
+        rows = [r for r in each if r.of == of]
+        for p, m in keys:
+            usable = [r for r in rows if r.market is not None] if m in concern else rows
+            row = most_specific(usable, p, m, lambda r: r.product, lambda r: r.market)
+            if row is not None and row.cap < 1 and of is not None:
+                out[(p, m, of)] = row.cap
+    return out

@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 from model.atomic import atomic_save
 from model.charts import AXIS_LABELS, CONCERN_COLOR, UNSERVED_COLOR, UNSERVED_LABEL, bloc_colors, objective_label
 from model.collector import collector_paused
-from model.families.dependency import normal_year
+from model.families.dependency import concern_caps
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.protocol import EXPECTED_DISRUPTION_LABEL
 from model.issues import Issue
@@ -36,6 +36,7 @@ SHEET_ORDER = (
     "Flows",
     "Sites",
     "Dependency",
+    "Calibration",
     "Inputs",
     "ConcernFree",
     "Upstream",
@@ -83,6 +84,8 @@ SHARE_COLUMNS = {
     "concern_share_lookthrough",
     "concern_free_share",
     "share",
+    "observed",
+    "modelled",
 }
 MONEY_COLUMNS = {
     "value",
@@ -109,6 +112,8 @@ MONEY_COLUMNS = {
     "expected_disruption_penalty",
     "unmet_penalty",
 }
+SHEET_SHARES = {"Calibration": {"difference"}}
+"""Columns that are shares on one sheet only (elsewhere ``difference`` is money: compare's Costs)."""
 YEAR = "0"  # a year reads 2025, not 2,025
 YEAR_COLUMNS = {"period", "opens", "closes", "available_from", "available_until", "year"}
 """Columns that hold years (a period is named by its first year): no thousands separator."""
@@ -236,6 +241,8 @@ class Book:
         for j, col in enumerate(cols):
             numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
             col_fmt = _fmt(col, df[col]) if (numeric or col == "value") else None
+            if col in SHEET_SHARES.get(name, ()):
+                col_fmt = SHARE
             values = df[col].tolist()
             width = len(str(col))
             for v in map(_clean, values[:2000]):
@@ -486,7 +493,7 @@ def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataF
         add_timeline_charts(book, sheets["Timeline"], tables["Timeline"], currency)
     dep = tables.get("Dependency")
     if dep is not None and len(dep) and "Dependency" in sheets:
-        dependency_charts(book, sheets["Dependency"], normal_year(dep))  # the sheet's first rows
+        dependency_charts(book, sheets["Dependency"], concern_caps(dep))  # the sheet's first rows
     ss = tables.get("ScenarioSummary")
     if ss is not None and len(ss) and "ScenarioSummary" in sheets:
         scenario_chart(book, sheets["ScenarioSummary"], ss)
@@ -703,7 +710,7 @@ def write_results(
     all_tables = with_units(tables, units) if units else dict(tables)
     if "Dependency" in all_tables and "product" in all_tables["Dependency"].columns:
         dep = all_tables["Dependency"]  # the normal year's rows by product (the charts read them), then the crises'
-        normal = normal_year(dep)
+        normal = concern_caps(dep)
         all_tables["Dependency"] = pd.concat([group_rows(normal, "product"), dep.drop(normal.index)], ignore_index=True)
     all_tables["Warnings"] = warnings_table(warnings)
     order = [n for n in SHEET_ORDER if n in all_tables] + [n for n in all_tables if n not in SHEET_ORDER]

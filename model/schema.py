@@ -169,6 +169,14 @@ SETTINGS: tuple[Setting, ...] = (
         0.02,
         "How much dearer than the optimum an alternative may be (0.02 = 2%).",
     ),
+    Setting(
+        "calibration_tolerance",
+        "share",
+        0.10,
+        "Largest gap, in share points, between a modelled share of world production in the first "
+        "period and its Observed share before the Calibration sheet flags it and the run warns "
+        "(0.10 = 10 points).",
+    ),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -202,7 +210,8 @@ COUNTRIES = Sheet(
         Column(
             "concern",
             "bool",
-            "Supply from this country counts against the dependency cap.",
+            "Supply from this country's sites counts as concern supply (against the dependency "
+            "caps), unless a site's Sites.concern cell says otherwise.",
         ),
     ),
     required=True,
@@ -354,6 +363,27 @@ SITES = Sheet(
             required=False,
             blank_means="no end",
         ),
+        Column(
+            "concern",
+            "bool",
+            "Whether this site's output counts as concern supply, whatever its country: TRUE for a "
+            "plant owned or controlled by an entity of concern in an allied country (the IRA's "
+            "'foreign entity of concern': a Chinese-owned cathode plant in Hungary), FALSE for the "
+            "rare reverse. Every concern share (direct and look-through), the concern-free "
+            "accounting and the reserve outside concern follow the site.",
+            required=False,
+            blank_means="its country's concern",
+        ),
+        Column(
+            "min_output",
+            "share",
+            "Share of its capacity in the period (base plus modules in place) that the site must "
+            "make in a normal year while it operates: take-or-pay and offtake contracts, must-run "
+            "plants; what makes today's trade reproduce itself. Its output has to go somewhere: a "
+            "minimum the network cannot absorb makes the design infeasible (explained).",
+            required=False,
+            default=0.0,
+        ),
     ),
     required=True,
     key=("site",),
@@ -459,7 +489,24 @@ CAPS = Sheet(
             ref="country",
             blank_means="every market",
         ),
-        Column("cap", "share", "Most share of supply that may come from concern countries."),
+        Column(
+            "cap",
+            "share",
+            "Most share of supply that may come from concern sites (or from the countries `of` names).",
+        ),
+        Column(
+            "of",
+            "name",
+            "Whose share is capped: `concern` (concern countries' sites and sites flagged "
+            "Sites.concern); a country: what that one country ships; `any`: every single country "
+            "other than the market itself, each separately (the EU Critical Raw Materials Act's "
+            "'no more than 65% from any single third country, at each stage'). A single-country "
+            "cap is measured per stage, on the product as it arrives from the country that ships "
+            "it (basis `direct`): give a row for each stage's product. The most specific row wins "
+            "among rows with the same `of`; rows with different `of` all hold.",
+            required=False,
+            blank_means="concern",
+        ),
         Column(
             "scope",
             "choice",
@@ -472,22 +519,23 @@ CAPS = Sheet(
             "basis",
             "choice",
             "`lookthrough`: supply counts as concern supply when it, or anything upstream of it "
-            "through the recipes, was made in a concern country (mass balance); `direct`: only the "
-            "country of the site that ships it counts. Without recipes the two agree.",
+            "through the recipes, was made at a concern site (mass balance); `direct`: only the "
+            "site that ships it counts. Without recipes the two agree. A single-country cap (`of` "
+            "a country or `any`) is `direct` only.",
             required=False,
-            default="lookthrough",
             choices=("lookthrough", "direct"),
+            blank_means="`lookthrough`; `direct` where `of` is a country or `any`",
         ),
         Column(
             "period",
             "integer",
             "The row holds from this period on, until a later row for the same product, market, "
-            "scope and basis (a phased cap). Used only with a Periods sheet.",
+            "scope, basis and of (a phased cap). Used only with a Periods sheet.",
             required=False,
             blank_means="from the first period",
         ),
     ),
-    key=("product", "market", "scope", "basis", "period"),
+    key=("product", "market", "scope", "basis", "of", "period"),
 )
 
 SCENARIOS = Sheet(
@@ -754,6 +802,28 @@ STUDY = Sheet(
     key=("parameter", "value"),
 )
 
+OBSERVED = Sheet(
+    name="Observed",
+    description="Today's trade, to hold the baseline against: a country's observed share of "
+    "world production of a product in the first period (a public figure). Nothing here changes "
+    "the optimum; the Calibration results sheet sets each row beside the modelled share and flags "
+    "gaps wider than Settings.calibration_tolerance. The shares of one product may not sum to "
+    "more than 1.",
+    columns=(
+        Column("product", "name", "Product.", ref="product"),
+        Column("country", "name", "Producing country.", ref="country"),
+        Column("share", "share", "Its observed share of world production of the product in the first period."),
+        Column(
+            "source",
+            "text",
+            "Where the figure comes from (USGS Mineral Commodity Summaries, IEA, ...).",
+            required=False,
+            blank_means="no source given",
+        ),
+    ),
+    key=("product", "country"),
+)
+
 SHEETS: tuple[Sheet, ...] = (
     SETTINGS_SHEET,
     COUNTRIES,
@@ -771,6 +841,7 @@ SHEETS: tuple[Sheet, ...] = (
     GROUPS,
     PERIODS,
     STUDY,
+    OBSERVED,
 )
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 

@@ -61,7 +61,7 @@ import pandas as pd
 
 from model.charts import OVER_PERIODS
 from model.diagnose import explain_infeasibility
-from model.families.dependency import default_cap_pairs, normal_year
+from model.families.dependency import concern_caps, default_cap_pairs
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.network import Network
 from model.parallel import run_each
@@ -105,7 +105,7 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
         point["explanation"] = _why_no_design(point_net, res.status, options)
         point["seconds"] = time.perf_counter() - t0
         return point
-    dep, flows, sites = normal_year(res["Dependency"]), res["Flows"], res["Sites"]
+    dep, flows, sites = concern_caps(res["Dependency"]), res["Flows"], res["Sites"]
     point["concern_share"], point["concern_by_product"] = _concern(dep, flows, point_net)
     if point_net.shows_periods:  # each period's shares; the design and product shares of the last period
         point["by_period"] = {
@@ -146,7 +146,7 @@ def _concern(dep: pd.DataFrame, flows: pd.DataFrame, net: Network) -> tuple[floa
     for p in net.products:
         f = flows[flows["product"] == p]
         total = float(f["quantity"].sum())
-        by_product[p] = float(f[f["origin"].isin(net.concern)]["quantity"].sum()) / total if total > 0 else 0.0
+        by_product[p] = float(f[f["site"].isin(net.concern_sites)]["quantity"].sum()) / total if total > 0 else 0.0
     return largest, by_product
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from model import atomic
 from model.charts import bloc_colors
-from model.families.dependency import normal_year
+from model.families.dependency import concern_caps
 from model.network import Network
 
 CAPACITY = "capacity: "
@@ -67,7 +67,7 @@ def timeline_table(tables: dict[str, pd.DataFrame], net: Network) -> pd.DataFram
     blocs holding a concern country are in ``attrs[CONCERN_BLOCS]``."""
     costs = tables["Costs"]
     costs = costs[costs["period"] != "total"]
-    sites, dep = tables["Sites"], normal_year(tables["Dependency"])
+    sites, dep = tables["Sites"], concern_caps(tables["Dependency"])
     dep = dep[dep["scope"] == "each"]
     makers = sites[~sites["site"].isin(net.hubs)]
     blocs = list(dict.fromkeys(bloc_of(net, c) for c in net.countries))
@@ -104,7 +104,7 @@ def timeline_table(tables: dict[str, pd.DataFrame], net: Network) -> pd.DataFram
         for p in products:
             made = m[m["product"] == p]
             total = float(made["production"].sum())
-            concern = float(made[made["country"].isin(net.concern)]["production"].sum())
+            concern = float(made[made["site"].isin(net.concern_sites)]["production"].sum())
             row[f"{MADE}{p}"] = concern / total if total > 0 else 0.0
         rows.append(row)
         previous = operating

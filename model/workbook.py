@@ -31,9 +31,12 @@ from model.issues import Issue, Issues, WorkbookError, did_you_mean, fold
 from model.network import (
     CapRow,
     Network,
+    Observed,
     Settings,
     cap_keys,
+    cap_of,
     pools_of,
+    resolve_single_caps,
 )
 from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, open_workbook, read_rows
 
@@ -597,6 +600,14 @@ def _build_network(
     misnamed, a sheet whose header could not be read); their cause is already reported, so the
     rules that would follow from it (every reference to them unknown; with Periods, the rules of
     the horizon) are not run."""
+    if (
+        data.get("Caps") is not None
+    ):  # one key per cap for duplicates: `concern` is a blank `of`, a blank basis its default
+        for rec in data["Caps"].records:
+            if "of" in rec.values:
+                rec.values["of"] = cap_of(rec.values["of"])
+            if "basis" in rec.values and rec.values["basis"] is None:
+                rec.values["basis"] = "direct" if rec.values.get("of") else "lookthrough"
     for sheet in data.values():
         if sheet.spec is not schema.SETTINGS_SHEET:
             checks.check_duplicates(sheet, issues)
@@ -610,6 +621,8 @@ def _build_network(
     checks.check_scenario_weights(data.get("Scenarios"), issues)
     if "Countries" not in held_back:
         checks.check_closures(data.get("Closures"), data.get("Countries"), issues)
+        checks.check_caps_of(data.get("Caps"), data.get("Countries"), issues)
+    checks.check_observed_shares(data.get("Observed"), issues)
     if "Periods" not in held_back:  # a misnamed Periods sheet: its years are unknown, not absent
         horizon.check_records(data, issues)
     if "Settings" not in held_back:
@@ -701,7 +714,8 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
                 r.values.get("market"),
                 float(r.values["cap"]),
                 r.values.get("scope") or "each",
-                r.values.get("basis") or "lookthrough",
+                r.values.get("basis") or ("direct" if cap_of(r.values.get("of")) else "lookthrough"),
+                cap_of(r.values.get("of")),
             ),
             r.values.get("period") if with_horizon else None,
         )
@@ -710,6 +724,7 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
     cap_rows = tuple(c for c, _ in cap_period_rows)
     cap_each, cap_total = derive.resolved_caps(cap_rows, settings.dependency_cap, demand, pools, concern)
     cap_each_direct = derive.direct_caps(cap_rows, cap_keys(demand, pools), concern)
+    cap_single = resolve_single_caps(cap_rows, cap_keys(demand, pools), concern)
 
     scen_recs = valid(data.get("Scenarios"))
     scenarios = tuple(r.values["scenario"] for r in scen_recs)
@@ -810,6 +825,14 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         customs_value=customs_value,
         recipe=derive.product_recipe(recipe_rows),
         window=window,
+        cap_single=cap_single,
+        site_concern={s: bool(v["concern"]) for s, v in sv.items() if v.get("concern") is not None},
+        min_output={s: float(v["min_output"]) for s, v in sv.items() if v.get("min_output")},
+        observed=tuple(
+            Observed(r.row, v["product"], v["country"], float(v["share"]), v.get("source") or "")
+            for r in valid(data.get("Observed"))
+            for v in (r.values,)
+        ),
     )
     if not with_horizon:
         return net

@@ -313,8 +313,8 @@ def messages(tmp_path: Path, recs: dict[str, list[dict[str, Any]]]) -> list[str]
 def test_a_period_that_is_not_a_year_names_the_nearest(tmp_path: Path) -> None:
     recs = records(Periods=TWO_PERIODS, Caps=[{"cap": 0.5, "period": 2025}])
     (msg,) = messages(tmp_path, recs)
-    # Caps.basis (contract v2, the tiers issue) is column E, so period is F
-    assert "Caps!F2" in msg and "2025 is not a year of the Periods sheet" in msg and "nearest is 2024" in msg
+    # Caps.of (contract v3) is column D, basis F, so period is G
+    assert "Caps!G2" in msg and "2025 is not a year of the Periods sheet" in msg and "nearest is 2024" in msg
 
 
 def test_duplicate_keys_in_one_period(tmp_path: Path) -> None:
@@ -352,7 +352,7 @@ def test_period_columns_without_a_periods_sheet_are_ignored_with_a_warning(tmp_p
     recs = records(Sites=[site("home1", available_from=2030), site("rival1")], Caps=[{"cap": 0.5, "period": 2030}])
     net = read_workbook(write(tmp_path, recs))
     warned = [str(w) for w in net.warnings]
-    assert any("Caps!F2" in w and "no Periods sheet" in w for w in warned), warned
+    assert any("Caps!G2" in w and "no Periods sheet" in w for w in warned), warned
     assert any("Sites!N2" in w and "'available_from'" in w for w in warned), warned
     assert objective(solve_network(net)) == pytest.approx(880)  # the cap holds; the window does not
 

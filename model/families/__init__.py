@@ -15,6 +15,7 @@ from types import ModuleType
 
 from model.families import (
     buildout,
+    calibration,
     capacity,
     concern_free,
     cover,
@@ -39,9 +40,10 @@ FAMILIES: tuple[ModuleType, ...] = (
     dependency,
     scenarios,
     recipes,
+    calibration,
 )
 """strategic stock and its draws in crises (9), flows and pools in every period and scenario (1, 7),
 reserve (6), capacity, builds, closures and modules (2, 3, T), build-out
 over the periods (13), site groups (12), the rounded capacity cover (R), the concern-free mass
 balance (11), dependency caps (4, 5, 14), the crises' survival target (10) and tables, recipes (the Inputs and
-Upstream tables, the recipe invariants)."""
+Upstream tables, the recipe invariants), calibration (the first year against Observed)."""

@@ -24,6 +24,9 @@ DIMENSIONS = {
     "site_capacity": ("site", "period", "scenario"),
     "modules_need_build": ("site", "period"),
     "flow_needs_build": ("site", "market", "period", "scenario"),
+    "MIN_OUTPUT_SITES": ("site", "period"),
+    "min_output": ("site", "period"),
+    "min_output_shortfall": ("site", "period"),
     "cost_fixed": ("period",),
     "cost_modules": ("period",),
 }
@@ -64,12 +67,16 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """Variables b[s,t] (``build``), n[s,t] (``modules``); constraints (2, 8), (3), tightening (T).
 
     (2, 8)  sum_m x[s,m,t,w] + [w normal] r[s,t] <= (1 - loss^w[s]) cap[s,t]   each site and scenario
+    (2b)    sum_m x[s,m,t,normal] >= min_output[s] * cap[s,t]    sites with a minimum output
     (3)     n[s,t] <= max_modules[s] * b[s,t]                  for decided sites with modules
     (T)     x[s,m,t,w] <= min(D[p,m] f^w, capacity[s] + module_capacity[s] max_modules[s]) * b[s,t]
                         for arcs of decided sites where need_is_data(p(s)) (``tightening_arcs``)
 
     loss^w is 0 in the normal year; the reserve r takes capacity in the normal year only (it is
-    registered in ``ctx.capacity_use`` by ``reserve``: a crisis releases it).
+    registered in ``ctx.capacity_use`` by ``reserve``: a crisis releases it). (2b) binds the normal
+    year only, and cap[s,t] is 0 where s does not operate, so an unbuilt or closed site owes
+    nothing; with ``ctx.elastic`` its slack ``min_output_shortfall`` may be positive (its violation
+    relative to the minimum joins the elastic objective, to explain infeasibility).
 
     b[s,t] exists for the decided sites (``Network.decided``): candidates (1: built) and closable
     sites (1: kept open, 0: closed, its fixed cost saved). Yearly costs: fixed (existing sites'
@@ -114,6 +121,31 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         rule=capacity_rule,
         doc="(2, 8) production (and, in the normal year, the reserve) within the capacity left",
     )
+    m.MIN_OUTPUT_SITES = pyo.Set(
+        dimen=2,
+        initialize=[(s, t) for t in periods for s in ctx.at(t).sites if net.min_output.get(s, 0.0) > 0],
+        ordered=True,
+        doc="sites with a minimum output (Sites.min_output > 0), in the periods they are available",
+    )
+    m.min_output_shortfall = pyo.Var(
+        m.MIN_OUTPUT_SITES,
+        within=pyo.NonNegativeReals,
+        bounds=(0, None if ctx.elastic else 0),
+        doc="slack of (2b); held at 0 unless the model is built elastic to explain infeasibility",
+    )
+
+    def min_output_rule(_m: pyo.ConcreteModel, s: str, t: int) -> object:
+        made = total([x[s, mk, t, NORMAL] for mk in ctx.adj_at(t).arcs_from[s]])
+        return made + m.min_output_shortfall[s, t] >= net.min_output[s] * site_capacity_expr(m, net, s, t)
+
+    m.min_output = pyo.Constraint(
+        m.MIN_OUTPUT_SITES, rule=min_output_rule, doc="(2b) a normal year's output >= min_output * capacity"
+    )
+    if ctx.elastic:
+        ctx.violations += [
+            m.min_output_shortfall[s, t] / max(net.min_output[s] * net.max_capacity(s), 1.0)
+            for s, t in m.MIN_OUTPUT_SITES
+        ]
     cand = set(net.decided)
     m.modules_need_build = pyo.Constraint(
         [(s, t) for t in periods for s in module_sites(ctx.at(t)) if s in cand],
@@ -195,7 +227,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 "utilization": prod / cap if cap > 0 else 0.0,
                 "reserve": value(m.reserve[s, t]) if (s, t) in m.RESERVE_SITES else 0.0,
                 "spare": max(cap - prod, 0.0),
-                "concern": net.site_country[s] in net.concern,
+                "concern": s in net.concern_sites,
             }
             if net.shows_periods:
                 row["available"] = s in available
@@ -204,8 +236,9 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
 
 
 def check(res: Any, net: Network) -> list[str]:
-    """Production + reserve <= capacity; modules within bounds and only at built sites; the fixed
-    and module costs recompute from the Sites table."""
+    """Production + reserve <= capacity; production >= min_output * capacity (2b: the Flows are
+    the normal year's); modules within bounds and only at built sites; the fixed and module costs
+    recompute from the Sites table."""
     sites = res["Sites"]
     cap = site_capacity(net, sites)
     prod: dict[str, float] = defaultdict(float)
@@ -222,6 +255,12 @@ def check(res: Any, net: Network) -> list[str]:
         used = prod.get(site, 0.0) + reserve
         if used > c + TOL * max(1.0, c):
             out.append(f"{site}: production {prod.get(site, 0.0):g} + reserve {reserve:g} exceeds capacity {c:g}")
+        least = net.min_output.get(site, 0.0) * c if site in net.sites else 0.0
+        if prod.get(site, 0.0) < least - TOL * max(1.0, least):
+            out.append(
+                f"{site}: production {prod.get(site, 0.0):g} is below its minimum output {least:g} "
+                f"(min_output {net.min_output[site]:g} of capacity {c:g})"
+            )
     design = list(rows_of(sites, "site", "built", "modules_added"))
     out += cost_problems(res, "fixed", float(sum(net.fixed_cost[s] for s, built, _ in design if built)))
     out += cost_problems(res, "modules", float(sum(net.module_cost[s] * mods for s, _, mods in design)))

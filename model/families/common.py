@@ -36,7 +36,7 @@ class Adjacency:
         for s, mk in net.arcs:
             self.arcs_from[s].append(mk)
             self.arcs_to[(net.site_product[s], mk)].append(s)
-        self.concern_sites = {s for s in net.sites if net.site_country[s] in net.concern}
+        self.concern_sites = set(net.concern_sites)  # Q
         self.sites_of: dict[str, list[str]] = defaultdict(list)  # product -> its sites
         for s in net.sites:
             self.sites_of[net.site_product[s]].append(s)

@@ -96,7 +96,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         (s, mk, t, w)
         for t, w in cases
         for s, mk in ctx.at(t, w).arcs
-        if net.site_product[s] in products and net.site_country[s] not in net.concern
+        if net.site_product[s] in products and s not in net.concern_sites
     ]
     m.CONCERN_FREE_ARCS = pyo.Set(dimen=4, initialize=arcs, ordered=True, doc="arcs with a concern-free part g")
     m.concern_free = pyo.Var(
@@ -116,7 +116,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     pools = []
     for t, w in cases:
         for (i, c), users in ctx.at(t, w).consumers.items():
-            if i in products and any(net.site_country[s] not in net.concern for s, _ in users):
+            if i in products and any(s not in net.concern_sites for s, _ in users):
                 pools.append((i, c, t, w))
     m.CONCERN_FREE_POOLS = pyo.Set(dimen=4, initialize=pools, ordered=True, doc="pools with a mass balance (11)")
 
@@ -124,7 +124,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         used = [
             (rate, v)
             for s, rate in ctx.at(t, w).consumers[(i, c)]
-            if net.site_country[s] not in net.concern
+            if s not in net.concern_sites
             for v in out_of.get((s, t, w), ())
         ]
         if not used:
@@ -166,7 +166,7 @@ def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple
     have g = 0. A cap row may be missed by a slack of at most ``CAP_SLACK`` of its supply (the
     MIP's solution meets the caps to the solver's tolerance only); the second LP prices that slack
     at ``SLACK_WEIGHT``, so caps hold exactly where they can. Each g is then ``clean``ed."""
-    arcs = [(s, mk) for (s, mk), q in flow.items() if q > 1e-9 and net.site_country[s] not in net.concern]
+    arcs = [(s, mk) for (s, mk), q in flow.items() if q > 1e-9 and s not in net.concern_sites]
     lp = pyo.ConcreteModel(name="concern_free_allocation")
     lp.G = pyo.Var(arcs, within=pyo.NonNegativeReals, bounds={k: (0, flow[k]) for k in arcs})
     finals = [k for k in net.pools if net.positive_demand.get(k, 0.0) > 0]
@@ -185,7 +185,7 @@ def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple
         used = [
             (rate, v)
             for s, rate in net.consumers.get((p, c), ())
-            if net.site_country[s] not in net.concern
+            if s not in net.concern_sites
             for v in out_of.get(s, ())
         ]
         lhs = linear([*used, *((-1.0, v) for v in into.get((p, c), ()))])
@@ -264,7 +264,7 @@ def model_allocation(
     without inputs counts its whole flow (it may) and a site with inputs none (always allowed)."""
     g = {}
     for (s, mk), q in flow.items():
-        if net.site_country[s] in net.concern:
+        if s in net.concern_sites:
             continue
         if (s, mk, t, w) in m.concern_free:
             g[(s, mk)] = clean(value(m.concern_free[s, mk, t, w]), q)
@@ -296,7 +296,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                 if alloc.status not in ("optimal", "feasible"):
                     alloc = model_allocation(m, net, flow, t, w, alloc.status)
             else:
-                alloc = Allocation(g={k: q for k, q in flow.items() if net.site_country[k[0]] not in net.concern})
+                alloc = Allocation(g={k: q for k, q in flow.items() if k[0] not in net.concern_sites})
             allocations[(t, w)] = alloc
             if not net.input_rate:
                 continue
@@ -368,15 +368,15 @@ def _check_case(table: pd.DataFrame, flow_table: pd.DataFrame, net: Network) -> 
             out.append(f"ConcernFree: {s} -> {mk}: concern-free part {free:g} outside 0..{q:g}")
         if not math.isclose(flows.get((s, mk), 0.0), q, rel_tol=1e-6, abs_tol=1e-6):
             out.append(f"ConcernFree: {s} -> {mk}: flow {q:g} differs from Flows")
-        if net.site_country[s] in net.concern and free > TOL:
+        if s in net.concern_sites and free > TOL:
             out.append(f"ConcernFree: {s} is in a concern country but counts {free:g} as concern-free")
         free_out[s] += free
         free_in[(net.site_product[s], mk)] += free
-        if net.site_country[s] not in net.concern:
+        if s not in net.concern_sites:
             snapped[(net.site_product[s], mk)] += CLEAN_TOL * max(1.0, q)
     used: dict[tuple[str, str], float] = defaultdict(float)
     for (s, i), rate in net.input_rate.items():
-        if net.site_country[s] not in net.concern:
+        if s not in net.concern_sites:
             used[(i, net.site_country[s])] += rate * free_out.get(s, 0.0)
     for (i, c), need in used.items():
         have = free_in.get((i, c), 0.0)

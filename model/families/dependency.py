@@ -1,6 +1,7 @@
-"""Dependency caps on concern countries: constraints (4) `each` and (5) `total`, on the
-``lookthrough`` basis (the concern-free mass balance of ``concern_free``) or the ``direct`` one;
-the Dependency table with both shares and each cap's marginal cost; the cap invariants."""
+"""Dependency caps: constraints (4) `each` and (5) `total` on concern supply (the sites of Q), on
+the ``lookthrough`` basis (the concern-free mass balance of ``concern_free``) or the ``direct``
+one, and on single countries (``Caps.of`` a country or ``any``, measured per stage, direct); the
+Dependency table with both shares and each cap's marginal cost; the cap invariants."""
 
 from __future__ import annotations
 
@@ -14,15 +15,19 @@ from model.families.common import Adjacency
 from model.families.concern_free import mass_balance_products, mass_balance_products_over
 from model.families.protocol import Context, Extraction, by_case, period_columns, with_period
 from model.families.verify import TOL, rows_of
-from model.network import NORMAL, Network, most_specific
+from model.network import ANY, NORMAL, Network, most_specific
 
 DIMENSIONS = {
     "DEPENDENCY_EACH": ("product", "market", "period", "scenario"),
     "DEPENDENCY_EACH_DIRECT": ("product", "market", "period", "scenario"),
     "DEPENDENCY_TOTAL": ("total_cap", "period", "scenario"),
+    "DEPENDENCY_SINGLE": ("product", "market", "of", "country", "period", "scenario"),
+    "DEPENDENCY_TOTAL_SINGLE": ("total_cap", "country", "period", "scenario"),
     "dependency_each": ("product", "market", "period", "scenario"),
     "dependency_each_direct": ("product", "market", "period", "scenario"),
     "dependency_total": ("total_cap", "period", "scenario"),
+    "dependency_single": ("product", "market", "of", "country", "period", "scenario"),
+    "dependency_total_single": ("total_cap", "country", "period", "scenario"),
 }
 BINDING_TOL = 1e-6
 PRICED_TOL = 1e-6  # money per point: a cap whose marginal cost is below this saves nothing if loosened
@@ -52,6 +57,7 @@ def total_caps(net: Network, adj: Adjacency) -> list[int]:
         i
         for i, tc in enumerate(net.cap_total)
         if tc.cap < 1
+        and tc.of is None
         and (
             (
                 tc.basis == "lookthrough"
@@ -61,6 +67,40 @@ def total_caps(net: Network, adj: Adjacency) -> list[int]:
             or any(s in adj.concern_sites for mk in tc.markets for s in adj.arcs_to[(tc.product, mk)])
         )
     ]
+
+
+def measured(of: str, country: str, markets: Any) -> bool:
+    """Whether a single-country cap ``of`` measures supply from ``country`` into ``markets``: the
+    country it names, or (``ANY``) every country that is not one of the markets."""
+    return country == of if of != ANY else country not in markets
+
+
+def single_caps(net: Network, adj: Adjacency) -> list[tuple[str, str, str, str]]:
+    """(p, m, of, k) of every single-country `each` cap below 1 and country k it measures that
+    ships p into m: of a country, that country; ``ANY``, every country k != m with a site shipping
+    into the pool (one constraint (4) each)."""
+    pools = set(net.pools)
+    out = []
+    for (p, mk, of), cap in net.cap_single.items():
+        if cap >= 1 or (p, mk) not in pools:
+            continue
+        shippers = dict.fromkeys(net.site_country[s] for s in adj.arcs_to.get((p, mk), ()))
+        out += [(p, mk, of, k) for k in shippers if measured(of, k, (mk,))]
+    return out
+
+
+def total_single_caps(net: Network, adj: Adjacency) -> list[tuple[int, str]]:
+    """(index into ``net.cap_total``, k) of every single-country `total` row below 1 and country k
+    it measures that ships the row's product into one of its markets (5)."""
+    out = []
+    for i, tc in enumerate(net.cap_total):
+        if tc.of is None or tc.cap >= 1:
+            continue
+        shippers = dict.fromkeys(
+            net.site_country[s] for mk in tc.markets for s in adj.arcs_to.get((tc.product, mk), ())
+        )
+        out += [(i, k) for k in shippers if measured(tc.of, k, tc.markets)]
+    return out
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -129,6 +169,37 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         m.DEPENDENCY_TOTAL, rule=total_rule, doc="(5) concern share <= cap, summed over markets"
     )
 
+    def country_excess(p: str, mk: str, k: str, cap: float, t: int, w: str) -> object:
+        adj = ctx.adj_at(t, w)
+        return sum(((1 - cap) if net.site_country[s] == k else -cap) * x[s, mk, t, w] for s in adj.arcs_to[(p, mk)])
+
+    net = ctx.net
+    m.DEPENDENCY_SINGLE = pyo.Set(
+        dimen=6,
+        initialize=[(*key, t, w) for t, w in cases for key in single_caps(ctx.at(t, w), ctx.adj_at(t, w))],
+        ordered=True,
+        doc="single-country caps: (product, market, of, country measured, period, scenario)",
+    )
+    m.dependency_single = pyo.Constraint(
+        m.DEPENDENCY_SINGLE,
+        rule=lambda _m, p, mk, of, k, t, w: country_excess(p, mk, k, ctx.at(t).cap_single[(p, mk, of)], t, w) <= 0,
+        doc="(4) one country's share of supply <= cap, each market (direct)",
+    )
+    m.DEPENDENCY_TOTAL_SINGLE = pyo.Set(
+        dimen=4,
+        initialize=[(i, k, t, w) for t, w in cases for i, k in total_single_caps(ctx.at(t, w), ctx.adj_at(t, w))],
+        ordered=True,
+        doc="single-country `total` rows: (index into the total caps, country measured, period, scenario)",
+    )
+
+    def total_single_rule(_m: pyo.ConcreteModel, i: int, k: str, t: int, w: str) -> object:
+        tc = ctx.at(t, w).cap_total[i]
+        return sum(country_excess(tc.product, mk, k, tc.cap, t, w) for mk in tc.markets) <= 0
+
+    m.dependency_total_single = pyo.Constraint(
+        m.DEPENDENCY_TOTAL_SINGLE, rule=total_single_rule, doc="(5) one country's share <= cap, summed over markets"
+    )
+
 
 DEPENDENCY_COLUMNS = [
     "product",
@@ -143,6 +214,7 @@ DEPENDENCY_COLUMNS = [
     "scope",
     "caps_row",
     "basis",
+    "of",
     "concern_share_direct",
     "concern_share_lookthrough",
 ]
@@ -163,11 +235,18 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     crises = len(ctx.capped) > 1
     flows = by_case(m.flow)
     prob = net.probability
+    single_rows: dict[tuple[Any, ...], list[tuple[Any, ...]]] = defaultdict(list)  # a cap's rows, one per country
+    for p, mk, of, k, t, w in m.DEPENDENCY_SINGLE:
+        single_rows[(p, mk, of, t, w)].append((p, mk, of, k, t, w))
+    total_rows: dict[tuple[Any, ...], list[tuple[Any, ...]]] = defaultdict(list)
+    for i, k, t, w in m.DEPENDENCY_TOTAL_SINGLE:
+        total_rows[(i, t, w)].append((i, k, t, w))
     rows = []
     for t in ctx.periods:
         view = ctx.at(t)
         for w in ctx.capped:
             supplied, direct, lookthrough = _supply(net, flows.get((t, w), {}), allocations.get((t, w)))
+            sums = (supplied, direct, lookthrough, _supply_by_country(net, flows.get((t, w), {})))
 
             # A stress test (probability 0) is outside the objective: its rows' duals in the polish
             # price its own cost, which the objective does not count, so its caps cost nothing there.
@@ -195,7 +274,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                         solved,
                         cap_row(view, p, mk, "lookthrough"),
                     )
-                    add({**row, "basis": "lookthrough", **shares})
+                    add({**row, "basis": "lookthrough", "of": "", **shares})
                 if k in view.cap_each_direct and (w == NORMAL or view.cap_each_direct[k] < 1):
                     key = (p, mk, t, w)
                     constraint = m.dependency_each_direct[key] if key in m.DEPENDENCY_EACH_DIRECT and priced else None
@@ -203,19 +282,25 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                     row = _row(
                         p, mk, "each", supplied[k], direct[k], cap, constraint, solved, cap_row(view, p, mk, "direct")
                     )
-                    add({**row, "basis": "direct", **shares})
+                    add({**row, "basis": "direct", "of": "", **shares})
+            for (p, mk, of), cap in view.cap_single.items():
+                if (p, mk) in pools:
+                    found = [m.dependency_single[i] for i in single_rows.get((p, mk, of, t, w), ())] if priced else []
+                    add(_single_row(p, mk, "each", of, cap, found, solved, single_cap_row(view, p, mk, of), sums))
             for i, tc in enumerate(view.cap_total):
                 if w != NORMAL and tc.cap >= 1:
                     continue
                 keys = [(tc.product, mk) for mk in tc.markets]
-                sup = sum(supplied[k] for k in keys)
-                con_direct = sum(direct[k] for k in keys)
-                con_look = sum(lookthrough.get(k, 0.0) for k in keys)
-                constraint = m.dependency_total[i, t, w] if (i, t, w) in m.DEPENDENCY_TOTAL and priced else None
                 label = ", ".join(tc.markets)
+                if tc.of is not None:
+                    found = [m.dependency_total_single[j] for j in total_rows.get((i, t, w), ())] if priced else []
+                    add(_single_row(tc.product, label, "total", tc.of, tc.cap, found, solved, tc.row, sums, keys))
+                    continue
+                sup, con_direct, con_look = (sum(d.get(k, 0.0) for k in keys) for d in (supplied, direct, lookthrough))
+                constraint = m.dependency_total[i, t, w] if (i, t, w) in m.DEPENDENCY_TOTAL and priced else None
                 con = con_look if tc.basis == "lookthrough" else con_direct
                 row = _row(tc.product, label, "total", sup, con, tc.cap, constraint, solved, tc.row)
-                add({**row, "basis": tc.basis, **_shares(sup, con_direct, con_look)})
+                add({**row, "basis": tc.basis, "of": "", **_shares(sup, con_direct, con_look)})
     columns = [*DEPENDENCY_COLUMNS, "scenario"] if crises else DEPENDENCY_COLUMNS
     table = pd.DataFrame(rows, columns=period_columns(columns))
     out.tables["Dependency"] = table
@@ -242,6 +327,16 @@ def normal_year(dependency: pd.DataFrame) -> pd.DataFrame:
     return dependency[w.isna() | (w.astype(str) == "")]
 
 
+def concern_caps(dependency: pd.DataFrame) -> pd.DataFrame:
+    """The normal year's rows on concern supply (``of`` blank): what charts of the concern share
+    read. A single-country cap's row (``of`` a country) measures one country's share instead."""
+    rows = normal_year(dependency)
+    if "of" not in rows.columns:
+        return rows
+    of = rows["of"]
+    return rows[of.isna() | (of.astype(str) == "")]
+
+
 def _rows_of_period(table: pd.DataFrame, t: int) -> pd.DataFrame:
     """The rows of period t."""
     return table[table["period"] == t]
@@ -261,13 +356,72 @@ def _supply(
             continue
         key = (net.site_product[s], mk)
         supplied[key] += q
-        if net.site_country[s] in net.concern:
+        if s in net.concern_sites:
             direct[key] += q
-        free[key] += (
-            alloc.g.get((s, mk), 0.0) if alloc is not None else (q if net.site_country[s] not in net.concern else 0.0)
-        )
+        free[key] += alloc.g.get((s, mk), 0.0) if alloc is not None else (q if s not in net.concern_sites else 0.0)
     lookthrough = {k: max(v - free[k], 0.0) for k, v in supplied.items()}
     return supplied, direct, lookthrough
+
+
+def _supply_by_country(net: Network, flow: dict[tuple[Any, ...], float]) -> dict[tuple[str, str], dict[str, float]]:
+    """Per pool (p, m) of one period and scenario: what each country ships into it."""
+    out: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (s, mk), q in flow.items():
+        if q > 1e-9:
+            out[(net.site_product[s], mk)][net.site_country[s]] += q
+    return out
+
+
+def _single_row(
+    product: str,
+    market: str,
+    scope: str,
+    of: str,
+    cap: float,
+    constraints: list[Any],
+    solved: Any,
+    caps_row: int | None,
+    sums: tuple[Any, Any, Any, Any],
+    keys: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The Dependency row of a single-country cap on the pools ``keys`` (default: the one pool
+    (product, market)): supply, the supply from the country it names or (``any``) the country it
+    finds highest, named in ``of``, and the marginal cost of all its rows (``constraints``) moving
+    together. ``sums`` are the case's supplied, direct, look-through and by-country supplies."""
+    supplied, direct, lookthrough, by_country = sums
+    keys = keys or [(product, market)]
+    shipped: dict[str, float] = defaultdict(float)
+    for key in keys:
+        for c, q in by_country.get(key, {}).items():
+            shipped[c] += q
+    k, con = _highest(shipped, of, [mk for _, mk in keys])
+    sup, con_direct, con_look = (sum(d.get(key, 0.0) for key in keys) for d in (supplied, direct, lookthrough))
+    row = _row(product, market, scope, sup, con, cap, constraints or None, solved, caps_row)
+    return {**row, "basis": "direct", "of": k, **_shares(sup, con_direct, con_look)}
+
+
+def _highest(by_country: dict[str, float], of: str, markets: Any) -> tuple[str, float]:
+    """The country a single-country cap ``of`` finds highest among those it measures, and its
+    supply: the country named (whatever it ships), or, for ``ANY``, the largest shipper that is not
+    one of ``markets`` (``any`` itself and 0 where none ships)."""
+    if of != ANY:
+        return of, by_country.get(of, 0.0)
+    found = [(q, c) for c, q in by_country.items() if measured(of, c, markets) and q > 0]
+    if not found:
+        return ANY, 0.0
+    q, c = max(found, key=lambda x: x[0])
+    return c, q
+
+
+def single_cap_row(net: Network, p: str, mk: str, of: str) -> int | None:
+    """The sheet row of the Caps row that sets the single-country `each` cap (p, mk, of): the most
+    specific matching row among those with the same ``of`` (in a concern market only rows that
+    name it)."""
+    rows = [r for r in net.cap_rows if r.scope == "each" and r.of == of]
+    if mk in net.concern:
+        rows = [r for r in rows if r.market is not None]
+    row = most_specific(rows, p, mk, lambda r: r.product, lambda r: r.market)
+    return None if row is None else row.row
 
 
 def _binding_cap(net: Network, dependency: pd.DataFrame, p: str, mk: str) -> str:
@@ -275,7 +429,13 @@ def _binding_cap(net: Network, dependency: pd.DataFrame, p: str, mk: str) -> str
     on its pool that bind (basis, cap and the cell that sets it), "" if none does. A look-through
     cap binds when concern-free supply, at every tier upstream, runs short."""
     rows = dependency[(dependency["product"] == p) & (dependency["market"] == mk) & dependency["binding"]]
-    return "; ".join(f"{r.basis} cap {r.cap:g} ({cap_cell(net, p, mk, r.basis)})" for r in rows.itertuples())
+    letter = net.columns.get("Caps", {}).get("cap", "")
+    return "; ".join(
+        f"{r.basis} cap {r.cap:g} ({cap_cell(net, p, mk, r.basis)})"
+        if not r.of
+        else f"cap {r.cap:g} on the share from {r.of} (Caps!{letter}{r.caps_row})"
+        for r in rows.itertuples()
+    )
 
 
 def cap_row(net: Network, p: str, mk: str, basis: str) -> int | None:
@@ -321,7 +481,9 @@ def default_cap_marginal(net: Network, dependency: pd.DataFrame) -> float:
     """Cost of one point less ``Settings.dependency_cap``: the sum of the marginal costs of the
     look-through `each` caps that take the default (``default_cap_pairs``)."""
     uses_default = default_cap_pairs(net)
-    each = dependency[(dependency["scope"] == "each") & (dependency["basis"] == "lookthrough")]
+    each = dependency[
+        (dependency["scope"] == "each") & (dependency["basis"] == "lookthrough") & (dependency["of"] == "")
+    ]
     return float(sum(r.marginal_cost_per_point for r in each.itertuples() if (r.product, r.market) in uses_default))
 
 
@@ -345,14 +507,16 @@ def _row(
 
     With g = E - cap sum x <= 0 (E the concern supply on the row's basis) and HiGHS's row dual
     y = d(cost)/d(rhs) (<= 0 when it binds), the envelope theorem gives d(cost)/d(cap) = y * sum x,
-    so one point (0.01) less cap costs -0.01 * y * supplied.
+    so one point (0.01) less cap costs -0.01 * y * supplied. A single-country `any` cap is one row
+    per country it measures, all moving with the cap: ``constraint`` is then the list of them and
+    one point costs -0.01 * (sum of their duals) * supplied.
     """
     share = con / sup if sup > 0 else 0.0
     if constraint is None:  # no constraint generated (cap 1, or no concern site can reach): costs nothing
         marginal: float | None = 0.0
     else:  # from the LP polish; None (a blank cell) if that LP could not be solved
-        dual = solved.duals.get(constraint)
-        marginal = max(-0.01 * dual * sup, 0.0) if dual is not None else None
+        duals = [solved.duals.get(c) for c in (constraint if isinstance(constraint, list) else [constraint])]
+        marginal = None if any(d is None for d in duals) else max(-0.01 * sum(duals) * sup, 0.0)
     priced = marginal is not None and marginal > PRICED_TOL
     at_cap = (cap < 1 and sup > 0 and share >= cap - BINDING_TOL) or priced  # a priced cap is at its limit
     binding = at_cap and (priced or marginal is None)  # unknown marginal: cannot say it is not binding
@@ -400,9 +564,11 @@ def _check_case(flows: pd.DataFrame, free_parts: pd.DataFrame | None, net: Netwo
     """The cap invariants of one scenario's flows and concern-free parts (see ``check``)."""
     sup: dict[tuple[str, str], float] = defaultdict(float)
     con: dict[tuple[str, str], float] = defaultdict(float)
-    for product, market, origin, q in rows_of(flows, "product", "market", "origin", "quantity"):
+    shipped: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for product, market, site, origin, q in rows_of(flows, "product", "market", "site", "origin", "quantity"):
         sup[(product, market)] += q
-        if origin in net.concern:
+        shipped[(product, market)][origin] += q
+        if site in net.concern_sites:
             con[(product, market)] += q
     look = dict(con)
     if free_parts is not None:
@@ -415,7 +581,25 @@ def _check_case(flows: pd.DataFrame, free_parts: pd.DataFrame | None, net: Netwo
             s, c = sup.get((p, mk), 0.0), concern.get((p, mk), 0.0)
             if c > cap * s + TOL * max(1.0, s):
                 out.append(f"{p} in {mk}: concern share {c / s:.4f} ({basis}) exceeds cap {cap:g}")
+    for (p, mk, of), cap in net.cap_single.items():
+        s = sup.get((p, mk), 0.0)
+        for k, q in shipped.get((p, mk), {}).items():
+            if measured(of, k, (mk,)) and q > cap * s + TOL * max(1.0, s):
+                out.append(f"{p} in {mk}: the share from {k} {q / s:.4f} exceeds its single-country cap {cap:g}")
     for tc in net.cap_total:
+        if tc.of is not None:
+            s = sum(sup.get((tc.product, mk), 0.0) for mk in tc.markets)
+            summed: dict[str, float] = defaultdict(float)
+            for mk in tc.markets:
+                for k, q in shipped.get((tc.product, mk), {}).items():
+                    summed[k] += q
+            for k, q in summed.items():
+                if measured(tc.of, k, tc.markets) and q > tc.cap * s + TOL * max(1.0, s):
+                    out.append(
+                        f"{tc.product}, total over {', '.join(tc.markets)}: the share from {k} {q / s:.4f} "
+                        f"exceeds its single-country cap {tc.cap:g}"
+                    )
+            continue
         concern = look if tc.basis == "lookthrough" else con
         s = sum(sup.get((tc.product, mk), 0.0) for mk in tc.markets)
         c = sum(concern.get((tc.product, mk), 0.0) for mk in tc.markets)

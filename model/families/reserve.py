@@ -34,7 +34,7 @@ def reserve_sites(net: Network) -> list[str]:
         for s in net.sites
         if s in can_deliver
         and s not in net.hubs
-        and net.site_country[s] not in net.concern
+        and s not in net.concern_sites
         and net.reserve_share.get(net.site_product[s], 0) > 0
     ]
 
@@ -117,8 +117,8 @@ def check(res: Any, net: Network) -> list[str]:
     for site, p, country, reserve in rows_of(res["Sites"], "site", "product", "country", "reserve"):
         if reserve <= TOL:
             continue
-        if country in net.concern:
-            out.append(f"{site}: reserve held in a concern country")
+        if site in net.concern_sites:
+            out.append(f"{site}: reserve held at a concern site ({country})")
         elif site not in can_deliver:
             out.append(f"{site}: reserve held at a site that can deliver to no market")
         elif site in net.hubs:

@@ -1,0 +1,142 @@
+"""Calibration: the first period's normal year held against today's trade (the Observed sheet).
+
+Nothing here changes the optimum: the family builds no component. After the solve it sets each
+Observed row beside the modelled share of world production,
+
+    modelled[p, k] = sum_{s: p(s)=p, c(s)=k, s not a hub} sum_m x[s,m,t0,normal]
+                     / sum_{s: p(s)=p, s not a hub} sum_m x[s,m,t0,normal]
+
+(t0 the first period; a hub passes on what others made, so it makes nothing), and flags a row
+whose difference exceeds ``Settings.calibration_tolerance``: the number an analyst checks first
+("the first year must look like today's trade before anyone believes year ten"), with ``why``:
+what the gap comes from, read off the country's plants in that year (``why``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+import pyomo.core as pyo
+
+from model.families.flows import normal
+from model.families.protocol import Context, Extraction, value
+from model.families.verify import TOL, rows_of
+from model.network import Network
+
+DIMENSIONS: dict[str, tuple[str, ...]] = {}
+HORIZON = True
+"""The check reads the whole horizon (the first period's flows), not one period at a time."""
+
+CALIBRATION_COLUMNS = ["product", "country", "observed", "modelled", "difference", "source", "flag", "why"]
+
+
+def build(m: pyo.ConcreteModel, ctx: Context) -> None:
+    """Nothing to build: the Observed shares do not change the optimum."""
+
+
+def modelled_shares(production: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    """Each (product, country)'s share of the product's world production, from the production of
+    the plants (hubs left out) per (product, country)."""
+    world: dict[str, float] = defaultdict(float)
+    for (p, _), q in production.items():
+        world[p] += q
+    return {(p, k): q / world[p] for (p, k), q in production.items() if world[p] > 0}
+
+
+def row(obs: Any, modelled: float, tolerance: float) -> dict[str, Any]:
+    """One Calibration row: the observed and modelled shares, their difference (modelled less
+    observed, in share points as a fraction) and a flag beyond the tolerance."""
+    difference = modelled - obs.share
+    return {
+        "product": obs.product,
+        "country": obs.country,
+        "observed": obs.share,
+        "modelled": modelled,
+        "difference": difference,
+        "source": obs.source,
+        "flag": "beyond tolerance" if abs(difference) > tolerance + 1e-9 else "",
+    }
+
+
+def why(obs: Any, modelled: float, made: float, capacity: float, unit: str) -> str:
+    """What a flagged row's gap comes from, read off the first year's Sites rows of the country:
+    no plant there; its plants at full capacity (less capacity than today's share needs); plants
+    left idle for cheaper supply elsewhere (a ``min_output`` on them holds today's output); or
+    plants that undercut the rest (the others' contracts, as ``min_output``, hold them)."""
+    amount = f"{made:,.4g} of {capacity:,.4g} {unit}".replace("  ", " ").strip()
+    if capacity <= 0:
+        return f"no plant of {obs.product} operates in {obs.country} in the first period (the Sites sheet)"
+    if modelled < obs.share:
+        if made >= capacity * (1 - 1e-6):
+            return f"its plants run at full capacity ({amount}): less capacity than today's share needs"
+        return (
+            f"its plants make {amount} they could: supply elsewhere is cheaper in the model; a min_output "
+            "on them (their offtake contracts) holds today's output"
+        )
+    return (
+        f"its plants ({amount}) undercut the rest in the model; a min_output on the other countries' real "
+        "plants (their contracts) holds today's trade"
+    )
+
+
+def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
+    """Calibration (with an Observed sheet): one row per Observed row, from the first period's
+    normal-year flows; the flagged rows' count is kept in ``out.extra["calibration_flagged"]``."""
+    net = ctx.net
+    if not net.observed:
+        return
+    first = ctx.periods[0]
+    production: dict[tuple[str, str], float] = defaultdict(float)
+    for (s, _, t), var in normal(m.flow).items():
+        if t == first and s not in net.hubs:
+            production[(net.site_product[s], net.site_country[s])] += max(value(var), 0.0)
+    shares = modelled_shares(production)
+    tolerance = net.settings.calibration_tolerance
+    capacity: dict[tuple[str, str], float] = defaultdict(float)
+    sites = out.tables["Sites"]
+    if "period" in sites.columns:
+        sites = sites[sites["period"] == first]
+    for s, p, k, cap in rows_of(sites, "site", "product", "country", "capacity"):
+        if s not in net.hubs:
+            capacity[(p, k)] += cap
+    rows = []
+    for obs in net.observed:
+        key = (obs.product, obs.country)
+        r = row(obs, shares.get(key, 0.0), tolerance)
+        unit = net.unit.get(obs.product, "")
+        r["why"] = why(obs, r["modelled"], production.get(key, 0.0), capacity.get(key, 0.0), unit) if r["flag"] else ""
+        rows.append(r)
+    table = pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
+    out.tables["Calibration"] = table
+    out.extra["calibration_flagged"] = int((table["flag"] != "").sum())
+
+
+def check(res: Any, net: Network) -> list[str]:
+    """The Calibration table from the Flows alone: each modelled share recomputed from the first
+    period's flows of plants (hubs left out), the difference and the flag against the tolerance."""
+    if "Calibration" not in res.tables:
+        return [] if not net.observed else ["Calibration: the Observed sheet has rows but no Calibration table"]
+    flows = res["Flows"]
+    if "period" in flows.columns:
+        flows = flows[flows["period"] == net.periods[0].year]
+    production: dict[tuple[str, str], float] = defaultdict(float)
+    for site, product, origin, q in rows_of(flows, "site", "product", "origin", "quantity"):
+        if site not in net.hubs:
+            production[(product, origin)] += q
+    shares = modelled_shares(production)
+    tolerance = net.settings.calibration_tolerance
+    out = []
+    for p, k, observed, modelled, difference, flag in rows_of(
+        res["Calibration"], "product", "country", "observed", "modelled", "difference", "flag"
+    ):
+        expected = shares.get((p, k), 0.0)
+        if abs(modelled - expected) > TOL:
+            out.append(f"Calibration: {p} in {k}: modelled share {modelled:.6g}, the flows give {expected:.6g}")
+        if abs(difference - (modelled - observed)) > TOL:
+            out.append(f"Calibration: {p} in {k}: difference {difference:.6g} is not modelled less observed")
+        flagged = isinstance(flag, str) and flag != ""
+        if flagged != (abs(modelled - observed) > tolerance + 1e-9):
+            out.append(f"Calibration: {p} in {k}: flag '{flag}' disagrees with the tolerance {tolerance:g}")
+    return out
