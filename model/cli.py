@@ -18,25 +18,20 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from model import atomic
-from model.alternatives import check as check_alternatives
-from model.alternatives import find_alternatives, robustness
+from model import api, atomic
+from model.alternatives import robustness
 from model.charts import frontier_png
 from model.compare import write_comparison
-from model.diagnose import explain_infeasibility
 from model.html_report import report_path, report_refusal, write_html_report
 from model.issues import WorkbookError
 from model.network import Network
-from model.pipeline import PHASES, check_results, run_once
-from model.report import cost_split, with_cost_split, write_results
-from model.results import Results, cost_totals, with_run_seconds
-from model.solve import Progress, SolveOptions, highs_option
-from model.stress import check as check_stress
-from model.stress import stress_atlas
-from model.study import PARAMETERS, SHEET_NAMES, run_study
+from model.pipeline import PHASES
+from model.report import cost_split, write_results
+from model.results import cost_totals, with_run_seconds
+from model.solve import Progress, highs_option
+from model.study import PARAMETERS, SHEET_NAMES
 from model.template import write_template
 from model.timeline import print_timeline, timeline_png
-from model.workbook import read_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKBOOK = ROOT / "inputs" / "allied_supply_network.xlsx"
@@ -376,8 +371,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     t0 = time.perf_counter()
     out.stage("reading the workbook")
     try:
-        net = read_workbook(args.workbook)
-    except WorkbookError as exc:
+        net = api.read(args.workbook)
+    except api.InputError as exc:
         out.line(f"{args.workbook}: the workbook cannot be used.")
         _print_issues(out, exc.errors, "error")
         _print_issues(out, exc.warnings, "warning")
@@ -389,7 +384,17 @@ def _run(args: argparse.Namespace, out: Console) -> int:
             f"{len(net.arcs)} arcs, {len(net.scenarios)} scenarios)."
         )
         return EXIT_OK
-    net = net.with_settings(
+    _print_issues(out, net.warnings, "warning")
+    result = api.solve(
+        net,
+        scenarios=not args.no_scenarios,
+        highs_options=args.highs,
+        workers=args.workers,
+        dask=args.dask,
+        stage=out.stage,
+        solver_progress=out.progress,
+        stress_progress=lambda d, t, e: out.sweep_progress("stress atlas: countries lost", d, t, e),
+        alternatives_progress=lambda d, t, e: out.sweep_progress("alternatives", d, t, e),
         dependency_cap=args.cap,
         time_limit_s=args.time_limit,
         mip_gap=args.mip_gap,
@@ -397,46 +402,31 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         random_seed=args.seed,
         alternatives=args.alternatives,
         alternatives_slack=args.alternatives_slack,
+        stress_test="countries" if args.stress else None,
     )
-    if args.no_scenarios:
-        net = net.without_scenarios()
-    _print_issues(out, net.warnings, "warning")
-    options = SolveOptions(
-        time_limit=net.settings.time_limit_s,
-        mip_gap=net.settings.mip_gap,
-        threads=net.settings.threads,
-        seed=net.settings.random_seed,
-        progress=out.progress,
-        highs_options=tuple(args.highs),
-    )
-    result, timings = run_once(net, options, stage=out.stage)
-    solved = result.solve
     out.end_progress()
-    if solved.status == "interrupted":
+    net, timings = result.network, result.seconds
+    if result.status == "interrupted":
         raise KeyboardInterrupt
-    if solved.status == "infeasible":
-        return _explain(out, net, options)
-    if solved.status == "error":
-        out.line(f"The solver failed: {solved.message}.")
+    if result.status == "infeasible":
+        return _explain(out, result.explanation)
+    if result.status == "error":
+        out.line(f"The solver failed: {'; '.join(result.explanation)}.")
         return EXIT_OTHER
-    if not solved.has_solution:
+    if not result.has_design:
         out.line(
-            f"No design found: the solver stopped ({solved.highs_status}) before finding any "
+            f"No design found: the solver stopped ({result.status}) before finding any "
             "feasible design. Raise the time limit (--time-limit or Settings.time_limit_s) and run again."
         )
         return EXIT_OTHER
-    out.stage("checking the results")
-    problems = check_results(result, net, timings)
-    if args.stress or net.settings.stress_test == "countries":
-        t1 = time.perf_counter()
-        problems += _stress(args, net, options, result, out)
-        timings["stress"] = time.perf_counter() - t1
-    if net.settings.alternatives > 0:
-        t1 = time.perf_counter()
-        problems += _alternatives(net, options, result, out)
-        timings["alternatives"] = time.perf_counter() - t1
+    for note in result.notes:
+        out.line(f"Note: {note}")
+    if "StressSummary" in result.tables:
+        print_stress(out, result["StressSummary"], net.settings.currency)
+    if "Alternatives" in result.tables:
+        print_alternatives(out, result, net.settings.alternatives_slack, net.settings.currency)
     t1 = time.perf_counter()
-    pictures = _studies(args, net, options, result, out, target)
+    pictures = _studies(args, net, result, out, target)
     if pictures:
         timings["sweeps"] = time.perf_counter() - t1
     if "Timeline" in result.tables:
@@ -444,10 +434,10 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         png = target.with_name(f"{target.stem}_timeline.png")
         pictures.append(timeline_png(result.tables["Timeline"], net.settings.currency, png))
         timings["pictures"] = time.perf_counter() - t1
+    problems = result.problems
     warnings = list(net.warnings) + [f"internal check failed: {p}" for p in problems]
-    result.tables["Summary"] = with_cost_split(
-        with_run_seconds(result.tables["Summary"], solved.seconds | timings), result.tables["Costs"]
-    )
+    total = timings.pop("total", 0.0)
+    result.tables["Summary"] = with_run_seconds(result.tables["Summary"], timings)
     t1 = time.perf_counter()
     out.stage("writing the results workbook")
     written = write_results(target, result.tables, warnings, currency=net.settings.currency, units=net.unit)
@@ -460,7 +450,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         report = write_html_report(report_path(written), result.tables, net)
         notices += atomic.last_notice
         timings["report"] = time.perf_counter() - t1
-    timings["total"] = time.perf_counter() - t0
+    timings["total"] = max(total, time.perf_counter() - t0)
     print_summary(out, net, result, timings)
     for notice in notices:
         out.line(f"Note: {notice}")
@@ -501,64 +491,18 @@ def _compare(args: argparse.Namespace, out: Console) -> int:
     return EXIT_OK
 
 
-def _stress(args: argparse.Namespace, net: Network, options: SolveOptions, result: Results, out: Console) -> list[str]:
-    """The stress atlas of the solved design: its Stress and StressSummary tables added to the
-    results, progress on the console, a summary of it printed; returns its invariants' problems."""
-    try:
-        atlas = stress_atlas(
-            net,
-            result.tables,
-            options,
-            workers=args.workers,
-            dask_address=args.dask,
-            progress=lambda d, t, e: out.sweep_progress("stress atlas: countries lost", d, t, e),
-        )
-    except Exception as exc:  # the solve's results are still written, without the atlas
-        out.end_progress()
-        out.line(f"Note: the stress atlas could not be made ({type(exc).__name__}: {exc}); the results are written")
-        out.line("without it.")
-        if isinstance(exc, (OSError, TimeoutError)) or "dask" in str(exc).lower():  # a cluster out of reach
-            return []
-        return [f"stress atlas: {type(exc).__name__}: {exc}"]
-    out.end_progress()
-    result.tables["Stress"], result.tables["StressSummary"] = atlas.stress, atlas.summary
-    print_stress(out, atlas.summary, net.settings.currency)
-    return [f"stress atlas: {p}" for p in check_stress(atlas.stress, atlas.summary, net, atlas.design)]
-
-
-def _alternatives(net: Network, options: SolveOptions, result: Results, out: Console) -> list[str]:
-    """Near-optimal alternatives of the solved design: the Alternatives and AlternativeSites tables
-    added to the results, progress on the console, the robust and fragile builds printed; returns
-    the invariants' problems."""
-    k, slack = net.settings.alternatives, net.settings.alternatives_slack
-    found = find_alternatives(
-        net,
-        result.tables,
-        float(result.objective or 0.0),
-        k,
-        slack,
-        options,
-        progress=lambda d, t, e: out.sweep_progress("alternatives", d, t, e),
-    )
-    out.end_progress()
-    result.tables["Alternatives"], result.tables["AlternativeSites"] = found.table, found.sites
-    print_alternatives(out, found, slack, net.settings.currency)
-    gap = result.solve.mip_gap if result.solve.mip_gap is not None else 0.0
-    return [f"alternatives: {p}" for p in check_alternatives(found.table, found.sites, slack, gap + 1e-6)]
-
-
-def print_alternatives(out: Console, found: Any, slack: float, currency: str) -> None:
+def print_alternatives(out: Console, result: api.Result, slack: float, currency: str) -> None:
     """Each alternative's cost and how far it departs from the optimum; the candidates built in
     every design (robust), in some (a choice the slack leaves open) and in none."""
     out.line(f"Alternatives within {slack:.1%} of the optimum (as different as possible in which sites operate when):")
-    for r in found.table.itertuples():
+    for r in result["Alternatives"].itertuples():
         if r.alternative == 0:
             continue
         cost = "no cost" if r.objective is None else f"{_money(r.objective)} {currency} (+{r.over_optimum:.2%})"
         out.line(f"  {r.alternative}: {cost}, {r.differs_by} operate decisions differ from the optimum")
-    if found.stopped != "found all":
-        out.line(f"  (the search stopped: {found.stopped})")
-    groups = robustness(found.sites)
+    if result.alternatives_stopped != "found all":
+        out.line(f"  (the search stopped: {result.alternatives_stopped})")
+    groups = robustness(result["AlternativeSites"])
     out.line("  built in every design: " + (", ".join(groups["every"]) or "none"))
     out.line("  built in some: " + (", ".join(groups["some"]) or "none"))
     out.line("  built in none: " + (", ".join(groups["none"]) or "none"))
@@ -590,9 +534,7 @@ def print_stress(out: Console, summary: Any, currency: str, shown: int = 5) -> N
         out.line(f"    {short} of {len(part)} losses leave some market less than half served")
 
 
-def _studies(
-    args: argparse.Namespace, net: Network, options: SolveOptions, result: Results, out: Console, target: Path
-) -> list[Path]:
+def _studies(args: argparse.Namespace, net: Network, result: api.Result, out: Console, target: Path) -> list[Path]:
     """Run the sweeps asked for (command line, else the Study sheet); add their Tradeoff tables to
     ``result`` and write one PNG per frontier beside the results workbook."""
     sweeps = {}
@@ -607,13 +549,12 @@ def _studies(
         sweeps.pop("max_shortfall")
     pictures = []
     for parameter, values in sweeps.items():
-        table = run_study(
+        table = api.sweep(
             net,
             parameter,
             values,
-            options,
             workers=args.workers,
-            dask_address=args.dask,
+            dask=args.dask,
             progress=lambda d, t, e, p=parameter: out.sweep_progress(f"sweep {p}", d, t, e),
         )
         out.end_progress()
@@ -659,13 +600,12 @@ def print_tradeoff(out: Console, table: Any, column: str, currency: str) -> None
         )
 
 
-def _explain(out: Console, net: Network, options: SolveOptions) -> int:
+def _explain(out: Console, explanation: Sequence[str]) -> int:
     out.line("No feasible design exists: some requirements cannot all be met.")
-    conflicts = explain_infeasibility(net, options)
-    if conflicts:
+    if explanation:
         out.line("Smallest changes that would make it feasible:")
-        for c in conflicts:
-            out.line(f"  - {c.message}")
+        for message in explanation:
+            out.line(f"  - {message}")
     else:
         out.line("  (the conflict could not be narrowed down further)")
     return EXIT_INFEASIBLE
@@ -703,7 +643,7 @@ def _binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str
     return f"  binding, {shown} {currency} per point"
 
 
-def _print_tiers_in_scenario(out: Console, net: Network, res: Results, scenario: str) -> None:
+def _print_tiers_in_scenario(out: Console, net: Network, res: api.Result, scenario: str) -> None:
     """With recipes: the plants a scenario starves of inputs, and the stock of inputs
     it draws (with periods, in the last period, as the lines above)."""
 
@@ -746,12 +686,11 @@ def print_calibration(out: Console, table: Any, tolerance: float) -> None:
             out.line(f"     {r.why}")
 
 
-def print_summary(out: Console, net: Network, res: Results, timings: dict[str, float]) -> None:
+def print_summary(out: Console, net: Network, res: api.Result, timings: dict[str, float]) -> None:
     """A short console summary a planner reads at a glance."""
-    s = res.solve
     cur = net.settings.currency
-    flag = "" if s.status == "optimal" else "  << stopped at a limit: not proven optimal"
-    out.line(f"Status: {s.status_text}{flag}")
+    flag = "" if res.status == "optimal" else "  << stopped at a limit: not proven optimal"
+    out.line(f"Status: {res.status_text}{flag}")
     costs = cost_totals(res["Costs"])
     split = cost_split(costs)
     if net.shows_periods:

@@ -19,7 +19,8 @@ from model.report import CHANGED_FILL, Book, CellStyle, save_atomically
 TOL = 1e-6
 
 
-def _read(path: Path) -> dict[str, pd.DataFrame]:
+def read_results(path: Path) -> dict[str, pd.DataFrame]:
+    """A results workbook of this tool as the comparison reads it (``horizon_totals``)."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     except Exception as exc:
@@ -429,7 +430,7 @@ def _design_lines(sites: pd.DataFrame) -> list[tuple[str, Any]]:
 
 def write_comparison(a_path: Path, b_path: Path, out: Path) -> tuple[Path, list[str]]:
     """Write the comparison workbook (changed cells highlighted); return its path and the differences."""
-    tables = compare_tables(_read(Path(a_path)), _read(Path(b_path)))
+    tables = compare_tables(read_results(Path(a_path)), read_results(Path(b_path)))
 
     def fill(book: Book) -> None:
         readme = book.wb.add_worksheet("Compare")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import write as write_synthetic
-from model import cli
+from model import api
 from model.cli import main
 from model.solve import SolveResult
 from model.workbook import read_workbook
@@ -71,7 +71,7 @@ def test_solver_failure_is_a_plain_message(
         )
         return Results({}, None, solved), {}
 
-    monkeypatch.setattr(cli, "run_once", broken)
+    monkeypatch.setattr(api, "run_once", broken)
     out = tmp_path / "r.xlsx"
     assert main([str(write(tmp_path, BASE)), "--out", str(out)]) == 1
     text = capsys.readouterr().out

@@ -1,0 +1,470 @@
+"""The Python API: the same model as the command line, DataFrames in and out.
+
+    import model
+
+    net = model.from_frames({"Countries": countries, "Products": products, ...})  # or model.read(path)
+    result = model.solve(net, dependency_cap=0.3)
+    result.objective, result["Sites"]                      # every results table by its sheet name
+    frontier = model.sweep(net, "dependency_cap", [1.0, 0.5, 0.3], workers=2)
+    model.write(result, "outputs/run.xlsx")                # the results workbook and its HTML report
+
+The command line (``model.cli``) is a client of these functions: what it prints is what
+``solve`` returns. Settings are named as on the Settings sheet; no Pyomo or HiGHS object leaves
+this module (``Network`` is the tool's own checked data object). Everything here is documented in
+docs/api.md, and ``examples/analyst.py`` runs it end to end (CI runs it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model import schema
+from model.alternatives import check as check_alternatives
+from model.alternatives import find_alternatives
+from model.compare import compare_tables, horizon_totals, read_results
+from model.diagnose import explain_infeasibility
+from model.html_report import report_path, write_html_report
+from model.issues import Issue, WorkbookError
+from model.network import Network
+from model.pipeline import check_results, run_once
+from model.report import with_cost_split, write_results
+from model.results import with_run_seconds
+from model.solve import SolveOptions
+from model.stress import check as check_stress
+from model.stress import stress_atlas
+from model.study import PARAMETERS, run_study
+from model.template import write_input_workbook
+from model.workbook import read_workbook
+
+Progress = Callable[[int, int, float], None]
+"""``progress(done, total, seconds)``: how far a sweep, the stress atlas or the alternatives are."""
+
+SETTINGS_AFTER_READING = (
+    "dependency_cap",
+    "time_limit_s",
+    "mip_gap",
+    "threads",
+    "random_seed",
+    "caps_in_scenarios",
+    "stress_test",
+    "alternatives",
+    "alternatives_slack",
+    "calibration_tolerance",
+    "currency",
+)
+"""The settings ``solve``, ``sweep``, ``stress`` and ``alternatives`` take as keywords (named as on
+the Settings sheet). The others (``unmet_penalty``, ``discount_rate``) shape the data the network
+is checked with: set them in the Settings frame or sheet."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One input problem: where it is and what is wrong. From a workbook, ``cell`` is its cell
+    (``Sites!E7``); from DataFrames, ``row`` is the frame's row position (0 the first) and
+    ``column`` its column, and ``cell`` is None."""
+
+    level: str
+    sheet: str
+    message: str
+    cell: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        if self.cell:
+            where = self.cell
+        elif self.row is not None:
+            where = f"{self.sheet}, row {self.row}" + (f", column '{self.column}'" if self.column else "")
+        elif self.column:
+            where = f"{self.sheet}, column '{self.column}'"
+        else:
+            where = self.sheet
+        return f"{where}: {self.message}"
+
+
+class InputError(ValueError):
+    """The inputs cannot be used: ``problems`` lists every error (and the warnings), each with its
+    sheet and its cell, or its frame row and column."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        errors = self.errors
+        super().__init__(f"{len(errors)} error(s) in the inputs:\n" + "\n".join(f"  {p}" for p in errors))
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that stop a run."""
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The problems that do not."""
+        return [p for p in self.problems if p.level != "error"]
+
+
+@dataclass
+class Result:
+    """One solve: its status, the objective, the MIP gap, the Summary as a mapping, and every
+    results table as a DataFrame under its sheet name (``result["Sites"]``). ``explanation`` says
+    why there is no design (an infeasible network); ``problems`` lists any failed internal check
+    (there should be none); ``warnings`` the input warnings; ``seconds`` each step's time."""
+
+    status: str
+    objective: float | None
+    gap: float | None
+    tables: dict[str, pd.DataFrame]
+    network: Network
+    explanation: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    alternatives_stopped: str = ""
+    """Why the search for alternatives ended (``found all``, or what stopped it early)."""
+    notes: list[str] = field(default_factory=list)
+    """What the run could not do and went on without (a stress atlas whose Dask scheduler is out of
+    reach: the solve's results stand without it)."""
+
+    def __getitem__(self, sheet: str) -> pd.DataFrame:
+        return self.tables[sheet]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The Summary sheet as ``{metric: value}``."""
+        table = self.tables.get("Summary")
+        return {} if table is None else dict(zip(table["metric"], table["value"], strict=True))
+
+    @property
+    def status_text(self) -> str:
+        """``optimal (gap 0.0100%)``: the status with the gap achieved."""
+        if self.gap is None or not self.has_design:
+            return self.status
+        return f"{self.status} (gap {self.gap:.4%})"
+
+    @property
+    def has_design(self) -> bool:
+        """Whether the solve found a design (optimal, or feasible at a limit)."""
+        return self.objective is not None
+
+
+# ---- inputs ------------------------------------------------------------------------------------
+
+
+def read(path: str | Path) -> Network:
+    """The checked network of an input workbook; ``InputError`` lists every problem with its cell."""
+    try:
+        return read_workbook(path)
+    except WorkbookError as exc:
+        raise InputError([_problem(i) for i in exc.issues]) from None
+
+
+def from_frames(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any] | None = None) -> Network:
+    """The checked network of DataFrames named and shaped as the workbook's sheets (``Countries``,
+    ``Products``, ``Sites``, ``Demand``, ``Lanes``, ...; columns as their headers, docs/inputs.md).
+    ``settings`` (``{"unmet_penalty": 1000}``) fills or overrides the Settings sheet, which may
+    also be given as a frame of ``setting`` and ``value``. Every check of a workbook runs;
+    ``InputError`` lists every problem with its sheet, frame row and column.
+
+    The frames are written to a workbook in a temporary folder and read back through the one
+    reader, so that a network made here and one read from a workbook are checked alike (about
+    0.3 s for the sample's size)."""
+    records: dict[str, list[dict[str, Any]]] = {name: _records(frame) for name, frame in frames.items()}
+    if settings:
+        given = {r.get("setting"): r for r in records.get("Settings", [])}
+        for name, value in settings.items():
+            given[name] = {"setting": name, "value": value}
+        records["Settings"] = list(given.values())
+    records.setdefault("Settings", [])
+    headers = {name: _headers(name, rows) for name, rows in records.items()}
+    with tempfile.TemporaryDirectory(prefix="supply-network-") as folder:
+        path = Path(folder) / "frames.xlsx"
+        write_input_workbook(path, records, sheets=list(records))
+        try:
+            net = read_workbook(path)
+        except WorkbookError as exc:
+            raise InputError([_problem(i, headers) for i in exc.issues]) from None
+    warnings = tuple(Issue(w.level, w.sheet, _frame_cell(w.cell, w.sheet, headers), w.message) for w in net.warnings)
+    return dataclasses.replace(net, source="(DataFrames)", source_sha256="", warnings=warnings)
+
+
+def _records(frame: pd.DataFrame | Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A frame's rows as records, blanks (NaN, None, NaT) as None, numpy numbers as Python's."""
+    rows = frame.to_dict("records") if isinstance(frame, pd.DataFrame) else [dict(r) for r in frame]
+    return [{k: _plain(v) for k, v in row.items()} for row in rows]
+
+
+def _plain(v: Any) -> Any:
+    """A cell value as the workbook writer takes it."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        return v.item()  # numpy scalars
+    return v
+
+
+def _headers(sheet: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The columns of ``sheet`` as the workbook writer lays them out: the schema's, then the
+    others in the order they first appear (``model.template.write_input_workbook``)."""
+    spec = schema.SHEETS_BY_NAME.get(sheet)
+    known = [c.name for c in spec.columns] if spec is not None else []
+    extra = [k for row in rows for k in row if k not in known]
+    return known + list(dict.fromkeys(extra))
+
+
+def _letter_index(letters: str) -> int:
+    """``A`` -> 0, ``AB`` -> 27."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def _frame_cell(cell: str, sheet: str, headers: Mapping[str, list[str]]) -> str:
+    """A cell of the temporary workbook said as a frame's row and column (``row 3, column 'cap'``)."""
+    problem = _problem(Issue("warning", sheet, cell, ""), headers)
+    if problem.row is None and problem.column is None:
+        return cell
+    parts = [f"row {problem.row}"] if problem.row is not None else []
+    parts += [f"column '{problem.column}'"] if problem.column else []
+    return ", ".join(parts)
+
+
+def _problem(issue: Issue, headers: Mapping[str, list[str]] | None = None) -> Problem:
+    """A reader's issue as a ``Problem``: with the cell kept (a workbook), or turned into the
+    frame's row position and column (``headers``: frames written to a temporary workbook)."""
+    if headers is None:
+        return Problem(issue.level, issue.sheet, issue.message, cell=issue.where)
+    found = re.fullmatch(r"([A-Z]+)?(\d+)?(?::\d+)?", issue.cell or "")
+    row = column = None
+    if found:
+        letters, number = found.group(1), found.group(2)
+        columns = headers.get(issue.sheet, [])
+        if letters and _letter_index(letters) < len(columns):
+            column = columns[_letter_index(letters)]
+        if number and int(number) >= 2:
+            row = int(number) - 2
+    return Problem(issue.level, issue.sheet, issue.message, row=row, column=column)
+
+
+# ---- solving -----------------------------------------------------------------------------------
+
+
+def configure(network: Network, settings: Mapping[str, Any]) -> Network:
+    """``network`` with settings changed (names as on the Settings sheet; ``SETTINGS_AFTER_READING``)."""
+    unknown = [k for k in settings if k not in SETTINGS_AFTER_READING]
+    if unknown:
+        raise TypeError(
+            f"unknown setting(s) {', '.join(map(repr, unknown))}: these can be given here: "
+            f"{', '.join(SETTINGS_AFTER_READING)} (others go in the Settings frame or sheet)"
+        )
+    return network.with_settings(**dict(settings))
+
+
+def options_of(
+    network: Network,
+    highs_options: Iterable[tuple[str, Any]] = (),
+    progress: Callable[..., None] | None = None,
+) -> SolveOptions:
+    """The solver options of a network's settings (time limit, gap, threads, seed)."""
+    s = network.settings
+    return SolveOptions(
+        time_limit=s.time_limit_s,
+        mip_gap=s.mip_gap,
+        threads=s.threads,
+        seed=s.random_seed,
+        progress=progress,
+        highs_options=tuple(highs_options),
+    )
+
+
+def solve(
+    network: Network,
+    *,
+    scenarios: bool = True,
+    highs_options: Iterable[tuple[str, Any]] = (),
+    workers: int | None = None,
+    dask: Any = None,
+    stage: Callable[[str], None] | None = None,
+    solver_progress: Callable[..., None] | None = None,
+    stress_progress: Progress | None = None,
+    alternatives_progress: Progress | None = None,
+    **settings: Any,
+) -> Result:
+    """Solve ``network`` (with ``settings`` changed: ``dependency_cap=0.3``, ``mip_gap=1e-3``,
+    ``stress_test="countries"``, ``alternatives=3``, ...) and check the solution's invariants.
+
+    With ``stress_test="countries"`` the Stress and StressSummary tables are added, with
+    ``alternatives=K`` the Alternatives and AlternativeSites tables (``workers`` and ``dask`` as on
+    the command line). ``scenarios=False`` solves the baseline alone. An infeasible network gives
+    ``status == "infeasible"`` and the smallest changes that would make it feasible in
+    ``explanation``. The callbacks report progress (the command line draws them)."""
+    t0 = time.perf_counter()
+    net = configure(network, settings)
+    if not scenarios:
+        net = net.without_scenarios()
+    options = options_of(net, highs_options, solver_progress)
+    results, timings = run_once(net, options, stage=stage)
+    solved = results.solve
+    out = Result(
+        status=solved.status,
+        objective=results.objective,
+        gap=solved.mip_gap,
+        tables=results.tables,
+        network=net,
+        warnings=[str(w) for w in net.warnings],
+        seconds=timings,
+    )
+    if solved.status == "interrupted":
+        return out
+    if solved.status == "infeasible":
+        if stage is not None:
+            stage("explaining why no design exists")
+        out.explanation = [c.message for c in explain_infeasibility(net, options)]
+        return out
+    if not solved.has_solution:
+        out.explanation = [solved.message] if solved.message else []
+        return out
+    if stage is not None:
+        stage("checking the results")
+    out.problems = check_results(results, net, timings)
+    if net.settings.stress_test == "countries":
+        t1 = time.perf_counter()
+        try:
+            atlas = stress_atlas(
+                net, results.tables, options, workers=workers, dask_address=dask, progress=stress_progress
+            )
+        except Exception as exc:  # the solve's results stand, without the atlas
+            out.notes.append(
+                f"the stress atlas could not be made ({type(exc).__name__}: {exc}); the results are written without it"
+            )
+            if not (
+                isinstance(exc, (OSError, TimeoutError)) or "dask" in str(exc).lower()
+            ):  # not a cluster out of reach
+                out.problems.append(f"stress atlas: {type(exc).__name__}: {exc}")
+        else:
+            out.tables["Stress"], out.tables["StressSummary"] = atlas.stress, atlas.summary
+            design = atlas.design
+            out.problems += [f"stress atlas: {p}" for p in check_stress(atlas.stress, atlas.summary, net, design)]
+        timings["stress"] = time.perf_counter() - t1
+    if net.settings.alternatives > 0:
+        t1 = time.perf_counter()
+        slack = net.settings.alternatives_slack
+        found = find_alternatives(
+            net,
+            results.tables,
+            float(results.objective or 0.0),
+            net.settings.alternatives,
+            slack,
+            options,
+            progress=alternatives_progress,
+        )
+        out.tables["Alternatives"], out.tables["AlternativeSites"] = found.table, found.sites
+        out.alternatives_stopped = found.stopped
+        gap = (solved.mip_gap or 0.0) + 1e-6
+        out.problems += [f"alternatives: {p}" for p in check_alternatives(found.table, found.sites, slack, gap)]
+        timings["alternatives"] = time.perf_counter() - t1
+    out.seconds = solved.seconds | timings
+    out.tables["Summary"] = with_cost_split(with_run_seconds(out.tables["Summary"], out.seconds), out.tables["Costs"])
+    out.seconds["total"] = time.perf_counter() - t0
+    return out
+
+
+def sweep(
+    network: Network,
+    parameter: str,
+    values: Iterable[float],
+    *,
+    workers: int | None = None,
+    dask: Any = None,
+    progress: Progress | None = None,
+    **settings: Any,
+) -> pd.DataFrame:
+    """The tradeoff table of ``parameter`` (``dependency_cap`` or ``max_shortfall``) at each of
+    ``values``: one row per point, loosest first, with its objective, cost increase, price per
+    point, design change and why a point has no design (the Tradeoff sheet). Points run in
+    parallel worker processes (``workers``; ``dask``: a Dask scheduler address or client)."""
+    if parameter not in PARAMETERS:
+        raise ValueError(f"parameter must be one of {', '.join(PARAMETERS)}, not {parameter!r}")
+    net = configure(network, settings)
+    if parameter == "max_shortfall" and not net.scenarios:
+        raise ValueError("a max_shortfall sweep needs scenarios; the network has none")
+    return run_study(net, parameter, list(values), options_of(net), workers, dask, progress)
+
+
+def stress(
+    network: Network,
+    result: Result | None = None,
+    *,
+    workers: int | None = None,
+    dask: Any = None,
+    progress: Progress | None = None,
+    **settings: Any,
+) -> dict[str, pd.DataFrame]:
+    """The stress atlas of a solved design (``result``; solved here when None): each country with a
+    site lost in turn, the design fixed. Returns ``{"Stress": ..., "StressSummary": ...}``."""
+    net = configure(network, settings)
+    result = result if result is not None else solve(net)
+    _needs_design(result)
+    atlas = stress_atlas(net, result.tables, options_of(net), workers=workers, dask_address=dask, progress=progress)
+    return {"Stress": atlas.stress, "StressSummary": atlas.summary}
+
+
+def alternatives(
+    network: Network,
+    k: int = 3,
+    slack: float = 0.02,
+    result: Result | None = None,
+    *,
+    progress: Progress | None = None,
+    **settings: Any,
+) -> dict[str, pd.DataFrame]:
+    """Up to ``k`` near-optimal designs within ``slack`` of the optimum (``result``; solved here when
+    None), each as different as possible. Returns ``{"Alternatives": ..., "AlternativeSites": ...}``."""
+    net = configure(network, settings)
+    result = result if result is not None else solve(net)
+    _needs_design(result)
+    found = find_alternatives(
+        net, result.tables, float(result.objective or 0.0), k, slack, options_of(net), progress=progress
+    )
+    return {"Alternatives": found.table, "AlternativeSites": found.sites}
+
+
+def _needs_design(result: Result) -> None:
+    if not result.has_design:
+        raise ValueError(f"the solve found no design ({result.status}); there is nothing to stress or vary")
+
+
+# ---- outputs -----------------------------------------------------------------------------------
+
+
+def write(result: Result, path: str | Path, *, report: bool = True) -> list[Path]:
+    """Write the results workbook (atomically: whole or not at all) and, with ``report``, its HTML
+    report beside it; returns the paths written. It replaces ``path`` if it exists (the command
+    line refuses to without ``--force``; a script decides for itself)."""
+    net = result.network
+    warnings = [*net.warnings, *(f"internal check failed: {p}" for p in result.problems)]
+    written = write_results(path, result.tables, warnings, currency=net.settings.currency, units=net.unit)
+    paths = [written]
+    if report:
+        paths.append(write_html_report(report_path(written), result.tables, net))
+    return paths
+
+
+def compare(a: Result | str | Path, b: Result | str | Path) -> dict[str, pd.DataFrame]:
+    """The differences between two runs (results or results workbooks) as DataFrames by sheet:
+    Costs side by side, Sites, Unmet, Dependency and Flows, as ``run.py --compare`` writes them."""
+    return compare_tables(_tables_of(a), _tables_of(b))
+
+
+def _tables_of(run: Result | str | Path) -> dict[str, pd.DataFrame]:
+    """A run's tables as the comparison reads them."""
+    return horizon_totals(dict(run.tables)) if isinstance(run, Result) else read_results(Path(run))
