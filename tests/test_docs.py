@@ -19,6 +19,24 @@ def test_every_sheet_and_column_documented() -> None:
             assert f"`{col.name}`" in text
 
 
+def test_formulation_table_is_generated_from_the_families() -> None:
+    """docs/formulation.md's table of constraints is what the families' EQUATIONS render, and every
+    constraint component of the model is in some family's EQUATIONS."""
+    import pyomo.environ as pyo
+
+    from model import formulation
+    from model.build import build_model
+    from model.workbook import read_workbook
+    from tests.helpers import SAMPLE
+
+    text = (ROOT / "docs" / "formulation.md").read_text()
+    assert formulation.current(text) == formulation.render(), "regenerate: python -m model.formulation --write"
+    declared = {c for _, e in formulation.equations() for c in e.components}
+    m = build_model(read_workbook(SAMPLE))
+    built = {c.local_name for c in m.component_objects(pyo.Constraint, descend_into=False)}
+    assert built - declared == set(), "constraints no family declares in EQUATIONS"
+
+
 def test_formulation_maps_every_constraint() -> None:
     """docs/formulation.md names every Pyomo constraint and variable the model builds."""
     import pyomo.environ as pyo

@@ -15,9 +15,31 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
-from model.families.protocol import Context, Extraction
+from model.families.protocol import Context, Equation, Extraction
 from model.families.verify import TOL, rows_of
 from model.network import Network
+
+EQUATIONS = (
+    Equation(
+        "13a",
+        "`b[s,t] ≥ b[s,t−1]`, candidate `s` available in both `t−1` and `t`: a candidate stays built",
+        ("candidate_stays_built",),
+        "Periods, Sites.`available_from`, `available_until`",
+    ),
+    Equation(
+        "13b",
+        ("`b[s,t] ≤ b[s,t−1]`, closable `s` available in both `t−1` and `t`: a closed site stays closed"),
+        ("closable_stays_closed",),
+        "Periods, Sites.`status`",
+    ),
+    Equation(
+        "13c",
+        "`n[s,t] ≥ n[s,t−1]` (closable: `− max_modules[s]·(1 − b[s,t])`, while it operates): modules stay",
+        ("modules_stay",),
+        "Periods, Sites.`max_modules`",
+    ),
+)
+"""The constraints this family writes, as docs/formulation.md's table shows them (generated)."""
 
 DIMENSIONS = {
     "candidate_stays_built": ("site", "period"),

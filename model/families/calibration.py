@@ -21,10 +21,12 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.flows import normal
-from model.families.protocol import Context, Extraction, value
+from model.families.protocol import Context, Equation, Extraction, value
 from model.families.verify import TOL, rows_of
 from model.network import Network
 
+EQUATIONS: tuple[Equation, ...] = ()
+"""No constraint of its own: it reads the flows and writes tables."""
 DIMENSIONS: dict[str, tuple[str, ...]] = {}
 HORIZON = True
 """The check reads the whole horizon (the first period's flows), not one period at a time."""

@@ -12,9 +12,47 @@ import pyomo.core as pyo
 from model.families.assumptions import need_is_data
 from model.families.common import total
 from model.families.flows import normal
-from model.families.protocol import Context, Extraction, register_cost, value, with_period
+from model.families.protocol import Context, Equation, Extraction, register_cost, value, with_period
 from model.families.verify import TOL, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
+
+EQUATIONS = (
+    Equation(
+        "2, 8",
+        (
+            "`Σ_m x[s,m,w] + [w normal]·r[s] ≤ (1 − loss^w[s])·cap[s]`, every site and scenario (`loss` 0 in"
+            " the normal year; the reserve, through `ctx.capacity_use`, in the normal year only: a crisis "
+            "releases it)"
+        ),
+        ("site_capacity",),
+        "Sites, Disruptions",
+    ),
+    Equation(
+        "2b",
+        (
+            "`Σ_m x[s,m,normal] + σ^o_s ≥ min_output[s]·cap[s]`, normal year only, every site with a minimum"
+            " output (`cap` is 0 where `s` does not operate: an unbuilt or closed site owes nothing)"
+        ),
+        ("min_output",),
+        "Sites.`min_output`",
+    ),
+    Equation(
+        "3",
+        "`n[s] ≤ max_modules[s]·b[s]`, s ∈ S_c ∩ S_n",
+        ("modules_need_build",),
+        "Sites.`max_modules`",
+    ),
+    Equation(
+        "T",
+        (
+            "`x[s,m,w] ≤ min(D[p,m]·f^w, capacity[s] + module_capacity[s]·max_modules[s])·b[s]`, s ∈ S_b, "
+            "every scenario, where `need_is_data(p(s))`"
+        ),
+        ("flow_needs_build",),
+        "Sites, Demand, Shocks",
+    ),
+)
+"""The constraints this family writes, as docs/formulation.md's table shows them (generated)."""
 
 DIMENSIONS = {
     "CANDIDATES": ("site", "period"),

@@ -19,10 +19,23 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.common import linear
-from model.families.protocol import Context, Extraction, by_case, period_columns, value, with_period
+from model.families.protocol import Context, Equation, Extraction, by_case, period_columns, value, with_period
 from model.families.verify import TOL, rows_of
 from model.network import NORMAL, Network
 from model.solve import SolveOptions, solve
+
+EQUATIONS = (
+    Equation(
+        "11",
+        (
+            "`Σ_{s∉K, c(s)=c} a[s,i]·Σ_m g[s,m,w] ≤ Σ_{s'∉K} g[s',c,w]`, (i, c) ∈ N_g, in every scenario "
+            "where the caps hold; and `g ≤ x`"
+        ),
+        ("concern_free_balance", "concern_free_within_flow"),
+        "Recipes, Countries.`concern`, Caps.`basis`",
+    ),
+)
+"""The constraints this family writes, as docs/formulation.md's table shows them (generated)."""
 
 DIMENSIONS = {
     "CONCERN_FREE_ARCS": ("site", "market", "period", "scenario"),

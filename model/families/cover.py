@@ -21,8 +21,22 @@ import pyomo.core as pyo
 
 from model.families.assumptions import need_is_data
 from model.families.common import Adjacency, linear, total
-from model.families.protocol import Context, Extraction
+from model.families.protocol import Context, Equation, Extraction
 from model.network import NORMAL, Network
+
+EQUATIONS = (
+    Equation(
+        "R",
+        (
+            "`Σ_j (⌊a_j/d⌋ + min(f_j, f)/f)·z_j + Σ_m u[p,m]/(d·f) ≥ ⌈B/d⌉`, one per product where it says "
+            "something and `need_is_data(p)` (below)"
+        ),
+        ("capacity_cover_rounded",),
+        "Sites, Demand",
+        also_built_by=", `mir`",
+    ),
+)
+"""The constraints this family writes, as docs/formulation.md's table shows them (generated)."""
 
 DIMENSIONS = {"capacity_cover_rounded": ("product", "period")}
 

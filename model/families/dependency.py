@@ -13,9 +13,51 @@ import pyomo.core as pyo
 
 from model.families.common import Adjacency
 from model.families.concern_free import mass_balance_products, mass_balance_products_over
-from model.families.protocol import Context, Extraction, by_case, period_columns, with_period
+from model.families.protocol import Context, Equation, Extraction, by_case, period_columns, with_period
 from model.families.verify import TOL, rows_of
 from model.network import ANY, NORMAL, Network, most_specific
+
+EQUATIONS = (
+    Equation(
+        "4, 14",
+        (
+            "`E[p,m,w] − cap_pm·Σ_s x[s,m,w] ≤ 0`, capped pool, in the normal year and, with "
+            "`caps_in_scenarios: hold`, in every crisis; look-through: `E = Σ_s x[s,m,w] − Σ_{s∉K} g[s,m,w]`"
+            " for `p ∈ L`, else `E = Σ_{s: c(s)∈K} x[s,m,w]` (stock drawn is no flow: in neither E nor the "
+            "total)"
+        ),
+        ("dependency_each",),
+        "Caps (`each`, `lookthrough`), Settings.`dependency_cap`, `caps_in_scenarios`",
+    ),
+    Equation(
+        "4d",
+        "the same on the direct basis, `E = Σ_{s∈Q} x[s,m]`, with `cap^d_pm`",
+        ("dependency_each_direct",),
+        "Caps (`each`, `direct`)",
+    ),
+    Equation(
+        "4s",
+        (
+            "single-country cap, per stage (`of` a country `k`, or `any`: one row for every country `k ≠ m` "
+            "shipping into the pool): `Σ_{s: c(s)=k} x[s,m,w] − cap_pmk·Σ_s x[s,m,w] ≤ 0`"
+        ),
+        ("dependency_single",),
+        "Caps.`of`",
+    ),
+    Equation(
+        "5",
+        "the same summed over a `total` row's markets, one per matching product, on the row's basis",
+        ("dependency_total",),
+        "Caps (`total`)",
+    ),
+    Equation(
+        "5s",
+        "(4s) summed over a `total` row's markets (with `any`: every country `k` not one of them)",
+        ("dependency_total_single",),
+        "Caps (`total`, `of`)",
+    ),
+)
+"""The constraints this family writes, as docs/formulation.md's table shows them (generated)."""
 
 DIMENSIONS = {
     "DEPENDENCY_EACH": ("product", "market", "period", "scenario"),

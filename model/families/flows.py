@@ -14,6 +14,7 @@ from model.families.assumptions import need_is_data
 from model.families.common import linear, total
 from model.families.protocol import (
     Context,
+    Equation,
     Extraction,
     period_columns,
     register_operating_cost,
@@ -22,6 +23,20 @@ from model.families.protocol import (
 )
 from model.families.verify import TOL, close, cost_problems, rows_of
 from model.network import NORMAL, Network
+
+EQUATIONS = (
+    Equation(
+        "1, 7",
+        (
+            "`Σ_s x[s,m,w] + w^w[p,m] + u[p,m,w] = D[p,m]·f^w[p,m] + Σ_{s: c(s)=m} a[s,p]·prod[s,w]`, (p, m)"
+            " ∈ N^w (`u` only where D·f > 0; `w^w` crises only, through `ctx.pool_supply`; `f = 1` in the "
+            "normal year)"
+        ),
+        ("demand_balance",),
+        "Demand, Lanes, Recipes, Shocks, Closures",
+    ),
+)
+"""The constraints this family writes, as docs/formulation.md's table shows them (generated)."""
 
 DIMENSIONS = {
     "FLOW_ARCS": ("site", "market", "period", "scenario"),

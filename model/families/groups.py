@@ -9,9 +9,22 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
-from model.families.protocol import Context, Extraction, period_columns, with_period
+from model.families.protocol import Context, Equation, Extraction, period_columns, with_period
 from model.families.verify import rows_of
 from model.network import Network
+
+EQUATIONS = (
+    Equation(
+        "12",
+        (
+            "`min_open[G] − σ⁻_G ≤ Σ_{s∈G∩S_b∩S(t)} b[s,t] + |(G ∩ S(t)) \\ S_b| ≤ max_open[G] + σ⁺_G`, in "
+            "every period, where the limit can bind"
+        ),
+        ("group_min_open", "group_max_open"),
+        "Groups, Sites.`group`",
+    ),
+)
+"""The constraints this family writes, as docs/formulation.md's table shows them (generated)."""
 
 DIMENSIONS = {
     "GROUP_LIMITS": ("group", "period"),

@@ -2,6 +2,8 @@
 
 A family is a module in ``model/families/`` listed in ``model.families.FAMILIES``. It provides
 
+* ``EQUATIONS``: the rows of the formulation's table of constraints it writes (``Equation``:
+  number, equation, components, inputs), from which docs/formulation.md's table is generated;
 * ``DIMENSIONS``: the named positions of every indexed component it builds, period and scenario
   last (``{"flow": ("site", "market", "period", "scenario"), ...}``); a test checks them;
 * ``build(m, ctx)``: its sets, variables, constraints and yearly costs (``register_cost``), and
@@ -31,6 +33,20 @@ from model.spec import SolveSpec
 EXPECTED_DISRUPTION_LABEL = "expected disruption cost"
 """The Costs sheet's label of what crises add to the normal year in expectation:
 sum_ω π[ω] (op[t, ω] - op[t, NORMAL]), weighted by W[t] (formulation.md, objective)."""
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One row of the formulation's table of constraints (docs/formulation.md, generated from the
+    families' ``EQUATIONS`` by ``model.formulation``): its number in the contract's formulation,
+    the equation, the Pyomo components that hold it, and the inputs that feed it."""
+
+    number: str
+    equation: str
+    components: tuple[str, ...]
+    fed_by: str
+    also_built_by: str = ""
+    """More of the "built by" cell, after the family's ``build`` (a helper that makes the rows)."""
 
 
 @dataclass

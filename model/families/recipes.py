@@ -17,10 +17,12 @@ import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
-from model.families.protocol import Context, Extraction, period_columns, value, with_period
+from model.families.protocol import Context, Equation, Extraction, period_columns, value, with_period
 from model.families.verify import TOL, close, rows_of
 from model.network import NORMAL, Key, Network
 
+EQUATIONS: tuple[Equation, ...] = ()
+"""No constraint of its own: it reads the flows and writes tables."""
 DIMENSIONS: dict[str, tuple[str, ...]] = {}
 
 

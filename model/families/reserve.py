@@ -10,9 +10,19 @@ import pyomo.core as pyo
 
 from model.derive import gross_requirement
 from model.families.common import total
-from model.families.protocol import Context, Extraction, register_cost
+from model.families.protocol import Context, Equation, Extraction, register_cost
 from model.families.verify import TOL, cost_problems, rows_of
 from model.network import NORMAL, Network
+
+EQUATIONS = (
+    Equation(
+        "6",
+        "`Σ_{s∈S_r, p(s)=p} r[s] + σ_p ≥ reserve_share[p]·R[p]` (gross requirement)",
+        ("reserve_requirement",),
+        "Products.`reserve_share`, Sites.`reserve_cost`, Recipes",
+    ),
+)
+"""The constraints this family writes, as docs/formulation.md's table shows them (generated)."""
 
 DIMENSIONS = {
     "RESERVE_SITES": ("site", "period"),

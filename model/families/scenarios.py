@@ -19,6 +19,7 @@ import pyomo.core as pyo
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
     Context,
+    Equation,
     Extraction,
     by_case,
     period_columns,
@@ -28,6 +29,16 @@ from model.families.protocol import (
 from model.families.stockpiles import held
 from model.families.verify import TOL, close, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
+
+EQUATIONS = (
+    Equation(
+        "10",
+        "`u[p,m,ω] − σ^ω[p,m] ≤ max_shortfall[ω]·D[p,m]·f^ω[p,m]`",
+        ("survival",),
+        "Scenarios.`max_shortfall`",
+    ),
+)
+"""The constraints this family writes, as docs/formulation.md's table shows them (generated)."""
 
 DIMENSIONS = {
     "SURVIVAL": ("product", "market", "period", "scenario"),

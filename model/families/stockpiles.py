@@ -18,6 +18,7 @@ import pyomo.core as pyo
 from model.families.common import linear
 from model.families.protocol import (
     Context,
+    Equation,
     Extraction,
     register_cost,
     register_operating_cost,
@@ -26,6 +27,16 @@ from model.families.protocol import (
 )
 from model.families.verify import cost_problems, rows_of
 from model.network import NORMAL, Network
+
+EQUATIONS = (
+    Equation(
+        "9",
+        "`w^ω[p,m] ≤ q[p,m]`, every crisis",
+        ("stock_limit",),
+        "Stockpiles",
+    ),
+)
+"""The constraints this family writes, as docs/formulation.md's table shows them (generated)."""
 
 DIMENSIONS = {
     "STOCKPILES": ("product", "market", "period"),
