@@ -36,12 +36,13 @@ from model.diagnose import explain_infeasibility
 from model.html_report import report_path, write_html_report
 from model.issues import Issue, WorkbookError
 from model.network import Network
+from model.parallel import call, run_each
 from model.pipeline import check_results, run_once
 from model.report import with_cost_split, write_results
 from model.results import with_run_seconds
 from model.solve import SolveOptions
+from model.stress import assemble, atlas_tasks, runs_in_process, stress_atlas
 from model.stress import check as check_stress
-from model.stress import stress_atlas
 from model.study import PARAMETERS, run_study
 from model.template import write_input_workbook
 from model.workbook import read_workbook
@@ -336,42 +337,7 @@ def solve(
     if stage is not None:
         stage("checking the results")
     out.problems = check_results(results, net, timings)
-    if net.settings.stress_test == "countries":
-        t1 = time.perf_counter()
-        try:
-            atlas = stress_atlas(
-                net, results.tables, options, workers=workers, dask_address=dask, progress=stress_progress
-            )
-        except Exception as exc:  # the solve's results stand, without the atlas
-            out.notes.append(
-                f"the stress atlas could not be made ({type(exc).__name__}: {exc}); the results are written without it"
-            )
-            if not (
-                isinstance(exc, (OSError, TimeoutError)) or "dask" in str(exc).lower()
-            ):  # not a cluster out of reach
-                out.problems.append(f"stress atlas: {type(exc).__name__}: {exc}")
-        else:
-            out.tables["Stress"], out.tables["StressSummary"] = atlas.stress, atlas.summary
-            design = atlas.design
-            out.problems += [f"stress atlas: {p}" for p in check_stress(atlas.stress, atlas.summary, net, design)]
-        timings["stress"] = time.perf_counter() - t1
-    if net.settings.alternatives > 0:
-        t1 = time.perf_counter()
-        slack = net.settings.alternatives_slack
-        found = find_alternatives(
-            net,
-            results.tables,
-            float(results.objective or 0.0),
-            net.settings.alternatives,
-            slack,
-            options,
-            progress=alternatives_progress,
-        )
-        out.tables["Alternatives"], out.tables["AlternativeSites"] = found.table, found.sites
-        out.alternatives_stopped = found.stopped
-        gap = (solved.mip_gap or 0.0) + 1e-6
-        out.problems += [f"alternatives: {p}" for p in check_alternatives(found.table, found.sites, slack, gap)]
-        timings["alternatives"] = time.perf_counter() - t1
+    _studies_of_the_design(out, results.objective, options, workers, dask, stress_progress, alternatives_progress)
     out.seconds = solved.seconds | timings
     out.tables["Summary"] = with_cost_split(with_run_seconds(out.tables["Summary"], out.seconds), out.tables["Costs"])
     out.seconds["total"] = time.perf_counter() - t0
@@ -441,6 +407,80 @@ def alternatives(
 def _needs_design(result: Result) -> None:
     if not result.has_design:
         raise ValueError(f"the solve found no design ({result.status}); there is nothing to stress or vary")
+
+
+def _studies_of_the_design(
+    out: Result,
+    objective: float | None,
+    options: SolveOptions,
+    workers: int | None,
+    dask: Any,
+    stress_progress: Progress | None,
+    alternatives_progress: Progress | None,
+) -> None:
+    """The stress atlas and the alternatives of a solved design, as its settings ask, into
+    ``out``'s tables, with their invariants. Asked for together, they run side by side through
+    one ``model.parallel.run_each``: the search for alternatives (one sequential task, started
+    first: the longest) beside the atlas's cases, in worker processes for a network large enough,
+    in this process otherwise. An atlas that cannot be made (a Dask scheduler out of reach) leaves
+    a note, and the solve's results stand."""
+    net, tables, timings = out.network, out.tables, out.seconds
+    want_stress, k = net.settings.stress_test == "countries", net.settings.alternatives
+    if not want_stress and k <= 0:
+        return
+    slack = net.settings.alternatives_slack
+    t0 = time.perf_counter()
+    tasks: list[tuple[Any, ...]] = []
+    if k > 0:
+        search = dataclasses.replace(options, progress=None)  # a worker process cannot draw on this console
+        tasks.append((find_alternatives, tables, float(objective or 0.0), k, slack, search))
+    design, cases = atlas_tasks(net, tables, options) if want_stress else (None, [])
+    tasks += cases
+    atlas_results: list[dict[str, Any]] = []
+    found: list[Any] = []
+
+    def done(result: Any) -> None:
+        elapsed = time.perf_counter() - t0
+        if isinstance(result, dict):
+            atlas_results.append(result)
+            if len(atlas_results) == len(cases):  # the atlas's own time, though the search may go on
+                timings["stress"] = elapsed
+            if stress_progress is not None:
+                stress_progress(len(atlas_results), len(cases), elapsed)
+        else:
+            found.append(result)
+            timings["alternatives"] = elapsed
+            if alternatives_progress is not None:
+                alternatives_progress(k, k, elapsed)
+
+    in_process = runs_in_process(net, workers) or len(tasks) == 1
+    if k > 0 and in_process:  # one after the other: the search reports each alternative as it finds it
+        found.append(find_alternatives(net, *tasks[0][1:], progress=alternatives_progress))
+        timings["alternatives"] = time.perf_counter() - t0
+        tasks = tasks[1:]
+        t0 = time.perf_counter()  # the atlas's time from here
+    try:
+        run_each(call, net, tasks, done, in_process, workers, dask)
+    except Exception as exc:  # the solve's results stand, without the atlas
+        out.notes.append(
+            f"the stress atlas could not be made ({type(exc).__name__}: {exc}); the results are written without it"
+        )
+        unreachable = isinstance(exc, (OSError, TimeoutError)) or "dask" in str(exc).lower()
+        if not unreachable:  # a cluster out of reach is no internal failure; anything else is
+            out.problems.append(f"stress atlas: {type(exc).__name__}: {exc}")
+        atlas_results.clear()
+        design = None
+    if design is not None:
+        atlas = assemble(net, design, atlas_results, timings.get("stress", time.perf_counter() - t0))
+        tables["Stress"], tables["StressSummary"] = atlas.stress, atlas.summary
+        out.problems += [f"stress atlas: {p}" for p in check_stress(atlas.stress, atlas.summary, net, design)]
+        timings.setdefault("stress", time.perf_counter() - t0)
+    if found:
+        alt = found[0]
+        tables["Alternatives"], tables["AlternativeSites"] = alt.table, alt.sites
+        out.alternatives_stopped = alt.stopped
+        gap = (out.gap or 0.0) + 1e-6
+        out.problems += [f"alternatives: {p}" for p in check_alternatives(alt.table, alt.sites, slack, gap)]
 
 
 # ---- outputs -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Independent solves run side by side: the one place that knows how (this process, a pool of
 worker processes, or a Dask cluster). Sweeps (``model.study``) and the stress atlas
-(``model.stress``) hand it a function and its tasks."""
+(``model.stress``) hand it a function and its tasks; the atlas and the alternatives' search run
+together through ``call`` (``model.api.solve``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from model.network import Network
+
+
+def call(net: Network, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(net, *args)``: the task of ``run_each`` when its tasks run different functions (the
+    stress atlas's cases beside the alternatives' search, in one pool)."""
+    return fn(net, *args)
 
 
 def run_each(

@@ -32,7 +32,7 @@ from model.build import build_model
 from model.families.protocol import EXPECTED_DISRUPTION_LABEL, by_case
 from model.families.scenarios import yearly_costs
 from model.network import Network
-from model.parallel import run_each
+from model.parallel import call, run_each
 from model.solve import SolveOptions, solve
 
 STRESS_COLUMNS = [
@@ -236,20 +236,41 @@ def stress_atlas(
     """The Stress and StressSummary tables of a solved network (``tables``: its results), one
     case per country with a site (see the module docstring)."""
     t0 = time.perf_counter()
-    design = design_of(tables, net)
-    countries = countries_to_lose(net)
-    options = dataclasses.replace(options, threads=1, progress=None)  # parallel cases, one HiGHS thread each
+    design, tasks = atlas_tasks(net, tables, options)
     results: list[dict[str, Any]] = []
 
     def done(result: dict[str, Any]) -> None:
         results.append(result)
         if progress is not None:
-            progress(len(results), len(countries), time.perf_counter() - t0)
+            progress(len(results), len(tasks), time.perf_counter() - t0)
 
-    in_process = workers == 1 or (workers is None and len(net.arcs) < SMALL_NETWORK)
-    run_each(stress_case, net, [(design, c, options) for c in countries], done, in_process, workers, dask_address)
+    run_each(call, net, tasks, done, runs_in_process(net, workers), workers, dask_address)
+    return assemble(net, design, results, time.perf_counter() - t0)
+
+
+def runs_in_process(net: Network, workers: int | None) -> bool:
+    """Whether the atlas's cases run in this process: asked for (``workers`` 1), or a network small
+    enough that starting worker processes costs more than they save."""
+    return workers == 1 or (workers is None and len(net.arcs) < SMALL_NETWORK)
+
+
+def atlas_tasks(
+    net: Network, tables: dict[str, pd.DataFrame], options: SolveOptions
+) -> tuple[Design, list[tuple[Any, ...]]]:
+    """The design the atlas holds fixed and its cases as ``model.parallel.call`` tasks
+    (``stress_case`` and its arguments, one per country with a site), so that the atlas may run
+    alongside other independent solves (the alternatives' search) in one pool."""
+    design = design_of(tables, net)
+    options = dataclasses.replace(options, threads=1, progress=None)  # parallel cases, one HiGHS thread each
+    return design, [(stress_case, design, c, options) for c in countries_to_lose(net)]
+
+
+def assemble(net: Network, design: Design, results: list[dict[str, Any]], seconds: float) -> Atlas:
+    """The atlas from its cases' results (in any order): Stress sorted by period and country lost
+    in the order of ``countries_to_lose``, and StressSummary."""
+    countries = countries_to_lose(net)
     order = {c: i for i, c in enumerate(countries)}
-    results.sort(key=lambda r: order[r["country"]])
+    results = sorted(results, key=lambda r: order[r["country"]])
     stress = pd.DataFrame([row for r in results for row in r["rows"]], columns=STRESS_COLUMNS)
     if len(stress):
         stress = stress.sort_values(["period", "lost"], key=lambda c: c.map(order) if c.name == "lost" else c)
@@ -257,7 +278,7 @@ def stress_atlas(
     summary = summary_table(stress, results, [p.year for p in net.periods])
     if not net.shows_periods:
         stress, summary = stress.drop(columns="period"), summary.drop(columns="period")
-    return Atlas(stress, summary, time.perf_counter() - t0, len(countries), design)
+    return Atlas(stress, summary, seconds, len(countries), design)
 
 
 def summary_table(stress: pd.DataFrame, results: Sequence[dict[str, Any]], periods: Sequence[int]) -> pd.DataFrame:

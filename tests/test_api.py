@@ -159,3 +159,18 @@ def test_the_documented_example_runs(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     assert (tmp_path / "analyst_frontier.png").stat().st_size > 1000
     assert "cap 50%: optimal, cost 600.00" in run.stdout
+
+
+@pytest.mark.slow
+def test_the_atlas_and_the_alternatives_run_side_by_side() -> None:
+    """Asked for together, the stress atlas's cases and the search for alternatives run in one pool
+    of worker processes (``workers=2``) and give what they give one after the other in this
+    process (``workers=1``)."""
+    net = model.from_frames(frames())
+    apart = model.solve(net, stress_test="countries", alternatives=1, alternatives_slack=1.0, workers=1)
+    together = model.solve(net, stress_test="countries", alternatives=1, alternatives_slack=1.0, workers=2)
+    assert not apart.problems and not together.problems
+    for name in ("Stress", "StressSummary", "Alternatives", "AlternativeSites"):
+        pd.testing.assert_frame_equal(apart[name], together[name], check_dtype=False)
+    assert together.alternatives_stopped == apart.alternatives_stopped
+    assert {"seconds.stress", "seconds.alternatives"} <= set(together.summary)
