@@ -26,6 +26,7 @@ from model.families.dependency import concern_caps
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.protocol import EXPECTED_DISRUPTION_LABEL
 from model.issues import Issue
+from model.tables import unit_of
 from model.timeline import CAP, CONCERN_BLOCS, MADE, capacity_groups, columns_with
 from model.timeline import SHARE as SHARE_PREFIX
 
@@ -84,8 +85,6 @@ SHARE_COLUMNS = {
     "concern_share_lookthrough",
     "concern_free_share",
     "share",
-    "observed",
-    "modelled",
 }
 MONEY_COLUMNS = {
     "value",
@@ -112,8 +111,20 @@ MONEY_COLUMNS = {
     "expected_disruption_penalty",
     "unmet_penalty",
 }
-SHEET_SHARES = {"Calibration": {"difference"}}
-"""Columns that are shares on one sheet only (elsewhere ``difference`` is money: compare's Costs)."""
+UNIT_FORMATS = {
+    "money": MONEY,
+    "money/unit": MONEY,
+    "money/point": MONEY,
+    "quantity": QTY,
+    "share": SHARE,
+    "count": COUNT,
+    "row": COUNT,
+    "year": "0",
+    "years": QTY,
+}
+"""The number format of each unit a family's result column declares (``model.tables``); the
+tables no family makes (Summary, Costs, Timeline, the tradeoff, stress and alternatives sheets)
+are formatted by their columns' names below."""
 YEAR = "0"  # a year reads 2025, not 2,025
 YEAR_COLUMNS = {"period", "opens", "closes", "available_from", "available_until", "year"}
 """Columns that hold years (a period is named by its first year): no thousands separator."""
@@ -241,8 +252,9 @@ class Book:
         for j, col in enumerate(cols):
             numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
             col_fmt = _fmt(col, df[col]) if (numeric or col == "value") else None
-            if col in SHEET_SHARES.get(name, ()):
-                col_fmt = SHARE
+            unit = unit_of(name, col)  # a family's table: the format its declared unit gives
+            if numeric and unit in UNIT_FORMATS and not (unit == "quantity" and col_fmt == COUNT):
+                col_fmt = UNIT_FORMATS[unit]  # (whole quantities keep the count format: 600, not 600.0)
             values = df[col].tolist()
             width = len(str(col))
             for v in map(_clean, values[:2000]):

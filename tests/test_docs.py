@@ -19,6 +19,13 @@ def test_every_sheet_and_column_documented() -> None:
             assert f"`{col.name}`" in text
 
 
+def test_results_reference_matches_the_declarations() -> None:
+    from model.tables import render_markdown
+
+    committed = (ROOT / "docs" / "results.md").read_text()
+    assert committed == render_markdown(), "regenerate: python -m model.tables --write"
+
+
 def test_formulation_table_is_generated_from_the_families() -> None:
     """docs/formulation.md's table of constraints is what the families' EQUATIONS render, and every
     constraint component of the model is in some family's EQUATIONS."""

@@ -264,3 +264,26 @@ def test_capacity_cover_is_the_sum_of_demand_and_capacity_rows(net) -> None:
         nonzero = {k: v for k, v in agg.items() if abs(v) > 1e-12}
         assert nonzero == pytest.approx({k: v for k, v in cover.items() if abs(v) > 1e-12})
         assert agg_const == pytest.approx(cover_const)
+
+
+def test_result_tables_have_the_declared_columns(solved_sample, tmp_path) -> None:
+    """Every table a family makes has exactly the columns the families declare (TABLES, ADDS), in
+    their order: on the first sample, and on a network with periods, crises, recipes, groups,
+    stockpiles and an Observed sheet."""
+    from model.tables import column_problems
+    from tests.helpers import SHIPPED_SAMPLE, records, solve_records
+
+    assert column_problems(solved_sample.tables) == []
+    rich = records(
+        Observed=[{"product": "chip", "country": "Rival", "share": 0.7}],
+        Groups=[{"group": "fabs", "max_open": 1}],
+        Sites=[{**records()["Sites"][0], "group": "fabs"}, records()["Sites"][1]],
+        Stockpiles=[{"product": "chip", "market": "Home", "max_stock": 10, "holding_cost": 1}],
+        Scenarios=[{"scenario": "ban", "weight": 0.1}],
+        Disruptions=[{"scenario": "ban", "country": "Rival", "capacity_loss": 1}],
+        Periods=[{"period": 2024}, {"period": 2026}],
+    )
+    assert column_problems(solve_records(tmp_path, rich).tables) == []
+    import model
+
+    assert column_problems(model.solve(model.read(SHIPPED_SAMPLE)).tables) == []

@@ -15,9 +15,17 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
-from model.families.protocol import Context, Equation, Extraction
+from model.families.protocol import Col, Context, Equation, Extraction
 from model.families.verify import TOL, rows_of
 from model.network import Network
+
+ADDS = {
+    "Sites": (
+        Col("opens", "year", "the period it starts to operate (blank: from the start, or never)", when="with periods"),
+        Col("closes", "year", "the period it stops operating (blank: it does not)", when="with periods"),
+    ),
+}
+"""Columns this family adds to the Sites table (their units format the results workbook)."""
 
 EQUATIONS = (
     Equation(

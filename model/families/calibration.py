@@ -21,9 +21,29 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.flows import normal
-from model.families.protocol import Context, Equation, Extraction, value
+from model.families.protocol import Col, Context, Equation, Extraction, Table, value
 from model.families.verify import TOL, rows_of
 from model.network import Network
+
+TABLES = (
+    Table(
+        "Calibration",
+        "one row per Observed row: the first period's modelled share of world production beside it",
+        ("product", "country"),
+        (
+            Col("product", "name", "the product"),
+            Col("country", "name", "the producing country"),
+            Col("observed", "share", "its observed share of world production (Observed.share)"),
+            Col("modelled", "share", "its share of what all plants of the product make, first period, normal year"),
+            Col("difference", "share", "modelled - observed"),
+            Col("source", "text", "where the observed figure comes from"),
+            Col("flag", "text", "'beyond tolerance' where |difference| > Settings.calibration_tolerance"),
+            Col("why", "text", "for a flagged row, what the gap comes from"),
+        ),
+        when="with an Observed sheet",
+    ),
+)
+"""The result tables this family makes (their columns' units format the results workbook)."""
 
 EQUATIONS: tuple[Equation, ...] = ()
 """No constraint of its own: it reads the flows and writes tables."""

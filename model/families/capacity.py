@@ -12,9 +12,34 @@ import pyomo.core as pyo
 from model.families.assumptions import need_is_data
 from model.families.common import total
 from model.families.flows import normal
-from model.families.protocol import Context, Equation, Extraction, register_cost, value, with_period
+from model.families.protocol import PERIOD, Col, Context, Equation, Extraction, Table, register_cost, value, with_period
 from model.families.verify import TOL, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
+
+TABLES = (
+    Table(
+        "Sites",
+        "one row per site and period: the design and how it runs in the normal year",
+        ("period", "site"),
+        (
+            PERIOD,
+            Col("site", "name", "the site"),
+            Col("country", "name", "its country"),
+            Col("product", "name", "what it makes (a hub: passes on)"),
+            Col("status", "text", "existing, candidate or closable"),
+            Col("built", "bool", "whether it operates (a candidate built, a closable site kept open)"),
+            Col("modules_added", "count", "expansion modules in place"),
+            Col("capacity", "quantity", "capacity in place (base when it operates, plus modules)"),
+            Col("production", "quantity", "what it makes (a hub: passes on) in the normal year"),
+            Col("utilization", "share", "production / capacity"),
+            Col("reserve", "quantity", "capacity held in reserve (released in a crisis)"),
+            Col("spare", "quantity", "capacity - production, the reserve included"),
+            Col("concern", "bool", "whether its output is concern supply (Sites.concern, else its country)"),
+            Col("available", "bool", "whether the period is inside its available_from..until", when="with periods"),
+        ),
+    ),
+)
+"""The result tables this family makes (their columns' units format the results workbook)."""
 
 EQUATIONS = (
     Equation(

@@ -19,10 +19,42 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.common import linear
-from model.families.protocol import Context, Equation, Extraction, by_case, period_columns, value, with_period
+from model.families.protocol import (
+    PERIOD,
+    Col,
+    Context,
+    Equation,
+    Extraction,
+    Table,
+    by_case,
+    period_columns,
+    value,
+    with_period,
+)
 from model.families.verify import TOL, rows_of
 from model.network import NORMAL, Network
 from model.solve import SolveOptions, solve
+
+TABLES = (
+    Table(
+        "ConcernFree",
+        "one row per flow of a site in the normal year (and each crisis where the caps hold): its concern-free part",
+        ("period", "scenario", "site", "market"),
+        (
+            PERIOD,
+            Col("site", "name", "the site that ships"),
+            Col("country", "name", "its country"),
+            Col("product", "name", "what it ships"),
+            Col("market", "name", "where to"),
+            Col("flow", "quantity", "the flow"),
+            Col("concern_free", "quantity", "its concern-free part (made outside concern from concern-free inputs)"),
+            Col("concern_free_share", "share", "concern_free / flow"),
+            Col("scenario", "name", "the crisis (blank: the normal year)", when="with scenarios and caps that hold"),
+        ),
+        when="with recipes or hubs",
+    ),
+)
+"""The result tables this family makes (their columns' units format the results workbook)."""
 
 EQUATIONS = (
     Equation(

@@ -13,9 +13,55 @@ import pyomo.core as pyo
 
 from model.families.common import Adjacency
 from model.families.concern_free import mass_balance_products, mass_balance_products_over
-from model.families.protocol import Context, Equation, Extraction, by_case, period_columns, with_period
+from model.families.protocol import (
+    PERIOD,
+    Col,
+    Context,
+    Equation,
+    Extraction,
+    Table,
+    by_case,
+    period_columns,
+    with_period,
+)
 from model.families.verify import TOL, rows_of
 from model.network import ANY, NORMAL, Network, most_specific
+
+TABLES = (
+    Table(
+        "Dependency",
+        "one row per pool (product and market) and period, a row per cap on it, and one per `total` row",
+        ("period", "scenario", "product", "market", "scope", "basis", "of"),
+        (
+            PERIOD,
+            Col("product", "name", "the product (a stage of its chain)"),
+            Col("market", "name", "the market (a `total` row: its markets)"),
+            Col("supplied", "quantity", "everything of the product arriving there, for final use and as input"),
+            Col(
+                "concern_supplied",
+                "quantity",
+                "of it, concern supply on the row's basis (single-country cap: from that country)",
+            ),
+            Col("concern_share", "share", "concern_supplied / supplied"),
+            Col("cap", "share", "the cap (1: none)"),
+            Col("at_cap", "bool", "the share sits at the cap"),
+            Col("binding", "bool", "at the cap, and loosening it would save money"),
+            Col("marginal_cost_per_point", "money/point", "what one point less cap costs (over the horizon)"),
+            Col("scope", "text", "each (one market) or total (summed over the row's markets)"),
+            Col("caps_row", "row", "the Caps row that sets the cap (blank: Settings.dependency_cap)"),
+            Col("basis", "text", "lookthrough (through every tier) or direct (the site that ships)"),
+            Col("of", "name", "blank: concern supply; else the country a single-country cap measures"),
+            Col("concern_share_direct", "share", "the pool's concern share counting the shipping site"),
+            Col("concern_share_lookthrough", "share", "the pool's concern share through every tier"),
+            Col("scenario", "name", "the crisis (blank: the normal year)", when="with scenarios and caps that hold"),
+        ),
+    ),
+)
+"""The result tables this family makes (their columns' units format the results workbook)."""
+ADDS = {
+    "Unmet": (Col("binding_cap", "text", "the caps that bind on the pool and hold its supply back, with their cells"),),
+}
+"""Columns this family adds to a table of a family before it."""
 
 EQUATIONS = (
     Equation(

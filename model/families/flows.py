@@ -13,9 +13,12 @@ import pyomo.core as pyo
 from model.families.assumptions import need_is_data
 from model.families.common import linear, total
 from model.families.protocol import (
+    PERIOD,
+    Col,
     Context,
     Equation,
     Extraction,
+    Table,
     period_columns,
     register_operating_cost,
     value,
@@ -23,6 +26,42 @@ from model.families.protocol import (
 )
 from model.families.verify import TOL, close, cost_problems, rows_of
 from model.network import NORMAL, Network
+
+TABLES = (
+    Table(
+        "Flows",
+        "one row per site, market and period with a flow in the normal year",
+        ("period", "site", "market"),
+        (
+            PERIOD,
+            Col("site", "name", "the site that ships"),
+            Col("origin", "name", "its country"),
+            Col("product", "name", "what it ships"),
+            Col("market", "name", "the country it ships into (final demand there, or its plants' inputs)"),
+            Col("quantity", "quantity", "yearly quantity shipped"),
+            Col("delivered_unit_cost", "money/unit", "unit_cost + tariff_base x tariff_rate + freight_cost"),
+            Col("unit_cost", "money/unit", "the site's production cost per unit"),
+            Col("tariff_rate", "share", "the lane's duty rate"),
+            Col("freight_cost", "money/unit", "the lane's freight per unit"),
+            Col("total_cost", "money", "quantity x delivered_unit_cost, a year"),
+            Col("tariff_base", "money/unit", "what the duty is levied on: customs_value, else unit_cost"),
+        ),
+    ),
+    Table(
+        "Unmet",
+        "one row per final demand left (partly) unserved in the normal year",
+        ("period", "product", "market"),
+        (
+            PERIOD,
+            Col("product", "name", "the product"),
+            Col("market", "name", "the market"),
+            Col("demand", "quantity", "its yearly demand"),
+            Col("unmet", "quantity", "what is left unserved, at its unmet_penalty"),
+            Col("unmet_share", "share", "unmet / demand"),
+        ),
+    ),
+)
+"""The result tables this family makes (their columns' units format the results workbook)."""
 
 EQUATIONS = (
     Equation(

@@ -9,9 +9,27 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
-from model.families.protocol import Context, Equation, Extraction, period_columns, with_period
+from model.families.protocol import PERIOD, Col, Context, Equation, Extraction, Table, period_columns, with_period
 from model.families.verify import rows_of
 from model.network import Network
+
+TABLES = (
+    Table(
+        "Groups",
+        "one row per group with limits and period",
+        ("period", "group"),
+        (
+            PERIOD,
+            Col("group", "name", "the group (Sites.group)"),
+            Col("min_open", "count", "the fewest of its sites that must operate"),
+            Col("max_open", "count", "the most that may (blank: no limit)"),
+            Col("open", "count", "how many operate"),
+            Col("sites_open", "text", "which"),
+        ),
+        when="with a Groups sheet",
+    ),
+)
+"""The result tables this family makes (their columns' units format the results workbook)."""
 
 EQUATIONS = (
     Equation(

@@ -2,6 +2,9 @@
 
 A family is a module in ``model/families/`` listed in ``model.families.FAMILIES``. It provides
 
+* ``TABLES``: the result tables it makes (``Table``: sheet, keys, columns with unit and meaning),
+  and ``ADDS``: columns it adds to a table of a family before it; the results workbook formats
+  columns by their units and docs/results.md is generated from them;
 * ``EQUATIONS``: the rows of the formulation's table of constraints it writes (``Equation``:
   number, equation, components, inputs), from which docs/formulation.md's table is generated;
 * ``DIMENSIONS``: the named positions of every indexed component it builds, period and scenario
@@ -47,6 +50,52 @@ class Equation:
     fed_by: str
     also_built_by: str = ""
     """More of the "built by" cell, after the family's ``build`` (a helper that makes the rows)."""
+
+
+UNITS = {
+    "name": "a name (site, country, product, scenario, ...)",
+    "text": "text",
+    "money": "money (Settings.currency)",
+    "money/unit": "money per unit of the row's product",
+    "money/point": "money per percentage point",
+    "quantity": "units of the row's product (its Products.unit)",
+    "share": "a share, 0 to 1 (shown as a percentage)",
+    "count": "a whole number",
+    "year": "a year",
+    "years": "a number of years (discounted: a period's weight)",
+    "bool": "TRUE or FALSE",
+    "row": "a row number of an input sheet",
+}
+"""The units a result column may declare; the results workbook formats each column by its unit."""
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a result table: its name, unit (``UNITS``) and meaning; ``when`` says under
+    which condition it is there ("" always)."""
+
+    name: str
+    unit: str
+    meaning: str
+    when: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A result table a family makes: its sheet, what a row is, the columns that identify a row
+    (its named dimensions, ``period`` and ``scenario`` included where it has them), its columns,
+    and when it is there ("" always)."""
+
+    sheet: str
+    meaning: str
+    keys: tuple[str, ...]
+    columns: tuple[Col, ...]
+    when: str = ""
+
+
+PERIOD = Col("period", "year", "the period (its first year)", when="with a Periods sheet")
+"""The ``period`` column every family table carries with a Periods sheet (first)."""
+SCENARIO = Col("scenario", "name", "the crisis (blank: the normal year)")
 
 
 @dataclass

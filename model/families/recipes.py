@@ -17,9 +17,54 @@ import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
-from model.families.protocol import Context, Equation, Extraction, period_columns, value, with_period
+from model.families.protocol import (
+    PERIOD,
+    Col,
+    Context,
+    Equation,
+    Extraction,
+    Table,
+    period_columns,
+    value,
+    with_period,
+)
 from model.families.verify import TOL, close, rows_of
 from model.network import NORMAL, Key, Network
+
+TABLES = (
+    Table(
+        "Inputs",
+        "one row per plant, input and period: what it uses in the normal year",
+        ("period", "site", "input"),
+        (
+            PERIOD,
+            Col("site", "name", "the plant"),
+            Col("country", "name", "its country"),
+            Col("product", "name", "what it makes"),
+            Col("input", "name", "the input"),
+            Col("quantity_used", "quantity", "how much of the input it uses, a year (in the input's unit)"),
+            Col("concern_free_used", "quantity", "of it, concern-free"),
+        ),
+        when="with recipes or hubs",
+    ),
+    Table(
+        "Upstream",
+        "one row per final product, market, input upstream and country: where each tier comes from",
+        ("period", "product", "market", "input", "country"),
+        (
+            PERIOD,
+            Col("product", "name", "the final product"),
+            Col("market", "name", "its market"),
+            Col("input", "name", "an input at some tier upstream"),
+            Col("tier", "count", "how many steps upstream"),
+            Col("country", "name", "where that input was made"),
+            Col("share", "share", "the share of the input from that country (proportional tracing)"),
+            Col("quantity_per_unit", "quantity", "units of the input per unit of the final product"),
+        ),
+        when="with recipes",
+    ),
+)
+"""The result tables this family makes (their columns' units format the results workbook)."""
 
 EQUATIONS: tuple[Equation, ...] = ()
 """No constraint of its own: it reads the flows and writes tables."""

@@ -18,9 +18,12 @@ import pyomo.core as pyo
 
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
+    PERIOD,
+    Col,
     Context,
     Equation,
     Extraction,
+    Table,
     by_case,
     period_columns,
     reported_value,
@@ -29,6 +32,111 @@ from model.families.protocol import (
 from model.families.stockpiles import held
 from model.families.verify import TOL, close, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
+
+TABLES = (
+    Table(
+        "Scenarios",
+        "one row per crisis, final demand (product and market) and period",
+        ("period", "scenario", "product", "market"),
+        (
+            PERIOD,
+            Col("scenario", "name", "the crisis"),
+            Col("product", "name", "the product"),
+            Col("market", "name", "the market"),
+            Col("demand", "quantity", "its demand in the crisis (with the demand shock)"),
+            Col("supplied", "quantity", "what reaches final demand"),
+            Col("stock_drawn", "quantity", "stock drawn into the market"),
+            Col("unmet", "quantity", "what is left unserved"),
+            Col("served_share", "share", "(supplied + stock drawn) / demand"),
+            Col("max_shortfall", "share", "the survival target (blank: none)"),
+            Col("penalty", "money/unit", "the market's value of lost supply"),
+        ),
+        when="with scenarios",
+    ),
+    Table(
+        "ScenarioFlows",
+        "one row per flow in a crisis",
+        ("period", "scenario", "site", "market"),
+        (
+            PERIOD,
+            Col("scenario", "name", "the crisis"),
+            Col("site", "name", "the site that ships"),
+            Col("origin", "name", "its country"),
+            Col("product", "name", "what it ships"),
+            Col("market", "name", "where to"),
+            Col("quantity", "quantity", "yearly quantity shipped in the crisis"),
+            Col("delivered_unit_cost", "money/unit", "its delivered cost per unit"),
+        ),
+        when="with scenarios",
+    ),
+    Table(
+        "ScenarioSummary",
+        "one row per crisis, final product and period",
+        ("period", "scenario", "product"),
+        (
+            PERIOD,
+            Col("scenario", "name", "the crisis"),
+            Col("product", "name", "the product"),
+            Col("unit", "text", "its unit"),
+            Col("weight", "share", "the crisis's yearly probability"),
+            Col("max_shortfall", "share", "the survival target (blank: none)"),
+            Col("demand", "quantity", "demand in every market, in the crisis"),
+            Col("supplied", "quantity", "what reaches final demand"),
+            Col("stock_drawn", "quantity", "stock drawn"),
+            Col("unmet", "quantity", "left unserved"),
+            Col("served_share", "share", "served over demand, every market"),
+            Col("worst_served_share", "share", "the lowest served share of a market"),
+            Col("worst_market", "name", "that market"),
+            Col("scenario_cost", "money", "a year of the crisis costs (the whole network)"),
+            Col("normal_cost", "money", "a normal year costs"),
+            Col("extra_cost", "money", "scenario_cost - normal_cost"),
+            Col("cause", "text", "why a crisis costs less than a normal year, where it does"),
+        ),
+        when="with scenarios",
+    ),
+    Table(
+        "ScenarioSites",
+        "one row per crisis, site and period",
+        ("period", "scenario", "site"),
+        (
+            PERIOD,
+            Col("scenario", "name", "the crisis"),
+            Col("site", "name", "the site"),
+            Col("capacity_loss", "share", "the share of its capacity lost"),
+            Col("capacity_left", "quantity", "capacity left"),
+            Col("production", "quantity", "what it makes in the crisis"),
+            Col("baseline_production", "quantity", "what it makes in a normal year"),
+            Col("starved", "bool", "an input it needs is short in the crisis"),
+            Col("inputs_missing", "text", "which"),
+        ),
+        when="with scenarios",
+    ),
+    Table(
+        "ScenarioInputs",
+        "one row per crisis, input pool (product and country) and period",
+        ("period", "scenario", "product", "market"),
+        (
+            PERIOD,
+            Col("scenario", "name", "the crisis"),
+            Col("product", "name", "the input"),
+            Col("market", "name", "the country whose plants use it"),
+            Col("supplied", "quantity", "what arrives"),
+            Col("stock_drawn", "quantity", "stock drawn"),
+            Col("used", "quantity", "what the plants there use"),
+            Col("baseline_used", "quantity", "what they use in a normal year"),
+        ),
+        when="with scenarios and recipes",
+    ),
+)
+"""The result tables this family makes (their columns' units format the results workbook)."""
+ADDS = {
+    "Sites": (
+        Col("busiest_scenario", "name", "the crisis in which the site makes most", when="with scenarios"),
+        Col("busiest_scenario_production", "quantity", "what it makes then", when="with scenarios"),
+        Col("busiest_scenario_utilization", "share", "over its capacity", when="with scenarios"),
+    ),
+}
+"""Columns this family adds to the Sites table."""
 
 EQUATIONS = (
     Equation(

@@ -17,9 +17,12 @@ import pyomo.core as pyo
 
 from model.families.common import linear
 from model.families.protocol import (
+    PERIOD,
+    Col,
     Context,
     Equation,
     Extraction,
+    Table,
     register_cost,
     register_operating_cost,
     value,
@@ -27,6 +30,25 @@ from model.families.protocol import (
 )
 from model.families.verify import cost_problems, rows_of
 from model.network import NORMAL, Network
+
+TABLES = (
+    Table(
+        "Stockpiles",
+        "one row per stockpile (product and market) and period",
+        ("period", "product", "market"),
+        (
+            PERIOD,
+            Col("product", "name", "the product stocked"),
+            Col("market", "name", "where it is held"),
+            Col("stock", "quantity", "the stock held, decided"),
+            Col("max_stock", "quantity", "the most that may be held (Stockpiles.max_stock)"),
+            Col("holding_cost", "money/unit", "yearly cost of each unit held"),
+            Col("restock_cost", "money/unit", "cost of each unit drawn in a crisis"),
+        ),
+        when="with a Stockpiles sheet",
+    ),
+)
+"""The result tables this family makes (their columns' units format the results workbook)."""
 
 EQUATIONS = (
     Equation(
