@@ -19,6 +19,7 @@ from model.families.protocol import (
     Equation,
     Extraction,
     Table,
+    dimensions,
     period_columns,
     register_operating_cost,
     value,
@@ -195,9 +196,11 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
 
 
 def normal(component: Any) -> dict[tuple[Any, ...], Any]:
-    """The normal year's members of a component indexed (..., period, scenario), keyed without the
-    scenario: {(s, m, t): x[s, m, t, NORMAL]} for ``m.flow``."""
-    return {k[:-1]: v for k, v in component.items() if k[-1] == NORMAL}
+    """The normal year's members of a component over (period, scenario), keyed without the
+    scenario: {(s, m, t): x[s, m, t, NORMAL]} for ``m.flow`` (the scenario's position read from
+    its ``DIMENSIONS``)."""
+    w_at = dimensions(component).index("scenario")
+    return {k[:w_at] + k[w_at + 1 :]: v for k, v in component.items() if k[w_at] == NORMAL}
 
 
 FLOW_COLUMNS = [

@@ -227,13 +227,41 @@ def reported_value(solved: Any, expr: Any) -> float:
     return float(pyo.value(expr)) if value is None else value
 
 
+def dimensions(component: Any) -> tuple[str, ...]:
+    """The named positions of an indexed component's keys, from the ``DIMENSIONS`` of the family
+    that builds it (``("site", "market", "period", "scenario")`` for ``m.flow``)."""
+    from model.families import FAMILIES  # the registry: the families import this module
+
+    name = component.local_name
+    for family in FAMILIES:
+        if name in family.DIMENSIONS:
+            return tuple(family.DIMENSIONS[name])
+    raise KeyError(f"no family declares the dimensions of {name}")
+
+
 def by_case(component: Any) -> dict[tuple[int, str], dict[tuple[Any, ...], float]]:
-    """The solved values of a component indexed (..., period, scenario), split once by
-    (period, scenario): {(t, w): {(a, b, ...): value}}."""
+    """The solved values of a component over (period, scenario), split once by (period,
+    scenario): {(t, w): {(the other positions, in order): value}}. The positions of ``period``
+    and ``scenario`` are read from the component's ``DIMENSIONS``."""
+    names = dimensions(component)
+    t_at, w_at = names.index("period"), names.index("scenario")
+    rest = [i for i in range(len(names)) if i not in (t_at, w_at)]
     out: dict[tuple[int, str], dict[tuple[Any, ...], float]] = {}
+    if (t_at, w_at) == (len(names) - 2, len(names) - 1):  # the usual layout: slice (fast on large models)
+        for key, var in component.items():
+            out.setdefault((key[-2], key[-1]), {})[key[:-2]] = value(var)
+        return out
     for key, var in component.items():
-        out.setdefault((key[-2], key[-1]), {})[key[:-2]] = value(var)
+        out.setdefault((key[t_at], key[w_at]), {})[tuple(key[i] for i in rest)] = value(var)
     return out
+
+
+def frame(component: Any, column: str = "value") -> pd.DataFrame:
+    """The solved values of an indexed component as a tidy table: one column per named dimension
+    (its ``DIMENSIONS``), and ``column`` for the value."""
+    names = dimensions(component)
+    rows = [(*(key if isinstance(key, tuple) else (key,)), value(var)) for key, var in component.items()]
+    return pd.DataFrame(rows, columns=[*names, column])
 
 
 def value(var: Any) -> float:
