@@ -141,16 +141,19 @@ def with_periods(net: Network, rows: PeriodRows, periods: tuple[Period, ...]) ->
 # ------------------------------------------------------------------------------------------
 
 
-def period_warnings(net: Network, rules: Callable[[Network], list[Issue]]) -> list[Issue]:
+def period_warnings(net: Network, rules: Callable[[Network, frozenset[str] | None], list[Issue]]) -> list[Issue]:
     """The cross-sheet warning ``rules`` on the network; with periods, on each period's view
     instead, each distinct warning once: as it is when it holds in every period, else with the
     periods in which it holds (``in 2024, 2026: no site can supply ...``): demand from 2030 that
-    no site can reach, a site that reaches no market until a lane opens."""
+    no site can reach, a site that reaches no market until a lane opens. ``rules(view, needed)``
+    is also told the products some pool needs in some period (None without periods), so that a
+    product whose demand starts later is not a missing lane in the periods before."""
     if not net.views:
-        return rules(net)
+        return rules(net, None)
+    needed = frozenset(p for period in net.periods for p, _ in net.at(period.year).pools)
     when: dict[tuple[str, str, str, str], list[int]] = {}
     for period in net.periods:
-        for issue in rules(net.at(period.year)):
+        for issue in rules(net.at(period.year), needed):
             when.setdefault((issue.level, issue.sheet, issue.cell, issue.message), []).append(period.year)
     everywhere = len(net.periods)
     return [
