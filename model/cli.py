@@ -39,10 +39,13 @@ OUTPUTS = "outputs"
 """Default folder of results and comparisons, under the current folder (the user's, not the tool's)."""
 
 EXIT_OK, EXIT_OTHER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-AFTER_PHASES = ("stress", "alternatives", "sweeps", "pictures", "report")
-"""What the command line does after a run's phases, each timed on the Time line: the stress atlas,
-the near-optimal alternatives, the sweeps of a study, the PNG pictures (the Timeline's), the HTML
-report (the workbook's write is a phase)."""
+AFTER_PHASES = ("stress", "alternatives", "sweeps", "pictures", "write", "report")
+"""What the command line does after the solve is checked, in this order, each timed on the Time
+line: the stress atlas, the near-optimal alternatives, the sweeps of a study, the PNG pictures
+(the Timeline's), the write of the results workbook, the HTML report."""
+TIME_LINE = tuple(dict.fromkeys((*(k for k in PHASES if k not in AFTER_PHASES), *AFTER_PHASES)))
+"""The steps of the Time line, each once, in the order a run takes them (``PHASES`` also names
+the sweeps and the write, which the command line does after the solve)."""
 
 
 def _share(text: str) -> float:
@@ -803,8 +806,11 @@ def print_summary(out: Console, net: Network, res: api.Result, timings: dict[str
                         f"{r.product} in {r.market} {r.concern_share:.0%} / {r.cap:.0%}" for r in held.itertuples()
                     )
                 )
-    out.line(
-        "Time: "
-        + ", ".join(f"{k} {timings[k]:.2f} s" for k in (*PHASES, *AFTER_PHASES) if k in timings)
-        + f"; total {timings.get('total', 0):.2f} s"
-    )
+    out.line(time_line(timings))
+
+
+def time_line(timings: dict[str, float]) -> str:
+    """``Time: read 0.03 s, ..., report 0.98 s; total 10.69 s``: each timed step once, in the
+    order the run took them (``TIME_LINE``), and the total."""
+    steps = ", ".join(f"{k} {timings[k]:.2f} s" for k in TIME_LINE if k in timings)
+    return f"Time: {steps}; total {timings.get('total', 0):.2f} s"
