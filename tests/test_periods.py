@@ -793,3 +793,23 @@ def test_the_summary_unmet_penalty_is_the_horizon_total_once(tmp_path: Path) -> 
     summary = dict(zip(res["Summary"]["metric"], res["Summary"]["value"], strict=True))
     assert float(summary["unmet_penalty"]) == pytest.approx(160_000)
     assert summary["unmet_markets"] == 1
+
+
+def test_a_closure_decided_in_the_first_period_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """home1 closable and dearer than rival1 (unit cost 12 against 5 + freight and tariff, fixed
+    cost 300): the model closes it from the first period. Sites says it closes in 2024, the
+    Timeline's 2024 row and the console's 2024 block name it (they compared each period with the
+    one before, and the first period has none)."""
+    from model.cli import main
+
+    home = {**BASE["Sites"][0], "status": "closable", "unit_cost": 12, "fixed_cost": 300}
+    recs = records(Periods=TWO_PERIODS, Sites=[home, BASE["Sites"][1]])
+    res = solve_records(tmp_path, recs)
+    closed = res["Sites"][res["Sites"]["site"] == "home1"]
+    assert not closed["built"].any() and list(closed["closes"]) == [2024, 2024]
+    assert list(res["Timeline"]["closes"]) == ["home1", ""] and list(res["Timeline"]["opens"]) == ["", ""]
+    out = tmp_path / "r.xlsx"
+    assert main([str(write(tmp_path, recs, "c.xlsx")), "--out", str(out), "--no-report"]) == 0
+    text = capsys.readouterr().out
+    block = text.split("  2024 (", 1)[1].split("  2026 (", 1)[0]
+    assert "    closes: home1" in block, text
