@@ -43,6 +43,18 @@ AFTER_PHASES = ("stress", "alternatives", "sweeps", "pictures", "write", "report
 """What the command line does after the solve is checked, in this order, each timed on the Time
 line: the stress atlas, the near-optimal alternatives, the sweeps of a study, the PNG pictures
 (the Timeline's), the write of the results workbook, the HTML report."""
+OPTION_OF = {
+    "dependency_cap": "--cap",
+    "time_limit_s": "--time-limit",
+    "mip_gap": "--mip-gap",
+    "threads": "--threads",
+    "random_seed": "--seed",
+    "alternatives": "--alternatives",
+    "alternatives_slack": "--alternatives-slack",
+    "stress_test": "--stress",
+}
+"""The command-line option that sets each setting: a value given there is attributed to it
+("the command line (--cap)"), not to the Settings sheet's cell."""
 TIME_LINE = tuple(dict.fromkeys((*(k for k in PHASES if k not in AFTER_PHASES), *AFTER_PHASES)))
 """The steps of the Time line, each once, in the order a run takes them (``PHASES`` also names
 the sweeps and the write, which the command line does after the solve)."""
@@ -388,6 +400,16 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         )
         return EXIT_OK
     _print_issues(out, net.warnings, "warning")
+    settings = {
+        "dependency_cap": args.cap,
+        "time_limit_s": args.time_limit,
+        "mip_gap": args.mip_gap,
+        "threads": args.threads,
+        "random_seed": args.seed,
+        "alternatives": args.alternatives,
+        "alternatives_slack": args.alternatives_slack,
+        "stress_test": "countries" if args.stress else None,
+    }
     result = api.solve(
         net,
         scenarios=not args.no_scenarios,
@@ -398,14 +420,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         solver_progress=out.progress,
         stress_progress=lambda d, t, e: out.sweep_progress("stress atlas: countries lost", d, t, e),
         alternatives_progress=lambda d, t, e: out.sweep_progress("alternatives", d, t, e),
-        dependency_cap=args.cap,
-        time_limit_s=args.time_limit,
-        mip_gap=args.mip_gap,
-        threads=args.threads,
-        random_seed=args.seed,
-        alternatives=args.alternatives,
-        alternatives_slack=args.alternatives_slack,
-        stress_test="countries" if args.stress else None,
+        given_by={name: f"the command line ({OPTION_OF[name]})" for name, v in settings.items() if v is not None},
+        **settings,
     )
     out.end_progress()
     net, timings = result.network, result.seconds
@@ -767,7 +783,7 @@ def print_summary(out: Console, net: Network, res: api.Result, timings: dict[str
         out.line("Unmet demand:")
         for r in unmet.itertuples():
             cap = getattr(r, "binding_cap", "")  # the cap that holds supply back, if one binds
-            why = f" (held back by the {cap})" if cap else ""
+            why = f": held back by the {cap}" if cap else ""
             when = f" in {r.period}" if "period" in unmet.columns else ""
             unit = net.unit.get(r.product, "")
             out.line(f"  {r.product}, {r.market}{when}: {_qty(r.unmet)} of {_qty(r.demand)} {unit}{why}")

@@ -288,6 +288,10 @@ def summary_table(
                     rows.append((f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
     rows += _seconds_rows(solved.seconds)
     table = _summary_frame(rows)
+    for i, metric in enumerate(table["metric"]):  # a setting given on the command line says so
+        where = net.given.get(metric.removeprefix("setting.")) if metric.startswith("setting.") else None
+        if where:
+            table.loc[i, "meaning"] = f"{table.loc[i, 'meaning']}; given by {where}, not the Settings sheet"
     if last_period_rows:  # with periods: say which period these rows describe, and where the others are
         for i, metric in enumerate(table["metric"]):
             sheets = [
