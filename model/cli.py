@@ -662,9 +662,11 @@ def _binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str
     return f"  binding, {shown} {currency} per point"
 
 
-def _print_tiers_in_scenario(out: Console, net: Network, res: api.Result, scenario: str) -> None:
-    """With recipes: the plants a scenario starves of inputs, and the stock of inputs
-    it draws (with periods, in the last period, as the lines above)."""
+def _print_tiers_in_scenario(out: Console, net: Network, res: api.Result, scenario: str) -> list[str]:
+    """With recipes: the plants a scenario starves of inputs (an input they need was short: no
+    more of it could reach them), and the stock of inputs it draws because their supply fell
+    short (with periods, in the last period, as the lines above). Returns the input stock drawn
+    though supply was to be had, for ``_print_draws_by_choice``."""
 
     def last(table: Any) -> Any:
         return table[table["period"] == net.periods[-1].year] if "period" in table.columns else table
@@ -674,15 +676,38 @@ def _print_tiers_in_scenario(out: Console, net: Network, res: api.Result, scenar
         sites = last(sites)
         starved = sites[(sites["scenario"] == scenario) & sites["starved"].astype(bool)]
         if len(starved):
-            names = ", ".join(dict.fromkeys(f"{r.site} (no {r.inputs_missing})" for r in starved.itertuples()))
+            names = ", ".join(dict.fromkeys(f"{r.site} (short of {r.inputs_missing})" for r in starved.itertuples()))
             out.line(f"    starved of inputs: {names}")
+    by_choice: list[str] = []
     inputs = res.tables.get("ScenarioInputs")
     if inputs is not None:
         inputs = last(inputs)
         drawn = inputs[(inputs["scenario"] == scenario) & (inputs["stock_drawn"] > 1e-9)]
         for r in drawn.itertuples():
             what = " ".join(filter(None, (_qty(r.stock_drawn), net.unit.get(r.product, ""), r.product)))
-            out.line(f"    input stock drawn: {what} in {r.market}")
+            if getattr(r, "drawn_for_shortfall", True):
+                out.line(f"    input stock drawn: {what} in {r.market}")
+            else:
+                by_choice.append(f"{what} in {r.market}")
+    return by_choice
+
+
+def _draws_by_choice(net: Network, res: api.Result, scenario: str) -> list[str]:
+    """The stock of final products a scenario draws though supply into the market did not fall
+    short (the Scenarios rows with stock drawn and ``drawn_for_shortfall`` FALSE; with periods,
+    in the last period): ``4,000 t NdFeB magnets in USA``."""
+    detail = res.tables.get("Scenarios")
+    if detail is None or "drawn_for_shortfall" not in detail.columns:
+        return []
+    if "period" in detail.columns:
+        detail = detail[detail["period"] == net.periods[-1].year]
+    rows = detail[
+        (detail["scenario"] == scenario) & (detail["stock_drawn"] > 1e-9) & ~detail["drawn_for_shortfall"].astype(bool)
+    ]
+    return [
+        " ".join(filter(None, (_qty(r.stock_drawn), net.unit.get(r.product, ""), f"{r.product} in {r.market}")))
+        for r in rows.itertuples()
+    ]
 
 
 def print_calibration(out: Console, table: Any, tolerance: float) -> None:
@@ -808,12 +833,15 @@ def print_summary(out: Console, net: Network, res: api.Result, timings: dict[str
                 out.line(f"    << cheaper than a normal year: {cause}")
             wp = max(len(str(p)) for p in d["product"])
             for r in d.itertuples():
-                drawn = f", stock drawn {_qty(r.stock_drawn)} {r.unit}" if r.stock_drawn > 1e-9 else ""
+                short = getattr(r, "stock_drawn_for_shortfall", r.stock_drawn)  # drawn because supply fell short
+                drawn = f", stock drawn {_qty(short)} {r.unit}" if short > 1e-9 else ""
                 out.line(
                     f"    {r.product:<{wp}}  {r.served_share:6.1%} (worst: {r.worst_market} "
                     f"{r.worst_served_share:.1%}){drawn}"
                 )
-            _print_tiers_in_scenario(out, net, res, w)
+            by_choice = _print_tiers_in_scenario(out, net, res, w) + _draws_by_choice(net, res, w)
+            if by_choice:
+                out.line(f"    stock used though supply did not fall short: {'; '.join(by_choice)}")
             held = crisis_caps[(crisis_caps["scenario"] == w) & crisis_caps["binding"].astype(bool)]
             if len(held):
                 out.line(
