@@ -259,15 +259,17 @@ def _problem(issue: Issue, headers: Mapping[str, list[str]] | None = None) -> Pr
 # ---- solving -----------------------------------------------------------------------------------
 
 
-def configure(network: Network, settings: Mapping[str, Any]) -> Network:
-    """``network`` with settings changed (names as on the Settings sheet; ``SETTINGS_AFTER_READING``)."""
+def configure(network: Network, settings: Mapping[str, Any], given_by: Mapping[str, str] | None = None) -> Network:
+    """``network`` with settings changed (names as on the Settings sheet; ``SETTINGS_AFTER_READING``).
+    ``given_by`` says where each was given, for the messages that name it (the command line passes
+    "the command line (--cap)"); by default "dependency_cap=0.3 given in Python"."""
     unknown = [k for k in settings if k not in SETTINGS_AFTER_READING]
     if unknown:
         raise TypeError(
             f"unknown setting(s) {', '.join(map(repr, unknown))}: these can be given here: "
             f"{', '.join(SETTINGS_AFTER_READING)} (others go in the Settings frame or sheet)"
         )
-    return network.with_settings(**dict(settings))
+    return network.with_settings(given_by, **dict(settings))
 
 
 def options_of(
@@ -298,6 +300,7 @@ def solve(
     solver_progress: Callable[..., None] | None = None,
     stress_progress: Progress | None = None,
     alternatives_progress: Progress | None = None,
+    given_by: Mapping[str, str] | None = None,
     **settings: Any,
 ) -> Result:
     """Solve ``network`` (with ``settings`` changed: ``dependency_cap=0.3``, ``mip_gap=1e-3``,
@@ -307,9 +310,10 @@ def solve(
     ``alternatives=K`` the Alternatives and AlternativeSites tables (``workers`` and ``dask`` as on
     the command line). ``scenarios=False`` solves the baseline alone. An infeasible network gives
     ``status == "infeasible"`` and the smallest changes that would make it feasible in
-    ``explanation``. The callbacks report progress (the command line draws them)."""
+    ``explanation``. The callbacks report progress (the command line draws them). ``given_by``
+    says where each setting was given, for the messages that name it (``configure``)."""
     t0 = time.perf_counter()
-    net = configure(network, settings)
+    net = configure(network, settings, given_by)
     if not scenarios:
         net = net.without_scenarios()
     options = options_of(net, highs_options, solver_progress)

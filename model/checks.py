@@ -452,16 +452,35 @@ def check_candidates_can_produce(net: Network) -> list[Issue]:
     ]
 
 
-def check_sites_reach_a_market(net: Network) -> list[Issue]:
+def check_sites_reach_a_market(net: Network, needed: frozenset[str] | None = None) -> list[Issue]:
     """A site with no arc (no lane out of its country for its product to a country that demands or
     consumes it, and no demand or use of its product in its own country) can deliver nowhere: its
-    production serves no one and its spare capacity is no reserve for anyone."""
+    production serves no one and its spare capacity is no reserve for anyone.
+
+    Where no country needs its product at all (no demand, no plant that uses it), no lane would
+    help: with periods (``net`` one period's view, ``needed`` the products some pool needs in
+    some period) that is demand yet to come, and nothing is said; otherwise the warning says that
+    nothing needs the product, without telling the planner to add a lane."""
     reaching = {s for s, _ in net.arcs}
+    wanted = {p for p, _ in net.pools}
     out: list[Issue] = []
     for s in net.sites:
         if s in reaching:
             continue
         c, p = net.site_country[s], net.site_product[s]
+        if p not in wanted:
+            if needed is not None and p in needed:
+                continue  # its demand starts in a later period
+            out.append(
+                Issue(
+                    "warning",
+                    "Sites",
+                    net.address("Sites", s, "site"),
+                    f"site '{s}' can reach no market: no country demands {p} or has a plant that uses it; it "
+                    f"cannot deliver or hold reserve for anyone (check the Demand rows of {p}, or the site's product)",
+                )
+            )
+            continue
         out.append(
             Issue(
                 "warning",
@@ -746,6 +765,12 @@ NETWORK_WARNINGS: tuple[Callable[[Network], list[Issue]], ...] = (
 """The warning rules, in the order their warnings are listed."""
 
 
-def cross_sheet_warnings(net: Network) -> list[Issue]:
-    """Warnings of the contract's cross-sheet rules (they do not stop a run)."""
-    return [issue for rule in NETWORK_WARNINGS for issue in rule(net)]
+def cross_sheet_warnings(net: Network, needed: frozenset[str] | None = None) -> list[Issue]:
+    """Warnings of the contract's cross-sheet rules (they do not stop a run). With periods, ``net``
+    is one period's view and ``needed`` the products some pool needs in some period (for
+    ``check_sites_reach_a_market``: a product not needed yet is no missing lane)."""
+    return [
+        issue
+        for rule in NETWORK_WARNINGS
+        for issue in (check_sites_reach_a_market(net, needed) if rule is check_sites_reach_a_market else rule(net))
+    ]

@@ -30,7 +30,75 @@ def read_results(path: Path) -> dict[str, pd.DataFrame]:
             raise WorkbookError(
                 [Issue("error", path.name, "", f"is not a results workbook of this tool (no '{needed}' sheet)")]
             )
-    return horizon_totals(sheets)
+    return horizon_totals({name: with_booleans(table) for name, table in sheets.items()})
+
+
+BOOLEAN_COLUMNS = frozenset(
+    {
+        "built",
+        "available",
+        "concern",
+        "at_cap",
+        "binding",
+        "starved",
+        "drawn_for_shortfall",
+        "met_by_unserved_demand",
+        "equally_cheap",
+        "changed",
+        "flag",
+    }
+)
+"""Columns of the results sheets that hold TRUE/FALSE. A workbook saved again by LibreOffice
+holds them as 1/0: read back, they are booleans again, so that both runs show them alike."""
+_TRUE_WORDS, _FALSE_WORDS = {"true", "yes"}, {"false", "no"}
+
+
+def as_boolean(v: Any) -> Any:
+    """``v`` as True or False where it is a boolean written another way (1/0, 1.0/0.0, TRUE/FALSE
+    or yes/no text); anything else (a blank, another number, text) as it is."""
+    if v is None or isinstance(v, bool):
+        return v
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()  # numpy scalar
+        if isinstance(v, bool):
+            return v
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().casefold() in _TRUE_WORDS | _FALSE_WORDS:
+        return v.strip().casefold() in _TRUE_WORDS
+    return v
+
+
+def _is_boolean_like(values: pd.Series) -> bool:
+    """Every non-blank value is a boolean, written as one or as 1/0 or TRUE/FALSE."""
+    present = [v for v in values if not (v is None or (isinstance(v, float) and pd.isna(v)))]
+    return bool(present) and all(isinstance(as_boolean(v), bool) for v in present)
+
+
+def with_booleans(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its ``BOOLEAN_COLUMNS`` as booleans where every value reads as one (blanks
+    stay blank)."""
+    fix = [c for c in table.columns if c in BOOLEAN_COLUMNS and _is_boolean_like(table[c])]
+    if not fix:
+        return table
+    table = table.copy()
+    for c in fix:
+        converted = [as_boolean(v) for v in table[c]]
+        if all(isinstance(v, bool) for v in converted):
+            table[c] = pd.Series(converted, index=table.index, dtype=bool)
+        else:
+            table[c] = pd.Series(converted, index=table.index, dtype=object)
+    return table
+
+
+def _same_kind(a: Any, b: Any) -> tuple[Any, Any]:
+    """A pair of values shown alike: where one is a boolean and the other a boolean written as
+    1/0 or TRUE/FALSE (a Summary value of a workbook saved by LibreOffice), both as booleans."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        x, y = as_boolean(a), as_boolean(b)
+        if isinstance(x, bool) and isinstance(y, bool):
+            return x, y
+    return a, b
 
 
 def horizon_totals(sheets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -107,10 +175,7 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
     else:
         pk = []
         a, b = last_period(a), last_period(b)
-    sa = a["Summary"].set_index("metric")["value"]
-    sb = b["Summary"].set_index("metric")["value"]
-    metrics = [m for m in sa.index if m in sb.index and not str(m).startswith("seconds.")]
-    out["Summary"] = pd.DataFrame({"metric": metrics, "A": [sa[m] for m in metrics], "B": [sb[m] for m in metrics]})
+    out["Summary"] = _summary(a["Summary"], b["Summary"])
     ca = a["Costs"].set_index("component")["value"]
     cb = b["Costs"].set_index("component")["value"]
     comps = list(dict.fromkeys([*ca.index, *cb.index]))
@@ -145,15 +210,8 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
         out["Flows"] = flows
     if "Stockpiles" in a or "Stockpiles" in b:
         out["Stockpiles"] = _merge_on(a.get("Stockpiles"), b.get("Stockpiles"), [*pk, "product", "market"], ["stock"])
-    if "ScenarioSummary" in a and "ScenarioSummary" in b:
-        scols = ["served_share", "worst_served_share", "stock_drawn", "unmet"]
-        skeys = [*pk, "scenario", "product"]
-        out["Scenarios"] = a["ScenarioSummary"][[*skeys, *scols]].merge(
-            b["ScenarioSummary"][[*skeys, *scols]],
-            on=skeys,
-            how="outer",
-            suffixes=("_A", "_B"),
-        )
+    if "ScenarioSummary" in a or "ScenarioSummary" in b:
+        out["Scenarios"] = _scenarios(a.get("ScenarioSummary"), b.get("ScenarioSummary"), pk)
     for df in out.values():
         pairs = _pairs(df)
         df["changed"] = [
@@ -161,6 +219,69 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
             for _, row in df.iterrows()
         ]
     return out
+
+
+def _union(first: list[Any], second: list[Any]) -> list[Any]:
+    """Every item of both lists once: ``first`` in its order, each item only in ``second`` placed
+    after the item it follows there (a metric new in B beside its neighbours)."""
+    out = list(dict.fromkeys(first))
+    seen = set(out)
+    after = None
+    for item in second:
+        if item not in seen:
+            at = out.index(after) + 1 if after in seen else len(out) if after is not None else 0
+            out.insert(at, item)
+            seen.add(item)
+        after = item
+    return out
+
+
+def _presence(in_a: bool, in_b: bool) -> str:
+    return "both" if in_a and in_b else "only in A" if in_a else "only in B"
+
+
+def _summary(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """The Summary side by side, every metric of either run (``present``: both, only in A, only in
+    B: a new scenario's rows, a setting one run lacks), setting rows (``setting.``) first: a moved
+    cap is the first thing to know. Seconds are left out (they always differ)."""
+    sa = a.drop_duplicates("metric").set_index("metric")["value"]
+    sb = b.drop_duplicates("metric").set_index("metric")["value"]
+    metrics = [m for m in _union(list(sa.index), list(sb.index)) if not str(m).startswith("seconds.")]
+    metrics = [m for m in metrics if str(m).startswith("setting.")] + [
+        m for m in metrics if not str(m).startswith("setting.")
+    ]
+    pairs = [_same_kind(sa.get(m), sb.get(m)) for m in metrics]
+    return pd.DataFrame(
+        {
+            "metric": metrics,
+            "present": [_presence(m in sa.index, m in sb.index) for m in metrics],
+            "A": pd.Series([x for x, _ in pairs], dtype=object),
+            "B": pd.Series([y for _, y in pairs], dtype=object),
+        }
+    )
+
+
+SCENARIO_COLUMNS = ["served_share", "worst_served_share", "stock_drawn", "unmet"]
+
+
+def _scenarios(a: pd.DataFrame | None, b: pd.DataFrame | None, pk: list[str]) -> pd.DataFrame:
+    """ScenarioSummary side by side per (period,) scenario and product, rows of either run kept
+    (``present``: a scenario new in B, or one B dropped, has its other side blank)."""
+    keys = [*pk, "scenario", "product"]
+    empty = pd.DataFrame(columns=[*keys, *SCENARIO_COLUMNS])
+    a = empty if a is None else a[[*keys, *SCENARIO_COLUMNS]]
+    b = empty if b is None else b[[*keys, *SCENARIO_COLUMNS]]
+    merged = a.merge(b, on=keys, how="outer", suffixes=("_A", "_B"), indicator=True, sort=False)
+    merged.insert(len(keys), "present", merged.pop("_merge").map(_MERGED).astype(str))
+    listed = _union(
+        [tuple(k) for k in a[keys].itertuples(index=False)], [tuple(k) for k in b[keys].itertuples(index=False)]
+    )
+    rank = {k: i for i, k in enumerate(listed)}  # the runs' own order (a merge sorts the keys)
+    order = sorted(range(len(merged)), key=lambda i: rank[tuple(merged.loc[i, keys])])
+    return merged.iloc[order].reset_index(drop=True)
+
+
+_MERGED = {"both": "both", "left_only": "only in A", "right_only": "only in B"}
 
 
 def cap_rows(dep: pd.DataFrame) -> pd.DataFrame:
@@ -284,13 +405,15 @@ def _in_periods(lines: list[tuple[str, Any]], periods: list[Any]) -> list[str]:
 
 
 def differences(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """The differences in words, for the console: costs, then the design (sites new or removed,
-    built or closed, modules, capacity, reserve, production), unmet demand, stocks, scenario
-    service, and concern shares and caps (and their basis) where they are not ties; equally cheap
-    routings are counted, not listed, and two runs that differ only by them are said to. Two
-    plans over periods: the cost over the horizon, each period's yearly cost, and every other
-    difference with the periods it holds in."""
-    lines: list[str] = []
+    """The differences in words, for the console: the settings that moved first (a cap from 1
+    to 0.8 is the first thing a planner wants to know), then costs, then the design (sites new
+    or removed, built or closed, modules, capacity, reserve, production), unmet demand, stocks,
+    scenario service (a scenario in one run only named as such), and concern shares and caps
+    (and their basis) where they are not ties; equally cheap routings are counted, not listed,
+    and two runs that differ only by them are said to. Two plans over periods: the cost over
+    the horizon, each period's yearly cost, and every other difference with the periods it
+    holds in."""
+    lines: list[str] = _setting_lines(tables.get("Summary"))
     costs = tables["Costs"]
     per_period = tables.get("CostPerPeriod")
     total = costs[costs["component"] == "total"].iloc[0]
@@ -327,10 +450,7 @@ def differences(tables: dict[str, pd.DataFrame]) -> list[str]:
             if _differs(r.stock_A, r.stock_B):
                 found.append((f"{r.product} stock in {r.market}: {_num(r.stock_A)} -> {_num(r.stock_B)}", period_of(r)))
     if "Scenarios" in tables:
-        for r in tables["Scenarios"].itertuples():
-            if _differs(r.served_share_A, r.served_share_B):
-                text = f"{r.scenario}, {r.product}: served {_pct(r.served_share_A)} -> {_pct(r.served_share_B)}"
-                found.append((text, period_of(r)))
+        found += _scenario_lines(tables["Scenarios"])
     ties: list[tuple[str, Any]] = []
     cap_only: list[tuple[str, Any]] = []
     dep = tables["Dependency"]
@@ -381,6 +501,60 @@ def differences(tables: dict[str, pd.DataFrame]) -> list[str]:
                 f"(the same cost of supplying that market in both runs; not a change of plan): {', '.join(tie_names)}"
             )
     return lines
+
+
+def _shown(v: Any) -> str:
+    """A Summary value for the console: TRUE/FALSE for a boolean (as in the workbooks), a number
+    as typed (0.8, 120), text as it is, "-" for a blank."""
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "-"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, float)):
+        return f"{v:g}"
+    return str(v)
+
+
+def _setting_lines(summary: pd.DataFrame | None) -> list[str]:
+    """The settings that differ (the Summary's ``setting.`` rows), one line each, for the top of
+    the differences: ``setting dependency_cap: 1 -> 0.8``; a setting one run lacks says so."""
+    if summary is None or "present" not in summary.columns:
+        return []
+    lines = []
+    for r in summary.itertuples():
+        metric = str(r.metric)
+        if not metric.startswith("setting."):
+            continue
+        name = metric.removeprefix("setting.")
+        if r.present == "only in A":
+            lines.append(f"setting {name}: {_shown(r.A)} in A, not given in B")
+        elif r.present == "only in B":
+            lines.append(f"setting {name}: not given in A, {_shown(r.B)} in B")
+        elif _differs(r.A, r.B):
+            lines.append(f"setting {name}: {_shown(r.A)} -> {_shown(r.B)}")
+    return lines
+
+
+def _scenario_lines(scenarios: pd.DataFrame) -> list[tuple[str, Any]]:
+    """(text, period) for the scenarios: one line per scenario in one run only, with the share of
+    demand it serves per product (``Port strike: a scenario only in B; served NdFeB magnets
+    100.0%, ...``), and one per product whose served share moved."""
+    out: list[tuple[str, Any]] = []
+    present = scenarios["present"] if "present" in scenarios.columns else pd.Series("both", index=scenarios.index)
+    one_side = scenarios[present != "both"]
+    keys = ["period", "scenario"] if "period" in scenarios.columns else ["scenario"]
+    for key, group in one_side.groupby(keys, sort=False):
+        period = key[0] if len(keys) == 2 else None
+        scenario = key[-1] if isinstance(key, tuple) else key
+        side = "B" if group["present"].iloc[0] == "only in B" else "A"
+        served = ", ".join(f"{r.product} {_pct(getattr(r, f'served_share_{side}'))}" for r in group.itertuples())
+        which = "a new scenario, only in B" if side == "B" else "a scenario only in A (dropped in B)"
+        out.append((f"{scenario}: {which}; served {served}", period))
+    for r in scenarios[present == "both"].itertuples():
+        if _differs(r.served_share_A, r.served_share_B):
+            text = f"{r.scenario}, {r.product}: served {_pct(r.served_share_A)} -> {_pct(r.served_share_B)}"
+            out.append((text, getattr(r, "period", None)))
+    return out
 
 
 def _built(v: Any) -> str:

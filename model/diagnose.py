@@ -95,7 +95,8 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
         target = net.max_shortfall[w]
         allowed = target * dem
         needed = allowed + slack
-        cells = [net.cell("Scenarios", w, "max_shortfall"), net.cell("Demand", (p, mk), "demand")]
+        target_cell = net.given.get("max_shortfall") or net.cell("Scenarios", w, "max_shortfall")
+        cells = [target_cell, net.cell("Demand", (p, mk), "demand")]
         factor = net.at(t).demand_factor.get((w, p, mk))
         shock = f" x demand_factor {factor:g}" if factor is not None else ""
         unit = net.unit.get(p, "")
@@ -144,9 +145,9 @@ def _caused_by_caps(
 
 
 def _setting_cell(net: Network, name: str) -> str:
-    """The Settings cell of a setting, or "the default" where the sheet does not give it."""
-    cell = net.cell("Settings", name, "value")
-    return cell if "!" in cell else "the default"
+    """Where a setting comes from: the command line (or a Python call) where it was given there,
+    else its Settings cell, else "the default" (``Network.setting_cell``)."""
+    return net.setting_cell(name)
 
 
 def _crisis_cap_text(net: Network, p: str, mk: str, t: int) -> str:

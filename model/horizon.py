@@ -141,16 +141,19 @@ def with_periods(net: Network, rows: PeriodRows, periods: tuple[Period, ...]) ->
 # ------------------------------------------------------------------------------------------
 
 
-def period_warnings(net: Network, rules: Callable[[Network], list[Issue]]) -> list[Issue]:
+def period_warnings(net: Network, rules: Callable[[Network, frozenset[str] | None], list[Issue]]) -> list[Issue]:
     """The cross-sheet warning ``rules`` on the network; with periods, on each period's view
     instead, each distinct warning once: as it is when it holds in every period, else with the
     periods in which it holds (``in 2024, 2026: no site can supply ...``): demand from 2030 that
-    no site can reach, a site that reaches no market until a lane opens."""
+    no site can reach, a site that reaches no market until a lane opens. ``rules(view, needed)``
+    is also told the products some pool needs in some period (None without periods), so that a
+    product whose demand starts later is not a missing lane in the periods before."""
     if not net.views:
-        return rules(net)
+        return rules(net, None)
+    needed = frozenset(p for period in net.periods for p, _ in net.at(period.year).pools)
     when: dict[tuple[str, str, str, str], list[int]] = {}
     for period in net.periods:
-        for issue in rules(net.at(period.year)):
+        for issue in rules(net.at(period.year), needed):
             when.setdefault((issue.level, issue.sheet, issue.cell, issue.message), []).append(period.year)
     everywhere = len(net.periods)
     return [
@@ -184,10 +187,13 @@ def check_records(data: dict[str, SheetData], issues: Issues) -> None:
     all_known = all(r.values.get("period") is not None for r in recorded)
     if periods is not None:
         _check_overlaps(periods, issues)
+    missing: dict[int, list[str]] = {}  # each year missing from Periods -> the cells that use it
     for name in PERIOD_SHEETS:
         sheet = data.get(name)
         if sheet is not None:
-            _check_period_column(sheet, years, issues, all_known)
+            _check_period_column(sheet, years, issues, all_known, missing)
+    for year, cells in sorted(missing.items()):
+        issues.error("Periods", "", missing_period_message(year, years, cells))
     sites = data.get("Sites")
     if sites is not None:
         _check_windows(sites, years, issues)
@@ -208,7 +214,35 @@ def _check_overlaps(periods: SheetData, issues: Issues) -> None:
             )
 
 
-def _check_period_column(sheet: SheetData, years: list[int], issues: Issues, all_known: bool = True) -> None:
+MISSING_CELLS_SHOWN = 10
+"""The cells a missing-period error lists before it says how many more use the year."""
+
+
+def missing_period_message(year: int, years: list[int], cells: list[str]) -> str:
+    """One error for a year that rows use but the Periods sheet lacks: the year, the sheet's years
+    and the nearest, and the cells that use it (the first ``MISSING_CELLS_SHOWN``, then how many
+    more)."""
+    shown = cells[:MISSING_CELLS_SHOWN]
+    listed = ", ".join(shown) + (f" and {len(cells) - len(shown)} more" if len(cells) > len(shown) else "")
+    these = "this cell" if len(cells) == 1 else f"these {len(cells)} cells"
+    return (
+        f"{year} is missing from Periods (its years: {', '.join(map(str, years))}; the nearest is "
+        f"{nearest(year, years)}), but it is used at {listed}. Add {year} to the Periods sheet, or change "
+        f"{these} to one of its years"
+    )
+
+
+def _check_period_column(
+    sheet: SheetData,
+    years: list[int],
+    issues: Issues,
+    all_known: bool = True,
+    missing: dict[int, list[str]] | None = None,
+) -> None:
+    """The ``period`` column of a Demand, Lanes or Caps sheet: without Periods, ignored with a
+    warning; with Periods, each row whose period is not a year of it is refused, and its cell
+    added to ``missing`` under the year (the caller reports each year once, with its cells); two
+    rows of one key in force from the same period are an error."""
     letter = sheet.letters.get("period", "")
     filled = [r for r in valid(sheet) if r.values.get("period") is not None]
     if not years:
@@ -226,12 +260,11 @@ def _check_period_column(sheet: SheetData, years: list[int], issues: Issues, all
         if p not in years:
             if not all_known:
                 continue
-            issues.error(
-                sheet.spec.name,
-                f"{letter}{rec.row}",
-                f"period {p} is not a year of the Periods sheet (its years: "
-                f"{', '.join(map(str, years))}); the nearest is {nearest(p, years)}",
-            )
+            cell = f"{sheet.spec.name}!{letter}{rec.row}"
+            if missing is None:
+                issues.error(sheet.spec.name, f"{letter}{rec.row}", missing_period_message(p, years, [cell]))
+            else:
+                missing.setdefault(p, []).append(cell)
             rec.values["_invalid"] = True
     _check_keys(sheet, lambda p: years[0] if p is None else p, issues, "a blank period is the first period")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -260,6 +261,10 @@ class Network:
     """The member of the scenario dimension this network stands in: ``NORMAL`` for the workbook's
     network and its period views; a crisis for the views ``in_scenario`` makes (its demand scaled
     by the shocks, its arcs those the crisis leaves open)."""
+    given: dict[str, str] = field(default_factory=dict, compare=False)
+    """Where a setting changed after reading was given, for messages that name it: setting name
+    (or ``max_shortfall``, every scenario's target at once) -> words such as "the command line
+    (--cap)". A setting not here is the Settings sheet's, or the default (``setting_cell``)."""
 
     # ---- derived views -------------------------------------------------------------------
     @property
@@ -393,6 +398,13 @@ class Network:
         address = self.address(sheet, key, column)
         return f"{sheet}!{address}" if address else sheet
 
+    def setting_cell(self, name: str) -> str:
+        """Where setting ``name`` comes from, for messages: what ``given`` says (the command line,
+        a sweep, a Python call), else its Settings cell (``Settings!B3``), else "the default"."""
+        if name in self.given:
+            return self.given[name]
+        return self.cell("Settings", name, "value") if self.address("Settings", name, "value") else "the default"
+
     def at(self, t: int) -> Network:
         """This network as it stands in period ``t`` (``Context.at``): the data in force in that
         period (``views[t]``); the network itself without a Periods sheet."""
@@ -411,9 +423,11 @@ class Network:
             net = dataclasses.replace(net, views={t: change(v) for t, v in self.views.items()})
         return net
 
-    def with_dependency_cap(self, cap: float) -> Network:
-        """The same network with another ``Settings.dependency_cap`` (``--cap``), in every period
-        (rows of the Caps sheet keep their own caps)."""
+    def with_dependency_cap(self, cap: float, given_by: str | None = None) -> Network:
+        """The same network with another ``Settings.dependency_cap`` (``--cap``, a sweep's point), in
+        every period (rows of the Caps sheet keep their own caps); ``given_by`` says where the
+        value comes from in messages (default: ``given_in_python``)."""
+        where = given_by or given_in_python("dependency_cap", cap)
 
         def change(net: Network) -> Network:
             settings = dataclasses.replace(net.settings, dependency_cap=cap)
@@ -421,21 +435,34 @@ class Network:
                 net,
                 settings=settings,
                 cap_each=resolve_each_caps(net.cap_rows, cap, cap_keys(net.demand, net.pools), net.concern),
+                given=net.given | {"dependency_cap": where},
             )
 
         return self._each(change)
 
-    def with_settings(self, **changes: Any) -> Network:
-        """The same network with some settings overridden (command-line options)."""
+    def with_settings(self, given_by: Mapping[str, str] | None = None, **changes: Any) -> Network:
+        """The same network with some settings overridden (command-line options, a Python call);
+        ``given_by`` says where each was given, for messages (the command line: "the command line
+        (--cap)"; default: ``given_in_python``). None leaves a setting as it is."""
         changes = {k: v for k, v in changes.items() if v is not None}
+        where = {k: (given_by or {}).get(k) or given_in_python(k, v) for k, v in changes.items()}
         net = self
         if "dependency_cap" in changes:
-            net = net.with_dependency_cap(changes.pop("dependency_cap"))
-        return net._each(lambda n: dataclasses.replace(n, settings=dataclasses.replace(n.settings, **changes)))
+            net = net.with_dependency_cap(changes.pop("dependency_cap"), where["dependency_cap"])
+        given = {k: where[k] for k in changes}
+        return net._each(
+            lambda n: dataclasses.replace(n, settings=dataclasses.replace(n.settings, **changes), given=n.given | given)
+        )
 
-    def with_max_shortfall(self, value: float) -> Network:
-        """Every scenario's ``max_shortfall`` set to ``value`` (resilience sweeps)."""
-        return self._each(lambda n: dataclasses.replace(n, max_shortfall={w: value for w in n.scenarios}))
+    def with_max_shortfall(self, value: float, given_by: str | None = None) -> Network:
+        """Every scenario's ``max_shortfall`` set to ``value`` (resilience sweeps); ``given_by`` says
+        where the value comes from in messages, in place of the Scenarios cells."""
+        where = given_by or given_in_python("max_shortfall", value)
+        return self._each(
+            lambda n: dataclasses.replace(
+                n, max_shortfall={w: value for w in n.scenarios}, given=n.given | {"max_shortfall": where}
+            )
+        )
 
     def without_scenarios(self) -> Network:
         """The baseline network alone (no scenarios, so no stockpile use either)."""
@@ -444,6 +471,13 @@ class Network:
                 n, scenarios=(), weight={}, max_shortfall={}, loss={}, loss_rows={}, demand_factor={}
             )
         )
+
+
+def given_in_python(name: str, value: Any) -> str:
+    """Where a setting set by a Python call comes from, in messages: ``dependency_cap=0.3 given in
+    Python`` (the command line says "the command line (--cap)" instead)."""
+    shown = f"{value:g}" if isinstance(value, float) else repr(value)
+    return f"{name}={shown} given in Python"
 
 
 def most_specific(rows: list[Any], product: str, market: str, product_of: Any, market_of: Any) -> Any | None:

@@ -12,6 +12,7 @@ import pyomo.core as pyo
 
 import model
 from model.families import FAMILIES
+from model.families.buildout import site_changes
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.protocol import EXPECTED_DISRUPTION_LABEL, Context, Extraction, reported_value
 from model.network import NORMAL, Network
@@ -124,9 +125,22 @@ def extract(
     out.tables["Costs"] = cost_table(m, ctx, solved)
     objective = float(cost_totals(out.tables["Costs"])["value"].sum())
     if net.shows_periods:
-        out.tables["Timeline"] = timeline_table(out.tables, net)
+        out.tables["Timeline"] = with_site_changes(timeline_table(out.tables, net), out.tables["Sites"])
     out.tables["Summary"] = summary_table(net, solved, objective, settings_used or {}, out.tables)
     return Results(out.tables, objective, solved, out.extra)
+
+
+def with_site_changes(timeline: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """The Timeline with its ``opens`` and ``closes`` as the Sites table's columns say: one account
+    of what opens and closes when (a closable site closed from the first period included, which
+    a comparison with the period before cannot see)."""
+    changes = site_changes(sites)
+    if not changes or "opens" not in timeline.columns or "closes" not in timeline.columns:
+        return timeline
+    timeline = timeline.copy()
+    timeline["opens"] = [changes.get(int(t), ("", ""))[0] for t in timeline["period"]]
+    timeline["closes"] = [changes.get(int(t), ("", ""))[1] for t in timeline["period"]]
+    return timeline
 
 
 COST_PERIOD_COLUMNS = ["period", "component", "yearly_value", "weight", "value"]
@@ -274,6 +288,10 @@ def summary_table(
                     rows.append((f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
     rows += _seconds_rows(solved.seconds)
     table = _summary_frame(rows)
+    for i, metric in enumerate(table["metric"]):  # a setting given on the command line says so
+        where = net.given.get(metric.removeprefix("setting.")) if metric.startswith("setting.") else None
+        if where:
+            table.loc[i, "meaning"] = f"{table.loc[i, 'meaning']}; given by {where}, not the Settings sheet"
     if last_period_rows:  # with periods: say which period these rows describe, and where the others are
         for i, metric in enumerate(table["metric"]):
             sheets = [

@@ -79,12 +79,16 @@ UNSERVED_TOL = 1e-6
 """Relative tolerance (of the pair's demand) above which more unmet demand counts as new."""
 
 
+SWEPT = "this point of the sweep"
+"""Where a swept value comes from, in the messages of a point (its infeasibility explanation)."""
+
+
 def apply(net: Network, parameter: str, value: float) -> Network:
-    """The network with the parameter set to ``value``."""
+    """The network with the parameter set to ``value`` (messages name the sweep as its source)."""
     if parameter == "dependency_cap":
-        return net.with_dependency_cap(value)
+        return net.with_dependency_cap(value, SWEPT)
     if parameter == "max_shortfall":
-        return net.with_max_shortfall(value)
+        return net.with_max_shortfall(value, SWEPT)
     raise ValueError(f"unknown study parameter '{parameter}'; expected one of {', '.join(PARAMETERS)}")
 
 

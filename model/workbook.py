@@ -16,7 +16,7 @@ import math
 import re
 import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -514,14 +514,14 @@ def _read_workbook(path: Path, require_records: bool) -> Network:
             )
         parse = _CellParser(issues)
         present: dict[str, Any] = {}
-        unknown: list[str] = []
+        unknown: dict[str, str] = {}  # the stripped name of each unknown sheet -> its title
         for title in wb.sheetnames:
             stripped = title.strip()
             if stripped in schema.SHEETS_BY_NAME:
                 present[stripped] = wb[title]
             elif stripped.casefold() not in (s.casefold() for s in schema.IGNORED_SHEETS):
-                unknown.append(stripped)
-        held_back = _misnamed_sheets(unknown, present, issues)
+                unknown[stripped] = title
+        held_back = _misnamed_sheets(list(unknown), present, issues, lambda name: _header_of(wb[unknown[name]]))
         for spec in schema.SHEETS:
             if spec.required and spec.name not in present:
                 hint = did_you_mean(spec.name, [t.strip() for t in wb.sheetnames])
@@ -555,23 +555,96 @@ def _read_workbook(path: Path, require_records: bool) -> Network:
     )
 
 
-def _misnamed_sheets(unknown: list[str], present: dict[str, Any], issues: Issues) -> set[str]:
+SWITCHED_OFF = {
+    "Lanes": "only domestic supply would be allowed (no lane between countries)",
+    "Caps": "no Caps row would hold (only Settings.dependency_cap)",
+    "Scenarios": "no crisis would be planned for",
+    "Disruptions": "every crisis would run with no capacity lost (and report full survival)",
+    "Shocks": "no crisis would change demand",
+    "Closures": "no crisis would stop trade on any lane",
+    "Stockpiles": "no strategic stock could be held",
+    "Recipes": "plants would need no inputs",
+    "Groups": "no group limit would hold",
+    "Periods": "the plan would be one typical year",
+    "Study": "no sweep of the Study sheet would run",
+    "Observed": "the first period would not be held against today's trade",
+}
+"""What running without each optional sheet switches off, in words (for a misnamed sheet)."""
+MIN_STEM = 5
+"""A sheet name counts as holding an optional sheet's name (``Disruption list`` holds
+Disruptions' stem ``disruption``) only for stems of this many letters or more (not ``cap``,
+``lane``), so that a sheet like `Capex` stays a sheet of the planner's own."""
+
+
+def _stem(name: str) -> str:
+    """The folded name without a plural s: ``disruption`` for `Disruptions`."""
+    folded = fold(name)
+    return folded[:-1] if folded.endswith("s") else folded
+
+
+def _header_of(ws: Any) -> list[str]:
+    """The folded, non-blank cells of a sheet's first row (its header, if it has one)."""
+    rows = read_rows(ws)
+    if not rows:
+        return []
+    return [fold(str(v)) for v in rows[0][1] if v is not None and str(v).strip()]
+
+
+def _meant_sheet(title: str, absent: list[str], header: Callable[[], list[str]]) -> tuple[str | None, str]:
+    """The absent optional sheet that the unknown sheet ``title`` stands for, and how that is
+    known: ``"typo"`` (at most ``TYPO_EDITS`` edits from it), ``"suggested"`` (the did-you-mean
+    among all sheet names is that absent sheet: `Disruption list` for Disruptions), or
+    ``"named"`` (one name holds the other's stem, of at least ``MIN_STEM`` letters, and the
+    sheet's header has a column of that sheet: `Scenario disruptions` with a capacity_loss
+    column). (None, "") when it stands for none: a sheet of the planner's own."""
+    typo = near_name(title, absent)
+    if typo is not None:
+        return typo, "typo"
+    suggested = did_you_mean(title, schema.SHEETS_BY_NAME)
+    for name in absent:
+        if suggested == f" (did you mean '{name}'?)":
+            return name, "suggested"
+    folded = fold(title)
+    holding = [
+        name
+        for name in absent
+        if len(_stem(name)) >= MIN_STEM
+        and (_stem(name) in folded or (len(folded) >= MIN_STEM and folded in fold(name)))
+    ]
+    if holding:
+        columns = set(header())
+        for name in holding:
+            if columns & {fold(c.name) for c in schema.SHEETS_BY_NAME[name].columns}:
+                return name, "named"
+    return None, ""
+
+
+def _misnamed_sheets(
+    unknown: list[str], present: dict[str, Any], issues: Issues, header: Callable[[str], list[str]]
+) -> set[str]:
     """Report each unknown sheet; return the optional sheets that are absent but misnamed.
 
-    An unknown sheet is a warning (it is ignored), except when its name is a near miss (at most
-    ``TYPO_EDITS`` edits, case and spaces ignored) of an absent optional sheet (`Cap` for Caps,
-    `Recipe` for Recipes): that is an error at the misnamed sheet, since running without the sheet
-    would drop what it says (a cap, a recipe, the periods). What follows from the missing sheet
+    An unknown sheet is a warning (it is ignored), except when it stands for an absent optional
+    sheet (``_meant_sheet``: a near miss of at most ``TYPO_EDITS`` edits, case and spaces ignored,
+    as `Cap` for Caps; a did-you-mean that is the absent sheet, as `Disruption list` for
+    Disruptions; or a name holding the sheet's name with a header of its columns): that is an
+    error at the misnamed sheet, since running without the sheet would drop what it says (a cap,
+    a recipe, the periods, every crisis's capacity loss). What follows from the missing sheet
     (references to the names it defines, rows that differ only by a period) is held back. A near
-    miss of an absent required sheet is reported by the "required sheet is missing" error."""
+    miss of an absent required sheet is reported by the "required sheet is missing" error.
+    ``header(name)`` reads the first row of the unknown sheet ``name``."""
     absent = [s.name for s in schema.SHEETS if s.name not in present and not s.required]
     defining = {sheet: kind for kind, sheet in checks.DEFINED_ON.items()}
     held_back: set[str] = set()
     for title in unknown:
-        meant = near_name(title, [s for s in absent if s not in held_back])
-        if meant is not None:
-            kind = defining.get(meant)
-            why = f"; the {kind}s other sheets refer to are defined on the {meant} sheet" if kind else ""
+        meant, how = _meant_sheet(title, [s for s in absent if s not in held_back], lambda t=title: header(t))
+        if meant is None:
+            hint = did_you_mean(title, schema.SHEETS_BY_NAME)
+            issues.warning(title, "", f"unknown sheet '{title}' is ignored{hint}")
+            continue
+        kind = defining.get(meant)
+        why = f"; the {kind}s other sheets refer to are defined on the {meant} sheet" if kind else ""
+        if how == "typo":
             issues.error(
                 title,
                 "",
@@ -579,10 +652,15 @@ def _misnamed_sheets(unknown: list[str], present: dict[str, Any], issues: Issues
                 f"'{meant}'?); a sheet one or two letters away from an optional sheet is an error, so that "
                 f"a typo never silently drops the sheet{why}",
             )
-            held_back.add(meant)
         else:
-            hint = did_you_mean(title, schema.SHEETS_BY_NAME)
-            issues.warning(title, "", f"unknown sheet '{title}' is ignored{hint}")
+            issues.error(
+                title,
+                "",
+                f"sheet '{title}' is not recognised: sheet names are matched exactly (did you mean '{meant}'?); "
+                f"the workbook has no '{meant}' sheet, and without it {SWITCHED_OFF[meant]}. Rename the sheet "
+                f"'{meant}' if that is what it holds, or give a sheet of your own a name further from '{meant}'{why}",
+            )
+        held_back.add(meant)
     return held_back
 
 

@@ -116,3 +116,29 @@ def test_direct_cap_without_a_concern_fed_hub_is_not_warned(tmp_path: Path) -> N
     ]
     net = read_workbook(write(tmp_path, recs))
     assert not [w for w in net.warnings if w.sheet == "Caps"]
+
+
+def test_site_whose_product_has_no_demand_yet_is_not_told_to_add_a_lane(tmp_path: Path) -> None:
+    """Chip demand starts in 2026: in 2024 no country needs chip, so home1 and rival1 reach no
+    market then, but no lane would help; nothing is said (before: 'in 2024: site ... can reach no
+    market ... (add a Lanes row ...)'). A wafer plant whose product no one ever needs is warned,
+    without the Lanes advice."""
+    recs = records(
+        Periods=[{"period": 2024}, {"period": 2026}],
+        Demand=[{"market": "Home", "product": "chip", "demand": 80, "period": 2026}],
+    )
+    net = read_workbook(write(tmp_path, recs))
+    assert not [str(w) for w in net.warnings if "reach no market" in str(w)], net.warnings
+    wafer = {**BASE["Sites"][1], "site": "wafer1", "product": "wafer"}
+    recs = records(
+        Periods=[{"period": 2024}, {"period": 2026}],
+        Products=[{"product": "chip", "unit": "k"}, {"product": "wafer", "unit": "k"}],
+        Sites=[*BASE["Sites"], wafer],
+        Demand=[{"market": "Home", "product": "chip", "demand": 80, "period": 2026}],
+    )
+    net = read_workbook(write(tmp_path, recs, "b.xlsx"))
+    warned = [str(w) for w in net.warnings if "reach no market" in str(w)]
+    assert warned == [
+        "Sites!A4: site 'wafer1' can reach no market: no country demands wafer or has a plant that uses it; it "
+        "cannot deliver or hold reserve for anyone (check the Demand rows of wafer, or the site's product)"
+    ], warned

@@ -542,3 +542,21 @@ def test_cap_as_percent_text(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             main(["--cap", bad])
         assert info.value.code == 2
         assert words in capsys.readouterr().err, bad
+
+
+def test_time_line_names_each_step_once_in_the_order_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With a sweep, the Time line said 'sweeps' twice (a phase of the run and a step after it):
+    now every step once, in the order the run takes them (the sweep before the write, the write
+    before the report)."""
+    from model.cli import time_line
+
+    line = time_line({"read": 1.0, "sweeps": 2.0, "write": 3.0, "report": 4.0, "stress": 5.0, "total": 15.0})
+    assert line == "Time: read 1.00 s, stress 5.00 s, sweeps 2.00 s, write 3.00 s, report 4.00 s; total 15.00 s"
+    code, out = run([str(write(tmp_path, BASE)), "--out", str(tmp_path / "r.xlsx"), "--sweep-cap", "1,0.5"], capsys)
+    assert code == 0, out
+    steps = [
+        p.split(" ")[0]
+        for p in next(x for x in out.splitlines() if x.startswith("Time: ")).removeprefix("Time: ").split(", ")
+    ]
+    assert len(steps) == len(set(steps)), steps
+    assert steps.index("verify") < steps.index("sweeps") < steps.index("write") < steps.index("report"), steps

@@ -313,3 +313,94 @@ def test_a_crisis_whose_caps_lapse_names_the_caps(tmp_path: Path) -> None:
     row = res["ScenarioSummary"].iloc[0]
     assert row["extra_cost"] == pytest.approx(-120)
     assert "caps lapse in crises" in row["cause"] and "chip in Home" in row["cause"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Starved of inputs and stock drawn: only where supply fell short
+# ---------------------------------------------------------------------------------------------
+
+
+def magnet_chain(**changes: object) -> dict[str, list[dict[str, object]]]:
+    """The tiered chain of tests/test_tiers.py with one oxide maker (cn_oxide, China, capacity
+    100) and one magnet plant (jp_magnet, Japan: 2 oxide a magnet); Home demands 40 magnets."""
+    from tests.test_tiers import CHAIN, chain
+
+    return chain(Sites=[CHAIN["Sites"][0], CHAIN["Sites"][2]], **changes)
+
+
+def test_a_plant_that_makes_less_because_demand_fell_is_not_starved(tmp_path: Path) -> None:
+    """A slump halves Home's demand: jp_magnet makes 20 magnets instead of 40, and 40 oxide reach
+    Japan instead of 80, but cn_oxide had 60 more to give: the plant was not short of oxide, and
+    ScenarioSites does not call it starved (it did: less made, less input arriving)."""
+    recs = magnet_chain(
+        Scenarios=[{"scenario": "slump", "weight": 0.1}], Shocks=[{"scenario": "slump", "demand_factor": 0.5}]
+    )
+    res = solve_records(tmp_path, recs)
+    row = res["ScenarioSites"].set_index(["scenario", "site"]).loc[("slump", "jp_magnet")]
+    assert row["production"] == pytest.approx(20) and row["baseline_production"] == pytest.approx(40)
+    assert not row["starved"] and row["inputs_missing"] == ""
+
+
+def test_a_plant_whose_input_is_short_is_starved(tmp_path: Path) -> None:
+    """cn_oxide loses half its capacity: 50 oxide make 25 of the 40 magnets; jp_magnet has
+    capacity left and no more oxide could reach Japan: starved, short of oxide."""
+    recs = magnet_chain(
+        Scenarios=[{"scenario": "half", "weight": 0.1}],
+        Disruptions=[{"scenario": "half", "site": "cn_oxide", "capacity_loss": 0.5}],
+    )
+    res = solve_records(tmp_path, recs)
+    row = res["ScenarioSites"].set_index(["scenario", "site"]).loc[("half", "jp_magnet")]
+    assert row["production"] == pytest.approx(25)
+    assert row["starved"] and row["inputs_missing"] == "oxide"
+
+
+def test_stock_drawn_because_supply_fell_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The ban leaves nothing but the 80 chips held (test_a_restock_cost_that_makes_stock_worth_holding):
+    the draw is for a shortfall, and the console says 'stock drawn 80 k'. Oxide drawn in Japan in
+    an oxide ban (no other oxide maker) is too."""
+    from model.cli import main
+
+    recs = stock(restock_cost=500)
+    res = solve_records(tmp_path, recs)
+    row = res["Scenarios"].iloc[0]
+    assert row["stock_drawn"] == pytest.approx(80) and bool(row["drawn_for_shortfall"])
+    assert res["ScenarioSummary"]["stock_drawn_for_shortfall"].tolist() == pytest.approx([80])
+    assert main([str(write(tmp_path, recs, "c.xlsx")), "--out", str(tmp_path / "r.xlsx"), "--no-report"]) == 0
+    text = capsys.readouterr().out
+    assert "chip  100.0% (worst: Home 100.0%), stock drawn 80 k" in text, text
+    assert "did not fall short" not in text
+    oxide = magnet_chain(
+        Scenarios=[{"scenario": "ban", "weight": 0.1}],
+        Disruptions=[{"scenario": "ban", "country": "China", "product": "oxide", "capacity_loss": 1}],
+        Stockpiles=[{"market": "Japan", "product": "oxide", "max_stock": 80, "holding_cost": 2}],
+    )
+    res = solve_records(tmp_path, oxide)
+    row = res["ScenarioInputs"].set_index(["scenario", "product", "market"]).loc[("ban", "oxide", "Japan")]
+    assert row["stock_drawn"] == pytest.approx(80) and bool(row["drawn_for_shortfall"])
+
+
+def test_stock_drawn_though_supply_was_to_be_had_is_not_called_a_shortfall(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A quiet crisis (nothing lost, probability 0.1) and 30 chips held at 0.1 a year, bought back
+    at 1 against 7 delivered from rival1: the crisis draws them though rival1 had 50 more to give.
+    560 + 3 + 0.1 * (50 * 7 + 30 * 1 - 560) = 545. Scenarios says the draw was not for a
+    shortfall, ScenarioSummary's stock_drawn_for_shortfall is 0, and the console does not say
+    'stock drawn' on the chip line: it says the stock was used though supply did not fall short."""
+    from model.cli import main
+
+    recs = records(
+        Sites=[RIVAL1],
+        Scenarios=[{"scenario": "quiet", "weight": 0.1}],
+        Stockpiles=[{"market": "Home", "product": "chip", "max_stock": 30, "holding_cost": 0.1, "restock_cost": 1}],
+    )
+    res = solve_records(tmp_path, recs)
+    assert res.objective == pytest.approx(545)
+    row = res["Scenarios"].iloc[0]
+    assert row["stock_drawn"] == pytest.approx(30) and not bool(row["drawn_for_shortfall"])
+    summary = res["ScenarioSummary"].iloc[0]
+    assert (summary["stock_drawn"], summary["stock_drawn_for_shortfall"]) == pytest.approx((30, 0))
+    assert main([str(write(tmp_path, recs, "c.xlsx")), "--out", str(tmp_path / "r.xlsx"), "--no-report"]) == 0
+    text = capsys.readouterr().out
+    assert "    chip  100.0% (worst: Home 100.0%)\n" in text, text
+    assert "    stock used though supply did not fall short: 30 k chip in Home" in text, text

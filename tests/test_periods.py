@@ -34,6 +34,12 @@ TWO_PERIODS = [{"period": 2024}, {"period": 2026, "years": 3}]
 """2024 stands for two years (the gap to 2026), 2026 for three."""
 
 
+def column_of(path: Path, sheet: str, header: str) -> str:
+    """The letter of ``header`` in the header row of ``sheet``."""
+    ws = load_workbook(path)[sheet]
+    return next(c.column_letter for c in ws[1] if c.value == header)
+
+
 def site(name: str, **changes: Any) -> dict[str, Any]:
     """A Sites row of BASE with some cells changed."""
     row = next(r for r in BASE["Sites"] if r["site"] == name)
@@ -314,7 +320,45 @@ def test_a_period_that_is_not_a_year_names_the_nearest(tmp_path: Path) -> None:
     recs = records(Periods=TWO_PERIODS, Caps=[{"cap": 0.5, "period": 2025}])
     (msg,) = messages(tmp_path, recs)
     # Caps.of (contract v3) is column D, basis F, so period is G
-    assert "Caps!G2" in msg and "2025 is not a year of the Periods sheet" in msg and "nearest is 2024" in msg
+    assert msg == (
+        "Periods: 2025 is missing from Periods (its years: 2024, 2026; the nearest is 2024), but it is used at "
+        "Caps!G2. Add 2025 to the Periods sheet, or change this cell to one of its years"
+    )
+
+
+def test_a_missing_period_is_one_error_that_lists_its_cells(tmp_path: Path) -> None:
+    """2027 on two Demand rows, a Lanes row and a Caps row, 2028 on one Demand row: one error per
+    missing year, each listing every cell that uses it, not one identical error per cell."""
+    recs = records(
+        Periods=TWO_PERIODS,
+        Demand=[
+            {"market": "Home", "product": "chip", "demand": 80},
+            {"market": "Home", "product": "chip", "demand": 90, "period": 2027},
+            {"market": "Ally", "product": "chip", "demand": 10, "period": 2027},
+            {"market": "Ally", "product": "chip", "demand": 20, "period": 2028},
+        ],
+        Lanes=[{"origin": "Rival", "destination": "Home", "freight_cost": 1, "tariff_rate": 0.2, "period": 2027}],
+        Caps=[{"cap": 0.5, "period": 2027}],
+    )
+    path = write(tmp_path, recs)
+    demand, lanes = (column_of(path, sheet, "period") for sheet in ("Demand", "Lanes"))
+    assert messages(tmp_path, recs) == [
+        f"Periods: 2027 is missing from Periods (its years: 2024, 2026; the nearest is 2026), but it is used at "
+        f"Demand!{demand}3, Demand!{demand}4, Lanes!{lanes}2, Caps!G2. Add 2027 to the Periods sheet, or change "
+        "these 4 cells to one of its years",
+        f"Periods: 2028 is missing from Periods (its years: 2024, 2026; the nearest is 2026), but it is used at "
+        f"Demand!{demand}5. Add 2028 to the Periods sheet, or change this cell to one of its years",
+    ]
+
+
+def test_a_missing_period_lists_ten_cells_and_counts_the_rest() -> None:
+    """A year used on 12 cells: the first ten are listed, then 'and 2 more'."""
+    from model.horizon import missing_period_message
+
+    cells = [f"Demand!D{r}" for r in range(2, 14)]
+    msg = missing_period_message(2027, [2025, 2030], cells)
+    assert "used at Demand!D2, Demand!D3," in msg and "Demand!D11 and 2 more." in msg and "Demand!D12" not in msg
+    assert "change these 12 cells" in msg and "the nearest is 2025" in msg
 
 
 def test_duplicate_keys_in_one_period(tmp_path: Path) -> None:
@@ -749,3 +793,23 @@ def test_the_summary_unmet_penalty_is_the_horizon_total_once(tmp_path: Path) -> 
     summary = dict(zip(res["Summary"]["metric"], res["Summary"]["value"], strict=True))
     assert float(summary["unmet_penalty"]) == pytest.approx(160_000)
     assert summary["unmet_markets"] == 1
+
+
+def test_a_closure_decided_in_the_first_period_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """home1 closable and dearer than rival1 (unit cost 12 against 5 + freight and tariff, fixed
+    cost 300): the model closes it from the first period. Sites says it closes in 2024, the
+    Timeline's 2024 row and the console's 2024 block name it (they compared each period with the
+    one before, and the first period has none)."""
+    from model.cli import main
+
+    home = {**BASE["Sites"][0], "status": "closable", "unit_cost": 12, "fixed_cost": 300}
+    recs = records(Periods=TWO_PERIODS, Sites=[home, BASE["Sites"][1]])
+    res = solve_records(tmp_path, recs)
+    closed = res["Sites"][res["Sites"]["site"] == "home1"]
+    assert not closed["built"].any() and list(closed["closes"]) == [2024, 2024]
+    assert list(res["Timeline"]["closes"]) == ["home1", ""] and list(res["Timeline"]["opens"]) == ["", ""]
+    out = tmp_path / "r.xlsx"
+    assert main([str(write(tmp_path, recs, "c.xlsx")), "--out", str(out), "--no-report"]) == 0
+    text = capsys.readouterr().out
+    block = text.split("  2024 (", 1)[1].split("  2026 (", 1)[0]
+    assert "    closes: home1" in block, text

@@ -258,7 +258,8 @@ def test_infeasible_point_is_explained_in_the_sheet_and_console(
     table = run_study(net, "max_shortfall", [0.5, 0.2], OPTS, workers=1)
     assert table["status"].tolist() == ["optimal", "infeasible"]
     why = table["explanation"].iloc[1]
-    assert "scenario 'War', chip in Home" in why and "give to 0.375" in why and "Scenarios!C2" in why
+    assert "scenario 'War', chip in Home" in why and "give to 0.375" in why
+    assert "max_shortfall 0.2 (this point of the sweep)" in why and "Scenarios!C2" not in why  # C2 holds 0.5
     assert table["explanation"].iloc[0] == ""
     out = tmp_path / "r.xlsx"
     assert main([str(write(tmp_path, recs)), "--out", str(out), "--sweep-shortfall", "0.5,0.2", "--quiet"]) == 0

@@ -486,6 +486,51 @@ def test_misnamed_recipes_sheet_is_an_error(tmp_path: Path) -> None:
     assert "(did you mean 'Recipes'?)" in errs[0]
 
 
+def test_sheet_whose_did_you_mean_is_an_absent_optional_sheet_is_an_error(tmp_path: Path) -> None:
+    """`Disruption list` beside Scenarios and no Disruptions (three edits from it, so not a typo):
+    its did-you-mean is the absent Disruptions, and without it every crisis would run with no
+    capacity lost and report full survival. One error that says so, not a warning."""
+    path = _renamed_sheet(write(tmp_path, SCENARIO_RECS), "Disruptions", "Disruption list")
+    with pytest.raises(WorkbookError) as info:
+        read_workbook(path)
+    assert [str(e) for e in info.value.errors] == [
+        "Disruption list: sheet 'Disruption list' is not recognised: sheet names are matched exactly (did you "
+        "mean 'Disruptions'?); the workbook has no 'Disruptions' sheet, and without it every crisis would run "
+        "with no capacity lost (and report full survival). Rename the sheet 'Disruptions' if that is what it "
+        "holds, or give a sheet of your own a name further from 'Disruptions'"
+    ]
+    assert not info.value.warnings, info.value.warnings
+
+
+def test_sheet_named_after_an_absent_optional_sheet_with_its_columns_is_an_error(tmp_path: Path) -> None:
+    """`Crisis disruptions` holds the name of the absent Disruptions (no did-you-mean: too long)
+    and has its columns (scenario, capacity_loss): an error. `Disruptions 2` beside a Disruptions
+    sheet is a sheet of the planner's own: a warning, as is `Study notes` (the Study sheet's name,
+    but none of its columns)."""
+    path = _renamed_sheet(write(tmp_path, SCENARIO_RECS), "Disruptions", "Crisis disruptions")
+    errs = errors_of(path)
+    assert len(errs) == 1 and errs[0].startswith("Crisis disruptions: sheet 'Crisis disruptions' is not recognised")
+    assert "(did you mean 'Disruptions'?)" in errs[0] and "no capacity lost" in errs[0]
+    path = write(tmp_path, SCENARIO_RECS, "b.xlsx")
+    wb = load_workbook(path)
+    wb.copy_worksheet(wb["Disruptions"]).title = "Disruptions 2"
+    wb.create_sheet("Study notes")["A1"] = "why these caps"
+    wb.save(path)
+    warned = sorted(str(w) for w in read_workbook(path).warnings)
+    assert warned == [
+        "Disruptions 2: unknown sheet 'Disruptions 2' is ignored (did you mean 'Disruptions'?)",
+        "Study notes: unknown sheet 'Study notes' is ignored",
+    ], warned
+
+
+def test_every_optional_sheet_says_what_its_absence_switches_off() -> None:
+    """The misnamed-sheet error says what running without the sheet would drop, for every optional sheet."""
+    from model import schema
+    from model.workbook import SWITCHED_OFF
+
+    assert set(SWITCHED_OFF) == {s.name for s in schema.SHEETS if not s.required}
+
+
 def test_extra_sheet_far_from_every_absent_sheet_is_a_warning(tmp_path: Path) -> None:
     """`Capex` is two edits from Caps, a short name (one edit allowed): a sheet of the planner's own."""
     wb_path = write(tmp_path, BASE)

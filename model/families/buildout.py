@@ -106,8 +106,9 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
     """With periods: Sites gets ``opens`` (the first period a site operates, when it did not
     operate from the first period, or it is a candidate) and ``closes`` (the first period it no
-    longer operates after operating: its window ended, or the model closed it), on every row of
-    the site."""
+    longer operates after operating: its window ended, or the model closed it; for a closable
+    site, which operates today, the first period of its window when the model closes it from
+    the start), on every row of the site."""
     net = ctx.net
     if not net.shows_periods:
         return
@@ -117,14 +118,33 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         operates[s].append((t, bool(built)))
     opens: dict[str, int | None] = {}
     closes: dict[str, int | None] = {}
+    closable = set(net.closable)
     for s, seq in operates.items():
         seq.sort()
         on = [t for t, o in seq if o]
         first = on[0] if on else None
         opens[s] = first if first is not None and (first != seq[0][0] or s in net.candidates) else None
         closes[s] = next((t for t, o in seq if first is not None and t > first and not o), None)
+        if first is None and s in closable:  # operating today, closed before its first period in the plan
+            closes[s] = next((t for t, _ in seq if net.available(s, t)), None)
     sites["opens"] = pd.Series([opens[s] for s in sites["site"]], dtype=object)
     sites["closes"] = pd.Series([closes[s] for s in sites["site"]], dtype=object)
+
+
+def site_changes(sites: pd.DataFrame) -> dict[int, tuple[str, str]]:
+    """Per period, the sites that open in it and those that close in it, each joined by ", " in
+    the order of the Sites table: what its ``opens`` and ``closes`` columns say (empty without them)."""
+    if "opens" not in sites.columns or "closes" not in sites.columns:
+        return {}
+    first = sites.drop_duplicates("site")
+    opening: dict[int, list[str]] = defaultdict(list)
+    closing: dict[int, list[str]] = defaultdict(list)
+    for s, opens, closes in rows_of(first, "site", "opens", "closes"):
+        if opens is not None and opens == opens:
+            opening[int(opens)].append(s)
+        if closes is not None and closes == closes:
+            closing[int(closes)].append(s)
+    return {t: (", ".join(opening.get(t, [])), ", ".join(closing.get(t, []))) for t in {*opening, *closing}}
 
 
 def check(res: Any, net: Network) -> list[str]:

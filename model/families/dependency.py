@@ -539,11 +539,12 @@ def cap_row(net: Network, p: str, mk: str, basis: str) -> int | None:
 
 def cap_cell(net: Network, p: str, mk: str, basis: str) -> str:
     """The cell that sets the `each` cap of (p, mk) on ``basis``: the winning Caps row's ``cap``
-    cell, else Settings' dependency_cap (the look-through default)."""
+    cell, else where the look-through default ``dependency_cap`` comes from (``Network.setting_cell``:
+    its Settings cell, or the command line's ``--cap``, a sweep's point)."""
     row = cap_row(net, p, mk, basis)
     if row is not None:
         return f"Caps!{net.columns.get('Caps', {}).get('cap', '')}{row}"
-    return net.cell("Settings", "dependency_cap", "value")
+    return net.setting_cell("dependency_cap")
 
 
 def _shares(supplied: float, direct: float, lookthrough: float) -> dict[str, float]:

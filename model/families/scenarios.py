@@ -27,6 +27,7 @@ from model.families.protocol import (
     by_case,
     period_columns,
     reported_value,
+    value,
     with_period,
 )
 from model.families.stockpiles import held
@@ -202,6 +203,7 @@ SCENARIO_COLUMNS = [
     "served_share",
     "max_shortfall",
     "penalty",
+    "drawn_for_shortfall",
 ]
 SCENARIO_FLOW_COLUMNS = ["scenario", "site", "origin", "product", "market", "quantity", "delivered_unit_cost"]
 SCENARIO_SITE_COLUMNS = [
@@ -271,6 +273,19 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         for (s, mk), q in flows.get((t, NORMAL), {}).items():
             baseline_in[(net.site_product[s], mk, t)] += q
     drawn_at = {(w, p, mk, t): q for (t, w), d in draws.items() for (p, mk), q in d.items()}
+    stock = {(p, mk, t): value(m.stock[p, mk, t]) for p, mk, t in m.STOCKPILES}
+    capacity_of = {
+        (s, t): float(c)
+        for s, t, c in zip(
+            out.tables["Sites"]["site"], out.tables["Sites"]["period"], out.tables["Sites"]["capacity"], strict=True
+        )
+    }
+    at_cap = _capped_in_crisis(out.tables.get("Dependency"))
+    supply = {
+        (t, w): Supply(ctx, t, w, scen_prod, capacity_of, stock, drawn_at, at_cap.get((t, w), set()))
+        for t in ctx.periods
+        for w in net.scenarios
+    }
     sites = out.tables["Sites"]
     period = sites["period"].tolist()
     busiest_w, busiest_q = [], []
@@ -287,7 +302,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     sites["busiest_scenario_utilization"] = [q / c if c > 0 else 0.0 for q, c in zip(busiest_q, cap, strict=True)]
     costs = yearly_costs(m, ctx, solved)
     out.extra["scenario_costs"] = costs
-    detail, summary = _scenario_tables(ctx, unmets, supplied, costs, draws, out)
+    detail, summary = _scenario_tables(ctx, unmets, supplied, costs, draws, out, supply)
     out.tables["Scenarios"], out.tables["ScenarioSummary"] = detail, summary
     site_rows = list(zip(sites["site"].tolist(), period, cap, sites["production"].tolist(), strict=True))
     out.tables["ScenarioSites"] = pd.DataFrame(
@@ -300,7 +315,9 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                     "capacity_left": (1 - ctx.loss(s, w)) * c,
                     "production": scen_prod[(w, s, t)],
                     "baseline_production": prod,
-                    **_starved(net, w, s, t, c, prod, scen_prod[(w, s, t)], arrived, drawn_at, baseline_in),
+                    **_starved(
+                        net, w, s, t, c, prod, scen_prod[(w, s, t)], arrived, drawn_at, baseline_in, supply[(t, w)]
+                    ),
                 },
                 t,
             )
@@ -315,10 +332,120 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         for t in ctx.periods:
             for (s, _), q in flows.get((t, NORMAL), {}).items():
                 base_prod[(s, t)] += q
-        out.tables["ScenarioInputs"] = _scenario_inputs(ctx, scen_prod, arrived, drawn_at, base_prod)
+        out.tables["ScenarioInputs"] = _scenario_inputs(ctx, scen_prod, arrived, drawn_at, base_prod, supply)
 
 
-SCENARIO_INPUT_COLUMNS = ["scenario", "product", "market", "supplied", "stock_drawn", "used", "baseline_used"]
+SCENARIO_INPUT_COLUMNS = [
+    "scenario",
+    "product",
+    "market",
+    "supplied",
+    "stock_drawn",
+    "used",
+    "baseline_used",
+    "drawn_for_shortfall",
+]
+
+
+def _capped_in_crisis(dependency: pd.DataFrame | None) -> dict[tuple[int, str], set[tuple[str, str]]]:
+    """Per (period, crisis), the pools (product, market) whose `each` cap stands at its limit in
+    the crisis (the Dependency sheet's crisis rows with ``at_cap``): there concern supply could
+    not grow. Empty where the caps lapse in crises."""
+    out: dict[tuple[int, str], set[tuple[str, str]]] = defaultdict(set)
+    if dependency is None or "scenario" not in dependency.columns:
+        return out
+    rows = dependency[
+        (dependency["scenario"] != "") & (dependency["scope"] == "each") & dependency["at_cap"].astype(bool)
+    ]
+    periods = rows["period"] if "period" in rows.columns else [0] * len(rows)
+    for t, w, p, mk in zip(periods, rows["scenario"], rows["product"], rows["market"], strict=True):
+        out[(int(t), w)].add((p, mk))
+    return out
+
+
+class Supply:
+    """Whether more of a product could have reached a country in one crisis of one period, with
+    the design and the solution's production as they are: the test behind "starved of inputs"
+    and "stock drawn because supply fell short".
+
+    More of p could reach c (``could_get_more``) when stock of p held in c was left undrawn, or
+    more could be shipped in (``could_ship_more``): some site with a lane into c open in the
+    crisis has capacity left beyond what it made (``(1 - loss) cap``: the reserve is released in a
+    crisis) and could get more of each of its inputs in its own country (a hub: of its product),
+    recursively up the chain. Where the crisis's cap on (p, c) stands at its limit (caps holding
+    in crises), a concern site's spare capacity does not count: more from it would break the cap.
+    A cycle of hubs is cut pessimistically (no more through it)."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        t: int,
+        w: str,
+        production: dict[tuple[str, str, int], float],
+        capacity: dict[tuple[str, int], float],
+        stock: dict[tuple[str, str, int], float],
+        drawn: dict[tuple[str, str, str, int], float],
+        at_cap: set[tuple[str, str]],
+    ) -> None:
+        self.net, self.t, self.w = ctx.net, t, w
+        self.arcs_to = ctx.adj_at(t, w).arcs_to
+        self.production, self.capacity, self.stock, self.drawn, self.at_cap = production, capacity, stock, drawn, at_cap
+        self._known: dict[tuple[str, str], bool] = {}
+
+    def stock_left(self, p: str, c: str) -> float:
+        """Stock of p held in c that the crisis did not draw."""
+        return self.stock.get((p, c, self.t), 0.0) - self.drawn.get((self.w, p, c, self.t), 0.0)
+
+    def could_get_more(self, p: str, c: str) -> bool:
+        """More of p could have reached the pool (p, c): stock left there, or more shipped in."""
+        left = self.stock_left(p, c)
+        return left > TOL * max(1.0, left) or self.could_ship_more(p, c)
+
+    def could_ship_more(self, p: str, c: str) -> bool:
+        """Some site with a lane into c open in the crisis could have made and shipped more of p."""
+        return self._more(p, c, set())[0]
+
+    def _more(self, p: str, c: str, visiting: set[tuple[str, str]]) -> tuple[bool, bool]:
+        """(could ship more of p into c, whether a cycle was cut on the way: then a "no" is not kept)."""
+        key = (p, c)
+        if key in self._known:
+            return self._known[key], False
+        if key in visiting:
+            return False, True
+        visiting.add(key)
+        net, cut = self.net, False
+        capped = key in self.at_cap
+        for s in self.arcs_to.get(key, ()):
+            if capped and s in net.concern_sites:
+                continue
+            left = (1 - net.loss.get((self.w, s), 0.0)) * self.capacity.get((s, self.t), 0.0)
+            if left - self.production.get((self.w, s, self.t), 0.0) <= TOL * max(1.0, left):
+                continue
+            inputs_ok = True
+            for i, _ in net.inputs_of.get(s, ()):
+                home = net.site_country[s]
+                if self.stock_left(i, home) > TOL:
+                    continue
+                more, cycle = self._more(i, home, visiting)
+                cut = cut or cycle
+                if not more:
+                    inputs_ok = False
+                    break
+            if inputs_ok:
+                visiting.discard(key)
+                self._known[key] = True
+                return True, cut
+        visiting.discard(key)
+        if not cut:
+            self._known[key] = False
+        return False, cut
+
+    def drawn_for_shortfall(self, p: str, c: str, drawn: float, unmet: float = 0.0) -> bool:
+        """Whether stock ``drawn`` of p in c was drawn because supply fell short: demand went unmet
+        there, or no more could have been shipped in (False where nothing was drawn)."""
+        if drawn <= TOL * max(1.0, drawn):
+            return False
+        return unmet > TOL * max(1.0, unmet) or not self.could_ship_more(p, c)
 
 
 def _scenario_inputs(
@@ -327,11 +454,13 @@ def _scenario_inputs(
     arrived: dict[tuple[str, str, str, int], float],
     drawn: dict[tuple[str, str, str, int], float],
     base_prod: dict[tuple[str, int], float],
+    supply: dict[tuple[int, str], Supply],
 ) -> pd.DataFrame:
     """ScenarioInputs: per scenario and pool that plants consume from (product = the input, market
     = the plants' country): what arrives (``supplied``), the stock drawn, what the plants there use
-    (sum a[s,i] prod^ω[s]) and what they use in the baseline. A starved plant shows here as
-    ``used`` below ``baseline_used``."""
+    (sum a[s,i] prod^ω[s]) and what they use in the baseline, and ``drawn_for_shortfall``: whether
+    the stock was drawn because no more could be shipped in (``Supply``). A starved plant shows
+    here as ``used`` below ``baseline_used``."""
     net = ctx.net
     rows = []
     for t in ctx.periods:
@@ -346,6 +475,7 @@ def _scenario_inputs(
                     "stock_drawn": drawn.get((w, i, c, t), 0.0),
                     "used": sum(rate * scen_prod.get((w, s, t), 0.0) for s, rate in users),
                     "baseline_used": base_used,
+                    "drawn_for_shortfall": supply[(t, w)].drawn_for_shortfall(i, c, drawn.get((w, i, c, t), 0.0)),
                 }
                 rows.append(with_period(row, t))
     return pd.DataFrame(rows, columns=period_columns(SCENARIO_INPUT_COLUMNS))
@@ -362,10 +492,14 @@ def _starved(
     arrived: dict[tuple[str, str, str, int], float],
     drawn: dict[tuple[str, str, str, int], float],
     baseline_in: dict[tuple[str, str, int], float],
+    supply: Supply,
 ) -> dict[str, Any]:
     """Whether site s was starved of inputs in scenario ω: a plant with a recipe that, with
-    capacity left, makes less than in the baseline while at least one of its inputs arrives in
-    its country (shipped or drawn from stock) in smaller quantity than in the baseline; those
+    capacity left, makes less than in the baseline while at least one of its inputs is short in
+    its country: it arrives (shipped or drawn from stock) in smaller quantity than in the
+    baseline, and no more of it could have (``Supply.could_get_more``: no stock left undrawn,
+    no site with a lane there able to make and ship more). A plant that makes less because its
+    inputs went to a cheaper plant, or its output was not needed, is not starved. The short
     inputs are named in ``inputs_missing``."""
     inputs = [i for i, _ in net.inputs_of.get(s, ())] if s not in net.hubs else []
     left = (1 - net.loss.get((w, s), 0.0)) * cap
@@ -377,6 +511,7 @@ def _starved(
         for i in inputs
         if arrived.get((w, i, c, t), 0.0) + drawn.get((w, i, c, t), 0.0)
         < baseline_in.get((i, c, t), 0.0) - TOL * max(1.0, baseline_in.get((i, c, t), 0.0))
+        and not supply.could_get_more(i, c)
     ]
     return {"starved": bool(missing), "inputs_missing": ", ".join(missing)}
 
@@ -404,6 +539,7 @@ def _scenario_tables(
     costs: dict[tuple[int, str], tuple[float, float]],
     draws: dict[tuple[int, str], dict[tuple[Any, ...], float]],
     out: Extraction,
+    supply: dict[tuple[int, str], Supply],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scenarios (one row per (ω, p, m) with demand) and ScenarioSummary (per (ω, p));
     ``supplied[ω, p, m, t]`` is sum_s x[s, m, t, ω] over the sites of p, less what the plants in m
@@ -411,7 +547,10 @@ def _scenario_tables(
     min(max(supplied, 0), served)) and the rest as drawn from stock (``stock_drawn``): without
     plants using p in m these are the flows and the draw; the stock drawn for the plants is in
     ScenarioInputs. ``scenario_cost`` is the year's cost in the crisis, ``normal_cost`` the normal
-    year's, ``extra_cost`` their difference and ``cause`` why it is negative, where it is."""
+    year's, ``extra_cost`` their difference and ``cause`` why it is negative, where it is.
+    ``drawn_for_shortfall`` (Scenarios) says whether a row's stock was drawn because supply fell
+    short (``Supply.drawn_for_shortfall``), and ``stock_drawn_for_shortfall`` (ScenarioSummary)
+    sums the stock so drawn: the rest was drawn though supply was to be had."""
     net = ctx.net
     rows = []
     for t in ctx.periods:
@@ -434,6 +573,7 @@ def _scenario_tables(
                     "served_share": 1 - unmet / dem if dem > 0 else 1.0,
                     "max_shortfall": net.max_shortfall.get(w),
                     "penalty": view.penalty(p, mk),
+                    "drawn_for_shortfall": supply[(t, w)].drawn_for_shortfall(p, mk, served - shipped, unmet),
                 }
                 rows.append({**row, "period": t})
     detail = pd.DataFrame(rows, columns=[*SCENARIO_COLUMNS, "period"])
@@ -455,6 +595,7 @@ def _scenario_tables(
                 "demand": dem,
                 "supplied": float(dp["supplied"].sum()),
                 "stock_drawn": float(dp["stock_drawn"].sum()),
+                "stock_drawn_for_shortfall": float(dp.loc[dp["drawn_for_shortfall"], "stock_drawn"].sum()),
                 "unmet": unmet,
                 "served_share": 1 - unmet / dem if dem > 0 else 1.0,
                 "worst_served_share": float(dp.loc[worst, "served_share"]),
