@@ -1296,7 +1296,8 @@ def buildout_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         parts.append(_grid([[Cell(h, header=True) for h in header]], rows, table_id="build-plan", scroll=True))
     else:
         parts.append('<p class="ok">Nothing is built, opened or closed, and no module is added.</p>')
-    parts.append(capacity)
+    if capacity:  # the Timeline sheet's capacity, period by period
+        parts.append(f'<div id="timeline">{capacity}</div>')
     return '<section id="buildout"><h2>What to build, where and when</h2>' + "".join(parts) + "</section>"
 
 
@@ -1851,11 +1852,9 @@ def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         else ""
     )
     if periods != [None]:
-        period_options = "".join(
-            f'<option value="p{i}"{" selected" if i == len(periods) - 1 else ""}>{html.escape(str(t))}</option>'
-            for i, t in enumerate(periods)
-        )
-        selectors += f' <label>Period <select id="choose-period">{period_options}</select></label>'
+        period_options = "".join(f'<option value="p{i}">{html.escape(str(t))}</option>' for i, t in enumerate(periods))
+        last = f"p{len(periods) - 1}"
+        selectors += f' <label>Period <select id="choose-period" data-first="{last}">{period_options}</select></label>'
     intro = (
         "<p>Each diagram is one product chain (products connected by recipes), read left to right by tier: "
         "where each product is made and where it is delivered, by country; nodes and links are coloured by the "
@@ -2176,6 +2175,9 @@ SWITCH_SCRIPT = """
   var CONFIG = %s;
   var scenario = document.getElementById("choose-scenario");
   var period = document.getElementById("choose-period");
+  // the choice the page opens on (the baseline of the last period), whatever a reload restored
+  if (scenario) scenario.value = "s0";
+  if (period) period.value = period.getAttribute("data-first");
   function show() {
     var key = (scenario ? scenario.value : "s0") + (period ? period.value : "p0");
     var boxes = document.querySelectorAll("div.chain[data-choices]");
