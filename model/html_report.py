@@ -797,7 +797,8 @@ def _grid(
     thead = "".join("<tr>" + "".join(c.html() for c in row) + "</tr>" for row in head)
     tbody = "".join("<tr>" + "".join(c.html() for c in row) + "</tr>" for row in body)
     table = f"<table{attrs}><thead>{thead}</thead><tbody>{tbody}</tbody></table>"
-    return f'<div class="scroll">{table}</div>' if scroll and len(body) > SCROLL_ROWS else table
+    box = "scroll" if scroll and len(body) > SCROLL_ROWS else "wide"  # never wider than the page: it scrolls
+    return f'<div class="{box}">{table}</div>'
 
 
 def _cost_cards(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
@@ -1508,7 +1509,7 @@ def _dependency_cells(r: Mapping[str, Any], lookthrough: bool, single: bool, cur
     if capped:
         words = "direct" if basis == "direct" else "look-through"
         cells.append(
-            Cell(f"{_pct(r['cap'])} {words}" + (f", {state}" if state != "under cap" else ""), css="num", title=why)
+            Cell(f"{_pct(r['cap'])} {words}" + (f", {state}" if state != "under cap" else ""), css="cap", title=why)
         )
     else:
         cells.append(Cell("none", css="num none"))
@@ -2161,6 +2162,7 @@ tr.binding td{background:#fff2a8}tr.over-cap td{background:#f8d0d0}.ok{color:#2a
 nav.contents{margin:8px 0 0;font-size:.95em}nav.contents a{color:#1f5fa8}
 ul.glance{margin:12px 0;padding-left:20px;line-height:1.6}ul.glance a{color:#1f5fa8;font-weight:600}
 .scroll{max-height:560px;overflow:auto;margin:8px 0;border:1px solid #dde}.scroll table{margin:0}
+.wide{overflow-x:auto;margin:8px 0}.wide table{margin:0}td.cap{text-align:right;min-width:6em}
 .scroll thead th{position:sticky;top:0;z-index:1}.scroll thead tr:nth-child(2) th{top:26px}
 td.num{text-align:right;white-space:nowrap}th[colspan]{text-align:center}td.none{color:#aaa}
 td.binding,.binding-key{background:#fff2a8}td.over-cap,.over-key{background:#f8d0d0}

@@ -218,11 +218,11 @@ def test_dependency_per_stage_and_period_against_the_caps() -> None:
         ["magnet|", "Home|", "concern countries|"],
     ]  # oxide before magnet: the chain's tier order (the direct and look-through caps: two rows)
     oxide, magnet_direct, magnet_look = rows
-    assert oxide[3:6] == ["45.0%|num over-cap", "|num", "40.0% direct, over cap|num"]
-    assert magnet_direct[3:6] == ["55.0%|num over-cap", "60.0%|num", "50.0% direct, over cap|num"]
-    assert magnet_direct[6:9] == ["20.0%|num", "30.0%|num", "50.0% direct|num"]  # under its cap: unmarked
+    assert oxide[3:6] == ["45.0%|num over-cap", "|num", "40.0% direct, over cap|cap"]
+    assert magnet_direct[3:6] == ["55.0%|num over-cap", "60.0%|num", "50.0% direct, over cap|cap"]
+    assert magnet_direct[6:9] == ["20.0%|num", "30.0%|num", "50.0% direct|cap"]  # under its cap: unmarked
     assert magnet_look[3:6] == ["55.0%|num", "60.0%|num", "none|num none"]  # no look-through cap in 2025
-    assert magnet_look[6:9] == ["20.0%|num", "30.0%|num binding", "30.0% look-through, binding|num"]
+    assert magnet_look[6:9] == ["20.0%|num", "30.0%|num binding", "30.0% look-through, binding|cap"]
     assert "binding: 2.50 EUR per point of cap" in page
     assert "99.0%" not in page  # the crisis row
 
@@ -387,7 +387,7 @@ def test_the_sample_report_answers_the_five_questions_in_order(sample_report: tu
         assert fixed == html_report._money(net.fixed_cost[site], net.settings.currency)
     dep = table_rows(page, "dependency-table")
     eu_magnets = next(r for r in dep if r[0] == "NdFeB magnets|" and r[1] == "EU|")
-    assert eu_magnets[-1] == "65.0% direct, binding|num"
+    assert eu_magnets[-1] == "65.0% direct, binding|cap"
     crises = page[page.index('<section id="crises">') : page.index('<section id="chains">')].split("<details>")[0]
     assert "<h3>Crises in 2030</h3>" in crises
     assert re.search(r'<td class="num s-worse worst" title="[^"]*">▼ 5%</td>', crises)
@@ -416,6 +416,11 @@ window.addEventListener("load", function () { setTimeout(function () {
   document.querySelectorAll("section").forEach(function (s) {
     var r = s.getBoundingClientRect(); out.sections.push([s.id, r.width]);
   });
+  out.page = [document.documentElement.scrollWidth, window.innerWidth];
+  out.tables = Array.prototype.map.call(document.querySelectorAll("section table"), function (t) {
+    var section = t.closest("section");
+    return [t.id || section.id, t.getBoundingClientRect().right, section.getBoundingClientRect().right];
+  });
   look("first");
   var s = document.getElementById("choose-scenario"), p = document.getElementById("choose-period");
   var todo = [];
@@ -442,8 +447,8 @@ window.addEventListener("load", function () { setTimeout(function () {
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium); .ci/run installs it")
 def test_the_sample_report_at_1400_px_has_no_colliding_labels(sample_report: tuple[Path, Any], tmp_path: Path) -> None:
     """In Chromium 1400 px wide: no two Sankey labels of a diagram overlap (their boxes on the
-    screen) in any crisis and period chosen, every section as wide as the page allows (no table or
-    chart pushes it wider), and the screenshot of the whole page is not blank."""
+    screen) in any crisis and period chosen, every section as wide as the page allows, every table
+    whole within it (none scrolls sideways), and the screenshot of the whole page is not blank."""
     from PIL import Image, ImageStat
 
     path, _ = sample_report
@@ -457,6 +462,8 @@ def test_the_sample_report_at_1400_px_has_no_colliding_labels(sample_report: tup
     assert result["views"] == 1 + 6 * 3  # the first view, then the baseline and 5 crises in 3 periods
     assert result["labels"] > 100 * result["views"] and result["overlaps"] == []
     assert all(width <= 1200 for _, width in result["sections"]), result["sections"]
+    assert result["page"][0] <= result["page"][1]  # nothing wider than the window
+    assert result["tables"] and all(right <= edge + 1 for _, right, edge in result["tables"]), result["tables"]
     shot = tmp_path / "shot.png"
     done = chromium([f"--screenshot={shot}", "--window-size=1400,9000", path.as_uri()], tmp_path)
     image = Image.open(shot).convert("L")
