@@ -905,10 +905,11 @@ def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     sure = [f"status {s.get('status', 'unknown')}"]
     if isinstance(s.get("mip_gap"), (int, float)):
         sure.append(f"within {float(s['mip_gap']):.2%} of the cheapest design")
+    sure += _how_sure(tables, facts)
     links = []
     for sheet, anchor, what in (
         ("Calibration", "calibration", "the first year against today's trade"),
-        ("StressSummary", "stress", "the stress atlas"),
+        ("Stress", "stress", "the stress atlas"),
         ("Alternatives", "alternatives", "near-optimal alternatives"),
         ("Tradeoff", "frontier", "the frontier"),
     ):
@@ -918,6 +919,42 @@ def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         "<li>How sure: " + html.escape(", ".join(sure)) + (f"; see {', '.join(links)}" if links else "") + "</li>"
     )
     return '<ul class="glance">' + "".join(items) + "</ul>"
+
+
+def _how_sure(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
+    """What the studies say about how sure the answer is, a phrase each: the first year against
+    today's trade (Calibration), the costliest country lost (StressSummary), the near-optimal
+    alternatives and the builds they all share (Alternatives, AlternativeSites)."""
+    out = []
+    cal = tables.get("Calibration")
+    if cal is not None and len(cal) and "flag" in cal.columns:
+        flagged = int((cal["flag"].fillna("").astype(str) != "").sum())
+        out.append(f"{flagged} of {len(cal)} observed shares of today's trade beyond the tolerance")
+    stress = tables.get("StressSummary")
+    if stress is not None and len(stress) and "extra_cost" in stress.columns and stress["extra_cost"].notna().any():
+        r = stress.loc[stress["extra_cost"].astype(float).idxmax()]
+        when = f" in {r['period']}" if "period" in stress.columns else ""
+        text = f"the costliest country to lose is {r['lost']}{when} (+{_money(r['extra_cost'], facts.currency)})"
+        share = r.get("worst_served_share")
+        if share is not None and not _isnan(share) and float(share) < 1 - 1e-6:
+            text += f", {float(share):.0%} of {r['worst_product']} served in {r['worst_market']}"
+        out.append(text)
+    alt = tables.get("Alternatives")
+    if alt is not None and len(alt) > 1 and "over_optimum" in alt.columns:
+        others = alt[alt["alternative"].astype(int) != 0]
+        text = (
+            f"{len(others)} near-optimal design{'s' if len(others) != 1 else ''} within "
+            f"{float(others['over_optimum'].max()):.1%} of the optimum"
+        )
+        sites = tables.get("AlternativeSites")
+        if sites is not None and len(sites):
+            from model.alternatives import robustness
+
+            groups = robustness(sites)
+            built = len(groups["every"]) + len(groups["some"])
+            text += f"; {len(groups['every'])} of the {built} sites they build are built in every one"
+        out.append(text)
+    return out
 
 
 def cost_chart(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:

@@ -29,6 +29,54 @@ from model.html_report import (
 )
 from tests.test_html_report import CHROMIUM, FACTS, PERIODS, SECTIONS, chain_traces, chromium, plots, tiered_tables
 
+# ---- the headline -------------------------------------------------------------------------------
+
+
+def test_the_headline_answers_each_question_in_a_line() -> None:
+    """The cards (objective, normal-year cost, expected disruption cost, status, gap), then a line
+    per question linking to its section; how sure: the status and gap, and what the studies say:
+    the observed shares beyond the tolerance, the costliest country to lose (and what it leaves
+    served), the near-optimal designs and the builds they all share."""
+    tables = {**crisis_tables(), "Sites": plan_sites()}
+    tables["Calibration"] = pd.DataFrame(
+        {"product": ["ore", "ore"], "country": ["Rival", "Ally"], "observed": [0.7, 0.3], "modelled": [0.9, 0.1],
+         "difference": [0.2, -0.2], "source": ["USGS", "USGS"], "flag": ["beyond", None]}
+    )  # fmt: skip
+    tables["StressSummary"] = pd.DataFrame(
+        {"period": [2030, 2030], "lost": ["Rival", "Ally"], "extra_cost": [500.0, 40.0], "worst_market": ["Home", ""],
+         "worst_product": ["magnet", ""], "worst_served_share": [0.25, 1.0], "status": ["optimal", "optimal"]}
+    )  # fmt: skip
+    tables["Stress"] = pd.DataFrame(
+        {"period": 2030, "lost": ["Rival", "Ally"], "product": "magnet", "market": "Home", "served_share": [0.25, 1.0]}
+    )
+    tables["Alternatives"] = pd.DataFrame(
+        {"alternative": [0, 1, 2], "objective": [100.0, 101.0, 102.0], "over_optimum": [0.0, 0.01, 0.02],
+         "differs_by": [0, 2, 3], "built": ["new", "new, b", "new"]}
+    )  # fmt: skip
+    tables["AlternativeSites"] = pd.DataFrame(
+        [{"alternative": a, "period": 2030, "site": site, "status": "candidate", "operates": on, "modules": 0}
+         for a, built in ((0, {"new"}), (1, {"new", "b"}), (2, {"new"})) for site in ("new", "b")
+         for on in [site in built]]
+    )  # fmt: skip
+    page = render_html(tables, PLAN_FACTS)
+    head = page[page.index('<section id="headline">') : page.index("</section>")]
+    labels = re.findall(r'<div class="label">(.*?)</div>', head)
+    assert labels == ["Total cost (objective)", "Normal-year cost", "Expected disruption cost", "Status", "Gap"]
+    lines = [html_report.html.unescape(re.sub(r"<[^>]+>", "", x)) for x in re.findall(r"<li>(.*?)</li>", head)]
+    assert lines == [
+        "What to build, where and when: 1 new site built, 1 coming on line, modules added 3 times, 3 closed "
+        "(2025–2030)",
+        "How dependent, stage by stage: 2 capped shares, 2 binding",
+        "What happens in each crisis: worst: Blockade in 2030, 20% of chip demand served in Home",
+        "How sure: status optimal, within 0.01% of the cheapest design, 1 of 2 observed shares of today's trade "
+        "beyond the tolerance, the costliest country to lose is Rival in 2030 (+500 EUR), 25% of magnet served "
+        "in Home, 2 near-optimal designs within 2.0% of the optimum; 1 of the 2 sites they build are built in every "
+        "one; see the first year against today's trade, the stress atlas, near-optimal alternatives, the frontier",
+    ]
+    for anchor in ("buildout", "dependency", "crises", "calibration", "stress", "alternatives", "frontier"):
+        assert f'href="#{anchor}"' in head and f'<section id="{anchor}">' in page
+
+
 # ---- the build-out plan -------------------------------------------------------------------------
 
 YEARS = (2025, 2027, 2030)
