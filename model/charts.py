@@ -53,7 +53,8 @@ def frontier_figure(table: pd.DataFrame, parameter_column: str, currency: str) -
     """The frontier as a matplotlib figure: cost against the swept value, the points where the
     design changes annotated, the points whose cap (or target) is met by leaving demand unserved
     drawn as red squares, and the values with no feasible design as grey crosses at the foot of
-    the plot, labelled with their status (the sheet's ``explanation`` column says why)."""
+    the plot, labelled with their status (the sheet's ``explanation`` column says why). With no
+    feasible value at all there is no cost axis, and the plot says that nothing was feasible."""
     import matplotlib
     import matplotlib.ticker
 
@@ -63,7 +64,9 @@ def frontier_figure(table: pd.DataFrame, parameter_column: str, currency: str) -
     data = table.dropna(subset=["objective"])
     fig, ax = plt.subplots(figsize=(9, 5.5), dpi=110)
     ax.plot(data[parameter_column] * 100, data["objective"], marker="o", color="#1f5fa8")
-    ax.invert_xaxis()
+    swept = (table[parameter_column].astype(float) * 100).tolist()
+    pad = 0.06 * ((max(swept) - min(swept)) or 10)
+    ax.set_xlim(max(swept) + pad, min(swept) - pad)  # tighter to the right; no tick far past the values swept
     ax.set_xlabel(AXIS_LABELS[parameter_column].replace("share", "%"))
     ax.set_ylabel(f"{objective_label(table)} ({currency})")
     ax.set_title(
@@ -85,6 +88,21 @@ def frontier_figure(table: pd.DataFrame, parameter_column: str, currency: str) -
             label=f"{UNSERVED_LABEL} (see the unserved column)",
         )
     missing = table[table["objective"].isna()]
+    if not len(data):  # nothing to draw a cost for: no cost axis (its ticks would read -0, 0, 0), say so
+        what = "the cap" if parameter_column == "cap" else "the survival target"
+        ax.set_yticks([])
+        ax.set_ylabel("")
+        ax.set_ylim(-1, 1)
+        ax.text(
+            0.5,
+            0.78,
+            f"Nothing was feasible: no design meets {what}\nat any value swept (see the explanation column)",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=11,
+            color=NO_DESIGN_COLOR,
+        )
     if len(missing):
         low = float(data["objective"].min()) if len(data) else 0.0
         ax.scatter(

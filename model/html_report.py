@@ -3,28 +3,41 @@
 One HTML file that opens offline in any browser: plotly.js is embedded once in the page (about
 4.8 MB), so nothing is fetched at view time. Made from the result tables (the DataFrames the
 results workbook is written from) and a few facts of the ``Network`` (blocs, concern countries,
-currency, units), never from the Pyomo model. Sections, each present only when its data exist:
+currency, units, site costs, periods), never from the Pyomo model. Sections, each present only
+when its data exist, in the order a planner asks the questions:
 
-* **Headline**: status with gap, objective, normal-year and expected disruption cost (when the
-  Summary has them), unmet demand, and every capped concern share against its cap.
+* **Headline**: the objective, normal-year cost, expected disruption cost (when the Summary has
+  them), status and gap; one line per question linking to its section (what is built, what
+  binds, the worst crisis, how sure); unmet demand; the yearly cost of each period by component.
+* **Calibration** (with ``Calibration``): the first year against today's trade.
+* **What to build, where and when**: the build-out plan (``build_plan``: builds, openings,
+  modules and closures read from Sites, each with its capacity, fixed and module cost) as a
+  Gantt-like chart and a table; the capacity in place, one panel per product in its own unit.
+* **How dependent, stage by stage**: a heat map of the highest concern share per stage and
+  period (direct and look-through), and every capped share against its cap, per stage, market,
+  whose share (concern supply or a single country, ``Caps.of``) and period.
+* **What happens in each crisis**: per period (the last first), the served share of each market
+  per crisis and product, the extra cost of the year and the stock drawn; the worst cells marked.
 * **Chains**: per product chain, a Sankey diagram by tier and country, nodes coloured by the
   country's bloc, for the scenario (baseline or one of the scenarios) and period chosen in two
-  selectors at the top of the section. Nodes are ``p made in c`` and ``p delivered in m``; a link
-  ``(p made in o) -> (p delivered in m)`` carries ``sum Flows.quantity`` over the sites of ``p``
-  in ``o`` shipping to ``m``. When an ``Inputs`` table exists (tiers), a link ``(i delivered in
-  c) -> (p made in c)`` carries ``sum Inputs.quantity_used`` over the sites of ``p`` in ``c``
-  using ``i``, so a chain reads left to right by tier. Chains are the connected components of the
-  graph whose edges are the (product, input) pairs of ``Inputs`` (each product alone without it).
-  A scenario's diagram is drawn from each site's production (``ScenarioSites``) and each
-  market's supply and stock drawn (``Scenarios``), not yet from the crisis's site-to-market flows
-  (``ScenarioFlows``): it goes ``p made in c`` -> ``p, all makers`` (one pool node per product) ->
-  ``p delivered in m``, plus ``p stock drawn in m`` -> ``p delivered in m``; the caption says so.
-  With tiers, an input's pools come from ``ScenarioInputs`` (what arrives, the stock drawn there)
-  and ``i delivered in c`` -> ``p made in c`` carries the plants' scenario use of it.
-* **Timeline** (when the tables have a ``period`` column): capacity by bloc (``Sites``), capped
-  concern shares against their caps (``Dependency``) and cost per period (``Costs``).
+  selectors at the top of the section (the baseline of the last period first). Nodes are ``p made
+  in c`` and ``p delivered in m``, placed by hand (``sankey_view``): a column per step of each
+  product in tier order, the country alone beside a node and the product over its columns, so
+  that labels never collide. A link ``(p made in o) -> (p delivered in m)`` carries ``sum
+  Flows.quantity`` over the sites of ``p`` in ``o`` shipping to ``m``. When an ``Inputs`` table
+  exists (tiers), a link ``(i delivered in c) -> (p made in c)`` carries ``sum
+  Inputs.quantity_used`` over the sites of ``p`` in ``c`` using ``i``. Chains are the connected
+  components of the graph whose edges are the (product, input) pairs of ``Inputs`` (each product
+  alone without it). A scenario's diagram is drawn from each site's production (``ScenarioSites``)
+  and each market's supply and stock drawn (``Scenarios``), not from the crisis's site-to-market
+  flows (``ScenarioFlows``): it goes ``p made in c`` -> ``p, all makers`` (one pool node per
+  product) -> ``p delivered in m``, plus ``p stock drawn in m`` -> ``p delivered in m``; the
+  caption says so. With tiers, an input's pools come from ``ScenarioInputs`` (what arrives, the
+  stock drawn there) and ``i delivered in c`` -> ``p made in c`` carries the plants' scenario use.
 * **Frontier** (when a sweep ran): cost against the cap (``Tradeoff``) and against the survival
-  target (``TradeoffResilience``); points met by leaving demand unserved marked and listed.
+  target (``TradeoffResilience``); points met by leaving demand unserved marked and listed; a
+  sweep with no feasible point says so instead of drawing an empty chart.
+* **Stress atlas** and **near-optimal alternatives** (with their studies).
 
 Written atomically (``model.atomic.atomic_save``): a temporary file in the same folder, then an
 atomic rename, with the permissions a normally saved file gets. A file at the report's path that
@@ -38,6 +51,7 @@ import datetime as _dt
 import html
 import json
 import math
+import textwrap
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +63,7 @@ import pandas as pd
 from model.atomic import atomic_save
 from model.families.dependency import concern_caps, normal_year
 from model.network import Network
+from model.timeline import capacity_groups
 
 TOTAL = "total"
 """The ``period`` of the Costs rows that hold each component's total over the horizon
@@ -88,9 +103,21 @@ class Facts:
     products: tuple[str, ...] = ()
     """Products in workbook order (the order of the chains)."""
     source: str = ""
+    capacity: Mapping[str, float] = field(default_factory=dict)
+    """Sites.capacity per site (without modules): what a build adds."""
+    fixed_cost: Mapping[str, float] = field(default_factory=dict)
+    """Sites.fixed_cost per site: paid each year the site operates."""
+    module_capacity: Mapping[str, float] = field(default_factory=dict)
+    module_cost: Mapping[str, float] = field(default_factory=dict)
+    """Sites.module_capacity and module_cost (a year, per module) per site."""
+    candidates: frozenset[str] = frozenset()
+    closable: frozenset[str] = frozenset()
+    years: Mapping[Any, int] = field(default_factory=dict)
+    """How many years each period stands for (Periods.years), by period; empty without periods."""
 
     @classmethod
     def of(cls, net: Network) -> Facts:
+        """The facts of a network (its blocs, units, site costs and periods)."""
         return cls(
             bloc=dict(net.bloc),
             concern=frozenset(net.concern),
@@ -98,6 +125,13 @@ class Facts:
             unit=dict(net.unit),
             products=tuple(net.products),
             source=net.source,
+            capacity=dict(net.capacity),
+            fixed_cost=dict(net.fixed_cost),
+            module_capacity=dict(net.module_capacity),
+            module_cost=dict(net.module_cost),
+            candidates=frozenset(net.candidates),
+            closable=frozenset(net.closable),
+            years={p.year: p.years for p in net.periods} if net.shows_periods else {},
         )
 
     def bloc_colors(self) -> dict[str, str]:
@@ -354,6 +388,7 @@ def scenario_input_use(
 
 
 def _node_label(node: Node, single: bool) -> str:
+    """A node's full name (in its hover and the trace's ``meta``): ``oxide made in China``."""
     kind, p, c = node
     what = "" if single else f"{p} "
     if kind == "made":
@@ -365,6 +400,13 @@ def _node_label(node: Node, single: bool) -> str:
     return f"{p}, all makers"
 
 
+def _short_label(node: Node) -> str:
+    """What is written beside a node: its country (the product and the step are in the column's
+    heading), ``stock: c`` for a stockpile, ``all makers`` for a crisis's pool."""
+    kind, _, c = node
+    return "all makers" if kind == "pool" else f"stock: {c}" if kind == "stock" else c
+
+
 # ---- figures -----------------------------------------------------------------------------------
 
 
@@ -373,53 +415,271 @@ def _rgba(color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def sankey_trace(
-    links: Mapping[tuple[Node, Node], float], facts: Facts, chain: tuple[str, ...], visible: bool
-) -> dict[str, Any]:
-    """One plotly Sankey trace (a plain dict) of ``links``: nodes coloured by their country's bloc
-    (pool nodes grey, stock nodes gold), links in their source's colour, half transparent."""
-    nodes: list[Node] = []
-    index: dict[Node, int] = {}
+SANKEY_PAD = 18
+"""Pixels between two nodes of a column: at least a label's height, so labels never overlap."""
+SANKEY_THICKNESS = 14
+SANKEY_WIDTH = 1100
+"""The plot width the labels are fitted to (the page is at most 1200 px wide)."""
+LABEL_ROOM = 130
+"""Pixels right of the last column for its labels (plotly writes a label right of its node, except in
+the rightmost column: a hidden node at the right edge keeps the last real column's labels on the right)."""
+CHAR_PX = 6.6
+"""Width of a character of the 11 px node labels, about."""
+STEP = {"made": 0, "pool": 1, "stock": 1, "delivered": 2}
+STEP_TITLE = {0: "made in", 1: "", 2: "delivered in"}
+PHANTOM_SHARE = 1e-9
+"""The hidden link's value, as a share of the largest node's."""
+
+
+@dataclass
+class SankeyView:
+    """One chain's diagram for one (scenario, period) choice: the plotly trace, the column headings
+    (layout annotations, swapped with the trace) and the height it needs."""
+
+    trace: dict[str, Any]
+    annotations: list[dict[str, Any]]
+    height: int
+
+
+def _node_values(links: Mapping[tuple[Node, Node], float]) -> dict[Node, float]:
+    """A node's size as plotly's Sankey (d3-sankey) draws it: the larger of what enters and leaves it."""
+    into: dict[Node, float] = defaultdict(float)
+    out: dict[Node, float] = defaultdict(float)
+    for (a, b), v in links.items():
+        out[a] += v
+        into[b] += v
+    return {n: max(into.get(n, 0.0), out.get(n, 0.0)) for n in dict.fromkeys([*out, *into])}
+
+
+def _d3_layers(links: Iterable[tuple[Node, Node]], nodes: list[Node]) -> dict[Node, int]:
+    """The columns d3-sankey (plotly's layout) groups nodes into with ``node.align = "right"``: the
+    longest path to a sink, counted from the right. Plotly sizes every node from them (the scale at
+    which the fullest of them fills the height), so the positions given here use the same scale.
+    Aligned right, they are the columns drawn here: a plant without inputs sits with the other
+    plants of its product, and a stockpile with the pool it feeds."""
+    sources: dict[Node, list[Node]] = defaultdict(list)
+    targets: dict[Node, list[Node]] = defaultdict(list)
     for a, b in links:
-        for n in (a, b):
-            if n not in index:
-                index[n] = len(nodes)
-                nodes.append(n)
+        targets[a].append(b)
+        sources[b].append(a)
+
+    def longest(step: Mapping[Node, list[Node]]) -> dict[Node, int]:
+        out = dict.fromkeys(nodes, 0)
+        current, x = set(nodes), 0
+        while current and x <= len(nodes):
+            nxt: set[Node] = set()
+            for n in current:
+                out[n] = x
+                nxt.update(step[n])
+            current, x = nxt, x + 1
+        return out
+
+    depth, height = longest(targets), longest(sources)
+    width = max(depth.values(), default=0) + 1
+    return {n: width - 1 - height[n] for n in nodes}
+
+
+def sankey_view(
+    links: Mapping[tuple[Node, Node], float],
+    facts: Facts,
+    chain: tuple[str, ...],
+    tier: Mapping[str, int],
+    visible: bool,
+    height: int | None = None,
+) -> SankeyView:
+    """One plotly Sankey trace (a plain dict) of ``links`` with every node placed by hand: a column
+    per step of each product in tier order (made in, pooled or stock, delivered in; products of the
+    same tier share their columns, one below the other), nodes ordered by bloc and country down each
+    column, ``SANKEY_PAD`` pixels apart so that their labels (the country alone: the product and the
+    step are the column's heading) never overlap, and labels cut to the room between two columns.
+    Nodes coloured by their country's bloc (pool nodes grey, stock nodes gold), links in their
+    source's colour, half transparent; the full name of each node in its hover and in the trace's
+    ``meta["nodes"]``. ``tier``: each product's tier. ``height`` (plot pixels): the chain's, the
+    same for every choice (None: what this choice needs)."""
+    values = _node_values(links)
+    nodes = list(values)
+    bloc_rank = {b: k for k, b in enumerate(facts.bloc_colors())}
+    rank = {p: k for k, p in enumerate(chain)}
+
+    def column_key(n: Node) -> int:
+        kind, p, _ = n
+        return 3 * tier.get(p, 0) + STEP[kind]
+
+    used = sorted({column_key(n) for n in nodes})
+    column = {n: used.index(column_key(n)) for n in nodes}
+    n_columns = max(len(used), 1)
+
+    def order(n: Node) -> tuple[Any, ...]:
+        kind, p, c = n
+        return (rank.get(p, 0), kind != "pool", bloc_rank.get(facts.bloc.get(c, ""), len(bloc_rank)), c)
+
+    by_column: dict[int, list[Node]] = defaultdict(list)
+    for n in sorted(nodes, key=order):
+        by_column[column[n]].append(n)
+    # two hidden nodes at the right edge, joined by a hairline: plotly writes a label left of its node
+    # in the rightmost column only, so the last real column keeps its labels on the right
+    left: Node = ("hidden", "", "left")
+    right: Node = ("hidden", "", "right")
+    all_links = dict(links)
+    if nodes:
+        all_links[(left, right)] = PHANTOM_SHARE * max(values.values())
+    all_values = _node_values(all_links)
+    layer_nodes: dict[int, list[Node]] = defaultdict(list)
+    for n, k in _d3_layers(all_links, list(all_values)).items():
+        layer_nodes[k].append(n)
+
+    def scale(h: float) -> float:  # d3-sankey's ky: the fullest of its columns fills the height
+        return min(
+            (
+                (h - (len(ns) - 1) * SANKEY_PAD) / total
+                for ns in layer_nodes.values()
+                if (total := sum(all_values[n] for n in ns)) > 0
+            ),
+            default=1.0,
+        )
+
+    def needed(h: float) -> float:
+        ky = scale(h)
+        return max(
+            (sum(values[n] for n in ns) * ky + (len(ns) - 1) * SANKEY_PAD for ns in by_column.values()), default=0
+        )
+
+    most = max((len(ns) for ns in by_column.values()), default=1)
+    plot_h = float(height or max(240, 1.7 * SANKEY_PAD * most))
+    for _ in range(12):  # taller until every column fits at plotly's scale (it does unless a column is split)
+        if height is not None or needed(plot_h) <= plot_h + 1e-6:
+            break
+        plot_h = max(plot_h * 1.1, needed(plot_h) + SANKEY_PAD)
+    ky = scale(plot_h)
+    span = 1 - LABEL_ROOM / SANKEY_WIDTH
+    x_of = {c: 0.001 + (span - 0.001) * c / (n_columns - 1) if n_columns > 1 else 0.001 for c in range(n_columns)}
+    xs: dict[Node, float] = {left: 0.999, right: 0.999}
+    ys: dict[Node, float] = {left: 0.001, right: 0.999}
+    for c, ns in by_column.items():
+        top = 0.0
+        for n in ns:
+            h = values[n] * ky
+            xs[n] = x_of[c]
+            ys[n] = min(max((top + h / 2) / plot_h, 0.001), 0.999)
+            top += h + SANKEY_PAD
 
     def color(n: Node) -> str:
         kind, _, c = n
+        if kind == "hidden":
+            return "rgba(0,0,0,0)"
         return POOL_COLOR if kind == "pool" else STOCK_COLOR if kind == "stock" else facts.country_color(c)
 
     single = len(chain) == 1
-    blocs = [facts.bloc.get(c, "") if c else "" for _, _, c in nodes]
-    node_info = [
-        f"{html.escape(p)}, {html.escape(c)} ({html.escape(b)} bloc)" if c else html.escape(p)
-        for (_, p, c), b in zip(nodes, blocs)
-    ]
-    units = [facts.unit.get(a[1], "") for a, _ in links]
-    return {
+    gap_px = (span * SANKEY_WIDTH) / max(n_columns - 1, 1) - SANKEY_THICKNESS - 10
+    room = max(6, int((gap_px if n_columns > 1 else LABEL_ROOM) / CHAR_PX))
+    last_room = max(6, int((LABEL_ROOM - SANKEY_THICKNESS) / CHAR_PX))
+
+    def cut(text: str, chars: int) -> str:
+        return text if len(text) <= chars else text[: chars - 1] + "…"
+
+    drawn = [*nodes, left, right] if nodes else []
+    full = {n: _node_label(n, single) for n in nodes}
+    index = {n: i for i, n in enumerate(drawn)}
+
+    def info(n: Node) -> str:
+        kind, _, c = n
+        if kind == "hidden":
+            return ""
+        bloc = facts.bloc.get(c, "") if kind in ("made", "delivered") else ""
+        return html.escape(full[n] + (f" ({bloc} bloc)" if bloc else ""))
+
+    def label(n: Node) -> str:
+        if n[0] == "hidden":
+            return ""
+        return html.escape(cut(_short_label(n), last_room if column[n] == n_columns - 1 else room))
+
+    trace = {
         "type": "sankey",
         "visible": visible,
         "arrangement": "snap",
         "valueformat": ",.4~g",
+        "meta": {"nodes": [html.escape(full[n]) for n in nodes]},
         "node": {
-            "label": [html.escape(_node_label(n, single)) for n in nodes],
-            "color": [color(n) for n in nodes],
-            "customdata": node_info,
-            "hovertemplate": "%{label}<br>%{customdata}<br>%{value:,.4~g}<extra></extra>",
-            "pad": 12,
-            "thickness": 16,
-            "line": {"width": 0.5, "color": "#555"},
+            "label": [label(n) for n in drawn],
+            "x": [xs[n] for n in drawn],
+            "y": [ys[n] for n in drawn],
+            "align": "right",
+            "color": [color(n) for n in drawn],
+            "customdata": [info(n) for n in drawn],
+            "hovertemplate": "%{customdata}<br>%{value:,.4~g}<extra></extra>",
+            "pad": SANKEY_PAD,
+            "thickness": SANKEY_THICKNESS,
+            "line": {"width": 0},  # (per node it is not honoured: the hidden nodes would show theirs)
         },
         "link": {
-            "source": [index[a] for a, _ in links],
-            "target": [index[b] for _, b in links],
-            "value": [float(v) for v in links.values()],
-            "color": [_rgba(color(a), 0.4) for a, _ in links],
-            "customdata": [html.escape(u) for u in units],
-            "hovertemplate": "%{source.label} → %{target.label}<br>%{value:,.4~g} %{customdata}<extra></extra>",
+            "source": [index[a] for a, _ in all_links],
+            "target": [index[b] for _, b in all_links],
+            "value": [float(v) for v in all_links.values()],
+            "color": [color(a) if a[0] == "hidden" else _rgba(color(a), 0.4) for a, _ in all_links],
+            "customdata": [html.escape(facts.unit.get(a[1], "")) for a, _ in all_links],
+            "hovertemplate": "%{source.customdata} → %{target.customdata}<br>%{value:,.4~g} %{customdata}"
+            "<extra></extra>",
         },
     }
+    present = {p for _, p, _ in nodes}
+    return SankeyView(trace, _column_headings(chain, tier, used, x_of, present), int(plot_h))
+
+
+def _column_headings(
+    chain: tuple[str, ...], tier: Mapping[str, int], used: list[int], x_of: Mapping[int, float], present: set[str]
+) -> list[dict[str, Any]]:
+    """Layout annotations over the columns: the products of each tier over their columns (wrapped to
+    their width; products that share a tier's columns named top to bottom, as their nodes stand),
+    and under them each column's step (made in, delivered in)."""
+    out: list[dict[str, Any]] = []
+    spacing = (1 - LABEL_ROOM / SANKEY_WIDTH) * SANKEY_WIDTH / max(len(used) - 1, 1)
+    groups: dict[int, list[str]] = defaultdict(list)
+    for p in chain:
+        if p in present:
+            groups[tier.get(p, 0)].append(p)
+    for k, products in groups.items():
+        cols = [c for c, key in enumerate(used) if key // 3 == k]
+        if not cols:
+            continue
+        chars = max(10, int(spacing * (len(cols) - 0.2) / 7.2))
+        lines: list[str] = []
+        for j, p in enumerate(products):
+            where = "" if len(products) == 1 else " (top)" if j == 0 else " (below)"
+            lines += textwrap.wrap(f"{p}{where}", chars) or [p]
+        out.append(
+            {
+                "text": "<br>".join(f"<b>{html.escape(x)}</b>" for x in lines),
+                "x": x_of[cols[0]],
+                "y": 1,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "xshift": -SANKEY_THICKNESS // 2,
+                "yshift": 16,
+                "align": "left",
+                "showarrow": False,
+                "font": {"size": 12},
+            }
+        )
+        for c in cols:
+            if STEP_TITLE[used[c] % 3]:
+                out.append(
+                    {
+                        "text": STEP_TITLE[used[c] % 3],
+                        "x": x_of[c],
+                        "y": 1,
+                        "xref": "paper",
+                        "yref": "paper",
+                        "xanchor": "left",
+                        "yanchor": "bottom",
+                        "xshift": -SANKEY_THICKNESS // 2,
+                        "yshift": 2,
+                        "showarrow": False,
+                        "font": {"size": 10, "color": "#666"},
+                    }
+                )
+    return out
 
 
 def _layout(title: str = "", height: int = 420, **more: Any) -> dict[str, Any]:
@@ -495,31 +755,93 @@ def _table(header: list[str], rows: list[list[str]], css: list[str] | None = Non
     return table
 
 
-def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """Status with gap, objective, the cost split when the Summary has it, unmet demand, and each
-    capped concern share against its cap."""
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its text (escaped when written), CSS classes, a tooltip, and how many rows or
+    columns it spans; a header cell is a ``th``."""
+
+    text: str
+    css: str = ""
+    title: str = ""
+    rowspan: int = 1
+    colspan: int = 1
+    header: bool = False
+
+    def html(self) -> str:
+        """The cell as HTML."""
+        tag = "th" if self.header else "td"
+        attrs = "".join(
+            f' {name}="{html.escape(str(value))}"'
+            for name, value, default in (
+                ("class", self.css, ""),
+                ("title", self.title, ""),
+                ("rowspan", self.rowspan, 1),
+                ("colspan", self.colspan, 1),
+            )
+            if value != default
+        )
+        return f"<{tag}{attrs}>{html.escape(self.text)}</{tag}>"
+
+
+SCROLL_ROWS = 24
+"""A table with more rows than this scrolls in a box (its header kept in view), so the sections
+after it stay in reach."""
+
+
+def _grid(
+    head: list[list[Cell]], body: list[list[Cell]], table_id: str = "", scroll: bool = False, css: str = ""
+) -> str:
+    """A table of cells (header rows, body rows); ``scroll``: in a box that scrolls when it has
+    more than ``SCROLL_ROWS`` rows, its header kept in view."""
+    attrs = (f' id="{html.escape(table_id)}"' if table_id else "") + (f' class="{css}"' if css else "")
+    thead = "".join("<tr>" + "".join(c.html() for c in row) + "</tr>" for row in head)
+    tbody = "".join("<tr>" + "".join(c.html() for c in row) + "</tr>" for row in body)
+    table = f"<table{attrs}><thead>{thead}</thead><tbody>{tbody}</tbody></table>"
+    box = "scroll" if scroll and len(body) > SCROLL_ROWS else "wide"  # never wider than the page: it scrolls
+    return f'<div class="{box}">{table}</div>'
+
+
+def _cost_cards(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
+    """The headline's cards: objective, normal-year cost and expected disruption cost (those the
+    Summary has), status and gap."""
     s = _summary(tables)
     cur = str(s.get("currency", facts.currency))
+    costs = tables.get("Costs")
+    over = costs is not None and "period" in costs.columns
+    span = " over the horizon" if over else " a year"
     cards = []
-    status = str(s.get("status", "unknown"))
-    gap = s.get("mip_gap")
-    gap_text = f"gap {float(gap):.2%}" if isinstance(gap, (int, float)) else ""
-    note = "cheapest design, proven within the gap" if status == "optimal" else "stopped at a limit: not proven optimal"
-    cards.append(_card("Status", f"{status}" + (f" ({gap_text})" if gap_text else ""), note, status))
     if "objective" in s:
-        cards.append(_card("Total cost (objective)", _money(s["objective"], cur), "the sum of the Costs sheet"))
+        what = (
+            "each period's expected yearly cost x its weight, summed"
+            if over
+            else "the expected yearly cost: the sum of the Costs sheet"
+        )
+        cards.append(_card("Total cost (objective)", _money(s["objective"], cur), what))
     if "normal_year_cost" in s:
-        cards.append(_card("Normal-year cost", _money(s["normal_year_cost"], cur), "a year without disruption"))
+        cards.append(_card("Normal-year cost", _money(s["normal_year_cost"], cur), f"without disruption{span}"))
     if "expected_disruption_cost" in s:
         cards.append(
             _card(
                 "Expected disruption cost",
                 _money(s["expected_disruption_cost"], cur),
-                "what crises add x their probability",
+                f"what crises add x their probability{span}",
             )
         )
+    status = str(s.get("status", "unknown"))
+    note = "cheapest design, proven within the gap" if status == "optimal" else "stopped at a limit: not proven optimal"
+    cards.append(_card("Status", status, note, status))
+    gap = s.get("mip_gap")
+    if isinstance(gap, (int, float)):
+        cards.append(_card("Gap", f"{float(gap):.2%}", "at most this much dearer than the cheapest design"))
+    return cards
+
+
+def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """The five answers on one screen: the cost cards (objective, normal-year cost, expected
+    disruption cost, status, gap), a line per question pointing to its section (what is built, what
+    binds, the worst crisis, how sure), the baseline's unmet demand and the yearly cost by period."""
+    parts = [f'<div class="cards">{"".join(_cost_cards(tables, facts))}</div>', _at_a_glance(tables, facts)]
     unmet = tables.get("Unmet")
-    parts = [f'<div class="cards">{"".join(cards)}</div>']
     if unmet is not None:
         if len(unmet):
             rows = []
@@ -539,54 +861,934 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             header = ["product", "market", *(["period"] if "period" in unmet.columns else []), "unmet", "demand"]
             parts.append("<h3>Unmet demand (baseline)</h3>" + _table([*header, "share"], rows))
         else:
-            parts.append('<h3>Unmet demand (baseline)</h3><p class="ok">None: every market is served in full.</p>')
+            parts.append('<p class="ok">Unmet demand in the normal year: none, every market is served in full.</p>')
+    parts.append(cost_chart(tables, facts))
+    return '<section id="headline"><h2>Headline</h2>' + "".join(parts) + "</section>"
+
+
+def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """One line per question, each linking to the section that answers it."""
+    items = []
+    plan = build_plan(tables, facts)
+    if len(plan):
+        n = {a: int((plan["action"] == a).sum()) for a in ACTIONS}
+        when = sorted({str(t) for t in plan["period"] if t is not None and not _isnan(t)})
+        words = [
+            f"{n['build']} new site{'s' if n['build'] != 1 else ''} built" if n["build"] else "",
+            f"{n['opens']} coming on line" if n["opens"] else "",
+            f"modules added {n['modules']} time{'s' if n['modules'] != 1 else ''}" if n["modules"] else "",
+            f"{n['closes']} closed" if n["closes"] else "",
+        ]
+        period = f" ({when[0]}–{when[-1]})" if len(when) > 1 else f" ({when[0]})" if when else ""
+        items.append(
+            '<li><a href="#buildout">What to build, where and when</a>: '
+            + html.escape(", ".join(w for w in words if w) + period)
+            + "</li>"
+        )
     dep = tables.get("Dependency")
-    if dep is not None and len(dep):
+    if dep is not None and len(dep) and "cap" in dep.columns:
         capped = normal_year(dep)
         capped = capped[capped["cap"] < 1 - EPS]
         if len(capped):
-            has_period = "period" in capped.columns
-            has_basis = "basis" in capped.columns
-            has_of = "of" in capped.columns and bool((capped["of"].fillna("") != "").any())
-            rows, css = [], []
-            for r in capped.to_dict("records"):
-                share, cap = float(r["concern_share"]), float(r["cap"])
-                if share > cap + 1e-6:
-                    state = "over cap"
-                elif bool(r.get("binding")):
-                    state = "binding"
-                elif bool(r.get("at_cap")):  # at the cap, but loosening it would save nothing
-                    state = "at cap, held by another constraint"
-                else:
-                    state = "under cap"
+            binding = (
+                capped[capped["binding"].fillna(False).astype(bool)] if "binding" in capped.columns else capped[:0]
+            )
+            over = capped[capped["concern_share"] > capped["cap"] + 1e-6]
+            text = f"{len(capped)} capped share{'s' if len(capped) != 1 else ''}, {len(binding)} binding"
+            if len(over):
+                text += f", {len(over)} over the cap"
+            items.append(f'<li><a href="#dependency">How dependent, stage by stage</a>: {html.escape(text)}</li>')
+    worst = _worst_crisis(tables, facts)
+    if worst:
+        items.append(f'<li><a href="#crises">What happens in each crisis</a>: {html.escape(worst)}</li>')
+    s = _summary(tables)
+    sure = [f"status {s.get('status', 'unknown')}"]
+    if isinstance(s.get("mip_gap"), (int, float)):
+        sure.append(f"within {float(s['mip_gap']):.2%} of the cheapest design")
+    sure += _how_sure(tables, facts)
+    links = []
+    for sheet, anchor, what in (
+        ("Calibration", "calibration", "the first year against today's trade"),
+        ("Stress", "stress", "the stress atlas"),
+        ("Alternatives", "alternatives", "near-optimal alternatives"),
+        ("Tradeoff", "frontier", "the frontier"),
+    ):
+        if _has(tables, sheet):
+            links.append(f'<a href="#{anchor}">{what}</a>')
+    items.append(
+        "<li>How sure: " + html.escape(", ".join(sure)) + (f"; see {', '.join(links)}" if links else "") + "</li>"
+    )
+    return '<ul class="glance">' + "".join(items) + "</ul>"
+
+
+def _how_sure(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
+    """What the studies say about how sure the answer is, a phrase each: the first year against
+    today's trade (Calibration), the costliest country lost (StressSummary), the near-optimal
+    alternatives and the builds they all share (Alternatives, AlternativeSites)."""
+    out = []
+    cal = tables.get("Calibration")
+    if cal is not None and len(cal) and "flag" in cal.columns:
+        flagged = int((cal["flag"].fillna("").astype(str) != "").sum())
+        out.append(f"{flagged} of {len(cal)} observed shares of today's trade beyond the tolerance")
+    stress = tables.get("StressSummary")
+    if stress is not None and len(stress) and "extra_cost" in stress.columns and stress["extra_cost"].notna().any():
+        r = stress.loc[stress["extra_cost"].astype(float).idxmax()]
+        when = f" in {r['period']}" if "period" in stress.columns else ""
+        text = f"the costliest country to lose is {r['lost']}{when} (+{_money(r['extra_cost'], facts.currency)})"
+        share = r.get("worst_served_share")
+        if share is not None and not _isnan(share) and float(share) < 1 - 1e-6:
+            text += f", {float(share):.0%} of {r['worst_product']} served in {r['worst_market']}"
+        out.append(text)
+    alt = tables.get("Alternatives")
+    if alt is not None and len(alt) > 1 and "over_optimum" in alt.columns:
+        others = alt[alt["alternative"].astype(int) != 0]
+        text = (
+            f"{len(others)} near-optimal design{'s' if len(others) != 1 else ''} within "
+            f"{float(others['over_optimum'].max()):.1%} of the optimum"
+        )
+        sites = tables.get("AlternativeSites")
+        if sites is not None and len(sites):
+            from model.alternatives import robustness
+
+            groups = robustness(sites)
+            built = len(groups["every"]) + len(groups["some"])
+            text += f"; {len(groups['every'])} of the {built} sites they build are built in every one"
+        out.append(text)
+    return out
+
+
+def cost_chart(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """What each period costs, by component: with periods, each period's yearly cost (stacked bars
+    of ``Costs.yearly_value``; without that column, the period's ``value``, titled so); without
+    periods, the yearly cost by component. Titles say which."""
+    costs = tables.get("Costs")
+    if costs is None or not len(costs) or "component" not in costs.columns:
+        return ""
+    if "period" not in costs.columns:
+        comps = costs.groupby("component", sort=False)["value"].sum()
+        data = [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": [float(v) for v in comps.values],
+                "y": [html.escape(str(c)) for c in comps.index],
+                "marker": {"color": PALETTE[0]},
+                "hovertemplate": "%{y}: %{x:,.0f}<extra></extra>",
+            }
+        ]
+        layout = _layout(
+            f"Yearly cost by component ({facts.currency} a year)",
+            height=120 + 26 * len(comps),
+            xaxis={"title": {"text": f"{facts.currency} a year"}},
+            yaxis={"autorange": "reversed", "automargin": True},
+        )
+        return _plot_div("cost-components", data, layout)
+    c = costs[costs["period"].notna() & (costs["period"] != TOTAL)]
+    yearly = "yearly_value" in c.columns
+    column = "yearly_value" if yearly else "value"
+    periods = sorted(c["period"].unique().tolist())
+    by = c.groupby(["component", "period"])[column].sum()
+    data = [
+        {
+            "type": "bar",
+            "name": html.escape(str(comp)),
+            "x": [str(t) for t in periods],
+            "y": [float(by.get((comp, t), 0.0)) for t in periods],
+            "hovertemplate": "%{x}: %{y:,.0f}<extra>%{fullData.name}</extra>",
+        }
+        for comp in dict.fromkeys(c["component"].tolist())
+    ]
+    title = (
+        f"Yearly cost in each period, by component ({facts.currency} a year)"
+        if yearly
+        else f"Cost of each period by component ({facts.currency}, the Costs sheet's value)"
+    )
+    layout = _layout(
+        title,
+        height=360,
+        barmode="relative",
+        xaxis={"type": "category", "title": {"text": "period (first year)"}},
+        yaxis={"title": {"text": f"{facts.currency} a year" if yearly else facts.currency}},
+    )
+    return _plot_div("timeline-cost", data, layout)
+
+
+# ---- the build-out plan ------------------------------------------------------------------------
+
+ACTIONS = ("build", "opens", "modules", "closes")
+"""The build-out plan's actions, in the order a period lists them."""
+PLAN_COLUMNS = [
+    "period",
+    "action",
+    "site",
+    "country",
+    "product",
+    "capacity",
+    "modules",
+    "fixed_cost",
+    "module_cost",
+    "why",
+]
+
+
+def build_plan(tables: Mapping[str, pd.DataFrame], facts: Facts) -> pd.DataFrame:
+    """What the design does, one row per step a planner acts on, read from the Sites table:
+
+    * ``build``: a candidate site operates for the first time (in the first period it operates);
+    * ``opens``: an existing site starts operating after the first period (its availability
+      window opens);
+    * ``modules``: a site adds modules (the increase of Sites.modules_added on the period before
+      while it operates; ``modules`` how many);
+    * ``closes``: a site stops operating: a closable site the model closes (from the first period,
+      or later) or a site whose availability window ends.
+
+    ``capacity`` is what the step adds (a build or an opening: the site's capacity without modules;
+    modules: module_capacity x their number; a closure: what it had, negative), ``fixed_cost`` the
+    site's yearly fixed cost (paid from then on; for a closure, saved: negative) and
+    ``module_cost`` the yearly cost of the modules added (blank where the network gave none). Rows
+    by period, then action, then product in the workbook's order."""
+    sites = tables.get("Sites")
+    if sites is None or not len(sites) or not {"site", "built"} <= set(sites.columns):
+        return pd.DataFrame(columns=PLAN_COLUMNS)
+    has_period = "period" in sites.columns
+    order = {p: k for k, p in enumerate(facts.products)}
+    rows: list[dict[str, Any]] = []
+    for site, g in sites.groupby("site", sort=False):
+        g = g.sort_values("period") if has_period else g
+        before_built, before_modules, before_capacity = False, 0, 0.0
+        s = str(site)
+        for k, r in enumerate(g.to_dict("records")):
+            t = r["period"] if has_period else None
+            built = bool(r["built"])
+            modules = int(r.get("modules_added") or 0) if not _isnan(r.get("modules_added")) else 0
+            status = str(r.get("status", ""))
+            candidate = s in facts.candidates or status == "candidate"
+            closable = s in facts.closable or status == "closable"
+            available = r.get("available", True)
+            base = {"period": t, "site": s, "country": str(r.get("country", "")), "product": str(r.get("product", ""))}
+            capacity = float(r.get("capacity") or 0.0)
+            if built and not before_built and (candidate or k > 0):
+                own = facts.capacity.get(s, capacity - modules * facts.module_capacity.get(s, 0.0))
                 rows.append(
-                    [
-                        str(r["product"]),
-                        str(r["market"]),
-                        *([str(r["period"])] if has_period else []),
-                        *([str(r["basis"])] if has_basis else []),
-                        *([_whose(r.get("of"))] if has_of else []),
-                        _pct(share),
-                        _pct(cap),
-                        state,
-                    ]
+                    base
+                    | {
+                        "action": "build" if candidate else "opens",
+                        "capacity": own,
+                        "modules": 0,
+                        "fixed_cost": facts.fixed_cost.get(s),
+                        "module_cost": None,
+                        "why": "a candidate, built" if candidate else f"available from {t}",
+                    }
                 )
-                css.append(state.replace(" ", "-"))
-            header = [
-                "product",
-                "market",
-                *(["period"] if has_period else []),
-                *(["basis"] if has_basis else []),
-                *(["share of"] if has_of else []),
-                "share",
-                "cap",
-                "",
-            ]
-            title = "Concern share of supply against its cap" + (" (and single countries')" if has_of else "")
-            parts.append(f"<h3>{title}</h3>" + _table(header, rows, css))
+            if not built and (before_built or (k == 0 and closable and available is not False)):
+                rows.append(
+                    base
+                    | {
+                        "action": "closes",
+                        "capacity": -(before_capacity if before_built else facts.capacity.get(s, 0.0)),
+                        "modules": 0,
+                        "fixed_cost": -facts.fixed_cost[s] if s in facts.fixed_cost else None,
+                        "module_cost": None,
+                        "why": "its availability window ends"
+                        if available is False
+                        else "closed by the design" + (" from the first period" if k == 0 else ""),
+                    }
+                )
+            added = modules - (before_modules if before_built else 0)
+            if built and added > 0:
+                rows.append(
+                    base
+                    | {
+                        "action": "modules",
+                        "capacity": added * facts.module_capacity[s] if s in facts.module_capacity else None,
+                        "modules": added,
+                        "fixed_cost": None,
+                        "module_cost": added * facts.module_cost[s] if s in facts.module_cost else None,
+                        "why": f"{modules} in all",
+                    }
+                )
+            before_built, before_modules, before_capacity = built, modules if built else 0, capacity
+    plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)
+    if not len(plan):
+        return plan
+    key = [
+        (
+            str(type(r.period)) if has_period else "",
+            r.period if has_period else 0,
+            ACTIONS.index(r.action),
+            order.get(r.product, len(order)),
+            r.site,
+        )
+        for r in plan.itertuples()
+    ]
+    return plan.iloc[sorted(range(len(plan)), key=lambda i: key[i])].reset_index(drop=True)
+
+
+def _horizon(tables: Mapping[str, pd.DataFrame], facts: Facts, periods: list[Any]) -> dict[Any, tuple[float, float]]:
+    """Each period's first year and the first year after it (its ``years`` from the network, else
+    from the Timeline table, else up to the next period; the last period one year without either)."""
+    years = dict(facts.years)
+    timeline = tables.get("Timeline")
+    if not years and timeline is not None and {"period", "years"} <= set(timeline.columns):
+        years = dict(zip(timeline["period"], timeline["years"]))
+    out = {}
+    for k, t in enumerate(periods):
+        end = periods[k + 1] if k + 1 < len(periods) else None
+        n = years.get(t)
+        out[t] = (float(t), float(t) + float(n) if n else float(end) if end is not None else float(t) + 1)
+    return out
+
+
+def build_timeline(tables: Mapping[str, pd.DataFrame], facts: Facts, plan: pd.DataFrame) -> str:
+    """A Gantt-like chart of the plan: a row per site the plan names (grouped by product), a bar
+    while it operates (coloured by its country's bloc; a new build solid, a site that already
+    stood pale), ▲ with ``+n`` where modules are added, ✕ where it closes. Needs periods that are
+    years."""
+    sites = tables.get("Sites")
+    if sites is None or "period" not in sites.columns or not len(plan):
+        return ""
+    periods = sorted(sites["period"].unique().tolist())
+    if not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in periods):
+        return ""
+    span = _horizon(tables, facts, periods)
+    end = max(b for _, b in span.values())
+    order = {p: k for k, p in enumerate(facts.products)}
+    named = list(dict.fromkeys(plan["site"]))
+    first = {s: i for i, s in reversed(list(enumerate(plan["site"])))}
+    info = sites.drop_duplicates("site").set_index("site")
+    named.sort(key=lambda s: (order.get(str(info.at[s, "product"]), len(order)), first[s]))
+    colors = facts.bloc_colors()
+    built = {s: [t for t, b in zip(g["period"], g["built"], strict=True) if bool(b)] for s, g in sites.groupby("site")}
+    bars: dict[tuple[str, bool], dict[str, list[Any]]] = {}
+    for s in named:
+        country, product = str(info.at[s, "country"]), str(info.at[s, "product"])
+        bloc = facts.bloc.get(country, country)
+        new = s in facts.candidates or str(info.at[s, "status"] if "status" in info.columns else "") == "candidate"
+        runs: list[list[Any]] = []
+        for t in sorted(built.get(s, [])):
+            if runs and periods.index(t) == periods.index(runs[-1][-1]) + 1:
+                runs[-1].append(t)
+            else:
+                runs.append([t])
+        for run in runs:
+            a, b = span[run[0]][0], span[run[-1]][1]
+            trace = bars.setdefault((bloc, new), {"x": [], "base": [], "y": [], "text": [], "hover": []})
+            trace["x"].append(b - a)
+            trace["base"].append(a)
+            trace["y"].append(s)
+            trace["text"].append(product)
+            fixed = facts.fixed_cost.get(s)
+            cost = f"<br>fixed cost {_money(fixed, facts.currency)} a year" if fixed else ""
+            trace["hover"].append(
+                html.escape(f"{s}: {product} in {country} ({bloc})")
+                + f"<br>operates {int(a)}–{int(b) - 1}{html.escape(cost)}"
+            )
+    data: list[dict[str, Any]] = []
+    shown: set[str] = set()
+    for (bloc, new), t in bars.items():
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": html.escape(f"{bloc}" + ("" if new else " (already standing)")),
+                "legendgroup": html.escape(bloc),
+                "showlegend": (bloc, new) not in shown,
+                "x": t["x"],
+                "base": t["base"],
+                "y": [html.escape(y) for y in t["y"]],
+                "text": [html.escape(x) for x in t["text"]],
+                "textposition": "inside",
+                "insidetextanchor": "end",
+                "textfont": {"size": 10},
+                "customdata": t["hover"],
+                "hovertemplate": "%{customdata}<extra></extra>",
+                "marker": {"color": _rgba(colors.get(bloc, POOL_COLOR), 0.9 if new else 0.35)},
+            }
+        )
+        shown.add((bloc, new))
+    for action, symbol, color, text in (
+        ("modules", "triangle-up", "#222", "+{n}"),
+        ("closes", "x", UNSERVED_COLOR, "closes"),
+    ):
+        part = plan[plan["action"] == action]
+        if not len(part):
+            continue
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": "modules added" if action == "modules" else "closes",
+                "x": [span[t][0] for t in part["period"]],
+                "y": [html.escape(s) for s in part["site"]],
+                "text": [text.format(n=int(m)) for m in part["modules"]],
+                "textposition": "middle right",
+                "textfont": {"size": 10, "color": color},
+                "marker": {"symbol": symbol, "size": 10, "color": color, "line": {"width": 1, "color": color}},
+                "customdata": [html.escape(_plan_hover(r, facts)) for r in part.to_dict("records")],
+                "hovertemplate": "%{customdata}<extra></extra>",
+            }
+        )
+    layout = _layout(
+        height=110 + 24 * len(named),
+        barmode="overlay",
+        xaxis={
+            "range": [periods[0] - 0.3, end + 0.3],
+            "tickvals": [*periods, end],
+            "ticktext": [str(t) for t in periods] + [f"{int(end)}"],
+            "title": {"text": "year (the first year of each period)"},
+            "showgrid": True,
+            "gridcolor": "#ddd",
+        },
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": [html.escape(s) for s in reversed(named)],
+            "automargin": True,
+        },
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        margin={"l": 10, "r": 20, "t": 60, "b": 50},
+    )
+    return (
+        '<h3>Build-out over time</h3><p class="caption">A bar while a site operates (solid: built by the plan, '
+        "pale: a site that already stood), its product written in it; ▲ modules added; ✕ closed.</p>"
+        + _plot_div("buildout-gantt", data, layout)
+    )
+
+
+def _plan_hover(r: Mapping[str, Any], facts: Facts) -> str:
+    what = {
+        "build": "built",
+        "opens": "opens",
+        "closes": "closes",
+        "modules": f"+{int(r['modules'])} module{'s' if r['modules'] != 1 else ''}",
+    }
+    money = [
+        f"{label} {_money(abs(float(v)), facts.currency)} a year"
+        for label, v in (("fixed cost", r.get("fixed_cost")), ("module cost", r.get("module_cost")))
+        if v is not None and not _isnan(v)
+    ]
+    return f"{r['site']} {what[str(r['action'])]} in {r['period']}" + (": " + ", ".join(money) if money else "")
+
+
+def _plan_row(r: Mapping[str, Any], facts: Facts) -> list[Cell]:
+    unit = facts.unit.get(str(r["product"]), "")
+    cap = r.get("capacity")
+    capacity = "" if cap is None or _isnan(cap) else f"{'+' if float(cap) > 0 else '−'}{_qty(abs(float(cap)))} {unit}"
+    fixed, module = r.get("fixed_cost"), r.get("module_cost")
+
+    def money(v: Any, saved: bool = False) -> str:
+        if v is None or _isnan(v):
+            return ""
+        return ("saves " if saved else "") + _money(abs(float(v)), facts.currency)
+
+    action = {
+        "build": "build",
+        "opens": "opens",
+        "closes": "closes",
+        "modules": f"+{int(r['modules'])} module{'s' if int(r['modules']) != 1 else ''}",
+    }[str(r["action"])]
+    bloc = facts.bloc.get(str(r["country"]), "")
+    return [
+        Cell("" if r["period"] is None or _isnan(r["period"]) else str(r["period"])),
+        Cell(action, css=f"act-{r['action']}"),
+        Cell(str(r["site"])),
+        Cell(str(r["country"]) + (f" ({bloc})" if bloc and bloc != r["country"] else "")),
+        Cell(str(r["product"])),
+        Cell(capacity, css="num"),
+        Cell(money(fixed, saved=r["action"] == "closes"), css="num"),
+        Cell(money(module), css="num"),
+        Cell(str(r.get("why") or "")),
+    ]
+
+
+def buildout_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """What to build, where and when: the plan as a Gantt-like chart and a table (each step with
+    its capacity, fixed and module cost), then the capacity in place, one panel per product."""
+    plan = build_plan(tables, facts)
+    capacity = capacity_panels(tables, facts)
+    if not len(plan) and not capacity:
+        return ""
+    cur = facts.currency
+    parts = []
+    if len(plan):
+        fixed = plan.loc[plan["action"].isin(["build", "opens"]), "fixed_cost"].dropna().astype(float).sum()
+        modules = plan["module_cost"].dropna().astype(float).sum()
+        parts.append(
+            f"<p>{len(plan)} step{'s' if len(plan) != 1 else ''}: new sites and openings add "
+            f"{html.escape(_money(fixed, cur))} a year in fixed costs, modules {html.escape(_money(modules, cur))} "
+            "a year (from the period each is added; a closure saves its fixed cost). Hover over a bar or a mark "
+            "for the site's costs.</p>"
+        )
+        parts.append(build_timeline(tables, facts, plan))
+        header = [
+            "period",
+            "action",
+            "site",
+            "country (bloc)",
+            "product",
+            "capacity",
+            f"fixed cost ({cur} a year)",
+            f"module cost ({cur} a year)",
+            "why",
+        ]
+        rows = [_plan_row(r, facts) for r in plan.to_dict("records")]
+        parts.append(_grid([[Cell(h, header=True) for h in header]], rows, table_id="build-plan", scroll=True))
+    else:
+        parts.append('<p class="ok">Nothing is built, opened or closed, and no module is added.</p>')
+    if capacity:  # the Timeline sheet's capacity, period by period
+        parts.append(f'<div id="timeline">{capacity}</div>')
+    return '<section id="buildout"><h2>What to build, where and when</h2>' + "".join(parts) + "</section>"
+
+
+def capacity_panels(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """Capacity in place per period, one small panel per product in its own unit (stacked by bloc,
+    the concern blocs red): quantities of different products are never added. From the Timeline
+    table's capacity columns (hubs not counted) when there is one, else from Sites."""
+    groups: dict[str, dict[str, list[float]]] = {}
+    periods: list[Any] = []
+    timeline = tables.get("Timeline")
+    if timeline is not None and len(timeline) and capacity_groups(timeline):
+        periods = timeline["period"].tolist()
+        for product, cols in capacity_groups(timeline).items():
+            groups[product] = {bloc: timeline[c].astype(float).tolist() for bloc, c in cols}
+    else:
+        sites = tables.get("Sites")
+        if sites is None or not len(sites) or "period" not in sites.columns or "capacity" not in sites.columns:
+            return ""
+        periods = sorted(sites["period"].unique().tolist())
+        s = sites.assign(bloc=[facts.bloc.get(str(c), str(c)) for c in sites["country"]])
+        by = s.groupby(["product", "bloc", "period"])["capacity"].sum()
+        products = list(dict.fromkeys([*(p for p in facts.products if p in set(s["product"])), *s["product"]]))
+        for p in products:
+            unit = facts.unit.get(str(p), "")
+            label = f"{p} ({unit})" if unit else str(p)
+            blocs = [b for b in dict.fromkeys([*facts.bloc_colors(), *s["bloc"]]) if (p, b) in by.index.droplevel(2)]
+            groups[label] = {b: [float(by.get((p, b, t), 0.0)) for t in periods] for b in blocs}
+    if not groups or not periods:
+        return ""
+    from plotly.subplots import make_subplots
+
+    n = len(groups)
+    cols = min(4, n)
+    rows = math.ceil(n / cols)
+    panel = 210
+    height = 90 + rows * panel
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[html.escape(label) for label in groups],
+        horizontal_spacing=0.06,
+        vertical_spacing=min(0.3, 70 / height) if rows > 1 else 0.1,
+    )
+    colors = facts.bloc_colors()
+    shown: set[str] = set()
+    x = [str(t) for t in periods]
+    for k, (label, blocs) in enumerate(groups.items()):
+        for bloc, values in blocs.items():
+            fig.add_trace(
+                {
+                    "type": "bar",
+                    "name": html.escape(bloc),
+                    "legendgroup": html.escape(bloc),
+                    "showlegend": bloc not in shown,
+                    "x": x,
+                    "y": values,
+                    "marker": {"color": colors.get(bloc, POOL_COLOR)},
+                    "hovertemplate": f"{html.escape(label)}<br>%{{x}}: %{{y:,.4~g}}<extra>{html.escape(bloc)}</extra>",
+                },
+                row=k // cols + 1,
+                col=k % cols + 1,
+            )
+            shown.add(bloc)
+    fig.update_layout(
+        _layout(
+            "Capacity in place per period, one panel per product in its own unit (stacked by bloc)",
+            height=height,
+            barmode="stack",
+            legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "yref": "container"},
+            margin={"l": 50, "r": 20, "t": 90, "b": 30},
+        )
+    )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(rangemode="tozero", tickformat="~s")
+    fig.update_annotations(font={"size": 11})
+    figure = fig.to_plotly_json()
+    return _plot_div("timeline-capacity", figure["data"], figure["layout"])
+
+
+# ---- dependency --------------------------------------------------------------------------------
+
+
+def _whose_label(of: object) -> str:
+    """Whose share a row measures, in words: concern supply (``of`` blank) or one country's."""
+    return f"single country: {of}" if isinstance(of, str) and of else "concern countries"
+
+
+def dependency_rows(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[dict[str, Any]]:
+    """The capped shares of the normal year, one entry per (stage, market, whose share, basis)
+    capped below 100% in some period, in chain and tier order, each with a ``periods`` map: period
+    -> its row on that basis, or where the period has none (no cap on that basis then), another
+    row of the same pool (every row carries both the direct and the look-through share) with its
+    cap left out (``cap`` 1)."""
+    dep = tables.get("Dependency")
+    if dep is None or not len(dep) or "cap" not in dep.columns:
+        return []
+    rows = normal_year(dep)
+    of = rows["of"] if "of" in rows.columns else pd.Series([None] * len(rows), index=rows.index)
+    basis = rows["basis"] if "basis" in rows.columns else pd.Series(["lookthrough"] * len(rows), index=rows.index)
+    rows = rows.assign(
+        _of=[x if isinstance(x, str) and x else "" for x in of],
+        _basis=[x if isinstance(x, str) and x else "lookthrough" for x in basis],
+    )
+    has_period = "period" in rows.columns
+    pools: dict[tuple[str, str, str], dict[Any, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    capped: dict[tuple[str, str, str, str], None] = {}
+    for r in rows.to_dict("records"):
+        pool = (str(r["product"]), str(r["market"]), r["_of"])
+        pools[pool][r["period"] if has_period else None].append(r)
+        if float(r["cap"]) < 1 - EPS:
+            capped[(*pool, r["_basis"])] = None
+    edges = recipe_edges(tables)
+    tier = tiers(facts.products, edges)
+    chain_of = {p: k for k, chain in enumerate(chains(facts.products, edges)) for p in chain}
+    out = []
+    for key in capped:
+        pool, on = key[:3], key[3]
+        periods = {}
+        for t, found in pools[pool].items():
+            same = [r for r in found if r["_basis"] == on]
+            periods[t] = same[0] if same else {**found[0], "cap": 1.0, "binding": False, "at_cap": False, "_basis": on}
+        out.append({"product": pool[0], "market": pool[1], "of": pool[2], "basis": on, "periods": periods})
+    return sorted(
+        out,
+        key=lambda e: (chain_of.get(e["product"], 99), tier.get(e["product"], 0), e["product"], e["market"], e["of"]),
+    )
+
+
+def _state(r: Mapping[str, Any]) -> str:
+    share, cap = float(r["concern_share"]), float(r["cap"])
+    if cap >= 1 - EPS:
+        return ""
+    if share > cap + 1e-6:
+        return "over cap"
+    if bool(r.get("binding")) and not _isnan(r.get("binding")):
+        return "binding"
+    if bool(r.get("at_cap")) and not _isnan(r.get("at_cap")):  # at the cap, but loosening it would save nothing
+        return "at cap, held by another constraint"
+    return "under cap"
+
+
+def dependency_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """How dependent each stage is, period by period: a heat map of the highest concern share over
+    the markets outside concern countries (direct and look-through side by side), then every
+    capped share against its cap: per stage, market and whose share (concern supply, or a single
+    country's: ``Caps.of``), for each period the direct and the look-through share and the cap on
+    its basis, the share on that basis marked binding (yellow) or over the cap (red)."""
+    dep = tables.get("Dependency")
+    if dep is None or not len(dep):
+        return ""
+    parts = [dependency_heatmap(tables, facts)]
+    entries = dependency_rows(tables, facts)
+    if not entries:
+        parts.append("<p>No share is capped below 100%.</p>")
+        return '<section id="dependency"><h2>How dependent, stage by stage</h2>' + "".join(parts) + "</section>"
+    periods = sorted({t for e in entries for t in e["periods"]}, key=lambda v: (str(type(v)), v))
+    lookthrough = "concern_share_lookthrough" in dep.columns
+    sub = ["direct", "look-through", "cap"] if lookthrough else ["share", "cap"]
+    labels = ("stage (product)", "market", "share of")
+    if periods == [None]:
+        head = [[Cell(h, header=True) for h in (*labels, *sub)]]
+    else:
+        head = [[Cell(h, header=True, rowspan=2) for h in labels], []]
+        for t in periods:
+            head[0].append(Cell(str(t), header=True, colspan=len(sub)))
+            head[1] += [Cell(h, header=True) for h in sub]
+    body = []
+    for e in entries:
+        cells = [Cell(e["product"]), Cell(e["market"]), Cell(_whose_label(e["of"]))]
+        for t in periods:
+            r = e["periods"].get(t)
+            if r is None:
+                cells += [Cell("")] * len(sub)
+                continue
+            cells += _dependency_cells(r, lookthrough, single=bool(e["of"]), currency=facts.currency)
+        body.append(cells)
+    parts.append(
+        "<h3>Capped shares against their caps</h3><p>Each cap holds on its basis: <b>direct</b> counts only the "
+        "site that ships, <b>look-through</b> also what it was made from. The share on the capped basis is "
+        '<span class="binding-key">yellow where the cap binds</span> (loosening it would save money) and '
+        '<span class="over-key">red where it is over</span>; "single country" rows cap one country\'s share '
+        "(Caps.of), not the concern countries'.</p>" + _grid(head, body, table_id="dependency-table", scroll=True)
+    )
+    return '<section id="dependency"><h2>How dependent, stage by stage</h2>' + "".join(parts) + "</section>"
+
+
+def _dependency_cells(r: Mapping[str, Any], lookthrough: bool, single: bool, currency: str) -> list[Cell]:
+    """One period's cells of a capped share: the direct and look-through shares (a single
+    country's share is measured directly: its look-through cell is blank) and the cap on its basis
+    with the cap's state; the share on the capped basis marked binding or over the cap."""
+    state = _state(r)
+    css = {"binding": "binding", "over cap": "over-cap"}.get(state, "")
+    basis = str(r.get("_basis") or r.get("basis") or "lookthrough")
+    capped = float(r["cap"]) < 1 - EPS
+    price = r.get("marginal_cost_per_point")
+    why = state
+    if state == "binding" and price is not None and not _isnan(price):
+        why += f": {_money(float(price), currency)} per point of cap"
+    cells = []
+    if lookthrough:
+        for b, column in (("direct", "concern_share_direct"), ("lookthrough", "concern_share_lookthrough")):
+            value = r["concern_share"] if single and b == "direct" else r[column]
+            mark = css if capped and b == basis else ""
+            text = "" if single and b == "lookthrough" else _pct(value)
+            cells.append(Cell(text, css=f"num {mark}".strip(), title=why if mark else ""))
+    else:
+        cells.append(Cell(_pct(r["concern_share"]), css=f"num {css}".strip(), title=why))
+    if capped:
+        words = "direct" if basis == "direct" else "look-through"
+        cells.append(
+            Cell(f"{_pct(r['cap'])} {words}" + (f", {state}" if state != "under cap" else ""), css="cap", title=why)
+        )
+    else:
+        cells.append(Cell("none", css="num none"))
+    return cells
+
+
+def dependency_heatmap(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """Per stage (rows, in chain and tier order) and period (columns), the highest concern share of
+    supply over the markets outside concern countries that are supplied, with the market named in
+    the cell: direct and look-through side by side (one panel without the look-through column)."""
+    dep = tables.get("Dependency")
+    if dep is None or not len(dep) or "period" not in dep.columns:
+        return ""
+    rows = concern_caps(dep)
+    rows = rows[~rows["market"].astype(str).isin(facts.concern)]
+    if "supplied" in rows.columns:
+        rows = rows[rows["supplied"] > EPS]
+    if not len(rows):
+        return ""
+    edges = recipe_edges(tables)
+    tier = tiers(facts.products, edges)
+    chain_of = {p: k for k, chain in enumerate(chains(facts.products, edges)) for p in chain}
+    stages = sorted(dict.fromkeys(rows["product"].astype(str)), key=lambda p: (chain_of.get(p, 99), tier.get(p, 0), p))
+    periods = sorted(rows["period"].unique().tolist())
+    panels = [("direct", "concern_share_direct"), ("look-through", "concern_share_lookthrough")]
+    panels = [(n, c) for n, c in panels if c in rows.columns] or [("concern share", "concern_share")]
+    data = []
+    for k, (name, column) in enumerate(panels):
+        z, text = [], []
+        for p in stages:
+            zr, tr = [], []
+            for t in periods:
+                part = rows[(rows["product"].astype(str) == p) & (rows["period"] == t)]
+                if not len(part):
+                    zr.append(None)
+                    tr.append("")
+                    continue
+                i = part[column].astype(float).idxmax()
+                zr.append(float(part.at[i, column]))
+                tr.append(f"{float(part.at[i, column]):.0%} {html.escape(str(part.at[i, 'market']))}")
+            z.append(zr)
+            text.append(tr)
+        data.append(
+            {
+                "type": "heatmap",
+                "z": z,
+                "x": [f"{t}" for t in periods],
+                "y": [html.escape(p) for p in stages],
+                "text": text,
+                "texttemplate": "%{text}",
+                "textfont": {"size": 10},
+                "zmin": 0,
+                "zmax": 1,
+                "colorscale": [[0, "#ffffff"], [0.5, "#f4b183"], [1, CONCERN_COLOR]],
+                "showscale": k == len(panels) - 1,
+                "colorbar": {"title": {"text": "share"}, "tickformat": ".0%"},
+                "xaxis": "x" if k == 0 else f"x{k + 1}",
+                "yaxis": "y" if k == 0 else f"y{k + 1}",
+                "hovertemplate": f"%{{y}} in %{{x}}, {name}: %{{text}}<extra></extra>",
+                "xgap": 2,
+                "ygap": 2,
+            }
+        )
+    gap = 0.06
+    width = (1 - gap * (len(panels) - 1)) / len(panels)
+    layout = _layout(
+        "Highest concern share of supply by stage and period, over the markets outside concern countries",
+        height=110 + 26 * len(stages),
+        margin={"l": 10, "r": 20, "t": 80, "b": 30},
+        annotations=[
+            {
+                "text": f"<b>{name}</b>",
+                "x": k * (width + gap) + width / 2,
+                "y": 1,
+                "xref": "paper",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+            for k, (name, _) in enumerate(panels)
+        ],
+    )
+    for k in range(len(panels)):
+        suffix = "" if k == 0 else str(k + 1)
+        layout[f"xaxis{suffix}"] = {
+            "domain": [k * (width + gap), k * (width + gap) + width],
+            "type": "category",
+            "side": "bottom",
+            "title": {"text": "period"},
+            "anchor": f"y{suffix}",
+        }
+        layout[f"yaxis{suffix}"] = {
+            "autorange": "reversed",
+            "automargin": True,
+            "anchor": f"x{suffix}",
+            "showticklabels": k == 0,
+            **({"matches": "y"} if k else {}),
+        }
+    return _plot_div("dependency-heatmap", data, layout)
+
+
+# ---- crises ------------------------------------------------------------------------------------
+
+
+def _worst_crisis(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """The worst served share of any crisis in the last period, in words (or "")."""
+    scen = tables.get("Scenarios")
+    if scen is None or not len(scen) or "served_share" not in scen.columns:
+        return ""
+    periods = _periods({"Scenarios": scen})
+    part = _at(scen, periods[-1]) if periods else scen
+    part = part[part["demand"] > EPS]
+    if not len(part):
+        return ""
+    r = part.loc[part["served_share"].astype(float).idxmin()]
+    when = f" in {periods[-1]}" if periods else ""
+    if float(r["served_share"]) >= 1 - 1e-6:
+        return f"every crisis{when} serves every market in full"
+    return (
+        f"worst: {r['scenario']}{when}, {float(r['served_share']):.0%} of {r['product']} demand served in {r['market']}"
+    )
+
+
+def _served_css(v: float) -> str:
+    return "s-full" if v >= 1 - 1e-6 else "s-mild" if v >= 0.9 else "s-bad" if v >= 0.5 else "s-worse"
+
+
+def crises_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+    """What happens in each crisis: per period (the last open, the others folded), a row per crisis
+    and product with demand: the share of demand served in each market (shaded; the worst market of
+    a row that falls short marked ▼), over all markets, the stock drawn, the crisis's probability,
+    what its year costs beyond a normal one (the costliest marked) and the inputs drawn from stock."""
+    scen = tables.get("Scenarios")
+    if scen is None or not len(scen) or "served_share" not in scen.columns:
+        return ""
+    summary = tables.get("ScenarioSummary")
+    inputs = tables.get("ScenarioInputs")
+    periods = _periods({"Scenarios": scen}) or [None]
+    blocks = []
+    for k, t in enumerate(reversed(periods)):
+        part = _at(scen, t) if t is not None else scen
+        summ = _at(summary, t) if summary is not None and t is not None and "period" in summary.columns else summary
+        ins = _at(inputs, t) if inputs is not None and t is not None and "period" in inputs.columns else inputs
+        table = _crisis_table(part, summ, ins, facts)
+        when = f" in {t}" if t is not None else ""
+        title = f"Crises{when}"
+        if k == 0:
+            blocks.append(f"<h3>{html.escape(title)}</h3>{table}")
         else:
-            parts.append("<h3>Concern share of supply against its cap</h3><p>No product has a cap below 100%.</p>")
-    return '<section id="headline"><h2>Headline</h2>' + "".join(parts) + "</section>"
+            blocks.append(f"<details><summary>{html.escape(title)} (click to show)</summary>{table}</details>")
+    intro = (
+        "<p>Each crisis as the design meets it: the share of each market's demand served (supply and stock drawn; "
+        "▼ marks the worst market of a row that falls short), what the year costs beyond a normal one, and the "
+        "stock drawn. The Scenarios and ScenarioSummary sheets have every number.</p>"
+    )
+    return '<section id="crises"><h2>What happens in each crisis</h2>' + intro + "".join(blocks) + "</section>"
+
+
+def _crisis_table(scen: pd.DataFrame, summary: pd.DataFrame | None, inputs: pd.DataFrame | None, facts: Facts) -> str:
+    """One period's crisis table (see ``crises_section``)."""
+    markets = list(dict.fromkeys(scen["market"].astype(str)))
+    crises = list(dict.fromkeys(scen["scenario"].astype(str)))
+    extra: dict[str, float] = {}
+    weight: dict[str, float] = {}
+    target: dict[str, float] = {}
+    if summary is not None and len(summary):
+        for r in summary.to_dict("records"):
+            w = str(r["scenario"])
+            if not _isnan(r.get("extra_cost")) and r.get("extra_cost") is not None:
+                extra[w] = float(r["extra_cost"])
+            if not _isnan(r.get("weight")) and r.get("weight") is not None:
+                weight[w] = float(r["weight"])
+            if r.get("max_shortfall") is not None and not _isnan(r.get("max_shortfall")):
+                target[w] = float(r["max_shortfall"])
+    costliest = max(extra, key=lambda w: extra[w]) if extra and max(extra.values()) > EPS else None
+    drawn_inputs: dict[str, list[str]] = defaultdict(list)
+    if inputs is not None and len(inputs) and "stock_drawn" in inputs.columns:
+        for r in inputs[inputs["stock_drawn"] > EPS].to_dict("records"):
+            unit = facts.unit.get(str(r["product"]), "")
+            drawn_inputs[str(r["scenario"])].append(
+                f"{_qty(float(r['stock_drawn']))} {unit} {r['product']} in {r['market']}".replace("  ", " ")
+            )
+    header = [
+        Cell("crisis", header=True),
+        Cell("extra cost of the year", header=True),
+        Cell("product", header=True),
+        Cell("all markets", header=True),
+        *(Cell(m, header=True) for m in markets),
+        Cell("stock drawn", header=True),
+    ]
+    body = []
+    for w in crises:
+        rows = scen[scen["scenario"].astype(str) == w]
+        products = list(dict.fromkeys(rows["product"].astype(str)))
+        for j, p in enumerate(products):
+            pr = rows[rows["product"].astype(str) == p]
+            share = dict(zip(pr["market"].astype(str), pr["served_share"].astype(float)))
+            demand = float(pr["demand"].sum())
+            unmet = float(pr["unmet"].sum()) if "unmet" in pr.columns else 0.0
+            overall = 1 - unmet / demand if demand > EPS else 1.0
+            worst = min(share, key=lambda m: share[m]) if share else None
+            worst = worst if worst is not None and share[worst] < 1 - 1e-6 else None
+            unit = facts.unit.get(p, "")
+            stock = float(pr["stock_drawn"].sum()) if "stock_drawn" in pr.columns else 0.0
+            cells: list[Cell] = []
+            if j == 0:
+                notes = []
+                if w in weight:
+                    notes.append(f"{weight[w]:.0%} a year")
+                if w in target:
+                    notes.append(f"at most {target[w]:.0%} short per market")
+                if drawn_inputs.get(w):
+                    notes.append("inputs drawn: " + "; ".join(drawn_inputs[w]))
+                text = w + (f" ({'; '.join(notes)})" if notes else "")
+                cells.append(Cell(text, rowspan=len(products), css="crisis"))
+                cost = extra.get(w)
+                cells.append(
+                    Cell(
+                        "" if cost is None else f"{'+' if cost >= 0 else '−'}{_money(abs(cost), facts.currency)}",
+                        rowspan=len(products),
+                        css="num worst" if w == costliest else "num",
+                        title="the costliest crisis" if w == costliest else "",
+                    )
+                )
+            cells.append(Cell(p))
+            cells.append(Cell(f"{overall:.0%}", css=f"num {_served_css(overall)}"))
+            for m in markets:
+                if m not in share:
+                    cells.append(Cell("", css="none"))
+                    continue
+                v = share[m]
+                mark = m == worst
+                cells.append(
+                    Cell(
+                        ("▼ " if mark else "") + f"{v:.0%}",
+                        css=f"num {_served_css(v)}" + (" worst" if mark else ""),
+                        title=f"the worst market for {p} in {w}" if mark else "",
+                    )
+                )
+            cells.append(Cell(f"{_qty(stock)} {unit}".strip() if stock > EPS else "", css="num"))
+            body.append(cells)
+    return _grid([header], body, scroll=len(body) > 2 * SCROLL_ROWS, css="crises")
 
 
 def _legend(facts: Facts) -> str:
@@ -639,7 +1841,8 @@ def _caption(
 
 def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     """One Sankey per product chain, with one trace per (scenario, period) choice (the selectors at
-    the top switch which is visible); empty when there are no flows."""
+    the top switch which is visible, and the column headings with it); the baseline of the last
+    period shown first (the network as built); empty when there are no flows."""
     if not _has(tables, "Flows") and not _has(tables, "ScenarioSites"):
         return ""
     edges = recipe_edges(tables)
@@ -656,22 +1859,27 @@ def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     scenarios = list(dict.fromkeys(scenarios))
     periods = _periods(tables) or [None]
     choices = [(si, pi) for si in range(len(scenarios)) for pi in range(len(periods))]
+    first = (0, len(periods) - 1)
+    tier = tiers(dict.fromkeys(products), edges)
     blocks = []
     for k, chain in enumerate(chains(dict.fromkeys(products), edges)):
-        traces, captions = [], []
-        for si, pi in choices:
-            links = sankey_links(tables, chain, scenarios[si], periods[pi])
-            traces.append(sankey_trace(links, facts, chain, visible=(si, pi) == (0, 0)))
-            captions.append(_caption(tables, chain, scenarios[si], periods[pi], facts))
-        title = " → ".join(chain)
-        height = max(320, 34 * max(len(t["node"]["label"]) for t in traces) // 2 + 120)
-        div = _plot_div(f"chain-{k}", traces, _layout(height=height))
+        links = [sankey_links(tables, chain, scenarios[si], periods[pi]) for si, pi in choices]
+        height = max(sankey_view(x, facts, chain, tier, False).height for x in links)
+        views = [sankey_view(x, facts, chain, tier, c == first, height) for x, c in zip(links, choices, strict=True)]
+        captions = [_caption(tables, chain, scenarios[si], periods[pi], facts) for si, pi in choices]
+        lines = max((a["text"].count("<br>") + 1 for v in views for a in v.annotations), default=1)
+        margin = {"l": 10, "r": 10, "t": 30 + 16 * lines, "b": 10}
+        shown = choices.index(first)
+        layout = _layout(height=height + margin["t"] + margin["b"], margin=margin, annotations=views[shown].annotations)
+        div = _plot_div(f"chain-{k}", [v.trace for v in views], layout)
         keys = [f"s{si}p{pi}" for si, pi in choices]
+        title = " → ".join(chain)
         blocks.append(
             f'<div class="chain" data-choices="{html.escape(json.dumps(keys))}" '
-            f'data-captions="{html.escape(json.dumps(captions))}">'
+            f'data-captions="{html.escape(json.dumps(captions))}" '
+            f'data-annotations="{html.escape(json.dumps([v.annotations for v in views]))}">'
             f"<h3>{html.escape(title)}</h3>"
-            f'<p class="caption">{html.escape(captions[0])}</p>{div}</div>'
+            f'<p class="caption">{html.escape(captions[shown])}</p>{div}</div>'
         )
     scenario_options = "".join(
         f'<option value="s{i}">{html.escape(w or BASELINE_LABEL)}</option>' for i, w in enumerate(scenarios)
@@ -683,11 +1891,18 @@ def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     )
     if periods != [None]:
         period_options = "".join(f'<option value="p{i}">{html.escape(str(t))}</option>' for i, t in enumerate(periods))
-        selectors += f' <label>Period <select id="choose-period">{period_options}</select></label>'
+        last = f"p{len(periods) - 1}"
+        selectors += f' <label>Period <select id="choose-period" data-first="{last}">{period_options}</select></label>'
     intro = (
         "<p>Each diagram is one product chain (products connected by recipes), read left to right by tier: "
         "where each product is made and where it is delivered, by country; nodes and links are coloured by the "
-        "country's bloc. Hover over a link for its quantity.</p>"
+        "country's bloc. "
+        + (
+            f"It opens on the last period ({html.escape(str(periods[-1]))}), the network as built; "
+            if len(periods) > 1
+            else ""
+        )
+        + "choose a crisis or a period above the diagrams. Hover over a node or a link for its name and quantity.</p>"
     )
     return (
         '<section id="chains"><h2>Product chains</h2>'
@@ -697,117 +1912,6 @@ def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         + "".join(blocks)
         + "</section>"
     )
-
-
-def timeline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """With periods: capacity by bloc per period (stacked bars), capped concern shares with their
-    caps (lines; the cap dashed), and cost per period by component (stacked bars)."""
-    if not _periods(tables):
-        return ""
-    charts = []
-    colors = facts.bloc_colors()
-    sites = tables.get("Sites")
-    if sites is not None and len(sites) and "period" in sites.columns:
-        s = sites.assign(bloc=[facts.bloc.get(str(c), "other") for c in sites["country"]])
-        by = s.groupby(["bloc", "period"])["capacity"].sum()
-        periods = sorted(s["period"].unique().tolist())
-        data = [
-            {
-                "type": "bar",
-                "name": html.escape(str(b)),
-                "x": [str(t) for t in periods],
-                "y": [float(by.get((b, t), 0.0)) for t in periods],
-                "marker": {"color": colors.get(b, POOL_COLOR)},
-            }
-            for b in dict.fromkeys([*colors, *s["bloc"]])
-            if (by.xs(b, level="bloc").sum() if b in by.index.get_level_values("bloc") else 0) > EPS
-        ]
-        charts.append(
-            _plot_div(
-                "timeline-capacity",
-                data,
-                _layout(
-                    "Capacity by bloc (all products; units per product as in the workbook)",
-                    barmode="stack",
-                    xaxis={"type": "category", "title": {"text": "period"}},
-                    yaxis={"title": {"text": "capacity"}},
-                ),
-            )
-        )
-    dep = tables.get("Dependency")
-    if dep is not None and len(dep) and "period" in dep.columns:
-        capped = concern_caps(dep)
-        capped = capped[capped["cap"] < 1 - EPS]
-        keys = [c for c in ("product", "market", "basis") if c in capped.columns]
-        data = []
-        for i, (key, d) in enumerate(capped.groupby(keys, sort=False)):
-            d = d.sort_values("period")
-            name = html.escape(" · ".join(str(k) for k in key))
-            color = PALETTE[i % len(PALETTE)]
-            x = [str(t) for t in d["period"]]
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines+markers",
-                    "name": name,
-                    "legendgroup": name,
-                    "x": x,
-                    "y": d["concern_share"].astype(float).tolist(),
-                    "line": {"color": color},
-                }
-            )
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "name": f"cap: {name}",
-                    "legendgroup": name,
-                    "x": x,
-                    "y": d["cap"].astype(float).tolist(),
-                    "line": {"color": color, "dash": "dash"},
-                }
-            )
-        if data:
-            charts.append(
-                _plot_div(
-                    "timeline-concern",
-                    data,
-                    _layout(
-                        "Concern share of supply against its cap (dashed)",
-                        xaxis={"type": "category", "title": {"text": "period"}},
-                        yaxis={"title": {"text": "share"}, "tickformat": ".0%", "rangemode": "tozero"},
-                    ),
-                )
-            )
-    costs = tables.get("Costs")
-    if costs is not None and len(costs) and "period" in costs.columns:
-        c = costs[costs["period"].notna() & (costs["period"] != TOTAL)]  # the horizon totals are not a period
-        periods = sorted(c["period"].unique().tolist())
-        by = c.groupby(["component", "period"])["value"].sum()
-        data = [
-            {
-                "type": "bar",
-                "name": html.escape(str(comp)),
-                "x": [str(t) for t in periods],
-                "y": [float(by.get((comp, t), 0.0)) for t in periods],
-            }
-            for comp in dict.fromkeys(c["component"].tolist())
-        ]
-        charts.append(
-            _plot_div(
-                "timeline-cost",
-                data,
-                _layout(
-                    f"Cost per period by component ({facts.currency})",
-                    barmode="relative",
-                    xaxis={"type": "category", "title": {"text": "period"}},
-                    yaxis={"title": {"text": facts.currency}},
-                ),
-            )
-        )
-    if not charts:
-        return ""
-    return '<section id="timeline"><h2>Timeline</h2>' + "".join(charts) + "</section>"
 
 
 def _text(v: Any) -> str:
@@ -833,6 +1937,15 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         if t is None or not len(t):
             continue
         ok = t[t["objective"].notna()]
+        if not len(ok):  # no point to draw: an empty chart would show an axis around 0 and nothing else
+            what = "cap" if column == "cap" else "survival target"
+            values = ", ".join(f"{float(v):.1%} ({st})" for v, st in zip(t[column], t["status"], strict=True))
+            charts.append(
+                f'<p class="unserved" id="frontier-{column}-none"><b>Nothing was feasible</b>: no design meets the '
+                f"{what} at any value swept ({html.escape(values)}). The {sheet} sheet's explanation column says "
+                "what would have to give.</p>"
+            )
+            continue
         hover = []
         for r in ok.to_dict("records"):
             lines = [f"status {r.get('status', '')}", f"cost +{float(r.get('cost_increase_pct', 0) or 0):.2%}"]
@@ -1083,6 +2196,17 @@ tr.binding td{background:#fff2a8}tr.over-cap td{background:#f8d0d0}.ok{color:#2a
 .unserved{color:#c00000}
 .swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle;border-radius:2px}
 .caption{color:#444;font-size:.9em}.chain{margin-bottom:24px}footer{margin-top:32px;color:#888;font-size:.8em}
+nav.contents{margin:8px 0 0;font-size:.95em}nav.contents a{color:#1f5fa8}
+ul.glance{margin:12px 0;padding-left:20px;line-height:1.6}ul.glance a{color:#1f5fa8;font-weight:600}
+.scroll{max-height:560px;overflow:auto;margin:8px 0;border:1px solid #dde}.scroll table{margin:0}
+.wide{overflow-x:auto;margin:8px 0}.wide table{margin:0}td.cap{text-align:right;min-width:6em}
+.scroll thead th{position:sticky;top:0;z-index:1}.scroll thead tr:nth-child(2) th{top:26px}
+td.num{text-align:right;white-space:nowrap}th[colspan]{text-align:center}td.none{color:#aaa}
+td.binding,.binding-key{background:#fff2a8}td.over-cap,.over-key{background:#f8d0d0}
+td.act-build{color:#1f5fa8;font-weight:600}td.act-closes{color:#c00000;font-weight:600}td.act-opens{color:#2a7a2a}
+td.s-mild{background:#fdf1e3}td.s-bad{background:#f7c6a3}td.s-worse{background:#ef8a80}
+td.worst{font-weight:700;outline:2px solid #c00000;outline-offset:-2px}td.crisis{font-weight:600;vertical-align:top}
+table.crises td{min-width:44px}
 """
 
 SWITCH_SCRIPT = """
@@ -1090,6 +2214,9 @@ SWITCH_SCRIPT = """
   var CONFIG = %s;
   var scenario = document.getElementById("choose-scenario");
   var period = document.getElementById("choose-period");
+  // the choice the page opens on (the baseline of the last period), whatever a reload restored
+  if (scenario) scenario.value = "s0";
+  if (period) period.value = period.getAttribute("data-first");
   function show() {
     var key = (scenario ? scenario.value : "s0") + (period ? period.value : "p0");
     var boxes = document.querySelectorAll("div.chain[data-choices]");
@@ -1097,9 +2224,11 @@ SWITCH_SCRIPT = """
       var box = boxes[i];
       var keys = JSON.parse(box.getAttribute("data-choices"));
       var captions = JSON.parse(box.getAttribute("data-captions"));
+      var headings = JSON.parse(box.getAttribute("data-annotations") || "[]");
       var plot = box.querySelector(".plotly-graph-div");
       var data = plot.data.map(function (trace, j) { trace.visible = keys[j] === key; return trace; });
-      Plotly.newPlot(plot, data, plot.layout, CONFIG);  // drawn afresh: no transition from the last choice
+      var layout = Object.assign({}, plot.layout, {annotations: headings[keys.indexOf(key)] || []});
+      Plotly.newPlot(plot, data, layout, CONFIG);  // drawn afresh: no transition from the last choice
       box.querySelector(".caption").textContent = captions[keys.indexOf(key)] || "";
     }
   }
@@ -1107,6 +2236,18 @@ SWITCH_SCRIPT = """
   if (period) period.addEventListener("change", show);
 })();
 """
+
+
+def _contents(sections: list[str]) -> str:
+    """A line of links to the sections present, in their order (each section's id and heading)."""
+    import re
+
+    links = []
+    for text in sections:
+        found = re.match(r'<section id="([^"]+)"><h2>(.*?)</h2>', text)
+        if found:
+            links.append(f'<a href="#{found.group(1)}">{found.group(2)}</a>')
+    return f'<nav class="contents">{" · ".join(links)}</nav>' if len(links) > 1 else ""
 
 
 def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
@@ -1121,12 +2262,15 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     sections = [
         headline_section(tables, facts),
         calibration_section(tables, facts),
+        buildout_section(tables, facts),
+        dependency_section(tables, facts),
+        crises_section(tables, facts),
         chain_section(tables, facts),
-        timeline_section(tables, facts),
         frontier_section(tables, facts),
         stress_section(tables, facts),
         alternatives_section(tables, facts),
     ]
+    sections = [x for x in sections if x]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta name="generator" content="{GENERATOR}">'
@@ -1137,7 +2281,8 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         f"<h1>{html.escape(title)}</h1>"
         f'<p class="sub">Run at {html.escape(run_at)}; input {html.escape(source)}. '
         "The same numbers are in the results workbook beside this file.</p>"
-        + "".join(x for x in sections if x)
+        + _contents(sections)
+        + "".join(sections)
         + f"<footer>Made by supply-network-redesign with plotly {html.escape(plotly_version)} "
         "(embedded: opens offline).</footer>"
         f"<script>{SWITCH_SCRIPT % json.dumps(PLOT_CONFIG)}</script></body></html>\n"

@@ -413,12 +413,21 @@ def add_frontier_chart(book: Book, ws: Worksheet, table: pd.DataFrame, parameter
     chart.add_series(series)
     flagged = "met_by_unserved_demand" in cols and bool(table["met_by_unserved_demand"].fillna(False).any())
     note = f" (red: {UNSERVED_LABEL})" if flagged else ""
-    chart.set_title({"name": f"{objective_label(table)} against {target}{note}", "name_font": {"size": 11}})
+    feasible = bool(table["objective"].notna().any())
+    title = (
+        f"{objective_label(table)} against {target}{note}"
+        if feasible
+        else f"Nothing was feasible: no design meets {target} at any value swept (see the explanation column)"
+    )
+    chart.set_title({"name": title, "name_font": {"size": 11}})
     x_axis = {"name": AXIS_LABELS[parameter_column], "num_format": "0%", "reverse": True}  # tighter right
     if parameter_column == "cap":
         x_axis |= {"min": 0, "max": 1}  # a share: never past 100%
     chart.set_x_axis(x_axis)
-    chart.set_y_axis({"name": f"{objective_label(table)} ({currency})", "num_format": "#,##0"})
+    if feasible:
+        chart.set_y_axis({"name": f"{objective_label(table)} ({currency})", "num_format": "#,##0"})
+    else:  # no cost to show: no cost axis (its ticks would read 0 around nothing)
+        chart.set_y_axis({"visible": False, "major_gridlines": {"visible": False}})
     chart.set_legend({"none": True})
     chart.set_size({"width": 20 * CM, "height": 10 * CM})
     ws.insert_chart(n + 3, 0, chart)
@@ -494,9 +503,11 @@ def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataF
                     "values": f"='Costs'!{cell(first, 4)}:{cell(len(costs), 4)}",
                 }
             )
+            title = f"Cost by component over the horizon ({currency}: each period's yearly cost x its weight, summed)"
         else:
-            chart.add_series(_series("Costs", len(costs), 1))
-        chart.set_title({"name": "Yearly cost by component"})
+            chart.add_series(_series("Costs", len(costs), 1) | {"name": "yearly cost"})
+            title = f"Yearly cost by component ({currency} a year)"
+        chart.set_title({"name": title, "name_font": {"size": 11}})
         chart.set_x_axis({"name": currency, "num_format": "#,##0"})  # a bar chart's value axis is x
         chart.set_legend({"none": True})
         chart.set_size({"width": 18 * CM, "height": 9 * CM})
@@ -519,13 +530,43 @@ def _rows_for(height_cm: float) -> int:
     return math.ceil(height_cm / ROW_CM) + 1
 
 
+CHART_LABEL = "chart label"
+"""The header of the Dependency sheet's column beside the table that names each bar of its charts."""
+
+
+def bar_labels(dep: pd.DataFrame) -> list[str]:
+    """A Dependency chart's label of each row: its market, with its period (``EU, 2030``), and its
+    basis where the same market and period has a row on each (``EU, 2030, direct``)."""
+    has_period = "period" in dep.columns
+    keys = list(zip(dep["product"], dep["market"], dep["period"] if has_period else [None] * len(dep), strict=True))
+    count: dict[tuple[Any, ...], int] = {}
+    for k in keys:
+        count[k] = count.get(k, 0) + 1
+    basis = dep["basis"].tolist() if "basis" in dep.columns else [""] * len(dep)
+    out = []
+    for k, b in zip(keys, basis, strict=True):
+        text = str(k[1]) + (f", {k[2]}" if has_period else "")
+        out.append(text + (f", {b}" if count[k] > 1 and b else ""))
+    return out
+
+
 def dependency_charts(book: Book, ws: Worksheet, dep: pd.DataFrame) -> None:
-    """One horizontal bar chart per product (concern share and cap per market), each as tall as
-    its markets need, stacked beside the table: readable with six markets or sixty, five products
-    or fifty. Each chart reads the product's own rows (``group_rows`` makes them contiguous)."""
+    """One horizontal bar chart per product (concern share and cap per market and period), each as
+    tall as its bars need, stacked beside the table: readable with six markets or sixty, five
+    products or fifty, one period or ten. Each chart reads the product's own rows (``group_rows``
+    makes them contiguous); each bar is named in a column beside the table (``bar_labels``: the
+    market and the period, and the basis where a market has a cap on each)."""
     cols = list(dep.columns)
-    share, cap, market = cols.index("concern_share"), cols.index("cap"), cols.index("market")
+    share, cap = cols.index("concern_share"), cols.index("cap")
     name = ws.get_name()
+    label = len(cols) + 1
+    header = book.format(bold=True, fill=HEADER_FILL)
+    ws.write_string(0, label, CHART_LABEL, header)
+    labels = bar_labels(dep)
+    for i, text in enumerate(labels):
+        ws.write_string(i + 1, label, text)
+    ws.set_column(label, label, max([len(CHART_LABEL), *map(len, labels)]) + 2)
+    each = "market and period" if "period" in dep.columns else "market"
     row = 1
     for product, first, last in _runs(dep["product"].tolist()):
         n = last - first + 1
@@ -534,21 +575,23 @@ def dependency_charts(book: Book, ws: Worksheet, dep: pd.DataFrame) -> None:
             chart.add_series(
                 {
                     "name": f"='{name}'!{xl_rowcol_to_cell(0, j, True, True)}",
-                    "categories": f"='{name}'!{xl_rowcol_to_cell(first + 1, market, True, True)}:"
-                    f"{xl_rowcol_to_cell(last + 1, market, True, True)}",
+                    "categories": f"='{name}'!{xl_rowcol_to_cell(first + 1, label, True, True)}:"
+                    f"{xl_rowcol_to_cell(last + 1, label, True, True)}",
                     "values": f"='{name}'!{xl_rowcol_to_cell(first + 1, j, True, True)}:"
                     f"{xl_rowcol_to_cell(last + 1, j, True, True)}",
                     "fill": {"color": color},
                     "gap": 60,
                 }
             )
-        chart.set_title({"name": f"{product}: concern share of supply against its cap", "name_font": {"size": 11}})
+        chart.set_title(
+            {"name": f"{product}: concern share of supply against its cap, by {each}", "name_font": {"size": 11}}
+        )
         chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
-        chart.set_y_axis({"reverse": True})  # markets top to bottom, in the table's order
+        chart.set_y_axis({"reverse": True})  # bars top to bottom, in the table's order
         chart.set_legend({"position": "bottom"})
         height = 3.2 + 2 * BAR_CM * n
         chart.set_size({"width": 16 * CM, "height": height * CM})
-        ws.insert_chart(row, len(cols) + 1, chart)
+        ws.insert_chart(row, label + 2, chart)
         row += _rows_for(height)
 
 

@@ -9,6 +9,7 @@ from the model: the Timeline restates what the other sheets say, period by perio
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -132,82 +133,145 @@ def columns_with(table: pd.DataFrame, prefix: str) -> list[str]:
     return [c for c in table.columns if c.startswith(prefix)]
 
 
-def timeline_png(table: pd.DataFrame, currency: str, path: Path) -> Path:
-    """The Timeline as a PNG of three panels sharing the period axis: capacity in place (a
-    stacked bar per product and period, stacked by bloc, each in its product's unit; the concern
-    blocs red), concern share by product (solid: in the capped market nearest its cap, dashed:
-    that cap; dotted: the share made in concern countries), cost per period (bars: yearly cost;
-    the weighted cost in the labels). Written atomically beside the results workbook."""
+PANEL_WIDTH = 3.7
+PANEL_HEIGHT = 2.7
+"""Inches per product panel of the Timeline PNG: the same at any size of network, so that a network
+ten times the sample's is as readable (its picture is longer, not smaller)."""
+PANEL_COLUMNS = 4
+DPI = 100
+MAX_PIXELS = 60000
+"""matplotlib draws at most 2^16 pixels a side: a taller picture gets a lower resolution."""
+
+
+def compact(v: float) -> str:
+    """An axis tick in few characters: 0, 250, 2.5k, 120k, 1.5M, 2B."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= size:
+            return f"{v / size:.3g}{suffix}"
+    return f"{v:.3g}"
+
+
+def _panel_products(table: pd.DataFrame) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(product, its title with the unit, its capacity columns by bloc) per product of the
+    Timeline, in its order: the products with a capacity column or a share made in concern
+    countries (every product made somewhere)."""
+    groups = capacity_groups(table)
+    products = [c.removeprefix(MADE) for c in columns_with(table, MADE)]
+    out = []
+    for p in dict.fromkeys(products):
+        label = next((g for g in groups if g == p or g.startswith(f"{p} (")), p)
+        out.append((p, label, groups.get(label, [])))
+    for label, cols in groups.items():  # a capacity without a share column (not written by timeline_table)
+        if all(label != x for _, x, _ in out):
+            out.append((label, label, cols))
+    return out
+
+
+def timeline_figure(table: pd.DataFrame, currency: str) -> Any:
+    """The Timeline as a matplotlib figure: one small panel per product (titled with its unit),
+    four to a row, each with the capacity in place per period (bars stacked by bloc, in the
+    product's unit; the concern blocs red) and, on a right-hand axis from 0 to 100%, the product's
+    concern share in the capped market nearest its cap (solid), that cap (dashed) and the share
+    made in concern countries (dotted); then a panel of the yearly cost per period (the weighted
+    cost written on each bar). One legend for the whole figure, above the panels, never on them.
+    Each panel's size is fixed (``PANEL_WIDTH`` x ``PANEL_HEIGHT`` inches), so the picture grows with
+    the network and stays readable. Product panels are labelled ``product: <name>``."""
+    import textwrap
+
     import matplotlib
     import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     periods = [str(t) for t in table["period"]]
     x = list(range(len(periods)))
-    fig, axes = plt.subplots(3, 1, figsize=(9, 10.5), dpi=110, sharex=True)
-    groups = capacity_groups(table)
-    blocs = list(dict.fromkeys(b for cols in groups.values() for b, _ in cols))
+    panels = _panel_products(table)
+    n = len(panels) + 1  # and the cost
+    cols = min(PANEL_COLUMNS, n)
+    rows = math.ceil(n / cols)
+    blocs = list(dict.fromkeys(b for _, _, group in panels for b, _ in group))
     colors = bloc_colors(blocs, table.attrs.get(CONCERN_BLOCS, []))
-    width = 0.8 / max(1, len(groups))
-    top = 0.0
-    labelled: set[str] = set()
-    for k, (product, cols) in enumerate(groups.items()):
-        at = [i - 0.4 + width * (k + 0.5) for i in x]
-        bottom = [0.0] * len(table)
-        for bloc, column in cols:
-            values = table[column].astype(float).tolist()
-            label = bloc if bloc not in labelled else None
-            labelled.add(bloc)
-            axes[0].bar(at, values, width=width * 0.9, bottom=bottom, color=colors[bloc], label=label)
-            bottom = [a + b for a, b in zip(bottom, values, strict=True)]
-        for xi, h in zip(at, bottom, strict=True):
-            axes[0].annotate(product, (xi, h), textcoords="offset points", xytext=(0, 2), ha="center", fontsize=7)
-        top = max([top, *bottom])
-    axes[0].set_title("Capacity in place by product and bloc (each bar in its product's unit; hubs not counted)")
-    axes[0].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    axes[0].set_ylim(0, top * 1.4 if top > 0 else 1)  # room for the labels and the legend under the frame
-    if labelled:
-        axes[0].legend(fontsize=8, loc="upper left", ncol=max(1, len(blocs)))
-    for column in columns_with(table, MADE):
-        product = column.removeprefix(MADE)
-        share = f"{SHARE}{product}"
-        if share in table.columns:
-            (line,) = axes[1].plot(x, table[share] * 100, marker="o", label=f"{product}: nearest its cap")
-            axes[1].plot(x, table[f"{CAP}{product}"] * 100, linestyle="--", color=line.get_color(), alpha=0.7)
-            color = line.get_color()
-        else:
-            color = None
-        axes[1].plot(
-            x,
-            table[column] * 100,
-            linestyle=":",
-            marker=".",
-            color=color,
-            label=f"{product}: made in concern countries",
-        )
-    axes[1].set_title(
-        "Concern share by product: in the capped market nearest its cap (dashed: that cap); dotted: made in concern"
-        " countries",
-        fontsize=9,
+    legend_in = 0.35 + 0.22 * math.ceil((len(blocs) + 3) / 6)
+    title_in = 0.35  # two lines of a panel's title
+    width, height = cols * PANEL_WIDTH + 0.4, rows * PANEL_HEIGHT + legend_in + title_in + 0.3
+    dpi = min(DPI, MAX_PIXELS / height)
+    fig = plt.figure(figsize=(width, height), dpi=dpi)
+    grid = fig.add_gridspec(
+        rows,
+        cols,
+        left=0.55 / width,
+        right=1 - 0.55 / width,
+        top=1 - (legend_in + title_in) / height,
+        bottom=0.35 / height,
+        hspace=0.65,
+        wspace=0.55,
     )
-    axes[1].set_ylabel("%")
-    axes[1].set_ylim(0, 105)
-    axes[1].legend(fontsize=7)
-    bars = axes[2].bar(x, table["yearly_cost"], color="#1f5fa8")
+    rotate = 90 if len(periods) > 6 else 0
+
+    def period_axis(ax: Any) -> None:
+        step = max(1, math.ceil(len(periods) / 12))
+        ax.set_xticks(x[::step], periods[::step], fontsize=7, rotation=rotate)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.grid(True, axis="y", alpha=0.3)
+
+    for k, (product, label, group) in enumerate(panels):
+        ax = fig.add_subplot(grid[k // cols, k % cols], label=f"product: {product}")
+        ax.set_title("\n".join(textwrap.wrap(label, 42)[:2]), fontsize=8.5)
+        bottom = [0.0] * len(table)
+        for bloc, column in group:
+            values = table[column].astype(float).fillna(0.0).tolist()
+            ax.bar(x, values, width=0.7, bottom=bottom, color=colors[bloc])
+            bottom = [a + b for a, b in zip(bottom, values, strict=True)]
+        top = max(bottom, default=0.0)
+        ax.set_ylim(0, top * 1.35 if top > 0 else 1)  # room above the bars for the share lines
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: compact(v)))
+        period_axis(ax)
+        share = ax.twinx()
+        share.set_ylim(0, 105)
+        share.set_yticks([0, 50, 100], ["0", "50%", "100%"], fontsize=7)
+        if f"{SHARE}{product}" in table.columns:
+            share.plot(x, table[f"{SHARE}{product}"] * 100, color="#111111", marker="o", markersize=3, lw=1.4)
+            share.plot(x, table[f"{CAP}{product}"] * 100, color="#7a0000", linestyle="--", lw=1.2)
+        if f"{MADE}{product}" in table.columns:
+            share.plot(x, table[f"{MADE}{product}"] * 100, color="#555555", linestyle=":", lw=1.4)
+    k = len(panels)
+    ax = fig.add_subplot(grid[k // cols, k % cols], label="cost")
+    bars = ax.bar(x, table["yearly_cost"], width=0.7, color="#1f5fa8")
     for bar, weighted in zip(bars, table["weighted_cost"], strict=True):
-        axes[2].annotate(
-            f"{weighted:,.0f} weighted", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", fontsize=7
+        ax.annotate(
+            f"{weighted:,.0f}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=6.5,
+            rotation=rotate,
         )
-    axes[2].set_title(f"Yearly cost per period ({currency})")
-    axes[2].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    axes[2].set_xlabel("period (first year)")
-    axes[2].set_xticks(x, periods)
-    for ax in axes:
-        ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    return atomic.save_figure(fig, path)
+    ax.set_ylim(0, max(table["yearly_cost"].max() * 1.3, 1))
+    ax.set_title(f"Yearly cost per period ({currency})\non the bars: weighted (years, discount)", fontsize=8.5)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: compact(v)))
+    period_axis(ax)
+    handles = [Patch(color=colors[b], label=f"capacity in {b}") for b in blocs] + [
+        Line2D([], [], color="#111111", marker="o", markersize=3, label="concern share (right axis), capped market"),
+        Line2D([], [], color="#7a0000", linestyle="--", label="its cap"),
+        Line2D([], [], color="#555555", linestyle=":", label="share made in concern countries (right axis)"),
+    ]
+    fig.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1 - 0.08 / height),
+        ncol=min(len(handles), 6 if width > 12 else 3),
+        fontsize=8,
+        frameon=False,
+    )
+    return fig
+
+
+def timeline_png(table: pd.DataFrame, currency: str, path: Path) -> Path:
+    """The Timeline as a PNG (``timeline_figure``), written atomically beside the results workbook."""
+    return atomic.save_figure(timeline_figure(table, currency), path)
 
 
 def print_timeline(line: Callable[[str], None], table: pd.DataFrame, currency: str) -> None:

@@ -191,10 +191,16 @@ def chain_traces(page: str) -> list[list[dict[str, Any]]]:
 
 
 def trace_links(trace: dict[str, Any]) -> dict[tuple[str, str], float]:
-    """(source label, target label) -> value of one Sankey trace."""
-    labels = trace["node"]["label"]
+    """(source name, target name) -> value of one Sankey trace, by the nodes' full names (the
+    trace's ``meta``; the label beside a node is its country alone); the hidden hairline that keeps
+    the last column's labels on the right is left out."""
+    names = trace["meta"]["nodes"]
     link = trace["link"]
-    return {(labels[s], labels[t]): v for s, t, v in zip(link["source"], link["target"], link["value"], strict=True)}
+    return {
+        (names[s], names[t]): v
+        for s, t, v in zip(link["source"], link["target"], link["value"], strict=True)
+        if s < len(names) and t < len(names)
+    }
 
 
 # ---- paths and the atomic write -----------------------------------------------------------------
@@ -248,24 +254,31 @@ def test_no_network_reference_in_the_page() -> None:
     assert not re.search(r"@import|url\(\s*[\"']?https?:", page, re.IGNORECASE)
 
 
+SECTIONS = ("headline", "buildout", "dependency", "crises", "chains", "frontier")
+"""The report's sections in the order a planner reads them (calibration, stress and alternatives
+come with their studies)."""
+
+
 def test_every_section_when_its_data_exist() -> None:
     page = render_html(tiered_tables(), FACTS)
-    for section in ("headline", "chains", "timeline", "frontier"):
-        assert f'<section id="{section}">' in page
+    at = [page.index(f'<section id="{section}">') for section in SECTIONS]
+    assert at == sorted(at)  # the headline, the build-out, dependency, crises, then the Sankeys
     found = plots(page)
     assert set(found) == {
         "chain-0",
         "chain-1",
         "timeline-capacity",
-        "timeline-concern",
         "timeline-cost",
+        "dependency-heatmap",
         "frontier-cap",
     }
-    assert "optimal (gap 0.01%)" in page
+    assert '<div class="label">Status</div><div class="value">optimal</div>' in page
+    assert '<div class="label">Gap</div><div class="value">0.01%</div>' in page
     assert "Normal-year cost" in page and "Expected disruption cost" in page
-    assert "None: every market is served in full." in page
+    assert "none, every market is served in full." in page
     assert '<option value="s1">Ban</option>' in page
     assert '<option value="p0">2025</option>' in page and '<option value="p1">2030</option>' in page
+    assert '<select id="choose-period" data-first="p1">' in page  # the page opens on the last period
     assert "No design at: 0.0% (infeasible)" in page
 
 
@@ -277,10 +290,11 @@ def test_sections_without_their_data_are_left_out() -> None:
     tables["Summary"] = summary[~summary["metric"].isin(["normal_year_cost", "expected_disruption_cost"])]
     page = render_html(tables, FACTS)
     assert '<section id="headline">' in page and '<section id="chains">' in page
-    assert '<section id="timeline">' not in page and '<section id="frontier">' not in page
+    for absent in ("buildout", "crises", "frontier"):  # nothing built, no crisis, no sweep
+        assert f'<section id="{absent}">' not in page
     assert "Normal-year cost" not in page and "Expected disruption cost" not in page
     assert 'id="choose-scenario"' not in page and 'id="choose-period"' not in page
-    assert set(plots(page)) == {f"chain-{k}" for k in range(4)}  # no Inputs: each product alone
+    assert set(plots(page)) == {*(f"chain-{k}" for k in range(4)), "cost-components"}  # no Inputs: each alone
 
 
 def test_chains_are_the_connected_components_of_the_recipes_ordered_by_tier() -> None:
@@ -343,30 +357,68 @@ def test_scenario_sankey_goes_through_one_pool_per_product() -> None:
 
 
 def test_the_page_holds_one_trace_per_scenario_and_period_with_the_links() -> None:
+    """One trace per (scenario, period); the baseline of the last period shown first (the
+    network as built, not the first period before anything is built)."""
     page = render_html(tiered_tables(), FACTS)
     magnet_chain = chain_traces(page)[1]
     assert len(magnet_chain) == 2 * len(PERIODS)  # (baseline, Ban) x (2025, 2030)
-    assert [t["visible"] for t in magnet_chain] == [True, False, False, False]
+    assert [t["visible"] for t in magnet_chain] == [False, True, False, False]
     links = trace_links(magnet_chain[1])  # baseline, 2030
     assert links[("oxide made in Rival", "oxide delivered in Home")] == pytest.approx(10)
     assert links[("oxide delivered in Ally", "magnet made in Ally")] == pytest.approx(20)
     assert sum(links.values()) == pytest.approx(2 * (30 + 20 + 10 + 5 + 15 + 40 + 10 + 5 + 30 + 20 + 20 + 10))
     trace = magnet_chain[0]
-    colors = dict(zip(trace["node"]["label"], trace["node"]["color"]))
+    colors = dict(zip(trace["meta"]["nodes"], trace["node"]["color"]))
     assert colors["ore made in Rival"] == html_report.CONCERN_COLOR  # coloured by bloc
     assert colors["magnet made in Home"] != colors["magnet made in Ally"]
     assert colors["oxide made in Home"] == colors["magnet made in Home"]
 
 
-def test_timeline_from_period_columns() -> None:
+def panels(data: list[dict[str, Any]], layout: dict[str, Any]) -> dict[str, dict[str, list[float]]]:
+    """A small-multiples figure: panel title -> {trace name: y values}, each trace in the panel of
+    its axes (the subplot titles are the layout's annotations, in the axes' order)."""
+    titles = [a["text"] for a in layout["annotations"]]
+    out: dict[str, dict[str, list[float]]] = {}
+    for t in data:
+        k = int(t.get("xaxis", "x")[1:] or 1) - 1
+        out.setdefault(titles[k], {})[t["name"]] = t["y"]
+    return out
+
+
+def test_capacity_is_one_panel_per_product_in_its_unit() -> None:
+    """Tonnes, thousands of wafers and magnets are never stacked together: a panel per product,
+    titled with its unit, stacked by bloc (ore: Rival's mine 40 and Ally's 20; oxide: sep_r 20 in
+    Rival, sep_h 15 at Home; magnet: Home 40, Ally 20; chip: Ally 10; 2030 twice 2025)."""
+    data, layout = plots(render_html(tiered_tables(), FACTS))["timeline-capacity"]
+    assert panels(data, layout) == {
+        "chip (k)": {"Ally": [10, 20]},
+        "ore (t)": {"Ally": [20, 40], "Concern": [40, 80]},
+        "oxide (t)": {"Domestic": [15, 30], "Concern": [20, 40]},
+        "magnet (k)": {"Domestic": [40, 80], "Ally": [20, 40]},
+    }
+    assert "one panel per product in its own unit" in layout["title"]["text"]
+    assert len([k for k in layout if k.startswith("yaxis")]) == 4
+    legend = [t["name"] for t in data if t["showlegend"]]
+    assert sorted(legend) == ["Ally", "Concern", "Domestic"]  # one legend entry per bloc
+
+
+def test_the_cost_chart_says_what_it_plots() -> None:
+    """With Costs.yearly_value the chart is each period's yearly cost and says so; without it, the
+    period's value, titled as such; without periods, the yearly cost by component."""
+    tables = tiered_tables()
+    data, layout = plots(render_html(tables, FACTS))["timeline-cost"]
+    assert layout["title"]["text"].startswith("Cost of each period by component")
+    tables["Costs"] = tables["Costs"].assign(yearly_value=tables["Costs"]["value"] / 2)
+    data, layout = plots(render_html(tables, FACTS))["timeline-cost"]
+    assert layout["title"]["text"] == "Yearly cost in each period, by component (EUR a year)"
+    assert {t["name"]: t["y"] for t in data} == {"production": [250, 500], "expected disruption cost": [20, 40]}
+    data, layout = plots(render_html(tiered_tables(None), FACTS))["cost-components"]
+    assert layout["title"]["text"] == "Yearly cost by component (EUR a year)"
+    assert data[0]["y"] == ["production", "expected disruption cost"] and data[0]["x"] == [500, 40]
+
+
+def test_the_frontier_from_the_sweep() -> None:
     found = plots(render_html(tiered_tables(), FACTS))
-    capacity = {t["name"]: t["y"] for t in found["timeline-capacity"][0]}
-    # Concern: mine_r 40 + sep_r 20; Ally: 20 + 20 + 10; Domestic: 15 + 40; 2030 twice 2025
-    assert capacity == {"Domestic": [55, 110], "Ally": [50, 100], "Concern": [60, 120]}
-    concern = {t["name"]: t["y"] for t in found["timeline-concern"][0]}
-    assert concern == {"magnet · Home": [0.25, 0.2], "cap: magnet · Home": [0.25, 0.2]}
-    cost = {t["name"]: t["y"] for t in found["timeline-cost"][0]}
-    assert cost == {"production": [500, 1000], "expected disruption cost": [40, 80]}
     frontier = found["frontier-cap"][0][0]
     assert frontier["x"] == [1.0, 0.5, 0.2] and frontier["y"] == [1000, 1040, 1200]
 
@@ -383,16 +435,19 @@ def test_the_resilience_frontier_and_a_run_stopped_at_a_limit() -> None:
     frontier = plots(page)["frontier-max_shortfall"]
     assert frontier[0][0]["x"] == [0.5, 0.2] and frontier[0][0]["y"] == [900, 950]
     assert frontier[1]["xaxis"]["title"]["text"] == html_report.AXIS_TITLES["max_shortfall"]
-    assert "feasible (gap 2.30%)" in page and "stopped at a limit: not proven optimal" in page
+    assert '<div class="value">feasible</div><div class="note">stopped at a limit: not proven optimal</div>' in page
+    assert '<div class="label">Gap</div><div class="value">2.30%</div>' in page
 
 
-def test_a_long_headline_table_is_folded() -> None:
+def test_a_long_dependency_table_scrolls() -> None:
+    """Thirty capped markets: the table scrolls in its box (the sections after it stay in reach),
+    every row in it; a short table does not."""
     tables = tiered_tables(None)
     many = pd.DataFrame({"product": "magnet", "market": [f"M{i}" for i in range(30)], "concern_share": 0.1, "cap": 0.2})
     tables["Dependency"] = many.assign(binding=False)
     page = render_html(tables, FACTS)
-    assert "<details><summary>30 rows (click to show)</summary>" in page and page.count("<td>M") == 30
-    assert "<details>" not in render_html(tiered_tables(None), FACTS)
+    assert '<div class="scroll"><table id="dependency-table">' in page and page.count("<td>M") == 30
+    assert '<div class="scroll"><table id="dependency-table">' not in render_html(tiered_tables(None), FACTS)
 
 
 def test_a_cap_at_its_limit_that_costs_nothing_is_not_called_binding() -> None:
@@ -413,7 +468,9 @@ def test_a_cap_at_its_limit_that_costs_nothing_is_not_called_binding() -> None:
         ]
     )
     page = render_html(tables, FACTS)
-    assert page.count("at cap, held by another constraint") == 1 and ">binding<" in page
+    assert page.count(">25.0% look-through, at cap, held by another constraint<") == 0
+    assert page.count(">65.0% look-through, at cap, held by another constraint<") == 1
+    assert ">25.0% look-through, binding<" in page
 
 
 def test_user_text_is_escaped() -> None:
@@ -592,13 +649,13 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
         "chain-0",
         "chain-1",
         "timeline-capacity",
-        "timeline-concern",
         "timeline-cost",
+        "dependency-heatmap",
         "frontier-cap",
     }
     assert all(v["svg"] > 0 for v in first.values()), first
-    assert first["timeline-capacity"]["bars"] == 3 * len(PERIODS)
-    assert first["timeline-concern"]["lines"] == 2 and first["frontier-cap"]["lines"] == 1
+    assert first["timeline-capacity"]["bars"] == 7 * len(PERIODS)  # (product, bloc) pairs, one panel a product
+    assert first["frontier-cap"]["lines"] == 1
     traces = chain_traces(page)
     for k, (si, pi) in enumerate((si, pi) for si in range(2) for pi in range(len(PERIODS))):
         view = result["views"][f"s{si}p{pi}"]
@@ -733,3 +790,16 @@ def test_the_frontier_flags_points_met_by_leaving_demand_unserved() -> None:
     assert "50.0%: magnet: Home 8 k; 20.0%: magnet: Home 20 k" in page
     tradeoff["met_by_unserved_demand"] = False
     assert len(plots(render_html(tables, FACTS))["frontier-cap"][0]) == 1  # nothing flagged: no mark, no line
+
+
+def test_a_frontier_with_no_feasible_point_says_so() -> None:
+    """Every point of the sweep infeasible: no chart (it would be an axis around 0 with "-0"
+    ticks and nothing on it) but a line that says nothing was feasible, with each value's status."""
+    tables = tiered_tables(None)
+    tables["Tradeoff"] = pd.DataFrame(
+        {"cap": [0.5, 0.2], "status": ["infeasible", "infeasible"], "objective": [None, None]}
+    )
+    page = render_html(tables, FACTS)
+    assert "frontier-cap" not in plots(page)
+    assert "<b>Nothing was feasible</b>: no design meets the cap at any value swept" in page
+    assert "(50.0% (infeasible), 20.0% (infeasible))" in page

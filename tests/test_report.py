@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from bench import io as bench_io
 from model.families.dependency import normal_year
 from model.report import BOOL, MONEY, QTY, SHARE, cost_split, significant_format, with_cost_split, write_results
 from model.results import summary_meaning
-from tests.xlsx_charts import anchored_charts, category_ref, charts, series
+from tests.xlsx_charts import C, anchored_charts, category_ref, charts, series
 
 
 def test_cells_keep_their_types_and_formats(tmp_path: Path) -> None:
@@ -193,3 +194,80 @@ def test_years_read_as_years(tmp_path: Path) -> None:
     )
     ws = load_workbook(write_results(tmp_path / "r.xlsx", {"Sites": sites}))["Sites"]
     assert [ws[f"{c}3"].number_format for c in "ACDE"] == ["0", "#,##0", "0", "0"]
+
+
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+def chart_title(chart: ET.Element) -> str:
+    """The text of a chart's title (``c:title``'s runs)."""
+    title = chart.find(f".//{C}title")
+    return "".join(t.text or "" for t in title.iter(f"{A}t")) if title is not None else ""
+
+
+def series_name(ser: ET.Element) -> str:
+    """A series' name: its literal text, or the cell it is read from."""
+    return ser.findtext(f"{C}tx/{C}v") or ser.findtext(f"{C}tx/{C}strRef/{C}f") or ""
+
+
+def test_the_costs_chart_title_and_series_agree(tmp_path: Path) -> None:
+    """Over periods the Costs chart draws each component's total over the horizon (the ``total``
+    rows) and its title and series say so; without periods, the yearly cost by component."""
+    rows = [(t, c, v, 2.0, 2 * v) for t in (2025, 2030) for c, v in (("production", 100.0), ("freight", 10.0))]
+    rows += [("total", "production", None, None, 400.0), ("total", "freight", None, None, 40.0)]
+    costs = pd.DataFrame(rows, columns=["period", "component", "yearly_value", "weight", "value"])
+    (chart,) = charts(write_results(tmp_path / "p.xlsx", {"Costs": costs}, currency="EUR"), "Costs")
+    assert (
+        chart_title(chart) == "Cost by component over the horizon (EUR: each period's yearly cost x its weight, summed)"
+    )
+    (ser,) = series(chart)
+    assert series_name(ser) == "total over the horizon" and category_ref(ser) == "'Costs'!$B$6:$B$7"
+    one = pd.DataFrame({"component": ["production", "freight"], "value": [100.0, 10.0]})
+    (chart,) = charts(write_results(tmp_path / "y.xlsx", {"Costs": one}, currency="EUR"), "Costs")
+    assert chart_title(chart) == "Yearly cost by component (EUR a year)"
+    assert series_name(series(chart)[0]) == "yearly cost"
+
+
+def test_dependency_bars_name_their_period(tmp_path: Path) -> None:
+    """Over periods each Dependency bar is named by its market and period (and its basis where
+    the market has a row on each basis in that period), in a column beside the table that the
+    charts read; without periods, by its market."""
+    pools = (("EU", "lookthrough", 1.0, 1.0), ("EU", "direct", 0.65, 0.65), ("USA", "lookthrough", 0.8, 0.8))
+    dep = pd.DataFrame(
+        [(t, "magnet", m, basis, share, cap) for t in (2025, 2030) for m, basis, share, cap in pools],
+        columns=["period", "product", "market", "basis", "concern_share", "cap"],
+    )
+    path = write_results(tmp_path / "d.xlsx", {"Dependency": dep})
+    ws = load_workbook(path)["Dependency"]
+    header = [c.value for c in ws[1]]
+    column = header.index("chart label") + 1
+    labels = [ws.cell(r, column).value for r in range(2, len(dep) + 2)]
+    assert labels == [
+        "EU, 2025, lookthrough",
+        "EU, 2025, direct",
+        "USA, 2025",
+        "EU, 2030, lookthrough",
+        "EU, 2030, direct",
+        "USA, 2030",
+    ]
+    (chart,) = charts(path, "Dependency")
+    letter = ws.cell(1, column).column_letter
+    assert {category_ref(s) for s in series(chart)} == {f"'Dependency'!${letter}$2:${letter}$7"}
+    assert chart_title(chart) == "magnet: concern share of supply against its cap, by market and period"
+    one = dep[dep["period"] == 2025].drop(columns="period")
+    ws = load_workbook(write_results(tmp_path / "o.xlsx", {"Dependency": one}))["Dependency"]
+    column = [c.value for c in ws[1]].index("chart label") + 1
+    assert [ws.cell(r, column).value for r in range(2, 5)] == ["EU, lookthrough", "EU, direct", "USA"]
+
+
+def test_a_frontier_with_no_feasible_point_says_so(tmp_path: Path) -> None:
+    """Every point infeasible: the chart's title says nothing was feasible and it has no cost axis
+    (which would read 0 around nothing)."""
+    table = pd.DataFrame({"cap": [0.5, 0.2], "status": ["infeasible", "infeasible"], "objective": [None, None]})
+    (chart,) = charts(write_results(tmp_path / "f.xlsx", {"Tradeoff": table}), "Tradeoff")
+    assert chart_title(chart).startswith("Nothing was feasible: no design meets the dependency cap at any value")
+    value_axes = [ax for ax in chart.iter(f"{C}valAx") if ax.find(f"{C}axPos").get("val") in ("l", "r")]
+    assert [ax.find(f"{C}delete").get("val") for ax in value_axes] == ["1"]
+    table["objective"] = [10.0, None]
+    (chart,) = charts(write_results(tmp_path / "g.xlsx", {"Tradeoff": table}), "Tradeoff")
+    assert chart_title(chart).startswith("Total yearly cost against the dependency cap")
