@@ -1095,7 +1095,7 @@ OBSERVED = [
     (REC, "Australia", 0.033, "USGS MCS 2025, Rare Earths: 13,000 of 390,000 t REO in 2024 [V]"),
     (OXIDE, "China", 0.92, "IEA Global Critical Minerals Outlook 2024: separation, 2023 [S]"),
     (MAGNETS, "China", 0.9, "MacroPolo 2022 (87%), Adamas (~90%): sintered NdFeB [S]"),
-    (MAGNETS, "Japan", 0.075, "MacroPolo; DOE 2022: Japan ~7-8% [S]"),
+    (MAGNETS, "Japan", 0.075, "MacroPolo/Noveon (~2021): Japan ~8% [S]; DOE 2022: ~7% [U]"),
     (LI_RAW, "Australia", 0.367, "USGS MCS 2025, Lithium: 88,000 of 240,000 t Li in 2024 [S]"),
     (LI_RAW, "Chile", 0.204, "USGS MCS 2025, Lithium: 49,000 of 240,000 t Li in 2024 [S]"),
     (LI_RAW, "China", 0.171, "USGS MCS 2025, Lithium: 41,000 of 240,000 t Li in 2024 [S]"),

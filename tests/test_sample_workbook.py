@@ -128,6 +128,8 @@ def test_chains_doc_carries_the_figures() -> None:
     """docs/chains.md holds the generator's table of sourced figures, as ``--figures`` prints it."""
     doc = (ROOT / "docs" / "chains.md").read_text(encoding="utf-8")
     assert gen.figures_markdown() in doc
+    for product, country, share, source in gen.OBSERVED:  # and the Observed sheet, row by row
+        assert f"| {product} | {country} | {share:.1%} | {source} |" in doc, (product, country)
 
 
 def test_names_periods_and_keys_follow_the_cross_sheet_rules(sample) -> None:
