@@ -9,7 +9,7 @@ and assumptions (Markdown) that ``docs/chains.md`` carries.
 The workbook follows version 3 of the contract (``docs/contract/workbook.md``): recipes (tiers),
 periods, hubs, groups, a closable site, tariffs and caps by period and basis, and the version 3
 policies and baseline: trade closed by lane in a crisis (``Closures``), the value of lost supply
-per market (``Demand.unmet_penalty``), stock bought back at its market price
+per market (``Demand.unmet_penalty``), stock bought back at 1.5 times its world price
 (``Stockpiles.restock_cost``), Chinese-owned plants in allied countries flagged ``concern``
 (``Sites.concern``), the EU's 65% benchmark as caps on any single third country per stage
 (``Caps.of = any``), real plants held to their offtake (``Sites.min_output``) and the first year
@@ -28,9 +28,10 @@ Four chains, each from its raw material to what the markets buy:
 Four periods, 2025 (2025-26), 2027 (2027-29), 2030 (2030-32) and 2033 (2033-34), discounted at
 7% a year; demand grows at each chain's own rate to the end.
 
-Every number is either a sourced figure (``FIGURES``: from ``reference/figures.md``, tagged [V]
-read in the primary source, [S] in a secondary one, [U] commonly cited but not read in a stored
-source) or an assumption [A]; the workbook's README sheet and ``docs/chains.md`` list both.
+Every number is either a sourced figure (``FIGURES``: from ``reference/figures.md`` and the
+sources issue 31 names, tagged [V] read in the primary source, [S] in a secondary one, [U]
+commonly cited but not read in a stored source) or an assumption [A]; the workbook's README sheet
+and ``docs/chains.md`` list both.
 Money: USD million per year, 2024 dollars. Unit costs are a stage's own cost (value added): what
 its inputs cost is counted at the stages that make them. First-year capacities follow the
 sourced outputs and country shares of each stage; absolute world volumes of the later stages,

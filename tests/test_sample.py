@@ -28,7 +28,8 @@ from tests.helpers import SHIPPED_SAMPLE, solve_network
 # other US fabs, a Dy/Tb product), four periods to 2034 with demand growing to the end, values of
 # lost supply per market, Chinese-owned plants flagged concern, real plants' offtake and an
 # Observed sheet: 1,408,412.8298 with the five scenarios, 1,330,476.0863 without. HiGHS 1.16.0,
-# gap 0; the same objective as `python run.py` at the sample's own gap (1e-4).
+# gap 0; the same objective as `python run.py` at the sample's own gap (1e-4). bench/direct.py
+# (version 3) finds the same two optima.
 EXPECTED_OBJECTIVE = 1_408_412.8298  # USD million over the horizon, with the five scenarios
 EXPECTED_BASELINE = 1_330_476.0863  # USD million over the horizon, --no-scenarios
 PERIODS = [2025, 2027, 2030, 2033]
