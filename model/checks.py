@@ -554,8 +554,9 @@ def check_min_output_reachable(net: Network) -> list[Issue]:
     leaving = {s for s, _ in net.arcs}
     delivered = {(net.site_product[s], mk) for s, mk in net.arcs if net.max_capacity(s) > 0}
     out: list[Issue] = []
+    available = set(net.sites)  # with periods, S(t): a site not yet (or no longer) available owes nothing
     for s, share in net.min_output.items():
-        if s not in net.site_country or net.max_capacity(s) <= 0:
+        if s not in available or net.max_capacity(s) <= 0:
             continue
         c = net.site_country[s]
         short = [i for i, _ in net.inputs_of.get(s, []) if s not in net.hubs and (i, c) not in delivered]

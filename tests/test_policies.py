@@ -373,3 +373,29 @@ def test_the_yardstick_agrees_on_every_policy(tmp_path: Path) -> None:
     res = solve_records(tmp_path, recs)
     yard = direct.solve(net, mip_gap=0.0)
     assert yard.objective == pytest.approx(res.objective, rel=1e-7)
+
+
+def test_a_crisis_cheaper_for_a_released_floor_says_so(tmp_path: Path) -> None:
+    """home2 (unit cost 9) must make 50 in a normal year (min_output 0.5) though rival1 (7) is
+    cheaper; a crisis that halves demand (40) is free of the floor: rival1 serves all 40 at 7. The
+    crisis costs less than the normal year, and its cause names the floor and the plant."""
+    recs = records(
+        Sites=[HOME1, RIVAL1, {**HOME2, "min_output": 0.5}],
+        Scenarios=[{"scenario": "slump", "weight": 0.1}],
+        Shocks=[{"scenario": "slump", "demand_factor": 0.5}],
+    )
+    res = solve_records(tmp_path, recs)
+    summary = res["ScenarioSummary"].iloc[0]
+    assert summary["extra_cost"] < 0
+    assert "minimum outputs" in summary["cause"] and "home2" in summary["cause"]
+
+
+def test_a_floor_before_the_site_is_available_is_not_warned(tmp_path: Path) -> None:
+    """A plant with a minimum output that opens in 2026 is not warned about 2024, when it does not
+    exist yet (its output has nowhere to go only where it is available)."""
+    recs = records(
+        Sites=[HOME1, RIVAL1, {**HOME2, "min_output": 0.5, "available_from": 2026}],
+        Periods=[{"period": 2024}, {"period": 2026}],
+    )
+    net = read_workbook(write(tmp_path, recs))
+    assert not [w for w in net.warnings if "min_output" in str(w)]

@@ -623,7 +623,8 @@ def crisis_cause(ctx: Context, t: int, w: str, drawn: dict[tuple[Any, ...], floa
     """Why the year of crisis w in period t costs less than a normal year, found from the solution:
     the caps lapse in crises and bind the normal year; demand falls in the crisis; stock is drawn
     at a restock cost below what supplying it costs in the normal year; reserve held in the normal
-    year is released. Every cause found is named; if none is, that is said."""
+    year is released; plants held at their minimum output in the normal year make less in the
+    crisis. Every cause found is named; if none is, that is said."""
     net, view = ctx.net, ctx.at(t)
     causes = []
     dependency = out.tables.get("Dependency")
@@ -649,9 +650,34 @@ def crisis_cause(ctx: Context, t: int, w: str, drawn: dict[tuple[Any, ...], floa
             f"the reserve held in the normal year is released in the crisis, and the plants that hold it run on it "
             f"({released})"
         )
+    floors = _floors_released(ctx, t, w, out)
+    if floors:
+        causes.append(
+            f"the minimum outputs (Sites.min_output) bind the normal year only, and in the crisis these plants make "
+            f"less than their floor ({floors})"
+        )
     if not causes:
         causes.append("no cause found in the data (a cheaper response than the normal year's, within the solver's gap)")
     return "; ".join(causes)
+
+
+def _floors_released(ctx: Context, t: int, w: str, out: Extraction) -> str:
+    """The sites with a minimum output that run at their floor in the normal year of period t and
+    make less than it in crisis w: a normal year's offtake obligation a crisis is free of ("" if none)."""
+    net = ctx.net
+    sites, flows = out.tables.get("Sites"), out.tables.get("ScenarioFlows")
+    if not net.min_output or sites is None or flows is None:
+        return ""
+    if "period" in sites.columns:
+        sites, flows = sites[sites["period"] == t], flows[flows["period"] == t]
+    produced = flows[flows["scenario"] == w].groupby("site")["quantity"].sum()
+    out_sites = []
+    for r in sites.itertuples():
+        floor = net.min_output.get(r.site, 0.0) * r.capacity
+        at_floor = floor > TOL and r.production <= floor + TOL * max(1.0, floor)
+        if at_floor and float(produced.get(r.site, 0.0)) < floor - TOL * max(1.0, floor):
+            out_sites.append(r.site)
+    return ", ".join(out_sites)
 
 
 def _reserve_used(t: int, w: str, out: Extraction) -> str:
