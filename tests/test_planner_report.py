@@ -413,10 +413,11 @@ def sample_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
 @pytest.mark.slow
 def test_the_sample_report_answers_the_five_questions_in_order(sample_report: tuple[Path, Any]) -> None:
     """The shipped sample: the headline's cards; the build-out table lists every candidate built
-    in the period it is first built, with its fixed cost; the dependency table has the EU's direct
-    caps of 2030; the crisis table shows the Taiwan blockade leaving 5% of chips served in the USA
-    (marked as its row's worst); the Sankeys open on 2030."""
-    from tests.test_sample import OPENS_2027, OPENS_2030
+    in the period it is first built, with its fixed cost; the dependency table has the USA's
+    look-through magnet caps (80% in the last period); the crisis table shows the Taiwan blockade
+    leaving no leading-edge chips served in the worst market in 2033 (marked as its row's worst);
+    the Sankeys open on 2033, the last period."""
+    from tests.test_sample import OPENS_2027, OPENS_2030, OPENS_2033
 
     path, result = sample_report
     page = path.read_text(encoding="utf-8")
@@ -429,19 +430,20 @@ def test_the_sample_report_answers_the_five_questions_in_order(sample_report: tu
         re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", page.split('id="build-plan"')[1])
     ]
     builds = {(r[0], html_report.html.unescape(r[2])): r[6] for r in rows if len(r) > 6 and r[1] == "build"}
-    expected = {("2027", s) for s in OPENS_2027} | {("2030", s) for s in OPENS_2030}
+    expected = {("2027", s) for s in OPENS_2027} | {("2030", s) for s in OPENS_2030} | {("2033", s) for s in OPENS_2033}
     assert set(builds) == expected
     for (_, site), fixed in builds.items():
         assert fixed == html_report._money(net.fixed_cost[site], net.settings.currency)
     dep = table_rows(page, "dependency-table")
-    eu_magnets = next(r for r in dep if r[0] == "NdFeB magnets|" and r[1] == "EU|")
-    assert eu_magnets[-1] == "65.0% direct, binding|cap"
+    us_magnets = next(r for r in dep if r[0] == "NdFeB magnets|" and r[1] == "USA|")
+    assert us_magnets[-1] == "80.0% look-through|cap"
     crises = page[page.index('<section id="crises">') : page.index('<section id="chains">')].split("<details>")[0]
-    assert "<h3>Crises in 2030</h3>" in crises
-    assert re.search(r'<td class="num s-worse worst" title="[^"]*">▼ 5%</td>', crises)
-    assert '<select id="choose-period" data-first="p2">' in page and '<option value="p2">2030</option>' in page
+    assert "<h3>Crises in 2033</h3>" in crises
+    worst_chips = 'title="the worst market for Packaged leading-edge chips in Taiwan strait blockade">▼ 0%</td>'
+    assert worst_chips in crises
+    assert '<select id="choose-period" data-first="p3">' in page and '<option value="p3">2033</option>' in page
     for traces in chain_traces(page):
-        assert [t["visible"] for t in traces].index(True) == 2  # the baseline of the last period
+        assert [t["visible"] for t in traces].index(True) == 3  # the baseline of the last period
 
 
 SHOT_PROBE = """<script>
@@ -466,8 +468,8 @@ window.addEventListener("load", function () { setTimeout(function () {
   });
   out.page = [document.documentElement.scrollWidth, window.innerWidth];
   out.tables = Array.prototype.map.call(document.querySelectorAll("section table"), function (t) {
-    var section = t.closest("section");
-    return [t.id || section.id, t.getBoundingClientRect().right, section.getBoundingClientRect().right];
+    var section = t.closest("section"), box = t.closest(".scroll, .wide") || t;  // a wide table scrolls in its box
+    return [t.id || section.id, box.getBoundingClientRect().right, section.getBoundingClientRect().right];
   });
   look("first");
   var s = document.getElementById("choose-scenario"), p = document.getElementById("choose-period");
@@ -507,7 +509,7 @@ def test_the_sample_report_at_1400_px_has_no_colliding_labels(sample_report: tup
     found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.DOTALL)
     assert found, done.stderr[-2000:]
     result = json.loads(html_report.html.unescape(found.group(1)))
-    assert result["views"] == 1 + 6 * 3  # the first view, then the baseline and 5 crises in 3 periods
+    assert result["views"] == 1 + 6 * 4  # the first view, then the baseline and 5 crises in 4 periods
     assert result["labels"] > 100 * result["views"] and result["overlaps"] == []
     assert all(width <= 1200 for _, width in result["sections"]), result["sections"]
     assert result["page"][0] <= result["page"][1]  # nothing wider than the window
