@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl import load_workbook
 
 from model.families.dependency import concern_caps
 from model.issues import Issue, WorkbookError
@@ -30,7 +31,28 @@ def read_results(path: Path) -> dict[str, pd.DataFrame]:
             raise WorkbookError(
                 [Issue("error", path.name, "", f"is not a results workbook of this tool (no '{needed}' sheet)")]
             )
+    sheets["Summary"] = _summary_as_written(path, sheets["Summary"])
     return horizon_totals({name: with_booleans(table) for name, table in sheets.items()})
+
+
+def _summary_as_written(path: Path, summary: pd.DataFrame) -> pd.DataFrame:
+    """The Summary's ``value`` column with each cell's own type, read by openpyxl: a column of
+    mixed values (numbers, text, TRUE/FALSE) comes back from pandas' reader with its booleans as
+    0/1 on some releases (pandas 2.2), which would show a HiGHS switch as a number."""
+    if "value" not in summary.columns:
+        return summary
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = list(book["Summary"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    header = list(rows[0]) if rows else []
+    if "value" not in header or len(rows) - 1 != len(summary):
+        return summary
+    j = header.index("value")
+    out = summary.copy()
+    out["value"] = pd.Series([r[j] if j < len(r) else None for r in rows[1:]], index=summary.index, dtype=object)
+    return out
 
 
 BOOLEAN_COLUMNS = frozenset(
