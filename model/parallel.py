@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
+from model.collector import survivors_frozen
 from model.network import Network
 
 
@@ -36,8 +37,9 @@ def run_each(
     if dask_address is not None:
         _run_dask(fn, net, tasks, done, dask_address)
     elif in_process:
-        for task in tasks:
-            done(fn(net, *task))
+        with survivors_frozen():  # each task's gc.collect walks only its own model
+            for task in tasks:
+                done(fn(net, *task))
     else:
         ctx = multiprocessing.get_context("forkserver")  # forking a process with HiGHS threads can hang
         ctx.set_forkserver_preload(["model.pipeline"])  # workers start with Pyomo and HiGHS imported
