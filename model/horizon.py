@@ -16,7 +16,15 @@ from typing import Any, TypeVar
 from model import derive
 from model.checks import Record, SheetData, valid
 from model.issues import Issue, Issues
-from model.network import SINGLE_PERIOD, CapRow, Network, Period, cap_keys, pools_of, resolve_single_caps
+from model.network import (
+    SINGLE_PERIOD,
+    CapRow,
+    Network,
+    Period,
+    cap_keys,
+    pools_of,
+    resolve_single_caps,
+)
 
 R = TypeVar("R")
 
@@ -75,7 +83,7 @@ class PeriodRows:
     shocks: list[derive.Shock]
 
 
-def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Network:
+def period_changes(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> dict[str, Any]:
     """The network as it stands in the period starting in ``year``, with ``sites`` available:
     D[p,m,t] and penalty[p,m,t] from the Demand rows in force (a row's blank penalty is the
     product's, not an earlier row's), the Lanes rows in force, the recipes of the sites of
@@ -100,8 +108,7 @@ def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Net
     pools = pools_of(demand, net.site_country, input_rate)
     arcs = derive.arcs(sites, net.site_country, net.site_product, demand, lanes, pools, net.hubs)
     cap_each, cap_total = derive.resolved_caps(cap_rows, net.settings.dependency_cap, demand, pools, net.concern)
-    return dataclasses.replace(
-        net,
+    return dict(
         closable=tuple(s for s in net.closable if s in kept),  # outside S(t): no b[s,t] either
         input_rate=input_rate,
         cap_each_direct=derive.direct_caps(cap_rows, cap_keys(demand, pools), net.concern),
@@ -119,6 +126,12 @@ def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Net
         demand_factor=derive.demand_factors(rows.shocks, demand),
         views={},
     )
+
+
+def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Network:
+    """The network as it stands in the period starting in ``year`` (``period_changes``): every
+    field of ``PER_PERIOD_FIELDS`` made from the rows in force, every other field the horizon's."""
+    return dataclasses.replace(net, **period_changes(net, rows, year, sites))
 
 
 def with_periods(net: Network, rows: PeriodRows, periods: tuple[Period, ...]) -> Network:

@@ -46,6 +46,43 @@ CAPS_IN_SCENARIOS = ("hold", "lapse")
 year's only (``lapse``, version 2)."""
 
 
+PER_PERIOD_FIELDS = frozenset(
+    {
+        "sites",
+        "candidates",
+        "closable",
+        "input_rate",
+        "demand",
+        "market_penalty",
+        "arcs",
+        "tariff_rate",
+        "freight_cost",
+        "cap_rows",
+        "cap_each",
+        "cap_each_direct",
+        "cap_single",
+        "cap_total",
+        "demand_factor",
+        "views",
+    }
+)
+"""The ``Network`` fields that hold the data in force in one period: ``model.horizon.period_changes``
+makes exactly these from each period's rows (a test checks it, and that every other field is in
+``HORIZON_FIELDS``), so a new field is either made per period or declared the same throughout."""
+
+HORIZON_FIELDS = frozenset(
+    {
+        "settings", "countries", "concern", "bloc", "products", "unit", "unmet_penalty", "reserve_share",
+        "site_country", "site_product", "capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost",
+        "max_modules", "reserve_cost", "scenarios", "weight", "max_shortfall", "loss", "loss_rows", "max_stock",
+        "holding_cost", "study", "tables", "rows", "columns", "warnings", "source", "source_sha256", "timings",
+        "periods", "window", "hubs", "site_group", "groups", "customs_value", "recipe", "closures", "restock_cost",
+        "site_concern", "min_output", "observed", "scenario", "given",
+    }
+)  # fmt: skip
+"""The ``Network`` fields that hold for the whole horizon (every period's view keeps them)."""
+
+
 @dataclass(frozen=True)
 class Period:
     """One period of the planning horizon: its first ``year``, how many ``years`` it stands for,

@@ -813,3 +813,22 @@ def test_a_closure_decided_in_the_first_period_is_reported(tmp_path: Path, capsy
     text = capsys.readouterr().out
     block = text.split("  2024 (", 1)[1].split("  2026 (", 1)[0]
     assert "    closes: home1" in block, text
+
+
+def test_every_network_field_is_made_per_period_or_declared_for_the_horizon(tmp_path: Path) -> None:
+    """One derivation per period: ``horizon.period_changes`` makes exactly the fields of
+    ``PER_PERIOD_FIELDS`` from a period's rows, and every other field of ``Network`` is declared
+    in ``HORIZON_FIELDS``, so a new field cannot silently keep the first period's value."""
+    import dataclasses
+
+    from model import horizon
+    from model.network import HORIZON_FIELDS, PER_PERIOD_FIELDS, Network
+
+    fields = {f.name for f in dataclasses.fields(Network)}
+    assert fields == PER_PERIOD_FIELDS | HORIZON_FIELDS and not PER_PERIOD_FIELDS & HORIZON_FIELDS
+    net = read_workbook(write(tmp_path, records(Periods=TWO_PERIODS)))
+    rows = horizon.PeriodRows([("chip", "Home", 80.0, None, None)], [], [], [])
+    assert set(horizon.period_changes(net, rows, 2024, net.sites)) == PER_PERIOD_FIELDS
+    first, second = net.at(2024), net.at(2026)
+    for name in HORIZON_FIELDS - {"timings"}:
+        assert getattr(first, name) == getattr(second, name), name
