@@ -21,7 +21,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.flows import normal
-from model.families.protocol import Col, Context, Equation, Extraction, Table, value
+from model.families.protocol import Col, Context, Equation, Extraction, Table, column_names, value
 from model.families.verify import TOL, rows_of
 from model.network import Network
 
@@ -51,7 +51,7 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {}
 HORIZON = True
 """The check reads the whole horizon (the first period's flows), not one period at a time."""
 
-CALIBRATION_COLUMNS = ["product", "country", "observed", "modelled", "difference", "source", "flag", "why"]
+CALIBRATION_COLUMNS = column_names(TABLES, "Calibration")
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:

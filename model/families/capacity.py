@@ -12,7 +12,18 @@ import pyomo.core as pyo
 from model.families.assumptions import need_is_data
 from model.families.common import total
 from model.families.flows import normal
-from model.families.protocol import PERIOD, Col, Context, Equation, Extraction, Table, register_cost, value, with_period
+from model.families.protocol import (
+    PERIOD,
+    Col,
+    Context,
+    Equation,
+    Extraction,
+    Table,
+    column_names,
+    register_cost,
+    value,
+    with_period,
+)
 from model.families.verify import TOL, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
 
@@ -245,20 +256,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
 
 
-SITE_COLUMNS = [
-    "site",
-    "country",
-    "product",
-    "status",
-    "built",
-    "modules_added",
-    "capacity",
-    "production",
-    "utilization",
-    "reserve",
-    "spare",
-    "concern",
-]
+SITE_COLUMNS = column_names(TABLES, "Sites", "available")
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:

@@ -27,6 +27,7 @@ from model.families.protocol import (
     Extraction,
     Table,
     by_case,
+    column_names,
     period_columns,
     value,
     with_period,
@@ -318,7 +319,7 @@ def model_allocation(
     return Allocation(g=g, status=f"the model's allocation (the reporting LP ended {status})")
 
 
-CONCERN_FREE_COLUMNS = ["site", "country", "product", "market", "flow", "concern_free", "concern_free_share"]
+CONCERN_FREE_COLUMNS = column_names(TABLES, "ConcernFree", "scenario")
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:

@@ -21,6 +21,7 @@ from model.families.protocol import (
     Extraction,
     Table,
     by_case,
+    column_names,
     period_columns,
     with_period,
 )
@@ -289,23 +290,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
 
 
-DEPENDENCY_COLUMNS = [
-    "product",
-    "market",
-    "supplied",
-    "concern_supplied",
-    "concern_share",
-    "cap",
-    "at_cap",
-    "binding",
-    "marginal_cost_per_point",
-    "scope",
-    "caps_row",
-    "basis",
-    "of",
-    "concern_share_direct",
-    "concern_share_lookthrough",
-]
+DEPENDENCY_COLUMNS = column_names(TABLES, "Dependency", "scenario")
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:

@@ -19,6 +19,7 @@ from model.families.protocol import (
     Equation,
     Extraction,
     Table,
+    column_names,
     dimensions,
     period_columns,
     register_operating_cost,
@@ -203,20 +204,8 @@ def normal(component: Any) -> dict[tuple[Any, ...], Any]:
     return {k[:w_at] + k[w_at + 1 :]: v for k, v in component.items() if k[w_at] == NORMAL}
 
 
-FLOW_COLUMNS = [
-    "site",
-    "origin",
-    "product",
-    "market",
-    "quantity",
-    "delivered_unit_cost",
-    "unit_cost",
-    "tariff_rate",
-    "freight_cost",
-    "total_cost",
-    "tariff_base",
-]
-UNMET_COLUMNS = ["product", "market", "demand", "unmet", "unmet_share"]
+FLOW_COLUMNS = column_names(TABLES, "Flows")
+UNMET_COLUMNS = column_names(TABLES, "Unmet")
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:

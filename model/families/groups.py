@@ -9,7 +9,17 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
-from model.families.protocol import PERIOD, Col, Context, Equation, Extraction, Table, period_columns, with_period
+from model.families.protocol import (
+    PERIOD,
+    Col,
+    Context,
+    Equation,
+    Extraction,
+    Table,
+    column_names,
+    period_columns,
+    with_period,
+)
 from model.families.verify import rows_of
 from model.network import Network
 
@@ -116,7 +126,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
                 ctx.violations.append(m.group_excess[g, t] / max(high or 0, 1))
 
 
-GROUP_COLUMNS = ["group", "min_open", "max_open", "open", "sites_open"]
+GROUP_COLUMNS = column_names(TABLES, "Groups")
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:

@@ -95,7 +95,14 @@ class Table:
 
 PERIOD = Col("period", "year", "the period (its first year)", when="with a Periods sheet")
 """The ``period`` column every family table carries with a Periods sheet (first)."""
-SCENARIO = Col("scenario", "name", "the crisis (blank: the normal year)")
+
+
+def column_names(tables: tuple[Table, ...], sheet: str, *leave_out: str) -> list[str]:
+    """The declared columns of ``sheet`` (one of ``tables``), in order, without ``period`` (which
+    ``period_columns`` puts first) and ``leave_out`` (columns a table has only sometimes): the
+    column list a family's ``tables`` builds its frame with, so that it is declared once."""
+    table = next(t for t in tables if t.sheet == sheet)
+    return [c.name for c in table.columns if c.name != "period" and c.name not in leave_out]
 
 
 @dataclass

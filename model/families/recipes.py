@@ -24,6 +24,7 @@ from model.families.protocol import (
     Equation,
     Extraction,
     Table,
+    column_names,
     period_columns,
     value,
     with_period,
@@ -75,8 +76,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """Nothing to add: the input use sum_{s in c} a[s,p] prod[s,t] is part of ``flows``' (1)."""
 
 
-INPUT_COLUMNS = ["site", "country", "product", "input", "quantity_used", "concern_free_used"]
-UPSTREAM_COLUMNS = ["product", "market", "input", "tier", "country", "share", "quantity_per_unit"]
+INPUT_COLUMNS = column_names(TABLES, "Inputs")
+UPSTREAM_COLUMNS = column_names(TABLES, "Upstream")
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:

@@ -25,6 +25,7 @@ from model.families.protocol import (
     Extraction,
     Table,
     by_case,
+    column_names,
     period_columns,
     reported_value,
     value,
@@ -195,30 +196,9 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         ctx.violations += [m.survival_shortfall[k] / dem[k] for k in keys]
 
 
-SCENARIO_COLUMNS = [
-    "scenario",
-    "product",
-    "market",
-    "demand",
-    "supplied",
-    "stock_drawn",
-    "unmet",
-    "served_share",
-    "max_shortfall",
-    "penalty",
-    "drawn_for_shortfall",
-]
-SCENARIO_FLOW_COLUMNS = ["scenario", "site", "origin", "product", "market", "quantity", "delivered_unit_cost"]
-SCENARIO_SITE_COLUMNS = [
-    "scenario",
-    "site",
-    "capacity_loss",
-    "capacity_left",
-    "production",
-    "baseline_production",
-    "starved",
-    "inputs_missing",
-]
+SCENARIO_COLUMNS = column_names(TABLES, "Scenarios")
+SCENARIO_FLOW_COLUMNS = column_names(TABLES, "ScenarioFlows")
+SCENARIO_SITE_COLUMNS = column_names(TABLES, "ScenarioSites")
 
 
 def yearly_costs(m: pyo.ConcreteModel, ctx: Context, solved: Any) -> dict[tuple[int, str], tuple[float, float]]:
@@ -338,16 +318,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         out.tables["ScenarioInputs"] = _scenario_inputs(ctx, scen_prod, arrived, drawn_at, base_prod, supply)
 
 
-SCENARIO_INPUT_COLUMNS = [
-    "scenario",
-    "product",
-    "market",
-    "supplied",
-    "stock_drawn",
-    "used",
-    "baseline_used",
-    "drawn_for_shortfall",
-]
+SCENARIO_INPUT_COLUMNS = column_names(TABLES, "ScenarioInputs")
 
 
 def _capped_in_crisis(dependency: pd.DataFrame | None) -> dict[tuple[int, str], set[tuple[str, str]]]:

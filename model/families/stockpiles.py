@@ -23,6 +23,7 @@ from model.families.protocol import (
     Equation,
     Extraction,
     Table,
+    column_names,
     register_cost,
     register_operating_cost,
     value,
@@ -139,7 +140,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
 
 
-STOCKPILE_COLUMNS = ["product", "market", "stock", "max_stock", "holding_cost", "restock_cost"]
+STOCKPILE_COLUMNS = column_names(TABLES, "Stockpiles")
 
 
 def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> None:
