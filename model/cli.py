@@ -459,7 +459,9 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     result.tables["Summary"] = with_run_seconds(result.tables["Summary"], timings)
     t1 = time.perf_counter()
     out.stage("writing the results workbook")
-    written = write_results(target, result.tables, warnings, currency=net.settings.currency, units=net.unit)
+    written = write_results(
+        target, result.tables, warnings, currency=net.settings.currency, units=net.unit, site_product=net.site_product
+    )
     timings["write"] = time.perf_counter() - t1
     notices = list(atomic.last_notice)
     report = None

@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 
 from model.families.dependency import concern_caps
 from model.issues import Issue, WorkbookError
-from model.report import CHANGED_FILL, Book, CellStyle, save_atomically
+from model.report import column_format
+from model.xlsx import CHANGED_FILL, Book, CellStyle, save_atomically
 
 TOL = 1e-6
 
@@ -635,7 +636,7 @@ def write_comparison(a_path: Path, b_path: Path, out: Path) -> tuple[Path, list[
         readme.write_row(2, 0, ["", "Rows that differ are marked changed = TRUE; the differing cells are highlighted."])
         readme.set_column(1, 1, 90)
         for name, df in tables.items():
-            book.table(name, df, _changed_cells(name, df))
+            book.table(name, df, _changed_cells(name, df), column_format(name))
 
     return save_atomically(fill, Path(out)), differences(tables)
 

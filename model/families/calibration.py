@@ -41,6 +41,7 @@ TABLES = (
             Col("why", "text", "for a flagged row, what the gap comes from"),
         ),
         when="with an Observed sheet",
+        place=40,
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""

@@ -48,6 +48,8 @@ TABLES = (
             Col("concern", "bool", "whether its output is concern supply (Sites.concern, else its country)"),
             Col("available", "bool", "whether the period is inside its available_from..until", when="with periods"),
         ),
+        place=20,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""

@@ -10,7 +10,10 @@ from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
+from model.charts import CONCERN_COLOR
 from model.families.common import Adjacency
 from model.families.concern_free import mass_balance_products, mass_balance_products_over
 from model.families.protocol import (
@@ -27,6 +30,7 @@ from model.families.protocol import (
 )
 from model.families.verify import TOL, rows_of
 from model.network import ANY, NORMAL, Network, most_specific
+from model.xlsx import BAR_CM, CM, HEADER_FILL, Book, rows_for, runs
 
 TABLES = (
     Table(
@@ -56,6 +60,8 @@ TABLES = (
             Col("concern_share_lookthrough", "share", "the pool's concern share through every tier"),
             Col("scenario", "name", "the crisis (blank: the normal year)", when="with scenarios and caps that hold"),
         ),
+        place=30,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""
@@ -683,3 +689,94 @@ def _check_case(flows: pd.DataFrame, free_parts: pd.DataFrame | None, net: Netwo
                 f"exceeds cap {tc.cap:g}"
             )
     return out
+
+
+def as_written(tables: dict[str, pd.DataFrame]) -> None:
+    """The Dependency sheet as the results workbook lays it out: the normal year's rows grouped by
+    product (each product's chart reads one block of cells, ``dependency_charts``), then the
+    crises'."""
+    dep = tables.get("Dependency")
+    if dep is not None and "product" in dep.columns:
+        normal = concern_caps(dep)
+        tables["Dependency"] = pd.concat([group_rows(normal, "product"), dep.drop(normal.index)], ignore_index=True)
+
+
+def charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataFrame]) -> None:
+    """The Dependency sheet's charts (``dependency_charts``), from its first rows: the normal
+    year's, as ``as_written`` lays them out."""
+    dep = tables.get("Dependency")
+    if dep is not None and len(dep) and "Dependency" in sheets:
+        dependency_charts(book, sheets["Dependency"], concern_caps(dep))
+
+
+CHART_LABEL = "chart label"
+"""The header of the Dependency sheet's column beside the table that names each bar of its charts."""
+
+
+def bar_labels(dep: pd.DataFrame) -> list[str]:
+    """A Dependency chart's label of each row: its market, with its period (``EU, 2030``), and its
+    basis where the same market and period has a row on each (``EU, 2030, direct``)."""
+    has_period = "period" in dep.columns
+    keys = list(zip(dep["product"], dep["market"], dep["period"] if has_period else [None] * len(dep), strict=True))
+    count: dict[tuple[Any, ...], int] = {}
+    for k in keys:
+        count[k] = count.get(k, 0) + 1
+    basis = dep["basis"].tolist() if "basis" in dep.columns else [""] * len(dep)
+    out = []
+    for k, b in zip(keys, basis, strict=True):
+        text = str(k[1]) + (f", {k[2]}" if has_period else "")
+        out.append(text + (f", {b}" if count[k] > 1 and b else ""))
+    return out
+
+
+def dependency_charts(book: Book, ws: Worksheet, dep: pd.DataFrame) -> None:
+    """One horizontal bar chart per product (concern share and cap per market and period), each as
+    tall as its bars need, stacked beside the table: readable with six markets or sixty, five
+    products or fifty, one period or ten. Each chart reads the product's own rows (``group_rows``
+    makes them contiguous); each bar is named in a column beside the table (``bar_labels``: the
+    market and the period, and the basis where a market has a cap on each)."""
+    cols = list(dep.columns)
+    share, cap = cols.index("concern_share"), cols.index("cap")
+    name = ws.get_name()
+    label = len(cols) + 1
+    header = book.format(bold=True, fill=HEADER_FILL)
+    ws.write_string(0, label, CHART_LABEL, header)
+    labels = bar_labels(dep)
+    for i, text in enumerate(labels):
+        ws.write_string(i + 1, label, text)
+    ws.set_column(label, label, max([len(CHART_LABEL), *map(len, labels)]) + 2)
+    each = "market and period" if "period" in dep.columns else "market"
+    row = 1
+    for product, first, last in runs(dep["product"].tolist()):
+        n = last - first + 1
+        chart = book.wb.add_chart({"type": "bar"})
+        for j, color in ((share, CONCERN_COLOR), (cap, "#c9c9c9")):  # concern red, as in the HTML report
+            chart.add_series(
+                {
+                    "name": f"='{name}'!{xl_rowcol_to_cell(0, j, True, True)}",
+                    "categories": f"='{name}'!{xl_rowcol_to_cell(first + 1, label, True, True)}:"
+                    f"{xl_rowcol_to_cell(last + 1, label, True, True)}",
+                    "values": f"='{name}'!{xl_rowcol_to_cell(first + 1, j, True, True)}:"
+                    f"{xl_rowcol_to_cell(last + 1, j, True, True)}",
+                    "fill": {"color": color},
+                    "gap": 60,
+                }
+            )
+        chart.set_title(
+            {"name": f"{product}: concern share of supply against its cap, by {each}", "name_font": {"size": 11}}
+        )
+        chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
+        chart.set_y_axis({"reverse": True})  # bars top to bottom, in the table's order
+        chart.set_legend({"position": "bottom"})
+        height = 3.2 + 2 * BAR_CM * n
+        chart.set_size({"width": 16 * CM, "height": height * CM})
+        ws.insert_chart(row, label + 2, chart)
+        row += rows_for(height)
+
+
+def group_rows(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of each value of ``column`` together, values in order of first appearance (a
+    product's chart then reads one block of cells)."""
+    first = {v: i for i, v in reversed(list(enumerate(df[column])))}
+    order = sorted(range(len(df)), key=lambda i: (first[df[column].iloc[i]], i))
+    return df.iloc[order].reset_index(drop=True)

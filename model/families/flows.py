@@ -48,6 +48,8 @@ TABLES = (
             Col("total_cost", "money", "quantity x delivered_unit_cost, a year"),
             Col("tariff_base", "money/unit", "what the duty is levied on: customs_value, else unit_cost"),
         ),
+        place=10,
+        units="product",
     ),
     Table(
         "Unmet",
@@ -61,6 +63,8 @@ TABLES = (
             Col("unmet", "quantity", "what is left unserved, at its unmet_penalty"),
             Col("unmet_share", "share", "unmet / demand"),
         ),
+        place=90,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""

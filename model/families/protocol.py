@@ -91,6 +91,12 @@ class Table:
     keys: tuple[str, ...]
     columns: tuple[Col, ...]
     when: str = ""
+    place: int = 0
+    """Where the sheet stands among the family tables of the results workbook (lower first)."""
+    units: str = ""
+    """Where it lists quantities of several products, what names each row's product: "product"
+    (its own column) or "site" (the site's product); the workbook then adds each row's ``unit``
+    after that column, so that tonnes and k wafers never sit side by side without their unit."""
 
 
 PERIOD = Col("period", "year", "the period (its first year)", when="with a Periods sheet")

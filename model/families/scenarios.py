@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
+from xlsxwriter.worksheet import Worksheet
 
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
@@ -34,6 +35,7 @@ from model.families.protocol import (
 from model.families.stockpiles import held
 from model.families.verify import TOL, close, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
+from model.xlsx import BAR_CM, CM, HEADER_FILL, SHARE, Book, clean, series
 
 TABLES = (
     Table(
@@ -55,6 +57,8 @@ TABLES = (
             Col("drawn_for_shortfall", "bool", "the stock was drawn because supply fell short (not only cheaper)"),
         ),
         when="with scenarios",
+        place=100,
+        units="product",
     ),
     Table(
         "ScenarioFlows",
@@ -71,6 +75,8 @@ TABLES = (
             Col("delivered_unit_cost", "money/unit", "its delivered cost per unit"),
         ),
         when="with scenarios",
+        place=120,
+        units="product",
     ),
     Table(
         "ScenarioSummary",
@@ -97,6 +103,7 @@ TABLES = (
             Col("cause", "text", "why a crisis costs less than a normal year, where it does"),
         ),
         when="with scenarios",
+        place=110,
     ),
     Table(
         "ScenarioSites",
@@ -114,6 +121,8 @@ TABLES = (
             Col("inputs_missing", "text", "which"),
         ),
         when="with scenarios",
+        place=130,
+        units="site",
     ),
     Table(
         "ScenarioInputs",
@@ -131,6 +140,8 @@ TABLES = (
             Col("drawn_for_shortfall", "bool", "the stock was drawn because supply fell short"),
         ),
         when="with scenarios and recipes",
+        place=140,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""
@@ -795,3 +806,52 @@ def check(res: Any, net: Network) -> list[str]:
             if drawn > stock.get((i, c), 0.0) + TOL * max(1.0, drawn):
                 out.append(f"{w}: {i} in {c}: drew {drawn:g}, more than the stock held")
     return out
+
+
+def charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataFrame]) -> None:
+    """The ScenarioSummary sheet's chart of the share of demand served (``scenario_chart``)."""
+    ss = tables.get("ScenarioSummary")
+    if ss is not None and len(ss) and "ScenarioSummary" in sheets:
+        scenario_chart(book, sheets["ScenarioSummary"], ss)
+
+
+def scenario_chart(book: Book, ws: Worksheet, ss: pd.DataFrame) -> None:
+    """Served share per scenario and product: a block beside the table (scenarios down, products
+    across: the chart's data, in the sheet for anyone to read) and a horizontal bar chart of it,
+    one bar per product in each scenario's group, a legend naming the products, as tall as the
+    scenarios need. With periods, a row per scenario and period ("Oxide ban, 2025"): every
+    period, not the last one alone."""
+    if "period" in ss.columns:
+        label = [f"{w}, {t}" for w, t in zip(ss["scenario"], ss["period"], strict=True)]
+    else:
+        label = [str(w) for w in ss["scenario"]]
+    scenarios = list(dict.fromkeys(label))
+    products = list(dict.fromkeys(ss["product"]))
+    served = dict(zip(zip(label, ss["product"], strict=True), ss["served_share"], strict=True))
+    c0 = len(ss.columns) + 1
+    header = book.format(bold=True, fill=HEADER_FILL)
+    title = "served_share by scenario" + (" and period" if "period" in ss.columns else "")
+    ws.write_string(0, c0, title, header)
+    for j, p in enumerate(products):
+        ws.write_string(0, c0 + 1 + j, str(p), header)
+    share = book.format(SHARE)
+    for i, w in enumerate(scenarios):
+        ws.write_string(i + 1, c0, str(w))
+        for j, p in enumerate(products):
+            v = clean(served.get((w, p)))
+            if v is not None:
+                ws.write_number(i + 1, c0 + 1 + j, v, share)
+    ws.set_column(c0, c0, max(len(title), *(len(str(w)) for w in scenarios)) + 2)
+    name = ws.get_name()
+    n = len(scenarios)
+    chart = book.wb.add_chart({"type": "bar"})
+    for j in range(len(products)):
+        chart.add_series(series(name, n, c0 + 1 + j, (c0, c0)) | {"gap": 80})
+    each = "each scenario and period" if "period" in ss.columns else "each scenario"
+    chart.set_title({"name": f"Share of demand served in {each}, by product", "name_font": {"size": 11}})
+    chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    height = 4.0 + n * (BAR_CM * len(products) + 0.4)
+    chart.set_size({"width": 18 * CM, "height": height * CM})
+    ws.insert_chart(n + 3, c0, chart)

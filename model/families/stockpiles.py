@@ -47,6 +47,8 @@ TABLES = (
             Col("restock_cost", "money/unit", "cost of each unit drawn in a crisis"),
         ),
         when="with a Stockpiles sheet",
+        place=150,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""
