@@ -18,6 +18,7 @@ from model.families.protocol import (
     Context,
     Equation,
     Extraction,
+    Metric,
     Table,
     column_names,
     register_cost,
@@ -327,4 +328,41 @@ def check(res: Any, net: Network) -> list[str]:
     design = list(rows_of(sites, "site", "built", "modules_added"))
     out += cost_problems(res, "fixed", float(sum(net.fixed_cost[s] for s, built, _ in design if built)))
     out += cost_problems(res, "modules", float(sum(net.module_cost[s] * mods for s, _, mods in design)))
+    return out
+
+
+SUMMARY_MEANINGS = {
+    "candidates_built": "candidate sites the design builds",
+    "sites_closed": "closable sites the design closes (their fixed cost saved)",
+    "modules_added": "expansion modules the design adds, in all",
+}
+
+
+def last_period(table: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
+    """A table's rows of its last period, and that period (None where it has no ``period``)."""
+    if not len(table) or "period" not in table.columns:
+        return table, None
+    last = table["period"].iloc[-1]
+    return table[table["period"] == last], last
+
+
+def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
+    """The design in the Summary (with periods, the design in place in the last period): the
+    candidates built, the closable sites closed (in their window) and the modules added."""
+    sites = tables.get("Sites")
+    if sites is None or not len(sites):
+        return []
+    sites, last = last_period(sites)
+
+    def metric(name: str, value: Any) -> Metric:
+        return Metric(name, value, SUMMARY_MEANINGS[name], last, "Sites")
+
+    built = sites[(sites["status"] == "candidate") & sites["built"]]
+    out = [metric("candidates_built", ", ".join(built["site"]) or "none")]
+    closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
+    if "available" in closed.columns:  # with periods: closed by the design, not outside its window
+        closed = closed[closed["available"].astype(bool)]
+    if (sites["status"] == "closable").any():
+        out.append(metric("sites_closed", ", ".join(dict.fromkeys(closed["site"])) or "none"))
+    out.append(metric("modules_added", int(sites["modules_added"].sum())))
     return out

@@ -14,10 +14,12 @@ from model.families.assumptions import need_is_data
 from model.families.common import linear, total
 from model.families.protocol import (
     PERIOD,
+    TOTAL,
     Col,
     Context,
     Equation,
     Extraction,
+    Metric,
     Table,
     column_names,
     dimensions,
@@ -297,4 +299,30 @@ def check(res: Any, net: Network) -> list[str]:
     out += cost_problems(res, "freight", float((q * flows["freight_cost"]).sum()))
     penalty = sum(net.penalty(p, mk) * u for p, mk, u in rows_of(res["Unmet"], "product", "market", "unmet"))
     out += cost_problems(res, UNMET_PENALTY_LABEL, float(penalty))
+    return out
+
+
+SUMMARY_MEANINGS = {
+    "unmet_markets": "how many (product, market) pairs have baseline demand left unmet (with periods: in any "
+    "period); each product's "
+    "quantities, in its own unit, are on the Unmet sheet (quantities of different products are never added)",
+    "unmet_penalty": "what the normal year's unmet demand costs: unmet quantity x its market's value of lost "
+    "supply (Demand.unmet_penalty, else the product's unmet_penalty), summed (its row of the Costs sheet)",
+}
+
+
+def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
+    """Unmet demand in the Summary: how many (product, market) pairs are short (in any period),
+    and what the normal year's unmet demand costs (its Costs row; with periods, over the
+    horizon)."""
+    out = []
+    unmet = tables.get("Unmet")
+    if unmet is not None:
+        short = unmet.loc[unmet["unmet"] > 0, ["product", "market"]].drop_duplicates()
+        out.append(Metric("unmet_markets", len(short), SUMMARY_MEANINGS["unmet_markets"]))
+    costs = tables.get("Costs")
+    if costs is not None:
+        totals = costs[costs["period"] == TOTAL] if "period" in costs.columns else costs
+        penalty = totals.loc[totals["component"] == UNMET_PENALTY_LABEL, "value"]
+        out.append(Metric("unmet_penalty", float(penalty.sum()), SUMMARY_MEANINGS["unmet_penalty"]))
     return out

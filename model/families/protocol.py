@@ -13,6 +13,12 @@ A family is a module in ``model/families/`` listed in ``model.families.FAMILIES`
   what it declares for the solver (``ctx.spec``);
 * ``tables(m, ctx, solved, out)``: its result tables (and extra figures) from the solved model;
   it may add columns to a table of a family listed before it;
+* its part of the results (each optional), which the central modules render without naming its
+  tables: ``as_written(tables)`` lays its tables out for the results workbook and
+  ``charts(book, sheets, tables)`` draws their native charts; ``summary(tables, net)`` gives its
+  Summary rows (``Metric``); ``console(line, net, tables)`` prints its lines of the console
+  summary; ``compare(a, b, keys)`` sets its tables of two runs side by side and
+  ``changes(compared)`` says in words what changed (``Change``);
 * ``check(res, net)``: its invariants, recomputed from the result tables and the input data
   alone, as plain-words violations (empty: they hold).
 
@@ -51,6 +57,9 @@ class Equation:
     also_built_by: str = ""
     """More of the "built by" cell, after the family's ``build`` (a helper that makes the rows)."""
 
+
+TOTAL = "total"
+"""The Costs sheet's ``period`` of each component's total over the horizon (with periods)."""
 
 UNITS = {
     "name": "a name (site, country, product, scenario, ...)",
@@ -97,6 +106,18 @@ class Table:
     """Where it lists quantities of several products, what names each row's product: "product"
     (its own column) or "site" (the site's product); the workbook then adds each row's ``unit``
     after that column, so that tonnes and k wafers never sit side by side without their unit."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One row a family adds to the Summary sheet: its name, value and meaning in plain words;
+    with periods, the period it describes (the last) and the sheet that gives every period."""
+
+    metric: str
+    value: Any
+    meaning: str
+    period: Any = None
+    each_period: str = ""
 
 
 PERIOD = Col("period", "year", "the period (its first year)", when="with a Periods sheet")

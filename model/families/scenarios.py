@@ -24,6 +24,7 @@ from model.families.protocol import (
     Context,
     Equation,
     Extraction,
+    Metric,
     Table,
     by_case,
     column_names,
@@ -855,3 +856,36 @@ def scenario_chart(book: Book, ws: Worksheet, ss: pd.DataFrame) -> None:
     height = 4.0 + n * (BAR_CM * len(products) + 0.4)
     chart.set_size({"width": 18 * CM, "height": height * CM})
     ws.insert_chart(n + 3, c0, chart)
+
+
+SUMMARY_MEANINGS = {  # scenario.<name>[.<product>].<what>
+    "cost": "yearly cost in this scenario, with the design fixed",
+    "worst_served_share": "in this scenario, the smallest share of demand served in any market",
+    "served_share": "in this scenario, share of this product's demand served",
+    "stock_drawn": "in this scenario, strategic stock of this product drawn",
+}
+
+
+def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
+    """Each crisis in the Summary (with periods, in the last period): its yearly cost, the worst
+    share of demand served in any market, and per product the share served and the stock drawn
+    (``scenario.<name>[.<product>].<what>``)."""
+    ss = tables.get("ScenarioSummary")
+    if ss is None:
+        return []
+    last = None
+    if len(ss) and "period" in ss.columns:
+        last = ss["period"].iloc[-1]
+        ss = ss[ss["period"] == last]
+
+    def metric(name: str, value: Any) -> Metric:
+        return Metric(name, value, SUMMARY_MEANINGS[name.rsplit(".", 1)[-1]], last, "ScenarioSummary")
+
+    out = []
+    for w, d in ss.groupby("scenario", sort=False):
+        out.append(metric(f"scenario.{w}.cost", float(d["scenario_cost"].iloc[0])))
+        out.append(metric(f"scenario.{w}.worst_served_share", float(d["worst_served_share"].min())))
+        for r in d.itertuples():
+            out.append(metric(f"scenario.{w}.{r.product}.served_share", r.served_share))
+            out.append(metric(f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
+    return out
