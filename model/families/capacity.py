@@ -10,7 +10,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.assumptions import need_is_data
-from model.families.common import total
+from model.families.common import Line, qty, total
 from model.families.flows import normal
 from model.families.protocol import (
     PERIOD,
@@ -366,3 +366,31 @@ def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
         out.append(metric("sites_closed", ", ".join(dict.fromkeys(closed["site"])) or "none"))
     out.append(metric("modules_added", int(sites["modules_added"].sum())))
     return out
+
+
+def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
+    """The design on the console (with periods, in place in the last period): built, closed,
+    modules added, reserve held."""
+    sites = tables["Sites"]
+    if "period" in sites.columns:  # the design in place in the last period
+        last = net.periods[-1].year
+        line(f"In the last period ({last}):")
+        sites = sites[sites["period"] == last]
+    built = sites[(sites["status"] == "candidate") & sites["built"]]
+    mods = sites[sites["modules_added"] > 0]
+    line("Built: " + (", ".join(built["site"]) if len(built) else "no candidate sites"))
+    closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
+    if "available" in closed.columns:  # with periods: closed by the design, not outside its window
+        closed = closed[closed["available"].astype(bool)]
+    if len(closed):
+        line("Closed: " + ", ".join(closed["site"]))
+    if len(mods):
+        line("Modules added: " + ", ".join(f"{r.site} +{r.modules_added}" for r in mods.itertuples()))
+    reserve = sites[sites["reserve"] > 1e-9]
+    if len(reserve):
+        line(
+            "Reserve held: "
+            + ", ".join(
+                f"{r.site} {qty(r.reserve)} {net.unit.get(r.product, '')}".rstrip() for r in reserve.itertuples()
+            )
+        )

@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from model.charts import CONCERN_COLOR
-from model.families.common import Adjacency
+from model.families.common import Adjacency, Line, money
 from model.families.concern_free import mass_balance_products, mass_balance_products_over
 from model.families.protocol import (
     PERIOD,
@@ -780,3 +780,49 @@ def group_rows(df: pd.DataFrame, column: str) -> pd.DataFrame:
     first = {v: i for i, v in reversed(list(enumerate(df[column])))}
     order = sorted(range(len(df)), key=lambda i: (first[df[column].iloc[i]], i))
     return df.iloc[order].reset_index(drop=True)
+
+
+def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
+    """The normal year's capped shares on the console (with periods, in the last period): each
+    against its cap, whether it binds and at what price per point."""
+    dep = tables["Dependency"]
+    if "period" in dep.columns:
+        dep = dep[dep["period"] == net.periods[-1].year]
+    if "scenario" in dep.columns:  # the normal year here; each crisis's caps under its scenario
+        dep = dep[dep["scenario"] == ""]
+    capped = dep[dep["cap"] < 1]
+    if not len(capped):
+        return
+    cur = net.settings.currency
+    line("Concern share of supply against cap:")
+    labels = [
+        r.market if r.scope == "each" else f"total over {len(str(r.market).split(', '))} markets"
+        for r in capped.itertuples()
+    ]
+    wp = max(len(str(p)) for p in capped["product"])
+    wm = max(len(m) for m in labels)
+    for r, market in zip(capped.itertuples(), labels):
+        tag = binding_tag(r.at_cap, r.binding, r.marginal_cost_per_point, cur)
+        both = (  # with tiers: each capped product's direct and look-through share
+            f"  (direct {r.concern_share_direct:.1%}, look-through {r.concern_share_lookthrough:.1%}; cap {r.basis})"
+            if net.input_rate
+            else ""
+        )
+        of = getattr(r, "of", "")
+        whose = f"  (share from {of}: a single-country cap)" if isinstance(of, str) and of else ""
+        line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}{both}{whose}")
+
+
+def binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str) -> str:
+    """How a cap reads, from the Dependency sheet's own ``at_cap`` and ``binding``: binding, with
+    its price per point; at the cap but not binding (marginal cost 0: another constraint holds the
+    share there, so loosening the cap saves nothing); at the cap with an unknown price; or nothing
+    when the share is below the cap."""
+    if not at_cap:
+        return ""
+    if price is None or price != price:
+        return "  at the cap, marginal cost unknown"
+    if not binding:
+        return "  at the cap, not binding: loosening it saves nothing (another constraint holds the share)"
+    shown = money(price) if abs(price) >= 0.005 else f"{price:.2g}"
+    return f"  binding, {shown} {currency} per point"

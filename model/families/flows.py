@@ -11,7 +11,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.assumptions import need_is_data
-from model.families.common import linear, total
+from model.families.common import Line, linear, qty, total
 from model.families.protocol import (
     PERIOD,
     TOTAL,
@@ -326,3 +326,19 @@ def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
         penalty = totals.loc[totals["component"] == UNMET_PENALTY_LABEL, "value"]
         out.append(Metric("unmet_penalty", float(penalty.sum()), SUMMARY_MEANINGS["unmet_penalty"]))
     return out
+
+
+def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
+    """Unmet demand on the console: each short (product, market) and period, what of its demand
+    is unmet, and the cap that holds supply back where one binds."""
+    unmet = tables["Unmet"]
+    if not len(unmet):
+        line("Unmet demand: none")
+        return
+    line("Unmet demand:")
+    for r in unmet.itertuples():
+        cap = getattr(r, "binding_cap", "")  # the cap that holds supply back, if one binds
+        why = f": held back by the {cap}" if cap else ""
+        when = f" in {r.period}" if "period" in unmet.columns else ""
+        unit = net.unit.get(r.product, "")
+        line(f"  {r.product}, {r.market}{when}: {qty(r.unmet)} of {qty(r.demand)} {unit}{why}")

@@ -17,6 +17,7 @@ import pandas as pd
 import pyomo.core as pyo
 from xlsxwriter.worksheet import Worksheet
 
+from model.families.common import Line, money, qty
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
     PERIOD,
@@ -889,3 +890,97 @@ def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
             out.append(metric(f"scenario.{w}.{r.product}.served_share", r.served_share))
             out.append(metric(f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
     return out
+
+
+def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
+    """Each crisis on the console (with periods, in the last period): its yearly cost and what it
+    adds to a normal year, why it is cheaper where it is, per product the share served (worst
+    market) and the stock drawn because supply fell short, the plants starved of inputs, the stock
+    used though supply did not fall short, and the caps binding in the crisis."""
+    if "ScenarioSummary" not in tables:
+        return
+    cur = net.settings.currency
+    dep = tables["Dependency"]
+    if "period" in dep.columns:
+        dep = dep[dep["period"] == net.periods[-1].year]
+    crisis_caps = dep[dep["scenario"] != ""] if "scenario" in dep.columns else dep.iloc[:0]
+    line("Scenarios: share of demand served per product (worst market), stock drawn:")
+    summary = tables["ScenarioSummary"]
+    if "period" in summary.columns:
+        summary = summary[summary["period"] == net.periods[-1].year]
+    for w, d in summary.groupby("scenario", sort=False):
+        target = d["max_shortfall"].iloc[0]
+        rule = f", at most {target:.0%} short per market" if target == target and target is not None else ""
+        extra = float(d["extra_cost"].iloc[0])
+        line(
+            f"  {w} (yearly cost {money(float(d['scenario_cost'].iloc[0]))} {cur}, "
+            f"{'+' if extra >= 0 else '-'}{money(abs(extra))} on a normal year{rule})"
+        )
+        cause = str(d["cause"].iloc[0]) if "cause" in d.columns and d["cause"].iloc[0] else ""
+        if cause:
+            line(f"    << cheaper than a normal year: {cause}")
+        wp = max(len(str(p)) for p in d["product"])
+        for r in d.itertuples():
+            short = getattr(r, "stock_drawn_for_shortfall", r.stock_drawn)  # drawn because supply fell short
+            drawn = f", stock drawn {qty(short)} {r.unit}" if short > 1e-9 else ""
+            line(
+                f"    {r.product:<{wp}}  {r.served_share:6.1%} (worst: {r.worst_market} "
+                f"{r.worst_served_share:.1%}){drawn}"
+            )
+        by_choice = _tiers_in_scenario(line, net, tables, w) + _draws_by_choice(net, tables, w)
+        if by_choice:
+            line(f"    stock used though supply did not fall short: {'; '.join(by_choice)}")
+        held = crisis_caps[(crisis_caps["scenario"] == w) & crisis_caps["binding"].astype(bool)]
+        if len(held):
+            line(
+                "    caps binding in the crisis (they hold, caps_in_scenarios: hold): "
+                + "; ".join(f"{r.product} in {r.market} {r.concern_share:.0%} / {r.cap:.0%}" for r in held.itertuples())
+            )
+
+
+def _tiers_in_scenario(line: Line, net: Network, tables: dict[str, pd.DataFrame], scenario: str) -> list[str]:
+    """With recipes: the plants a scenario starves of inputs (an input they need was short: no
+    more of it could reach them), and the stock of inputs it draws because their supply fell
+    short (with periods, in the last period, as the lines above). Returns the input stock drawn
+    though supply was to be had, for ``console``."""
+
+    def last(table: Any) -> Any:
+        return table[table["period"] == net.periods[-1].year] if "period" in table.columns else table
+
+    sites = tables.get("ScenarioSites")
+    if sites is not None and "starved" in sites:
+        sites = last(sites)
+        starved = sites[(sites["scenario"] == scenario) & sites["starved"].astype(bool)]
+        if len(starved):
+            names = ", ".join(dict.fromkeys(f"{r.site} (short of {r.inputs_missing})" for r in starved.itertuples()))
+            line(f"    starved of inputs: {names}")
+    by_choice: list[str] = []
+    inputs = tables.get("ScenarioInputs")
+    if inputs is not None:
+        inputs = last(inputs)
+        drawn = inputs[(inputs["scenario"] == scenario) & (inputs["stock_drawn"] > 1e-9)]
+        for r in drawn.itertuples():
+            what = " ".join(filter(None, (qty(r.stock_drawn), net.unit.get(r.product, ""), r.product)))
+            if getattr(r, "drawn_for_shortfall", True):
+                line(f"    input stock drawn: {what} in {r.market}")
+            else:
+                by_choice.append(f"{what} in {r.market}")
+    return by_choice
+
+
+def _draws_by_choice(net: Network, tables: dict[str, pd.DataFrame], scenario: str) -> list[str]:
+    """The stock of final products a scenario draws though supply into the market did not fall
+    short (the Scenarios rows with stock drawn and ``drawn_for_shortfall`` FALSE; with periods,
+    in the last period): ``4,000 t NdFeB magnets in USA``."""
+    detail = tables.get("Scenarios")
+    if detail is None or "drawn_for_shortfall" not in detail.columns:
+        return []
+    if "period" in detail.columns:
+        detail = detail[detail["period"] == net.periods[-1].year]
+    rows = detail[
+        (detail["scenario"] == scenario) & (detail["stock_drawn"] > 1e-9) & ~detail["drawn_for_shortfall"].astype(bool)
+    ]
+    return [
+        " ".join(filter(None, (qty(r.stock_drawn), net.unit.get(r.product, ""), f"{r.product} in {r.market}")))
+        for r in rows.itertuples()
+    ]
