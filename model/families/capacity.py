@@ -14,6 +14,7 @@ from model.families.common import Line, qty, total
 from model.families.flows import normal
 from model.families.protocol import (
     PERIOD,
+    Change,
     Col,
     Context,
     Equation,
@@ -27,6 +28,7 @@ from model.families.protocol import (
 )
 from model.families.verify import TOL, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
+from model.sidebyside import differs, num
 
 TABLES = (
     Table(
@@ -394,3 +396,81 @@ def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
                 f"{r.site} {qty(r.reserve)} {net.unit.get(r.product, '')}".rstrip() for r in reserve.itertuples()
             )
         )
+
+
+COMPARED_KEYS = ["site", "country", "product", "status"]
+"""The Sites columns that name a site in a comparison (matched by ``site``)."""
+COMPARED = ["built", "modules_added", "capacity", "production", "reserve"]
+"""The Sites columns compared across runs."""
+
+
+def compare(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], pk: list[str]) -> dict[str, pd.DataFrame]:
+    """Sites of two runs side by side (``_side_by_side``), by name and (``pk``) period."""
+    return {"Sites": _side_by_side(a["Sites"], b["Sites"], pk)}
+
+
+def _side_by_side(a: pd.DataFrame, b: pd.DataFrame, pk: list[str] | None = None) -> pd.DataFrame:
+    """Sites side by side by name (and period: ``pk``), with ``present``: both, only in A, only in B."""
+    pk = pk or []
+    a = a[pk + COMPARED_KEYS + COMPARED]
+    b = b[pk + COMPARED_KEYS + COMPARED]
+    sites = a.merge(b, on=[*pk, "site"], how="outer", suffixes=("_A", "_B"), indicator=True)
+    for k in COMPARED_KEYS[1:]:
+        sites[k] = sites[f"{k}_A"].where(sites[f"{k}_A"].notna(), sites[f"{k}_B"])
+    sites["present"] = sites["_merge"].map({"both": "both", "left_only": "only in A", "right_only": "only in B"})
+    cols = [*pk, "site", "country", "product", "status", "present"]
+    cols += [f"{c}_{x}" for c in COMPARED for x in "AB"]
+    names = list(dict.fromkeys([*a["site"], *b["site"]]))
+    order = {s: i for i, s in enumerate(names)}
+    sites = sites[cols].sort_values([*pk, "site"], key=lambda col: col.map(order) if col.name == "site" else col)
+    sites = sites.reset_index(drop=True)
+    sites["present"] = sites["present"].astype(str)
+    return sites
+
+
+def _built(v: Any) -> str:
+    return "built" if v else "not built"
+
+
+def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
+    """The design's changes in words: sites new or removed, built or closed, and their modules,
+    capacity, reserve, production (each with its period)."""
+    sites = compared.get("Sites")
+    if sites is None:
+        return []
+    lines: list[Change] = []
+    for r in sites.itertuples():
+        period = getattr(r, "period", None)
+        if r.present == "only in B":
+            lines.append(
+                Change(
+                    f"{r.site}: new site in B ({r.status}, {'built' if r.built_B else 'not built'}, "
+                    f"capacity {num(r.capacity_B)}, production {num(r.production_B)})",
+                    period,
+                )
+            )
+            continue
+        if r.present == "only in A":
+            lines.append(
+                Change(
+                    f"{r.site}: removed in B (in A: {'built' if r.built_A else 'not built'}, "
+                    f"capacity {num(r.capacity_A)}, production {num(r.production_A)})",
+                    period,
+                )
+            )
+            continue
+        words = []
+        if differs(r.built_A, r.built_B):
+            words.append(f"{_built(r.built_B)} in B ({_built(r.built_A)} in A)")
+        for col, label in (
+            ("modules_added", "modules"),
+            ("capacity", "capacity"),
+            ("reserve", "reserve"),
+            ("production", "production"),
+        ):
+            x, y = getattr(r, f"{col}_A"), getattr(r, f"{col}_B")
+            if differs(x, y):
+                words.append(f"{label} {num(x)} -> {num(y)}")
+        if words:
+            lines.append(Change(f"{r.site}: " + "; ".join(words), period))
+    return lines

@@ -16,8 +16,10 @@ from xlsxwriter.worksheet import Worksheet
 from model.charts import CONCERN_COLOR
 from model.families.common import Adjacency, Line, money
 from model.families.concern_free import mass_balance_products, mass_balance_products_over
+from model.families.flows import same_supply_cost, supply_costs
 from model.families.protocol import (
     PERIOD,
+    Change,
     Col,
     Context,
     Equation,
@@ -30,6 +32,7 @@ from model.families.protocol import (
 )
 from model.families.verify import TOL, rows_of
 from model.network import ANY, NORMAL, Network, most_specific
+from model.sidebyside import differs, pct
 from model.xlsx import BAR_CM, CM, HEADER_FILL, Book, rows_for, runs
 
 TABLES = (
@@ -826,3 +829,85 @@ def binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str)
         return "  at the cap, not binding: loosening it saves nothing (another constraint holds the share)"
     shown = money(price) if abs(price) >= 0.005 else f"{price:.2g}"
     return f"  binding, {shown} {currency} per point"
+
+
+def compare(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], pk: list[str]) -> dict[str, pd.DataFrame]:
+    """The normal year's caps on concern supply of two runs side by side, per pool the row that
+    carries its cap (``cap_rows``), with the basis as a compared column: a cap moved from one
+    basis to the other is a change of basis, not of the cap. A crisis's caps, and single-country
+    caps (whose ``of`` is the country each run found highest), are not compared. A share that
+    moved while supplying that market cost the same in both runs (the Flows sheets) is
+    ``equally_cheap``: two equally cheap routings, a tie."""
+    da, db = cap_rows(concern_caps(a["Dependency"])), cap_rows(concern_caps(b["Dependency"]))
+    dkeys = [*pk, "product", "market", *(["scope"] if "scope" in da and "scope" in db else [])]
+    # the basis of the cap and the shares on either basis, where both runs give them
+    extra = [c for c in ("basis", "concern_share_direct", "concern_share_lookthrough") if c in da and c in db]
+    dcols = ["concern_share", "cap", *extra, "binding", "marginal_cost_per_point"]
+    dep = da[[*dkeys, *dcols]].merge(db[[*dkeys, *dcols]], on=dkeys, how="outer", suffixes=("_A", "_B"))
+    cost_a, cost_b = supply_costs(a.get("Flows")), supply_costs(b.get("Flows"))
+    dep["equally_cheap"] = [
+        differs(r.concern_share_A, r.concern_share_B) and same_supply_cost(r.product, r.market, cost_a, cost_b)
+        for r in dep.itertuples()
+    ]
+    return {"Dependency": dep}
+
+
+def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
+    """Concern shares and caps that moved, in words: a cap moved to the other basis (with the
+    shares on both); a share that moved against its cap; a cap that moved with the share unchanged
+    (kind "cap"); a share moved by an equally cheap routing (kind "tie")."""
+    dep = compared.get("Dependency")
+    out: list[Change] = []
+    for r in dep.itertuples() if dep is not None else ():
+        where = f"{r.product} in {r.market}"
+        period = getattr(r, "period", None)
+        basis_a, basis_b = getattr(r, "basis_A", None), getattr(r, "basis_B", None)
+        rebased = "basis_A" in dep.columns and differs(basis_a, basis_b) and not (pd.isna(basis_a) or pd.isna(basis_b))
+        if rebased:
+            shares = ""
+            if "concern_share_direct_A" in dep.columns:
+                shares = (
+                    f"; concern share direct {pct(r.concern_share_direct_A)} -> {pct(r.concern_share_direct_B)}, "
+                    f"look-through {pct(r.concern_share_lookthrough_A)} -> {pct(r.concern_share_lookthrough_B)}"
+                )
+            cap = f"cap {pct(r.cap_A, 0)}" + (f" -> {pct(r.cap_B, 0)}" if differs(r.cap_A, r.cap_B) else "")
+            out.append(Change(f"{where}: {cap} on the {basis_b} basis (was {basis_a}){shares}", period))
+            continue
+        if not (differs(r.concern_share_A, r.concern_share_B) or differs(r.cap_A, r.cap_B)):
+            continue
+        if _one_side_uncapped_and_clean(r):
+            continue
+        if not differs(r.concern_share_A, r.concern_share_B):
+            text = f"cap {pct(r.cap_A, 0)} -> {pct(r.cap_B, 0)}, concern share unchanged: {where}"
+            out.append(Change(text, period, "cap"))
+            continue
+        if r.equally_cheap and not differs(r.cap_A, r.cap_B):
+            out.append(Change(where, period, "tie"))
+            continue
+        out.append(
+            Change(
+                f"{where}: concern share {pct(r.concern_share_A)} (cap {pct(r.cap_A, 0)}) -> "
+                f"{pct(r.concern_share_B)} (cap {pct(r.cap_B, 0)})",
+                period,
+            )
+        )
+    return out
+
+
+def cap_rows(dep: pd.DataFrame) -> pd.DataFrame:
+    """The Dependency row of each pool (period, product, market, scope) that carries its cap: a
+    pool capped on the basis other than the default has a row per basis (the default's with cap
+    1, the capped one's with its cap); the lowest cap is kept (the first row on a tie)."""
+    keys = [c for c in ("period", "product", "market", "scope") if c in dep.columns]
+    if "basis" not in dep.columns or not dep.duplicated(keys).any():
+        return dep
+    order = dep.assign(_row=range(len(dep))).sort_values(["cap", "_row"], kind="stable")
+    return order.drop_duplicates(keys).sort_values("_row").drop(columns="_row").reset_index(drop=True)
+
+
+def _one_side_uncapped_and_clean(r: Any) -> bool:
+    """A pool in one run only, with no concern supply and no cap there: nothing to report."""
+    for x, y in (("A", "B"), ("B", "A")):
+        if pd.isna(getattr(r, f"concern_share_{x}")) and not pd.isna(getattr(r, f"concern_share_{y}")):
+            return getattr(r, f"concern_share_{y}") <= TOL and getattr(r, f"cap_{y}") >= 1 - TOL
+    return False

@@ -120,6 +120,19 @@ class Metric:
     each_period: str = ""
 
 
+@dataclass(frozen=True)
+class Change:
+    """One difference between two runs, in words, that a family finds in its tables set side by
+    side (``changes``): the text, the period it holds in (None without periods), and its kind:
+    "" a change of plan; "cap" a cap that moved with the share unchanged (listed after the
+    changes); "tie" a share moved by an equally cheap routing (named together, not listed; the
+    text names where)."""
+
+    text: str
+    period: Any = None
+    kind: str = ""
+
+
 PERIOD = Col("period", "year", "the period (its first year)", when="with a Periods sheet")
 """The ``period`` column every family table carries with a Periods sheet (first)."""
 

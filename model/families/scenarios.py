@@ -21,6 +21,7 @@ from model.families.common import Line, money, qty
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
     PERIOD,
+    Change,
     Col,
     Context,
     Equation,
@@ -37,6 +38,7 @@ from model.families.protocol import (
 from model.families.stockpiles import held
 from model.families.verify import TOL, close, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
+from model.sidebyside import MERGED, differs, pct, union
 from model.xlsx import BAR_CM, CM, HEADER_FILL, SHARE, Book, clean, series
 
 TABLES = (
@@ -984,3 +986,57 @@ def _draws_by_choice(net: Network, tables: dict[str, pd.DataFrame], scenario: st
         " ".join(filter(None, (qty(r.stock_drawn), net.unit.get(r.product, ""), f"{r.product} in {r.market}")))
         for r in rows.itertuples()
     ]
+
+
+def compare(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], pk: list[str]) -> dict[str, pd.DataFrame]:
+    """Each crisis's service of two runs side by side (the ScenarioSummary sheets, as the
+    comparison's Scenarios sheet)."""
+    if "ScenarioSummary" not in a and "ScenarioSummary" not in b:
+        return {}
+    return {"Scenarios": _side_by_side(a.get("ScenarioSummary"), b.get("ScenarioSummary"), pk)}
+
+
+COMPARED = ["served_share", "worst_served_share", "stock_drawn", "unmet"]
+"""The ScenarioSummary columns compared across runs."""
+
+
+def _side_by_side(a: pd.DataFrame | None, b: pd.DataFrame | None, pk: list[str]) -> pd.DataFrame:
+    """ScenarioSummary side by side per (period,) scenario and product, rows of either run kept
+    (``present``: a scenario new in B, or one B dropped, has its other side blank)."""
+    keys = [*pk, "scenario", "product"]
+    empty = pd.DataFrame(columns=[*keys, *COMPARED])
+    a = empty if a is None else a[[*keys, *COMPARED]]
+    b = empty if b is None else b[[*keys, *COMPARED]]
+    merged = a.merge(b, on=keys, how="outer", suffixes=("_A", "_B"), indicator=True, sort=False)
+    merged.insert(len(keys), "present", merged.pop("_merge").map(MERGED).astype(str))
+    listed = union(
+        [tuple(k) for k in a[keys].itertuples(index=False)], [tuple(k) for k in b[keys].itertuples(index=False)]
+    )
+    rank = {k: i for i, k in enumerate(listed)}  # the runs' own order (a merge sorts the keys)
+    order = sorted(range(len(merged)), key=lambda i: rank[tuple(merged.loc[i, keys])])
+    return merged.iloc[order].reset_index(drop=True)
+
+
+def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
+    """(text, period) for the scenarios: one line per scenario in one run only, with the share of
+    demand it serves per product (``Port strike: a scenario only in B; served NdFeB magnets
+    100.0%, ...``), and one per product whose served share moved."""
+    scenarios = compared.get("Scenarios")
+    if scenarios is None:
+        return []
+    out: list[Change] = []
+    present = scenarios["present"] if "present" in scenarios.columns else pd.Series("both", index=scenarios.index)
+    one_side = scenarios[present != "both"]
+    keys = ["period", "scenario"] if "period" in scenarios.columns else ["scenario"]
+    for key, group in one_side.groupby(keys, sort=False):
+        period = key[0] if len(keys) == 2 else None
+        scenario = key[-1] if isinstance(key, tuple) else key
+        side = "B" if group["present"].iloc[0] == "only in B" else "A"
+        served = ", ".join(f"{r.product} {pct(getattr(r, f'served_share_{side}'))}" for r in group.itertuples())
+        which = "a new scenario, only in B" if side == "B" else "a scenario only in A (dropped in B)"
+        out.append(Change(f"{scenario}: {which}; served {served}", period))
+    for r in scenarios[present == "both"].itertuples():
+        if differs(r.served_share_A, r.served_share_B):
+            text = f"{r.scenario}, {r.product}: served {pct(r.served_share_A)} -> {pct(r.served_share_B)}"
+            out.append(Change(text, getattr(r, "period", None)))
+    return out
