@@ -17,6 +17,7 @@ from model.families import FAMILIES
 from model.issues import Issue, WorkbookError
 from model.report import column_format, sheet_order
 from model.sidebyside import differs, num, presence, union
+from model.tables import declared
 from model.xlsx import CHANGED_FILL, Book, CellStyle, save_atomically
 
 
@@ -26,7 +27,8 @@ def read_results(path: Path) -> dict[str, pd.DataFrame]:
         sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     except Exception as exc:
         raise WorkbookError([Issue("error", path.name, "", f"cannot be read as a results workbook ({exc})")]) from None
-    for needed in ("Summary", "Costs", "Sites", "Dependency"):
+    always = [name for name, table in declared().items() if not table.when]  # every run makes them
+    for needed in ("Summary", "Costs", *always):
         if needed not in sheets:
             raise WorkbookError(
                 [Issue("error", path.name, "", f"is not a results workbook of this tool (no '{needed}' sheet)")]
@@ -224,11 +226,9 @@ def _summary(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
 
 def _in_order(names: dict[str, pd.DataFrame]) -> list[str]:
     """The comparison's sheets: the costs per period and the Summary and Costs first, then the
-    families' in the results workbook's order (``sheet_order``; the crises' service, compared
-    from ScenarioSummary, where that sheet stands)."""
+    families' in the results workbook's order (``sheet_order``)."""
     first = [n for n in ("CostPerPeriod", "Summary", "Costs") if n in names]
-    rest = {("ScenarioSummary" if n == "Scenarios" else n): n for n in names if n not in first}
-    return [*first, *(rest[n] for n in sheet_order(rest))]
+    return [*first, *sheet_order(n for n in names if n not in first)]
 
 
 def _pairs(df: pd.DataFrame) -> list[tuple[str, str]]:

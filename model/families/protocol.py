@@ -18,7 +18,9 @@ A family is a module in ``model/families/`` listed in ``model.families.FAMILIES`
   ``charts(book, sheets, tables)`` draws their native charts; ``summary(tables, net)`` gives its
   Summary rows (``Metric``); ``console(line, net, tables)`` prints its lines of the console
   summary; ``compare(a, b, keys)`` sets its tables of two runs side by side and
-  ``changes(compared)`` says in words what changed (``Change``);
+  ``changes(compared)`` says in words what changed (``Change``); ``html(tables, facts)`` renders
+  its sections of the HTML report (``Section``) and ``glance(tables, facts)`` its lines of the
+  report's "at a glance";
 * ``check(res, net)``: its invariants, recomputed from the result tables and the input data
   alone, as plain-words violations (empty: they hold).
 
@@ -131,6 +133,15 @@ class Change:
     text: str
     period: Any = None
     kind: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the HTML report a family renders (``html``): where it stands among the
+    report's sections (lower first) and its HTML (a ``<section>`` with an id and a heading)."""
+
+    place: int
+    html: str
 
 
 PERIOD = Col("period", "year", "the period (its first year)", when="with a Periods sheet")
