@@ -496,7 +496,9 @@ def write(result: Result, path: str | Path, *, report: bool = True) -> list[Path
     line refuses to without ``--force``; a script decides for itself)."""
     net = result.network
     warnings = [*net.warnings, *(f"internal check failed: {p}" for p in result.problems)]
-    written = write_results(path, result.tables, warnings, currency=net.settings.currency, units=net.unit)
+    written = write_results(
+        path, result.tables, warnings, currency=net.settings.currency, units=net.unit, site_product=net.site_product
+    )
     paths = [written]
     if report:
         paths.append(write_html_report(report_path(written), result.tables, net))

@@ -22,6 +22,8 @@ from model import api, atomic
 from model.alternatives import robustness
 from model.charts import frontier_png
 from model.compare import write_comparison
+from model.families import FAMILIES
+from model.families.common import money
 from model.html_report import report_path, report_refusal, write_html_report
 from model.issues import WorkbookError
 from model.network import Network
@@ -459,7 +461,9 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     result.tables["Summary"] = with_run_seconds(result.tables["Summary"], timings)
     t1 = time.perf_counter()
     out.stage("writing the results workbook")
-    written = write_results(target, result.tables, warnings, currency=net.settings.currency, units=net.unit)
+    written = write_results(
+        target, result.tables, warnings, currency=net.settings.currency, units=net.unit, site_product=net.site_product
+    )
     timings["write"] = time.perf_counter() - t1
     notices = list(atomic.last_notice)
     report = None
@@ -517,7 +521,7 @@ def print_alternatives(out: Console, result: api.Result, slack: float, currency:
     for r in result["Alternatives"].itertuples():
         if r.alternative == 0:
             continue
-        cost = "no cost" if r.objective is None else f"{_money(r.objective)} {currency} (+{r.over_optimum:.2%})"
+        cost = "no cost" if r.objective is None else f"{money(r.objective)} {currency} (+{r.over_optimum:.2%})"
         out.line(f"  {r.alternative}: {cost}, {r.differs_by} operate decisions differ from the optimum")
     if result.alternatives_stopped != "found all":
         out.line(f"  (the search stopped: {result.alternatives_stopped})")
@@ -547,7 +551,7 @@ def print_stress(out: Console, summary: Any, currency: str, shown: int = 5) -> N
             if isinstance(r.worst_market, str) and r.worst_market:
                 worst = f", {r.worst_product} in {r.worst_market} {r.worst_served_share:.0%} served"
             sign = "+" if r.extra_cost >= 0 else "-"
-            items.append(f"{r.lost} {sign}{_money(abs(r.extra_cost))} {currency}{worst}")
+            items.append(f"{r.lost} {sign}{money(abs(r.extra_cost))} {currency}{worst}")
         short = int((part["worst_served_share"] < 0.5).sum())
         out.line(where + "; ".join(items))
         out.line(f"    {short} of {len(part)} losses leave some market less than half served")
@@ -601,13 +605,13 @@ def print_tradeoff(out: Console, table: Any, column: str, currency: str) -> None
             continue
         price = f", {r.price_per_point:,.2f} {currency} per point" if pd.notna(r.price_per_point) else ""
         change = f"  [{r.design_change}]" if r.design_change else ""
-        out.line(f"  {label} {value:6.1%}: {_money(r.objective)} (+{r.cost_increase_pct:.2%}){price}{change}")
+        out.line(f"  {label} {value:6.1%}: {money(r.objective)} (+{r.cost_increase_pct:.2%}){price}{change}")
         if hasattr(r, "normal_year_cost") and pd.notna(r.normal_year_cost):
-            penalty = f" (of which unmet demand {_money(r.unmet_penalty)})" if r.unmet_penalty > 1e-9 else ""
+            penalty = f" (of which unmet demand {money(r.unmet_penalty)})" if r.unmet_penalty > 1e-9 else ""
             scenarios = abs(r.expected_disruption_cost) > 1e-9
             if scenarios or penalty:  # without scenarios the normal year is the objective: said only for its penalty
-                text = f"      normal year {_money(r.normal_year_cost)}{penalty}"
-                out.line(text + (f" + expected disruptions {_money(r.expected_disruption_cost)}" if scenarios else ""))
+                text = f"      normal year {money(r.normal_year_cost)}{penalty}"
+                out.line(text + (f" + expected disruptions {money(r.expected_disruption_cost)}" if scenarios else ""))
         if getattr(r, "met_by_unserved_demand", False) is True:
             flagged += 1
             out.line(f"      << met by leaving demand unserved: {r.unserved}")
@@ -630,104 +634,12 @@ def _explain(out: Console, explanation: Sequence[str]) -> int:
     return EXIT_INFEASIBLE
 
 
-def _money(v: float) -> str:
-    return f"{v:,.2f}"
-
-
-def _qty(v: float) -> str:
-    """Quantities for people: 14,000 not 1.4e+04; 17.8 not 17.800000."""
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
-
-
 def _horizon(net: Network) -> str:
     """``2024-2033, 3 periods, discounted at 0.05``."""
     first, last = net.periods[0], net.periods[-1]
     rate = net.settings.discount_rate
     text = f"{first.year}-{last.year + last.years - 1}, {len(net.periods)} periods"
     return text + (f", discounted at {rate:.3g}" if rate else ", undiscounted")
-
-
-def _binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str) -> str:
-    """How a cap reads, from the Dependency sheet's own ``at_cap`` and ``binding``: binding, with
-    its price per point; at the cap but not binding (marginal cost 0: another constraint holds the
-    share there, so loosening the cap saves nothing); at the cap with an unknown price; or nothing
-    when the share is below the cap."""
-    if not at_cap:
-        return ""
-    if price is None or price != price:
-        return "  at the cap, marginal cost unknown"
-    if not binding:
-        return "  at the cap, not binding: loosening it saves nothing (another constraint holds the share)"
-    shown = _money(price) if abs(price) >= 0.005 else f"{price:.2g}"
-    return f"  binding, {shown} {currency} per point"
-
-
-def _print_tiers_in_scenario(out: Console, net: Network, res: api.Result, scenario: str) -> list[str]:
-    """With recipes: the plants a scenario starves of inputs (an input they need was short: no
-    more of it could reach them), and the stock of inputs it draws because their supply fell
-    short (with periods, in the last period, as the lines above). Returns the input stock drawn
-    though supply was to be had, for ``_print_draws_by_choice``."""
-
-    def last(table: Any) -> Any:
-        return table[table["period"] == net.periods[-1].year] if "period" in table.columns else table
-
-    sites = res.tables.get("ScenarioSites")
-    if sites is not None and "starved" in sites:
-        sites = last(sites)
-        starved = sites[(sites["scenario"] == scenario) & sites["starved"].astype(bool)]
-        if len(starved):
-            names = ", ".join(dict.fromkeys(f"{r.site} (short of {r.inputs_missing})" for r in starved.itertuples()))
-            out.line(f"    starved of inputs: {names}")
-    by_choice: list[str] = []
-    inputs = res.tables.get("ScenarioInputs")
-    if inputs is not None:
-        inputs = last(inputs)
-        drawn = inputs[(inputs["scenario"] == scenario) & (inputs["stock_drawn"] > 1e-9)]
-        for r in drawn.itertuples():
-            what = " ".join(filter(None, (_qty(r.stock_drawn), net.unit.get(r.product, ""), r.product)))
-            if getattr(r, "drawn_for_shortfall", True):
-                out.line(f"    input stock drawn: {what} in {r.market}")
-            else:
-                by_choice.append(f"{what} in {r.market}")
-    return by_choice
-
-
-def _draws_by_choice(net: Network, res: api.Result, scenario: str) -> list[str]:
-    """The stock of final products a scenario draws though supply into the market did not fall
-    short (the Scenarios rows with stock drawn and ``drawn_for_shortfall`` FALSE; with periods,
-    in the last period): ``4,000 t NdFeB magnets in USA``."""
-    detail = res.tables.get("Scenarios")
-    if detail is None or "drawn_for_shortfall" not in detail.columns:
-        return []
-    if "period" in detail.columns:
-        detail = detail[detail["period"] == net.periods[-1].year]
-    rows = detail[
-        (detail["scenario"] == scenario) & (detail["stock_drawn"] > 1e-9) & ~detail["drawn_for_shortfall"].astype(bool)
-    ]
-    return [
-        " ".join(filter(None, (_qty(r.stock_drawn), net.unit.get(r.product, ""), f"{r.product} in {r.market}")))
-        for r in rows.itertuples()
-    ]
-
-
-def print_calibration(out: Console, table: Any, tolerance: float) -> None:
-    """The first year against today's trade (the Calibration sheet): how many Observed rows are
-    within the tolerance, and each flagged row with its observed and modelled share and source."""
-    if table is None or not len(table):
-        return
-    flagged = table[table["flag"].fillna("") != ""]
-    out.line(
-        f"Calibration (first year against Observed): {len(table) - len(flagged)} of {len(table)} shares "
-        f"within {tolerance:.0%} points"
-    )
-    for r in flagged.itertuples():
-        source = f"; {r.source}" if isinstance(r.source, str) and r.source else ""
-        out.line(
-            f"  << {r.product}, {r.country}: modelled {r.modelled:.0%}, observed {r.observed:.0%} "
-            f"({r.difference:+.0%} points{source})"
-        )
-        if isinstance(getattr(r, "why", None), str) and r.why:
-            out.line(f"     {r.why}")
 
 
 def print_summary(out: Console, net: Network, res: api.Result, timings: dict[str, float]) -> None:
@@ -739,117 +651,24 @@ def print_summary(out: Console, net: Network, res: api.Result, timings: dict[str
     split = cost_split(costs)
     if net.shows_periods:
         out.line(
-            f"Total cost over the horizon ({_horizon(net)}): {_money(res.objective or 0.0)} {cur} "
+            f"Total cost over the horizon ({_horizon(net)}): {money(res.objective or 0.0)} {cur} "
             "(the objective the design minimises)"
         )
     else:
-        out.line(f"Total yearly cost: {_money(res.objective or 0.0)} {cur} (the objective the design minimises)")
+        out.line(f"Total yearly cost: {money(res.objective or 0.0)} {cur} (the objective the design minimises)")
     if split["expected_disruption_cost"]:
         out.line(
-            f"  = normal-year cost {_money(split['normal_year_cost'])} (without disruption) + expected "
-            f"disruption cost {_money(split['expected_disruption_cost'])} (what each crisis adds to a normal year x "
+            f"  = normal-year cost {money(split['normal_year_cost'])} (without disruption) + expected "
+            f"disruption cost {money(split['expected_disruption_cost'])} (what each crisis adds to a normal year x "
             "its yearly probability)"
         )
-    parts = [f"{r.component} {_money(r.value)}" for r in costs.itertuples() if abs(r.value) > 1e-9]
+    parts = [f"{r.component} {money(r.value)}" for r in costs.itertuples() if abs(r.value) > 1e-9]
     out.line("  " + "; ".join(parts))
     if "Timeline" in res.tables:
         print_timeline(out.line, res["Timeline"], cur)
-    sites = res["Sites"]
-    if "period" in sites.columns:  # the design in place in the last period
-        last = net.periods[-1].year
-        out.line(f"In the last period ({last}):")
-        sites = sites[sites["period"] == last]
-    built = sites[(sites["status"] == "candidate") & sites["built"]]
-    mods = sites[sites["modules_added"] > 0]
-    out.line("Built: " + (", ".join(built["site"]) if len(built) else "no candidate sites"))
-    closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
-    if "available" in closed.columns:  # with periods: closed by the design, not outside its window
-        closed = closed[closed["available"].astype(bool)]
-    if len(closed):
-        out.line("Closed: " + ", ".join(closed["site"]))
-    if len(mods):
-        out.line("Modules added: " + ", ".join(f"{r.site} +{r.modules_added}" for r in mods.itertuples()))
-    reserve = sites[sites["reserve"] > 1e-9]
-    if len(reserve):
-        out.line(
-            "Reserve held: "
-            + ", ".join(
-                f"{r.site} {_qty(r.reserve)} {net.unit.get(r.product, '')}".rstrip() for r in reserve.itertuples()
-            )
-        )
-    dep = res["Dependency"]
-    if "period" in dep.columns:
-        dep = dep[dep["period"] == net.periods[-1].year]
-    crisis_caps = dep[dep["scenario"] != ""] if "scenario" in dep.columns else dep.iloc[:0]
-    if "scenario" in dep.columns:  # the normal year here; each crisis's caps under its scenario below
-        dep = dep[dep["scenario"] == ""]
-    capped = dep[dep["cap"] < 1]
-    if len(capped):
-        out.line("Concern share of supply against cap:")
-        labels = [
-            r.market if r.scope == "each" else f"total over {len(str(r.market).split(', '))} markets"
-            for r in capped.itertuples()
-        ]
-        wp = max(len(str(p)) for p in capped["product"])
-        wm = max(len(m) for m in labels)
-        for r, market in zip(capped.itertuples(), labels):
-            tag = _binding_tag(r.at_cap, r.binding, r.marginal_cost_per_point, cur)
-            both = (  # with tiers: each capped product's direct and look-through share
-                f"  (direct {r.concern_share_direct:.1%}, look-through {r.concern_share_lookthrough:.1%}; "
-                f"cap {r.basis})"
-                if net.input_rate
-                else ""
-            )
-            of = getattr(r, "of", "")
-            whose = f"  (share from {of}: a single-country cap)" if isinstance(of, str) and of else ""
-            out.line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}{both}{whose}")
-    unmet = res["Unmet"]
-    if len(unmet):
-        out.line("Unmet demand:")
-        for r in unmet.itertuples():
-            cap = getattr(r, "binding_cap", "")  # the cap that holds supply back, if one binds
-            why = f": held back by the {cap}" if cap else ""
-            when = f" in {r.period}" if "period" in unmet.columns else ""
-            unit = net.unit.get(r.product, "")
-            out.line(f"  {r.product}, {r.market}{when}: {_qty(r.unmet)} of {_qty(r.demand)} {unit}{why}")
-    else:
-        out.line("Unmet demand: none")
-    print_calibration(out, res.tables.get("Calibration"), net.settings.calibration_tolerance)
-    if "ScenarioSummary" in res.tables:
-        out.line("Scenarios: share of demand served per product (worst market), stock drawn:")
-        summary = res["ScenarioSummary"]
-        if "period" in summary.columns:
-            summary = summary[summary["period"] == net.periods[-1].year]
-        for w, d in summary.groupby("scenario", sort=False):
-            target = d["max_shortfall"].iloc[0]
-            rule = f", at most {target:.0%} short per market" if target == target and target is not None else ""
-            extra = float(d["extra_cost"].iloc[0])
-            out.line(
-                f"  {w} (yearly cost {_money(float(d['scenario_cost'].iloc[0]))} {cur}, "
-                f"{'+' if extra >= 0 else '-'}{_money(abs(extra))} on a normal year{rule})"
-            )
-            cause = str(d["cause"].iloc[0]) if "cause" in d.columns and d["cause"].iloc[0] else ""
-            if cause:
-                out.line(f"    << cheaper than a normal year: {cause}")
-            wp = max(len(str(p)) for p in d["product"])
-            for r in d.itertuples():
-                short = getattr(r, "stock_drawn_for_shortfall", r.stock_drawn)  # drawn because supply fell short
-                drawn = f", stock drawn {_qty(short)} {r.unit}" if short > 1e-9 else ""
-                out.line(
-                    f"    {r.product:<{wp}}  {r.served_share:6.1%} (worst: {r.worst_market} "
-                    f"{r.worst_served_share:.1%}){drawn}"
-                )
-            by_choice = _print_tiers_in_scenario(out, net, res, w) + _draws_by_choice(net, res, w)
-            if by_choice:
-                out.line(f"    stock used though supply did not fall short: {'; '.join(by_choice)}")
-            held = crisis_caps[(crisis_caps["scenario"] == w) & crisis_caps["binding"].astype(bool)]
-            if len(held):
-                out.line(
-                    "    caps binding in the crisis (they hold, caps_in_scenarios: hold): "
-                    + "; ".join(
-                        f"{r.product} in {r.market} {r.concern_share:.0%} / {r.cap:.0%}" for r in held.itertuples()
-                    )
-                )
+    for family in FAMILIES:
+        if hasattr(family, "console"):
+            family.console(out.line, net, res.tables)
     out.line(time_line(timings))
 
 

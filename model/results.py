@@ -13,8 +13,7 @@ import pyomo.core as pyo
 import model
 from model.families import FAMILIES
 from model.families.buildout import site_changes
-from model.families.flows import UNMET_PENALTY_LABEL
-from model.families.protocol import EXPECTED_DISRUPTION_LABEL, Context, Extraction, reported_value
+from model.families.protocol import EXPECTED_DISRUPTION_LABEL, TOTAL, Context, Extraction, Metric, reported_value
 from model.network import NORMAL, Network
 from model.solve import SolveResult
 from model.timeline import timeline_table
@@ -37,14 +36,6 @@ SUMMARY_MEANINGS = {
     "run_at": "when the run started",
     "tool_version": "version of this tool",
     "pyomo_version": "version of Pyomo, the modelling library",
-    "candidates_built": "candidate sites the design builds",
-    "sites_closed": "closable sites the design closes (their fixed cost saved)",
-    "modules_added": "expansion modules the design adds, in all",
-    "unmet_markets": "how many (product, market) pairs have baseline demand left unmet (with periods: in any "
-    "period); each product's "
-    "quantities, in its own unit, are on the Unmet sheet (quantities of different products are never added)",
-    "unmet_penalty": "what the normal year's unmet demand costs: unmet quantity x its market's value of lost "
-    "supply (Demand.unmet_penalty, else the product's unmet_penalty), summed (its row of the Costs sheet)",
 }
 SECONDS_MEANINGS = {  # seconds.<phase>, in the order of a run (SolveResult.seconds, and the run's own)
     "read": "seconds reading the workbook",
@@ -63,12 +54,6 @@ SECONDS_MEANINGS = {  # seconds.<phase>, in the order of a run (SolveResult.seco
     "alternatives": "seconds of the search for near-optimal alternatives (the Alternatives sheets)",
     "sweeps": "seconds of the sweeps (the Tradeoff sheets)",
 }
-SCENARIO_MEANINGS = {  # scenario.<name>[.<product>].<what>
-    "cost": "yearly cost in this scenario, with the design fixed",
-    "worst_served_share": "in this scenario, the smallest share of demand served in any market",
-    "served_share": "in this scenario, share of this product's demand served",
-    "stock_drawn": "in this scenario, strategic stock of this product drawn",
-}
 SUMMARY_PREFIX_MEANINGS = (  # the first prefix that matches
     (
         "setting.highs.",
@@ -85,8 +70,6 @@ def summary_meaning(metric: str) -> str:
         return SUMMARY_MEANINGS[metric]
     if metric.startswith("seconds."):
         return SECONDS_MEANINGS.get(metric.removeprefix("seconds."), "seconds of one step of the run")
-    if metric.startswith("scenario."):
-        return SCENARIO_MEANINGS.get(metric.rsplit(".", 1)[-1], "")
     return next((text for prefix, text in SUMMARY_PREFIX_MEANINGS if metric.startswith(prefix)), "")
 
 
@@ -144,7 +127,6 @@ def with_site_changes(timeline: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFra
 
 
 COST_PERIOD_COLUMNS = ["period", "component", "yearly_value", "weight", "value"]
-TOTAL = "total"
 """The ``period`` of the Costs rows that hold each component's total over the horizon."""
 
 
@@ -248,58 +230,28 @@ def summary_table(
         rows.append((f"setting.{k}", v))
     for k, v in solved.size.items():
         rows.append((f"model_{k}", v))
-    last_period_rows: dict[str, str] = {}  # metric -> the sheet that gives every period
-    last: Any = None
+    metrics: list[Metric] = []
     if tables is not None:
-        sites = tables.get("Sites")
-        if sites is not None and len(sites) and "period" in sites.columns:  # the design of the last period
-            last = sites["period"].iloc[-1]
-            sites = sites[sites["period"] == last]
-            last_period_rows |= dict.fromkeys(("candidates_built", "sites_closed", "modules_added"), "Sites")
-        if sites is not None and len(sites):
-            built = sites[(sites["status"] == "candidate") & sites["built"]]
-            rows.append(("candidates_built", ", ".join(built["site"]) or "none"))
-            closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
-            if "available" in closed.columns:  # with periods: closed by the design, not outside its window
-                closed = closed[closed["available"].astype(bool)]
-            if (sites["status"] == "closable").any():
-                rows.append(("sites_closed", ", ".join(dict.fromkeys(closed["site"])) or "none"))
-            rows.append(("modules_added", int(sites["modules_added"].sum())))
-        unmet = tables.get("Unmet")
-        if unmet is not None:
-            short = unmet.loc[unmet["unmet"] > 0, ["product", "market"]].drop_duplicates()
-            rows.append(("unmet_markets", len(short)))  # with periods: short in any period
-        costs = tables.get("Costs")
-        if costs is not None:
-            totals = cost_totals(costs)  # with periods, the horizon's (not the period rows as well)
-            penalty = totals.loc[totals["component"] == UNMET_PENALTY_LABEL, "value"]
-            rows.append(("unmet_penalty", float(penalty.sum())))
-        ss = tables.get("ScenarioSummary")
-        if ss is not None and len(ss) and "period" in ss.columns:  # the scenarios of the last period
-            last = ss["period"].iloc[-1]
-            ss = ss[ss["period"] == last]
-            last_period_rows |= {f"scenario.{w}.": "ScenarioSummary" for w in ss["scenario"]}
-        if ss is not None:
-            for w, d in ss.groupby("scenario", sort=False):
-                rows.append((f"scenario.{w}.cost", float(d["scenario_cost"].iloc[0])))
-                rows.append((f"scenario.{w}.worst_served_share", float(d["worst_served_share"].min())))
-                for r in d.itertuples():
-                    rows.append((f"scenario.{w}.{r.product}.served_share", r.served_share))
-                    rows.append((f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
+        for family in FAMILIES:
+            if hasattr(family, "summary"):
+                metrics += family.summary(tables, net)
+    rows += [(x.metric, x.value) for x in metrics]
     rows += _seconds_rows(solved.seconds)
     table = _summary_frame(rows)
     for i, metric in enumerate(table["metric"]):  # a setting given on the command line says so
         where = net.given.get(metric.removeprefix("setting.")) if metric.startswith("setting.") else None
         if where:
             table.loc[i, "meaning"] = f"{table.loc[i, 'meaning']}; given by {where}, not the Settings sheet"
-    if last_period_rows:  # with periods: say which period these rows describe, and where the others are
-        for i, metric in enumerate(table["metric"]):
-            sheets = [
-                v for k, v in last_period_rows.items() if metric == k or (k.endswith(".") and metric.startswith(k))
-            ]
-            if sheets:
-                where = f"in {last}, the last period (each period: the {sheets[0]} sheet)"
-                table.loc[i, "meaning"] = f"{table.loc[i, 'meaning']}; {where}"
+    meanings = {x.metric: x for x in metrics}
+    for i, metric in enumerate(table["metric"]):  # a family's row: its meaning, and the period it describes
+        x = meanings.get(metric)
+        if x is not None:
+            where = (
+                f"; in {x.period}, the last period (each period: the {x.each_period} sheet)"
+                if x.period is not None
+                else ""
+            )
+            table.loc[i, "meaning"] = x.meaning + where
     return table
 
 

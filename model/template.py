@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from model import schema
-from model.report import BOOL, HEADER_FILL, Book, save_atomically, write_column
+from model.xlsx import BOOL, HEADER_FILL, Book, save_atomically, write_column
 
 VALIDATED_ROWS = 2000
 

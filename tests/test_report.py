@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from bench import io as bench_io
 from model.families.dependency import normal_year
-from model.report import BOOL, MONEY, QTY, SHARE, cost_split, significant_format, with_cost_split, write_results
+from model.report import cost_split, with_cost_split, write_results
 from model.results import summary_meaning
+from model.xlsx import BOOL, MONEY, QTY, SHARE, significant_format
 from tests.xlsx_charts import C, anchored_charts, category_ref, charts, series
 
 
@@ -113,7 +114,9 @@ def test_summary_settings_in_their_own_formats(tmp_path: Path) -> None:
 
 def test_quantities_of_different_products_carry_their_unit(tmp_path: Path, solved_sample, sample_network) -> None:
     res = solved_sample
-    path = write_results(tmp_path / "r.xlsx", res.tables, units=sample_network.unit)
+    path = write_results(
+        tmp_path / "r.xlsx", res.tables, units=sample_network.unit, site_product=sample_network.site_product
+    )
     wb = load_workbook(path, read_only=True)
     for sheet in ("Flows", "Sites", "Dependency", "Unmet", "Scenarios", "ScenarioSites", "Stockpiles"):
         rows = list(wb[sheet].iter_rows(values_only=True))

@@ -413,8 +413,8 @@ def test_written_input_booleans_carry_the_boolean_format(tmp_path: Path) -> None
     """Booleans in the input workbooks the tool writes (template, records) have the results'
     boolean number format, so LibreOffice shows TRUE/FALSE, not 1/0; the template's
     boolean columns have it for the rows a planner fills in later; other columns do not."""
-    from model.report import BOOL
     from model.template import write_template
+    from model.xlsx import BOOL
 
     path = write(tmp_path, BASE)
     ws = load_workbook(path)["Countries"]

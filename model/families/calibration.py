@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
+from model.families.common import Line
 from model.families.flows import normal
 from model.families.protocol import Col, Context, Equation, Extraction, Table, column_names, value
 from model.families.verify import TOL, rows_of
@@ -41,6 +42,7 @@ TABLES = (
             Col("why", "text", "for a flagged row, what the gap comes from"),
         ),
         when="with an Observed sheet",
+        place=40,
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""
@@ -162,3 +164,25 @@ def check(res: Any, net: Network) -> list[str]:
         if flagged != (abs(modelled - observed) > tolerance + 1e-9):
             out.append(f"Calibration: {p} in {k}: flag '{flag}' disagrees with the tolerance {tolerance:g}")
     return out
+
+
+def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
+    """The first year against today's trade (the Calibration sheet): how many Observed rows are
+    within the tolerance, and each flagged row with its observed and modelled share and source."""
+    table = tables.get("Calibration")
+    tolerance = net.settings.calibration_tolerance
+    if table is None or not len(table):
+        return
+    flagged = table[table["flag"].fillna("") != ""]
+    line(
+        f"Calibration (first year against Observed): {len(table) - len(flagged)} of {len(table)} shares "
+        f"within {tolerance:.0%} points"
+    )
+    for r in flagged.itertuples():
+        source = f"; {r.source}" if isinstance(r.source, str) and r.source else ""
+        line(
+            f"  << {r.product}, {r.country}: modelled {r.modelled:.0%}, observed {r.observed:.0%} "
+            f"({r.difference:+.0%} points{source})"
+        )
+        if isinstance(getattr(r, "why", None), str) and r.why:
+            line(f"     {r.why}")

@@ -10,14 +10,16 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.assumptions import need_is_data
-from model.families.common import total
+from model.families.common import Line, qty, total
 from model.families.flows import normal
 from model.families.protocol import (
     PERIOD,
+    Change,
     Col,
     Context,
     Equation,
     Extraction,
+    Metric,
     Table,
     column_names,
     register_cost,
@@ -26,6 +28,7 @@ from model.families.protocol import (
 )
 from model.families.verify import TOL, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
+from model.sidebyside import differs, num
 
 TABLES = (
     Table(
@@ -48,6 +51,8 @@ TABLES = (
             Col("concern", "bool", "whether its output is concern supply (Sites.concern, else its country)"),
             Col("available", "bool", "whether the period is inside its available_from..until", when="with periods"),
         ),
+        place=20,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""
@@ -326,3 +331,146 @@ def check(res: Any, net: Network) -> list[str]:
     out += cost_problems(res, "fixed", float(sum(net.fixed_cost[s] for s, built, _ in design if built)))
     out += cost_problems(res, "modules", float(sum(net.module_cost[s] * mods for s, _, mods in design)))
     return out
+
+
+SUMMARY_MEANINGS = {
+    "candidates_built": "candidate sites the design builds",
+    "sites_closed": "closable sites the design closes (their fixed cost saved)",
+    "modules_added": "expansion modules the design adds, in all",
+}
+
+
+def last_period(table: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
+    """A table's rows of its last period, and that period (None where it has no ``period``)."""
+    if not len(table) or "period" not in table.columns:
+        return table, None
+    last = table["period"].iloc[-1]
+    return table[table["period"] == last], last
+
+
+def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
+    """The design in the Summary (with periods, the design in place in the last period): the
+    candidates built, the closable sites closed (in their window) and the modules added."""
+    sites = tables.get("Sites")
+    if sites is None or not len(sites):
+        return []
+    sites, last = last_period(sites)
+
+    def metric(name: str, value: Any) -> Metric:
+        return Metric(name, value, SUMMARY_MEANINGS[name], last, "Sites")
+
+    built = sites[(sites["status"] == "candidate") & sites["built"]]
+    out = [metric("candidates_built", ", ".join(built["site"]) or "none")]
+    closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
+    if "available" in closed.columns:  # with periods: closed by the design, not outside its window
+        closed = closed[closed["available"].astype(bool)]
+    if (sites["status"] == "closable").any():
+        out.append(metric("sites_closed", ", ".join(dict.fromkeys(closed["site"])) or "none"))
+    out.append(metric("modules_added", int(sites["modules_added"].sum())))
+    return out
+
+
+def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
+    """The design on the console (with periods, in place in the last period): built, closed,
+    modules added, reserve held."""
+    sites = tables["Sites"]
+    if "period" in sites.columns:  # the design in place in the last period
+        last = net.periods[-1].year
+        line(f"In the last period ({last}):")
+        sites = sites[sites["period"] == last]
+    built = sites[(sites["status"] == "candidate") & sites["built"]]
+    mods = sites[sites["modules_added"] > 0]
+    line("Built: " + (", ".join(built["site"]) if len(built) else "no candidate sites"))
+    closed = sites[(sites["status"] == "closable") & ~sites["built"].astype(bool)]
+    if "available" in closed.columns:  # with periods: closed by the design, not outside its window
+        closed = closed[closed["available"].astype(bool)]
+    if len(closed):
+        line("Closed: " + ", ".join(closed["site"]))
+    if len(mods):
+        line("Modules added: " + ", ".join(f"{r.site} +{r.modules_added}" for r in mods.itertuples()))
+    reserve = sites[sites["reserve"] > 1e-9]
+    if len(reserve):
+        line(
+            "Reserve held: "
+            + ", ".join(
+                f"{r.site} {qty(r.reserve)} {net.unit.get(r.product, '')}".rstrip() for r in reserve.itertuples()
+            )
+        )
+
+
+COMPARED_KEYS = ["site", "country", "product", "status"]
+"""The Sites columns that name a site in a comparison (matched by ``site``)."""
+COMPARED = ["built", "modules_added", "capacity", "production", "reserve"]
+"""The Sites columns compared across runs."""
+
+
+def compare(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], pk: list[str]) -> dict[str, pd.DataFrame]:
+    """Sites of two runs side by side (``_side_by_side``), by name and (``pk``) period."""
+    return {"Sites": _side_by_side(a["Sites"], b["Sites"], pk)}
+
+
+def _side_by_side(a: pd.DataFrame, b: pd.DataFrame, pk: list[str] | None = None) -> pd.DataFrame:
+    """Sites side by side by name (and period: ``pk``), with ``present``: both, only in A, only in B."""
+    pk = pk or []
+    a = a[pk + COMPARED_KEYS + COMPARED]
+    b = b[pk + COMPARED_KEYS + COMPARED]
+    sites = a.merge(b, on=[*pk, "site"], how="outer", suffixes=("_A", "_B"), indicator=True)
+    for k in COMPARED_KEYS[1:]:
+        sites[k] = sites[f"{k}_A"].where(sites[f"{k}_A"].notna(), sites[f"{k}_B"])
+    sites["present"] = sites["_merge"].map({"both": "both", "left_only": "only in A", "right_only": "only in B"})
+    cols = [*pk, "site", "country", "product", "status", "present"]
+    cols += [f"{c}_{x}" for c in COMPARED for x in "AB"]
+    names = list(dict.fromkeys([*a["site"], *b["site"]]))
+    order = {s: i for i, s in enumerate(names)}
+    sites = sites[cols].sort_values([*pk, "site"], key=lambda col: col.map(order) if col.name == "site" else col)
+    sites = sites.reset_index(drop=True)
+    sites["present"] = sites["present"].astype(str)
+    return sites
+
+
+def _built(v: Any) -> str:
+    return "built" if v else "not built"
+
+
+def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
+    """The design's changes in words: sites new or removed, built or closed, and their modules,
+    capacity, reserve, production (each with its period)."""
+    sites = compared.get("Sites")
+    if sites is None:
+        return []
+    lines: list[Change] = []
+    for r in sites.itertuples():
+        period = getattr(r, "period", None)
+        if r.present == "only in B":
+            lines.append(
+                Change(
+                    f"{r.site}: new site in B ({r.status}, {'built' if r.built_B else 'not built'}, "
+                    f"capacity {num(r.capacity_B)}, production {num(r.production_B)})",
+                    period,
+                )
+            )
+            continue
+        if r.present == "only in A":
+            lines.append(
+                Change(
+                    f"{r.site}: removed in B (in A: {'built' if r.built_A else 'not built'}, "
+                    f"capacity {num(r.capacity_A)}, production {num(r.production_A)})",
+                    period,
+                )
+            )
+            continue
+        words = []
+        if differs(r.built_A, r.built_B):
+            words.append(f"{_built(r.built_B)} in B ({_built(r.built_A)} in A)")
+        for col, label in (
+            ("modules_added", "modules"),
+            ("capacity", "capacity"),
+            ("reserve", "reserve"),
+            ("production", "production"),
+        ):
+            x, y = getattr(r, f"{col}_A"), getattr(r, f"{col}_B")
+            if differs(x, y):
+                words.append(f"{label} {num(x)} -> {num(y)}")
+        if words:
+            lines.append(Change(f"{r.site}: " + "; ".join(words), period))
+    return lines

@@ -1,9 +1,10 @@
-"""Helpers shared by the constraint families: expression makers and adjacency lists."""
+"""Helpers shared by the constraint families: expression makers, adjacency lists, and numbers in
+words for the console."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pyomo.core as pyo
@@ -43,3 +44,17 @@ class Adjacency:
         self.markets_of: dict[str, list[str]] = defaultdict(list)  # product -> markets with demand > 0
         for p, mk in net.positive_demand:
             self.markets_of[p].append(mk)
+
+
+def money(v: float) -> str:
+    """Money for people: ``1,408,412.83``."""
+    return f"{v:,.2f}"
+
+
+def qty(v: float) -> str:
+    """Quantities for people: 14,000 not 1.4e+04; 17.8 not 17.800000."""
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+
+
+Line = Callable[[str], None]
+"""Where a family's console lines go (``console(line, net, tables)``)."""

@@ -53,6 +53,8 @@ TABLES = (
             Col("scenario", "name", "the crisis (blank: the normal year)", when="with scenarios and caps that hold"),
         ),
         when="with recipes or hubs",
+        place=60,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""

@@ -10,11 +10,16 @@ from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
-from model.families.common import Adjacency
+from model.charts import CONCERN_COLOR
+from model.families.common import Adjacency, Line, money
 from model.families.concern_free import mass_balance_products, mass_balance_products_over
+from model.families.flows import same_supply_cost, supply_costs
 from model.families.protocol import (
     PERIOD,
+    Change,
     Col,
     Context,
     Equation,
@@ -27,6 +32,8 @@ from model.families.protocol import (
 )
 from model.families.verify import TOL, rows_of
 from model.network import ANY, NORMAL, Network, most_specific
+from model.sidebyside import differs, pct
+from model.xlsx import BAR_CM, CM, HEADER_FILL, Book, rows_for, runs
 
 TABLES = (
     Table(
@@ -56,6 +63,8 @@ TABLES = (
             Col("concern_share_lookthrough", "share", "the pool's concern share through every tier"),
             Col("scenario", "name", "the crisis (blank: the normal year)", when="with scenarios and caps that hold"),
         ),
+        place=30,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""
@@ -683,3 +692,222 @@ def _check_case(flows: pd.DataFrame, free_parts: pd.DataFrame | None, net: Netwo
                 f"exceeds cap {tc.cap:g}"
             )
     return out
+
+
+def as_written(tables: dict[str, pd.DataFrame]) -> None:
+    """The Dependency sheet as the results workbook lays it out: the normal year's rows grouped by
+    product (each product's chart reads one block of cells, ``dependency_charts``), then the
+    crises'."""
+    dep = tables.get("Dependency")
+    if dep is not None and "product" in dep.columns:
+        normal = concern_caps(dep)
+        tables["Dependency"] = pd.concat([group_rows(normal, "product"), dep.drop(normal.index)], ignore_index=True)
+
+
+def charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataFrame]) -> None:
+    """The Dependency sheet's charts (``dependency_charts``), from its first rows: the normal
+    year's, as ``as_written`` lays them out."""
+    dep = tables.get("Dependency")
+    if dep is not None and len(dep) and "Dependency" in sheets:
+        dependency_charts(book, sheets["Dependency"], concern_caps(dep))
+
+
+CHART_LABEL = "chart label"
+"""The header of the Dependency sheet's column beside the table that names each bar of its charts."""
+
+
+def bar_labels(dep: pd.DataFrame) -> list[str]:
+    """A Dependency chart's label of each row: its market, with its period (``EU, 2030``), and its
+    basis where the same market and period has a row on each (``EU, 2030, direct``)."""
+    has_period = "period" in dep.columns
+    keys = list(zip(dep["product"], dep["market"], dep["period"] if has_period else [None] * len(dep), strict=True))
+    count: dict[tuple[Any, ...], int] = {}
+    for k in keys:
+        count[k] = count.get(k, 0) + 1
+    basis = dep["basis"].tolist() if "basis" in dep.columns else [""] * len(dep)
+    out = []
+    for k, b in zip(keys, basis, strict=True):
+        text = str(k[1]) + (f", {k[2]}" if has_period else "")
+        out.append(text + (f", {b}" if count[k] > 1 and b else ""))
+    return out
+
+
+def dependency_charts(book: Book, ws: Worksheet, dep: pd.DataFrame) -> None:
+    """One horizontal bar chart per product (concern share and cap per market and period), each as
+    tall as its bars need, stacked beside the table: readable with six markets or sixty, five
+    products or fifty, one period or ten. Each chart reads the product's own rows (``group_rows``
+    makes them contiguous); each bar is named in a column beside the table (``bar_labels``: the
+    market and the period, and the basis where a market has a cap on each)."""
+    cols = list(dep.columns)
+    share, cap = cols.index("concern_share"), cols.index("cap")
+    name = ws.get_name()
+    label = len(cols) + 1
+    header = book.format(bold=True, fill=HEADER_FILL)
+    ws.write_string(0, label, CHART_LABEL, header)
+    labels = bar_labels(dep)
+    for i, text in enumerate(labels):
+        ws.write_string(i + 1, label, text)
+    ws.set_column(label, label, max([len(CHART_LABEL), *map(len, labels)]) + 2)
+    each = "market and period" if "period" in dep.columns else "market"
+    row = 1
+    for product, first, last in runs(dep["product"].tolist()):
+        n = last - first + 1
+        chart = book.wb.add_chart({"type": "bar"})
+        for j, color in ((share, CONCERN_COLOR), (cap, "#c9c9c9")):  # concern red, as in the HTML report
+            chart.add_series(
+                {
+                    "name": f"='{name}'!{xl_rowcol_to_cell(0, j, True, True)}",
+                    "categories": f"='{name}'!{xl_rowcol_to_cell(first + 1, label, True, True)}:"
+                    f"{xl_rowcol_to_cell(last + 1, label, True, True)}",
+                    "values": f"='{name}'!{xl_rowcol_to_cell(first + 1, j, True, True)}:"
+                    f"{xl_rowcol_to_cell(last + 1, j, True, True)}",
+                    "fill": {"color": color},
+                    "gap": 60,
+                }
+            )
+        chart.set_title(
+            {"name": f"{product}: concern share of supply against its cap, by {each}", "name_font": {"size": 11}}
+        )
+        chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
+        chart.set_y_axis({"reverse": True})  # bars top to bottom, in the table's order
+        chart.set_legend({"position": "bottom"})
+        height = 3.2 + 2 * BAR_CM * n
+        chart.set_size({"width": 16 * CM, "height": height * CM})
+        ws.insert_chart(row, label + 2, chart)
+        row += rows_for(height)
+
+
+def group_rows(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of each value of ``column`` together, values in order of first appearance (a
+    product's chart then reads one block of cells)."""
+    first = {v: i for i, v in reversed(list(enumerate(df[column])))}
+    order = sorted(range(len(df)), key=lambda i: (first[df[column].iloc[i]], i))
+    return df.iloc[order].reset_index(drop=True)
+
+
+def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
+    """The normal year's capped shares on the console (with periods, in the last period): each
+    against its cap, whether it binds and at what price per point."""
+    dep = tables["Dependency"]
+    if "period" in dep.columns:
+        dep = dep[dep["period"] == net.periods[-1].year]
+    if "scenario" in dep.columns:  # the normal year here; each crisis's caps under its scenario
+        dep = dep[dep["scenario"] == ""]
+    capped = dep[dep["cap"] < 1]
+    if not len(capped):
+        return
+    cur = net.settings.currency
+    line("Concern share of supply against cap:")
+    labels = [
+        r.market if r.scope == "each" else f"total over {len(str(r.market).split(', '))} markets"
+        for r in capped.itertuples()
+    ]
+    wp = max(len(str(p)) for p in capped["product"])
+    wm = max(len(m) for m in labels)
+    for r, market in zip(capped.itertuples(), labels):
+        tag = binding_tag(r.at_cap, r.binding, r.marginal_cost_per_point, cur)
+        both = (  # with tiers: each capped product's direct and look-through share
+            f"  (direct {r.concern_share_direct:.1%}, look-through {r.concern_share_lookthrough:.1%}; cap {r.basis})"
+            if net.input_rate
+            else ""
+        )
+        of = getattr(r, "of", "")
+        whose = f"  (share from {of}: a single-country cap)" if isinstance(of, str) and of else ""
+        line(f"  {r.product:<{wp}}  {market:<{wm}}  {r.concern_share:6.1%} / {r.cap:6.1%}{tag}{both}{whose}")
+
+
+def binding_tag(at_cap: bool, binding: bool, price: float | None, currency: str) -> str:
+    """How a cap reads, from the Dependency sheet's own ``at_cap`` and ``binding``: binding, with
+    its price per point; at the cap but not binding (marginal cost 0: another constraint holds the
+    share there, so loosening the cap saves nothing); at the cap with an unknown price; or nothing
+    when the share is below the cap."""
+    if not at_cap:
+        return ""
+    if price is None or price != price:
+        return "  at the cap, marginal cost unknown"
+    if not binding:
+        return "  at the cap, not binding: loosening it saves nothing (another constraint holds the share)"
+    shown = money(price) if abs(price) >= 0.005 else f"{price:.2g}"
+    return f"  binding, {shown} {currency} per point"
+
+
+def compare(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], pk: list[str]) -> dict[str, pd.DataFrame]:
+    """The normal year's caps on concern supply of two runs side by side, per pool the row that
+    carries its cap (``cap_rows``), with the basis as a compared column: a cap moved from one
+    basis to the other is a change of basis, not of the cap. A crisis's caps, and single-country
+    caps (whose ``of`` is the country each run found highest), are not compared. A share that
+    moved while supplying that market cost the same in both runs (the Flows sheets) is
+    ``equally_cheap``: two equally cheap routings, a tie."""
+    da, db = cap_rows(concern_caps(a["Dependency"])), cap_rows(concern_caps(b["Dependency"]))
+    dkeys = [*pk, "product", "market", *(["scope"] if "scope" in da and "scope" in db else [])]
+    # the basis of the cap and the shares on either basis, where both runs give them
+    extra = [c for c in ("basis", "concern_share_direct", "concern_share_lookthrough") if c in da and c in db]
+    dcols = ["concern_share", "cap", *extra, "binding", "marginal_cost_per_point"]
+    dep = da[[*dkeys, *dcols]].merge(db[[*dkeys, *dcols]], on=dkeys, how="outer", suffixes=("_A", "_B"))
+    cost_a, cost_b = supply_costs(a.get("Flows")), supply_costs(b.get("Flows"))
+    dep["equally_cheap"] = [
+        differs(r.concern_share_A, r.concern_share_B) and same_supply_cost(r.product, r.market, cost_a, cost_b)
+        for r in dep.itertuples()
+    ]
+    return {"Dependency": dep}
+
+
+def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
+    """Concern shares and caps that moved, in words: a cap moved to the other basis (with the
+    shares on both); a share that moved against its cap; a cap that moved with the share unchanged
+    (kind "cap"); a share moved by an equally cheap routing (kind "tie")."""
+    dep = compared.get("Dependency")
+    out: list[Change] = []
+    for r in dep.itertuples() if dep is not None else ():
+        where = f"{r.product} in {r.market}"
+        period = getattr(r, "period", None)
+        basis_a, basis_b = getattr(r, "basis_A", None), getattr(r, "basis_B", None)
+        rebased = "basis_A" in dep.columns and differs(basis_a, basis_b) and not (pd.isna(basis_a) or pd.isna(basis_b))
+        if rebased:
+            shares = ""
+            if "concern_share_direct_A" in dep.columns:
+                shares = (
+                    f"; concern share direct {pct(r.concern_share_direct_A)} -> {pct(r.concern_share_direct_B)}, "
+                    f"look-through {pct(r.concern_share_lookthrough_A)} -> {pct(r.concern_share_lookthrough_B)}"
+                )
+            cap = f"cap {pct(r.cap_A, 0)}" + (f" -> {pct(r.cap_B, 0)}" if differs(r.cap_A, r.cap_B) else "")
+            out.append(Change(f"{where}: {cap} on the {basis_b} basis (was {basis_a}){shares}", period))
+            continue
+        if not (differs(r.concern_share_A, r.concern_share_B) or differs(r.cap_A, r.cap_B)):
+            continue
+        if _one_side_uncapped_and_clean(r):
+            continue
+        if not differs(r.concern_share_A, r.concern_share_B):
+            text = f"cap {pct(r.cap_A, 0)} -> {pct(r.cap_B, 0)}, concern share unchanged: {where}"
+            out.append(Change(text, period, "cap"))
+            continue
+        if r.equally_cheap and not differs(r.cap_A, r.cap_B):
+            out.append(Change(where, period, "tie"))
+            continue
+        out.append(
+            Change(
+                f"{where}: concern share {pct(r.concern_share_A)} (cap {pct(r.cap_A, 0)}) -> "
+                f"{pct(r.concern_share_B)} (cap {pct(r.cap_B, 0)})",
+                period,
+            )
+        )
+    return out
+
+
+def cap_rows(dep: pd.DataFrame) -> pd.DataFrame:
+    """The Dependency row of each pool (period, product, market, scope) that carries its cap: a
+    pool capped on the basis other than the default has a row per basis (the default's with cap
+    1, the capped one's with its cap); the lowest cap is kept (the first row on a tie)."""
+    keys = [c for c in ("period", "product", "market", "scope") if c in dep.columns]
+    if "basis" not in dep.columns or not dep.duplicated(keys).any():
+        return dep
+    order = dep.assign(_row=range(len(dep))).sort_values(["cap", "_row"], kind="stable")
+    return order.drop_duplicates(keys).sort_values("_row").drop(columns="_row").reset_index(drop=True)
+
+
+def _one_side_uncapped_and_clean(r: Any) -> bool:
+    """A pool in one run only, with no concern supply and no cap there: nothing to report."""
+    for x, y in (("A", "B"), ("B", "A")):
+        if pd.isna(getattr(r, f"concern_share_{x}")) and not pd.isna(getattr(r, f"concern_share_{y}")):
+            return getattr(r, f"concern_share_{y}") <= TOL and getattr(r, f"cap_{y}") >= 1 - TOL
+    return False

@@ -11,13 +11,16 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.families.assumptions import need_is_data
-from model.families.common import linear, total
+from model.families.common import Line, linear, qty, total
 from model.families.protocol import (
     PERIOD,
+    TOTAL,
+    Change,
     Col,
     Context,
     Equation,
     Extraction,
+    Metric,
     Table,
     column_names,
     dimensions,
@@ -28,6 +31,7 @@ from model.families.protocol import (
 )
 from model.families.verify import TOL, close, cost_problems, rows_of
 from model.network import NORMAL, Network
+from model.sidebyside import differs, merge_on, num
 
 TABLES = (
     Table(
@@ -48,6 +52,8 @@ TABLES = (
             Col("total_cost", "money", "quantity x delivered_unit_cost, a year"),
             Col("tariff_base", "money/unit", "what the duty is levied on: customs_value, else unit_cost"),
         ),
+        place=10,
+        units="product",
     ),
     Table(
         "Unmet",
@@ -61,6 +67,8 @@ TABLES = (
             Col("unmet", "quantity", "what is left unserved, at its unmet_penalty"),
             Col("unmet_share", "share", "unmet / demand"),
         ),
+        place=90,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""
@@ -294,3 +302,108 @@ def check(res: Any, net: Network) -> list[str]:
     penalty = sum(net.penalty(p, mk) * u for p, mk, u in rows_of(res["Unmet"], "product", "market", "unmet"))
     out += cost_problems(res, UNMET_PENALTY_LABEL, float(penalty))
     return out
+
+
+SUMMARY_MEANINGS = {
+    "unmet_markets": "how many (product, market) pairs have baseline demand left unmet (with periods: in any "
+    "period); each product's "
+    "quantities, in its own unit, are on the Unmet sheet (quantities of different products are never added)",
+    "unmet_penalty": "what the normal year's unmet demand costs: unmet quantity x its market's value of lost "
+    "supply (Demand.unmet_penalty, else the product's unmet_penalty), summed (its row of the Costs sheet)",
+}
+
+
+def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
+    """Unmet demand in the Summary: how many (product, market) pairs are short (in any period),
+    and what the normal year's unmet demand costs (its Costs row; with periods, over the
+    horizon)."""
+    out = []
+    unmet = tables.get("Unmet")
+    if unmet is not None:
+        short = unmet.loc[unmet["unmet"] > 0, ["product", "market"]].drop_duplicates()
+        out.append(Metric("unmet_markets", len(short), SUMMARY_MEANINGS["unmet_markets"]))
+    costs = tables.get("Costs")
+    if costs is not None:
+        totals = costs[costs["period"] == TOTAL] if "period" in costs.columns else costs
+        penalty = totals.loc[totals["component"] == UNMET_PENALTY_LABEL, "value"]
+        out.append(Metric("unmet_penalty", float(penalty.sum()), SUMMARY_MEANINGS["unmet_penalty"]))
+    return out
+
+
+def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
+    """Unmet demand on the console: each short (product, market) and period, what of its demand
+    is unmet, and the cap that holds supply back where one binds."""
+    unmet = tables["Unmet"]
+    if not len(unmet):
+        line("Unmet demand: none")
+        return
+    line("Unmet demand:")
+    for r in unmet.itertuples():
+        cap = getattr(r, "binding_cap", "")  # the cap that holds supply back, if one binds
+        why = f": held back by the {cap}" if cap else ""
+        when = f" in {r.period}" if "period" in unmet.columns else ""
+        unit = net.unit.get(r.product, "")
+        line(f"  {r.product}, {r.market}{when}: {qty(r.unmet)} of {qty(r.demand)} {unit}{why}")
+
+
+def compare(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], pk: list[str]) -> dict[str, pd.DataFrame]:
+    """Unmet demand and flows of two runs side by side. A flow that moved while supplying its
+    market took the same quantity at the same delivered cost in both runs is ``equally_cheap``:
+    two equally cheap routings (a tie the solver broke either way), not a change of plan."""
+    out = {"Unmet": _unmet(a.get("Unmet"), b.get("Unmet"), pk)}
+    if "Flows" in a and "Flows" in b:
+        cost_a, cost_b = supply_costs(a.get("Flows")), supply_costs(b.get("Flows"))
+        flows = merge_on(a["Flows"], b["Flows"], [*pk, "site", "product", "market"], ["quantity"])
+        flows["equally_cheap"] = [
+            differs(r.quantity_A, r.quantity_B) and same_supply_cost(r.product, r.market, cost_a, cost_b)
+            for r in flows.itertuples()
+        ]
+        out["Flows"] = flows
+    return out
+
+
+def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
+    """Unmet demand that moved, in words (new unmet demand said so), with its period."""
+    unmet = compared.get("Unmet")
+    out = []
+    for r in unmet.itertuples() if unmet is not None else ():
+        if differs(r.unmet_A, r.unmet_B):
+            word = "new unmet demand" if r.unmet_A <= TOL and r.unmet_B > TOL else "unmet demand"
+            of = f" of {num(r.demand)}" if r.demand is not None and r.demand == r.demand else ""
+            text = f"{r.product} in {r.market}: {word} {num(r.unmet_A)} -> {num(r.unmet_B)}{of}"
+            out.append(Change(text, getattr(r, "period", None)))
+    return out
+
+
+def _unmet(a: pd.DataFrame | None, b: pd.DataFrame | None, pk: list[str] | None = None) -> pd.DataFrame:
+    """Unmet demand of two runs side by side per (period,) product and market, 0 where a run has
+    none, with the demand."""
+    keys = [*(pk or []), "product", "market"]
+    unmet = merge_on(a, b, keys, ["unmet"])
+    demand = {}
+    for df in (a, b):
+        if df is not None and "demand" in df.columns:
+            demand.update({tuple(r[k] for k in keys): r["demand"] for _, r in df.iterrows()})
+    unmet.insert(len(keys), "demand", [demand.get(tuple(r[k] for k in keys)) for _, r in unmet.iterrows()])
+    return unmet
+
+
+def supply_costs(flows: pd.DataFrame | None) -> dict[tuple[str, str], tuple[float, float]] | None:
+    """(product, market) -> (quantity supplied, its delivered cost), from a Flows sheet."""
+    if flows is None or not {"product", "market", "quantity", "total_cost"} <= set(flows.columns):
+        return None
+    g = flows.groupby(["product", "market"])[["quantity", "total_cost"]].sum()
+    return {k: (float(v["quantity"]), float(v["total_cost"])) for k, v in g.iterrows()}
+
+
+def same_supply_cost(product: str, market: str, a: dict | None, b: dict | None) -> bool:
+    """Supplying ``market`` (a `total` cap's markets: all of them) with ``product`` took the same
+    quantity at the same delivered cost in both runs."""
+    if a is None or b is None:
+        return False
+    markets = str(market).split(", ")
+    qa = sum(a.get((product, m), (0.0, 0.0))[0] for m in markets)
+    qb = sum(b.get((product, m), (0.0, 0.0))[0] for m in markets)
+    ka = sum(a.get((product, m), (0.0, 0.0))[1] for m in markets)
+    kb = sum(b.get((product, m), (0.0, 0.0))[1] for m in markets)
+    return not differs(qa, qb) and not differs(ka, kb)

@@ -37,6 +37,7 @@ TABLES = (
             Col("sites_open", "text", "which"),
         ),
         when="with a Groups sheet",
+        place=80,
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""

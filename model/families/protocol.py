@@ -13,6 +13,14 @@ A family is a module in ``model/families/`` listed in ``model.families.FAMILIES`
   what it declares for the solver (``ctx.spec``);
 * ``tables(m, ctx, solved, out)``: its result tables (and extra figures) from the solved model;
   it may add columns to a table of a family listed before it;
+* its part of the results (each optional), which the central modules render without naming its
+  tables: ``as_written(tables)`` lays its tables out for the results workbook and
+  ``charts(book, sheets, tables)`` draws their native charts; ``summary(tables, net)`` gives its
+  Summary rows (``Metric``); ``console(line, net, tables)`` prints its lines of the console
+  summary; ``compare(a, b, keys)`` sets its tables of two runs side by side and
+  ``changes(compared)`` says in words what changed (``Change``); ``html(tables, facts)`` renders
+  its sections of the HTML report (``Section``) and ``glance(tables, facts)`` its lines of the
+  report's "at a glance";
 * ``check(res, net)``: its invariants, recomputed from the result tables and the input data
   alone, as plain-words violations (empty: they hold).
 
@@ -51,6 +59,9 @@ class Equation:
     also_built_by: str = ""
     """More of the "built by" cell, after the family's ``build`` (a helper that makes the rows)."""
 
+
+TOTAL = "total"
+"""The Costs sheet's ``period`` of each component's total over the horizon (with periods)."""
 
 UNITS = {
     "name": "a name (site, country, product, scenario, ...)",
@@ -91,6 +102,46 @@ class Table:
     keys: tuple[str, ...]
     columns: tuple[Col, ...]
     when: str = ""
+    place: int = 0
+    """Where the sheet stands among the family tables of the results workbook (lower first)."""
+    units: str = ""
+    """Where it lists quantities of several products, what names each row's product: "product"
+    (its own column) or "site" (the site's product); the workbook then adds each row's ``unit``
+    after that column, so that tonnes and k wafers never sit side by side without their unit."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One row a family adds to the Summary sheet: its name, value and meaning in plain words;
+    with periods, the period it describes (the last) and the sheet that gives every period."""
+
+    metric: str
+    value: Any
+    meaning: str
+    period: Any = None
+    each_period: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two runs, in words, that a family finds in its tables set side by
+    side (``changes``): the text, the period it holds in (None without periods), and its kind:
+    "" a change of plan; "cap" a cap that moved with the share unchanged (listed after the
+    changes); "tie" a share moved by an equally cheap routing (named together, not listed; the
+    text names where)."""
+
+    text: str
+    period: Any = None
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the HTML report a family renders (``html``): where it stands among the
+    report's sections (lower first) and its HTML (a ``<section>`` with an id and a heading)."""
+
+    place: int
+    html: str
 
 
 PERIOD = Col("period", "year", "the period (its first year)", when="with a Periods sheet")

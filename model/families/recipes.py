@@ -47,6 +47,7 @@ TABLES = (
             Col("concern_free_used", "quantity", "of it, concern-free"),
         ),
         when="with recipes or hubs",
+        place=50,
     ),
     Table(
         "Upstream",
@@ -63,6 +64,7 @@ TABLES = (
             Col("quantity_per_unit", "quantity", "units of the input per unit of the final product"),
         ),
         when="with recipes",
+        place=70,
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""

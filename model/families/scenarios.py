@@ -15,14 +15,18 @@ from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
+from xlsxwriter.worksheet import Worksheet
 
+from model.families.common import Line, money, qty
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
     PERIOD,
+    Change,
     Col,
     Context,
     Equation,
     Extraction,
+    Metric,
     Table,
     by_case,
     column_names,
@@ -34,6 +38,8 @@ from model.families.protocol import (
 from model.families.stockpiles import held
 from model.families.verify import TOL, close, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
+from model.sidebyside import MERGED, differs, pct, union
+from model.xlsx import BAR_CM, CM, HEADER_FILL, SHARE, Book, clean, series
 
 TABLES = (
     Table(
@@ -55,6 +61,8 @@ TABLES = (
             Col("drawn_for_shortfall", "bool", "the stock was drawn because supply fell short (not only cheaper)"),
         ),
         when="with scenarios",
+        place=100,
+        units="product",
     ),
     Table(
         "ScenarioFlows",
@@ -71,6 +79,8 @@ TABLES = (
             Col("delivered_unit_cost", "money/unit", "its delivered cost per unit"),
         ),
         when="with scenarios",
+        place=120,
+        units="product",
     ),
     Table(
         "ScenarioSummary",
@@ -97,6 +107,7 @@ TABLES = (
             Col("cause", "text", "why a crisis costs less than a normal year, where it does"),
         ),
         when="with scenarios",
+        place=110,
     ),
     Table(
         "ScenarioSites",
@@ -114,6 +125,8 @@ TABLES = (
             Col("inputs_missing", "text", "which"),
         ),
         when="with scenarios",
+        place=130,
+        units="site",
     ),
     Table(
         "ScenarioInputs",
@@ -131,6 +144,8 @@ TABLES = (
             Col("drawn_for_shortfall", "bool", "the stock was drawn because supply fell short"),
         ),
         when="with scenarios and recipes",
+        place=140,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""
@@ -794,4 +809,234 @@ def check(res: Any, net: Network) -> list[str]:
                 out.append(f"{w}: the plants in {c} use {used:g} {i}, more than arrives ({supplied:g}) and is drawn")
             if drawn > stock.get((i, c), 0.0) + TOL * max(1.0, drawn):
                 out.append(f"{w}: {i} in {c}: drew {drawn:g}, more than the stock held")
+    return out
+
+
+def charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataFrame]) -> None:
+    """The ScenarioSummary sheet's chart of the share of demand served (``scenario_chart``)."""
+    ss = tables.get("ScenarioSummary")
+    if ss is not None and len(ss) and "ScenarioSummary" in sheets:
+        scenario_chart(book, sheets["ScenarioSummary"], ss)
+
+
+def scenario_chart(book: Book, ws: Worksheet, ss: pd.DataFrame) -> None:
+    """Served share per scenario and product: a block beside the table (scenarios down, products
+    across: the chart's data, in the sheet for anyone to read) and a horizontal bar chart of it,
+    one bar per product in each scenario's group, a legend naming the products, as tall as the
+    scenarios need. With periods, a row per scenario and period ("Oxide ban, 2025"): every
+    period, not the last one alone."""
+    if "period" in ss.columns:
+        label = [f"{w}, {t}" for w, t in zip(ss["scenario"], ss["period"], strict=True)]
+    else:
+        label = [str(w) for w in ss["scenario"]]
+    scenarios = list(dict.fromkeys(label))
+    products = list(dict.fromkeys(ss["product"]))
+    served = dict(zip(zip(label, ss["product"], strict=True), ss["served_share"], strict=True))
+    c0 = len(ss.columns) + 1
+    header = book.format(bold=True, fill=HEADER_FILL)
+    title = "served_share by scenario" + (" and period" if "period" in ss.columns else "")
+    ws.write_string(0, c0, title, header)
+    for j, p in enumerate(products):
+        ws.write_string(0, c0 + 1 + j, str(p), header)
+    share = book.format(SHARE)
+    for i, w in enumerate(scenarios):
+        ws.write_string(i + 1, c0, str(w))
+        for j, p in enumerate(products):
+            v = clean(served.get((w, p)))
+            if v is not None:
+                ws.write_number(i + 1, c0 + 1 + j, v, share)
+    ws.set_column(c0, c0, max(len(title), *(len(str(w)) for w in scenarios)) + 2)
+    name = ws.get_name()
+    n = len(scenarios)
+    chart = book.wb.add_chart({"type": "bar"})
+    for j in range(len(products)):
+        chart.add_series(series(name, n, c0 + 1 + j, (c0, c0)) | {"gap": 80})
+    each = "each scenario and period" if "period" in ss.columns else "each scenario"
+    chart.set_title({"name": f"Share of demand served in {each}, by product", "name_font": {"size": 11}})
+    chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    height = 4.0 + n * (BAR_CM * len(products) + 0.4)
+    chart.set_size({"width": 18 * CM, "height": height * CM})
+    ws.insert_chart(n + 3, c0, chart)
+
+
+SUMMARY_MEANINGS = {  # scenario.<name>[.<product>].<what>
+    "cost": "yearly cost in this scenario, with the design fixed",
+    "worst_served_share": "in this scenario, the smallest share of demand served in any market",
+    "served_share": "in this scenario, share of this product's demand served",
+    "stock_drawn": "in this scenario, strategic stock of this product drawn",
+}
+
+
+def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
+    """Each crisis in the Summary (with periods, in the last period): its yearly cost, the worst
+    share of demand served in any market, and per product the share served and the stock drawn
+    (``scenario.<name>[.<product>].<what>``)."""
+    ss = tables.get("ScenarioSummary")
+    if ss is None:
+        return []
+    last = None
+    if len(ss) and "period" in ss.columns:
+        last = ss["period"].iloc[-1]
+        ss = ss[ss["period"] == last]
+
+    def metric(name: str, value: Any) -> Metric:
+        return Metric(name, value, SUMMARY_MEANINGS[name.rsplit(".", 1)[-1]], last, "ScenarioSummary")
+
+    out = []
+    for w, d in ss.groupby("scenario", sort=False):
+        out.append(metric(f"scenario.{w}.cost", float(d["scenario_cost"].iloc[0])))
+        out.append(metric(f"scenario.{w}.worst_served_share", float(d["worst_served_share"].min())))
+        for r in d.itertuples():
+            out.append(metric(f"scenario.{w}.{r.product}.served_share", r.served_share))
+            out.append(metric(f"scenario.{w}.{r.product}.stock_drawn", r.stock_drawn))
+    return out
+
+
+def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
+    """Each crisis on the console (with periods, in the last period): its yearly cost and what it
+    adds to a normal year, why it is cheaper where it is, per product the share served (worst
+    market) and the stock drawn because supply fell short, the plants starved of inputs, the stock
+    used though supply did not fall short, and the caps binding in the crisis."""
+    if "ScenarioSummary" not in tables:
+        return
+    cur = net.settings.currency
+    dep = tables["Dependency"]
+    if "period" in dep.columns:
+        dep = dep[dep["period"] == net.periods[-1].year]
+    crisis_caps = dep[dep["scenario"] != ""] if "scenario" in dep.columns else dep.iloc[:0]
+    line("Scenarios: share of demand served per product (worst market), stock drawn:")
+    summary = tables["ScenarioSummary"]
+    if "period" in summary.columns:
+        summary = summary[summary["period"] == net.periods[-1].year]
+    for w, d in summary.groupby("scenario", sort=False):
+        target = d["max_shortfall"].iloc[0]
+        rule = f", at most {target:.0%} short per market" if target == target and target is not None else ""
+        extra = float(d["extra_cost"].iloc[0])
+        line(
+            f"  {w} (yearly cost {money(float(d['scenario_cost'].iloc[0]))} {cur}, "
+            f"{'+' if extra >= 0 else '-'}{money(abs(extra))} on a normal year{rule})"
+        )
+        cause = str(d["cause"].iloc[0]) if "cause" in d.columns and d["cause"].iloc[0] else ""
+        if cause:
+            line(f"    << cheaper than a normal year: {cause}")
+        wp = max(len(str(p)) for p in d["product"])
+        for r in d.itertuples():
+            short = getattr(r, "stock_drawn_for_shortfall", r.stock_drawn)  # drawn because supply fell short
+            drawn = f", stock drawn {qty(short)} {r.unit}" if short > 1e-9 else ""
+            line(
+                f"    {r.product:<{wp}}  {r.served_share:6.1%} (worst: {r.worst_market} "
+                f"{r.worst_served_share:.1%}){drawn}"
+            )
+        by_choice = _tiers_in_scenario(line, net, tables, w) + _draws_by_choice(net, tables, w)
+        if by_choice:
+            line(f"    stock used though supply did not fall short: {'; '.join(by_choice)}")
+        held = crisis_caps[(crisis_caps["scenario"] == w) & crisis_caps["binding"].astype(bool)]
+        if len(held):
+            line(
+                "    caps binding in the crisis (they hold, caps_in_scenarios: hold): "
+                + "; ".join(f"{r.product} in {r.market} {r.concern_share:.0%} / {r.cap:.0%}" for r in held.itertuples())
+            )
+
+
+def _tiers_in_scenario(line: Line, net: Network, tables: dict[str, pd.DataFrame], scenario: str) -> list[str]:
+    """With recipes: the plants a scenario starves of inputs (an input they need was short: no
+    more of it could reach them), and the stock of inputs it draws because their supply fell
+    short (with periods, in the last period, as the lines above). Returns the input stock drawn
+    though supply was to be had, for ``console``."""
+
+    def last(table: Any) -> Any:
+        return table[table["period"] == net.periods[-1].year] if "period" in table.columns else table
+
+    sites = tables.get("ScenarioSites")
+    if sites is not None and "starved" in sites:
+        sites = last(sites)
+        starved = sites[(sites["scenario"] == scenario) & sites["starved"].astype(bool)]
+        if len(starved):
+            names = ", ".join(dict.fromkeys(f"{r.site} (short of {r.inputs_missing})" for r in starved.itertuples()))
+            line(f"    starved of inputs: {names}")
+    by_choice: list[str] = []
+    inputs = tables.get("ScenarioInputs")
+    if inputs is not None:
+        inputs = last(inputs)
+        drawn = inputs[(inputs["scenario"] == scenario) & (inputs["stock_drawn"] > 1e-9)]
+        for r in drawn.itertuples():
+            what = " ".join(filter(None, (qty(r.stock_drawn), net.unit.get(r.product, ""), r.product)))
+            if getattr(r, "drawn_for_shortfall", True):
+                line(f"    input stock drawn: {what} in {r.market}")
+            else:
+                by_choice.append(f"{what} in {r.market}")
+    return by_choice
+
+
+def _draws_by_choice(net: Network, tables: dict[str, pd.DataFrame], scenario: str) -> list[str]:
+    """The stock of final products a scenario draws though supply into the market did not fall
+    short (the Scenarios rows with stock drawn and ``drawn_for_shortfall`` FALSE; with periods,
+    in the last period): ``4,000 t NdFeB magnets in USA``."""
+    detail = tables.get("Scenarios")
+    if detail is None or "drawn_for_shortfall" not in detail.columns:
+        return []
+    if "period" in detail.columns:
+        detail = detail[detail["period"] == net.periods[-1].year]
+    rows = detail[
+        (detail["scenario"] == scenario) & (detail["stock_drawn"] > 1e-9) & ~detail["drawn_for_shortfall"].astype(bool)
+    ]
+    return [
+        " ".join(filter(None, (qty(r.stock_drawn), net.unit.get(r.product, ""), f"{r.product} in {r.market}")))
+        for r in rows.itertuples()
+    ]
+
+
+def compare(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], pk: list[str]) -> dict[str, pd.DataFrame]:
+    """Each crisis's service of two runs side by side (the ScenarioSummary sheets, as the
+    comparison's Scenarios sheet)."""
+    if "ScenarioSummary" not in a and "ScenarioSummary" not in b:
+        return {}
+    return {"Scenarios": _side_by_side(a.get("ScenarioSummary"), b.get("ScenarioSummary"), pk)}
+
+
+COMPARED = ["served_share", "worst_served_share", "stock_drawn", "unmet"]
+"""The ScenarioSummary columns compared across runs."""
+
+
+def _side_by_side(a: pd.DataFrame | None, b: pd.DataFrame | None, pk: list[str]) -> pd.DataFrame:
+    """ScenarioSummary side by side per (period,) scenario and product, rows of either run kept
+    (``present``: a scenario new in B, or one B dropped, has its other side blank)."""
+    keys = [*pk, "scenario", "product"]
+    empty = pd.DataFrame(columns=[*keys, *COMPARED])
+    a = empty if a is None else a[[*keys, *COMPARED]]
+    b = empty if b is None else b[[*keys, *COMPARED]]
+    merged = a.merge(b, on=keys, how="outer", suffixes=("_A", "_B"), indicator=True, sort=False)
+    merged.insert(len(keys), "present", merged.pop("_merge").map(MERGED).astype(str))
+    listed = union(
+        [tuple(k) for k in a[keys].itertuples(index=False)], [tuple(k) for k in b[keys].itertuples(index=False)]
+    )
+    rank = {k: i for i, k in enumerate(listed)}  # the runs' own order (a merge sorts the keys)
+    order = sorted(range(len(merged)), key=lambda i: rank[tuple(merged.loc[i, keys])])
+    return merged.iloc[order].reset_index(drop=True)
+
+
+def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
+    """(text, period) for the scenarios: one line per scenario in one run only, with the share of
+    demand it serves per product (``Port strike: a scenario only in B; served NdFeB magnets
+    100.0%, ...``), and one per product whose served share moved."""
+    scenarios = compared.get("Scenarios")
+    if scenarios is None:
+        return []
+    out: list[Change] = []
+    present = scenarios["present"] if "present" in scenarios.columns else pd.Series("both", index=scenarios.index)
+    one_side = scenarios[present != "both"]
+    keys = ["period", "scenario"] if "period" in scenarios.columns else ["scenario"]
+    for key, group in one_side.groupby(keys, sort=False):
+        period = key[0] if len(keys) == 2 else None
+        scenario = key[-1] if isinstance(key, tuple) else key
+        side = "B" if group["present"].iloc[0] == "only in B" else "A"
+        served = ", ".join(f"{r.product} {pct(getattr(r, f'served_share_{side}'))}" for r in group.itertuples())
+        which = "a new scenario, only in B" if side == "B" else "a scenario only in A (dropped in B)"
+        out.append(Change(f"{scenario}: {which}; served {served}", period))
+    for r in scenarios[present == "both"].itertuples():
+        if differs(r.served_share_A, r.served_share_B):
+            text = f"{r.scenario}, {r.product}: served {pct(r.served_share_A)} -> {pct(r.served_share_B)}"
+            out.append(Change(text, getattr(r, "period", None)))
     return out

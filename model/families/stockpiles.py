@@ -18,6 +18,7 @@ import pyomo.core as pyo
 from model.families.common import linear
 from model.families.protocol import (
     PERIOD,
+    Change,
     Col,
     Context,
     Equation,
@@ -31,6 +32,7 @@ from model.families.protocol import (
 )
 from model.families.verify import cost_problems, rows_of
 from model.network import NORMAL, Network
+from model.sidebyside import differs, merge_on, num
 
 TABLES = (
     Table(
@@ -47,6 +49,8 @@ TABLES = (
             Col("restock_cost", "money/unit", "cost of each unit drawn in a crisis"),
         ),
         when="with a Stockpiles sheet",
+        place=150,
+        units="product",
     ),
 )
 """The result tables this family makes (their columns' units format the results workbook)."""
@@ -185,4 +189,26 @@ def check(res: Any, net: Network) -> list[str]:
     if "Stockpiles" in res.tables:
         holding = float(sum(net.holding_cost[k] * x for k, x in stock.items()))
         out += cost_problems(res, "stock holding", holding)
+    return out
+
+
+def compare(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame], pk: list[str]) -> dict[str, pd.DataFrame]:
+    """The stock held of two runs side by side per (period,) product and market (0 where a run
+    holds none)."""
+    if "Stockpiles" not in a and "Stockpiles" not in b:
+        return {}
+    return {"Stockpiles": merge_on(a.get("Stockpiles"), b.get("Stockpiles"), [*pk, "product", "market"], ["stock"])}
+
+
+def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
+    """The stock held that moved, in words, with its period."""
+    stock = compared.get("Stockpiles")
+    out = []
+    for r in stock.itertuples() if stock is not None else ():
+        if differs(r.stock_A, r.stock_B):
+            out.append(
+                Change(
+                    f"{r.product} stock in {r.market}: {num(r.stock_A)} -> {num(r.stock_B)}", getattr(r, "period", None)
+                )
+            )
     return out
