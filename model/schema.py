@@ -1,6 +1,11 @@
-"""One declarative schema per sheet of the input workbook.
+"""The input workbook's sheets, declared: the core sheets here, each family's in its module.
 
-This module is the single source of truth for:
+The settings, countries, products, periods and the study are declared here (``CORE_SHEETS``);
+each family declares the sheets of its concept (``SHEETS``: capacity the Sites sheet, flows
+Demand and Lanes, dependency Caps, scenarios the crises' sheets, ...) and the columns it adds
+to another family's sheet (``SHEET_ADDS``: the reserve's ``reserve_cost``, the build-out's
+``available_from`` on Sites, ...), with the kinds of ``model.columns``. ``SHEETS`` assembles them
+in order of ``place``. They are the single source of truth for:
 
 * validation (``model.workbook`` reads every cell through these column definitions),
 * the blank template (``model.template``), including its README sheet and dropdowns,
@@ -8,96 +13,17 @@ This module is the single source of truth for:
   the committed file matches).
 
 The names are the contract of ``docs/contract/workbook.md`` (rendered for planners in
-``docs/inputs.md``): sheet names and column headers are
-exact after trimming spaces.
+``docs/inputs.md``): sheet names and column headers are exact after trimming spaces.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import replace
 
-Kind = Literal["text", "name", "number", "share", "integer", "bool", "choice"]
-"""Cell kinds.
+from model.columns import Column, Kind, Ref, Setting, Sheet
+from model.families import FAMILIES
 
-* ``text``: free text; ``name``: the name of a thing (trimmed; matched against known names).
-* ``number``: a finite number (subject to ``minimum``); ``integer``: a whole number.
-* ``share``: a fraction in [0, 1]; 25 is refused with a suggestion of 0.25.
-* ``bool``: TRUE/FALSE, yes/no, y/n, 1/0 (any case).
-* ``choice``: one of ``choices`` (any case).
-"""
-
-Ref = Literal["country", "product", "site", "scenario"]
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a sheet."""
-
-    name: str
-    kind: Kind
-    description: str
-    required: bool = True
-    default: Any = None
-    minimum: float | None = None
-    choices: tuple[str, ...] = ()
-    ref: Ref | None = None
-    unit: str = ""
-    blank_means: str = ""
-
-    @property
-    def type_label(self) -> str:
-        """Human-readable type, used in docs, the template and error messages."""
-        base = {
-            "text": "text",
-            "name": "name",
-            "number": "number",
-            "share": "share (fraction 0-1)",
-            "integer": "whole number",
-            "bool": "TRUE/FALSE",
-            "choice": " or ".join(self.choices),
-        }[self.kind]
-        if self.ref:
-            base = f"{self.ref} name"
-        if self.minimum is not None and self.kind in ("number", "integer"):
-            base += f" >= {self.minimum:g}"
-        return base
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One sheet: its columns, whether it is required, and the columns that identify a row."""
-
-    name: str
-    description: str
-    columns: tuple[Column, ...]
-    required: bool = False
-    key: tuple[str, ...] = ()
-    example: tuple[dict[str, Any], ...] = field(default=())
-
-    def column(self, name: str) -> Column:
-        for col in self.columns:
-            if col.name == name:
-                return col
-        raise KeyError(name)
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One row of the key-value Settings sheet."""
-
-    name: str
-    kind: Kind
-    default: Any
-    description: str
-    minimum: float | None = None
-    maximum: float | None = None
-    choices: tuple[str, ...] = ()
-
+__all__ = ["Column", "Kind", "Ref", "Setting", "Sheet"]
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -193,6 +119,7 @@ SETTINGS_SHEET = Sheet(
     ),
     required=True,
     key=("setting",),
+    place=0,
 )
 
 COUNTRIES = Sheet(
@@ -216,6 +143,7 @@ COUNTRIES = Sheet(
     ),
     required=True,
     key=("country",),
+    place=10,
 )
 
 PRODUCTS = Sheet(
@@ -259,505 +187,9 @@ PRODUCTS = Sheet(
     ),
     required=True,
     key=("product",),
+    place=20,
 )
 
-SITES = Sheet(
-    name="Sites",
-    description="Production sites: existing plants, and candidates that may be built.",
-    columns=(
-        Column("site", "name", "Name."),
-        Column("country", "name", "Where it is.", ref="country"),
-        Column("product", "name", "What it makes.", ref="product"),
-        Column(
-            "status",
-            "choice",
-            "An existing site always operates; a candidate operates only if the model builds it; a "
-            "closable site operates today and the model may close it (its fixed cost is then saved).",
-            choices=("existing", "candidate", "closable"),
-        ),
-        Column(
-            "capacity",
-            "number",
-            "Base capacity per year (for a candidate: once built).",
-            minimum=0,
-            unit="units/year",
-        ),
-        Column("unit_cost", "number", "Production cost per unit.", minimum=0, unit="money/unit"),
-        Column(
-            "fixed_cost",
-            "number",
-            "Cost per year of having the site (existing: always paid; candidate: paid if built; "
-            "closable: paid while open).",
-            required=False,
-            default=0.0,
-            minimum=0,
-            unit="money/year",
-        ),
-        Column(
-            "module_capacity",
-            "number",
-            "Capacity added by one expansion module.",
-            required=False,
-            default=0.0,
-            minimum=0,
-            unit="units/year",
-        ),
-        Column(
-            "module_cost",
-            "number",
-            "Cost per year of one module.",
-            required=False,
-            default=0.0,
-            minimum=0,
-            unit="money/year",
-        ),
-        Column(
-            "max_modules",
-            "integer",
-            "Most modules that may be added (a candidate needs to be built first).",
-            required=False,
-            default=0,
-            minimum=0,
-        ),
-        Column(
-            "reserve_cost",
-            "number",
-            "Cost per year of each unit of capacity held in reserve at this site.",
-            required=False,
-            default=0.0,
-            minimum=0,
-            unit="money/unit/year",
-        ),
-        Column(
-            "role",
-            "choice",
-            "A plant makes its product (from the inputs its recipe names, if any); a hub (a depot, "
-            "a transshipment port) takes its product in from other countries and passes it on to "
-            "other countries: its capacity is throughput, its unit_cost the handling cost per unit; "
-            "it never ships into its own country and has no recipe.",
-            required=False,
-            default="plant",
-            choices=("plant", "hub"),
-        ),
-        Column(
-            "group",
-            "text",
-            "A label the Groups sheet can limit (e.g. 'new fabs', 'depots').",
-            required=False,
-            blank_means="no group",
-        ),
-        Column(
-            "available_from",
-            "integer",
-            "First year in which the site can operate: for an existing site under construction, its "
-            "start of production; for a candidate, the earliest year it could produce if decided now "
-            "(its lead time). Used only with a Periods sheet.",
-            required=False,
-            blank_means="from the first period",
-        ),
-        Column(
-            "available_until",
-            "integer",
-            "Last year in which the site can operate (a planned closure, the end of a contract). "
-            "Used only with a Periods sheet.",
-            required=False,
-            blank_means="no end",
-        ),
-        Column(
-            "concern",
-            "bool",
-            "Whether this site's output counts as concern supply, whatever its country: TRUE for a "
-            "plant owned or controlled by an entity of concern in an allied country (the IRA's "
-            "'foreign entity of concern': a Chinese-owned cathode plant in Hungary), FALSE for the "
-            "rare reverse. Every concern share (direct and look-through), the concern-free "
-            "accounting and the reserve outside concern follow the site.",
-            required=False,
-            blank_means="its country's concern",
-        ),
-        Column(
-            "min_output",
-            "share",
-            "Share of its capacity in the period (base plus modules in place) that the site must "
-            "make in a normal year while it operates: take-or-pay and offtake contracts, must-run "
-            "plants; what makes today's trade reproduce itself. Its output has to go somewhere: a "
-            "minimum the network cannot absorb makes the design infeasible (explained).",
-            required=False,
-            default=0.0,
-        ),
-    ),
-    required=True,
-    key=("site",),
-)
-
-DEMAND = Sheet(
-    name="Demand",
-    description="Yearly demand. One row per (market, product); a duplicate is an error.",
-    columns=(
-        Column("market", "name", "Where the demand is.", ref="country"),
-        Column("product", "name", "What is demanded.", ref="product"),
-        Column("demand", "number", "Quantity per year.", minimum=0, unit="units/year"),
-        Column(
-            "unmet_penalty",
-            "number",
-            "Cost per unit of this market's demand left unserved, in a normal year and in every "
-            "scenario: the value of lost supply to this market (a planner's own markets usually "
-            "count for more than the rest of the world's). It belongs to its row: a later row "
-            "with a blank penalty does not inherit an earlier row's.",
-            required=False,
-            minimum=0,
-            unit="money/unit",
-            blank_means="Products.unmet_penalty",
-        ),
-        Column(
-            "period",
-            "integer",
-            "The row holds from this period on, until a later row for the same market and product "
-            "(see Periods). Used only with a Periods sheet.",
-            required=False,
-            blank_means="from the first period",
-        ),
-    ),
-    required=True,
-    key=("market", "product", "period"),
-)
-
-LANES = Sheet(
-    name="Lanes",
-    description="Which countries may ship to which, and at what cost. Domestic supply is always "
-    "allowed (free unless a row for (d, d) says otherwise). Without this sheet only domestic "
-    "supply is possible. A row naming the product wins over the blank-product row.",
-    columns=(
-        Column("origin", "name", "Shipping country.", ref="country"),
-        Column("destination", "name", "Receiving market.", ref="country"),
-        Column(
-            "product",
-            "name",
-            "Product the row applies to.",
-            required=False,
-            ref="product",
-            blank_means="every product",
-        ),
-        Column(
-            "freight_cost",
-            "number",
-            "Cost per unit shipped.",
-            required=False,
-            default=0.0,
-            minimum=0,
-            unit="money/unit",
-        ),
-        Column(
-            "tariff_rate",
-            "number",
-            "Duty as a share of the site's unit_cost, or of the product's customs_value where given (0.25 = 25%).",
-            required=False,
-            default=0.0,
-            minimum=0,
-        ),
-        Column(
-            "period",
-            "integer",
-            "The row holds from this period on, until a later row for the same origin, destination "
-            "and product (a tariff schedule; a lane that opens later). Used only with a Periods sheet.",
-            required=False,
-            blank_means="from the first period",
-        ),
-    ),
-    key=("origin", "destination", "product", "period"),
-)
-
-CAPS = Sheet(
-    name="Caps",
-    description="Dependency caps other than the default. For `each`, the most specific row "
-    "wins: (product, market) over (product, blank) over (blank, market) over "
-    "Settings.dependency_cap. Every `total` row adds one constraint per matching product over "
-    "the sum of the matching markets.",
-    columns=(
-        Column(
-            "product",
-            "name",
-            "Product.",
-            required=False,
-            ref="product",
-            blank_means="every product",
-        ),
-        Column(
-            "market",
-            "name",
-            "Market.",
-            required=False,
-            ref="country",
-            blank_means="every market",
-        ),
-        Column(
-            "cap",
-            "share",
-            "Most share of supply that may come from concern sites (or from the countries `of` names).",
-        ),
-        Column(
-            "of",
-            "name",
-            "Whose share is capped: `concern` (concern countries' sites and sites flagged "
-            "Sites.concern); a country: what that one country ships; `any`: every single country "
-            "other than the market itself, each separately (the EU Critical Raw Materials Act's "
-            "'no more than 65% from any single third country, at each stage'). A single-country "
-            "cap is measured per stage, on the product as it arrives from the country that ships "
-            "it (basis `direct`): give a row for each stage's product. The most specific row wins "
-            "among rows with the same `of`; rows with different `of` all hold.",
-            required=False,
-            blank_means="concern",
-        ),
-        Column(
-            "scope",
-            "choice",
-            "`each`: the cap holds in each market separately; `total`: it holds for the sum over the matching markets.",
-            required=False,
-            default="each",
-            choices=("each", "total"),
-        ),
-        Column(
-            "basis",
-            "choice",
-            "`lookthrough`: supply counts as concern supply when it, or anything upstream of it "
-            "through the recipes, was made at a concern site (mass balance); `direct`: only the "
-            "site that ships it counts. Without recipes the two agree. A single-country cap (`of` "
-            "a country or `any`) is `direct` only.",
-            required=False,
-            choices=("lookthrough", "direct"),
-            blank_means="`lookthrough`; `direct` where `of` is a country or `any`",
-        ),
-        Column(
-            "period",
-            "integer",
-            "The row holds from this period on, until a later row for the same product, market, "
-            "scope, basis and of (a phased cap). Used only with a Periods sheet.",
-            required=False,
-            blank_means="from the first period",
-        ),
-    ),
-    key=("product", "market", "scope", "basis", "of", "period"),
-)
-
-SCENARIOS = Sheet(
-    name="Scenarios",
-    description="Disruptions the network must withstand. Build decisions are shared; each "
-    "scenario has its own flows, unmet demand and stock draws.",
-    columns=(
-        Column("scenario", "name", "Name."),
-        Column(
-            "weight",
-            "number",
-            "The yearly probability of the scenario: in any year at most one scenario happens, "
-            "and with the rest of the probability, 1 - the sum of the weights, the year is "
-            "normal. 0 makes it a pure stress test. The weights must sum to less than 1.",
-            required=False,
-            default=0.0,
-            minimum=0,
-        ),
-        Column(
-            "max_shortfall",
-            "share",
-            "Most share of any market's demand for any product that may go unserved in this scenario.",
-            required=False,
-            blank_means="no limit (shortfall is only penalised)",
-        ),
-    ),
-    key=("scenario",),
-)
-
-DISRUPTIONS = Sheet(
-    name="Disruptions",
-    description="What each scenario takes away. A site's loss is the largest capacity_loss "
-    "among the scenario's rows that match it (its country or the site itself, and its product "
-    "or blank). A loss takes the capacity from the country's own plants too; an export ban, "
-    "which stops trade but leaves the country's own supply, is a Closures row.",
-    columns=(
-        Column("scenario", "name", "Scenario.", ref="scenario"),
-        Column(
-            "country",
-            "name",
-            "The country hit (blank only when site is given).",
-            required=False,
-            ref="country",
-        ),
-        Column(
-            "site",
-            "name",
-            "A single site hit instead of a whole country.",
-            required=False,
-            ref="site",
-            blank_means="the whole country",
-        ),
-        Column(
-            "product",
-            "name",
-            "Product hit.",
-            required=False,
-            ref="product",
-            blank_means="every product",
-        ),
-        Column(
-            "capacity_loss",
-            "share",
-            "Share of capacity lost (1 = cut off entirely: sanctions, blockade, embargo).",
-        ),
-    ),
-    key=(),
-)
-
-SHOCKS = Sheet(
-    name="Shocks",
-    description="Demand surges or drops in a scenario. For each (market, product) the most "
-    "specific row of the scenario wins: (product, market) over (product, blank) over "
-    "(blank, market) over (blank, blank); with no matching row the factor is 1.",
-    columns=(
-        Column("scenario", "name", "Scenario.", ref="scenario"),
-        Column(
-            "market",
-            "name",
-            "Market.",
-            required=False,
-            ref="country",
-            blank_means="every market",
-        ),
-        Column(
-            "product",
-            "name",
-            "Product.",
-            required=False,
-            ref="product",
-            blank_means="every product",
-        ),
-        Column(
-            "demand_factor",
-            "number",
-            "Demand multiplier in the scenario (1.5 = +50%).",
-            minimum=0,
-        ),
-    ),
-    key=("scenario", "market", "product"),
-)
-
-STOCKPILES = Sheet(
-    name="Stockpiles",
-    description="Strategic inventory that may be held in the baseline and drawn in a scenario. "
-    "Stock of any product may be held, intermediates too: stock drawn in a country serves its "
-    "final demand and its plants' inputs alike. A row for a country that neither demands nor "
-    "uses the product is ignored.",
-    columns=(
-        Column("market", "name", "Where the stock is held.", ref="country"),
-        Column("product", "name", "Product.", ref="product"),
-        Column("max_stock", "number", "Most stock that may be held.", minimum=0, unit="units"),
-        Column(
-            "holding_cost",
-            "number",
-            "Cost per year per unit held.",
-            required=False,
-            default=0.0,
-            minimum=0,
-            unit="money/unit/year",
-        ),
-        Column(
-            "restock_cost",
-            "number",
-            "Cost of each unit drawn in a scenario (buying it back once the crisis is over). A draw "
-            "that costs nothing is taken in every crisis, even where production is left.",
-            required=False,
-            minimum=0,
-            unit="money/unit",
-            blank_means="Products.customs_value; where that is blank too, 0 with a warning",
-        ),
-    ),
-    key=("market", "product"),
-)
-
-CLOSURES = Sheet(
-    name="Closures",
-    description="Trade that stops in a scenario: export bans, embargoes, sanctions, closed "
-    "straits. In the scenario, no site in a matching origin ships the product into a matching "
-    "destination. The origin is the country of the shipping site: a hub in a third country ships "
-    "from that country (close the hub's lanes too to model transshipment evasion). Domestic "
-    "supply is never closed by a row (a country that loses its own production is a Disruptions "
-    "row). A row with both origin and destination blank is an error. An export ban by China on "
-    "NdPr oxide is (scenario, China, blank, NdPr oxide); allies stopping exports to China is "
-    "(scenario, Ally, China, blank) where the allies carry the bloc label Ally. A bloc label that "
-    "is also a country's name and groups other countries too is an error while the sheet has rows "
-    "(a row naming it would be ambiguous); a country that is its own bloc is not.",
-    columns=(
-        Column("scenario", "name", "Scenario.", ref="scenario"),
-        Column(
-            "origin",
-            "name",
-            "Shipping country, or a bloc label of the Countries sheet (each of its countries).",
-            required=False,
-            blank_means="every country",
-        ),
-        Column(
-            "destination",
-            "name",
-            "Receiving country, or a bloc label.",
-            required=False,
-            blank_means="every country",
-        ),
-        Column(
-            "product",
-            "name",
-            "Product whose trade stops.",
-            required=False,
-            ref="product",
-            blank_means="every product",
-        ),
-    ),
-    key=("scenario", "origin", "destination", "product"),
-)
-
-RECIPES = Sheet(
-    name="Recipes",
-    description="What a plant consumes to make its product. A plant's recipe is, for each input, the "
-    "row naming the plant, else the row with a blank site; a site row with quantity 0 removes that "
-    "input for that plant. A plant consumes its inputs in its own country: they must arrive there, "
-    "from local plants or through Lanes. A cycle (a product that needs itself through any chain of "
-    "inputs), a site row whose site does not make the product, and a hub named in a row are errors.",
-    columns=(
-        Column("product", "name", "The product made.", ref="product"),
-        Column("input", "name", "A product consumed to make it.", ref="product"),
-        Column(
-            "quantity",
-            "number",
-            "Units of input per unit of product (yield losses included).",
-            minimum=0,
-            unit="input units/unit",
-        ),
-        Column(
-            "site",
-            "name",
-            "The one plant this row is for.",
-            required=False,
-            ref="site",
-            blank_means="every plant making the product",
-        ),
-    ),
-    key=("product", "input", "site"),
-)
-
-GROUPS = Sheet(
-    name="Groups",
-    description="Limits on how many sites of a group (Sites.group) operate, in every period. "
-    "Existing sites count as operating. A group that no site names is a warning.",
-    columns=(
-        Column("group", "text", "A label used in Sites.group."),
-        Column("min_open", "integer", "Fewest sites of the group that operate.", required=False, default=0, minimum=0),
-        Column(
-            "max_open",
-            "integer",
-            "Most sites of the group that operate.",
-            required=False,
-            minimum=0,
-            blank_means="no limit",
-        ),
-    ),
-    key=("group",),
-)
 
 PERIODS = Sheet(
     name="Periods",
@@ -782,6 +214,7 @@ PERIODS = Sheet(
         ),
     ),
     key=("period",),
+    place=140,
 )
 
 STUDY = Sheet(
@@ -800,49 +233,30 @@ STUDY = Sheet(
         Column("value", "share", "One value of it."),
     ),
     key=("parameter", "value"),
+    place=150,
 )
 
-OBSERVED = Sheet(
-    name="Observed",
-    description="Today's trade, to hold the baseline against: a country's observed share of "
-    "world production of a product in the first period (a public figure). Nothing here changes "
-    "the optimum; the Calibration results sheet sets each row beside the modelled share and flags "
-    "gaps wider than Settings.calibration_tolerance. The shares of one product may not sum to "
-    "more than 1.",
-    columns=(
-        Column("product", "name", "Product.", ref="product"),
-        Column("country", "name", "Producing country.", ref="country"),
-        Column("share", "share", "Its observed share of world production of the product in the first period."),
-        Column(
-            "source",
-            "text",
-            "Where the figure comes from (USGS Mineral Commodity Summaries, IEA, ...).",
-            required=False,
-            blank_means="no source given",
-        ),
-    ),
-    key=("product", "country"),
-)
 
-SHEETS: tuple[Sheet, ...] = (
-    SETTINGS_SHEET,
-    COUNTRIES,
-    PRODUCTS,
-    SITES,
-    DEMAND,
-    LANES,
-    CAPS,
-    SCENARIOS,
-    DISRUPTIONS,
-    SHOCKS,
-    CLOSURES,
-    STOCKPILES,
-    RECIPES,
-    GROUPS,
-    PERIODS,
-    STUDY,
-    OBSERVED,
-)
+CORE_SHEETS = (SETTINGS_SHEET, COUNTRIES, PRODUCTS, PERIODS, STUDY)
+"""The sheets every part of the model reads: the settings, the countries and products, the
+periods, and the study of a parameter; each family declares the sheets of its own concept."""
+
+
+def assemble() -> tuple[Sheet, ...]:
+    """Every sheet of the workbook, in order of ``place``: the core sheets and those the families
+    declare (``SHEETS``), with the columns other families add to them (``SHEET_ADDS``, in the
+    order of ``FAMILIES``)."""
+    sheets = {s.name: s for s in CORE_SHEETS}
+    for family in FAMILIES:
+        for sheet in getattr(family, "SHEETS", ()):
+            sheets[sheet.name] = sheet
+    for family in FAMILIES:
+        for name, columns in getattr(family, "SHEET_ADDS", {}).items():
+            sheets[name] = replace(sheets[name], columns=(*sheets[name].columns, *columns))
+    return tuple(sorted(sheets.values(), key=lambda s: s.place))
+
+
+SHEETS: tuple[Sheet, ...] = assemble()
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 
 IGNORED_SHEETS = ("README",)
@@ -854,7 +268,7 @@ def render_inputs_markdown() -> str:
     out = [
         "# Input workbook reference",
         "",
-        "<!-- Generated from model/schema.py by `python -m model.schema > docs/inputs.md`. "
+        "<!-- Generated from model/schema.py and the families' SHEETS by `python -m model.schema > docs/inputs.md`. "
         "Do not edit by hand: a test checks this file matches the schema. -->",
         "",
         "Sheet names and column headers are matched exactly after trimming spaces. Column "

@@ -389,7 +389,7 @@ def test_available_until_before_available_from(tmp_path: Path) -> None:
         Periods=TWO_PERIODS, Sites=[site("home1", available_from=2026, available_until=2024), site("rival1")]
     )
     (msg,) = messages(tmp_path, recs)
-    assert "Sites!O2" in msg and "available_until 2024 is before available_from 2026" in msg
+    assert "Sites!N2" in msg and "available_until 2024 is before available_from 2026" in msg
 
 
 def test_period_columns_without_a_periods_sheet_are_ignored_with_a_warning(tmp_path: Path) -> None:
@@ -397,7 +397,7 @@ def test_period_columns_without_a_periods_sheet_are_ignored_with_a_warning(tmp_p
     net = read_workbook(write(tmp_path, recs))
     warned = [str(w) for w in net.warnings]
     assert any("Caps!G2" in w and "no Periods sheet" in w for w in warned), warned
-    assert any("Sites!N2" in w and "'available_from'" in w for w in warned), warned
+    assert any("Sites!M2" in w and "'available_from'" in w for w in warned), warned
     assert objective(solve_network(net)) == pytest.approx(880)  # the cap holds; the window does not
 
 
@@ -415,7 +415,7 @@ def test_a_candidate_available_only_after_the_horizon_is_warned(tmp_path: Path) 
     recs = records(Periods=TWO_PERIODS, Sites=[site("home1", available_from=2030), site("rival1")])
     net = read_workbook(write(tmp_path, recs))
     warned = [str(w) for w in net.warnings]
-    assert any("Sites!N2" in w and "can never be built" in w for w in warned), warned
+    assert any("Sites!M2" in w and "can never be built" in w for w in warned), warned
 
 
 # ---- results over periods: Timeline, workbook, console, studies -------------------------------

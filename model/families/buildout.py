@@ -15,9 +15,34 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
+from model.columns import Column
 from model.families.protocol import Col, Context, Equation, Extraction
 from model.families.verify import TOL, rows_of
 from model.network import Network
+
+# The input columns it reads (model.schema adds them to the sheet another family declares)
+
+SHEET_ADDS = {
+    "Sites": (
+        Column(
+            "available_from",
+            "integer",
+            "First year in which the site can operate: for an existing site under construction, its "
+            "start of production; for a candidate, the earliest year it could produce if decided now "
+            "(its lead time). Used only with a Periods sheet.",
+            required=False,
+            blank_means="from the first period",
+        ),
+        Column(
+            "available_until",
+            "integer",
+            "Last year in which the site can operate (a planned closure, the end of a contract). "
+            "Used only with a Periods sheet.",
+            required=False,
+            blank_means="no end",
+        ),
+    ),
+}
 
 ADDS = {
     "Sites": (

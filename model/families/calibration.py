@@ -20,11 +20,41 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
+from model.columns import Column, Sheet
 from model.families.common import Line
 from model.families.flows import normal
 from model.families.protocol import Col, Context, Equation, Extraction, Table, column_names, value
 from model.families.verify import TOL, rows_of
 from model.network import Network
+
+# The input sheets it reads (model.schema assembles the workbook's sheets from these)
+
+OBSERVED = Sheet(
+    name="Observed",
+    description="Today's trade, to hold the baseline against: a country's observed share of "
+    "world production of a product in the first period (a public figure). Nothing here changes "
+    "the optimum; the Calibration results sheet sets each row beside the modelled share and flags "
+    "gaps wider than Settings.calibration_tolerance. The shares of one product may not sum to "
+    "more than 1.",
+    columns=(
+        Column("product", "name", "Product.", ref="product"),
+        Column("country", "name", "Producing country.", ref="country"),
+        Column("share", "share", "Its observed share of world production of the product in the first period."),
+        Column(
+            "source",
+            "text",
+            "Where the figure comes from (USGS Mineral Commodity Summaries, IEA, ...).",
+            required=False,
+            blank_means="no source given",
+        ),
+    ),
+    key=("product", "country"),
+    place=160,
+)
+
+
+SHEETS = (OBSERVED,)
+"""The input sheets this family declares (``model.schema``)."""
 
 TABLES = (
     Table(

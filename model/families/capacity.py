@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
+from model.columns import Column, Sheet
 from model.families.assumptions import need_is_data
 from model.families.common import Line, qty, total
 from model.families.flows import normal
@@ -29,6 +30,86 @@ from model.families.protocol import (
 from model.families.verify import TOL, cost_problems, rows_of, site_capacity
 from model.network import NORMAL, Network
 from model.sidebyside import differs, num
+
+# The input sheets it reads (model.schema assembles the workbook's sheets from these)
+
+SITES = Sheet(
+    name="Sites",
+    description="Production sites: existing plants, and candidates that may be built.",
+    columns=(
+        Column("site", "name", "Name."),
+        Column("country", "name", "Where it is.", ref="country"),
+        Column("product", "name", "What it makes.", ref="product"),
+        Column(
+            "status",
+            "choice",
+            "An existing site always operates; a candidate operates only if the model builds it; a "
+            "closable site operates today and the model may close it (its fixed cost is then saved).",
+            choices=("existing", "candidate", "closable"),
+        ),
+        Column(
+            "capacity",
+            "number",
+            "Base capacity per year (for a candidate: once built).",
+            minimum=0,
+            unit="units/year",
+        ),
+        Column("unit_cost", "number", "Production cost per unit.", minimum=0, unit="money/unit"),
+        Column(
+            "fixed_cost",
+            "number",
+            "Cost per year of having the site (existing: always paid; candidate: paid if built; "
+            "closable: paid while open).",
+            required=False,
+            default=0.0,
+            minimum=0,
+            unit="money/year",
+        ),
+        Column(
+            "module_capacity",
+            "number",
+            "Capacity added by one expansion module.",
+            required=False,
+            default=0.0,
+            minimum=0,
+            unit="units/year",
+        ),
+        Column(
+            "module_cost",
+            "number",
+            "Cost per year of one module.",
+            required=False,
+            default=0.0,
+            minimum=0,
+            unit="money/year",
+        ),
+        Column(
+            "max_modules",
+            "integer",
+            "Most modules that may be added (a candidate needs to be built first).",
+            required=False,
+            default=0,
+            minimum=0,
+        ),
+        Column(
+            "min_output",
+            "share",
+            "Share of its capacity in the period (base plus modules in place) that the site must "
+            "make in a normal year while it operates: take-or-pay and offtake contracts, must-run "
+            "plants; what makes today's trade reproduce itself. Its output has to go somewhere: a "
+            "minimum the network cannot absorb makes the design infeasible (explained).",
+            required=False,
+            default=0.0,
+        ),
+    ),
+    required=True,
+    key=("site",),
+    place=30,
+)
+
+
+SHEETS = (SITES,)
+"""The input sheets this family declares (``model.schema``)."""
 
 TABLES = (
     Table(

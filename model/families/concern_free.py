@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
+from model.columns import Column
 from model.families.common import linear
 from model.families.protocol import (
     PERIOD,
@@ -35,6 +36,24 @@ from model.families.protocol import (
 from model.families.verify import TOL, rows_of
 from model.network import NORMAL, Network
 from model.solve import SolveOptions, solve
+
+# The input columns it reads (model.schema adds them to the sheet another family declares)
+
+SHEET_ADDS = {
+    "Sites": (
+        Column(
+            "role",
+            "choice",
+            "A plant makes its product (from the inputs its recipe names, if any); a hub (a depot, "
+            "a transshipment port) takes its product in from other countries and passes it on to "
+            "other countries: its capacity is throughput, its unit_cost the handling cost per unit; "
+            "it never ships into its own country and has no recipe.",
+            required=False,
+            default="plant",
+            choices=("plant", "hub"),
+        ),
+    ),
+}
 
 TABLES = (
     Table(

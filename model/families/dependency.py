@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from model.charts import CONCERN_COLOR
+from model.columns import Column, Sheet
 from model.families.common import Adjacency, Line, money
 from model.families.concern_free import mass_balance_products, mass_balance_products_over
 from model.families.flows import same_supply_cost, supply_costs
@@ -34,6 +35,101 @@ from model.families.verify import TOL, rows_of
 from model.network import ANY, NORMAL, Network, most_specific
 from model.sidebyside import differs, pct
 from model.xlsx import BAR_CM, CM, HEADER_FILL, Book, rows_for, runs
+
+# The input sheets it reads (model.schema assembles the workbook's sheets from these)
+
+CAPS = Sheet(
+    name="Caps",
+    description="Dependency caps other than the default. For `each`, the most specific row "
+    "wins: (product, market) over (product, blank) over (blank, market) over "
+    "Settings.dependency_cap. Every `total` row adds one constraint per matching product over "
+    "the sum of the matching markets.",
+    columns=(
+        Column(
+            "product",
+            "name",
+            "Product.",
+            required=False,
+            ref="product",
+            blank_means="every product",
+        ),
+        Column(
+            "market",
+            "name",
+            "Market.",
+            required=False,
+            ref="country",
+            blank_means="every market",
+        ),
+        Column(
+            "cap",
+            "share",
+            "Most share of supply that may come from concern sites (or from the countries `of` names).",
+        ),
+        Column(
+            "of",
+            "name",
+            "Whose share is capped: `concern` (concern countries' sites and sites flagged "
+            "Sites.concern); a country: what that one country ships; `any`: every single country "
+            "other than the market itself, each separately (the EU Critical Raw Materials Act's "
+            "'no more than 65% from any single third country, at each stage'). A single-country "
+            "cap is measured per stage, on the product as it arrives from the country that ships "
+            "it (basis `direct`): give a row for each stage's product. The most specific row wins "
+            "among rows with the same `of`; rows with different `of` all hold.",
+            required=False,
+            blank_means="concern",
+        ),
+        Column(
+            "scope",
+            "choice",
+            "`each`: the cap holds in each market separately; `total`: it holds for the sum over the matching markets.",
+            required=False,
+            default="each",
+            choices=("each", "total"),
+        ),
+        Column(
+            "basis",
+            "choice",
+            "`lookthrough`: supply counts as concern supply when it, or anything upstream of it "
+            "through the recipes, was made at a concern site (mass balance); `direct`: only the "
+            "site that ships it counts. Without recipes the two agree. A single-country cap (`of` "
+            "a country or `any`) is `direct` only.",
+            required=False,
+            choices=("lookthrough", "direct"),
+            blank_means="`lookthrough`; `direct` where `of` is a country or `any`",
+        ),
+        Column(
+            "period",
+            "integer",
+            "The row holds from this period on, until a later row for the same product, market, "
+            "scope, basis and of (a phased cap). Used only with a Periods sheet.",
+            required=False,
+            blank_means="from the first period",
+        ),
+    ),
+    key=("product", "market", "scope", "basis", "of", "period"),
+    place=60,
+)
+
+
+SHEETS = (CAPS,)
+"""The input sheets this family declares (``model.schema``)."""
+SHEET_ADDS = {
+    "Sites": (
+        Column(
+            "concern",
+            "bool",
+            "Whether this site's output counts as concern supply, whatever its country: TRUE for a "
+            "plant owned or controlled by an entity of concern in an allied country (the IRA's "
+            "'foreign entity of concern': a Chinese-owned cathode plant in Hungary), FALSE for the "
+            "rare reverse. Every concern share (direct and look-through), the concern-free "
+            "accounting and the reserve outside concern follow the site.",
+            required=False,
+            blank_means="its country's concern",
+        ),
+    ),
+}
+"""The columns it adds to a sheet another family declares."""
 
 TABLES = (
     Table(

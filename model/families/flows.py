@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
+from model.columns import Column, Sheet
 from model.families.assumptions import need_is_data
 from model.families.common import Line, linear, qty, total
 from model.families.protocol import (
@@ -32,6 +33,92 @@ from model.families.protocol import (
 from model.families.verify import TOL, close, cost_problems, rows_of
 from model.network import NORMAL, Network
 from model.sidebyside import differs, merge_on, num
+
+# The input sheets it reads (model.schema assembles the workbook's sheets from these)
+
+DEMAND = Sheet(
+    name="Demand",
+    description="Yearly demand. One row per (market, product); a duplicate is an error.",
+    columns=(
+        Column("market", "name", "Where the demand is.", ref="country"),
+        Column("product", "name", "What is demanded.", ref="product"),
+        Column("demand", "number", "Quantity per year.", minimum=0, unit="units/year"),
+        Column(
+            "unmet_penalty",
+            "number",
+            "Cost per unit of this market's demand left unserved, in a normal year and in every "
+            "scenario: the value of lost supply to this market (a planner's own markets usually "
+            "count for more than the rest of the world's). It belongs to its row: a later row "
+            "with a blank penalty does not inherit an earlier row's.",
+            required=False,
+            minimum=0,
+            unit="money/unit",
+            blank_means="Products.unmet_penalty",
+        ),
+        Column(
+            "period",
+            "integer",
+            "The row holds from this period on, until a later row for the same market and product "
+            "(see Periods). Used only with a Periods sheet.",
+            required=False,
+            blank_means="from the first period",
+        ),
+    ),
+    required=True,
+    key=("market", "product", "period"),
+    place=40,
+)
+
+
+LANES = Sheet(
+    name="Lanes",
+    description="Which countries may ship to which, and at what cost. Domestic supply is always "
+    "allowed (free unless a row for (d, d) says otherwise). Without this sheet only domestic "
+    "supply is possible. A row naming the product wins over the blank-product row.",
+    columns=(
+        Column("origin", "name", "Shipping country.", ref="country"),
+        Column("destination", "name", "Receiving market.", ref="country"),
+        Column(
+            "product",
+            "name",
+            "Product the row applies to.",
+            required=False,
+            ref="product",
+            blank_means="every product",
+        ),
+        Column(
+            "freight_cost",
+            "number",
+            "Cost per unit shipped.",
+            required=False,
+            default=0.0,
+            minimum=0,
+            unit="money/unit",
+        ),
+        Column(
+            "tariff_rate",
+            "number",
+            "Duty as a share of the site's unit_cost, or of the product's customs_value where given (0.25 = 25%).",
+            required=False,
+            default=0.0,
+            minimum=0,
+        ),
+        Column(
+            "period",
+            "integer",
+            "The row holds from this period on, until a later row for the same origin, destination "
+            "and product (a tariff schedule; a lane that opens later). Used only with a Periods sheet.",
+            required=False,
+            blank_means="from the first period",
+        ),
+    ),
+    key=("origin", "destination", "product", "period"),
+    place=50,
+)
+
+
+SHEETS = (DEMAND, LANES)
+"""The input sheets this family declares (``model.schema``)."""
 
 TABLES = (
     Table(

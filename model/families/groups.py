@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
+from model.columns import Column, Sheet
 from model.families.protocol import (
     PERIOD,
     Col,
@@ -22,6 +23,44 @@ from model.families.protocol import (
 )
 from model.families.verify import rows_of
 from model.network import Network
+
+# The input sheets it reads (model.schema assembles the workbook's sheets from these)
+
+GROUPS = Sheet(
+    name="Groups",
+    description="Limits on how many sites of a group (Sites.group) operate, in every period. "
+    "Existing sites count as operating. A group that no site names is a warning.",
+    columns=(
+        Column("group", "text", "A label used in Sites.group."),
+        Column("min_open", "integer", "Fewest sites of the group that operate.", required=False, default=0, minimum=0),
+        Column(
+            "max_open",
+            "integer",
+            "Most sites of the group that operate.",
+            required=False,
+            minimum=0,
+            blank_means="no limit",
+        ),
+    ),
+    key=("group",),
+    place=130,
+)
+
+
+SHEETS = (GROUPS,)
+"""The input sheets this family declares (``model.schema``)."""
+SHEET_ADDS = {
+    "Sites": (
+        Column(
+            "group",
+            "text",
+            "A label the Groups sheet can limit (e.g. 'new fabs', 'depots').",
+            required=False,
+            blank_means="no group",
+        ),
+    ),
+}
+"""The columns it adds to a sheet another family declares."""
 
 TABLES = (
     Table(

@@ -2,6 +2,8 @@
 
 A family is a module in ``model/families/`` listed in ``model.families.FAMILIES``. It provides
 
+* ``SHEETS``: the input sheets it reads (``model.columns.Sheet``), and ``SHEET_ADDS``: the
+  columns it adds to another family's sheet; ``model.schema`` assembles the workbook from them;
 * ``TABLES``: the result tables it makes (``Table``: sheet, keys, columns with unit and meaning),
   and ``ADDS``: columns it adds to a table of a family before it; the results workbook formats
   columns by their units and docs/results.md is generated from them;

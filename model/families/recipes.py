@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
+from model.columns import Column, Sheet
 from model.families.protocol import (
     PERIOD,
     Col,
@@ -31,6 +32,42 @@ from model.families.protocol import (
 )
 from model.families.verify import TOL, close, rows_of
 from model.network import NORMAL, Key, Network
+
+# The input sheets it reads (model.schema assembles the workbook's sheets from these)
+
+RECIPES = Sheet(
+    name="Recipes",
+    description="What a plant consumes to make its product. A plant's recipe is, for each input, the "
+    "row naming the plant, else the row with a blank site; a site row with quantity 0 removes that "
+    "input for that plant. A plant consumes its inputs in its own country: they must arrive there, "
+    "from local plants or through Lanes. A cycle (a product that needs itself through any chain of "
+    "inputs), a site row whose site does not make the product, and a hub named in a row are errors.",
+    columns=(
+        Column("product", "name", "The product made.", ref="product"),
+        Column("input", "name", "A product consumed to make it.", ref="product"),
+        Column(
+            "quantity",
+            "number",
+            "Units of input per unit of product (yield losses included).",
+            minimum=0,
+            unit="input units/unit",
+        ),
+        Column(
+            "site",
+            "name",
+            "The one plant this row is for.",
+            required=False,
+            ref="site",
+            blank_means="every plant making the product",
+        ),
+    ),
+    key=("product", "input", "site"),
+    place=120,
+)
+
+
+SHEETS = (RECIPES,)
+"""The input sheets this family declares (``model.schema``)."""
 
 TABLES = (
     Table(

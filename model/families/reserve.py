@@ -8,11 +8,28 @@ from typing import Any
 
 import pyomo.core as pyo
 
+from model.columns import Column
 from model.derive import gross_requirement
 from model.families.common import total
 from model.families.protocol import Context, Equation, Extraction, register_cost
 from model.families.verify import TOL, cost_problems, rows_of
 from model.network import NORMAL, Network
+
+# The input columns it reads (model.schema adds them to the sheet another family declares)
+
+SHEET_ADDS = {
+    "Sites": (
+        Column(
+            "reserve_cost",
+            "number",
+            "Cost per year of each unit of capacity held in reserve at this site.",
+            required=False,
+            default=0.0,
+            minimum=0,
+            unit="money/unit/year",
+        ),
+    ),
+}
 
 EQUATIONS = (
     Equation(

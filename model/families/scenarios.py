@@ -17,6 +17,7 @@ import pandas as pd
 import pyomo.core as pyo
 from xlsxwriter.worksheet import Worksheet
 
+from model.columns import Column, Sheet
 from model.families.common import Line, money, qty
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
@@ -40,6 +41,159 @@ from model.families.verify import TOL, close, cost_problems, rows_of, site_capac
 from model.network import NORMAL, Network
 from model.sidebyside import MERGED, differs, pct, union
 from model.xlsx import BAR_CM, CM, HEADER_FILL, SHARE, Book, clean, series
+
+# The input sheets it reads (model.schema assembles the workbook's sheets from these)
+
+SCENARIOS = Sheet(
+    name="Scenarios",
+    description="Disruptions the network must withstand. Build decisions are shared; each "
+    "scenario has its own flows, unmet demand and stock draws.",
+    columns=(
+        Column("scenario", "name", "Name."),
+        Column(
+            "weight",
+            "number",
+            "The yearly probability of the scenario: in any year at most one scenario happens, "
+            "and with the rest of the probability, 1 - the sum of the weights, the year is "
+            "normal. 0 makes it a pure stress test. The weights must sum to less than 1.",
+            required=False,
+            default=0.0,
+            minimum=0,
+        ),
+        Column(
+            "max_shortfall",
+            "share",
+            "Most share of any market's demand for any product that may go unserved in this scenario.",
+            required=False,
+            blank_means="no limit (shortfall is only penalised)",
+        ),
+    ),
+    key=("scenario",),
+    place=70,
+)
+
+
+DISRUPTIONS = Sheet(
+    name="Disruptions",
+    description="What each scenario takes away. A site's loss is the largest capacity_loss "
+    "among the scenario's rows that match it (its country or the site itself, and its product "
+    "or blank). A loss takes the capacity from the country's own plants too; an export ban, "
+    "which stops trade but leaves the country's own supply, is a Closures row.",
+    columns=(
+        Column("scenario", "name", "Scenario.", ref="scenario"),
+        Column(
+            "country",
+            "name",
+            "The country hit (blank only when site is given).",
+            required=False,
+            ref="country",
+        ),
+        Column(
+            "site",
+            "name",
+            "A single site hit instead of a whole country.",
+            required=False,
+            ref="site",
+            blank_means="the whole country",
+        ),
+        Column(
+            "product",
+            "name",
+            "Product hit.",
+            required=False,
+            ref="product",
+            blank_means="every product",
+        ),
+        Column(
+            "capacity_loss",
+            "share",
+            "Share of capacity lost (1 = cut off entirely: sanctions, blockade, embargo).",
+        ),
+    ),
+    key=(),
+    place=80,
+)
+
+
+SHOCKS = Sheet(
+    name="Shocks",
+    description="Demand surges or drops in a scenario. For each (market, product) the most "
+    "specific row of the scenario wins: (product, market) over (product, blank) over "
+    "(blank, market) over (blank, blank); with no matching row the factor is 1.",
+    columns=(
+        Column("scenario", "name", "Scenario.", ref="scenario"),
+        Column(
+            "market",
+            "name",
+            "Market.",
+            required=False,
+            ref="country",
+            blank_means="every market",
+        ),
+        Column(
+            "product",
+            "name",
+            "Product.",
+            required=False,
+            ref="product",
+            blank_means="every product",
+        ),
+        Column(
+            "demand_factor",
+            "number",
+            "Demand multiplier in the scenario (1.5 = +50%).",
+            minimum=0,
+        ),
+    ),
+    key=("scenario", "market", "product"),
+    place=90,
+)
+
+
+CLOSURES = Sheet(
+    name="Closures",
+    description="Trade that stops in a scenario: export bans, embargoes, sanctions, closed "
+    "straits. In the scenario, no site in a matching origin ships the product into a matching "
+    "destination. The origin is the country of the shipping site: a hub in a third country ships "
+    "from that country (close the hub's lanes too to model transshipment evasion). Domestic "
+    "supply is never closed by a row (a country that loses its own production is a Disruptions "
+    "row). A row with both origin and destination blank is an error. An export ban by China on "
+    "NdPr oxide is (scenario, China, blank, NdPr oxide); allies stopping exports to China is "
+    "(scenario, Ally, China, blank) where the allies carry the bloc label Ally. A bloc label that "
+    "is also a country's name and groups other countries too is an error while the sheet has rows "
+    "(a row naming it would be ambiguous); a country that is its own bloc is not.",
+    columns=(
+        Column("scenario", "name", "Scenario.", ref="scenario"),
+        Column(
+            "origin",
+            "name",
+            "Shipping country, or a bloc label of the Countries sheet (each of its countries).",
+            required=False,
+            blank_means="every country",
+        ),
+        Column(
+            "destination",
+            "name",
+            "Receiving country, or a bloc label.",
+            required=False,
+            blank_means="every country",
+        ),
+        Column(
+            "product",
+            "name",
+            "Product whose trade stops.",
+            required=False,
+            ref="product",
+            blank_means="every product",
+        ),
+    ),
+    key=("scenario", "origin", "destination", "product"),
+    place=100,
+)
+
+
+SHEETS = (SCENARIOS, DISRUPTIONS, SHOCKS, CLOSURES)
+"""The input sheets this family declares (``model.schema``)."""
 
 TABLES = (
     Table(

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import pyomo.core as pyo
 
+from model.columns import Column, Sheet
 from model.families.common import linear
 from model.families.protocol import (
     PERIOD,
@@ -33,6 +34,46 @@ from model.families.protocol import (
 from model.families.verify import cost_problems, rows_of
 from model.network import NORMAL, Network
 from model.sidebyside import differs, merge_on, num
+
+# The input sheets it reads (model.schema assembles the workbook's sheets from these)
+
+STOCKPILES = Sheet(
+    name="Stockpiles",
+    description="Strategic inventory that may be held in the baseline and drawn in a scenario. "
+    "Stock of any product may be held, intermediates too: stock drawn in a country serves its "
+    "final demand and its plants' inputs alike. A row for a country that neither demands nor "
+    "uses the product is ignored.",
+    columns=(
+        Column("market", "name", "Where the stock is held.", ref="country"),
+        Column("product", "name", "Product.", ref="product"),
+        Column("max_stock", "number", "Most stock that may be held.", minimum=0, unit="units"),
+        Column(
+            "holding_cost",
+            "number",
+            "Cost per year per unit held.",
+            required=False,
+            default=0.0,
+            minimum=0,
+            unit="money/unit/year",
+        ),
+        Column(
+            "restock_cost",
+            "number",
+            "Cost of each unit drawn in a scenario (buying it back once the crisis is over). A draw "
+            "that costs nothing is taken in every crisis, even where production is left.",
+            required=False,
+            minimum=0,
+            unit="money/unit",
+            blank_means="Products.customs_value; where that is blank too, 0 with a warning",
+        ),
+    ),
+    key=("market", "product"),
+    place=110,
+)
+
+
+SHEETS = (STOCKPILES,)
+"""The input sheets this family declares (``model.schema``)."""
 
 TABLES = (
     Table(

@@ -1,0 +1,92 @@
+"""The kinds of input a workbook's sheets are declared with: a column (``Column``), a sheet
+(``Sheet``) and a row of the Settings sheet (``Setting``). ``model.schema`` holds the sheets of the
+workbook; the families declare the sheets and columns they read (``SHEETS``, ``SHEET_ADDS``) with
+these, and import nothing else of the schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["text", "name", "number", "share", "integer", "bool", "choice"]
+"""Cell kinds.
+
+* ``text``: free text; ``name``: the name of a thing (trimmed; matched against known names).
+* ``number``: a finite number (subject to ``minimum``); ``integer``: a whole number.
+* ``share``: a fraction in [0, 1]; 25 is refused with a suggestion of 0.25.
+* ``bool``: TRUE/FALSE, yes/no, y/n, 1/0 (any case).
+* ``choice``: one of ``choices`` (any case).
+"""
+
+Ref = Literal["country", "product", "site", "scenario"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet."""
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = True
+    default: Any = None
+    minimum: float | None = None
+    choices: tuple[str, ...] = ()
+    ref: Ref | None = None
+    unit: str = ""
+    blank_means: str = ""
+
+    @property
+    def type_label(self) -> str:
+        """Human-readable type, used in docs, the template and error messages."""
+        base = {
+            "text": "text",
+            "name": "name",
+            "number": "number",
+            "share": "share (fraction 0-1)",
+            "integer": "whole number",
+            "bool": "TRUE/FALSE",
+            "choice": " or ".join(self.choices),
+        }[self.kind]
+        if self.ref:
+            base = f"{self.ref} name"
+        if self.minimum is not None and self.kind in ("number", "integer"):
+            base += f" >= {self.minimum:g}"
+        return base
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet: its columns, whether it is required, and the columns that identify a row."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    key: tuple[str, ...] = ()
+    example: tuple[dict[str, Any], ...] = field(default=())
+    place: int = 0
+    """Where the sheet stands in the template and the input reference (lower first)."""
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the key-value Settings sheet."""
+
+    name: str
+    kind: Kind
+    default: Any
+    description: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
