@@ -34,7 +34,9 @@ def test_check_unknown_names_skips_names_held_back() -> None:
     known = checks.known_names(data, held_back={"Sites", "Countries"})
     assert known["site"] is None and known["country"] is None and set(known["scenario"] or {}) == {"Blockade"}
     issues = Issues()
-    disruptions = sheet(schema.SHEETS_BY_NAME["Disruptions"], {"scenario": "Blockad", "site": "fab9", "capacity_loss": 1.0})
+    disruptions = sheet(
+        schema.SHEETS_BY_NAME["Disruptions"], {"scenario": "Blockad", "site": "fab9", "capacity_loss": 1.0}
+    )
     checks.check_unknown_names(disruptions, known, issues)
     assert [str(i) for i in issues.errors] == [
         "Disruptions!A2: unknown scenario 'Blockad': it is not on the Scenarios sheet (did you mean 'Blockade'?)"
@@ -56,7 +58,9 @@ def test_check_disruption_targets() -> None:
 
 
 def test_check_unmet_penalty_given() -> None:
-    products = sheet(schema.SHEETS_BY_NAME["Products"], {"product": "chip"}, {"product": "magnet", "unmet_penalty": 5.0})
+    products = sheet(
+        schema.SHEETS_BY_NAME["Products"], {"product": "chip"}, {"product": "magnet", "unmet_penalty": 5.0}
+    )
     issues = Issues()
     checks.check_unmet_penalty_given(products, Settings(), issues)
     assert [i.where for i in issues.errors] == ["Products!C2"]
