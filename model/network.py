@@ -423,7 +423,7 @@ class Network:
         """``C7``: the cell of ``column`` in the record with ``key`` on ``sheet`` ("" if unknown).
 
         Keys: the name for sheets keyed by one column (Sites: site name), (product, market) for
-        sheets keyed by market and product (Demand, Stockpiles), the setting name for Settings.
+        sheets keyed by product and market (Demand, Stockpiles), the setting name for Settings.
         """
         row = self.rows.get(sheet, {}).get(key)
         if row is None:

@@ -370,7 +370,7 @@ def test_duplicate_keys_in_one_period(tmp_path: Path) -> None:
     ]
     (msg,) = messages(tmp_path, records(Periods=TWO_PERIODS, Demand=demand))
     assert msg == (
-        "Demand!A3: duplicate row: same market, product and period as row 2 (a blank period is the first period)"
+        "Demand!B3: duplicate row: same product, market and period as row 2 (a blank period is the first period)"
     )
 
 
@@ -407,8 +407,8 @@ def test_rows_differing_only_by_period_without_periods_are_duplicates(tmp_path: 
         {"market": "Home", "product": "chip", "demand": 90, "period": 2026},
     ]
     found = messages(tmp_path, records(Demand=demand))
-    expected = "duplicate row: same market, product as row 2 (without a Periods sheet the 'period' column is ignored)"
-    assert f"Demand!A3: {expected}" in found, found
+    expected = "duplicate row: same product, market as row 2 (without a Periods sheet the 'period' column is ignored)"
+    assert f"Demand!B3: {expected}" in found, found
 
 
 def test_a_candidate_available_only_after_the_horizon_is_warned(tmp_path: Path) -> None:

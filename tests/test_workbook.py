@@ -77,7 +77,7 @@ def test_many_errors_reported_together(tmp_path: Path) -> None:
 
 def test_duplicates(tmp_path: Path) -> None:
     recs = records(Demand=BASE["Demand"] * 2)
-    one_error(write(tmp_path, recs), "Demand!A3", "duplicate", "row 2")
+    one_error(write(tmp_path, recs), "Demand!B3", "duplicate", "row 2")
     recs = records(Sites=[*BASE["Sites"], dict(BASE["Sites"][0])])
     one_error(write(tmp_path, recs, "b.xlsx"), "Sites!A4", "duplicate site")
     recs = records(Lanes=BASE["Lanes"] * 2)
@@ -215,8 +215,8 @@ def test_names_are_trimmed_and_blank_rows_ignored(tmp_path: Path) -> None:
     edit(path, "Demand", "A4", "Home")  # row 3 left blank; row 4 a new record
     edit(path, "Demand", "B4", "chip")
     edit(path, "Demand", "C4", 1)
-    errs = errors_of(path)  # (Home, chip) duplicated on row 4: the blank row 3 was skipped
-    assert any(e.startswith("Demand!A4") and "duplicate" in e for e in errs), errs
+    errs = errors_of(path)  # (chip, Home) duplicated on row 4: the blank row 3 was skipped
+    assert any(e.startswith("Demand!B4") and "duplicate" in e for e in errs), errs
 
 
 @pytest.mark.parametrize(

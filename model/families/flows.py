@@ -65,7 +65,7 @@ DEMAND = Sheet(
         ),
     ),
     required=True,
-    key=("market", "product", "period"),
+    key=("product", "market", "period"),
     place=40,
 )
 

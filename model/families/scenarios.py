@@ -145,7 +145,7 @@ SHOCKS = Sheet(
             minimum=0,
         ),
     ),
-    key=("scenario", "market", "product"),
+    key=("scenario", "product", "market"),
     place=90,
 )
 

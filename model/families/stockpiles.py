@@ -67,7 +67,7 @@ STOCKPILES = Sheet(
             blank_means="Products.customs_value; where that is blank too, 0 with a warning",
         ),
     ),
-    key=("market", "product"),
+    key=("product", "market"),
     place=110,
 )
 
