@@ -82,3 +82,50 @@ def test_base_network_has_one_period_of_weight_one(tmp_path: Path) -> None:
     m = build_model(net)
     assert list(m.PERIODS) == [0]
     assert set(m.solve_spec.objective.values()) == {1.0}
+
+
+RENDERERS = ("model/report.py", "model/compare.py", "model/cli.py", "model/results.py")
+"""The central modules that render what the families declare (the results workbook, --compare,
+the console summary, the Summary sheet)."""
+
+
+@pytest.mark.parametrize("module", RENDERERS)
+def test_no_central_renderer_names_a_family_table(module: str) -> None:
+    """A family owns its tables: the modules that render them know them only through the
+    families' declarations and hooks, never by sheet name (so a new family's table needs no
+    change there). The Timeline, a table of its own that reads Sites, is the one exception."""
+    import re
+
+    from model.tables import declared
+
+    text = (Path(__file__).resolve().parent.parent / module).read_text(encoding="utf-8")
+    named = {
+        sheet
+        for sheet in declared()
+        for line in text.splitlines()
+        if re.search(rf"[\"']{sheet}[\"']", line) and "timeline_table" not in line
+    }
+    assert not named, f"{module} names family tables {sorted(named)}"
+
+
+def test_every_family_hook_is_callable_with_the_protocol_names() -> None:
+    """The optional output hooks a family defines take the arguments the protocol names."""
+    import inspect
+
+    from model.families import FAMILIES
+
+    expected = {
+        "as_written": ["tables"],
+        "charts": ["book", "sheets", "tables"],
+        "summary": ["tables", "net"],
+        "console": ["line", "net", "tables"],
+        "compare": ["a", "b", "pk"],
+        "changes": ["compared"],
+        "html": ["tables", "facts"],
+        "glance": ["tables", "facts"],
+    }
+    for family in FAMILIES:
+        for hook, names in expected.items():
+            if hasattr(family, hook):
+                params = list(inspect.signature(getattr(family, hook)).parameters)
+                assert params == names, f"{family.__name__}.{hook}{tuple(params)}: expected {tuple(names)}"
