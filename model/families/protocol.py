@@ -20,10 +20,9 @@ A family is a module in ``model/families/`` listed in ``model.families.FAMILIES`
   ``charts(book, sheets, tables)`` draws their native charts; ``summary(tables, net)`` gives its
   Summary rows (``Metric``); ``console(line, net, tables)`` prints its lines of the console
   summary; ``compare(a, b, pk)`` sets its tables of two runs side by side (``pk``: the period
-  key, or none) and
-  ``changes(compared)`` says in words what changed (``Change``); ``html(tables, facts)`` renders
-  its sections of the HTML report (``Section``) and ``glance(tables, facts)`` its lines of the
-  report's "at a glance";
+  key, or none) and ``changes(compared)`` says in words what changed (``Change``);
+  ``html(tables, facts)`` renders its sections of the HTML report (``Section``) and
+  ``glance(tables, facts)`` its lines of the report's "at a glance";
 * ``check(res, net)``: its invariants, recomputed from the result tables and the input data
   alone, as plain-words violations (empty: they hold).
 
