@@ -4,22 +4,19 @@ Each family declares the constraints it writes (``model.families.protocol.Equati
 number, the equation, its Pyomo components and the inputs that feed it) beside the code that
 builds them; this module renders them as the table, in the order of their numbers, and a test
 checks that the committed docs/formulation.md holds the table as rendered (so that the equations
-are written once, in the code). Regenerate it with
-
-    python -m model.formulation --write
+are written once, in the code). Regenerate it with ``python -m model.docs``.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 from model.families import FAMILIES
 from model.families.protocol import Equation
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "formulation.md"
-BEGIN = "<!-- constraints: generated from the families' EQUATIONS by `python -m model.formulation --write` -->"
+BEGIN = "<!-- constraints: generated from the families' EQUATIONS by `python -m model.docs` -->"
 END = "<!-- end of the generated constraints -->"
 HEADER = "| # | equation | Pyomo component | built by | fed by |\n|---|---|---|---|---|"
 
@@ -55,22 +52,3 @@ def current(text: str) -> str:
     if BEGIN not in text or END not in text:
         return ""
     return text[text.index(BEGIN) : text.index(END) + len(END)]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Print the table; with ``--write``, replace it in docs/formulation.md."""
-    args = sys.argv[1:] if argv is None else argv
-    if "--write" not in args:
-        print(render())
-        return 0
-    text = DOC.read_text(encoding="utf-8")
-    block = current(text)
-    if not block:
-        print(f"{DOC}: the markers of the generated table are missing", file=sys.stderr)
-        return 1
-    DOC.write_text(text.replace(block, render()), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -268,7 +268,7 @@ def render_inputs_markdown() -> str:
     out = [
         "# Input workbook reference",
         "",
-        "<!-- Generated from model/schema.py and the families' SHEETS by `python -m model.schema > docs/inputs.md`. "
+        "<!-- Generated from model/schema.py and the families' SHEETS by `python -m model.docs`. "
         "Do not edit by hand: a test checks this file matches the schema. -->",
         "",
         "Sheet names and column headers are matched exactly after trimming spaces. Column "
@@ -326,6 +326,3 @@ def render_inputs_markdown() -> str:
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
-
-if __name__ == "__main__":  # pragma: no cover - exercised by the docs test
-    print(render_inputs_markdown(), end="")

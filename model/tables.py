@@ -3,9 +3,8 @@
 Each family declares the tables it makes (``TABLES``) and the columns it adds to a table of a
 family before it (``ADDS``), with each column's unit (``model.families.protocol.UNITS``) and
 meaning. The results workbook formats every declared column by its unit (``model.report``), and
-docs/results.md, the reference of every results sheet, is generated from the declarations:
-
-    python -m model.tables --write
+docs/results.md, the reference of every results sheet, is generated from the declarations
+(``python -m model.docs``).
 
 A test checks that the tables a solve makes have exactly the declared columns, and that the
 reference is current.
@@ -14,7 +13,6 @@ reference is current.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +77,7 @@ def render_markdown() -> str:
     out = [
         "# Results reference",
         "",
-        "<!-- Generated from the families' TABLES and ADDS by `python -m model.tables --write`. "
+        "<!-- Generated from the families' TABLES and ADDS by `python -m model.docs`. "
         "Do not edit by hand: a test checks this file matches the declarations. -->",
         "",
         "The sheets of `outputs/<workbook>_results.xlsx` that the model's families make, each column with",
@@ -105,18 +103,4 @@ def render_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print docs/results.md; with ``--write``, write it."""
-    args = sys.argv[1:] if argv is None else argv
-    text = render_markdown()
-    if "--write" in args:
-        DOC.write_text(text, encoding="utf-8")
-    else:
-        print(text, end="")
-    return 0
-
-
 _DECLARED = declared()
-
-if __name__ == "__main__":
-    raise SystemExit(main())
