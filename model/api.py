@@ -38,8 +38,8 @@ from model.issues import Issue, WorkbookError
 from model.network import Network
 from model.parallel import call, run_each
 from model.pipeline import check_results, run_once
-from model.report import with_cost_split, write_results
-from model.results import with_run_seconds
+from model.report import write_results
+from model.results import with_cost_split, with_run_seconds
 from model.solve import SolveOptions
 from model.stress import assemble, atlas_tasks, runs_in_process, stress_atlas
 from model.stress import check as check_stress

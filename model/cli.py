@@ -28,8 +28,8 @@ from model.html_report import report_path, report_refusal, write_html_report
 from model.issues import WorkbookError
 from model.network import Network
 from model.pipeline import PHASES
-from model.report import cost_split, write_results
-from model.results import cost_totals, with_run_seconds
+from model.report import write_results
+from model.results import cost_split, cost_totals, with_run_seconds
 from model.solve import Progress, highs_option
 from model.study import PARAMETERS, SHEET_NAMES
 from model.template import write_template

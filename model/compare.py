@@ -231,6 +231,10 @@ def _in_order(names: dict[str, pd.DataFrame]) -> list[str]:
     return [*first, *sheet_order(n for n in names if n not in first)]
 
 
+COMPARED_UNITS = {"difference": "money", "yearly_cost_A": "money", "yearly_cost_B": "money"}
+"""Units of the comparison's own columns: the Costs difference and the yearly cost per period."""
+
+
 def _pairs(df: pd.DataFrame) -> list[tuple[str, str]]:
     if "A" in df.columns:
         return [("A", "B")]
@@ -348,7 +352,7 @@ def write_comparison(a_path: Path, b_path: Path, out: Path) -> tuple[Path, list[
         readme.write_row(2, 0, ["", "Rows that differ are marked changed = TRUE; the differing cells are highlighted."])
         readme.set_column(1, 1, 90)
         for name, df in tables.items():
-            book.table(name, df, _changed_cells(name, df), column_format(name))
+            book.table(name, df, _changed_cells(name, df), column_format(name, compared=True, units=COMPARED_UNITS))
 
     return save_atomically(fill, Path(out)), differences(tables)
 

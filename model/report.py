@@ -8,7 +8,8 @@ caps, scenario service and tradeoff frontiers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -17,11 +18,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from model.charts import AXIS_LABELS, UNSERVED_COLOR, UNSERVED_LABEL, bloc_colors, objective_label
 from model.families import FAMILIES
-from model.families.flows import UNMET_PENALTY_LABEL
-from model.families.protocol import EXPECTED_DISRUPTION_LABEL
+from model.families.protocol import unit_in
 from model.issues import Issue
+from model.results import warnings_table
 from model.tables import declared
-from model.timeline import CAP, CONCERN_BLOCS, MADE, capacity_groups, columns_with
+from model.timeline import CONCERN_BLOCS, MADE, capacity_groups, columns_with
 from model.timeline import SHARE as SHARE_PREFIX
 from model.xlsx import (
     CM,
@@ -39,65 +40,6 @@ from model.xlsx import (
     type_format,
 )
 
-FIRST_SHEETS = ("Summary", "Costs", "Timeline")
-"""The sheets before the family tables: what the run found, its costs, and (with periods) the
-plan over time."""
-LAST_SHEETS = (
-    "StressSummary",
-    "Stress",
-    "Alternatives",
-    "AlternativeSites",
-    "Tradeoff",
-    "TradeoffResilience",
-    "Warnings",
-)
-"""The sheets after the family tables (in the order their declared ``place`` gives): the studies
-of the design, and the warnings."""
-SHARE_COLUMNS = {
-    "over_optimum",
-    "utilization",
-    "concern_share",
-    "cap",
-    "served_share",
-    "worst_served_share",
-    "tariff_rate",
-    "unmet_share",
-    "max_shortfall",
-    "capacity_loss",
-    "busiest_scenario_utilization",
-    "cost_increase_pct",
-    "mip_gap",
-    "expected_shortfall",
-    "concern_share_direct",
-    "concern_share_lookthrough",
-    "concern_free_share",
-    "share",
-}
-MONEY_COLUMNS = {
-    "value",
-    "yearly_value",
-    "yearly_cost",
-    "weighted_cost",
-    "delivered_unit_cost",
-    "unit_cost",
-    "freight_cost",
-    "total_cost",
-    "marginal_cost_per_point",
-    "cost",
-    "objective",
-    "holding_cost",
-    "price_per_point",
-    "tariff_base",
-    "scenario_cost",
-    "normal_cost",
-    "extra_cost",
-    "penalty",
-    "restock_cost",
-    "normal_year_cost",
-    "expected_disruption_cost",
-    "expected_disruption_penalty",
-    "unmet_penalty",
-}
 UNIT_FORMATS = {
     "money": MONEY,
     "money/unit": MONEY,
@@ -106,45 +48,31 @@ UNIT_FORMATS = {
     "share": SHARE,
     "count": COUNT,
     "row": COUNT,
-    "year": "0",
+    "year": "0",  # a year reads 2025, not 2,025
     "years": QTY,
+    "seconds": QTY,
+    "per row": MONEY,  # the Summary's values: each number formatted by its metric (_summary_style)
 }
-"""The number format of each unit a family's result column declares (``model.tables``); the
-tables no family makes (Summary, Costs, Timeline, the tradeoff, stress and alternatives sheets)
-are formatted by their columns' names below."""
-YEAR = "0"  # a year reads 2025, not 2,025
-YEAR_COLUMNS = {"period", "opens", "closes", "available_from", "available_until", "year"}
-"""Columns that hold years (a period is named by its first year): no thousands separator."""
+"""The number format of each unit a result column declares (``model.tables``)."""
 
 
-def column_format(sheet: str) -> ColumnFormat:
-    """The number format of each numeric column of ``sheet``: a year without a thousands
-    separator; a family table's column by its declared unit (``UNIT_FORMATS``; whole quantities
-    keep the count format: 600, not 600.0); any other by its name (shares, money, row numbers),
-    else by its type."""
+def column_format(sheet: str, compared: bool = False, units: Mapping[str, str] | None = None) -> ColumnFormat:
+    """The number format of each numeric column of ``sheet``: by its declared unit
+    (``UNIT_FORMATS``: ``model.tables``; whole quantities keep the count format, 600 not 600.0),
+    ``units`` naming the unit of columns a sheet of its own declares (the comparison's Costs);
+    else by its type. ``compared``: a comparison's sheet, whose ``x_A`` and ``x_B`` are the
+    declared column ``x`` of either run."""
     table = declared().get(sheet)
-    units = {c.name: c.unit for c in table.columns} if table is not None else {}
 
     def fmt(column: str, values: pd.Series) -> str | None:
-        by_name = YEAR if column in YEAR_COLUMNS else _by_name(column, values)
-        unit = units.get(column)
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if numeric and unit in UNIT_FORMATS and not (unit == "quantity" and by_name == COUNT):
+        name = re.sub(r"_[AB]$", "", column) if compared else column
+        unit = (units or {}).get(column) or (unit_in(table, name) if table is not None else None)
+        by_type = type_format(column, values)
+        if unit in UNIT_FORMATS and not (unit == "quantity" and by_type == COUNT):
             return UNIT_FORMATS[unit]
-        return by_name
+        return by_type
 
     return fmt
-
-
-def _by_name(column: str, values: pd.Series) -> str:
-    """Number format by meaning (shares, money), else by type (counts, quantities)."""
-    if column in SHARE_COLUMNS or column.startswith((SHARE_PREFIX, CAP, MADE)):
-        return SHARE
-    if column in MONEY_COLUMNS:
-        return MONEY
-    if column.endswith("_row"):  # a sheet row number (caps_row), blank where there is none
-        return COUNT
-    return type_format(column, values)
 
 
 SETTING_FORMATS = {"setting.dependency_cap": "0.0%", "setting.time_limit_s": "#,##0.###", "setting.scenarios": COUNT}
@@ -323,61 +251,6 @@ def _charts(book: Book, sheets: dict[str, Worksheet], tables: dict[str, pd.DataF
         add_timeline_charts(book, sheets["Timeline"], tables["Timeline"], currency)
 
 
-def cost_split(costs: pd.DataFrame) -> dict[str, float]:
-    """The Costs sheet split for a planner: ``normal_year_cost`` (every component but the expected
-    disruption cost: the yearly cost without disruption), ``expected_disruption_cost`` (what the
-    crises add to the normal year, in expectation: sum_ω π[ω] (op^ω - op)) and ``unmet_penalty``
-    (the normal year's unmet demand x penalty, part of the normal year).
-    normal_year_cost + expected_disruption_cost = objective. With periods, each is its total over
-    the horizon (the Costs sheet's ``total`` rows)."""
-    if "period" in costs.columns:
-        costs = costs[costs["period"] == "total"]
-    by = dict(zip(costs["component"], costs["value"].astype(float)))
-    disruption = by.get(EXPECTED_DISRUPTION_LABEL, 0.0)
-    return {
-        "normal_year_cost": float(sum(by.values())) - disruption,
-        "expected_disruption_cost": disruption,
-        "unmet_penalty": by.get(UNMET_PENALTY_LABEL, 0.0),
-    }
-
-
-COST_SPLIT_MEANINGS = {
-    "normal_year_cost": "what the network costs in a year without disruption: every cost but the expected "
-    "disruption cost (production, tariffs, freight, fixed, modules, reserve, stock holding, unmet demand)",
-    "expected_disruption_cost": "what disruptions add to a normal year, in expectation: each crisis's extra cost "
-    "(its year's cost, restocking what it draws included, less a normal year's) times its yearly probability, "
-    "summed",
-    "objective": "what the design minimises, the expected yearly cost: the normal-year cost plus the expected "
-    "disruption cost (the sum of the Costs sheet); not a cost paid in any one year",
-}
-
-
-def with_cost_split(summary: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
-    """The Summary with ``normal_year_cost`` and ``expected_disruption_cost`` rows right after the
-    objective (objective = normal_year_cost + expected_disruption_cost), each with its meaning."""
-    split = cost_split(costs)
-    out = summary[~summary["metric"].isin(["normal_year_cost", "expected_disruption_cost"])].reset_index(drop=True)
-    at = int(out.index[out["metric"] == "objective"][0]) + 1 if (out["metric"] == "objective").any() else 0
-    out.loc[out["metric"] == "objective", "meaning"] = COST_SPLIT_MEANINGS["objective"]
-    rows = pd.DataFrame(
-        [
-            {"metric": k, "value": split[k], "meaning": COST_SPLIT_MEANINGS[k]}
-            for k in ("normal_year_cost", "expected_disruption_cost")
-        ]
-    )
-    return pd.concat([out.iloc[:at], rows, out.iloc[at:]], ignore_index=True)
-
-
-def warnings_table(issues: Iterable[Issue | str]) -> pd.DataFrame:
-    rows = []
-    for i in issues:
-        if isinstance(i, Issue):
-            rows.append({"sheet": i.sheet, "cell": i.cell, "message": i.message})
-        else:
-            rows.append({"sheet": "", "cell": "", "message": str(i)})
-    return pd.DataFrame(rows, columns=["sheet", "cell", "message"])
-
-
 def with_units(
     tables: dict[str, pd.DataFrame], units: dict[str, str], site_product: dict[str, str] | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -402,19 +275,15 @@ def with_units(
     return out
 
 
+UNDECLARED = 500
+"""Where a sheet no module declares stands in the workbook (before the Warnings)."""
+
+
 def sheet_order(names: Iterable[str]) -> list[str]:
-    """The order of the results workbook's sheets: ``FIRST_SHEETS``, the family tables by their
-    declared ``place``, any other sheet, then ``LAST_SHEETS``."""
-    names = list(names)
+    """The order of the results workbook's sheets: by their declared ``place`` (the Summary, Costs
+    and Timeline first, the family tables, the studies' sheets, the Warnings last)."""
     places = {name: table.place for name, table in declared().items()}
-    family = sorted((n for n in names if n in places), key=lambda n: places[n])
-    other = [n for n in names if n not in places and n not in FIRST_SHEETS and n not in LAST_SHEETS]
-    return [
-        *(n for n in FIRST_SHEETS if n in names),
-        *family,
-        *other,
-        *(n for n in LAST_SHEETS if n in names),
-    ]
+    return sorted(names, key=lambda n: places.get(n, UNDECLARED))
 
 
 def write_results(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,69 @@ import pyomo.core as pyo
 import model
 from model.families import FAMILIES
 from model.families.buildout import site_changes
-from model.families.protocol import EXPECTED_DISRUPTION_LABEL, TOTAL, Context, Extraction, Metric, reported_value
+from model.families.flows import UNMET_PENALTY_LABEL
+from model.families.protocol import (
+    EXPECTED_DISRUPTION_LABEL,
+    TOTAL,
+    Col,
+    Context,
+    Extraction,
+    Metric,
+    Table,
+    reported_value,
+)
+from model.issues import Issue
 from model.network import NORMAL, Network
 from model.solve import SolveResult
 from model.timeline import timeline_table
+
+TABLES = (
+    Table(
+        "Summary",
+        "one row per metric of the run: its status and cost, the solver, the input, every setting used, "
+        "the model's size, what each family reports (the design, unmet demand, each crisis) and the "
+        "seconds of each step",
+        ("metric",),
+        (
+            Col(
+                "metric",
+                "name",
+                "what the row reports (`setting.<name>`: a setting used; `seconds.<step>`: a step's time)",
+            ),
+            Col("value", "per row", "its value"),
+            Col("meaning", "text", "what it means, in plain words (and where a setting was given)"),
+        ),
+        place=-30,
+    ),
+    Table(
+        "Costs",
+        "one row per cost component (with a Periods sheet: per period and component, then a `total` row "
+        "per component): the rows sum to the objective",
+        ("period", "component"),
+        (
+            Col(
+                "period", "year", "the period (its first year), or `total` for the horizon", when="with a Periods sheet"
+            ),
+            Col("component", "text", "the cost component (production, tariffs, freight, fixed, ...)"),
+            Col("yearly_value", "money", "its yearly cost in the period, undiscounted", when="with a Periods sheet"),
+            Col("weight", "years", "the period's weight W[t]: its years, discounted", when="with a Periods sheet"),
+            Col("value", "money", "its cost: yearly, or with periods weight x yearly_value (a `total` row: the sum)"),
+        ),
+        place=-20,
+    ),
+    Table(
+        "Warnings",
+        "one row per warning of the run (input, solve, results)",
+        ("sheet", "cell"),
+        (
+            Col("sheet", "name", "the input sheet it concerns (blank: the run)"),
+            Col("cell", "text", "the cell (blank: the sheet or the run)"),
+            Col("message", "text", "what is wrong, in plain words"),
+        ),
+        place=1000,
+    ),
+)
+"""The tables of the run as a whole (Summary, Costs, Warnings), as the families declare theirs."""
 
 SUMMARY_MEANINGS = {
     "status": "optimal: the cheapest design, proven within mip_gap; feasible: the solver stopped at a limit "
@@ -282,3 +342,58 @@ def _pyomo_version() -> str:
     from pyomo.version import version
 
     return version
+
+
+def cost_split(costs: pd.DataFrame) -> dict[str, float]:
+    """The Costs sheet split for a planner: ``normal_year_cost`` (every component but the expected
+    disruption cost: the yearly cost without disruption), ``expected_disruption_cost`` (what the
+    crises add to the normal year, in expectation: sum_ω π[ω] (op^ω - op)) and ``unmet_penalty``
+    (the normal year's unmet demand x penalty, part of the normal year).
+    normal_year_cost + expected_disruption_cost = objective. With periods, each is its total over
+    the horizon (the Costs sheet's ``total`` rows)."""
+    if "period" in costs.columns:
+        costs = costs[costs["period"] == "total"]
+    by = dict(zip(costs["component"], costs["value"].astype(float)))
+    disruption = by.get(EXPECTED_DISRUPTION_LABEL, 0.0)
+    return {
+        "normal_year_cost": float(sum(by.values())) - disruption,
+        "expected_disruption_cost": disruption,
+        "unmet_penalty": by.get(UNMET_PENALTY_LABEL, 0.0),
+    }
+
+
+COST_SPLIT_MEANINGS = {
+    "normal_year_cost": "what the network costs in a year without disruption: every cost but the expected "
+    "disruption cost (production, tariffs, freight, fixed, modules, reserve, stock holding, unmet demand)",
+    "expected_disruption_cost": "what disruptions add to a normal year, in expectation: each crisis's extra cost "
+    "(its year's cost, restocking what it draws included, less a normal year's) times its yearly probability, "
+    "summed",
+    "objective": "what the design minimises, the expected yearly cost: the normal-year cost plus the expected "
+    "disruption cost (the sum of the Costs sheet); not a cost paid in any one year",
+}
+
+
+def with_cost_split(summary: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+    """The Summary with ``normal_year_cost`` and ``expected_disruption_cost`` rows right after the
+    objective (objective = normal_year_cost + expected_disruption_cost), each with its meaning."""
+    split = cost_split(costs)
+    out = summary[~summary["metric"].isin(["normal_year_cost", "expected_disruption_cost"])].reset_index(drop=True)
+    at = int(out.index[out["metric"] == "objective"][0]) + 1 if (out["metric"] == "objective").any() else 0
+    out.loc[out["metric"] == "objective", "meaning"] = COST_SPLIT_MEANINGS["objective"]
+    rows = pd.DataFrame(
+        [
+            {"metric": k, "value": split[k], "meaning": COST_SPLIT_MEANINGS[k]}
+            for k in ("normal_year_cost", "expected_disruption_cost")
+        ]
+    )
+    return pd.concat([out.iloc[:at], rows, out.iloc[at:]], ignore_index=True)
+
+
+def warnings_table(issues: Iterable[Issue | str]) -> pd.DataFrame:
+    rows = []
+    for i in issues:
+        if isinstance(i, Issue):
+            rows.append({"sheet": i.sheet, "cell": i.cell, "message": i.message})
+        else:
+            rows.append({"sheet": "", "cell": "", "message": str(i)})
+    return pd.DataFrame(rows, columns=["sheet", "cell", "message"])

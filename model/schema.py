@@ -325,4 +325,3 @@ def render_inputs_markdown() -> str:
             out += ["", "Unique key: (" + ", ".join(f"`{k}`" for k in sheet.key) + "); a duplicate is an error."]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
-

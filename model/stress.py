@@ -29,34 +29,55 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.build import build_model
-from model.families.protocol import EXPECTED_DISRUPTION_LABEL, by_case
+from model.families.protocol import EXPECTED_DISRUPTION_LABEL, PERIOD, Col, Table, by_case
 from model.families.scenarios import yearly_costs
 from model.network import Network
 from model.parallel import call, run_each
 from model.solve import SolveOptions, solve
 
-STRESS_COLUMNS = [
-    "period",
-    "lost",
-    "product",
-    "market",
-    "demand",
-    "served",
-    "stock_drawn",
-    "unmet",
-    "served_share",
-    "extra_cost",
-]
-SUMMARY_COLUMNS = [
-    "period",
-    "lost",
-    "extra_cost",
-    "worst_market",
-    "worst_product",
-    "worst_served_share",
-    "normal_cost",
-    "status",
-]
+TABLES = (
+    Table(
+        "StressSummary",
+        "one row per period and country lost for a year (the stress atlas, with the design fixed): what "
+        "the loss adds to a normal year and the market it hurts most",
+        ("period", "lost"),
+        (
+            PERIOD,
+            Col("lost", "name", "the country lost (every site in it, for a year)"),
+            Col("extra_cost", "money", "what the loss adds to the period's normal yearly cost"),
+            Col("worst_market", "name", "the market served least (blank: every market served in full)"),
+            Col("worst_product", "name", "its product"),
+            Col("worst_served_share", "share", "the share of its demand served"),
+            Col("normal_cost", "money", "the period's normal yearly cost, the design fixed"),
+            Col("status", "text", "the status of the case's solve (no solution: said here)"),
+        ),
+        when="with --stress or Settings.stress_test countries",
+        place=200,
+    ),
+    Table(
+        "Stress",
+        "one row per period, country lost, product and market with demand: what is served when the "
+        "country is lost for a year, the design fixed and the stock held drawn",
+        ("period", "lost", "product", "market"),
+        (
+            PERIOD,
+            Col("lost", "name", "the country lost"),
+            Col("product", "name", "the product"),
+            Col("market", "name", "the market"),
+            Col("demand", "quantity", "its demand in the period"),
+            Col("served", "quantity", "what is delivered to it with the country lost"),
+            Col("stock_drawn", "quantity", "the strategic stock drawn for it"),
+            Col("unmet", "quantity", "demand left unserved"),
+            Col("served_share", "share", "served / demand"),
+            Col("extra_cost", "money", "what the loss adds to the period's normal yearly cost (the whole case's)"),
+        ),
+        when="with --stress or Settings.stress_test countries",
+        place=210,
+    ),
+)
+"""The stress atlas's sheets, declared as the families declare theirs (``model.tables``)."""
+STRESS_COLUMNS = [c.name for c in TABLES[1].columns]
+SUMMARY_COLUMNS = [c.name for c in TABLES[0].columns]
 SMALL_NETWORK = 3_000
 """Below about this many arcs the cases run in this process (a worker's start costs more)."""
 CASE_WEIGHT = 0.5

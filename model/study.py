@@ -63,11 +63,11 @@ from model.charts import OVER_PERIODS
 from model.diagnose import explain_infeasibility
 from model.families.dependency import concern_caps, default_cap_pairs
 from model.families.flows import UNMET_PENALTY_LABEL
+from model.families.protocol import Col, Table
 from model.network import Network
 from model.parallel import run_each
 from model.pipeline import run_once
-from model.report import cost_split
-from model.results import period_cost_rows
+from model.results import cost_split, period_cost_rows
 from model.solve import SolveOptions
 
 PARAMETERS = {"dependency_cap": "cap", "max_shortfall": "max_shortfall"}
@@ -75,6 +75,50 @@ SMALL_MODEL_COLUMNS = 3000
 """Below about this many flow variables (arcs x (1 + scenarios)) a point solves in well under a
 second and worker start-up costs more than it saves: the points then run in this process."""
 SHEET_NAMES = {"dependency_cap": "Tradeoff", "max_shortfall": "TradeoffResilience"}
+
+
+def _tradeoff(sheet: str, parameter: Col, place: int) -> Table:
+    """A Tradeoff sheet's declaration: one row per value of ``parameter`` (the module docstring
+    says how each column is computed)."""
+    return Table(
+        sheet,
+        f"one row per value of {parameter.name} swept, loosest first: the design's cost and what it buys",
+        (parameter.name,),
+        (
+            parameter,
+            Col("status", "text", "the solve's status at this value"),
+            Col("objective", "money", "the total cost (with periods: over the horizon)"),
+            Col("normal_year_cost", "money", "the cost of a year without disruption"),
+            Col("expected_disruption_cost", "money", "what the crises add to a normal year, in expectation"),
+            Col("unmet_penalty", "money", "of the normal-year cost, the normal year's unmet demand at its penalty"),
+            Col("expected_disruption_penalty", "money", "the penalty of what the crises leave unserved beyond it"),
+            Col("cost_increase_pct", "share", "the cost increase against the loosest point"),
+            Col("met_by_unserved_demand", "bool", "the value is met partly by leaving markets short"),
+            Col("unserved", "text", "where and how much more is short than at the loosest point"),
+            Col("unmet_markets", "count", "the (product, market) pairs with baseline demand unmet"),
+            Col("concern_share", "share", "the largest concern share where the swept cap applies"),
+            Col("expected_shortfall", "share", "the weighted mean unmet share of demand over the crises"),
+            Col("worst_served_share", "share", "the smallest served share of any crisis, product and market"),
+            Col("mip_gap", "share", "the solve's optimality gap"),
+            Col("price_per_point", "money/point", "the cost difference to the previous point per percentage point"),
+            Col("marginal_cost_per_point", "money/point", "the cost of one more point with the design fixed"),
+            Col("design_change", "text", "plants built or dropped and modules changed against the previous point"),
+            Col("built", "text", "the candidates built (with periods: in the last period)"),
+            Col("explanation", "text", "for a point with no design, why"),
+            Col("solve_seconds", "seconds", "the point's seconds"),
+            Col("concern_share.<product>", "share", "the product's concern share of all its supply (also `.<period>`)"),
+            Col("unmet.<product> (<unit>)", "quantity", "the product's baseline unmet demand, in its unit"),
+        ),
+        when=f"with --sweep-{'cap' if parameter.name == 'cap' else 'shortfall'} or a Study sheet",
+        place=place,
+    )
+
+
+TABLES = (
+    _tradeoff("Tradeoff", Col("cap", "share", "the default dependency cap of this point"), 240),
+    _tradeoff("TradeoffResilience", Col("max_shortfall", "share", "every crisis's survival target at this point"), 250),
+)
+"""The sweeps' sheets, declared as the families declare theirs (``model.tables``)."""
 UNSERVED_TOL = 1e-6
 """Relative tolerance (of the pair's demand) above which more unmet demand counts as new."""
 

@@ -1,10 +1,11 @@
-"""The result tables the families declare: their columns, units and meanings, in one registry.
+"""The result tables the run declares: their columns, units and meanings, in one registry.
 
 Each family declares the tables it makes (``TABLES``) and the columns it adds to a table of a
 family before it (``ADDS``), with each column's unit (``model.families.protocol.UNITS``) and
-meaning. The results workbook formats every declared column by its unit (``model.report``), and
-docs/results.md, the reference of every results sheet, is generated from the declarations
-(``python -m model.docs``).
+meaning; so do the run's other modules for theirs (``SOURCES``: the Summary, Costs and Warnings,
+the Timeline, the stress atlas, the sweeps). The results workbook formats every declared column
+by its unit (``model.report``), and docs/results.md, the reference of every results sheet, is
+generated from the declarations (``python -m model.docs``).
 
 A test checks that the tables a solve makes have exactly the declared columns, and that the
 reference is current.
@@ -13,36 +14,41 @@ reference is current.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from pathlib import Path
 from typing import Any
 
+from model import results, study, timeline
 from model.families import FAMILIES
-from model.families.protocol import UNITS, Col, Table
+from model.families.protocol import UNITS, Col, Table, unit_in
+
+SOURCES = (results, timeline, *FAMILIES, importlib.import_module("model.stress"), study)
+"""The modules that declare result tables (``TABLES``, ``ADDS``): the run's own (Summary, Costs,
+Warnings), the Timeline, every family's, and the studies' (the stress atlas, the sweeps; the
+stress module by its full name: the package binds ``model.stress`` to the API's function)."""
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "results.md"
 
 
 def declared() -> dict[str, Table]:
-    """Every family table by sheet, with the columns other families add to it appended (in the
-    order of ``FAMILIES``)."""
+    """Every declared result table by sheet, in the order of the results workbook (``place``),
+    with the columns other families add to it appended (in the order of ``FAMILIES``)."""
     tables: dict[str, Table] = {}
-    for family in FAMILIES:
-        for table in getattr(family, "TABLES", ()):
+    for source in SOURCES:
+        for table in getattr(source, "TABLES", ()):
             tables[table.sheet] = table
-    for family in FAMILIES:
-        for sheet, columns in getattr(family, "ADDS", {}).items():
+    for source in SOURCES:
+        for sheet, columns in getattr(source, "ADDS", {}).items():
             table = tables[sheet]
             tables[sheet] = dataclasses.replace(table, columns=(*table.columns, *columns))
-    return tables
+    return dict(sorted(tables.items(), key=lambda kv: kv[1].place))
 
 
 def unit_of(sheet: str, column: str) -> str | None:
     """The declared unit of ``column`` on ``sheet`` (None where the sheet or column is not a
     family's)."""
     table = _DECLARED.get(sheet)
-    if table is None:
-        return None
-    return next((c.unit for c in table.columns if c.name == column), None)
+    return None if table is None else unit_in(table, column)
 
 
 def column_problems(tables: dict[str, Any]) -> list[str]:
@@ -53,15 +59,17 @@ def column_problems(tables: dict[str, Any]) -> list[str]:
         frame = tables.get(sheet)
         if frame is None:
             continue
-        names = [c.name for c in table.columns]
         actual = list(frame.columns)
-        extra = [c for c in actual if c not in names]
-        missing = [c.name for c in table.columns if not c.when and c.name not in actual]
+        position = {c: next((i for i, d in enumerate(table.columns) if d.matches(c)), None) for c in actual}
+        extra = [c for c in actual if position[c] is None]
+        fixed = [c for c in table.columns if "<" not in c.name]
+        missing = [c.name for c in fixed if not c.when and c.name not in actual]
         if extra:
-            out.append(f"{sheet}: columns no family declares: {', '.join(extra)}")
+            out.append(f"{sheet}: columns nothing declares: {', '.join(extra)}")
         if missing:
             out.append(f"{sheet}: declared columns missing: {', '.join(missing)}")
-        if not extra and [c for c in names if c in actual] != actual:
+        ranks = [position[c] for c in actual if position[c] is not None and "<" not in table.columns[position[c]].name]
+        if not extra and ranks != sorted(ranks):  # the fixed columns in order (one per product may interleave)
             out.append(f"{sheet}: columns in another order than declared: {', '.join(actual)}")
     return out
 
@@ -72,17 +80,18 @@ def _column_line(c: Col) -> str:
 
 
 def render_markdown() -> str:
-    """docs/results.md: every family table (sheet, when it is there, what a row is, the columns
-    that identify a row, and each column's unit and meaning), then the units."""
+    """docs/results.md: every declared table in the order of the results workbook (sheet, when it
+    is there, what a row is, the columns that identify a row, and each column's unit and meaning),
+    then the units."""
     out = [
         "# Results reference",
         "",
-        "<!-- Generated from the families' TABLES and ADDS by `python -m model.docs`. "
-        "Do not edit by hand: a test checks this file matches the declarations. -->",
+        "<!-- Generated from the TABLES and ADDS of the families and of the run's other modules by "
+        "`python -m model.docs`. Do not edit by hand: a test checks this file matches the declarations. -->",
         "",
-        "The sheets of `outputs/<workbook>_results.xlsx` that the model's families make, each column with",
-        "its unit and meaning (the workbook formats every column by its unit). `Summary`, `Costs`,",
-        "`Timeline`, the tradeoff, stress and alternatives sheets are described in the README.",
+        "The sheets of `outputs/<workbook>_results.xlsx`, in the workbook's order, each column with its",
+        "unit and meaning (the workbook formats every column by its unit). A name in angle brackets",
+        "stands for one column each: `concern_share.<product>` is a column per product.",
         "",
     ]
     for table in declared().values():

@@ -20,6 +20,7 @@ import pandas as pd
 from model import atomic
 from model.charts import bloc_colors
 from model.families.dependency import concern_caps
+from model.families.protocol import Col, Table
 from model.network import Network
 
 CAPACITY = "capacity: "
@@ -31,6 +32,36 @@ MADE = "made in concern countries: "
 IN_BLOC = " in "
 CONCERN_BLOCS = "concern_blocs"
 """``DataFrame.attrs`` key of the Timeline: the blocs holding a concern country (drawn red)."""
+
+
+TABLES = (
+    Table(
+        "Timeline",
+        "one row per period: what the design costs, what opens and closes, the capacity each bloc holds, "
+        "and each product's concern share against its cap and made in concern countries",
+        ("period",),
+        (
+            Col("period", "year", "the period (its first year)"),
+            Col("years", "count", "the years it stands for"),
+            Col("weight", "years", "its weight W[t]: its years, discounted"),
+            Col("yearly_cost", "money", "the sum of its Costs rows' yearly values, undiscounted"),
+            Col("weighted_cost", "money", "W[t] x yearly_cost: the rows sum to the objective"),
+            Col("opens", "text", "the sites that start operating in the period"),
+            Col("closes", "text", "the sites that stop operating in the period"),
+            Col(
+                f"{CAPACITY}<product> (<unit>){IN_BLOC}<bloc>",
+                "quantity",
+                "the capacity in place of the product in the bloc's countries (hubs not counted)",
+            ),
+            Col(f"{SHARE}<product>", "share", "its concern share in the capped market nearest its cap"),
+            Col(f"{CAP}<product>", "share", "that market's cap (blank where no market of the product is capped)"),
+            Col(f"{MADE}<product>", "share", "the share of the product made in concern countries"),
+        ),
+        when="with a Periods sheet",
+        place=-10,
+    ),
+)
+"""The Timeline sheet, declared as the families declare theirs (``model.tables``)."""
 
 
 def bloc_of(net: Network, country: str) -> str:

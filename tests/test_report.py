@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from bench import io as bench_io
 from model.families.dependency import normal_year
-from model.report import cost_split, with_cost_split, write_results
-from model.results import summary_meaning
+from model.report import write_results
+from model.results import cost_split, summary_meaning, with_cost_split
 from model.xlsx import BOOL, MONEY, QTY, SHARE, significant_format
 from tests.xlsx_charts import C, anchored_charts, category_ref, charts, series
 
@@ -184,19 +184,21 @@ def test_summary_gives_the_normal_year_beside_the_objective() -> None:
 
 
 def test_years_read_as_years(tmp_path: Path) -> None:
-    """A period (named by its first year) and the years a site opens or is available read 2025,
-    not 2,025 or 2,027.0 (the trial's Flows, Sites, Dependency and Timeline sheets did)."""
+    """A period (named by its first year) and the years a site opens or closes read 2025, not
+    2,025 or 2,027.0 (the trial's Flows, Sites, Dependency and Timeline sheets did): the Sites
+    table declares them years."""
     sites = pd.DataFrame(
         {
             "period": np.array([2025, 2027], dtype=np.int64),
             "site": ["AU oxide", "AU oxide"],
             "capacity": np.array([0, 600], dtype=np.int64),
-            "available_from": [2027.0, 2027.0],
             "opens": [float("nan"), 2027.0],
+            "closes": [2027.0, float("nan")],
         }
     )
     ws = load_workbook(write_results(tmp_path / "r.xlsx", {"Sites": sites}))["Sites"]
-    assert [ws[f"{c}3"].number_format for c in "ACDE"] == ["0", "#,##0", "0", "0"]
+    assert [ws[f"{c}3"].number_format for c in "ACD"] == ["0", "#,##0", "0"]
+    assert ws["E2"].number_format == "0"
 
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"

@@ -69,6 +69,9 @@ def test_a_hand_computed_atlas(tmp_path: Path) -> None:
     row = atlas.stress.set_index("lost").loc["Ore"]
     assert (row["demand"], row["served"], row["unmet"], row["stock_drawn"]) == pytest.approx((10, 4, 6, 0))
     assert check(atlas.stress, atlas.summary, net, atlas.design) == []
+    from model.tables import column_problems
+
+    assert column_problems({"Stress": atlas.stress, "StressSummary": atlas.summary}) == []
 
 
 def test_the_atlas_agrees_with_the_same_loss_written_as_a_scenario(tmp_path: Path) -> None:

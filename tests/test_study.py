@@ -39,6 +39,9 @@ def test_cost_never_falls_as_cap_tightens(cap_sweep) -> None:
     assert all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(obj))
     assert cap_sweep["cost_increase_pct"].iloc[0] == 0
     assert (cap_sweep["status"] == "optimal").all()
+    from model.tables import column_problems
+
+    assert column_problems({"Tradeoff": cap_sweep}) == []  # its columns are the declared ones
 
 
 def test_sweep_point_equals_single_run(sample, cap_sweep) -> None:

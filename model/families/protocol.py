@@ -32,6 +32,7 @@ A family is a module in ``model/families/`` listed in ``model.families.FAMILIES`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +79,8 @@ UNITS = {
     "years": "a number of years (discounted: a period's weight)",
     "bool": "TRUE or FALSE",
     "row": "a row number of an input sheet",
+    "seconds": "seconds (by the clock)",
+    "per row": "each row's own (the Summary formats each value by its metric: money, shares, seconds, counts)",
 }
 """The units a result column may declare; the results workbook formats each column by its unit."""
 
@@ -91,6 +94,17 @@ class Col:
     unit: str
     meaning: str
     when: str = ""
+
+    def matches(self, column: str) -> bool:
+        """Whether ``column`` is this column: its name, or, for a name with placeholders in angle
+        brackets (``concern_share.<product>``: one column per product), any name of that shape."""
+        if "<" not in self.name:
+            return column == self.name
+        pattern = "".join(".+" if part.startswith("<") else re.escape(part) for part in _PARTS.split(self.name))
+        return re.fullmatch(pattern, column) is not None
+
+
+_PARTS = re.compile(r"(<[^>]+>)")
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,12 @@ class Section:
 
     place: int
     html: str
+
+
+def unit_in(table: Table, column: str) -> str | None:
+    """The declared unit of ``column`` of ``table`` (the first declared column it matches), or
+    None where it declares no such column."""
+    return next((c.unit for c in table.columns if c.matches(column)), None)
 
 
 PERIOD = Col("period", "year", "the period (its first year)", when="with a Periods sheet")
