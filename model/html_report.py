@@ -54,33 +54,24 @@ import math
 import textwrap
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from model import htmlkit as kit
 from model.atomic import atomic_save
 from model.families.dependency import concern_caps, normal_year
+from model.htmlkit import Facts
 from model.network import Network
 from model.timeline import capacity_groups
 
-TOTAL = "total"
-"""The ``period`` of the Costs rows that hold each component's total over the horizon
-(``model.results.TOTAL``; not imported, so that the report needs no model code)."""
 BASELINE = ""
 """The scenario key of the baseline (normal year) in the chain diagrams."""
 BASELINE_LABEL = "Baseline (normal year)"
-CONCERN_COLOR = "#d62728"
-PALETTE = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#bcbd22", "#e377c2", "#7f7f7f")
-POOL_COLOR = "#9e9e9e"
-STOCK_COLOR = "#c9a227"
-UNSERVED_COLOR = "#c00000"
-"""The mark of a sweep point met by leaving demand unserved (``model.charts.UNSERVED_COLOR``)."""
 UNSERVED_LABEL = "met by leaving demand unserved"
 """Its words, as on the console and the PNG (``model.charts.UNSERVED_LABEL``)."""
-EPS = 1e-9
-PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 AXIS_TITLES = {
     "cap": "Dependency cap (share of supply from concern countries)",
     "max_shortfall": "Survival target (most share of demand that may go unserved)",
@@ -89,63 +80,6 @@ FRONTIERS = (("Tradeoff", "cap"), ("TradeoffResilience", "max_shortfall"))
 GENERATOR = "supply-network-redesign report"
 """The ``<meta name="generator">`` of every report, near the top of the file: how a rerun knows
 that the file it is about to replace is a report of this tool and not a page the user made."""
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the report needs of the network besides the result tables."""
-
-    bloc: Mapping[str, str]
-    """Countries.bloc per country."""
-    concern: frozenset[str] = frozenset()
-    currency: str = "USD"
-    unit: Mapping[str, str] = field(default_factory=dict)
-    products: tuple[str, ...] = ()
-    """Products in workbook order (the order of the chains)."""
-    source: str = ""
-    capacity: Mapping[str, float] = field(default_factory=dict)
-    """Sites.capacity per site (without modules): what a build adds."""
-    fixed_cost: Mapping[str, float] = field(default_factory=dict)
-    """Sites.fixed_cost per site: paid each year the site operates."""
-    module_capacity: Mapping[str, float] = field(default_factory=dict)
-    module_cost: Mapping[str, float] = field(default_factory=dict)
-    """Sites.module_capacity and module_cost (a year, per module) per site."""
-    candidates: frozenset[str] = frozenset()
-    closable: frozenset[str] = frozenset()
-    years: Mapping[Any, int] = field(default_factory=dict)
-    """How many years each period stands for (Periods.years), by period; empty without periods."""
-
-    @classmethod
-    def of(cls, net: Network) -> Facts:
-        """The facts of a network (its blocs, units, site costs and periods)."""
-        return cls(
-            bloc=dict(net.bloc),
-            concern=frozenset(net.concern),
-            currency=net.settings.currency,
-            unit=dict(net.unit),
-            products=tuple(net.products),
-            source=net.source,
-            capacity=dict(net.capacity),
-            fixed_cost=dict(net.fixed_cost),
-            module_capacity=dict(net.module_capacity),
-            module_cost=dict(net.module_cost),
-            candidates=frozenset(net.candidates),
-            closable=frozenset(net.closable),
-            years={p.year: p.years for p in net.periods} if net.shows_periods else {},
-        )
-
-    def bloc_colors(self) -> dict[str, str]:
-        """One colour per bloc: red for a bloc holding a concern country, the palette for the others
-        in order of first appearance."""
-        colors: dict[str, str] = {}
-        concern_blocs = {self.bloc.get(c) for c in self.concern}
-        others = iter(PALETTE * 4)
-        for b in dict.fromkeys(self.bloc.values()):
-            colors[b] = CONCERN_COLOR if b in concern_blocs else next(others)
-        return colors
-
-    def country_color(self, country: str) -> str:
-        return self.bloc_colors().get(self.bloc.get(country, ""), POOL_COLOR)
 
 
 # ---- paths and writing -------------------------------------------------------------------------
@@ -202,30 +136,12 @@ def write_html_report(path: str | Path, tables: Mapping[str, pd.DataFrame], net:
 # ---- chains and Sankey links -------------------------------------------------------------------
 
 
-def _has(tables: Mapping[str, pd.DataFrame], name: str) -> bool:
-    t = tables.get(name)
-    return t is not None and len(t) > 0
-
-
-def _periods(tables: Mapping[str, pd.DataFrame]) -> list[Any]:
-    """The periods of the results (sorted), or [] when no table has a ``period`` column."""
-    found: set[Any] = set()
-    for t in tables.values():
-        if t is not None and "period" in t.columns:
-            found.update(v for v in t["period"].tolist() if v is not None and not _isnan(v) and v != TOTAL)
-    return sorted(found, key=lambda v: (str(type(v)), v))
-
-
-def _isnan(v: Any) -> bool:
-    return isinstance(v, float) and math.isnan(v)
-
-
 def recipe_edges(tables: Mapping[str, pd.DataFrame]) -> set[tuple[str, str]]:
     """(product, input) pairs of the ``Inputs`` table with some quantity used."""
     t = tables.get("Inputs")
     if t is None or not len(t):
         return set()
-    used = t[t["quantity_used"] > EPS]
+    used = t[t["quantity_used"] > kit.EPS]
     return set(zip(used["product"].astype(str), used["input"].astype(str)))
 
 
@@ -273,13 +189,6 @@ Node = tuple[str, str, str]
 """(kind, product, country): kind ``made``, ``delivered``, ``pool`` (country ""), or ``stock``."""
 
 
-def _at(t: pd.DataFrame, period: Any) -> pd.DataFrame:
-    """Rows of ``period`` (all rows when the table has no ``period`` column or period is None)."""
-    if period is None or "period" not in t.columns:
-        return t
-    return t[t["period"] == period]
-
-
 def sankey_links(
     tables: Mapping[str, pd.DataFrame], chain: Iterable[str], scenario: str = BASELINE, period: Any = None
 ) -> dict[tuple[Node, Node], float]:
@@ -300,13 +209,13 @@ def sankey_links(
     if scenario == BASELINE:
         flows = tables.get("Flows")
         if flows is not None and len(flows):
-            f = _at(flows, period)
+            f = kit.at_period(flows, period)
             f = f[f["product"].astype(str).isin(members)]
             for (p, o, m), q in f.groupby(["product", "origin", "market"], sort=False)["quantity"].sum().items():
                 out[(("made", str(p), str(o)), ("delivered", str(p), str(m)))] += float(q)
         inputs = tables.get("Inputs")
         if inputs is not None and len(inputs):
-            t = _at(inputs, period)
+            t = kit.at_period(inputs, period)
             t = t[t["product"].astype(str).isin(members)]
             for (p, i, c), q in t.groupby(["product", "input", "country"], sort=False)["quantity_used"].sum().items():
                 out[(("delivered", str(i), str(c)), ("made", str(p), str(c)))] += float(q)
@@ -314,14 +223,14 @@ def sankey_links(
         sites, scen_sites = tables.get("Sites"), tables.get("ScenarioSites")
         if sites is not None and scen_sites is not None and len(scen_sites):
             where = sites.drop_duplicates("site").set_index("site")[["country", "product"]]
-            s = _at(scen_sites, period)
+            s = kit.at_period(scen_sites, period)
             s = s[s["scenario"].astype(str) == scenario].join(where, on="site")
             s = s[s["product"].astype(str).isin(members)]
             for (p, c), q in s.groupby(["product", "country"], sort=False)["production"].sum().items():
                 out[(("made", str(p), str(c)), ("pool", str(p), ""))] += float(q)
         scen = tables.get("Scenarios")
         if scen is not None and len(scen):
-            d = _at(scen, period)
+            d = kit.at_period(scen, period)
             d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
             for r in d.itertuples():
                 p, m = str(r.product), str(r.market)
@@ -329,7 +238,7 @@ def sankey_links(
                 out[(("stock", p, m), ("delivered", p, m))] += float(r.stock_drawn)
         scen_inputs = tables.get("ScenarioInputs")
         if scen_inputs is not None and len(scen_inputs):
-            d = _at(scen_inputs, period)
+            d = kit.at_period(scen_inputs, period)
             d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
             for r in d.itertuples():
                 i, c = str(r.product), str(r.market)
@@ -340,7 +249,7 @@ def sankey_links(
                     out[(("stock", i, c), ("delivered", i, c))] += float(r.stock_drawn)
             for (i, c, p), q in scenario_input_use(tables, scenario, period, members).items():
                 out[(("delivered", i, c), ("made", p, c))] += q
-    return {k: v for k, v in out.items() if v > EPS}
+    return {k: v for k, v in out.items() if v > kit.EPS}
 
 
 def scenario_input_use(
@@ -362,15 +271,15 @@ def scenario_input_use(
     for r in inputs.to_dict("records"):
         key = (r["site"], r["period"]) if "period" in inputs.columns else r["site"]
         q = float(produced.get(key, 0.0))
-        if q > EPS and (str(r["site"]), str(r["input"])) not in rate:
+        if q > kit.EPS and (str(r["site"]), str(r["input"])) not in rate:
             rate[(str(r["site"]), str(r["input"]))] = float(r["quantity_used"]) / q
-    ss = _at(scen_sites, period)
+    ss = kit.at_period(scen_sites, period)
     scen_prod = ss[ss["scenario"].astype(str) == scenario].groupby("site")["production"].sum()
     used_by: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)  # (i, c) -> [(site, p)]
-    for r in _at(inputs, period).drop_duplicates(["site", "input"]).itertuples():
+    for r in kit.at_period(inputs, period).drop_duplicates(["site", "input"]).itertuples():
         if str(r.product) in members:
             used_by[(str(r.input), str(r.country))].append((str(r.site), str(r.product)))
-    d = _at(scen_inputs, period)
+    d = kit.at_period(scen_inputs, period)
     d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
     out: dict[tuple[str, str, str], float] = defaultdict(float)
     for r in d.itertuples():
@@ -381,7 +290,7 @@ def scenario_input_use(
         for (_, p), q in known.items():
             out[(i, c, p)] += q
         rest, weight = used - sum(known.values()), sum(unknown.values())
-        if rest > EPS and weight > EPS:
+        if rest > kit.EPS and weight > kit.EPS:
             for (_, p), q in unknown.items():
                 out[(i, c, p)] += rest * q / weight
     return dict(out)
@@ -408,11 +317,6 @@ def _short_label(node: Node) -> str:
 
 
 # ---- figures -----------------------------------------------------------------------------------
-
-
-def _rgba(color: str, alpha: float) -> str:
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 SANKEY_PAD = 18
@@ -567,7 +471,7 @@ def sankey_view(
         kind, _, c = n
         if kind == "hidden":
             return "rgba(0,0,0,0)"
-        return POOL_COLOR if kind == "pool" else STOCK_COLOR if kind == "stock" else facts.country_color(c)
+        return kit.POOL_COLOR if kind == "pool" else kit.STOCK_COLOR if kind == "stock" else facts.country_color(c)
 
     single = len(chain) == 1
     gap_px = (span * SANKEY_WIDTH) / max(n_columns - 1, 1) - SANKEY_THICKNESS - 10
@@ -615,7 +519,7 @@ def sankey_view(
             "source": [index[a] for a, _ in all_links],
             "target": [index[b] for _, b in all_links],
             "value": [float(v) for v in all_links.values()],
-            "color": [color(a) if a[0] == "hidden" else _rgba(color(a), 0.4) for a, _ in all_links],
+            "color": [color(a) if a[0] == "hidden" else kit.rgba(color(a), 0.4) for a, _ in all_links],
             "customdata": [html.escape(facts.unit.get(a[1], "")) for a, _ in all_links],
             "hovertemplate": "%{source.customdata} → %{target.customdata}<br>%{value:,.4~g} %{customdata}"
             "<extra></extra>",
@@ -682,28 +586,6 @@ def _column_headings(
     return out
 
 
-def _layout(title: str = "", height: int = 420, **more: Any) -> dict[str, Any]:
-    layout: dict[str, Any] = {
-        "height": height,
-        "margin": {"l": 60, "r": 30, "t": 40 if title else 20, "b": 50},
-        "font": {"family": "Segoe UI, Helvetica, Arial, sans-serif", "size": 12},
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-    }
-    if title:
-        layout["title"] = {"text": html.escape(title), "x": 0.01}
-    layout.update(more)
-    return layout
-
-
-def _plot_div(div_id: str, data: list[dict[str, Any]], layout: dict[str, Any]) -> str:
-    """A plot container and the script that draws it (plotly's JSON encoder escapes ``<``)."""
-    import plotly.io as pio
-
-    fig = {"data": data, "layout": layout}
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id, config=PLOT_CONFIG, validate=True)
-
-
 # ---- sections ----------------------------------------------------------------------------------
 
 
@@ -711,94 +593,7 @@ def _summary(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     t = tables.get("Summary")
     if t is None or not len(t):
         return {}
-    return {str(k): v for k, v in zip(t["metric"], t["value"]) if v is not None and not _isnan(v)}
-
-
-def _money(v: Any, currency: str) -> str:
-    return f"{float(v):,.0f} {currency}" if abs(float(v)) >= 100 else f"{float(v):,.2f} {currency}"
-
-
-def _qty(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
-
-
-def _whose(of: object) -> str:
-    """Whose share a Dependency row measures: a single country, or concern supply (blank)."""
-    return of if isinstance(of, str) and of else "concern"
-
-
-def _pct(v: Any) -> str:
-    return f"{float(v):.1%}"
-
-
-def _card(label: str, value: str, note: str = "", css: str = "") -> str:
-    note_html = f'<div class="note">{html.escape(note)}</div>' if note else ""
-    return (
-        f'<div class="card {css}"><div class="label">{html.escape(label)}</div>'
-        f'<div class="value">{html.escape(value)}</div>{note_html}</div>'
-    )
-
-
-FOLD_ROWS = 25
-"""A headline table longer than this is folded (click to open), so the charts stay in reach."""
-
-
-def _table(header: list[str], rows: list[list[str]], css: list[str] | None = None) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = []
-    for i, r in enumerate(rows):
-        cls = f' class="{css[i]}"' if css and css[i] else ""
-        body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    if len(rows) > FOLD_ROWS:
-        return f"<details><summary>{len(rows)} rows (click to show)</summary>{table}</details>"
-    return table
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A table cell: its text (escaped when written), CSS classes, a tooltip, and how many rows or
-    columns it spans; a header cell is a ``th``."""
-
-    text: str
-    css: str = ""
-    title: str = ""
-    rowspan: int = 1
-    colspan: int = 1
-    header: bool = False
-
-    def html(self) -> str:
-        """The cell as HTML."""
-        tag = "th" if self.header else "td"
-        attrs = "".join(
-            f' {name}="{html.escape(str(value))}"'
-            for name, value, default in (
-                ("class", self.css, ""),
-                ("title", self.title, ""),
-                ("rowspan", self.rowspan, 1),
-                ("colspan", self.colspan, 1),
-            )
-            if value != default
-        )
-        return f"<{tag}{attrs}>{html.escape(self.text)}</{tag}>"
-
-
-SCROLL_ROWS = 24
-"""A table with more rows than this scrolls in a box (its header kept in view), so the sections
-after it stay in reach."""
-
-
-def _grid(
-    head: list[list[Cell]], body: list[list[Cell]], table_id: str = "", scroll: bool = False, css: str = ""
-) -> str:
-    """A table of cells (header rows, body rows); ``scroll``: in a box that scrolls when it has
-    more than ``SCROLL_ROWS`` rows, its header kept in view."""
-    attrs = (f' id="{html.escape(table_id)}"' if table_id else "") + (f' class="{css}"' if css else "")
-    thead = "".join("<tr>" + "".join(c.html() for c in row) + "</tr>" for row in head)
-    tbody = "".join("<tr>" + "".join(c.html() for c in row) + "</tr>" for row in body)
-    table = f"<table{attrs}><thead>{thead}</thead><tbody>{tbody}</tbody></table>"
-    box = "scroll" if scroll and len(body) > SCROLL_ROWS else "wide"  # never wider than the page: it scrolls
-    return f'<div class="{box}">{table}</div>'
+    return {str(k): v for k, v in zip(t["metric"], t["value"]) if v is not None and not kit.isnan(v)}
 
 
 def _cost_cards(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
@@ -816,23 +611,23 @@ def _cost_cards(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
             if over
             else "the expected yearly cost: the sum of the Costs sheet"
         )
-        cards.append(_card("Total cost (objective)", _money(s["objective"], cur), what))
+        cards.append(kit.card("Total cost (objective)", kit.money(s["objective"], cur), what))
     if "normal_year_cost" in s:
-        cards.append(_card("Normal-year cost", _money(s["normal_year_cost"], cur), f"without disruption{span}"))
+        cards.append(kit.card("Normal-year cost", kit.money(s["normal_year_cost"], cur), f"without disruption{span}"))
     if "expected_disruption_cost" in s:
         cards.append(
-            _card(
+            kit.card(
                 "Expected disruption cost",
-                _money(s["expected_disruption_cost"], cur),
+                kit.money(s["expected_disruption_cost"], cur),
                 f"what crises add x their probability{span}",
             )
         )
     status = str(s.get("status", "unknown"))
     note = "cheapest design, proven within the gap" if status == "optimal" else "stopped at a limit: not proven optimal"
-    cards.append(_card("Status", status, note, status))
+    cards.append(kit.card("Status", status, note, status))
     gap = s.get("mip_gap")
     if isinstance(gap, (int, float)):
-        cards.append(_card("Gap", f"{float(gap):.2%}", "at most this much dearer than the cheapest design"))
+        cards.append(kit.card("Gap", f"{float(gap):.2%}", "at most this much dearer than the cheapest design"))
     return cards
 
 
@@ -853,13 +648,13 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                         str(r["product"]),
                         str(r["market"]),
                         *period,
-                        f"{_qty(float(r['unmet']))} {unit}",
-                        f"{_qty(float(r['demand']))} {unit}",
-                        _pct(float(r["unmet"]) / float(r["demand"])) if float(r["demand"]) > 0 else "",
+                        f"{kit.qty(float(r['unmet']))} {unit}",
+                        f"{kit.qty(float(r['demand']))} {unit}",
+                        kit.pct(float(r["unmet"]) / float(r["demand"])) if float(r["demand"]) > 0 else "",
                     ]
                 )
             header = ["product", "market", *(["period"] if "period" in unmet.columns else []), "unmet", "demand"]
-            parts.append("<h3>Unmet demand (baseline)</h3>" + _table([*header, "share"], rows))
+            parts.append("<h3>Unmet demand (baseline)</h3>" + kit.table([*header, "share"], rows))
         else:
             parts.append('<p class="ok">Unmet demand in the normal year: none, every market is served in full.</p>')
     parts.append(cost_chart(tables, facts))
@@ -872,7 +667,7 @@ def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     plan = build_plan(tables, facts)
     if len(plan):
         n = {a: int((plan["action"] == a).sum()) for a in ACTIONS}
-        when = sorted({str(t) for t in plan["period"] if t is not None and not _isnan(t)})
+        when = sorted({str(t) for t in plan["period"] if t is not None and not kit.isnan(t)})
         words = [
             f"{n['build']} new site{'s' if n['build'] != 1 else ''} built" if n["build"] else "",
             f"{n['opens']} coming on line" if n["opens"] else "",
@@ -888,7 +683,7 @@ def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     dep = tables.get("Dependency")
     if dep is not None and len(dep) and "cap" in dep.columns:
         capped = normal_year(dep)
-        capped = capped[capped["cap"] < 1 - EPS]
+        capped = capped[capped["cap"] < 1 - kit.EPS]
         if len(capped):
             binding = (
                 capped[capped["binding"].fillna(False).astype(bool)] if "binding" in capped.columns else capped[:0]
@@ -913,7 +708,7 @@ def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         ("Alternatives", "alternatives", "near-optimal alternatives"),
         ("Tradeoff", "frontier", "the frontier"),
     ):
-        if _has(tables, sheet):
+        if kit.has(tables, sheet):
             links.append(f'<a href="#{anchor}">{what}</a>')
     items.append(
         "<li>How sure: " + html.escape(", ".join(sure)) + (f"; see {', '.join(links)}" if links else "") + "</li>"
@@ -934,9 +729,9 @@ def _how_sure(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
     if stress is not None and len(stress) and "extra_cost" in stress.columns and stress["extra_cost"].notna().any():
         r = stress.loc[stress["extra_cost"].astype(float).idxmax()]
         when = f" in {r['period']}" if "period" in stress.columns else ""
-        text = f"the costliest country to lose is {r['lost']}{when} (+{_money(r['extra_cost'], facts.currency)})"
+        text = f"the costliest country to lose is {r['lost']}{when} (+{kit.money(r['extra_cost'], facts.currency)})"
         share = r.get("worst_served_share")
-        if share is not None and not _isnan(share) and float(share) < 1 - 1e-6:
+        if share is not None and not kit.isnan(share) and float(share) < 1 - 1e-6:
             text += f", {float(share):.0%} of {r['worst_product']} served in {r['worst_market']}"
         out.append(text)
     alt = tables.get("Alternatives")
@@ -972,18 +767,18 @@ def cost_chart(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                 "orientation": "h",
                 "x": [float(v) for v in comps.values],
                 "y": [html.escape(str(c)) for c in comps.index],
-                "marker": {"color": PALETTE[0]},
+                "marker": {"color": kit.PALETTE[0]},
                 "hovertemplate": "%{y}: %{x:,.0f}<extra></extra>",
             }
         ]
-        layout = _layout(
+        layout = kit.layout(
             f"Yearly cost by component ({facts.currency} a year)",
             height=120 + 26 * len(comps),
             xaxis={"title": {"text": f"{facts.currency} a year"}},
             yaxis={"autorange": "reversed", "automargin": True},
         )
-        return _plot_div("cost-components", data, layout)
-    c = costs[costs["period"].notna() & (costs["period"] != TOTAL)]
+        return kit.plot_div("cost-components", data, layout)
+    c = costs[costs["period"].notna() & (costs["period"] != kit.TOTAL)]
     yearly = "yearly_value" in c.columns
     column = "yearly_value" if yearly else "value"
     periods = sorted(c["period"].unique().tolist())
@@ -1003,14 +798,14 @@ def cost_chart(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         if yearly
         else f"Cost of each period by component ({facts.currency}, the Costs sheet's value)"
     )
-    layout = _layout(
+    layout = kit.layout(
         title,
         height=360,
         barmode="relative",
         xaxis={"type": "category", "title": {"text": "period (first year)"}},
         yaxis={"title": {"text": f"{facts.currency} a year" if yearly else facts.currency}},
     )
-    return _plot_div("timeline-cost", data, layout)
+    return kit.plot_div("timeline-cost", data, layout)
 
 
 # ---- the build-out plan ------------------------------------------------------------------------
@@ -1060,7 +855,7 @@ def build_plan(tables: Mapping[str, pd.DataFrame], facts: Facts) -> pd.DataFrame
         for k, r in enumerate(g.to_dict("records")):
             t = r["period"] if has_period else None
             built = bool(r["built"])
-            modules = int(r.get("modules_added") or 0) if not _isnan(r.get("modules_added")) else 0
+            modules = int(r.get("modules_added") or 0) if not kit.isnan(r.get("modules_added")) else 0
             status = str(r.get("status", ""))
             candidate = s in facts.candidates or status == "candidate"
             closable = s in facts.closable or status == "closable"
@@ -1178,7 +973,7 @@ def build_timeline(tables: Mapping[str, pd.DataFrame], facts: Facts, plan: pd.Da
             trace["y"].append(s)
             trace["text"].append(product)
             fixed = facts.fixed_cost.get(s)
-            cost = f"<br>fixed cost {_money(fixed, facts.currency)} a year" if fixed else ""
+            cost = f"<br>fixed cost {kit.money(fixed, facts.currency)} a year" if fixed else ""
             trace["hover"].append(
                 html.escape(f"{s}: {product} in {country} ({bloc})")
                 + f"<br>operates {int(a)}–{int(b) - 1}{html.escape(cost)}"
@@ -1202,13 +997,13 @@ def build_timeline(tables: Mapping[str, pd.DataFrame], facts: Facts, plan: pd.Da
                 "textfont": {"size": 10},
                 "customdata": t["hover"],
                 "hovertemplate": "%{customdata}<extra></extra>",
-                "marker": {"color": _rgba(colors.get(bloc, POOL_COLOR), 0.9 if new else 0.35)},
+                "marker": {"color": kit.rgba(colors.get(bloc, kit.POOL_COLOR), 0.9 if new else 0.35)},
             }
         )
         shown.add((bloc, new))
     for action, symbol, color, text in (
         ("modules", "triangle-up", "#222", "+{n}"),
-        ("closes", "x", UNSERVED_COLOR, "closes"),
+        ("closes", "x", kit.UNSERVED_COLOR, "closes"),
     ):
         part = plan[plan["action"] == action]
         if not len(part):
@@ -1228,7 +1023,7 @@ def build_timeline(tables: Mapping[str, pd.DataFrame], facts: Facts, plan: pd.Da
                 "hovertemplate": "%{customdata}<extra></extra>",
             }
         )
-    layout = _layout(
+    layout = kit.layout(
         height=110 + 24 * len(named),
         barmode="overlay",
         xaxis={
@@ -1250,7 +1045,7 @@ def build_timeline(tables: Mapping[str, pd.DataFrame], facts: Facts, plan: pd.Da
     return (
         '<h3>Build-out over time</h3><p class="caption">A bar while a site operates (solid: built by the plan, '
         "pale: a site that already stood), its product written in it; ▲ modules added; ✕ closed.</p>"
-        + _plot_div("buildout-gantt", data, layout)
+        + kit.plot_div("buildout-gantt", data, layout)
     )
 
 
@@ -1262,23 +1057,25 @@ def _plan_hover(r: Mapping[str, Any], facts: Facts) -> str:
         "modules": f"+{int(r['modules'])} module{'s' if r['modules'] != 1 else ''}",
     }
     money = [
-        f"{label} {_money(abs(float(v)), facts.currency)} a year"
+        f"{label} {kit.money(abs(float(v)), facts.currency)} a year"
         for label, v in (("fixed cost", r.get("fixed_cost")), ("module cost", r.get("module_cost")))
-        if v is not None and not _isnan(v)
+        if v is not None and not kit.isnan(v)
     ]
     return f"{r['site']} {what[str(r['action'])]} in {r['period']}" + (": " + ", ".join(money) if money else "")
 
 
-def _plan_row(r: Mapping[str, Any], facts: Facts) -> list[Cell]:
+def _plan_row(r: Mapping[str, Any], facts: Facts) -> list[kit.Cell]:
     unit = facts.unit.get(str(r["product"]), "")
     cap = r.get("capacity")
-    capacity = "" if cap is None or _isnan(cap) else f"{'+' if float(cap) > 0 else '−'}{_qty(abs(float(cap)))} {unit}"
+    capacity = (
+        "" if cap is None or kit.isnan(cap) else f"{'+' if float(cap) > 0 else '−'}{kit.qty(abs(float(cap)))} {unit}"
+    )
     fixed, module = r.get("fixed_cost"), r.get("module_cost")
 
     def money(v: Any, saved: bool = False) -> str:
-        if v is None or _isnan(v):
+        if v is None or kit.isnan(v):
             return ""
-        return ("saves " if saved else "") + _money(abs(float(v)), facts.currency)
+        return ("saves " if saved else "") + kit.money(abs(float(v)), facts.currency)
 
     action = {
         "build": "build",
@@ -1288,15 +1085,15 @@ def _plan_row(r: Mapping[str, Any], facts: Facts) -> list[Cell]:
     }[str(r["action"])]
     bloc = facts.bloc.get(str(r["country"]), "")
     return [
-        Cell("" if r["period"] is None or _isnan(r["period"]) else str(r["period"])),
-        Cell(action, css=f"act-{r['action']}"),
-        Cell(str(r["site"])),
-        Cell(str(r["country"]) + (f" ({bloc})" if bloc and bloc != r["country"] else "")),
-        Cell(str(r["product"])),
-        Cell(capacity, css="num"),
-        Cell(money(fixed, saved=r["action"] == "closes"), css="num"),
-        Cell(money(module), css="num"),
-        Cell(str(r.get("why") or "")),
+        kit.Cell("" if r["period"] is None or kit.isnan(r["period"]) else str(r["period"])),
+        kit.Cell(action, css=f"act-{r['action']}"),
+        kit.Cell(str(r["site"])),
+        kit.Cell(str(r["country"]) + (f" ({bloc})" if bloc and bloc != r["country"] else "")),
+        kit.Cell(str(r["product"])),
+        kit.Cell(capacity, css="num"),
+        kit.Cell(money(fixed, saved=r["action"] == "closes"), css="num"),
+        kit.Cell(money(module), css="num"),
+        kit.Cell(str(r.get("why") or "")),
     ]
 
 
@@ -1314,7 +1111,8 @@ def buildout_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         modules = plan["module_cost"].dropna().astype(float).sum()
         parts.append(
             f"<p>{len(plan)} step{'s' if len(plan) != 1 else ''}: new sites and openings add "
-            f"{html.escape(_money(fixed, cur))} a year in fixed costs, modules {html.escape(_money(modules, cur))} "
+            f"{html.escape(kit.money(fixed, cur))} a year in fixed costs, "
+            f"modules {html.escape(kit.money(modules, cur))} "
             "a year (from the period each is added; a closure saves its fixed cost). Hover over a bar or a mark "
             "for the site's costs.</p>"
         )
@@ -1331,7 +1129,7 @@ def buildout_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             "why",
         ]
         rows = [_plan_row(r, facts) for r in plan.to_dict("records")]
-        parts.append(_grid([[Cell(h, header=True) for h in header]], rows, table_id="build-plan", scroll=True))
+        parts.append(kit.grid([[kit.Cell(h, header=True) for h in header]], rows, table_id="build-plan", scroll=True))
     else:
         parts.append('<p class="ok">Nothing is built, opened or closed, and no module is added.</p>')
     if capacity:  # the Timeline sheet's capacity, period by period
@@ -1392,7 +1190,7 @@ def capacity_panels(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                     "showlegend": bloc not in shown,
                     "x": x,
                     "y": values,
-                    "marker": {"color": colors.get(bloc, POOL_COLOR)},
+                    "marker": {"color": colors.get(bloc, kit.POOL_COLOR)},
                     "hovertemplate": f"{html.escape(label)}<br>%{{x}}: %{{y:,.4~g}}<extra>{html.escape(bloc)}</extra>",
                 },
                 row=k // cols + 1,
@@ -1400,7 +1198,7 @@ def capacity_panels(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             )
             shown.add(bloc)
     fig.update_layout(
-        _layout(
+        kit.layout(
             "Capacity in place per period, one panel per product in its own unit (stacked by bloc)",
             height=height,
             barmode="stack",
@@ -1412,7 +1210,7 @@ def capacity_panels(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     fig.update_yaxes(rangemode="tozero", tickformat="~s")
     fig.update_annotations(font={"size": 11})
     figure = fig.to_plotly_json()
-    return _plot_div("timeline-capacity", figure["data"], figure["layout"])
+    return kit.plot_div("timeline-capacity", figure["data"], figure["layout"])
 
 
 # ---- dependency --------------------------------------------------------------------------------
@@ -1445,7 +1243,7 @@ def dependency_rows(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[di
     for r in rows.to_dict("records"):
         pool = (str(r["product"]), str(r["market"]), r["_of"])
         pools[pool][r["period"] if has_period else None].append(r)
-        if float(r["cap"]) < 1 - EPS:
+        if float(r["cap"]) < 1 - kit.EPS:
             capped[(*pool, r["_basis"])] = None
     edges = recipe_edges(tables)
     tier = tiers(facts.products, edges)
@@ -1466,13 +1264,13 @@ def dependency_rows(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[di
 
 def _state(r: Mapping[str, Any]) -> str:
     share, cap = float(r["concern_share"]), float(r["cap"])
-    if cap >= 1 - EPS:
+    if cap >= 1 - kit.EPS:
         return ""
     if share > cap + 1e-6:
         return "over cap"
-    if bool(r.get("binding")) and not _isnan(r.get("binding")):
+    if bool(r.get("binding")) and not kit.isnan(r.get("binding")):
         return "binding"
-    if bool(r.get("at_cap")) and not _isnan(r.get("at_cap")):  # at the cap, but loosening it would save nothing
+    if bool(r.get("at_cap")) and not kit.isnan(r.get("at_cap")):  # at the cap, but loosening it would save nothing
         return "at cap, held by another constraint"
     return "under cap"
 
@@ -1496,19 +1294,19 @@ def dependency_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     sub = ["direct", "look-through", "cap"] if lookthrough else ["share", "cap"]
     labels = ("stage (product)", "market", "share of")
     if periods == [None]:
-        head = [[Cell(h, header=True) for h in (*labels, *sub)]]
+        head = [[kit.Cell(h, header=True) for h in (*labels, *sub)]]
     else:
-        head = [[Cell(h, header=True, rowspan=2) for h in labels], []]
+        head = [[kit.Cell(h, header=True, rowspan=2) for h in labels], []]
         for t in periods:
-            head[0].append(Cell(str(t), header=True, colspan=len(sub)))
-            head[1] += [Cell(h, header=True) for h in sub]
+            head[0].append(kit.Cell(str(t), header=True, colspan=len(sub)))
+            head[1] += [kit.Cell(h, header=True) for h in sub]
     body = []
     for e in entries:
-        cells = [Cell(e["product"]), Cell(e["market"]), Cell(_whose_label(e["of"]))]
+        cells = [kit.Cell(e["product"]), kit.Cell(e["market"]), kit.Cell(_whose_label(e["of"]))]
         for t in periods:
             r = e["periods"].get(t)
             if r is None:
-                cells += [Cell("")] * len(sub)
+                cells += [kit.Cell("")] * len(sub)
                 continue
             cells += _dependency_cells(r, lookthrough, single=bool(e["of"]), currency=facts.currency)
         body.append(cells)
@@ -1517,39 +1315,41 @@ def dependency_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         "site that ships, <b>look-through</b> also what it was made from. The share on the capped basis is "
         '<span class="binding-key">yellow where the cap binds</span> (loosening it would save money) and '
         '<span class="over-key">red where it is over</span>; "single country" rows cap one country\'s share '
-        "(Caps.of), not the concern countries'.</p>" + _grid(head, body, table_id="dependency-table", scroll=True)
+        "(Caps.of), not the concern countries'.</p>" + kit.grid(head, body, table_id="dependency-table", scroll=True)
     )
     return '<section id="dependency"><h2>How dependent, stage by stage</h2>' + "".join(parts) + "</section>"
 
 
-def _dependency_cells(r: Mapping[str, Any], lookthrough: bool, single: bool, currency: str) -> list[Cell]:
+def _dependency_cells(r: Mapping[str, Any], lookthrough: bool, single: bool, currency: str) -> list[kit.Cell]:
     """One period's cells of a capped share: the direct and look-through shares (a single
     country's share is measured directly: its look-through cell is blank) and the cap on its basis
     with the cap's state; the share on the capped basis marked binding or over the cap."""
     state = _state(r)
     css = {"binding": "binding", "over cap": "over-cap"}.get(state, "")
     basis = str(r.get("_basis") or r.get("basis") or "lookthrough")
-    capped = float(r["cap"]) < 1 - EPS
+    capped = float(r["cap"]) < 1 - kit.EPS
     price = r.get("marginal_cost_per_point")
     why = state
-    if state == "binding" and price is not None and not _isnan(price):
-        why += f": {_money(float(price), currency)} per point of cap"
+    if state == "binding" and price is not None and not kit.isnan(price):
+        why += f": {kit.money(float(price), currency)} per point of cap"
     cells = []
     if lookthrough:
         for b, column in (("direct", "concern_share_direct"), ("lookthrough", "concern_share_lookthrough")):
             value = r["concern_share"] if single and b == "direct" else r[column]
             mark = css if capped and b == basis else ""
-            text = "" if single and b == "lookthrough" else _pct(value)
-            cells.append(Cell(text, css=f"num {mark}".strip(), title=why if mark else ""))
+            text = "" if single and b == "lookthrough" else kit.pct(value)
+            cells.append(kit.Cell(text, css=f"num {mark}".strip(), title=why if mark else ""))
     else:
-        cells.append(Cell(_pct(r["concern_share"]), css=f"num {css}".strip(), title=why))
+        cells.append(kit.Cell(kit.pct(r["concern_share"]), css=f"num {css}".strip(), title=why))
     if capped:
         words = "direct" if basis == "direct" else "look-through"
         cells.append(
-            Cell(f"{_pct(r['cap'])} {words}" + (f", {state}" if state != "under cap" else ""), css="cap", title=why)
+            kit.Cell(
+                f"{kit.pct(r['cap'])} {words}" + (f", {state}" if state != "under cap" else ""), css="cap", title=why
+            )
         )
     else:
-        cells.append(Cell("none", css="num none"))
+        cells.append(kit.Cell("none", css="num none"))
     return cells
 
 
@@ -1563,7 +1363,7 @@ def dependency_heatmap(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     rows = concern_caps(dep)
     rows = rows[~rows["market"].astype(str).isin(facts.concern)]
     if "supplied" in rows.columns:
-        rows = rows[rows["supplied"] > EPS]
+        rows = rows[rows["supplied"] > kit.EPS]
     if not len(rows):
         return ""
     edges = recipe_edges(tables)
@@ -1600,7 +1400,7 @@ def dependency_heatmap(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                 "textfont": {"size": 10},
                 "zmin": 0,
                 "zmax": 1,
-                "colorscale": [[0, "#ffffff"], [0.5, "#f4b183"], [1, CONCERN_COLOR]],
+                "colorscale": [[0, "#ffffff"], [0.5, "#f4b183"], [1, kit.CONCERN_COLOR]],
                 "showscale": k == len(panels) - 1,
                 "colorbar": {"title": {"text": "share"}, "tickformat": ".0%"},
                 "xaxis": "x" if k == 0 else f"x{k + 1}",
@@ -1612,7 +1412,7 @@ def dependency_heatmap(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         )
     gap = 0.06
     width = (1 - gap * (len(panels) - 1)) / len(panels)
-    layout = _layout(
+    layout = kit.layout(
         "Highest concern share of supply by stage and period, over the markets outside concern countries",
         height=110 + 26 * len(stages),
         margin={"l": 10, "r": 20, "t": 80, "b": 30},
@@ -1645,7 +1445,7 @@ def dependency_heatmap(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             "showticklabels": k == 0,
             **({"matches": "y"} if k else {}),
         }
-    return _plot_div("dependency-heatmap", data, layout)
+    return kit.plot_div("dependency-heatmap", data, layout)
 
 
 # ---- crises ------------------------------------------------------------------------------------
@@ -1656,9 +1456,9 @@ def _worst_crisis(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     scen = tables.get("Scenarios")
     if scen is None or not len(scen) or "served_share" not in scen.columns:
         return ""
-    periods = _periods({"Scenarios": scen})
-    part = _at(scen, periods[-1]) if periods else scen
-    part = part[part["demand"] > EPS]
+    periods = kit.periods_of({"Scenarios": scen})
+    part = kit.at_period(scen, periods[-1]) if periods else scen
+    part = part[part["demand"] > kit.EPS]
     if not len(part):
         return ""
     r = part.loc[part["served_share"].astype(float).idxmin()]
@@ -1684,12 +1484,18 @@ def crises_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         return ""
     summary = tables.get("ScenarioSummary")
     inputs = tables.get("ScenarioInputs")
-    periods = _periods({"Scenarios": scen}) or [None]
+    periods = kit.periods_of({"Scenarios": scen}) or [None]
     blocks = []
     for k, t in enumerate(reversed(periods)):
-        part = _at(scen, t) if t is not None else scen
-        summ = _at(summary, t) if summary is not None and t is not None and "period" in summary.columns else summary
-        ins = _at(inputs, t) if inputs is not None and t is not None and "period" in inputs.columns else inputs
+        part = kit.at_period(scen, t) if t is not None else scen
+        summ = (
+            kit.at_period(summary, t)
+            if summary is not None and t is not None and "period" in summary.columns
+            else summary
+        )
+        ins = (
+            kit.at_period(inputs, t) if inputs is not None and t is not None and "period" in inputs.columns else inputs
+        )
         table = _crisis_table(part, summ, ins, facts)
         when = f" in {t}" if t is not None else ""
         title = f"Crises{when}"
@@ -1715,27 +1521,27 @@ def _crisis_table(scen: pd.DataFrame, summary: pd.DataFrame | None, inputs: pd.D
     if summary is not None and len(summary):
         for r in summary.to_dict("records"):
             w = str(r["scenario"])
-            if not _isnan(r.get("extra_cost")) and r.get("extra_cost") is not None:
+            if not kit.isnan(r.get("extra_cost")) and r.get("extra_cost") is not None:
                 extra[w] = float(r["extra_cost"])
-            if not _isnan(r.get("weight")) and r.get("weight") is not None:
+            if not kit.isnan(r.get("weight")) and r.get("weight") is not None:
                 weight[w] = float(r["weight"])
-            if r.get("max_shortfall") is not None and not _isnan(r.get("max_shortfall")):
+            if r.get("max_shortfall") is not None and not kit.isnan(r.get("max_shortfall")):
                 target[w] = float(r["max_shortfall"])
-    costliest = max(extra, key=lambda w: extra[w]) if extra and max(extra.values()) > EPS else None
+    costliest = max(extra, key=lambda w: extra[w]) if extra and max(extra.values()) > kit.EPS else None
     drawn_inputs: dict[str, list[str]] = defaultdict(list)
     if inputs is not None and len(inputs) and "stock_drawn" in inputs.columns:
-        for r in inputs[inputs["stock_drawn"] > EPS].to_dict("records"):
+        for r in inputs[inputs["stock_drawn"] > kit.EPS].to_dict("records"):
             unit = facts.unit.get(str(r["product"]), "")
             drawn_inputs[str(r["scenario"])].append(
-                f"{_qty(float(r['stock_drawn']))} {unit} {r['product']} in {r['market']}".replace("  ", " ")
+                f"{kit.qty(float(r['stock_drawn']))} {unit} {r['product']} in {r['market']}".replace("  ", " ")
             )
     header = [
-        Cell("crisis", header=True),
-        Cell("extra cost of the year", header=True),
-        Cell("product", header=True),
-        Cell("all markets", header=True),
-        *(Cell(m, header=True) for m in markets),
-        Cell("stock drawn", header=True),
+        kit.Cell("crisis", header=True),
+        kit.Cell("extra cost of the year", header=True),
+        kit.Cell("product", header=True),
+        kit.Cell("all markets", header=True),
+        *(kit.Cell(m, header=True) for m in markets),
+        kit.Cell("stock drawn", header=True),
     ]
     body = []
     for w in crises:
@@ -1746,12 +1552,12 @@ def _crisis_table(scen: pd.DataFrame, summary: pd.DataFrame | None, inputs: pd.D
             share = dict(zip(pr["market"].astype(str), pr["served_share"].astype(float)))
             demand = float(pr["demand"].sum())
             unmet = float(pr["unmet"].sum()) if "unmet" in pr.columns else 0.0
-            overall = 1 - unmet / demand if demand > EPS else 1.0
+            overall = 1 - unmet / demand if demand > kit.EPS else 1.0
             worst = min(share, key=lambda m: share[m]) if share else None
             worst = worst if worst is not None and share[worst] < 1 - 1e-6 else None
             unit = facts.unit.get(p, "")
             stock = float(pr["stock_drawn"].sum()) if "stock_drawn" in pr.columns else 0.0
-            cells: list[Cell] = []
+            cells: list[kit.Cell] = []
             if j == 0:
                 notes = []
                 if w in weight:
@@ -1761,34 +1567,34 @@ def _crisis_table(scen: pd.DataFrame, summary: pd.DataFrame | None, inputs: pd.D
                 if drawn_inputs.get(w):
                     notes.append("inputs drawn: " + "; ".join(drawn_inputs[w]))
                 text = w + (f" ({'; '.join(notes)})" if notes else "")
-                cells.append(Cell(text, rowspan=len(products), css="crisis"))
+                cells.append(kit.Cell(text, rowspan=len(products), css="crisis"))
                 cost = extra.get(w)
                 cells.append(
-                    Cell(
-                        "" if cost is None else f"{'+' if cost >= 0 else '−'}{_money(abs(cost), facts.currency)}",
+                    kit.Cell(
+                        "" if cost is None else f"{'+' if cost >= 0 else '−'}{kit.money(abs(cost), facts.currency)}",
                         rowspan=len(products),
                         css="num worst" if w == costliest else "num",
                         title="the costliest crisis" if w == costliest else "",
                     )
                 )
-            cells.append(Cell(p))
-            cells.append(Cell(f"{overall:.0%}", css=f"num {_served_css(overall)}"))
+            cells.append(kit.Cell(p))
+            cells.append(kit.Cell(f"{overall:.0%}", css=f"num {_served_css(overall)}"))
             for m in markets:
                 if m not in share:
-                    cells.append(Cell("", css="none"))
+                    cells.append(kit.Cell("", css="none"))
                     continue
                 v = share[m]
                 mark = m == worst
                 cells.append(
-                    Cell(
+                    kit.Cell(
                         ("▼ " if mark else "") + f"{v:.0%}",
                         css=f"num {_served_css(v)}" + (" worst" if mark else ""),
                         title=f"the worst market for {p} in {w}" if mark else "",
                     )
                 )
-            cells.append(Cell(f"{_qty(stock)} {unit}".strip() if stock > EPS else "", css="num"))
+            cells.append(kit.Cell(f"{kit.qty(stock)} {unit}".strip() if stock > kit.EPS else "", css="num"))
             body.append(cells)
-    return _grid([header], body, scroll=len(body) > 2 * SCROLL_ROWS, css="crises")
+    return kit.grid([header], body, scroll=len(body) > 2 * kit.SCROLL_ROWS, css="crises")
 
 
 def _legend(facts: Facts) -> str:
@@ -1799,8 +1605,10 @@ def _legend(facts: Facts) -> str:
             f'<span class="key"><span class="swatch" style="background:{color}"></span>'
             f"{html.escape(b)} <small>({html.escape(countries)})</small></span>"
         )
-    items.append(f'<span class="key"><span class="swatch" style="background:{POOL_COLOR}"></span>all makers</span>')
-    items.append(f'<span class="key"><span class="swatch" style="background:{STOCK_COLOR}"></span>stock drawn</span>')
+    items.append(f'<span class="key"><span class="swatch" style="background:{kit.POOL_COLOR}"></span>all makers</span>')
+    items.append(
+        f'<span class="key"><span class="swatch" style="background:{kit.STOCK_COLOR}"></span>stock drawn</span>'
+    )
     return '<div class="legend">' + "".join(items) + "</div>"
 
 
@@ -1813,7 +1621,7 @@ def _caption(
     if scenario == BASELINE:
         text = f"Baseline{where}: baseline flows from where each product is made to where it is delivered."
         unmet = tables.get("Unmet")
-        rows = _at(unmet, period) if unmet is not None else None
+        rows = kit.at_period(unmet, period) if unmet is not None else None
         short = rows[rows["product"].astype(str).isin(members)] if rows is not None and len(rows) else None
     else:
         text = (
@@ -1822,17 +1630,17 @@ def _caption(
             "is delivered (an input: on to the plants there that use it), with strategic stock drawn."
         )
         scen = tables.get("Scenarios")
-        rows = _at(scen, period) if scen is not None else None
+        rows = kit.at_period(scen, period) if scen is not None else None
         short = (
             rows[(rows["scenario"].astype(str) == scenario) & rows["product"].astype(str).isin(members)]
             if rows is not None and len(rows)
             else None
         )
     if short is not None and len(short):
-        short = short[short["unmet"] > EPS]
+        short = short[short["unmet"] > kit.EPS]
         if len(short):
             text += " Unmet: " + "; ".join(
-                f"{r.product} in {r.market} {_qty(float(r.unmet))} {facts.unit.get(str(r.product), '')}".rstrip()
+                f"{r.product} in {r.market} {kit.qty(float(r.unmet))} {facts.unit.get(str(r.product), '')}".rstrip()
                 for r in short.itertuples()
             )
             text += "."
@@ -1843,7 +1651,7 @@ def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     """One Sankey per product chain, with one trace per (scenario, period) choice (the selectors at
     the top switch which is visible, and the column headings with it); the baseline of the last
     period shown first (the network as built); empty when there are no flows."""
-    if not _has(tables, "Flows") and not _has(tables, "ScenarioSites"):
+    if not kit.has(tables, "Flows") and not kit.has(tables, "ScenarioSites"):
         return ""
     edges = recipe_edges(tables)
     products = list(facts.products)
@@ -1857,7 +1665,7 @@ def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         if t is not None and len(t):
             scenarios += [str(w) for w in t["scenario"].tolist()]
     scenarios = list(dict.fromkeys(scenarios))
-    periods = _periods(tables) or [None]
+    periods = kit.periods_of(tables) or [None]
     choices = [(si, pi) for si in range(len(scenarios)) for pi in range(len(periods))]
     first = (0, len(periods) - 1)
     tier = tiers(dict.fromkeys(products), edges)
@@ -1870,8 +1678,10 @@ def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         lines = max((a["text"].count("<br>") + 1 for v in views for a in v.annotations), default=1)
         margin = {"l": 10, "r": 10, "t": 30 + 16 * lines, "b": 10}
         shown = choices.index(first)
-        layout = _layout(height=height + margin["t"] + margin["b"], margin=margin, annotations=views[shown].annotations)
-        div = _plot_div(f"chain-{k}", [v.trace for v in views], layout)
+        layout = kit.layout(
+            height=height + margin["t"] + margin["b"], margin=margin, annotations=views[shown].annotations
+        )
+        div = kit.plot_div(f"chain-{k}", [v.trace for v in views], layout)
         keys = [f"s{si}p{pi}" for si, pi in choices]
         title = " → ".join(chain)
         blocks.append(
@@ -1916,14 +1726,14 @@ def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
 
 def _text(v: Any) -> str:
     """A cell as text, blank for a missing one."""
-    return "" if v is None or _isnan(v) else str(v)
+    return "" if v is None or kit.isnan(v) else str(v)
 
 
 def _unserved(row: Mapping[str, Any]) -> bool:
     """The sweep point meets its cap (or target) partly by leaving more demand unserved than the
     loosest point (``met_by_unserved_demand``, as the console and the PNG flag it)."""
     v = row.get("met_by_unserved_demand")
-    return v is not None and not _isnan(v) and bool(v)
+    return v is not None and not kit.isnan(v) and bool(v)
 
 
 def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
@@ -1950,7 +1760,7 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         for r in ok.to_dict("records"):
             lines = [f"status {r.get('status', '')}", f"cost +{float(r.get('cost_increase_pct', 0) or 0):.2%}"]
             price = r.get("price_per_point")
-            if price is not None and not _isnan(price):
+            if price is not None and not kit.isnan(price):
                 lines.append(f"{float(price):,.2f} {facts.currency} per point")
             if r.get("design_change"):
                 lines.append(str(r["design_change"]))
@@ -1981,7 +1791,7 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                     "y": [data[0]["y"][i] for i in flagged],
                     "customdata": [hover[i] for i in flagged],
                     "hovertemplate": "%{x:.1%}: %{y:,.0f}<br>%{customdata}<extra></extra>",
-                    "marker": {"symbol": "square", "size": 11, "color": UNSERVED_COLOR},
+                    "marker": {"symbol": "square", "size": 11, "color": kit.UNSERVED_COLOR},
                 }
             )
             what = "cap" if column == "cap" else "survival target"
@@ -1999,7 +1809,7 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                 + ".</p>"
             )
         title = "What each point of de-risking costs" if column == "cap" else "What each point of resilience costs"
-        layout = _layout(
+        layout = kit.layout(
             title,
             xaxis={"title": {"text": AXIS_TITLES[column]}, "tickformat": ".0%", "autorange": "reversed"},
             yaxis={"title": {"text": f"total cost ({facts.currency})"}},
@@ -2012,7 +1822,7 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             if len(missing)
             else ""
         )
-        charts.append(_plot_div(f"frontier-{column}", data, layout) + unserved_note + note)
+        charts.append(kit.plot_div(f"frontier-{column}", data, layout) + unserved_note + note)
     if not charts:
         return ""
     return (
@@ -2036,13 +1846,13 @@ def alternatives_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> st
         rows.append(
             [
                 "optimum" if int(r["alternative"]) == 0 else str(int(r["alternative"])),
-                "" if cost is None or _isnan(cost) else _money(cost, facts.currency),
-                "" if _isnan(r.get("over_optimum")) else f"+{float(r['over_optimum']):.2%}",
+                "" if cost is None or kit.isnan(cost) else kit.money(cost, facts.currency),
+                "" if kit.isnan(r.get("over_optimum")) else f"+{float(r['over_optimum']):.2%}",
                 str(int(r["differs_by"])),
                 str(r.get("built", "")),
             ]
         )
-    parts = [_table(["design", "cost", "over the optimum", "operate decisions changed", "builds"], rows)]
+    parts = [kit.table(["design", "cost", "over the optimum", "operate decisions changed", "builds"], rows)]
     sites = tables.get("AlternativeSites")
     if sites is not None and len(sites):
         from model.alternatives import robustness
@@ -2059,7 +1869,7 @@ def alternatives_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> st
 
 def _lost_label(country: str, extra: Any, currency: str) -> str:
     """A heat map row's label: the country lost and what the year costs beyond a normal one."""
-    if extra is None or _isnan(extra):
+    if extra is None or kit.isnan(extra):
         return str(country)
     sign = "+" if float(extra) >= 0 else "-"
     return f"{country} ({sign}{abs(float(extra)):,.0f} {currency})"
@@ -2076,14 +1886,14 @@ def stress_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         return ""
     summary = tables.get("StressSummary")
     charts = []
-    for period in _periods({"Stress": stress}) or [None]:
-        part = _at(stress, period) if period is not None else stress
+    for period in kit.periods_of({"Stress": stress}) or [None]:
+        part = kit.at_period(stress, period) if period is not None else stress
         lost = list(dict.fromkeys(part["lost"]))
         markets = list(dict.fromkeys(part["market"]))
         worst = part.groupby(["lost", "market"])["served_share"].min()
         extra, failed = {}, set()
         if summary is not None and len(summary):
-            srows = _at(summary, period) if period is not None and "period" in summary.columns else summary
+            srows = kit.at_period(summary, period) if period is not None and "period" in summary.columns else summary
             extra = dict(zip(srows["lost"], srows["extra_cost"]))
             failed = {c for c, st in zip(srows["lost"], srows["status"]) if st != "optimal"}
             lost = list(dict.fromkeys([*srows["lost"], *lost]))  # a case without a solution keeps its row
@@ -2099,19 +1909,19 @@ def stress_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             "texttemplate": "%{text}",
             "zmin": 0,
             "zmax": 1,
-            "colorscale": [[0, UNSERVED_COLOR], [0.5, "#f4b183"], [1, "#ffffff"]],
+            "colorscale": [[0, kit.UNSERVED_COLOR], [0.5, "#f4b183"], [1, "#ffffff"]],
             "colorbar": {"title": {"text": "served"}, "tickformat": ".0%"},
             "hovertemplate": "lost %{y}<br>%{x}: worst product %{z:.1%} served<extra></extra>",
         }
         when = f" in {period}" if period is not None else ""
-        layout = _layout(
+        layout = kit.layout(
             f"Worst served share by market when a country is lost{when}",
             height=120 + 22 * len(lost),
             xaxis={"side": "top", "tickangle": -30},
             yaxis={"autorange": "reversed", "automargin": True},
             margin={"l": 220, "r": 30, "t": 110, "b": 20},
         )
-        charts.append(_plot_div(f"stress-{period if period is not None else 'all'}", [trace], layout))
+        charts.append(kit.plot_div(f"stress-{period if period is not None else 'all'}", [trace], layout))
     return (
         '<section id="stress"><h2>Stress atlas</h2><p>Each country with a site lost in turn for a year, '
         "with the design fixed (what operates, modules, stock held) and the stock held drawn: the worst "
@@ -2137,9 +1947,9 @@ def calibration_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str
             "marker": {"color": color},
             "hovertemplate": f"%{{x}}<br>{name}: %{{y:.1%}}<extra></extra>",
         }
-        for name, column, color in (("observed", "observed", "#7f7f7f"), ("modelled", "modelled", PALETTE[0]))
+        for name, column, color in (("observed", "observed", "#7f7f7f"), ("modelled", "modelled", kit.PALETTE[0]))
     ]
-    layout = _layout(
+    layout = kit.layout(
         "Share of world production in the first period: modelled against observed",
         height=440,
         barmode="group",
@@ -2153,15 +1963,15 @@ def calibration_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str
             [
                 str(r.product),
                 str(r.country),
-                _pct(r.observed),
-                _pct(r.modelled),
+                kit.pct(r.observed),
+                kit.pct(r.modelled),
                 f"{float(r.difference) * 100:+.0f} points",
                 str(r.source) if isinstance(r.source, str) else "",
                 str(getattr(r, "why", "") or ""),
             ]
             for r in flagged.itertuples()
         ]
-        note = f"<h3>Beyond the tolerance ({len(flagged)} of {len(cal)})</h3>" + _table(
+        note = f"<h3>Beyond the tolerance ({len(flagged)} of {len(cal)})</h3>" + kit.table(
             ["product", "country", "observed", "modelled", "difference", "source", "why"],
             rows,
             ["over-cap"] * len(rows),
@@ -2173,41 +1983,13 @@ def calibration_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str
         "of what all plants of a product make in the first period's normal year, beside the share observed "
         "today (the Observed sheet, with its sources). A first year far from today's trade is a reason to "
         "doubt the later years: see the Calibration sheet.</p>"
-        + _plot_div("calibration", traces, layout)
+        + kit.plot_div("calibration", traces, layout)
         + note
         + "</section>"
     )
 
 
 # ---- the page ----------------------------------------------------------------------------------
-
-STYLE = """
-body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1200px;padding:16px 24px;color:#222}
-h1{font-size:1.5em;margin-bottom:0}h2{border-bottom:2px solid #ddebf7;padding-bottom:4px;margin-top:32px}
-.sub{color:#666;margin-top:4px}.cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{border:1px solid #ccd;border-radius:6px;padding:10px 14px;min-width:180px;background:#f8fbff}
-.card .label{font-size:.85em;color:#555}.card .value{font-size:1.4em;font-weight:600}
-.card .note{font-size:.8em;color:#777}
-.card.feasible{background:#fff4e5}table{border-collapse:collapse;margin:8px 0}
-td,th{border:1px solid #dde;padding:3px 8px;text-align:left}th{background:#ddebf7}
-tr.binding td{background:#fff2a8}tr.over-cap td{background:#f8d0d0}.ok{color:#2a7a2a}
-.selectors{margin:10px 0;padding:8px;background:#f4f4f4;border-radius:6px}select{font-size:1em;margin-right:16px}
-.legend{margin:8px 0}.key{margin-right:16px;white-space:nowrap}
-.unserved{color:#c00000}
-.swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle;border-radius:2px}
-.caption{color:#444;font-size:.9em}.chain{margin-bottom:24px}footer{margin-top:32px;color:#888;font-size:.8em}
-nav.contents{margin:8px 0 0;font-size:.95em}nav.contents a{color:#1f5fa8}
-ul.glance{margin:12px 0;padding-left:20px;line-height:1.6}ul.glance a{color:#1f5fa8;font-weight:600}
-.scroll{max-height:560px;overflow:auto;margin:8px 0;border:1px solid #dde}.scroll table{margin:0}
-.wide{overflow-x:auto;margin:8px 0}.wide table{margin:0}td.cap{text-align:right;min-width:6em}
-.scroll thead th{position:sticky;top:0;z-index:1}.scroll thead tr:nth-child(2) th{top:26px}
-td.num{text-align:right;white-space:nowrap}th[colspan]{text-align:center}td.none{color:#aaa}
-td.binding,.binding-key{background:#fff2a8}td.over-cap,.over-key{background:#f8d0d0}
-td.act-build{color:#1f5fa8;font-weight:600}td.act-closes{color:#c00000;font-weight:600}td.act-opens{color:#2a7a2a}
-td.s-mild{background:#fdf1e3}td.s-bad{background:#f7c6a3}td.s-worse{background:#ef8a80}
-td.worst{font-weight:700;outline:2px solid #c00000;outline-offset:-2px}td.crisis{font-weight:600;vertical-align:top}
-table.crises td{min-width:44px}
-"""
 
 SWITCH_SCRIPT = """
 (function () {
@@ -2275,7 +2057,7 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta name="generator" content="{GENERATOR}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style>"
+        f"<title>{html.escape(title)}</title><style>{kit.STYLE}</style>"
         '<script>window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
         f"<script>{get_plotlyjs()}</script></head><body>"
         f"<h1>{html.escape(title)}</h1>"
@@ -2285,5 +2067,5 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         + "".join(sections)
         + f"<footer>Made by supply-network-redesign with plotly {html.escape(plotly_version)} "
         "(embedded: opens offline).</footer>"
-        f"<script>{SWITCH_SCRIPT % json.dumps(PLOT_CONFIG)}</script></body></html>\n"
+        f"<script>{SWITCH_SCRIPT % json.dumps(kit.PLOT_CONFIG)}</script></body></html>\n"
     )

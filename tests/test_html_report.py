@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model import html_report
+from model import html_report, htmlkit
 from model.atomic import current_umask
 from model.cli import main
 from model.html_report import BASELINE, Facts, chains, render_html, report_path, sankey_links, tiers, write_html_report
@@ -369,7 +369,7 @@ def test_the_page_holds_one_trace_per_scenario_and_period_with_the_links() -> No
     assert sum(links.values()) == pytest.approx(2 * (30 + 20 + 10 + 5 + 15 + 40 + 10 + 5 + 30 + 20 + 20 + 10))
     trace = magnet_chain[0]
     colors = dict(zip(trace["meta"]["nodes"], trace["node"]["color"]))
-    assert colors["ore made in Rival"] == html_report.CONCERN_COLOR  # coloured by bloc
+    assert colors["ore made in Rival"] == htmlkit.CONCERN_COLOR  # coloured by bloc
     assert colors["magnet made in Home"] != colors["magnet made in Ally"]
     assert colors["oxide made in Home"] == colors["magnet made in Home"]
 
@@ -670,7 +670,7 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     image = Image.open(shot).convert("RGB")
     assert image.size == (1280, 3000)
     assert ImageStat.Stat(image.convert("L")).stddev[0] > 20  # a blank page has 0
-    red = html_report.CONCERN_COLOR
+    red = htmlkit.CONCERN_COLOR
     target = tuple(int(red[i : i + 2], 16) for i in (1, 3, 5))
     reds = sum(
         n

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model import html_report
+from model import html_report, htmlkit
 from model.html_report import (
     CHAR_PX,
     LABEL_ROOM,
@@ -433,7 +433,7 @@ def test_the_sample_report_answers_the_five_questions_in_order(sample_report: tu
     expected = {("2027", s) for s in OPENS_2027} | {("2030", s) for s in OPENS_2030} | {("2033", s) for s in OPENS_2033}
     assert set(builds) == expected
     for (_, site), fixed in builds.items():
-        assert fixed == html_report._money(net.fixed_cost[site], net.settings.currency)
+        assert fixed == htmlkit.money(net.fixed_cost[site], net.settings.currency)
     dep = table_rows(page, "dependency-table")
     us_magnets = next(r for r in dep if r[0] == "NdFeB magnets|" and r[1] == "USA|")
     assert us_magnets[-1] == "80.0% look-through|cap"
