@@ -62,7 +62,9 @@ import pandas as pd
 
 from model import htmlkit as kit
 from model.atomic import atomic_save
+from model.families import FAMILIES
 from model.families.dependency import concern_caps, normal_year
+from model.families.protocol import Glance, Section
 from model.htmlkit import Facts
 from model.network import Network
 from model.timeline import capacity_groups
@@ -631,12 +633,20 @@ def _cost_cards(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
     return cards
 
 
-def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts, glances: list[Glance]) -> str:
     """The five answers on one screen: the cost cards (objective, normal-year cost, expected
-    disruption cost, status, gap), a line per question pointing to its section (what is built, what
-    binds, the worst crisis, how sure), the baseline's unmet demand and the yearly cost by period."""
-    parts = [f'<div class="cards">{"".join(_cost_cards(tables, facts))}</div>', _at_a_glance(tables, facts)]
+    disruption cost, status, gap), a line per question pointing to its section (the families'
+    lines: what is built, what binds, the worst crisis; then how sure), what the families show under
+    the lines (the baseline's unmet demand) and the yearly cost by period."""
+    parts = [f'<div class="cards">{"".join(_cost_cards(tables, facts))}</div>', _at_a_glance(tables, facts, glances)]
+    parts += [g.below for g in glances if g.below]
+    parts.append(cost_chart(tables, facts))
+    return '<section id="headline"><h2>Headline</h2>' + "".join(parts) + "</section>"
+
+
+def _unmet_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[Glance]:
     unmet = tables.get("Unmet")
+    parts = []
     if unmet is not None:
         if len(unmet):
             rows = []
@@ -657,12 +667,35 @@ def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             parts.append("<h3>Unmet demand (baseline)</h3>" + kit.table([*header, "share"], rows))
         else:
             parts.append('<p class="ok">Unmet demand in the normal year: none, every market is served in full.</p>')
-    parts.append(cost_chart(tables, facts))
-    return '<section id="headline"><h2>Headline</h2>' + "".join(parts) + "</section>"
+    return [Glance(50, below=x) for x in parts]
 
 
-def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """One line per question, each linking to the section that answers it."""
+def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts, glances: list[Glance]) -> str:
+    """One line per question, each linking to the section that answers it: the families' lines,
+    then how sure (the status and gap, the families' phrases, what the studies say) with links to
+    the families' sections and the studies'."""
+    items = [g.line for g in glances if g.line]
+    s = _summary(tables)
+    sure = [f"status {s.get('status', 'unknown')}"]
+    if isinstance(s.get("mip_gap"), (int, float)):
+        sure.append(f"within {float(s['mip_gap']):.2%} of the cheapest design")
+    sure += [g.sure for g in glances if g.sure]
+    sure += _how_sure(tables, facts)
+    links = [g.see for g in glances if g.see]
+    for sheet, anchor, what in (
+        ("Stress", "stress", "the stress atlas"),
+        ("Alternatives", "alternatives", "near-optimal alternatives"),
+        ("Tradeoff", "frontier", "the frontier"),
+    ):
+        if kit.has(tables, sheet):
+            links.append(f'<a href="#{anchor}">{what}</a>')
+    items.append(
+        "<li>How sure: " + html.escape(", ".join(sure)) + (f"; see {', '.join(links)}" if links else "") + "</li>"
+    )
+    return '<ul class="glance">' + "".join(items) + "</ul>"
+
+
+def _build_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[Glance]:
     items = []
     plan = build_plan(tables, facts)
     if len(plan):
@@ -696,35 +729,14 @@ def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     worst = _worst_crisis(tables, facts)
     if worst:
         items.append(f'<li><a href="#crises">What happens in each crisis</a>: {html.escape(worst)}</li>')
-    s = _summary(tables)
-    sure = [f"status {s.get('status', 'unknown')}"]
-    if isinstance(s.get("mip_gap"), (int, float)):
-        sure.append(f"within {float(s['mip_gap']):.2%} of the cheapest design")
-    sure += _how_sure(tables, facts)
-    links = []
-    for sheet, anchor, what in (
-        ("Calibration", "calibration", "the first year against today's trade"),
-        ("Stress", "stress", "the stress atlas"),
-        ("Alternatives", "alternatives", "near-optimal alternatives"),
-        ("Tradeoff", "frontier", "the frontier"),
-    ):
-        if kit.has(tables, sheet):
-            links.append(f'<a href="#{anchor}">{what}</a>')
-    items.append(
-        "<li>How sure: " + html.escape(", ".join(sure)) + (f"; see {', '.join(links)}" if links else "") + "</li>"
-    )
-    return '<ul class="glance">' + "".join(items) + "</ul>"
+    return [Glance(20, line=x) for x in items]
 
 
 def _how_sure(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
-    """What the studies say about how sure the answer is, a phrase each: the first year against
-    today's trade (Calibration), the costliest country lost (StressSummary), the near-optimal
-    alternatives and the builds they all share (Alternatives, AlternativeSites)."""
+    """What the studies say about how sure the answer is, a phrase each: the costliest country lost
+    (StressSummary), the near-optimal alternatives and the builds they all share (Alternatives,
+    AlternativeSites)."""
     out = []
-    cal = tables.get("Calibration")
-    if cal is not None and len(cal) and "flag" in cal.columns:
-        flagged = int((cal["flag"].fillna("").astype(str) != "").sum())
-        out.append(f"{flagged} of {len(cal)} observed shares of today's trade beyond the tolerance")
     stress = tables.get("StressSummary")
     if stress is not None and len(stress) and "extra_cost" in stress.columns and stress["extra_cost"].notna().any():
         r = stress.loc[stress["extra_cost"].astype(float).idxmax()]
@@ -1930,65 +1942,6 @@ def stress_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     )
 
 
-def calibration_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """The first year against today's trade (with ``Calibration``): modelled against observed
-    share of world production, product by product (each stage of a chain a group of bars, in the
-    Observed sheet's order), and a table of the rows beyond the tolerance with their sources."""
-    cal = tables.get("Calibration")
-    if cal is None or not len(cal):
-        return ""
-    x = [list(cal["product"].astype(str)), list(cal["country"].astype(str))]
-    traces = [
-        {
-            "type": "bar",
-            "name": name,
-            "x": x,
-            "y": [float(v) for v in cal[column]],
-            "marker": {"color": color},
-            "hovertemplate": f"%{{x}}<br>{name}: %{{y:.1%}}<extra></extra>",
-        }
-        for name, column, color in (("observed", "observed", "#7f7f7f"), ("modelled", "modelled", kit.PALETTE[0]))
-    ]
-    layout = kit.layout(
-        "Share of world production in the first period: modelled against observed",
-        height=440,
-        barmode="group",
-        yaxis={"tickformat": ".0%", "range": [0, 1.05], "title": {"text": "share of world production"}},
-        legend={"orientation": "h", "y": -0.25},
-        margin={"l": 70, "r": 20, "t": 60, "b": 120},
-    )
-    flagged = cal[cal["flag"].fillna("") != ""]
-    if len(flagged):
-        rows = [
-            [
-                str(r.product),
-                str(r.country),
-                kit.pct(r.observed),
-                kit.pct(r.modelled),
-                f"{float(r.difference) * 100:+.0f} points",
-                str(r.source) if isinstance(r.source, str) else "",
-                str(getattr(r, "why", "") or ""),
-            ]
-            for r in flagged.itertuples()
-        ]
-        note = f"<h3>Beyond the tolerance ({len(flagged)} of {len(cal)})</h3>" + kit.table(
-            ["product", "country", "observed", "modelled", "difference", "source", "why"],
-            rows,
-            ["over-cap"] * len(rows),
-        )
-    else:
-        note = f'<p class="ok">Every one of the {len(cal)} observed shares is within the tolerance.</p>'
-    return (
-        "<section id=\"calibration\"><h2>The first year against today's trade</h2><p>Each country's share "
-        "of what all plants of a product make in the first period's normal year, beside the share observed "
-        "today (the Observed sheet, with its sources). A first year far from today's trade is a reason to "
-        "doubt the later years: see the Calibration sheet.</p>"
-        + kit.plot_div("calibration", traces, layout)
-        + note
-        + "</section>"
-    )
-
-
 # ---- the page ----------------------------------------------------------------------------------
 
 SWITCH_SCRIPT = """
@@ -2032,6 +1985,13 @@ def _contents(sections: list[str]) -> str:
     return f'<nav class="contents">{" · ".join(links)}</nav>' if len(links) > 1 else ""
 
 
+def family_sections(tables: Mapping[str, pd.DataFrame], facts: Facts, own: list[Section]) -> list[Section]:
+    """The families' sections of the report (``html``), by place (lower first; the order of
+    ``FAMILIES`` between equal places)."""
+    found = [s for family in FAMILIES if hasattr(family, "html") for s in family.html(tables, facts)]
+    return sorted([*found, *own], key=lambda s: s.place)
+
+
 def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     """The whole report as one HTML document (plotly.js embedded, no external reference)."""
     from plotly import __version__ as plotly_version
@@ -2041,13 +2001,18 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     source = str(s.get("input_file") or facts.source or "")
     title = f"Supply network redesign: {Path(source).name}" if source else "Supply network redesign"
     run_at = str(s.get("run_at", "")) or _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    glances = [g for family in FAMILIES if hasattr(family, "glance") for g in family.glance(tables, facts)]
+    glances += _build_glance(tables, facts) + _unmet_glance(tables, facts)
+    glances.sort(key=lambda g: g.place)
+    own = [
+        Section(20, buildout_section(tables, facts)),
+        Section(30, dependency_section(tables, facts)),
+        Section(40, crises_section(tables, facts)),
+        Section(50, chain_section(tables, facts)),
+    ]
     sections = [
-        headline_section(tables, facts),
-        calibration_section(tables, facts),
-        buildout_section(tables, facts),
-        dependency_section(tables, facts),
-        crises_section(tables, facts),
-        chain_section(tables, facts),
+        headline_section(tables, facts, glances),
+        *(s.html for s in family_sections(tables, facts, own)),
         frontier_section(tables, facts),
         stress_section(tables, facts),
         alternatives_section(tables, facts),
