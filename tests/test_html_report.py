@@ -21,7 +21,8 @@ import pytest
 from model import html_report, htmlkit
 from model.atomic import current_umask
 from model.cli import main
-from model.html_report import BASELINE, Facts, chains, render_html, report_path, sankey_links, tiers, write_html_report
+from model.families.recipes import chain_tiers, chains
+from model.html_report import BASELINE, Facts, render_html, report_path, sankey_links, write_html_report
 from tests.helpers import SAMPLE
 
 FACTS = Facts(
@@ -300,7 +301,7 @@ def test_sections_without_their_data_are_left_out() -> None:
 def test_chains_are_the_connected_components_of_the_recipes_ordered_by_tier() -> None:
     edges = {("oxide", "ore"), ("magnet", "oxide"), ("cell", "cathode"), ("cell", "anode")}
     products = ["chip", "cell", "magnet", "ore", "oxide", "anode", "cathode"]
-    assert tiers(products, edges) == {
+    assert chain_tiers(products, edges) == {
         "chip": 0,
         "cell": 1,
         "magnet": 2,
