@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from model import html_report, htmlkit
+from model.families.capacity import build_plan
 from model.html_report import (
     CHAR_PX,
     LABEL_ROOM,
@@ -23,7 +24,6 @@ from model.html_report import (
     SANKEY_THICKNESS,
     SANKEY_WIDTH,
     Facts,
-    build_plan,
     render_html,
     write_html_report,
 )
