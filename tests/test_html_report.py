@@ -21,8 +21,9 @@ import pytest
 from model import html_report, htmlkit
 from model.atomic import current_umask
 from model.cli import main
+from model.families.flows import BASELINE, sankey_links, scenario_input_use
 from model.families.recipes import chain_tiers, chains
-from model.html_report import BASELINE, Facts, render_html, report_path, sankey_links, write_html_report
+from model.html_report import Facts, render_html, report_path, write_html_report
 from tests.helpers import SAMPLE
 
 FACTS = Facts(
@@ -761,7 +762,7 @@ def test_scenario_sankey_draws_the_stock_of_an_intermediate() -> None:
     assert links[(("stock", "oxide", "Japan"), delivered)] == pytest.approx(200)
     assert links[(("pool", "oxide", ""), delivered)] == pytest.approx(13)
     assert links[(delivered, ("made", "magnet", "Japan"))] == pytest.approx(213)
-    assert html_report.scenario_input_use(tables, "Oxide ban", 2025, {"oxide", "magnet"}) == {
+    assert scenario_input_use(tables, "Oxide ban", 2025, {"oxide", "magnet"}) == {
         ("oxide", "Japan", "magnet"): pytest.approx(213)
     }
     into = sum(v for (_, b), v in links.items() if b == delivered)

@@ -17,16 +17,8 @@ import pytest
 
 from model import html_report, htmlkit
 from model.families.capacity import build_plan
-from model.html_report import (
-    CHAR_PX,
-    LABEL_ROOM,
-    SANKEY_PAD,
-    SANKEY_THICKNESS,
-    SANKEY_WIDTH,
-    Facts,
-    render_html,
-    write_html_report,
-)
+from model.html_report import Facts, render_html, write_html_report
+from model.sankey import CHAR_PX, LABEL_ROOM, SANKEY_PAD, SANKEY_THICKNESS, SANKEY_WIDTH
 from tests.test_html_report import CHROMIUM, FACTS, PERIODS, SECTIONS, chain_traces, chromium, plots, tiered_tables
 
 # ---- the headline -------------------------------------------------------------------------------
