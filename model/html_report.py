@@ -2,38 +2,22 @@
 
 One HTML file that opens offline in any browser: plotly.js is embedded once in the page (about
 4.8 MB), so nothing is fetched at view time. Made from the result tables (the DataFrames the
-results workbook is written from) and a few facts of the ``Network`` (blocs, concern countries,
-currency, units, site costs, periods), never from the Pyomo model. Sections, each present only
-when its data exist, in the order a planner asks the questions:
+results workbook is written from) and a few facts of the ``Network`` (``htmlkit.Facts``: blocs,
+concern countries, currency, units, site costs, periods), never from the Pyomo model. This module
+is the page; it names no family table: each family renders its own sections (``html`` ->
+``Section``) and its part of the headline (``glance`` -> ``Glance``), with the helpers of
+``model.htmlkit``. Sections, each present only when its data exist, in the order a planner asks
+the questions:
 
 * **Headline**: the objective, normal-year cost, expected disruption cost (when the Summary has
-  them), status and gap; one line per question linking to its section (what is built, what
-  binds, the worst crisis, how sure); unmet demand; the yearly cost of each period by component.
-* **Calibration** (with ``Calibration``): the first year against today's trade.
-* **What to build, where and when**: the build-out plan (``build_plan``: builds, openings,
-  modules and closures read from Sites, each with its capacity, fixed and module cost) as a
-  Gantt-like chart and a table; the capacity in place, one panel per product in its own unit.
-* **How dependent, stage by stage**: a heat map of the highest concern share per stage and
-  period (direct and look-through), and every capped share against its cap, per stage, market,
-  whose share (concern supply or a single country, ``Caps.of``) and period.
-* **What happens in each crisis**: per period (the last first), the served share of each market
-  per crisis and product, the extra cost of the year and the stock drawn; the worst cells marked.
-* **Chains**: per product chain, a Sankey diagram by tier and country, nodes coloured by the
-  country's bloc, for the scenario (baseline or one of the scenarios) and period chosen in two
-  selectors at the top of the section (the baseline of the last period first). Nodes are ``p made
-  in c`` and ``p delivered in m``, placed by hand (``sankey_view``): a column per step of each
-  product in tier order, the country alone beside a node and the product over its columns, so
-  that labels never collide. A link ``(p made in o) -> (p delivered in m)`` carries ``sum
-  Flows.quantity`` over the sites of ``p`` in ``o`` shipping to ``m``. When an ``Inputs`` table
-  exists (tiers), a link ``(i delivered in c) -> (p made in c)`` carries ``sum
-  Inputs.quantity_used`` over the sites of ``p`` in ``c`` using ``i``. Chains are the connected
-  components of the graph whose edges are the (product, input) pairs of ``Inputs`` (each product
-  alone without it). A scenario's diagram is drawn from each site's production (``ScenarioSites``)
-  and each market's supply and stock drawn (``Scenarios``), not from the crisis's site-to-market
-  flows (``ScenarioFlows``): it goes ``p made in c`` -> ``p, all makers`` (one pool node per
-  product) -> ``p delivered in m``, plus ``p stock drawn in m`` -> ``p delivered in m``; the
-  caption says so. With tiers, an input's pools come from ``ScenarioInputs`` (what arrives, the
-  stock drawn there) and ``i delivered in c`` -> ``p made in c`` carries the plants' scenario use.
+  them), status and gap; the families' lines, one per question linking to its section (what is
+  built, what binds, the worst crisis), then how sure (the status and gap, the families' phrases
+  such as the calibration's, what the studies say, links to their sections); what the families
+  show under the lines (the baseline's unmet demand); the yearly cost of each period by component.
+* **The families' sections**, by ``Section.place``: the first year against today's trade
+  (calibration), what to build, where and when (capacity), how dependent, stage by stage
+  (dependency), what happens in each crisis (scenarios), the product chains as Sankey diagrams
+  (flows; laid out by ``model.sankey``) with the scenario and period selectors this page scripts.
 * **Frontier** (when a sweep ran): cost against the cap (``Tradeoff``) and against the survival
   target (``TradeoffResilience``); points met by leaving demand unserved marked and listed; a
   sweep with no feasible point says so instead of drawing an empty chart.

@@ -623,9 +623,14 @@ def _caption(
 
 
 def chain_section(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str:
-    """One Sankey per product chain, with one trace per (scenario, period) choice (the selectors at
-    the top switch which is visible, and the column headings with it); the baseline of the last
-    period shown first (the network as built); empty when there are no flows."""
+    """What the product chains look like: one Sankey per product chain (the connected components of
+    the recipe graph, ``recipes.chains``), read left to right by tier, nodes ``p made in c`` and ``p
+    delivered in m`` coloured by the country's bloc and placed by hand (``model.sankey``), with one
+    trace per (scenario, period) choice (the selectors at the top switch which is visible, and the
+    column headings with it); the baseline of the last period shown first (the network as built).
+    A crisis's diagram goes through one pool node per product, drawn from each site's production
+    and each market's supply and stock drawn rather than the crisis's site-to-market flows (the
+    caption says so; ``sankey_links``). Empty when there are no flows."""
     if not kit.has(tables, "Flows") and not kit.has(tables, "ScenarioSites"):
         return ""
     edges = recipe_edges(tables)
