@@ -4,6 +4,7 @@ real browser (headless Chromium): charts rendered without script errors, a scree
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -18,9 +19,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model import html_report, htmlkit
+from model import html_report, htmlkit, sankey
 from model.atomic import current_umask
 from model.cli import main
+from model.families import FAMILIES
 from model.families.flows import BASELINE, sankey_links, scenario_input_use
 from model.families.recipes import chain_tiers, chains
 from model.html_report import Facts, render_html, report_path, write_html_report
@@ -282,6 +284,28 @@ def test_every_section_when_its_data_exist() -> None:
     assert '<option value="p0">2025</option>' in page and '<option value="p1">2030</option>' in page
     assert '<select id="choose-period" data-first="p1">' in page  # the page opens on the last period
     assert "No design at: 0.0% (infeasible)" in page
+
+
+def test_the_page_names_no_family_table_and_what_the_families_import_imports_no_family() -> None:
+    """The page renders what the families declare (their ``html`` and ``glance``): its source names
+    no family table. The modules the families' sections import at their top (``model.htmlkit``,
+    ``model.sankey``) import no family, so that no import comes back to ``model.families``."""
+    sheets = [table.sheet for family in FAMILIES for table in getattr(family, "TABLES", ())]
+    assert "Sites" in sheets and "Flows" in sheets
+    page = Path(html_report.__file__).read_text(encoding="utf-8")
+    assert [s for s in sheets if f'"{s}"' in page or f"'{s}'" in page] == []
+    assert [f.__name__ for f in FAMILIES if hasattr(f, "html")] == [
+        "model.families.flows",
+        "model.families.capacity",
+        "model.families.dependency",
+        "model.families.scenarios",
+        "model.families.calibration",
+    ]
+    for module in (htmlkit, sankey):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert [m for m in imported if m.startswith("model.families")] == [], module.__name__
 
 
 def test_sections_without_their_data_are_left_out() -> None:
