@@ -2,38 +2,22 @@
 
 One HTML file that opens offline in any browser: plotly.js is embedded once in the page (about
 4.8 MB), so nothing is fetched at view time. Made from the result tables (the DataFrames the
-results workbook is written from) and a few facts of the ``Network`` (blocs, concern countries,
-currency, units, site costs, periods), never from the Pyomo model. Sections, each present only
-when its data exist, in the order a planner asks the questions:
+results workbook is written from) and a few facts of the ``Network`` (``htmlkit.Facts``: blocs,
+concern countries, currency, units, site costs, periods), never from the Pyomo model. This module
+is the page; it names no family table: each family renders its own sections (``html`` ->
+``Section``) and its part of the headline (``glance`` -> ``Glance``), with the helpers of
+``model.htmlkit``. Sections, each present only when its data exist, in the order a planner asks
+the questions:
 
 * **Headline**: the objective, normal-year cost, expected disruption cost (when the Summary has
-  them), status and gap; one line per question linking to its section (what is built, what
-  binds, the worst crisis, how sure); unmet demand; the yearly cost of each period by component.
-* **Calibration** (with ``Calibration``): the first year against today's trade.
-* **What to build, where and when**: the build-out plan (``build_plan``: builds, openings,
-  modules and closures read from Sites, each with its capacity, fixed and module cost) as a
-  Gantt-like chart and a table; the capacity in place, one panel per product in its own unit.
-* **How dependent, stage by stage**: a heat map of the highest concern share per stage and
-  period (direct and look-through), and every capped share against its cap, per stage, market,
-  whose share (concern supply or a single country, ``Caps.of``) and period.
-* **What happens in each crisis**: per period (the last first), the served share of each market
-  per crisis and product, the extra cost of the year and the stock drawn; the worst cells marked.
-* **Chains**: per product chain, a Sankey diagram by tier and country, nodes coloured by the
-  country's bloc, for the scenario (baseline or one of the scenarios) and period chosen in two
-  selectors at the top of the section (the baseline of the last period first). Nodes are ``p made
-  in c`` and ``p delivered in m``, placed by hand (``sankey_view``): a column per step of each
-  product in tier order, the country alone beside a node and the product over its columns, so
-  that labels never collide. A link ``(p made in o) -> (p delivered in m)`` carries ``sum
-  Flows.quantity`` over the sites of ``p`` in ``o`` shipping to ``m``. When an ``Inputs`` table
-  exists (tiers), a link ``(i delivered in c) -> (p made in c)`` carries ``sum
-  Inputs.quantity_used`` over the sites of ``p`` in ``c`` using ``i``. Chains are the connected
-  components of the graph whose edges are the (product, input) pairs of ``Inputs`` (each product
-  alone without it). A scenario's diagram is drawn from each site's production (``ScenarioSites``)
-  and each market's supply and stock drawn (``Scenarios``), not from the crisis's site-to-market
-  flows (``ScenarioFlows``): it goes ``p made in c`` -> ``p, all makers`` (one pool node per
-  product) -> ``p delivered in m``, plus ``p stock drawn in m`` -> ``p delivered in m``; the
-  caption says so. With tiers, an input's pools come from ``ScenarioInputs`` (what arrives, the
-  stock drawn there) and ``i delivered in c`` -> ``p made in c`` carries the plants' scenario use.
+  them), status and gap; the families' lines, one per question linking to its section (what is
+  built, what binds, the worst crisis), then how sure (the status and gap, the families' phrases
+  such as the calibration's, what the studies say, links to their sections); what the families
+  show under the lines (the baseline's unmet demand); the yearly cost of each period by component.
+* **The families' sections**, by ``Section.place``: the first year against today's trade
+  (calibration), what to build, where and when (capacity), how dependent, stage by stage
+  (dependency), what happens in each crisis (scenarios), the product chains as Sankey diagrams
+  (flows; laid out by ``model.sankey``) with the scenario and period selectors this page scripts.
 * **Frontier** (when a sweep ran): cost against the cap (``Tradeoff``) and against the survival
   target (``TradeoffResilience``); points met by leaving demand unserved marked and listed; a
   sweep with no feasible point says so instead of drawing an empty chart.
@@ -50,37 +34,21 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import json
-import math
-import textwrap
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from model import htmlkit as kit
 from model.atomic import atomic_save
-from model.families.dependency import concern_caps, normal_year
+from model.families import FAMILIES
+from model.families.protocol import Glance, Section
+from model.htmlkit import Facts
 from model.network import Network
-from model.timeline import capacity_groups
 
-TOTAL = "total"
-"""The ``period`` of the Costs rows that hold each component's total over the horizon
-(``model.results.TOTAL``; not imported, so that the report needs no model code)."""
-BASELINE = ""
-"""The scenario key of the baseline (normal year) in the chain diagrams."""
-BASELINE_LABEL = "Baseline (normal year)"
-CONCERN_COLOR = "#d62728"
-PALETTE = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#bcbd22", "#e377c2", "#7f7f7f")
-POOL_COLOR = "#9e9e9e"
-STOCK_COLOR = "#c9a227"
-UNSERVED_COLOR = "#c00000"
-"""The mark of a sweep point met by leaving demand unserved (``model.charts.UNSERVED_COLOR``)."""
 UNSERVED_LABEL = "met by leaving demand unserved"
 """Its words, as on the console and the PNG (``model.charts.UNSERVED_LABEL``)."""
-EPS = 1e-9
-PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 AXIS_TITLES = {
     "cap": "Dependency cap (share of supply from concern countries)",
     "max_shortfall": "Survival target (most share of demand that may go unserved)",
@@ -89,63 +57,6 @@ FRONTIERS = (("Tradeoff", "cap"), ("TradeoffResilience", "max_shortfall"))
 GENERATOR = "supply-network-redesign report"
 """The ``<meta name="generator">`` of every report, near the top of the file: how a rerun knows
 that the file it is about to replace is a report of this tool and not a page the user made."""
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the report needs of the network besides the result tables."""
-
-    bloc: Mapping[str, str]
-    """Countries.bloc per country."""
-    concern: frozenset[str] = frozenset()
-    currency: str = "USD"
-    unit: Mapping[str, str] = field(default_factory=dict)
-    products: tuple[str, ...] = ()
-    """Products in workbook order (the order of the chains)."""
-    source: str = ""
-    capacity: Mapping[str, float] = field(default_factory=dict)
-    """Sites.capacity per site (without modules): what a build adds."""
-    fixed_cost: Mapping[str, float] = field(default_factory=dict)
-    """Sites.fixed_cost per site: paid each year the site operates."""
-    module_capacity: Mapping[str, float] = field(default_factory=dict)
-    module_cost: Mapping[str, float] = field(default_factory=dict)
-    """Sites.module_capacity and module_cost (a year, per module) per site."""
-    candidates: frozenset[str] = frozenset()
-    closable: frozenset[str] = frozenset()
-    years: Mapping[Any, int] = field(default_factory=dict)
-    """How many years each period stands for (Periods.years), by period; empty without periods."""
-
-    @classmethod
-    def of(cls, net: Network) -> Facts:
-        """The facts of a network (its blocs, units, site costs and periods)."""
-        return cls(
-            bloc=dict(net.bloc),
-            concern=frozenset(net.concern),
-            currency=net.settings.currency,
-            unit=dict(net.unit),
-            products=tuple(net.products),
-            source=net.source,
-            capacity=dict(net.capacity),
-            fixed_cost=dict(net.fixed_cost),
-            module_capacity=dict(net.module_capacity),
-            module_cost=dict(net.module_cost),
-            candidates=frozenset(net.candidates),
-            closable=frozenset(net.closable),
-            years={p.year: p.years for p in net.periods} if net.shows_periods else {},
-        )
-
-    def bloc_colors(self) -> dict[str, str]:
-        """One colour per bloc: red for a bloc holding a concern country, the palette for the others
-        in order of first appearance."""
-        colors: dict[str, str] = {}
-        concern_blocs = {self.bloc.get(c) for c in self.concern}
-        others = iter(PALETTE * 4)
-        for b in dict.fromkeys(self.bloc.values()):
-            colors[b] = CONCERN_COLOR if b in concern_blocs else next(others)
-        return colors
-
-    def country_color(self, country: str) -> str:
-        return self.bloc_colors().get(self.bloc.get(country, ""), POOL_COLOR)
 
 
 # ---- paths and writing -------------------------------------------------------------------------
@@ -199,606 +110,14 @@ def write_html_report(path: str | Path, tables: Mapping[str, pd.DataFrame], net:
     return atomic_save(_Text(render_html(tables, facts)), Path(path))
 
 
-# ---- chains and Sankey links -------------------------------------------------------------------
-
-
-def _has(tables: Mapping[str, pd.DataFrame], name: str) -> bool:
-    t = tables.get(name)
-    return t is not None and len(t) > 0
-
-
-def _periods(tables: Mapping[str, pd.DataFrame]) -> list[Any]:
-    """The periods of the results (sorted), or [] when no table has a ``period`` column."""
-    found: set[Any] = set()
-    for t in tables.values():
-        if t is not None and "period" in t.columns:
-            found.update(v for v in t["period"].tolist() if v is not None and not _isnan(v) and v != TOTAL)
-    return sorted(found, key=lambda v: (str(type(v)), v))
-
-
-def _isnan(v: Any) -> bool:
-    return isinstance(v, float) and math.isnan(v)
-
-
-def recipe_edges(tables: Mapping[str, pd.DataFrame]) -> set[tuple[str, str]]:
-    """(product, input) pairs of the ``Inputs`` table with some quantity used."""
-    t = tables.get("Inputs")
-    if t is None or not len(t):
-        return set()
-    used = t[t["quantity_used"] > EPS]
-    return set(zip(used["product"].astype(str), used["input"].astype(str)))
-
-
-def tiers(products: Iterable[str], edges: set[tuple[str, str]]) -> dict[str, int]:
-    """tier[p] = 0 for a product made from no input, else 1 + max tier of its inputs (a cycle, which
-    the model forbids, is cut where it closes)."""
-    inputs: dict[str, set[str]] = defaultdict(set)
-    for p, i in edges:
-        inputs[p].add(i)
-    tier: dict[str, int] = {}
-
-    def visit(p: str, path: frozenset[str]) -> int:
-        if p not in tier:
-            ins = [i for i in inputs[p] if i not in path]
-            tier[p] = 1 + max(visit(i, path | {p}) for i in ins) if ins else 0
-        return tier[p]
-
-    for p in list(products) + [x for e in edges for x in e]:
-        visit(p, frozenset())
-    return tier
-
-
-def chains(products: Iterable[str], edges: set[tuple[str, str]]) -> list[tuple[str, ...]]:
-    """The connected components of the recipe graph (products; an edge per (product, input)), each
-    ordered by tier then by first appearance in ``products``; chains in order of their first product."""
-    order = list(dict.fromkeys([*products, *(x for e in edges for x in e)]))
-    parent = {p: p for p in order}
-
-    def find(p: str) -> str:
-        while parent[p] != p:
-            parent[p] = parent[parent[p]]
-            p = parent[p]
-        return p
-
-    for p, i in edges:
-        parent[find(p)] = find(i)
-    tier = tiers(order, edges)
-    groups: dict[str, list[str]] = {}
-    for p in order:
-        groups.setdefault(find(p), []).append(p)
-    return [tuple(sorted(g, key=lambda p: (tier[p], order.index(p)))) for g in groups.values()]
-
-
-Node = tuple[str, str, str]
-"""(kind, product, country): kind ``made``, ``delivered``, ``pool`` (country ""), or ``stock``."""
-
-
-def _at(t: pd.DataFrame, period: Any) -> pd.DataFrame:
-    """Rows of ``period`` (all rows when the table has no ``period`` column or period is None)."""
-    if period is None or "period" not in t.columns:
-        return t
-    return t[t["period"] == period]
-
-
-def sankey_links(
-    tables: Mapping[str, pd.DataFrame], chain: Iterable[str], scenario: str = BASELINE, period: Any = None
-) -> dict[tuple[Node, Node], float]:
-    """The links of one chain's diagram and their quantities, summed per (source, target) node.
-
-    Baseline: ``(made, p, o) -> (delivered, p, m)`` = sum of ``Flows.quantity`` with product p,
-    origin o, market m; with ``Inputs``: ``(delivered, i, c) -> (made, p, c)`` = sum of
-    ``Inputs.quantity_used`` with product p, input i, country c. Scenario ω: ``(made, p, c) ->
-    (pool, p)`` = sum of ``ScenarioSites.production`` of ω over the sites of p in c (country and
-    product from ``Sites``); ``(pool, p) -> (delivered, p, m)`` = ``Scenarios.supplied`` and
-    ``(stock, p, m) -> (delivered, p, m)`` = ``Scenarios.stock_drawn`` of ω; with tiers, for each
-    ``ScenarioInputs`` row (i, c) of ω: ``(pool, i) -> (delivered, i, c)`` = its ``supplied`` (all
-    that arrives, plants' use included), ``(stock, i, c) -> (delivered, i, c)`` = its
-    ``stock_drawn`` (once, where Scenarios has the pool too) and ``(delivered, i, c) -> (made, p,
-    c)`` = the plants' use (``scenario_input_use``). Links of zero quantity are left out."""
-    members = set(chain)
-    out: dict[tuple[Node, Node], float] = defaultdict(float)
-    if scenario == BASELINE:
-        flows = tables.get("Flows")
-        if flows is not None and len(flows):
-            f = _at(flows, period)
-            f = f[f["product"].astype(str).isin(members)]
-            for (p, o, m), q in f.groupby(["product", "origin", "market"], sort=False)["quantity"].sum().items():
-                out[(("made", str(p), str(o)), ("delivered", str(p), str(m)))] += float(q)
-        inputs = tables.get("Inputs")
-        if inputs is not None and len(inputs):
-            t = _at(inputs, period)
-            t = t[t["product"].astype(str).isin(members)]
-            for (p, i, c), q in t.groupby(["product", "input", "country"], sort=False)["quantity_used"].sum().items():
-                out[(("delivered", str(i), str(c)), ("made", str(p), str(c)))] += float(q)
-    else:
-        sites, scen_sites = tables.get("Sites"), tables.get("ScenarioSites")
-        if sites is not None and scen_sites is not None and len(scen_sites):
-            where = sites.drop_duplicates("site").set_index("site")[["country", "product"]]
-            s = _at(scen_sites, period)
-            s = s[s["scenario"].astype(str) == scenario].join(where, on="site")
-            s = s[s["product"].astype(str).isin(members)]
-            for (p, c), q in s.groupby(["product", "country"], sort=False)["production"].sum().items():
-                out[(("made", str(p), str(c)), ("pool", str(p), ""))] += float(q)
-        scen = tables.get("Scenarios")
-        if scen is not None and len(scen):
-            d = _at(scen, period)
-            d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
-            for r in d.itertuples():
-                p, m = str(r.product), str(r.market)
-                out[(("pool", p, ""), ("delivered", p, m))] += float(r.supplied)
-                out[(("stock", p, m), ("delivered", p, m))] += float(r.stock_drawn)
-        scen_inputs = tables.get("ScenarioInputs")
-        if scen_inputs is not None and len(scen_inputs):
-            d = _at(scen_inputs, period)
-            d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
-            for r in d.itertuples():
-                i, c = str(r.product), str(r.market)
-                # all that arrives (a pool with final demand too already has its stock from Scenarios)
-                had_stock = out.get((("stock", i, c), ("delivered", i, c)), 0.0) > 0
-                out[(("pool", i, ""), ("delivered", i, c))] = float(r.supplied)
-                if not had_stock:
-                    out[(("stock", i, c), ("delivered", i, c))] += float(r.stock_drawn)
-            for (i, c, p), q in scenario_input_use(tables, scenario, period, members).items():
-                out[(("delivered", i, c), ("made", p, c))] += q
-    return {k: v for k, v in out.items() if v > EPS}
-
-
-def scenario_input_use(
-    tables: Mapping[str, pd.DataFrame], scenario: str, period: Any, members: set[str]
-) -> dict[tuple[str, str, str], float]:
-    """Scenario ω's use of input i in country c by the plants of product p there, (i, c, p) ->
-    quantity, for the products in ``members``: ``ScenarioInputs.used`` of (i, c) split over the
-    plants that use i there (the sites of ``Inputs``) by a[s,i] prod^ω[s], with the rate a[s,i] =
-    quantity_used / production of any period in which the plant produced in the baseline
-    (``Inputs``, ``Sites``) and prod^ω[s] from ``ScenarioSites``; what plants of unknown rate use
-    (used less the rest) goes to them in proportion to their scenario production. With one
-    consuming product in c (the usual case) this is ``used`` exactly."""
-    scen_inputs, inputs = tables.get("ScenarioInputs"), tables.get("Inputs")
-    sites, scen_sites = tables.get("Sites"), tables.get("ScenarioSites")
-    if scen_inputs is None or inputs is None or sites is None or scen_sites is None or not len(scen_inputs):
-        return {}
-    produced = sites.groupby(["site", "period"] if "period" in sites.columns else ["site"])["production"].sum()
-    rate: dict[tuple[str, str], float] = {}
-    for r in inputs.to_dict("records"):
-        key = (r["site"], r["period"]) if "period" in inputs.columns else r["site"]
-        q = float(produced.get(key, 0.0))
-        if q > EPS and (str(r["site"]), str(r["input"])) not in rate:
-            rate[(str(r["site"]), str(r["input"]))] = float(r["quantity_used"]) / q
-    ss = _at(scen_sites, period)
-    scen_prod = ss[ss["scenario"].astype(str) == scenario].groupby("site")["production"].sum()
-    used_by: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)  # (i, c) -> [(site, p)]
-    for r in _at(inputs, period).drop_duplicates(["site", "input"]).itertuples():
-        if str(r.product) in members:
-            used_by[(str(r.input), str(r.country))].append((str(r.site), str(r.product)))
-    d = _at(scen_inputs, period)
-    d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
-    out: dict[tuple[str, str, str], float] = defaultdict(float)
-    for r in d.itertuples():
-        i, c, used = str(r.product), str(r.market), float(r.used)
-        plants = used_by.get((i, c), [])
-        known = {(s, p): rate[(s, i)] * float(scen_prod.get(s, 0.0)) for s, p in plants if (s, i) in rate}
-        unknown = {(s, p): float(scen_prod.get(s, 0.0)) for s, p in plants if (s, i) not in rate}
-        for (_, p), q in known.items():
-            out[(i, c, p)] += q
-        rest, weight = used - sum(known.values()), sum(unknown.values())
-        if rest > EPS and weight > EPS:
-            for (_, p), q in unknown.items():
-                out[(i, c, p)] += rest * q / weight
-    return dict(out)
-
-
-def _node_label(node: Node, single: bool) -> str:
-    """A node's full name (in its hover and the trace's ``meta``): ``oxide made in China``."""
-    kind, p, c = node
-    what = "" if single else f"{p} "
-    if kind == "made":
-        return f"{what}made in {c}"
-    if kind == "delivered":
-        return f"{what}delivered in {c}"
-    if kind == "stock":
-        return f"{what}stock drawn in {c}"
-    return f"{p}, all makers"
-
-
-def _short_label(node: Node) -> str:
-    """What is written beside a node: its country (the product and the step are in the column's
-    heading), ``stock: c`` for a stockpile, ``all makers`` for a crisis's pool."""
-    kind, _, c = node
-    return "all makers" if kind == "pool" else f"stock: {c}" if kind == "stock" else c
-
-
-# ---- figures -----------------------------------------------------------------------------------
-
-
-def _rgba(color: str, alpha: float) -> str:
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
-SANKEY_PAD = 18
-"""Pixels between two nodes of a column: at least a label's height, so labels never overlap."""
-SANKEY_THICKNESS = 14
-SANKEY_WIDTH = 1100
-"""The plot width the labels are fitted to (the page is at most 1200 px wide)."""
-LABEL_ROOM = 130
-"""Pixels right of the last column for its labels (plotly writes a label right of its node, except in
-the rightmost column: a hidden node at the right edge keeps the last real column's labels on the right)."""
-CHAR_PX = 6.6
-"""Width of a character of the 11 px node labels, about."""
-STEP = {"made": 0, "pool": 1, "stock": 1, "delivered": 2}
-STEP_TITLE = {0: "made in", 1: "", 2: "delivered in"}
-PHANTOM_SHARE = 1e-9
-"""The hidden link's value, as a share of the largest node's."""
-
-
-@dataclass
-class SankeyView:
-    """One chain's diagram for one (scenario, period) choice: the plotly trace, the column headings
-    (layout annotations, swapped with the trace) and the height it needs."""
-
-    trace: dict[str, Any]
-    annotations: list[dict[str, Any]]
-    height: int
-
-
-def _node_values(links: Mapping[tuple[Node, Node], float]) -> dict[Node, float]:
-    """A node's size as plotly's Sankey (d3-sankey) draws it: the larger of what enters and leaves it."""
-    into: dict[Node, float] = defaultdict(float)
-    out: dict[Node, float] = defaultdict(float)
-    for (a, b), v in links.items():
-        out[a] += v
-        into[b] += v
-    return {n: max(into.get(n, 0.0), out.get(n, 0.0)) for n in dict.fromkeys([*out, *into])}
-
-
-def _d3_layers(links: Iterable[tuple[Node, Node]], nodes: list[Node]) -> dict[Node, int]:
-    """The columns d3-sankey (plotly's layout) groups nodes into with ``node.align = "right"``: the
-    longest path to a sink, counted from the right. Plotly sizes every node from them (the scale at
-    which the fullest of them fills the height), so the positions given here use the same scale.
-    Aligned right, they are the columns drawn here: a plant without inputs sits with the other
-    plants of its product, and a stockpile with the pool it feeds."""
-    sources: dict[Node, list[Node]] = defaultdict(list)
-    targets: dict[Node, list[Node]] = defaultdict(list)
-    for a, b in links:
-        targets[a].append(b)
-        sources[b].append(a)
-
-    def longest(step: Mapping[Node, list[Node]]) -> dict[Node, int]:
-        out = dict.fromkeys(nodes, 0)
-        current, x = set(nodes), 0
-        while current and x <= len(nodes):
-            nxt: set[Node] = set()
-            for n in current:
-                out[n] = x
-                nxt.update(step[n])
-            current, x = nxt, x + 1
-        return out
-
-    depth, height = longest(targets), longest(sources)
-    width = max(depth.values(), default=0) + 1
-    return {n: width - 1 - height[n] for n in nodes}
-
-
-def sankey_view(
-    links: Mapping[tuple[Node, Node], float],
-    facts: Facts,
-    chain: tuple[str, ...],
-    tier: Mapping[str, int],
-    visible: bool,
-    height: int | None = None,
-) -> SankeyView:
-    """One plotly Sankey trace (a plain dict) of ``links`` with every node placed by hand: a column
-    per step of each product in tier order (made in, pooled or stock, delivered in; products of the
-    same tier share their columns, one below the other), nodes ordered by bloc and country down each
-    column, ``SANKEY_PAD`` pixels apart so that their labels (the country alone: the product and the
-    step are the column's heading) never overlap, and labels cut to the room between two columns.
-    Nodes coloured by their country's bloc (pool nodes grey, stock nodes gold), links in their
-    source's colour, half transparent; the full name of each node in its hover and in the trace's
-    ``meta["nodes"]``. ``tier``: each product's tier. ``height`` (plot pixels): the chain's, the
-    same for every choice (None: what this choice needs)."""
-    values = _node_values(links)
-    nodes = list(values)
-    bloc_rank = {b: k for k, b in enumerate(facts.bloc_colors())}
-    rank = {p: k for k, p in enumerate(chain)}
-
-    def column_key(n: Node) -> int:
-        kind, p, _ = n
-        return 3 * tier.get(p, 0) + STEP[kind]
-
-    used = sorted({column_key(n) for n in nodes})
-    column = {n: used.index(column_key(n)) for n in nodes}
-    n_columns = max(len(used), 1)
-
-    def order(n: Node) -> tuple[Any, ...]:
-        kind, p, c = n
-        return (rank.get(p, 0), kind != "pool", bloc_rank.get(facts.bloc.get(c, ""), len(bloc_rank)), c)
-
-    by_column: dict[int, list[Node]] = defaultdict(list)
-    for n in sorted(nodes, key=order):
-        by_column[column[n]].append(n)
-    # two hidden nodes at the right edge, joined by a hairline: plotly writes a label left of its node
-    # in the rightmost column only, so the last real column keeps its labels on the right
-    left: Node = ("hidden", "", "left")
-    right: Node = ("hidden", "", "right")
-    all_links = dict(links)
-    if nodes:
-        all_links[(left, right)] = PHANTOM_SHARE * max(values.values())
-    all_values = _node_values(all_links)
-    layer_nodes: dict[int, list[Node]] = defaultdict(list)
-    for n, k in _d3_layers(all_links, list(all_values)).items():
-        layer_nodes[k].append(n)
-
-    def scale(h: float) -> float:  # d3-sankey's ky: the fullest of its columns fills the height
-        return min(
-            (
-                (h - (len(ns) - 1) * SANKEY_PAD) / total
-                for ns in layer_nodes.values()
-                if (total := sum(all_values[n] for n in ns)) > 0
-            ),
-            default=1.0,
-        )
-
-    def needed(h: float) -> float:
-        ky = scale(h)
-        return max(
-            (sum(values[n] for n in ns) * ky + (len(ns) - 1) * SANKEY_PAD for ns in by_column.values()), default=0
-        )
-
-    most = max((len(ns) for ns in by_column.values()), default=1)
-    plot_h = float(height or max(240, 1.7 * SANKEY_PAD * most))
-    for _ in range(12):  # taller until every column fits at plotly's scale (it does unless a column is split)
-        if height is not None or needed(plot_h) <= plot_h + 1e-6:
-            break
-        plot_h = max(plot_h * 1.1, needed(plot_h) + SANKEY_PAD)
-    ky = scale(plot_h)
-    span = 1 - LABEL_ROOM / SANKEY_WIDTH
-    x_of = {c: 0.001 + (span - 0.001) * c / (n_columns - 1) if n_columns > 1 else 0.001 for c in range(n_columns)}
-    xs: dict[Node, float] = {left: 0.999, right: 0.999}
-    ys: dict[Node, float] = {left: 0.001, right: 0.999}
-    for c, ns in by_column.items():
-        top = 0.0
-        for n in ns:
-            h = values[n] * ky
-            xs[n] = x_of[c]
-            ys[n] = min(max((top + h / 2) / plot_h, 0.001), 0.999)
-            top += h + SANKEY_PAD
-
-    def color(n: Node) -> str:
-        kind, _, c = n
-        if kind == "hidden":
-            return "rgba(0,0,0,0)"
-        return POOL_COLOR if kind == "pool" else STOCK_COLOR if kind == "stock" else facts.country_color(c)
-
-    single = len(chain) == 1
-    gap_px = (span * SANKEY_WIDTH) / max(n_columns - 1, 1) - SANKEY_THICKNESS - 10
-    room = max(6, int((gap_px if n_columns > 1 else LABEL_ROOM) / CHAR_PX))
-    last_room = max(6, int((LABEL_ROOM - SANKEY_THICKNESS) / CHAR_PX))
-
-    def cut(text: str, chars: int) -> str:
-        return text if len(text) <= chars else text[: chars - 1] + "…"
-
-    drawn = [*nodes, left, right] if nodes else []
-    full = {n: _node_label(n, single) for n in nodes}
-    index = {n: i for i, n in enumerate(drawn)}
-
-    def info(n: Node) -> str:
-        kind, _, c = n
-        if kind == "hidden":
-            return ""
-        bloc = facts.bloc.get(c, "") if kind in ("made", "delivered") else ""
-        return html.escape(full[n] + (f" ({bloc} bloc)" if bloc else ""))
-
-    def label(n: Node) -> str:
-        if n[0] == "hidden":
-            return ""
-        return html.escape(cut(_short_label(n), last_room if column[n] == n_columns - 1 else room))
-
-    trace = {
-        "type": "sankey",
-        "visible": visible,
-        "arrangement": "snap",
-        "valueformat": ",.4~g",
-        "meta": {"nodes": [html.escape(full[n]) for n in nodes]},
-        "node": {
-            "label": [label(n) for n in drawn],
-            "x": [xs[n] for n in drawn],
-            "y": [ys[n] for n in drawn],
-            "align": "right",
-            "color": [color(n) for n in drawn],
-            "customdata": [info(n) for n in drawn],
-            "hovertemplate": "%{customdata}<br>%{value:,.4~g}<extra></extra>",
-            "pad": SANKEY_PAD,
-            "thickness": SANKEY_THICKNESS,
-            "line": {"width": 0},  # (per node it is not honoured: the hidden nodes would show theirs)
-        },
-        "link": {
-            "source": [index[a] for a, _ in all_links],
-            "target": [index[b] for _, b in all_links],
-            "value": [float(v) for v in all_links.values()],
-            "color": [color(a) if a[0] == "hidden" else _rgba(color(a), 0.4) for a, _ in all_links],
-            "customdata": [html.escape(facts.unit.get(a[1], "")) for a, _ in all_links],
-            "hovertemplate": "%{source.customdata} → %{target.customdata}<br>%{value:,.4~g} %{customdata}"
-            "<extra></extra>",
-        },
-    }
-    present = {p for _, p, _ in nodes}
-    return SankeyView(trace, _column_headings(chain, tier, used, x_of, present), int(plot_h))
-
-
-def _column_headings(
-    chain: tuple[str, ...], tier: Mapping[str, int], used: list[int], x_of: Mapping[int, float], present: set[str]
-) -> list[dict[str, Any]]:
-    """Layout annotations over the columns: the products of each tier over their columns (wrapped to
-    their width; products that share a tier's columns named top to bottom, as their nodes stand),
-    and under them each column's step (made in, delivered in)."""
-    out: list[dict[str, Any]] = []
-    spacing = (1 - LABEL_ROOM / SANKEY_WIDTH) * SANKEY_WIDTH / max(len(used) - 1, 1)
-    groups: dict[int, list[str]] = defaultdict(list)
-    for p in chain:
-        if p in present:
-            groups[tier.get(p, 0)].append(p)
-    for k, products in groups.items():
-        cols = [c for c, key in enumerate(used) if key // 3 == k]
-        if not cols:
-            continue
-        chars = max(10, int(spacing * (len(cols) - 0.2) / 7.2))
-        lines: list[str] = []
-        for j, p in enumerate(products):
-            where = "" if len(products) == 1 else " (top)" if j == 0 else " (below)"
-            lines += textwrap.wrap(f"{p}{where}", chars) or [p]
-        out.append(
-            {
-                "text": "<br>".join(f"<b>{html.escape(x)}</b>" for x in lines),
-                "x": x_of[cols[0]],
-                "y": 1,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "xshift": -SANKEY_THICKNESS // 2,
-                "yshift": 16,
-                "align": "left",
-                "showarrow": False,
-                "font": {"size": 12},
-            }
-        )
-        for c in cols:
-            if STEP_TITLE[used[c] % 3]:
-                out.append(
-                    {
-                        "text": STEP_TITLE[used[c] % 3],
-                        "x": x_of[c],
-                        "y": 1,
-                        "xref": "paper",
-                        "yref": "paper",
-                        "xanchor": "left",
-                        "yanchor": "bottom",
-                        "xshift": -SANKEY_THICKNESS // 2,
-                        "yshift": 2,
-                        "showarrow": False,
-                        "font": {"size": 10, "color": "#666"},
-                    }
-                )
-    return out
-
-
-def _layout(title: str = "", height: int = 420, **more: Any) -> dict[str, Any]:
-    layout: dict[str, Any] = {
-        "height": height,
-        "margin": {"l": 60, "r": 30, "t": 40 if title else 20, "b": 50},
-        "font": {"family": "Segoe UI, Helvetica, Arial, sans-serif", "size": 12},
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-    }
-    if title:
-        layout["title"] = {"text": html.escape(title), "x": 0.01}
-    layout.update(more)
-    return layout
-
-
-def _plot_div(div_id: str, data: list[dict[str, Any]], layout: dict[str, Any]) -> str:
-    """A plot container and the script that draws it (plotly's JSON encoder escapes ``<``)."""
-    import plotly.io as pio
-
-    fig = {"data": data, "layout": layout}
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id, config=PLOT_CONFIG, validate=True)
-
-
-# ---- sections ----------------------------------------------------------------------------------
+# ---- the headline ------------------------------------------------------------------------------
 
 
 def _summary(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     t = tables.get("Summary")
     if t is None or not len(t):
         return {}
-    return {str(k): v for k, v in zip(t["metric"], t["value"]) if v is not None and not _isnan(v)}
-
-
-def _money(v: Any, currency: str) -> str:
-    return f"{float(v):,.0f} {currency}" if abs(float(v)) >= 100 else f"{float(v):,.2f} {currency}"
-
-
-def _qty(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
-
-
-def _whose(of: object) -> str:
-    """Whose share a Dependency row measures: a single country, or concern supply (blank)."""
-    return of if isinstance(of, str) and of else "concern"
-
-
-def _pct(v: Any) -> str:
-    return f"{float(v):.1%}"
-
-
-def _card(label: str, value: str, note: str = "", css: str = "") -> str:
-    note_html = f'<div class="note">{html.escape(note)}</div>' if note else ""
-    return (
-        f'<div class="card {css}"><div class="label">{html.escape(label)}</div>'
-        f'<div class="value">{html.escape(value)}</div>{note_html}</div>'
-    )
-
-
-FOLD_ROWS = 25
-"""A headline table longer than this is folded (click to open), so the charts stay in reach."""
-
-
-def _table(header: list[str], rows: list[list[str]], css: list[str] | None = None) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = []
-    for i, r in enumerate(rows):
-        cls = f' class="{css[i]}"' if css and css[i] else ""
-        body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>")
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-    if len(rows) > FOLD_ROWS:
-        return f"<details><summary>{len(rows)} rows (click to show)</summary>{table}</details>"
-    return table
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A table cell: its text (escaped when written), CSS classes, a tooltip, and how many rows or
-    columns it spans; a header cell is a ``th``."""
-
-    text: str
-    css: str = ""
-    title: str = ""
-    rowspan: int = 1
-    colspan: int = 1
-    header: bool = False
-
-    def html(self) -> str:
-        """The cell as HTML."""
-        tag = "th" if self.header else "td"
-        attrs = "".join(
-            f' {name}="{html.escape(str(value))}"'
-            for name, value, default in (
-                ("class", self.css, ""),
-                ("title", self.title, ""),
-                ("rowspan", self.rowspan, 1),
-                ("colspan", self.colspan, 1),
-            )
-            if value != default
-        )
-        return f"<{tag}{attrs}>{html.escape(self.text)}</{tag}>"
-
-
-SCROLL_ROWS = 24
-"""A table with more rows than this scrolls in a box (its header kept in view), so the sections
-after it stay in reach."""
-
-
-def _grid(
-    head: list[list[Cell]], body: list[list[Cell]], table_id: str = "", scroll: bool = False, css: str = ""
-) -> str:
-    """A table of cells (header rows, body rows); ``scroll``: in a box that scrolls when it has
-    more than ``SCROLL_ROWS`` rows, its header kept in view."""
-    attrs = (f' id="{html.escape(table_id)}"' if table_id else "") + (f' class="{css}"' if css else "")
-    thead = "".join("<tr>" + "".join(c.html() for c in row) + "</tr>" for row in head)
-    tbody = "".join("<tr>" + "".join(c.html() for c in row) + "</tr>" for row in body)
-    table = f"<table{attrs}><thead>{thead}</thead><tbody>{tbody}</tbody></table>"
-    box = "scroll" if scroll and len(body) > SCROLL_ROWS else "wide"  # never wider than the page: it scrolls
-    return f'<div class="{box}">{table}</div>'
+    return {str(k): v for k, v in zip(t["metric"], t["value"]) if v is not None and not kit.isnan(v)}
 
 
 def _cost_cards(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
@@ -816,104 +135,55 @@ def _cost_cards(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
             if over
             else "the expected yearly cost: the sum of the Costs sheet"
         )
-        cards.append(_card("Total cost (objective)", _money(s["objective"], cur), what))
+        cards.append(kit.card("Total cost (objective)", kit.money(s["objective"], cur), what))
     if "normal_year_cost" in s:
-        cards.append(_card("Normal-year cost", _money(s["normal_year_cost"], cur), f"without disruption{span}"))
+        cards.append(kit.card("Normal-year cost", kit.money(s["normal_year_cost"], cur), f"without disruption{span}"))
     if "expected_disruption_cost" in s:
         cards.append(
-            _card(
+            kit.card(
                 "Expected disruption cost",
-                _money(s["expected_disruption_cost"], cur),
+                kit.money(s["expected_disruption_cost"], cur),
                 f"what crises add x their probability{span}",
             )
         )
     status = str(s.get("status", "unknown"))
     note = "cheapest design, proven within the gap" if status == "optimal" else "stopped at a limit: not proven optimal"
-    cards.append(_card("Status", status, note, status))
+    cards.append(kit.card("Status", status, note, status))
     gap = s.get("mip_gap")
     if isinstance(gap, (int, float)):
-        cards.append(_card("Gap", f"{float(gap):.2%}", "at most this much dearer than the cheapest design"))
+        cards.append(kit.card("Gap", f"{float(gap):.2%}", "at most this much dearer than the cheapest design"))
     return cards
 
 
-def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
+def headline_section(tables: Mapping[str, pd.DataFrame], facts: Facts, glances: list[Glance]) -> str:
     """The five answers on one screen: the cost cards (objective, normal-year cost, expected
-    disruption cost, status, gap), a line per question pointing to its section (what is built, what
-    binds, the worst crisis, how sure), the baseline's unmet demand and the yearly cost by period."""
-    parts = [f'<div class="cards">{"".join(_cost_cards(tables, facts))}</div>', _at_a_glance(tables, facts)]
-    unmet = tables.get("Unmet")
-    if unmet is not None:
-        if len(unmet):
-            rows = []
-            for r in unmet.to_dict("records"):
-                unit = facts.unit.get(str(r["product"]), "")
-                period = [str(r["period"])] if "period" in unmet.columns else []
-                rows.append(
-                    [
-                        str(r["product"]),
-                        str(r["market"]),
-                        *period,
-                        f"{_qty(float(r['unmet']))} {unit}",
-                        f"{_qty(float(r['demand']))} {unit}",
-                        _pct(float(r["unmet"]) / float(r["demand"])) if float(r["demand"]) > 0 else "",
-                    ]
-                )
-            header = ["product", "market", *(["period"] if "period" in unmet.columns else []), "unmet", "demand"]
-            parts.append("<h3>Unmet demand (baseline)</h3>" + _table([*header, "share"], rows))
-        else:
-            parts.append('<p class="ok">Unmet demand in the normal year: none, every market is served in full.</p>')
+    disruption cost, status, gap), a line per question pointing to its section (the families'
+    lines: what is built, what binds, the worst crisis; then how sure), what the families show under
+    the lines (the baseline's unmet demand) and the yearly cost by period."""
+    parts = [f'<div class="cards">{"".join(_cost_cards(tables, facts))}</div>', _at_a_glance(tables, facts, glances)]
+    parts += [g.below for g in glances if g.below]
     parts.append(cost_chart(tables, facts))
     return '<section id="headline"><h2>Headline</h2>' + "".join(parts) + "</section>"
 
 
-def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """One line per question, each linking to the section that answers it."""
-    items = []
-    plan = build_plan(tables, facts)
-    if len(plan):
-        n = {a: int((plan["action"] == a).sum()) for a in ACTIONS}
-        when = sorted({str(t) for t in plan["period"] if t is not None and not _isnan(t)})
-        words = [
-            f"{n['build']} new site{'s' if n['build'] != 1 else ''} built" if n["build"] else "",
-            f"{n['opens']} coming on line" if n["opens"] else "",
-            f"modules added {n['modules']} time{'s' if n['modules'] != 1 else ''}" if n["modules"] else "",
-            f"{n['closes']} closed" if n["closes"] else "",
-        ]
-        period = f" ({when[0]}–{when[-1]})" if len(when) > 1 else f" ({when[0]})" if when else ""
-        items.append(
-            '<li><a href="#buildout">What to build, where and when</a>: '
-            + html.escape(", ".join(w for w in words if w) + period)
-            + "</li>"
-        )
-    dep = tables.get("Dependency")
-    if dep is not None and len(dep) and "cap" in dep.columns:
-        capped = normal_year(dep)
-        capped = capped[capped["cap"] < 1 - EPS]
-        if len(capped):
-            binding = (
-                capped[capped["binding"].fillna(False).astype(bool)] if "binding" in capped.columns else capped[:0]
-            )
-            over = capped[capped["concern_share"] > capped["cap"] + 1e-6]
-            text = f"{len(capped)} capped share{'s' if len(capped) != 1 else ''}, {len(binding)} binding"
-            if len(over):
-                text += f", {len(over)} over the cap"
-            items.append(f'<li><a href="#dependency">How dependent, stage by stage</a>: {html.escape(text)}</li>')
-    worst = _worst_crisis(tables, facts)
-    if worst:
-        items.append(f'<li><a href="#crises">What happens in each crisis</a>: {html.escape(worst)}</li>')
+def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts, glances: list[Glance]) -> str:
+    """One line per question, each linking to the section that answers it: the families' lines,
+    then how sure (the status and gap, the families' phrases, what the studies say) with links to
+    the families' sections and the studies'."""
+    items = [g.line for g in glances if g.line]
     s = _summary(tables)
     sure = [f"status {s.get('status', 'unknown')}"]
     if isinstance(s.get("mip_gap"), (int, float)):
         sure.append(f"within {float(s['mip_gap']):.2%} of the cheapest design")
+    sure += [g.sure for g in glances if g.sure]
     sure += _how_sure(tables, facts)
-    links = []
+    links = [g.see for g in glances if g.see]
     for sheet, anchor, what in (
-        ("Calibration", "calibration", "the first year against today's trade"),
         ("Stress", "stress", "the stress atlas"),
         ("Alternatives", "alternatives", "near-optimal alternatives"),
         ("Tradeoff", "frontier", "the frontier"),
     ):
-        if _has(tables, sheet):
+        if kit.has(tables, sheet):
             links.append(f'<a href="#{anchor}">{what}</a>')
     items.append(
         "<li>How sure: " + html.escape(", ".join(sure)) + (f"; see {', '.join(links)}" if links else "") + "</li>"
@@ -922,21 +192,17 @@ def _at_a_glance(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
 
 
 def _how_sure(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[str]:
-    """What the studies say about how sure the answer is, a phrase each: the first year against
-    today's trade (Calibration), the costliest country lost (StressSummary), the near-optimal
-    alternatives and the builds they all share (Alternatives, AlternativeSites)."""
+    """What the studies say about how sure the answer is, a phrase each: the costliest country lost
+    (StressSummary), the near-optimal alternatives and the builds they all share (Alternatives,
+    AlternativeSites)."""
     out = []
-    cal = tables.get("Calibration")
-    if cal is not None and len(cal) and "flag" in cal.columns:
-        flagged = int((cal["flag"].fillna("").astype(str) != "").sum())
-        out.append(f"{flagged} of {len(cal)} observed shares of today's trade beyond the tolerance")
     stress = tables.get("StressSummary")
     if stress is not None and len(stress) and "extra_cost" in stress.columns and stress["extra_cost"].notna().any():
         r = stress.loc[stress["extra_cost"].astype(float).idxmax()]
         when = f" in {r['period']}" if "period" in stress.columns else ""
-        text = f"the costliest country to lose is {r['lost']}{when} (+{_money(r['extra_cost'], facts.currency)})"
+        text = f"the costliest country to lose is {r['lost']}{when} (+{kit.money(r['extra_cost'], facts.currency)})"
         share = r.get("worst_served_share")
-        if share is not None and not _isnan(share) and float(share) < 1 - 1e-6:
+        if share is not None and not kit.isnan(share) and float(share) < 1 - 1e-6:
             text += f", {float(share):.0%} of {r['worst_product']} served in {r['worst_market']}"
         out.append(text)
     alt = tables.get("Alternatives")
@@ -972,18 +238,18 @@ def cost_chart(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                 "orientation": "h",
                 "x": [float(v) for v in comps.values],
                 "y": [html.escape(str(c)) for c in comps.index],
-                "marker": {"color": PALETTE[0]},
+                "marker": {"color": kit.PALETTE[0]},
                 "hovertemplate": "%{y}: %{x:,.0f}<extra></extra>",
             }
         ]
-        layout = _layout(
+        layout = kit.layout(
             f"Yearly cost by component ({facts.currency} a year)",
             height=120 + 26 * len(comps),
             xaxis={"title": {"text": f"{facts.currency} a year"}},
             yaxis={"autorange": "reversed", "automargin": True},
         )
-        return _plot_div("cost-components", data, layout)
-    c = costs[costs["period"].notna() & (costs["period"] != TOTAL)]
+        return kit.plot_div("cost-components", data, layout)
+    c = costs[costs["period"].notna() & (costs["period"] != kit.TOTAL)]
     yearly = "yearly_value" in c.columns
     column = "yearly_value" if yearly else "value"
     periods = sorted(c["period"].unique().tolist())
@@ -1003,927 +269,29 @@ def cost_chart(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         if yearly
         else f"Cost of each period by component ({facts.currency}, the Costs sheet's value)"
     )
-    layout = _layout(
+    layout = kit.layout(
         title,
         height=360,
         barmode="relative",
         xaxis={"type": "category", "title": {"text": "period (first year)"}},
         yaxis={"title": {"text": f"{facts.currency} a year" if yearly else facts.currency}},
     )
-    return _plot_div("timeline-cost", data, layout)
+    return kit.plot_div("timeline-cost", data, layout)
 
 
-# ---- the build-out plan ------------------------------------------------------------------------
-
-ACTIONS = ("build", "opens", "modules", "closes")
-"""The build-out plan's actions, in the order a period lists them."""
-PLAN_COLUMNS = [
-    "period",
-    "action",
-    "site",
-    "country",
-    "product",
-    "capacity",
-    "modules",
-    "fixed_cost",
-    "module_cost",
-    "why",
-]
-
-
-def build_plan(tables: Mapping[str, pd.DataFrame], facts: Facts) -> pd.DataFrame:
-    """What the design does, one row per step a planner acts on, read from the Sites table:
-
-    * ``build``: a candidate site operates for the first time (in the first period it operates);
-    * ``opens``: an existing site starts operating after the first period (its availability
-      window opens);
-    * ``modules``: a site adds modules (the increase of Sites.modules_added on the period before
-      while it operates; ``modules`` how many);
-    * ``closes``: a site stops operating: a closable site the model closes (from the first period,
-      or later) or a site whose availability window ends.
-
-    ``capacity`` is what the step adds (a build or an opening: the site's capacity without modules;
-    modules: module_capacity x their number; a closure: what it had, negative), ``fixed_cost`` the
-    site's yearly fixed cost (paid from then on; for a closure, saved: negative) and
-    ``module_cost`` the yearly cost of the modules added (blank where the network gave none). Rows
-    by period, then action, then product in the workbook's order."""
-    sites = tables.get("Sites")
-    if sites is None or not len(sites) or not {"site", "built"} <= set(sites.columns):
-        return pd.DataFrame(columns=PLAN_COLUMNS)
-    has_period = "period" in sites.columns
-    order = {p: k for k, p in enumerate(facts.products)}
-    rows: list[dict[str, Any]] = []
-    for site, g in sites.groupby("site", sort=False):
-        g = g.sort_values("period") if has_period else g
-        before_built, before_modules, before_capacity = False, 0, 0.0
-        s = str(site)
-        for k, r in enumerate(g.to_dict("records")):
-            t = r["period"] if has_period else None
-            built = bool(r["built"])
-            modules = int(r.get("modules_added") or 0) if not _isnan(r.get("modules_added")) else 0
-            status = str(r.get("status", ""))
-            candidate = s in facts.candidates or status == "candidate"
-            closable = s in facts.closable or status == "closable"
-            available = r.get("available", True)
-            base = {"period": t, "site": s, "country": str(r.get("country", "")), "product": str(r.get("product", ""))}
-            capacity = float(r.get("capacity") or 0.0)
-            if built and not before_built and (candidate or k > 0):
-                own = facts.capacity.get(s, capacity - modules * facts.module_capacity.get(s, 0.0))
-                rows.append(
-                    base
-                    | {
-                        "action": "build" if candidate else "opens",
-                        "capacity": own,
-                        "modules": 0,
-                        "fixed_cost": facts.fixed_cost.get(s),
-                        "module_cost": None,
-                        "why": "a candidate, built" if candidate else f"available from {t}",
-                    }
-                )
-            if not built and (before_built or (k == 0 and closable and available is not False)):
-                rows.append(
-                    base
-                    | {
-                        "action": "closes",
-                        "capacity": -(before_capacity if before_built else facts.capacity.get(s, 0.0)),
-                        "modules": 0,
-                        "fixed_cost": -facts.fixed_cost[s] if s in facts.fixed_cost else None,
-                        "module_cost": None,
-                        "why": "its availability window ends"
-                        if available is False
-                        else "closed by the design" + (" from the first period" if k == 0 else ""),
-                    }
-                )
-            added = modules - (before_modules if before_built else 0)
-            if built and added > 0:
-                rows.append(
-                    base
-                    | {
-                        "action": "modules",
-                        "capacity": added * facts.module_capacity[s] if s in facts.module_capacity else None,
-                        "modules": added,
-                        "fixed_cost": None,
-                        "module_cost": added * facts.module_cost[s] if s in facts.module_cost else None,
-                        "why": f"{modules} in all",
-                    }
-                )
-            before_built, before_modules, before_capacity = built, modules if built else 0, capacity
-    plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)
-    if not len(plan):
-        return plan
-    key = [
-        (
-            str(type(r.period)) if has_period else "",
-            r.period if has_period else 0,
-            ACTIONS.index(r.action),
-            order.get(r.product, len(order)),
-            r.site,
-        )
-        for r in plan.itertuples()
-    ]
-    return plan.iloc[sorted(range(len(plan)), key=lambda i: key[i])].reset_index(drop=True)
-
-
-def _horizon(tables: Mapping[str, pd.DataFrame], facts: Facts, periods: list[Any]) -> dict[Any, tuple[float, float]]:
-    """Each period's first year and the first year after it (its ``years`` from the network, else
-    from the Timeline table, else up to the next period; the last period one year without either)."""
-    years = dict(facts.years)
-    timeline = tables.get("Timeline")
-    if not years and timeline is not None and {"period", "years"} <= set(timeline.columns):
-        years = dict(zip(timeline["period"], timeline["years"]))
-    out = {}
-    for k, t in enumerate(periods):
-        end = periods[k + 1] if k + 1 < len(periods) else None
-        n = years.get(t)
-        out[t] = (float(t), float(t) + float(n) if n else float(end) if end is not None else float(t) + 1)
-    return out
-
-
-def build_timeline(tables: Mapping[str, pd.DataFrame], facts: Facts, plan: pd.DataFrame) -> str:
-    """A Gantt-like chart of the plan: a row per site the plan names (grouped by product), a bar
-    while it operates (coloured by its country's bloc; a new build solid, a site that already
-    stood pale), ▲ with ``+n`` where modules are added, ✕ where it closes. Needs periods that are
-    years."""
-    sites = tables.get("Sites")
-    if sites is None or "period" not in sites.columns or not len(plan):
-        return ""
-    periods = sorted(sites["period"].unique().tolist())
-    if not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in periods):
-        return ""
-    span = _horizon(tables, facts, periods)
-    end = max(b for _, b in span.values())
-    order = {p: k for k, p in enumerate(facts.products)}
-    named = list(dict.fromkeys(plan["site"]))
-    first = {s: i for i, s in reversed(list(enumerate(plan["site"])))}
-    info = sites.drop_duplicates("site").set_index("site")
-    named.sort(key=lambda s: (order.get(str(info.at[s, "product"]), len(order)), first[s]))
-    colors = facts.bloc_colors()
-    built = {s: [t for t, b in zip(g["period"], g["built"], strict=True) if bool(b)] for s, g in sites.groupby("site")}
-    bars: dict[tuple[str, bool], dict[str, list[Any]]] = {}
-    for s in named:
-        country, product = str(info.at[s, "country"]), str(info.at[s, "product"])
-        bloc = facts.bloc.get(country, country)
-        new = s in facts.candidates or str(info.at[s, "status"] if "status" in info.columns else "") == "candidate"
-        runs: list[list[Any]] = []
-        for t in sorted(built.get(s, [])):
-            if runs and periods.index(t) == periods.index(runs[-1][-1]) + 1:
-                runs[-1].append(t)
-            else:
-                runs.append([t])
-        for run in runs:
-            a, b = span[run[0]][0], span[run[-1]][1]
-            trace = bars.setdefault((bloc, new), {"x": [], "base": [], "y": [], "text": [], "hover": []})
-            trace["x"].append(b - a)
-            trace["base"].append(a)
-            trace["y"].append(s)
-            trace["text"].append(product)
-            fixed = facts.fixed_cost.get(s)
-            cost = f"<br>fixed cost {_money(fixed, facts.currency)} a year" if fixed else ""
-            trace["hover"].append(
-                html.escape(f"{s}: {product} in {country} ({bloc})")
-                + f"<br>operates {int(a)}–{int(b) - 1}{html.escape(cost)}"
-            )
-    data: list[dict[str, Any]] = []
-    shown: set[str] = set()
-    for (bloc, new), t in bars.items():
-        data.append(
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": html.escape(f"{bloc}" + ("" if new else " (already standing)")),
-                "legendgroup": html.escape(bloc),
-                "showlegend": (bloc, new) not in shown,
-                "x": t["x"],
-                "base": t["base"],
-                "y": [html.escape(y) for y in t["y"]],
-                "text": [html.escape(x) for x in t["text"]],
-                "textposition": "inside",
-                "insidetextanchor": "end",
-                "textfont": {"size": 10},
-                "customdata": t["hover"],
-                "hovertemplate": "%{customdata}<extra></extra>",
-                "marker": {"color": _rgba(colors.get(bloc, POOL_COLOR), 0.9 if new else 0.35)},
-            }
-        )
-        shown.add((bloc, new))
-    for action, symbol, color, text in (
-        ("modules", "triangle-up", "#222", "+{n}"),
-        ("closes", "x", UNSERVED_COLOR, "closes"),
-    ):
-        part = plan[plan["action"] == action]
-        if not len(part):
-            continue
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "markers+text",
-                "name": "modules added" if action == "modules" else "closes",
-                "x": [span[t][0] for t in part["period"]],
-                "y": [html.escape(s) for s in part["site"]],
-                "text": [text.format(n=int(m)) for m in part["modules"]],
-                "textposition": "middle right",
-                "textfont": {"size": 10, "color": color},
-                "marker": {"symbol": symbol, "size": 10, "color": color, "line": {"width": 1, "color": color}},
-                "customdata": [html.escape(_plan_hover(r, facts)) for r in part.to_dict("records")],
-                "hovertemplate": "%{customdata}<extra></extra>",
-            }
-        )
-    layout = _layout(
-        height=110 + 24 * len(named),
-        barmode="overlay",
-        xaxis={
-            "range": [periods[0] - 0.3, end + 0.3],
-            "tickvals": [*periods, end],
-            "ticktext": [str(t) for t in periods] + [f"{int(end)}"],
-            "title": {"text": "year (the first year of each period)"},
-            "showgrid": True,
-            "gridcolor": "#ddd",
-        },
-        yaxis={
-            "categoryorder": "array",
-            "categoryarray": [html.escape(s) for s in reversed(named)],
-            "automargin": True,
-        },
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-        margin={"l": 10, "r": 20, "t": 60, "b": 50},
-    )
-    return (
-        '<h3>Build-out over time</h3><p class="caption">A bar while a site operates (solid: built by the plan, '
-        "pale: a site that already stood), its product written in it; ▲ modules added; ✕ closed.</p>"
-        + _plot_div("buildout-gantt", data, layout)
-    )
-
-
-def _plan_hover(r: Mapping[str, Any], facts: Facts) -> str:
-    what = {
-        "build": "built",
-        "opens": "opens",
-        "closes": "closes",
-        "modules": f"+{int(r['modules'])} module{'s' if r['modules'] != 1 else ''}",
-    }
-    money = [
-        f"{label} {_money(abs(float(v)), facts.currency)} a year"
-        for label, v in (("fixed cost", r.get("fixed_cost")), ("module cost", r.get("module_cost")))
-        if v is not None and not _isnan(v)
-    ]
-    return f"{r['site']} {what[str(r['action'])]} in {r['period']}" + (": " + ", ".join(money) if money else "")
-
-
-def _plan_row(r: Mapping[str, Any], facts: Facts) -> list[Cell]:
-    unit = facts.unit.get(str(r["product"]), "")
-    cap = r.get("capacity")
-    capacity = "" if cap is None or _isnan(cap) else f"{'+' if float(cap) > 0 else '−'}{_qty(abs(float(cap)))} {unit}"
-    fixed, module = r.get("fixed_cost"), r.get("module_cost")
-
-    def money(v: Any, saved: bool = False) -> str:
-        if v is None or _isnan(v):
-            return ""
-        return ("saves " if saved else "") + _money(abs(float(v)), facts.currency)
-
-    action = {
-        "build": "build",
-        "opens": "opens",
-        "closes": "closes",
-        "modules": f"+{int(r['modules'])} module{'s' if int(r['modules']) != 1 else ''}",
-    }[str(r["action"])]
-    bloc = facts.bloc.get(str(r["country"]), "")
-    return [
-        Cell("" if r["period"] is None or _isnan(r["period"]) else str(r["period"])),
-        Cell(action, css=f"act-{r['action']}"),
-        Cell(str(r["site"])),
-        Cell(str(r["country"]) + (f" ({bloc})" if bloc and bloc != r["country"] else "")),
-        Cell(str(r["product"])),
-        Cell(capacity, css="num"),
-        Cell(money(fixed, saved=r["action"] == "closes"), css="num"),
-        Cell(money(module), css="num"),
-        Cell(str(r.get("why") or "")),
-    ]
-
-
-def buildout_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """What to build, where and when: the plan as a Gantt-like chart and a table (each step with
-    its capacity, fixed and module cost), then the capacity in place, one panel per product."""
-    plan = build_plan(tables, facts)
-    capacity = capacity_panels(tables, facts)
-    if not len(plan) and not capacity:
-        return ""
-    cur = facts.currency
-    parts = []
-    if len(plan):
-        fixed = plan.loc[plan["action"].isin(["build", "opens"]), "fixed_cost"].dropna().astype(float).sum()
-        modules = plan["module_cost"].dropna().astype(float).sum()
-        parts.append(
-            f"<p>{len(plan)} step{'s' if len(plan) != 1 else ''}: new sites and openings add "
-            f"{html.escape(_money(fixed, cur))} a year in fixed costs, modules {html.escape(_money(modules, cur))} "
-            "a year (from the period each is added; a closure saves its fixed cost). Hover over a bar or a mark "
-            "for the site's costs.</p>"
-        )
-        parts.append(build_timeline(tables, facts, plan))
-        header = [
-            "period",
-            "action",
-            "site",
-            "country (bloc)",
-            "product",
-            "capacity",
-            f"fixed cost ({cur} a year)",
-            f"module cost ({cur} a year)",
-            "why",
-        ]
-        rows = [_plan_row(r, facts) for r in plan.to_dict("records")]
-        parts.append(_grid([[Cell(h, header=True) for h in header]], rows, table_id="build-plan", scroll=True))
-    else:
-        parts.append('<p class="ok">Nothing is built, opened or closed, and no module is added.</p>')
-    if capacity:  # the Timeline sheet's capacity, period by period
-        parts.append(f'<div id="timeline">{capacity}</div>')
-    return '<section id="buildout"><h2>What to build, where and when</h2>' + "".join(parts) + "</section>"
-
-
-def capacity_panels(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """Capacity in place per period, one small panel per product in its own unit (stacked by bloc,
-    the concern blocs red): quantities of different products are never added. From the Timeline
-    table's capacity columns (hubs not counted) when there is one, else from Sites."""
-    groups: dict[str, dict[str, list[float]]] = {}
-    periods: list[Any] = []
-    timeline = tables.get("Timeline")
-    if timeline is not None and len(timeline) and capacity_groups(timeline):
-        periods = timeline["period"].tolist()
-        for product, cols in capacity_groups(timeline).items():
-            groups[product] = {bloc: timeline[c].astype(float).tolist() for bloc, c in cols}
-    else:
-        sites = tables.get("Sites")
-        if sites is None or not len(sites) or "period" not in sites.columns or "capacity" not in sites.columns:
-            return ""
-        periods = sorted(sites["period"].unique().tolist())
-        s = sites.assign(bloc=[facts.bloc.get(str(c), str(c)) for c in sites["country"]])
-        by = s.groupby(["product", "bloc", "period"])["capacity"].sum()
-        products = list(dict.fromkeys([*(p for p in facts.products if p in set(s["product"])), *s["product"]]))
-        for p in products:
-            unit = facts.unit.get(str(p), "")
-            label = f"{p} ({unit})" if unit else str(p)
-            blocs = [b for b in dict.fromkeys([*facts.bloc_colors(), *s["bloc"]]) if (p, b) in by.index.droplevel(2)]
-            groups[label] = {b: [float(by.get((p, b, t), 0.0)) for t in periods] for b in blocs}
-    if not groups or not periods:
-        return ""
-    from plotly.subplots import make_subplots
-
-    n = len(groups)
-    cols = min(4, n)
-    rows = math.ceil(n / cols)
-    panel = 210
-    height = 90 + rows * panel
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        subplot_titles=[html.escape(label) for label in groups],
-        horizontal_spacing=0.06,
-        vertical_spacing=min(0.3, 70 / height) if rows > 1 else 0.1,
-    )
-    colors = facts.bloc_colors()
-    shown: set[str] = set()
-    x = [str(t) for t in periods]
-    for k, (label, blocs) in enumerate(groups.items()):
-        for bloc, values in blocs.items():
-            fig.add_trace(
-                {
-                    "type": "bar",
-                    "name": html.escape(bloc),
-                    "legendgroup": html.escape(bloc),
-                    "showlegend": bloc not in shown,
-                    "x": x,
-                    "y": values,
-                    "marker": {"color": colors.get(bloc, POOL_COLOR)},
-                    "hovertemplate": f"{html.escape(label)}<br>%{{x}}: %{{y:,.4~g}}<extra>{html.escape(bloc)}</extra>",
-                },
-                row=k // cols + 1,
-                col=k % cols + 1,
-            )
-            shown.add(bloc)
-    fig.update_layout(
-        _layout(
-            "Capacity in place per period, one panel per product in its own unit (stacked by bloc)",
-            height=height,
-            barmode="stack",
-            legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "yref": "container"},
-            margin={"l": 50, "r": 20, "t": 90, "b": 30},
-        )
-    )
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(rangemode="tozero", tickformat="~s")
-    fig.update_annotations(font={"size": 11})
-    figure = fig.to_plotly_json()
-    return _plot_div("timeline-capacity", figure["data"], figure["layout"])
-
-
-# ---- dependency --------------------------------------------------------------------------------
-
-
-def _whose_label(of: object) -> str:
-    """Whose share a row measures, in words: concern supply (``of`` blank) or one country's."""
-    return f"single country: {of}" if isinstance(of, str) and of else "concern countries"
-
-
-def dependency_rows(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[dict[str, Any]]:
-    """The capped shares of the normal year, one entry per (stage, market, whose share, basis)
-    capped below 100% in some period, in chain and tier order, each with a ``periods`` map: period
-    -> its row on that basis, or where the period has none (no cap on that basis then), another
-    row of the same pool (every row carries both the direct and the look-through share) with its
-    cap left out (``cap`` 1)."""
-    dep = tables.get("Dependency")
-    if dep is None or not len(dep) or "cap" not in dep.columns:
-        return []
-    rows = normal_year(dep)
-    of = rows["of"] if "of" in rows.columns else pd.Series([None] * len(rows), index=rows.index)
-    basis = rows["basis"] if "basis" in rows.columns else pd.Series(["lookthrough"] * len(rows), index=rows.index)
-    rows = rows.assign(
-        _of=[x if isinstance(x, str) and x else "" for x in of],
-        _basis=[x if isinstance(x, str) and x else "lookthrough" for x in basis],
-    )
-    has_period = "period" in rows.columns
-    pools: dict[tuple[str, str, str], dict[Any, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    capped: dict[tuple[str, str, str, str], None] = {}
-    for r in rows.to_dict("records"):
-        pool = (str(r["product"]), str(r["market"]), r["_of"])
-        pools[pool][r["period"] if has_period else None].append(r)
-        if float(r["cap"]) < 1 - EPS:
-            capped[(*pool, r["_basis"])] = None
-    edges = recipe_edges(tables)
-    tier = tiers(facts.products, edges)
-    chain_of = {p: k for k, chain in enumerate(chains(facts.products, edges)) for p in chain}
-    out = []
-    for key in capped:
-        pool, on = key[:3], key[3]
-        periods = {}
-        for t, found in pools[pool].items():
-            same = [r for r in found if r["_basis"] == on]
-            periods[t] = same[0] if same else {**found[0], "cap": 1.0, "binding": False, "at_cap": False, "_basis": on}
-        out.append({"product": pool[0], "market": pool[1], "of": pool[2], "basis": on, "periods": periods})
-    return sorted(
-        out,
-        key=lambda e: (chain_of.get(e["product"], 99), tier.get(e["product"], 0), e["product"], e["market"], e["of"]),
-    )
-
-
-def _state(r: Mapping[str, Any]) -> str:
-    share, cap = float(r["concern_share"]), float(r["cap"])
-    if cap >= 1 - EPS:
-        return ""
-    if share > cap + 1e-6:
-        return "over cap"
-    if bool(r.get("binding")) and not _isnan(r.get("binding")):
-        return "binding"
-    if bool(r.get("at_cap")) and not _isnan(r.get("at_cap")):  # at the cap, but loosening it would save nothing
-        return "at cap, held by another constraint"
-    return "under cap"
-
-
-def dependency_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """How dependent each stage is, period by period: a heat map of the highest concern share over
-    the markets outside concern countries (direct and look-through side by side), then every
-    capped share against its cap: per stage, market and whose share (concern supply, or a single
-    country's: ``Caps.of``), for each period the direct and the look-through share and the cap on
-    its basis, the share on that basis marked binding (yellow) or over the cap (red)."""
-    dep = tables.get("Dependency")
-    if dep is None or not len(dep):
-        return ""
-    parts = [dependency_heatmap(tables, facts)]
-    entries = dependency_rows(tables, facts)
-    if not entries:
-        parts.append("<p>No share is capped below 100%.</p>")
-        return '<section id="dependency"><h2>How dependent, stage by stage</h2>' + "".join(parts) + "</section>"
-    periods = sorted({t for e in entries for t in e["periods"]}, key=lambda v: (str(type(v)), v))
-    lookthrough = "concern_share_lookthrough" in dep.columns
-    sub = ["direct", "look-through", "cap"] if lookthrough else ["share", "cap"]
-    labels = ("stage (product)", "market", "share of")
-    if periods == [None]:
-        head = [[Cell(h, header=True) for h in (*labels, *sub)]]
-    else:
-        head = [[Cell(h, header=True, rowspan=2) for h in labels], []]
-        for t in periods:
-            head[0].append(Cell(str(t), header=True, colspan=len(sub)))
-            head[1] += [Cell(h, header=True) for h in sub]
-    body = []
-    for e in entries:
-        cells = [Cell(e["product"]), Cell(e["market"]), Cell(_whose_label(e["of"]))]
-        for t in periods:
-            r = e["periods"].get(t)
-            if r is None:
-                cells += [Cell("")] * len(sub)
-                continue
-            cells += _dependency_cells(r, lookthrough, single=bool(e["of"]), currency=facts.currency)
-        body.append(cells)
-    parts.append(
-        "<h3>Capped shares against their caps</h3><p>Each cap holds on its basis: <b>direct</b> counts only the "
-        "site that ships, <b>look-through</b> also what it was made from. The share on the capped basis is "
-        '<span class="binding-key">yellow where the cap binds</span> (loosening it would save money) and '
-        '<span class="over-key">red where it is over</span>; "single country" rows cap one country\'s share '
-        "(Caps.of), not the concern countries'.</p>" + _grid(head, body, table_id="dependency-table", scroll=True)
-    )
-    return '<section id="dependency"><h2>How dependent, stage by stage</h2>' + "".join(parts) + "</section>"
-
-
-def _dependency_cells(r: Mapping[str, Any], lookthrough: bool, single: bool, currency: str) -> list[Cell]:
-    """One period's cells of a capped share: the direct and look-through shares (a single
-    country's share is measured directly: its look-through cell is blank) and the cap on its basis
-    with the cap's state; the share on the capped basis marked binding or over the cap."""
-    state = _state(r)
-    css = {"binding": "binding", "over cap": "over-cap"}.get(state, "")
-    basis = str(r.get("_basis") or r.get("basis") or "lookthrough")
-    capped = float(r["cap"]) < 1 - EPS
-    price = r.get("marginal_cost_per_point")
-    why = state
-    if state == "binding" and price is not None and not _isnan(price):
-        why += f": {_money(float(price), currency)} per point of cap"
-    cells = []
-    if lookthrough:
-        for b, column in (("direct", "concern_share_direct"), ("lookthrough", "concern_share_lookthrough")):
-            value = r["concern_share"] if single and b == "direct" else r[column]
-            mark = css if capped and b == basis else ""
-            text = "" if single and b == "lookthrough" else _pct(value)
-            cells.append(Cell(text, css=f"num {mark}".strip(), title=why if mark else ""))
-    else:
-        cells.append(Cell(_pct(r["concern_share"]), css=f"num {css}".strip(), title=why))
-    if capped:
-        words = "direct" if basis == "direct" else "look-through"
-        cells.append(
-            Cell(f"{_pct(r['cap'])} {words}" + (f", {state}" if state != "under cap" else ""), css="cap", title=why)
-        )
-    else:
-        cells.append(Cell("none", css="num none"))
-    return cells
-
-
-def dependency_heatmap(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """Per stage (rows, in chain and tier order) and period (columns), the highest concern share of
-    supply over the markets outside concern countries that are supplied, with the market named in
-    the cell: direct and look-through side by side (one panel without the look-through column)."""
-    dep = tables.get("Dependency")
-    if dep is None or not len(dep) or "period" not in dep.columns:
-        return ""
-    rows = concern_caps(dep)
-    rows = rows[~rows["market"].astype(str).isin(facts.concern)]
-    if "supplied" in rows.columns:
-        rows = rows[rows["supplied"] > EPS]
-    if not len(rows):
-        return ""
-    edges = recipe_edges(tables)
-    tier = tiers(facts.products, edges)
-    chain_of = {p: k for k, chain in enumerate(chains(facts.products, edges)) for p in chain}
-    stages = sorted(dict.fromkeys(rows["product"].astype(str)), key=lambda p: (chain_of.get(p, 99), tier.get(p, 0), p))
-    periods = sorted(rows["period"].unique().tolist())
-    panels = [("direct", "concern_share_direct"), ("look-through", "concern_share_lookthrough")]
-    panels = [(n, c) for n, c in panels if c in rows.columns] or [("concern share", "concern_share")]
-    data = []
-    for k, (name, column) in enumerate(panels):
-        z, text = [], []
-        for p in stages:
-            zr, tr = [], []
-            for t in periods:
-                part = rows[(rows["product"].astype(str) == p) & (rows["period"] == t)]
-                if not len(part):
-                    zr.append(None)
-                    tr.append("")
-                    continue
-                i = part[column].astype(float).idxmax()
-                zr.append(float(part.at[i, column]))
-                tr.append(f"{float(part.at[i, column]):.0%} {html.escape(str(part.at[i, 'market']))}")
-            z.append(zr)
-            text.append(tr)
-        data.append(
-            {
-                "type": "heatmap",
-                "z": z,
-                "x": [f"{t}" for t in periods],
-                "y": [html.escape(p) for p in stages],
-                "text": text,
-                "texttemplate": "%{text}",
-                "textfont": {"size": 10},
-                "zmin": 0,
-                "zmax": 1,
-                "colorscale": [[0, "#ffffff"], [0.5, "#f4b183"], [1, CONCERN_COLOR]],
-                "showscale": k == len(panels) - 1,
-                "colorbar": {"title": {"text": "share"}, "tickformat": ".0%"},
-                "xaxis": "x" if k == 0 else f"x{k + 1}",
-                "yaxis": "y" if k == 0 else f"y{k + 1}",
-                "hovertemplate": f"%{{y}} in %{{x}}, {name}: %{{text}}<extra></extra>",
-                "xgap": 2,
-                "ygap": 2,
-            }
-        )
-    gap = 0.06
-    width = (1 - gap * (len(panels) - 1)) / len(panels)
-    layout = _layout(
-        "Highest concern share of supply by stage and period, over the markets outside concern countries",
-        height=110 + 26 * len(stages),
-        margin={"l": 10, "r": 20, "t": 80, "b": 30},
-        annotations=[
-            {
-                "text": f"<b>{name}</b>",
-                "x": k * (width + gap) + width / 2,
-                "y": 1,
-                "xref": "paper",
-                "yref": "paper",
-                "yanchor": "bottom",
-                "showarrow": False,
-            }
-            for k, (name, _) in enumerate(panels)
-        ],
-    )
-    for k in range(len(panels)):
-        suffix = "" if k == 0 else str(k + 1)
-        layout[f"xaxis{suffix}"] = {
-            "domain": [k * (width + gap), k * (width + gap) + width],
-            "type": "category",
-            "side": "bottom",
-            "title": {"text": "period"},
-            "anchor": f"y{suffix}",
-        }
-        layout[f"yaxis{suffix}"] = {
-            "autorange": "reversed",
-            "automargin": True,
-            "anchor": f"x{suffix}",
-            "showticklabels": k == 0,
-            **({"matches": "y"} if k else {}),
-        }
-    return _plot_div("dependency-heatmap", data, layout)
-
-
-# ---- crises ------------------------------------------------------------------------------------
-
-
-def _worst_crisis(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """The worst served share of any crisis in the last period, in words (or "")."""
-    scen = tables.get("Scenarios")
-    if scen is None or not len(scen) or "served_share" not in scen.columns:
-        return ""
-    periods = _periods({"Scenarios": scen})
-    part = _at(scen, periods[-1]) if periods else scen
-    part = part[part["demand"] > EPS]
-    if not len(part):
-        return ""
-    r = part.loc[part["served_share"].astype(float).idxmin()]
-    when = f" in {periods[-1]}" if periods else ""
-    if float(r["served_share"]) >= 1 - 1e-6:
-        return f"every crisis{when} serves every market in full"
-    return (
-        f"worst: {r['scenario']}{when}, {float(r['served_share']):.0%} of {r['product']} demand served in {r['market']}"
-    )
-
-
-def _served_css(v: float) -> str:
-    return "s-full" if v >= 1 - 1e-6 else "s-mild" if v >= 0.9 else "s-bad" if v >= 0.5 else "s-worse"
-
-
-def crises_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """What happens in each crisis: per period (the last open, the others folded), a row per crisis
-    and product with demand: the share of demand served in each market (shaded; the worst market of
-    a row that falls short marked ▼), over all markets, the stock drawn, the crisis's probability,
-    what its year costs beyond a normal one (the costliest marked) and the inputs drawn from stock."""
-    scen = tables.get("Scenarios")
-    if scen is None or not len(scen) or "served_share" not in scen.columns:
-        return ""
-    summary = tables.get("ScenarioSummary")
-    inputs = tables.get("ScenarioInputs")
-    periods = _periods({"Scenarios": scen}) or [None]
-    blocks = []
-    for k, t in enumerate(reversed(periods)):
-        part = _at(scen, t) if t is not None else scen
-        summ = _at(summary, t) if summary is not None and t is not None and "period" in summary.columns else summary
-        ins = _at(inputs, t) if inputs is not None and t is not None and "period" in inputs.columns else inputs
-        table = _crisis_table(part, summ, ins, facts)
-        when = f" in {t}" if t is not None else ""
-        title = f"Crises{when}"
-        if k == 0:
-            blocks.append(f"<h3>{html.escape(title)}</h3>{table}")
-        else:
-            blocks.append(f"<details><summary>{html.escape(title)} (click to show)</summary>{table}</details>")
-    intro = (
-        "<p>Each crisis as the design meets it: the share of each market's demand served (supply and stock drawn; "
-        "▼ marks the worst market of a row that falls short), what the year costs beyond a normal one, and the "
-        "stock drawn. The Scenarios and ScenarioSummary sheets have every number.</p>"
-    )
-    return '<section id="crises"><h2>What happens in each crisis</h2>' + intro + "".join(blocks) + "</section>"
-
-
-def _crisis_table(scen: pd.DataFrame, summary: pd.DataFrame | None, inputs: pd.DataFrame | None, facts: Facts) -> str:
-    """One period's crisis table (see ``crises_section``)."""
-    markets = list(dict.fromkeys(scen["market"].astype(str)))
-    crises = list(dict.fromkeys(scen["scenario"].astype(str)))
-    extra: dict[str, float] = {}
-    weight: dict[str, float] = {}
-    target: dict[str, float] = {}
-    if summary is not None and len(summary):
-        for r in summary.to_dict("records"):
-            w = str(r["scenario"])
-            if not _isnan(r.get("extra_cost")) and r.get("extra_cost") is not None:
-                extra[w] = float(r["extra_cost"])
-            if not _isnan(r.get("weight")) and r.get("weight") is not None:
-                weight[w] = float(r["weight"])
-            if r.get("max_shortfall") is not None and not _isnan(r.get("max_shortfall")):
-                target[w] = float(r["max_shortfall"])
-    costliest = max(extra, key=lambda w: extra[w]) if extra and max(extra.values()) > EPS else None
-    drawn_inputs: dict[str, list[str]] = defaultdict(list)
-    if inputs is not None and len(inputs) and "stock_drawn" in inputs.columns:
-        for r in inputs[inputs["stock_drawn"] > EPS].to_dict("records"):
-            unit = facts.unit.get(str(r["product"]), "")
-            drawn_inputs[str(r["scenario"])].append(
-                f"{_qty(float(r['stock_drawn']))} {unit} {r['product']} in {r['market']}".replace("  ", " ")
-            )
-    header = [
-        Cell("crisis", header=True),
-        Cell("extra cost of the year", header=True),
-        Cell("product", header=True),
-        Cell("all markets", header=True),
-        *(Cell(m, header=True) for m in markets),
-        Cell("stock drawn", header=True),
-    ]
-    body = []
-    for w in crises:
-        rows = scen[scen["scenario"].astype(str) == w]
-        products = list(dict.fromkeys(rows["product"].astype(str)))
-        for j, p in enumerate(products):
-            pr = rows[rows["product"].astype(str) == p]
-            share = dict(zip(pr["market"].astype(str), pr["served_share"].astype(float)))
-            demand = float(pr["demand"].sum())
-            unmet = float(pr["unmet"].sum()) if "unmet" in pr.columns else 0.0
-            overall = 1 - unmet / demand if demand > EPS else 1.0
-            worst = min(share, key=lambda m: share[m]) if share else None
-            worst = worst if worst is not None and share[worst] < 1 - 1e-6 else None
-            unit = facts.unit.get(p, "")
-            stock = float(pr["stock_drawn"].sum()) if "stock_drawn" in pr.columns else 0.0
-            cells: list[Cell] = []
-            if j == 0:
-                notes = []
-                if w in weight:
-                    notes.append(f"{weight[w]:.0%} a year")
-                if w in target:
-                    notes.append(f"at most {target[w]:.0%} short per market")
-                if drawn_inputs.get(w):
-                    notes.append("inputs drawn: " + "; ".join(drawn_inputs[w]))
-                text = w + (f" ({'; '.join(notes)})" if notes else "")
-                cells.append(Cell(text, rowspan=len(products), css="crisis"))
-                cost = extra.get(w)
-                cells.append(
-                    Cell(
-                        "" if cost is None else f"{'+' if cost >= 0 else '−'}{_money(abs(cost), facts.currency)}",
-                        rowspan=len(products),
-                        css="num worst" if w == costliest else "num",
-                        title="the costliest crisis" if w == costliest else "",
-                    )
-                )
-            cells.append(Cell(p))
-            cells.append(Cell(f"{overall:.0%}", css=f"num {_served_css(overall)}"))
-            for m in markets:
-                if m not in share:
-                    cells.append(Cell("", css="none"))
-                    continue
-                v = share[m]
-                mark = m == worst
-                cells.append(
-                    Cell(
-                        ("▼ " if mark else "") + f"{v:.0%}",
-                        css=f"num {_served_css(v)}" + (" worst" if mark else ""),
-                        title=f"the worst market for {p} in {w}" if mark else "",
-                    )
-                )
-            cells.append(Cell(f"{_qty(stock)} {unit}".strip() if stock > EPS else "", css="num"))
-            body.append(cells)
-    return _grid([header], body, scroll=len(body) > 2 * SCROLL_ROWS, css="crises")
-
-
-def _legend(facts: Facts) -> str:
-    items = []
-    for b, color in facts.bloc_colors().items():
-        countries = ", ".join(c for c, x in facts.bloc.items() if x == b)
-        items.append(
-            f'<span class="key"><span class="swatch" style="background:{color}"></span>'
-            f"{html.escape(b)} <small>({html.escape(countries)})</small></span>"
-        )
-    items.append(f'<span class="key"><span class="swatch" style="background:{POOL_COLOR}"></span>all makers</span>')
-    items.append(f'<span class="key"><span class="swatch" style="background:{STOCK_COLOR}"></span>stock drawn</span>')
-    return '<div class="legend">' + "".join(items) + "</div>"
-
-
-def _caption(
-    tables: Mapping[str, pd.DataFrame], chain: tuple[str, ...], scenario: str, period: Any, facts: Facts
-) -> str:
-    """What the diagram shows, and the demand left unmet, for one (chain, scenario, period)."""
-    members = set(chain)
-    where = f" in {period}" if period is not None else ""
-    if scenario == BASELINE:
-        text = f"Baseline{where}: baseline flows from where each product is made to where it is delivered."
-        unmet = tables.get("Unmet")
-        rows = _at(unmet, period) if unmet is not None else None
-        short = rows[rows["product"].astype(str).isin(members)] if rows is not None and len(rows) else None
-    else:
-        text = (
-            f"Scenario '{scenario}'{where}: each country's production flows into one node per product "
-            "(which site served which market in the crisis is on the ScenarioFlows sheet), then to where it "
-            "is delivered (an input: on to the plants there that use it), with strategic stock drawn."
-        )
-        scen = tables.get("Scenarios")
-        rows = _at(scen, period) if scen is not None else None
-        short = (
-            rows[(rows["scenario"].astype(str) == scenario) & rows["product"].astype(str).isin(members)]
-            if rows is not None and len(rows)
-            else None
-        )
-    if short is not None and len(short):
-        short = short[short["unmet"] > EPS]
-        if len(short):
-            text += " Unmet: " + "; ".join(
-                f"{r.product} in {r.market} {_qty(float(r.unmet))} {facts.unit.get(str(r.product), '')}".rstrip()
-                for r in short.itertuples()
-            )
-            text += "."
-    return text
-
-
-def chain_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """One Sankey per product chain, with one trace per (scenario, period) choice (the selectors at
-    the top switch which is visible, and the column headings with it); the baseline of the last
-    period shown first (the network as built); empty when there are no flows."""
-    if not _has(tables, "Flows") and not _has(tables, "ScenarioSites"):
-        return ""
-    edges = recipe_edges(tables)
-    products = list(facts.products)
-    for name in ("Flows", "Sites"):
-        t = tables.get(name)
-        if t is not None and len(t):
-            products += [str(p) for p in t["product"].tolist()]
-    scenarios = [BASELINE]
-    for name in ("Scenarios", "ScenarioSites"):
-        t = tables.get(name)
-        if t is not None and len(t):
-            scenarios += [str(w) for w in t["scenario"].tolist()]
-    scenarios = list(dict.fromkeys(scenarios))
-    periods = _periods(tables) or [None]
-    choices = [(si, pi) for si in range(len(scenarios)) for pi in range(len(periods))]
-    first = (0, len(periods) - 1)
-    tier = tiers(dict.fromkeys(products), edges)
-    blocks = []
-    for k, chain in enumerate(chains(dict.fromkeys(products), edges)):
-        links = [sankey_links(tables, chain, scenarios[si], periods[pi]) for si, pi in choices]
-        height = max(sankey_view(x, facts, chain, tier, False).height for x in links)
-        views = [sankey_view(x, facts, chain, tier, c == first, height) for x, c in zip(links, choices, strict=True)]
-        captions = [_caption(tables, chain, scenarios[si], periods[pi], facts) for si, pi in choices]
-        lines = max((a["text"].count("<br>") + 1 for v in views for a in v.annotations), default=1)
-        margin = {"l": 10, "r": 10, "t": 30 + 16 * lines, "b": 10}
-        shown = choices.index(first)
-        layout = _layout(height=height + margin["t"] + margin["b"], margin=margin, annotations=views[shown].annotations)
-        div = _plot_div(f"chain-{k}", [v.trace for v in views], layout)
-        keys = [f"s{si}p{pi}" for si, pi in choices]
-        title = " → ".join(chain)
-        blocks.append(
-            f'<div class="chain" data-choices="{html.escape(json.dumps(keys))}" '
-            f'data-captions="{html.escape(json.dumps(captions))}" '
-            f'data-annotations="{html.escape(json.dumps([v.annotations for v in views]))}">'
-            f"<h3>{html.escape(title)}</h3>"
-            f'<p class="caption">{html.escape(captions[shown])}</p>{div}</div>'
-        )
-    scenario_options = "".join(
-        f'<option value="s{i}">{html.escape(w or BASELINE_LABEL)}</option>' for i, w in enumerate(scenarios)
-    )
-    selectors = (
-        f'<label>Scenario <select id="choose-scenario">{scenario_options}</select></label>'
-        if len(scenarios) > 1
-        else ""
-    )
-    if periods != [None]:
-        period_options = "".join(f'<option value="p{i}">{html.escape(str(t))}</option>' for i, t in enumerate(periods))
-        last = f"p{len(periods) - 1}"
-        selectors += f' <label>Period <select id="choose-period" data-first="{last}">{period_options}</select></label>'
-    intro = (
-        "<p>Each diagram is one product chain (products connected by recipes), read left to right by tier: "
-        "where each product is made and where it is delivered, by country; nodes and links are coloured by the "
-        "country's bloc. "
-        + (
-            f"It opens on the last period ({html.escape(str(periods[-1]))}), the network as built; "
-            if len(periods) > 1
-            else ""
-        )
-        + "choose a crisis or a period above the diagrams. Hover over a node or a link for its name and quantity.</p>"
-    )
-    return (
-        '<section id="chains"><h2>Product chains</h2>'
-        + intro
-        + (f'<div class="selectors">{selectors}</div>' if selectors else "")
-        + _legend(facts)
-        + "".join(blocks)
-        + "</section>"
-    )
+# ---- the studies -------------------------------------------------------------------------------
 
 
 def _text(v: Any) -> str:
     """A cell as text, blank for a missing one."""
-    return "" if v is None or _isnan(v) else str(v)
+    return "" if v is None or kit.isnan(v) else str(v)
 
 
 def _unserved(row: Mapping[str, Any]) -> bool:
     """The sweep point meets its cap (or target) partly by leaving more demand unserved than the
     loosest point (``met_by_unserved_demand``, as the console and the PNG flag it)."""
     v = row.get("met_by_unserved_demand")
-    return v is not None and not _isnan(v) and bool(v)
+    return v is not None and not kit.isnan(v) and bool(v)
 
 
 def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
@@ -1950,7 +318,7 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         for r in ok.to_dict("records"):
             lines = [f"status {r.get('status', '')}", f"cost +{float(r.get('cost_increase_pct', 0) or 0):.2%}"]
             price = r.get("price_per_point")
-            if price is not None and not _isnan(price):
+            if price is not None and not kit.isnan(price):
                 lines.append(f"{float(price):,.2f} {facts.currency} per point")
             if r.get("design_change"):
                 lines.append(str(r["design_change"]))
@@ -1981,7 +349,7 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                     "y": [data[0]["y"][i] for i in flagged],
                     "customdata": [hover[i] for i in flagged],
                     "hovertemplate": "%{x:.1%}: %{y:,.0f}<br>%{customdata}<extra></extra>",
-                    "marker": {"symbol": "square", "size": 11, "color": UNSERVED_COLOR},
+                    "marker": {"symbol": "square", "size": 11, "color": kit.UNSERVED_COLOR},
                 }
             )
             what = "cap" if column == "cap" else "survival target"
@@ -1999,7 +367,7 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
                 + ".</p>"
             )
         title = "What each point of de-risking costs" if column == "cap" else "What each point of resilience costs"
-        layout = _layout(
+        layout = kit.layout(
             title,
             xaxis={"title": {"text": AXIS_TITLES[column]}, "tickformat": ".0%", "autorange": "reversed"},
             yaxis={"title": {"text": f"total cost ({facts.currency})"}},
@@ -2012,7 +380,7 @@ def frontier_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             if len(missing)
             else ""
         )
-        charts.append(_plot_div(f"frontier-{column}", data, layout) + unserved_note + note)
+        charts.append(kit.plot_div(f"frontier-{column}", data, layout) + unserved_note + note)
     if not charts:
         return ""
     return (
@@ -2036,13 +404,13 @@ def alternatives_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> st
         rows.append(
             [
                 "optimum" if int(r["alternative"]) == 0 else str(int(r["alternative"])),
-                "" if cost is None or _isnan(cost) else _money(cost, facts.currency),
-                "" if _isnan(r.get("over_optimum")) else f"+{float(r['over_optimum']):.2%}",
+                "" if cost is None or kit.isnan(cost) else kit.money(cost, facts.currency),
+                "" if kit.isnan(r.get("over_optimum")) else f"+{float(r['over_optimum']):.2%}",
                 str(int(r["differs_by"])),
                 str(r.get("built", "")),
             ]
         )
-    parts = [_table(["design", "cost", "over the optimum", "operate decisions changed", "builds"], rows)]
+    parts = [kit.table(["design", "cost", "over the optimum", "operate decisions changed", "builds"], rows)]
     sites = tables.get("AlternativeSites")
     if sites is not None and len(sites):
         from model.alternatives import robustness
@@ -2059,7 +427,7 @@ def alternatives_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> st
 
 def _lost_label(country: str, extra: Any, currency: str) -> str:
     """A heat map row's label: the country lost and what the year costs beyond a normal one."""
-    if extra is None or _isnan(extra):
+    if extra is None or kit.isnan(extra):
         return str(country)
     sign = "+" if float(extra) >= 0 else "-"
     return f"{country} ({sign}{abs(float(extra)):,.0f} {currency})"
@@ -2076,14 +444,14 @@ def stress_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         return ""
     summary = tables.get("StressSummary")
     charts = []
-    for period in _periods({"Stress": stress}) or [None]:
-        part = _at(stress, period) if period is not None else stress
+    for period in kit.periods_of({"Stress": stress}) or [None]:
+        part = kit.at_period(stress, period) if period is not None else stress
         lost = list(dict.fromkeys(part["lost"]))
         markets = list(dict.fromkeys(part["market"]))
         worst = part.groupby(["lost", "market"])["served_share"].min()
         extra, failed = {}, set()
         if summary is not None and len(summary):
-            srows = _at(summary, period) if period is not None and "period" in summary.columns else summary
+            srows = kit.at_period(summary, period) if period is not None and "period" in summary.columns else summary
             extra = dict(zip(srows["lost"], srows["extra_cost"]))
             failed = {c for c, st in zip(srows["lost"], srows["status"]) if st != "optimal"}
             lost = list(dict.fromkeys([*srows["lost"], *lost]))  # a case without a solution keeps its row
@@ -2099,19 +467,19 @@ def stress_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
             "texttemplate": "%{text}",
             "zmin": 0,
             "zmax": 1,
-            "colorscale": [[0, UNSERVED_COLOR], [0.5, "#f4b183"], [1, "#ffffff"]],
+            "colorscale": [[0, kit.UNSERVED_COLOR], [0.5, "#f4b183"], [1, "#ffffff"]],
             "colorbar": {"title": {"text": "served"}, "tickformat": ".0%"},
             "hovertemplate": "lost %{y}<br>%{x}: worst product %{z:.1%} served<extra></extra>",
         }
         when = f" in {period}" if period is not None else ""
-        layout = _layout(
+        layout = kit.layout(
             f"Worst served share by market when a country is lost{when}",
             height=120 + 22 * len(lost),
             xaxis={"side": "top", "tickangle": -30},
             yaxis={"autorange": "reversed", "automargin": True},
             margin={"l": 220, "r": 30, "t": 110, "b": 20},
         )
-        charts.append(_plot_div(f"stress-{period if period is not None else 'all'}", [trace], layout))
+        charts.append(kit.plot_div(f"stress-{period if period is not None else 'all'}", [trace], layout))
     return (
         '<section id="stress"><h2>Stress atlas</h2><p>Each country with a site lost in turn for a year, '
         "with the design fixed (what operates, modules, stock held) and the stock held drawn: the worst "
@@ -2120,94 +488,7 @@ def stress_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     )
 
 
-def calibration_section(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
-    """The first year against today's trade (with ``Calibration``): modelled against observed
-    share of world production, product by product (each stage of a chain a group of bars, in the
-    Observed sheet's order), and a table of the rows beyond the tolerance with their sources."""
-    cal = tables.get("Calibration")
-    if cal is None or not len(cal):
-        return ""
-    x = [list(cal["product"].astype(str)), list(cal["country"].astype(str))]
-    traces = [
-        {
-            "type": "bar",
-            "name": name,
-            "x": x,
-            "y": [float(v) for v in cal[column]],
-            "marker": {"color": color},
-            "hovertemplate": f"%{{x}}<br>{name}: %{{y:.1%}}<extra></extra>",
-        }
-        for name, column, color in (("observed", "observed", "#7f7f7f"), ("modelled", "modelled", PALETTE[0]))
-    ]
-    layout = _layout(
-        "Share of world production in the first period: modelled against observed",
-        height=440,
-        barmode="group",
-        yaxis={"tickformat": ".0%", "range": [0, 1.05], "title": {"text": "share of world production"}},
-        legend={"orientation": "h", "y": -0.25},
-        margin={"l": 70, "r": 20, "t": 60, "b": 120},
-    )
-    flagged = cal[cal["flag"].fillna("") != ""]
-    if len(flagged):
-        rows = [
-            [
-                str(r.product),
-                str(r.country),
-                _pct(r.observed),
-                _pct(r.modelled),
-                f"{float(r.difference) * 100:+.0f} points",
-                str(r.source) if isinstance(r.source, str) else "",
-                str(getattr(r, "why", "") or ""),
-            ]
-            for r in flagged.itertuples()
-        ]
-        note = f"<h3>Beyond the tolerance ({len(flagged)} of {len(cal)})</h3>" + _table(
-            ["product", "country", "observed", "modelled", "difference", "source", "why"],
-            rows,
-            ["over-cap"] * len(rows),
-        )
-    else:
-        note = f'<p class="ok">Every one of the {len(cal)} observed shares is within the tolerance.</p>'
-    return (
-        "<section id=\"calibration\"><h2>The first year against today's trade</h2><p>Each country's share "
-        "of what all plants of a product make in the first period's normal year, beside the share observed "
-        "today (the Observed sheet, with its sources). A first year far from today's trade is a reason to "
-        "doubt the later years: see the Calibration sheet.</p>"
-        + _plot_div("calibration", traces, layout)
-        + note
-        + "</section>"
-    )
-
-
 # ---- the page ----------------------------------------------------------------------------------
-
-STYLE = """
-body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1200px;padding:16px 24px;color:#222}
-h1{font-size:1.5em;margin-bottom:0}h2{border-bottom:2px solid #ddebf7;padding-bottom:4px;margin-top:32px}
-.sub{color:#666;margin-top:4px}.cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{border:1px solid #ccd;border-radius:6px;padding:10px 14px;min-width:180px;background:#f8fbff}
-.card .label{font-size:.85em;color:#555}.card .value{font-size:1.4em;font-weight:600}
-.card .note{font-size:.8em;color:#777}
-.card.feasible{background:#fff4e5}table{border-collapse:collapse;margin:8px 0}
-td,th{border:1px solid #dde;padding:3px 8px;text-align:left}th{background:#ddebf7}
-tr.binding td{background:#fff2a8}tr.over-cap td{background:#f8d0d0}.ok{color:#2a7a2a}
-.selectors{margin:10px 0;padding:8px;background:#f4f4f4;border-radius:6px}select{font-size:1em;margin-right:16px}
-.legend{margin:8px 0}.key{margin-right:16px;white-space:nowrap}
-.unserved{color:#c00000}
-.swatch{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle;border-radius:2px}
-.caption{color:#444;font-size:.9em}.chain{margin-bottom:24px}footer{margin-top:32px;color:#888;font-size:.8em}
-nav.contents{margin:8px 0 0;font-size:.95em}nav.contents a{color:#1f5fa8}
-ul.glance{margin:12px 0;padding-left:20px;line-height:1.6}ul.glance a{color:#1f5fa8;font-weight:600}
-.scroll{max-height:560px;overflow:auto;margin:8px 0;border:1px solid #dde}.scroll table{margin:0}
-.wide{overflow-x:auto;margin:8px 0}.wide table{margin:0}td.cap{text-align:right;min-width:6em}
-.scroll thead th{position:sticky;top:0;z-index:1}.scroll thead tr:nth-child(2) th{top:26px}
-td.num{text-align:right;white-space:nowrap}th[colspan]{text-align:center}td.none{color:#aaa}
-td.binding,.binding-key{background:#fff2a8}td.over-cap,.over-key{background:#f8d0d0}
-td.act-build{color:#1f5fa8;font-weight:600}td.act-closes{color:#c00000;font-weight:600}td.act-opens{color:#2a7a2a}
-td.s-mild{background:#fdf1e3}td.s-bad{background:#f7c6a3}td.s-worse{background:#ef8a80}
-td.worst{font-weight:700;outline:2px solid #c00000;outline-offset:-2px}td.crisis{font-weight:600;vertical-align:top}
-table.crises td{min-width:44px}
-"""
 
 SWITCH_SCRIPT = """
 (function () {
@@ -2250,6 +531,20 @@ def _contents(sections: list[str]) -> str:
     return f'<nav class="contents">{" · ".join(links)}</nav>' if len(links) > 1 else ""
 
 
+def family_sections(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[Section]:
+    """The families' sections of the report (``html``), by place (lower first; the order of
+    ``FAMILIES`` between equal places)."""
+    found = [s for family in FAMILIES if hasattr(family, "html") for s in family.html(tables, facts)]
+    return sorted(found, key=lambda s: s.place)
+
+
+def family_glances(tables: Mapping[str, pd.DataFrame], facts: Facts) -> list[Glance]:
+    """The families' parts of the headline (``glance``), by place (lower first; the order of
+    ``FAMILIES`` between equal places)."""
+    found = [g for family in FAMILIES if hasattr(family, "glance") for g in family.glance(tables, facts)]
+    return sorted(found, key=lambda g: g.place)
+
+
 def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     """The whole report as one HTML document (plotly.js embedded, no external reference)."""
     from plotly import __version__ as plotly_version
@@ -2260,12 +555,8 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
     title = f"Supply network redesign: {Path(source).name}" if source else "Supply network redesign"
     run_at = str(s.get("run_at", "")) or _dt.datetime.now().astimezone().isoformat(timespec="seconds")
     sections = [
-        headline_section(tables, facts),
-        calibration_section(tables, facts),
-        buildout_section(tables, facts),
-        dependency_section(tables, facts),
-        crises_section(tables, facts),
-        chain_section(tables, facts),
+        headline_section(tables, facts, family_glances(tables, facts)),
+        *(s.html for s in family_sections(tables, facts)),
         frontier_section(tables, facts),
         stress_section(tables, facts),
         alternatives_section(tables, facts),
@@ -2275,7 +566,7 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta name="generator" content="{GENERATOR}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style>"
+        f"<title>{html.escape(title)}</title><style>{kit.STYLE}</style>"
         '<script>window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
         f"<script>{get_plotlyjs()}</script></head><body>"
         f"<h1>{html.escape(title)}</h1>"
@@ -2285,5 +576,5 @@ def render_html(tables: Mapping[str, pd.DataFrame], facts: Facts) -> str:
         + "".join(sections)
         + f"<footer>Made by supply-network-redesign with plotly {html.escape(plotly_version)} "
         "(embedded: opens offline).</footer>"
-        f"<script>{SWITCH_SCRIPT % json.dumps(PLOT_CONFIG)}</script></body></html>\n"
+        f"<script>{SWITCH_SCRIPT % json.dumps(kit.PLOT_CONFIG)}</script></body></html>\n"
     )

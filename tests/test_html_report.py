@@ -4,6 +4,7 @@ real browser (headless Chromium): charts rendered without script errors, a scree
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -18,10 +19,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model import html_report
+from model import html_report, htmlkit, sankey
 from model.atomic import current_umask
 from model.cli import main
-from model.html_report import BASELINE, Facts, chains, render_html, report_path, sankey_links, tiers, write_html_report
+from model.families import FAMILIES
+from model.families.flows import BASELINE, sankey_links, scenario_input_use
+from model.families.recipes import chain_tiers, chains
+from model.html_report import Facts, render_html, report_path, write_html_report
 from tests.helpers import SAMPLE
 
 FACTS = Facts(
@@ -282,6 +286,28 @@ def test_every_section_when_its_data_exist() -> None:
     assert "No design at: 0.0% (infeasible)" in page
 
 
+def test_the_page_names_no_family_table_and_what_the_families_import_imports_no_family() -> None:
+    """The page renders what the families declare (their ``html`` and ``glance``): its source names
+    no family table. The modules the families' sections import at their top (``model.htmlkit``,
+    ``model.sankey``) import no family, so that no import comes back to ``model.families``."""
+    sheets = [table.sheet for family in FAMILIES for table in getattr(family, "TABLES", ())]
+    assert "Sites" in sheets and "Flows" in sheets
+    page = Path(html_report.__file__).read_text(encoding="utf-8")
+    assert [s for s in sheets if f'"{s}"' in page or f"'{s}'" in page] == []
+    assert [f.__name__ for f in FAMILIES if hasattr(f, "html")] == [
+        "model.families.flows",
+        "model.families.capacity",
+        "model.families.dependency",
+        "model.families.scenarios",
+        "model.families.calibration",
+    ]
+    for module in (htmlkit, sankey):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert [m for m in imported if m.startswith("model.families")] == [], module.__name__
+
+
 def test_sections_without_their_data_are_left_out() -> None:
     tables = tiered_tables(None)
     for name in ("Tradeoff", "Scenarios", "ScenarioSites", "Inputs"):
@@ -300,7 +326,7 @@ def test_sections_without_their_data_are_left_out() -> None:
 def test_chains_are_the_connected_components_of_the_recipes_ordered_by_tier() -> None:
     edges = {("oxide", "ore"), ("magnet", "oxide"), ("cell", "cathode"), ("cell", "anode")}
     products = ["chip", "cell", "magnet", "ore", "oxide", "anode", "cathode"]
-    assert tiers(products, edges) == {
+    assert chain_tiers(products, edges) == {
         "chip": 0,
         "cell": 1,
         "magnet": 2,
@@ -369,7 +395,7 @@ def test_the_page_holds_one_trace_per_scenario_and_period_with_the_links() -> No
     assert sum(links.values()) == pytest.approx(2 * (30 + 20 + 10 + 5 + 15 + 40 + 10 + 5 + 30 + 20 + 20 + 10))
     trace = magnet_chain[0]
     colors = dict(zip(trace["meta"]["nodes"], trace["node"]["color"]))
-    assert colors["ore made in Rival"] == html_report.CONCERN_COLOR  # coloured by bloc
+    assert colors["ore made in Rival"] == htmlkit.CONCERN_COLOR  # coloured by bloc
     assert colors["magnet made in Home"] != colors["magnet made in Ally"]
     assert colors["oxide made in Home"] == colors["magnet made in Home"]
 
@@ -670,7 +696,7 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     image = Image.open(shot).convert("RGB")
     assert image.size == (1280, 3000)
     assert ImageStat.Stat(image.convert("L")).stddev[0] > 20  # a blank page has 0
-    red = html_report.CONCERN_COLOR
+    red = htmlkit.CONCERN_COLOR
     target = tuple(int(red[i : i + 2], 16) for i in (1, 3, 5))
     reds = sum(
         n
@@ -760,7 +786,7 @@ def test_scenario_sankey_draws_the_stock_of_an_intermediate() -> None:
     assert links[(("stock", "oxide", "Japan"), delivered)] == pytest.approx(200)
     assert links[(("pool", "oxide", ""), delivered)] == pytest.approx(13)
     assert links[(delivered, ("made", "magnet", "Japan"))] == pytest.approx(213)
-    assert html_report.scenario_input_use(tables, "Oxide ban", 2025, {"oxide", "magnet"}) == {
+    assert scenario_input_use(tables, "Oxide ban", 2025, {"oxide", "magnet"}) == {
         ("oxide", "Japan", "magnet"): pytest.approx(213)
     }
     into = sum(v for (_, b), v in links.items() if b == delivered)

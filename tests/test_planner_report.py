@@ -15,18 +15,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from model import html_report
-from model.html_report import (
-    CHAR_PX,
-    LABEL_ROOM,
-    SANKEY_PAD,
-    SANKEY_THICKNESS,
-    SANKEY_WIDTH,
-    Facts,
-    build_plan,
-    render_html,
-    write_html_report,
-)
+from model import html_report, htmlkit
+from model.families.capacity import build_plan
+from model.html_report import Facts, render_html, write_html_report
+from model.sankey import CHAR_PX, LABEL_ROOM, SANKEY_PAD, SANKEY_THICKNESS, SANKEY_WIDTH
 from tests.test_html_report import CHROMIUM, FACTS, PERIODS, SECTIONS, chain_traces, chromium, plots, tiered_tables
 
 # ---- the headline -------------------------------------------------------------------------------
@@ -433,7 +425,7 @@ def test_the_sample_report_answers_the_five_questions_in_order(sample_report: tu
     expected = {("2027", s) for s in OPENS_2027} | {("2030", s) for s in OPENS_2030} | {("2033", s) for s in OPENS_2033}
     assert set(builds) == expected
     for (_, site), fixed in builds.items():
-        assert fixed == html_report._money(net.fixed_cost[site], net.settings.currency)
+        assert fixed == htmlkit.money(net.fixed_cost[site], net.settings.currency)
     dep = table_rows(page, "dependency-table")
     us_magnets = next(r for r in dep if r[0] == "NdFeB magnets|" and r[1] == "USA|")
     assert us_magnets[-1] == "80.0% look-through|cap"

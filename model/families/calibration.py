@@ -15,15 +15,27 @@ what the gap comes from, read off the country's plants in that year (``why``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
 
+from model import htmlkit as kit
 from model.columns import Column, Sheet
 from model.families.common import Line
 from model.families.flows import normal
-from model.families.protocol import Col, Context, Equation, Extraction, Table, column_names, value
+from model.families.protocol import (
+    Col,
+    Context,
+    Equation,
+    Extraction,
+    Glance,
+    Section,
+    Table,
+    column_names,
+    value,
+)
 from model.families.verify import TOL, rows_of
 from model.network import Network
 
@@ -216,3 +228,87 @@ def console(line: Line, net: Network, tables: dict[str, pd.DataFrame]) -> None:
         )
         if isinstance(getattr(r, "why", None), str) and r.why:
             line(f"     {r.why}")
+
+
+# The HTML report
+
+SECTION_PLACE = 10
+"""Where its section stands in the HTML report: first after the headline (how far to trust the rest)."""
+
+
+def html(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[Section]:
+    """Its section of the HTML report (``calibration_section``), when there is a Calibration table."""
+    text = calibration_section(tables, facts)
+    return [Section(SECTION_PLACE, text)] if text else []
+
+
+def glance(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[Glance]:
+    """Its part of the headline's "How sure" line: how many observed shares of today's trade the
+    first year misses by more than the tolerance, and a link to its section."""
+    cal = tables.get("Calibration")
+    if cal is None or not len(cal):
+        return []
+    sure = ""
+    if "flag" in cal.columns:
+        flagged = int((cal["flag"].fillna("").astype(str) != "").sum())
+        sure = f"{flagged} of {len(cal)} observed shares of today's trade beyond the tolerance"
+    return [Glance(SECTION_PLACE, sure=sure, see='<a href="#calibration">the first year against today\'s trade</a>')]
+
+
+def calibration_section(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str:
+    """The first year against today's trade (with ``Calibration``): modelled against observed
+    share of world production, product by product (each stage of a chain a group of bars, in the
+    Observed sheet's order), and a table of the rows beyond the tolerance with their sources."""
+    cal = tables.get("Calibration")
+    if cal is None or not len(cal):
+        return ""
+    x = [list(cal["product"].astype(str)), list(cal["country"].astype(str))]
+    traces = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": x,
+            "y": [float(v) for v in cal[column]],
+            "marker": {"color": color},
+            "hovertemplate": f"%{{x}}<br>{name}: %{{y:.1%}}<extra></extra>",
+        }
+        for name, column, color in (("observed", "observed", "#7f7f7f"), ("modelled", "modelled", kit.PALETTE[0]))
+    ]
+    layout = kit.layout(
+        "Share of world production in the first period: modelled against observed",
+        height=440,
+        barmode="group",
+        yaxis={"tickformat": ".0%", "range": [0, 1.05], "title": {"text": "share of world production"}},
+        legend={"orientation": "h", "y": -0.25},
+        margin={"l": 70, "r": 20, "t": 60, "b": 120},
+    )
+    flagged = cal[cal["flag"].fillna("") != ""]
+    if len(flagged):
+        rows = [
+            [
+                str(r.product),
+                str(r.country),
+                kit.pct(r.observed),
+                kit.pct(r.modelled),
+                f"{float(r.difference) * 100:+.0f} points",
+                str(r.source) if isinstance(r.source, str) else "",
+                str(getattr(r, "why", "") or ""),
+            ]
+            for r in flagged.itertuples()
+        ]
+        note = f"<h3>Beyond the tolerance ({len(flagged)} of {len(cal)})</h3>" + kit.table(
+            ["product", "country", "observed", "modelled", "difference", "source", "why"],
+            rows,
+            ["over-cap"] * len(rows),
+        )
+    else:
+        note = f'<p class="ok">Every one of the {len(cal)} observed shares is within the tolerance.</p>'
+    return (
+        "<section id=\"calibration\"><h2>The first year against today's trade</h2><p>Each country's share "
+        "of what all plants of a product make in the first period's normal year, beside the share observed "
+        "today (the Observed sheet, with its sources). A first year far from today's trade is a reason to "
+        "doubt the later years: see the Calibration sheet.</p>"
+        + kit.plot_div("calibration", traces, layout)
+        + note
+        + "</section>"
+    )

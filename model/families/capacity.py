@@ -3,12 +3,16 @@ costs; the Sites table; the capacity invariants."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from collections.abc import Mapping
+from html import escape
 from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
 
+from model import htmlkit as kit
 from model.columns import Column, Sheet
 from model.families.assumptions import need_is_data
 from model.families.common import Line, qty, total
@@ -20,7 +24,9 @@ from model.families.protocol import (
     Context,
     Equation,
     Extraction,
+    Glance,
     Metric,
+    Section,
     Table,
     column_names,
     register_cost,
@@ -555,3 +561,446 @@ def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
         if words:
             lines.append(Change(f"{r.site}: " + "; ".join(words), period))
     return lines
+
+
+# The HTML report
+
+SECTION_PLACE = 20
+"""Where its section stands in the HTML report: first of the design's answers, what is built."""
+
+
+def html(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[Section]:
+    """Its section of the HTML report (``buildout_section``): what to build, where and when."""
+    text = buildout_section(tables, facts)
+    return [Section(SECTION_PLACE, text)] if text else []
+
+
+def glance(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[Glance]:
+    """Its line of the headline, linking to its section: how many sites the plan builds, opens and
+    closes, how often it adds modules, and over which periods (``build_plan``)."""
+    plan = build_plan(tables, facts)
+    if not len(plan):
+        return []
+    n = {a: int((plan["action"] == a).sum()) for a in ACTIONS}
+    when = sorted({str(t) for t in plan["period"] if t is not None and not kit.isnan(t)})
+    words = [
+        f"{n['build']} new site{'s' if n['build'] != 1 else ''} built" if n["build"] else "",
+        f"{n['opens']} coming on line" if n["opens"] else "",
+        f"modules added {n['modules']} time{'s' if n['modules'] != 1 else ''}" if n["modules"] else "",
+        f"{n['closes']} closed" if n["closes"] else "",
+    ]
+    period = f" ({when[0]}–{when[-1]})" if len(when) > 1 else f" ({when[0]})" if when else ""
+    line = (
+        '<li><a href="#buildout">What to build, where and when</a>: '
+        + escape(", ".join(w for w in words if w) + period)
+        + "</li>"
+    )
+    return [Glance(SECTION_PLACE, line=line)]
+
+
+ACTIONS = ("build", "opens", "modules", "closes")
+"""The build-out plan's actions, in the order a period lists them."""
+
+
+PLAN_COLUMNS = [
+    "period",
+    "action",
+    "site",
+    "country",
+    "product",
+    "capacity",
+    "modules",
+    "fixed_cost",
+    "module_cost",
+    "why",
+]
+
+
+def build_plan(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> pd.DataFrame:
+    """What the design does, one row per step a planner acts on, read from the Sites table:
+
+    * ``build``: a candidate site operates for the first time (in the first period it operates);
+    * ``opens``: an existing site starts operating after the first period (its availability
+      window opens);
+    * ``modules``: a site adds modules (the increase of Sites.modules_added on the period before
+      while it operates; ``modules`` how many);
+    * ``closes``: a site stops operating: a closable site the model closes (from the first period,
+      or later) or a site whose availability window ends.
+
+    ``capacity`` is what the step adds (a build or an opening: the site's capacity without modules;
+    modules: module_capacity x their number; a closure: what it had, negative), ``fixed_cost`` the
+    site's yearly fixed cost (paid from then on; for a closure, saved: negative) and
+    ``module_cost`` the yearly cost of the modules added (blank where the network gave none). Rows
+    by period, then action, then product in the workbook's order."""
+    sites = tables.get("Sites")
+    if sites is None or not len(sites) or not {"site", "built"} <= set(sites.columns):
+        return pd.DataFrame(columns=PLAN_COLUMNS)
+    has_period = "period" in sites.columns
+    order = {p: k for k, p in enumerate(facts.products)}
+    rows: list[dict[str, Any]] = []
+    for site, g in sites.groupby("site", sort=False):
+        g = g.sort_values("period") if has_period else g
+        before_built, before_modules, before_capacity = False, 0, 0.0
+        s = str(site)
+        for k, r in enumerate(g.to_dict("records")):
+            t = r["period"] if has_period else None
+            built = bool(r["built"])
+            modules = int(r.get("modules_added") or 0) if not kit.isnan(r.get("modules_added")) else 0
+            status = str(r.get("status", ""))
+            candidate = s in facts.candidates or status == "candidate"
+            closable = s in facts.closable or status == "closable"
+            available = r.get("available", True)
+            base = {"period": t, "site": s, "country": str(r.get("country", "")), "product": str(r.get("product", ""))}
+            capacity = float(r.get("capacity") or 0.0)
+            if built and not before_built and (candidate or k > 0):
+                own = facts.capacity.get(s, capacity - modules * facts.module_capacity.get(s, 0.0))
+                rows.append(
+                    base
+                    | {
+                        "action": "build" if candidate else "opens",
+                        "capacity": own,
+                        "modules": 0,
+                        "fixed_cost": facts.fixed_cost.get(s),
+                        "module_cost": None,
+                        "why": "a candidate, built" if candidate else f"available from {t}",
+                    }
+                )
+            if not built and (before_built or (k == 0 and closable and available is not False)):
+                rows.append(
+                    base
+                    | {
+                        "action": "closes",
+                        "capacity": -(before_capacity if before_built else facts.capacity.get(s, 0.0)),
+                        "modules": 0,
+                        "fixed_cost": -facts.fixed_cost[s] if s in facts.fixed_cost else None,
+                        "module_cost": None,
+                        "why": "its availability window ends"
+                        if available is False
+                        else "closed by the design" + (" from the first period" if k == 0 else ""),
+                    }
+                )
+            added = modules - (before_modules if before_built else 0)
+            if built and added > 0:
+                rows.append(
+                    base
+                    | {
+                        "action": "modules",
+                        "capacity": added * facts.module_capacity[s] if s in facts.module_capacity else None,
+                        "modules": added,
+                        "fixed_cost": None,
+                        "module_cost": added * facts.module_cost[s] if s in facts.module_cost else None,
+                        "why": f"{modules} in all",
+                    }
+                )
+            before_built, before_modules, before_capacity = built, modules if built else 0, capacity
+    plan = pd.DataFrame(rows, columns=PLAN_COLUMNS)
+    if not len(plan):
+        return plan
+    key = [
+        (
+            str(type(r.period)) if has_period else "",
+            r.period if has_period else 0,
+            ACTIONS.index(r.action),
+            order.get(r.product, len(order)),
+            r.site,
+        )
+        for r in plan.itertuples()
+    ]
+    return plan.iloc[sorted(range(len(plan)), key=lambda i: key[i])].reset_index(drop=True)
+
+
+def _horizon(
+    tables: Mapping[str, pd.DataFrame], facts: kit.Facts, periods: list[Any]
+) -> dict[Any, tuple[float, float]]:
+    """Each period's first year and the first year after it (its ``years`` from the network, else
+    from the Timeline table, else up to the next period; the last period one year without either)."""
+    years = dict(facts.years)
+    timeline = tables.get("Timeline")
+    if not years and timeline is not None and {"period", "years"} <= set(timeline.columns):
+        years = dict(zip(timeline["period"], timeline["years"]))
+    out = {}
+    for k, t in enumerate(periods):
+        end = periods[k + 1] if k + 1 < len(periods) else None
+        n = years.get(t)
+        out[t] = (float(t), float(t) + float(n) if n else float(end) if end is not None else float(t) + 1)
+    return out
+
+
+def build_timeline(tables: Mapping[str, pd.DataFrame], facts: kit.Facts, plan: pd.DataFrame) -> str:
+    """A Gantt-like chart of the plan: a row per site the plan names (grouped by product), a bar
+    while it operates (coloured by its country's bloc; a new build solid, a site that already
+    stood pale), ▲ with ``+n`` where modules are added, ✕ where it closes. Needs periods that are
+    years."""
+    sites = tables.get("Sites")
+    if sites is None or "period" not in sites.columns or not len(plan):
+        return ""
+    periods = sorted(sites["period"].unique().tolist())
+    if not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in periods):
+        return ""
+    span = _horizon(tables, facts, periods)
+    end = max(b for _, b in span.values())
+    order = {p: k for k, p in enumerate(facts.products)}
+    named = list(dict.fromkeys(plan["site"]))
+    first = {s: i for i, s in reversed(list(enumerate(plan["site"])))}
+    info = sites.drop_duplicates("site").set_index("site")
+    named.sort(key=lambda s: (order.get(str(info.at[s, "product"]), len(order)), first[s]))
+    colors = facts.bloc_colors()
+    built = {s: [t for t, b in zip(g["period"], g["built"], strict=True) if bool(b)] for s, g in sites.groupby("site")}
+    bars: dict[tuple[str, bool], dict[str, list[Any]]] = {}
+    for s in named:
+        country, product = str(info.at[s, "country"]), str(info.at[s, "product"])
+        bloc = facts.bloc.get(country, country)
+        new = s in facts.candidates or str(info.at[s, "status"] if "status" in info.columns else "") == "candidate"
+        runs: list[list[Any]] = []
+        for t in sorted(built.get(s, [])):
+            if runs and periods.index(t) == periods.index(runs[-1][-1]) + 1:
+                runs[-1].append(t)
+            else:
+                runs.append([t])
+        for run in runs:
+            a, b = span[run[0]][0], span[run[-1]][1]
+            trace = bars.setdefault((bloc, new), {"x": [], "base": [], "y": [], "text": [], "hover": []})
+            trace["x"].append(b - a)
+            trace["base"].append(a)
+            trace["y"].append(s)
+            trace["text"].append(product)
+            fixed = facts.fixed_cost.get(s)
+            cost = f"<br>fixed cost {kit.money(fixed, facts.currency)} a year" if fixed else ""
+            trace["hover"].append(
+                escape(f"{s}: {product} in {country} ({bloc})") + f"<br>operates {int(a)}–{int(b) - 1}{escape(cost)}"
+            )
+    data: list[dict[str, Any]] = []
+    shown: set[str] = set()
+    for (bloc, new), t in bars.items():
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": escape(f"{bloc}" + ("" if new else " (already standing)")),
+                "legendgroup": escape(bloc),
+                "showlegend": (bloc, new) not in shown,
+                "x": t["x"],
+                "base": t["base"],
+                "y": [escape(y) for y in t["y"]],
+                "text": [escape(x) for x in t["text"]],
+                "textposition": "inside",
+                "insidetextanchor": "end",
+                "textfont": {"size": 10},
+                "customdata": t["hover"],
+                "hovertemplate": "%{customdata}<extra></extra>",
+                "marker": {"color": kit.rgba(colors.get(bloc, kit.POOL_COLOR), 0.9 if new else 0.35)},
+            }
+        )
+        shown.add((bloc, new))
+    for action, symbol, color, text in (
+        ("modules", "triangle-up", "#222", "+{n}"),
+        ("closes", "x", kit.UNSERVED_COLOR, "closes"),
+    ):
+        part = plan[plan["action"] == action]
+        if not len(part):
+            continue
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": "modules added" if action == "modules" else "closes",
+                "x": [span[t][0] for t in part["period"]],
+                "y": [escape(s) for s in part["site"]],
+                "text": [text.format(n=int(m)) for m in part["modules"]],
+                "textposition": "middle right",
+                "textfont": {"size": 10, "color": color},
+                "marker": {"symbol": symbol, "size": 10, "color": color, "line": {"width": 1, "color": color}},
+                "customdata": [escape(_plan_hover(r, facts)) for r in part.to_dict("records")],
+                "hovertemplate": "%{customdata}<extra></extra>",
+            }
+        )
+    layout = kit.layout(
+        height=110 + 24 * len(named),
+        barmode="overlay",
+        xaxis={
+            "range": [periods[0] - 0.3, end + 0.3],
+            "tickvals": [*periods, end],
+            "ticktext": [str(t) for t in periods] + [f"{int(end)}"],
+            "title": {"text": "year (the first year of each period)"},
+            "showgrid": True,
+            "gridcolor": "#ddd",
+        },
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": [escape(s) for s in reversed(named)],
+            "automargin": True,
+        },
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        margin={"l": 10, "r": 20, "t": 60, "b": 50},
+    )
+    return (
+        '<h3>Build-out over time</h3><p class="caption">A bar while a site operates (solid: built by the plan, '
+        "pale: a site that already stood), its product written in it; ▲ modules added; ✕ closed.</p>"
+        + kit.plot_div("buildout-gantt", data, layout)
+    )
+
+
+def _plan_hover(r: Mapping[str, Any], facts: kit.Facts) -> str:
+    what = {
+        "build": "built",
+        "opens": "opens",
+        "closes": "closes",
+        "modules": f"+{int(r['modules'])} module{'s' if r['modules'] != 1 else ''}",
+    }
+    money = [
+        f"{label} {kit.money(abs(float(v)), facts.currency)} a year"
+        for label, v in (("fixed cost", r.get("fixed_cost")), ("module cost", r.get("module_cost")))
+        if v is not None and not kit.isnan(v)
+    ]
+    return f"{r['site']} {what[str(r['action'])]} in {r['period']}" + (": " + ", ".join(money) if money else "")
+
+
+def _plan_row(r: Mapping[str, Any], facts: kit.Facts) -> list[kit.Cell]:
+    unit = facts.unit.get(str(r["product"]), "")
+    cap = r.get("capacity")
+    capacity = (
+        "" if cap is None or kit.isnan(cap) else f"{'+' if float(cap) > 0 else '−'}{kit.qty(abs(float(cap)))} {unit}"
+    )
+    fixed, module = r.get("fixed_cost"), r.get("module_cost")
+
+    def money(v: Any, saved: bool = False) -> str:
+        if v is None or kit.isnan(v):
+            return ""
+        return ("saves " if saved else "") + kit.money(abs(float(v)), facts.currency)
+
+    action = {
+        "build": "build",
+        "opens": "opens",
+        "closes": "closes",
+        "modules": f"+{int(r['modules'])} module{'s' if int(r['modules']) != 1 else ''}",
+    }[str(r["action"])]
+    bloc = facts.bloc.get(str(r["country"]), "")
+    return [
+        kit.Cell("" if r["period"] is None or kit.isnan(r["period"]) else str(r["period"])),
+        kit.Cell(action, css=f"act-{r['action']}"),
+        kit.Cell(str(r["site"])),
+        kit.Cell(str(r["country"]) + (f" ({bloc})" if bloc and bloc != r["country"] else "")),
+        kit.Cell(str(r["product"])),
+        kit.Cell(capacity, css="num"),
+        kit.Cell(money(fixed, saved=r["action"] == "closes"), css="num"),
+        kit.Cell(money(module), css="num"),
+        kit.Cell(str(r.get("why") or "")),
+    ]
+
+
+def buildout_section(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str:
+    """What to build, where and when: the plan as a Gantt-like chart and a table (each step with
+    its capacity, fixed and module cost), then the capacity in place, one panel per product."""
+    plan = build_plan(tables, facts)
+    capacity = capacity_panels(tables, facts)
+    if not len(plan) and not capacity:
+        return ""
+    cur = facts.currency
+    parts = []
+    if len(plan):
+        fixed = plan.loc[plan["action"].isin(["build", "opens"]), "fixed_cost"].dropna().astype(float).sum()
+        modules = plan["module_cost"].dropna().astype(float).sum()
+        parts.append(
+            f"<p>{len(plan)} step{'s' if len(plan) != 1 else ''}: new sites and openings add "
+            f"{escape(kit.money(fixed, cur))} a year in fixed costs, "
+            f"modules {escape(kit.money(modules, cur))} "
+            "a year (from the period each is added; a closure saves its fixed cost). Hover over a bar or a mark "
+            "for the site's costs.</p>"
+        )
+        parts.append(build_timeline(tables, facts, plan))
+        header = [
+            "period",
+            "action",
+            "site",
+            "country (bloc)",
+            "product",
+            "capacity",
+            f"fixed cost ({cur} a year)",
+            f"module cost ({cur} a year)",
+            "why",
+        ]
+        rows = [_plan_row(r, facts) for r in plan.to_dict("records")]
+        parts.append(kit.grid([[kit.Cell(h, header=True) for h in header]], rows, table_id="build-plan", scroll=True))
+    else:
+        parts.append('<p class="ok">Nothing is built, opened or closed, and no module is added.</p>')
+    if capacity:  # the Timeline sheet's capacity, period by period
+        parts.append(f'<div id="timeline">{capacity}</div>')
+    return '<section id="buildout"><h2>What to build, where and when</h2>' + "".join(parts) + "</section>"
+
+
+def capacity_panels(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str:
+    """Capacity in place per period, one small panel per product in its own unit (stacked by bloc,
+    the concern blocs red): quantities of different products are never added. From the Timeline
+    table's capacity columns (hubs not counted) when there is one, else from Sites."""
+    groups: dict[str, dict[str, list[float]]] = {}
+    periods: list[Any] = []
+    from model.timeline import capacity_groups  # here: model.timeline imports the dependency family
+
+    timeline = tables.get("Timeline")
+    if timeline is not None and len(timeline) and capacity_groups(timeline):
+        periods = timeline["period"].tolist()
+        for product, cols in capacity_groups(timeline).items():
+            groups[product] = {bloc: timeline[c].astype(float).tolist() for bloc, c in cols}
+    else:
+        sites = tables.get("Sites")
+        if sites is None or not len(sites) or "period" not in sites.columns or "capacity" not in sites.columns:
+            return ""
+        periods = sorted(sites["period"].unique().tolist())
+        s = sites.assign(bloc=[facts.bloc.get(str(c), str(c)) for c in sites["country"]])
+        by = s.groupby(["product", "bloc", "period"])["capacity"].sum()
+        products = list(dict.fromkeys([*(p for p in facts.products if p in set(s["product"])), *s["product"]]))
+        for p in products:
+            unit = facts.unit.get(str(p), "")
+            label = f"{p} ({unit})" if unit else str(p)
+            blocs = [b for b in dict.fromkeys([*facts.bloc_colors(), *s["bloc"]]) if (p, b) in by.index.droplevel(2)]
+            groups[label] = {b: [float(by.get((p, b, t), 0.0)) for t in periods] for b in blocs}
+    if not groups or not periods:
+        return ""
+    from plotly.subplots import make_subplots
+
+    n = len(groups)
+    cols = min(4, n)
+    rows = math.ceil(n / cols)
+    panel = 210
+    height = 90 + rows * panel
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[escape(label) for label in groups],
+        horizontal_spacing=0.06,
+        vertical_spacing=min(0.3, 70 / height) if rows > 1 else 0.1,
+    )
+    colors = facts.bloc_colors()
+    shown: set[str] = set()
+    x = [str(t) for t in periods]
+    for k, (label, blocs) in enumerate(groups.items()):
+        for bloc, values in blocs.items():
+            fig.add_trace(
+                {
+                    "type": "bar",
+                    "name": escape(bloc),
+                    "legendgroup": escape(bloc),
+                    "showlegend": bloc not in shown,
+                    "x": x,
+                    "y": values,
+                    "marker": {"color": colors.get(bloc, kit.POOL_COLOR)},
+                    "hovertemplate": f"{escape(label)}<br>%{{x}}: %{{y:,.4~g}}<extra>{escape(bloc)}</extra>",
+                },
+                row=k // cols + 1,
+                col=k % cols + 1,
+            )
+            shown.add(bloc)
+    fig.update_layout(
+        kit.layout(
+            "Capacity in place per period, one panel per product in its own unit (stacked by bloc)",
+            height=height,
+            barmode="stack",
+            legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "yref": "container"},
+            margin={"l": 50, "r": 20, "t": 90, "b": 30},
+        )
+    )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(rangemode="tozero", tickformat="~s")
+    fig.update_annotations(font={"size": 11})
+    figure = fig.to_plotly_json()
+    return kit.plot_div("timeline-capacity", figure["data"], figure["layout"])

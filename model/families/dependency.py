@@ -6,6 +6,8 @@ Dependency table with both shares and each cap's marginal cost; the cap invarian
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -13,6 +15,7 @@ import pyomo.core as pyo
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from model import htmlkit as kit
 from model.charts import CONCERN_COLOR
 from model.columns import Column, Sheet
 from model.families.common import Adjacency, Line, money
@@ -25,12 +28,15 @@ from model.families.protocol import (
     Context,
     Equation,
     Extraction,
+    Glance,
+    Section,
     Table,
     by_case,
     column_names,
     period_columns,
     with_period,
 )
+from model.families.recipes import chain_tiers, chains, recipe_edges
 from model.families.verify import TOL, rows_of
 from model.network import ANY, NORMAL, Network, most_specific
 from model.sidebyside import differs, pct
@@ -1007,3 +1013,266 @@ def _one_side_uncapped_and_clean(r: Any) -> bool:
         if pd.isna(getattr(r, f"concern_share_{x}")) and not pd.isna(getattr(r, f"concern_share_{y}")):
             return getattr(r, f"concern_share_{y}") <= TOL and getattr(r, f"cap_{y}") >= 1 - TOL
     return False
+
+
+# The HTML report
+
+SECTION_PLACE = 30
+"""Where its section stands in the HTML report: after what is built, before the crises."""
+
+
+def html(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[Section]:
+    """Its section of the HTML report (``dependency_section``), when there is a Dependency table."""
+    text = dependency_section(tables, facts)
+    return [Section(SECTION_PLACE, text)] if text else []
+
+
+def glance(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[Glance]:
+    """Its line of the headline, linking to its section: how many shares are capped below 100% in
+    the normal year, how many of those caps bind and how many shares are over their cap."""
+    dep = tables.get("Dependency")
+    if dep is None or not len(dep) or "cap" not in dep.columns:
+        return []
+    capped = normal_year(dep)
+    capped = capped[capped["cap"] < 1 - kit.EPS]
+    if not len(capped):
+        return []
+    binding = capped[capped["binding"].fillna(False).astype(bool)] if "binding" in capped.columns else capped[:0]
+    over = capped[capped["concern_share"] > capped["cap"] + 1e-6]
+    text = f"{len(capped)} capped share{'s' if len(capped) != 1 else ''}, {len(binding)} binding"
+    if len(over):
+        text += f", {len(over)} over the cap"
+    line = f'<li><a href="#dependency">How dependent, stage by stage</a>: {escape(text)}</li>'
+    return [Glance(SECTION_PLACE, line=line)]
+
+
+def _whose_label(of: object) -> str:
+    """Whose share a row measures, in words: concern supply (``of`` blank) or one country's."""
+    return f"single country: {of}" if isinstance(of, str) and of else "concern countries"
+
+
+def dependency_rows(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[dict[str, Any]]:
+    """The capped shares of the normal year, one entry per (stage, market, whose share, basis)
+    capped below 100% in some period, in chain and tier order, each with a ``periods`` map: period
+    -> its row on that basis, or where the period has none (no cap on that basis then), another
+    row of the same pool (every row carries both the direct and the look-through share) with its
+    cap left out (``cap`` 1)."""
+    dep = tables.get("Dependency")
+    if dep is None or not len(dep) or "cap" not in dep.columns:
+        return []
+    rows = normal_year(dep)
+    of = rows["of"] if "of" in rows.columns else pd.Series([None] * len(rows), index=rows.index)
+    basis = rows["basis"] if "basis" in rows.columns else pd.Series(["lookthrough"] * len(rows), index=rows.index)
+    rows = rows.assign(
+        _of=[x if isinstance(x, str) and x else "" for x in of],
+        _basis=[x if isinstance(x, str) and x else "lookthrough" for x in basis],
+    )
+    has_period = "period" in rows.columns
+    pools: dict[tuple[str, str, str], dict[Any, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    capped: dict[tuple[str, str, str, str], None] = {}
+    for r in rows.to_dict("records"):
+        pool = (str(r["product"]), str(r["market"]), r["_of"])
+        pools[pool][r["period"] if has_period else None].append(r)
+        if float(r["cap"]) < 1 - kit.EPS:
+            capped[(*pool, r["_basis"])] = None
+    edges = recipe_edges(tables)
+    tier = chain_tiers(facts.products, edges)
+    chain_of = {p: k for k, chain in enumerate(chains(facts.products, edges)) for p in chain}
+    out = []
+    for key in capped:
+        pool, on = key[:3], key[3]
+        periods = {}
+        for t, found in pools[pool].items():
+            same = [r for r in found if r["_basis"] == on]
+            periods[t] = same[0] if same else {**found[0], "cap": 1.0, "binding": False, "at_cap": False, "_basis": on}
+        out.append({"product": pool[0], "market": pool[1], "of": pool[2], "basis": on, "periods": periods})
+    return sorted(
+        out,
+        key=lambda e: (chain_of.get(e["product"], 99), tier.get(e["product"], 0), e["product"], e["market"], e["of"]),
+    )
+
+
+def _state(r: Mapping[str, Any]) -> str:
+    share, cap = float(r["concern_share"]), float(r["cap"])
+    if cap >= 1 - kit.EPS:
+        return ""
+    if share > cap + 1e-6:
+        return "over cap"
+    if bool(r.get("binding")) and not kit.isnan(r.get("binding")):
+        return "binding"
+    if bool(r.get("at_cap")) and not kit.isnan(r.get("at_cap")):  # at the cap, but loosening it would save nothing
+        return "at cap, held by another constraint"
+    return "under cap"
+
+
+def dependency_section(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str:
+    """How dependent each stage is, period by period: a heat map of the highest concern share over
+    the markets outside concern countries (direct and look-through side by side), then every
+    capped share against its cap: per stage, market and whose share (concern supply, or a single
+    country's: ``Caps.of``), for each period the direct and the look-through share and the cap on
+    its basis, the share on that basis marked binding (yellow) or over the cap (red)."""
+    dep = tables.get("Dependency")
+    if dep is None or not len(dep):
+        return ""
+    parts = [dependency_heatmap(tables, facts)]
+    entries = dependency_rows(tables, facts)
+    if not entries:
+        parts.append("<p>No share is capped below 100%.</p>")
+        return '<section id="dependency"><h2>How dependent, stage by stage</h2>' + "".join(parts) + "</section>"
+    periods = sorted({t for e in entries for t in e["periods"]}, key=lambda v: (str(type(v)), v))
+    lookthrough = "concern_share_lookthrough" in dep.columns
+    sub = ["direct", "look-through", "cap"] if lookthrough else ["share", "cap"]
+    labels = ("stage (product)", "market", "share of")
+    if periods == [None]:
+        head = [[kit.Cell(h, header=True) for h in (*labels, *sub)]]
+    else:
+        head = [[kit.Cell(h, header=True, rowspan=2) for h in labels], []]
+        for t in periods:
+            head[0].append(kit.Cell(str(t), header=True, colspan=len(sub)))
+            head[1] += [kit.Cell(h, header=True) for h in sub]
+    body = []
+    for e in entries:
+        cells = [kit.Cell(e["product"]), kit.Cell(e["market"]), kit.Cell(_whose_label(e["of"]))]
+        for t in periods:
+            r = e["periods"].get(t)
+            if r is None:
+                cells += [kit.Cell("")] * len(sub)
+                continue
+            cells += _dependency_cells(r, lookthrough, single=bool(e["of"]), currency=facts.currency)
+        body.append(cells)
+    parts.append(
+        "<h3>Capped shares against their caps</h3><p>Each cap holds on its basis: <b>direct</b> counts only the "
+        "site that ships, <b>look-through</b> also what it was made from. The share on the capped basis is "
+        '<span class="binding-key">yellow where the cap binds</span> (loosening it would save money) and '
+        '<span class="over-key">red where it is over</span>; "single country" rows cap one country\'s share '
+        "(Caps.of), not the concern countries'.</p>" + kit.grid(head, body, table_id="dependency-table", scroll=True)
+    )
+    return '<section id="dependency"><h2>How dependent, stage by stage</h2>' + "".join(parts) + "</section>"
+
+
+def _dependency_cells(r: Mapping[str, Any], lookthrough: bool, single: bool, currency: str) -> list[kit.Cell]:
+    """One period's cells of a capped share: the direct and look-through shares (a single
+    country's share is measured directly: its look-through cell is blank) and the cap on its basis
+    with the cap's state; the share on the capped basis marked binding or over the cap."""
+    state = _state(r)
+    css = {"binding": "binding", "over cap": "over-cap"}.get(state, "")
+    basis = str(r.get("_basis") or r.get("basis") or "lookthrough")
+    capped = float(r["cap"]) < 1 - kit.EPS
+    price = r.get("marginal_cost_per_point")
+    why = state
+    if state == "binding" and price is not None and not kit.isnan(price):
+        why += f": {kit.money(float(price), currency)} per point of cap"
+    cells = []
+    if lookthrough:
+        for b, column in (("direct", "concern_share_direct"), ("lookthrough", "concern_share_lookthrough")):
+            value = r["concern_share"] if single and b == "direct" else r[column]
+            mark = css if capped and b == basis else ""
+            text = "" if single and b == "lookthrough" else kit.pct(value)
+            cells.append(kit.Cell(text, css=f"num {mark}".strip(), title=why if mark else ""))
+    else:
+        cells.append(kit.Cell(kit.pct(r["concern_share"]), css=f"num {css}".strip(), title=why))
+    if capped:
+        words = "direct" if basis == "direct" else "look-through"
+        cells.append(
+            kit.Cell(
+                f"{kit.pct(r['cap'])} {words}" + (f", {state}" if state != "under cap" else ""), css="cap", title=why
+            )
+        )
+    else:
+        cells.append(kit.Cell("none", css="num none"))
+    return cells
+
+
+def dependency_heatmap(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str:
+    """Per stage (rows, in chain and tier order) and period (columns), the highest concern share of
+    supply over the markets outside concern countries that are supplied, with the market named in
+    the cell: direct and look-through side by side (one panel without the look-through column)."""
+    dep = tables.get("Dependency")
+    if dep is None or not len(dep) or "period" not in dep.columns:
+        return ""
+    rows = concern_caps(dep)
+    rows = rows[~rows["market"].astype(str).isin(facts.concern)]
+    if "supplied" in rows.columns:
+        rows = rows[rows["supplied"] > kit.EPS]
+    if not len(rows):
+        return ""
+    edges = recipe_edges(tables)
+    tier = chain_tiers(facts.products, edges)
+    chain_of = {p: k for k, chain in enumerate(chains(facts.products, edges)) for p in chain}
+    stages = sorted(dict.fromkeys(rows["product"].astype(str)), key=lambda p: (chain_of.get(p, 99), tier.get(p, 0), p))
+    periods = sorted(rows["period"].unique().tolist())
+    panels = [("direct", "concern_share_direct"), ("look-through", "concern_share_lookthrough")]
+    panels = [(n, c) for n, c in panels if c in rows.columns] or [("concern share", "concern_share")]
+    data = []
+    for k, (name, column) in enumerate(panels):
+        z, text = [], []
+        for p in stages:
+            zr, tr = [], []
+            for t in periods:
+                part = rows[(rows["product"].astype(str) == p) & (rows["period"] == t)]
+                if not len(part):
+                    zr.append(None)
+                    tr.append("")
+                    continue
+                i = part[column].astype(float).idxmax()
+                zr.append(float(part.at[i, column]))
+                tr.append(f"{float(part.at[i, column]):.0%} {escape(str(part.at[i, 'market']))}")
+            z.append(zr)
+            text.append(tr)
+        data.append(
+            {
+                "type": "heatmap",
+                "z": z,
+                "x": [f"{t}" for t in periods],
+                "y": [escape(p) for p in stages],
+                "text": text,
+                "texttemplate": "%{text}",
+                "textfont": {"size": 10},
+                "zmin": 0,
+                "zmax": 1,
+                "colorscale": [[0, "#ffffff"], [0.5, "#f4b183"], [1, kit.CONCERN_COLOR]],
+                "showscale": k == len(panels) - 1,
+                "colorbar": {"title": {"text": "share"}, "tickformat": ".0%"},
+                "xaxis": "x" if k == 0 else f"x{k + 1}",
+                "yaxis": "y" if k == 0 else f"y{k + 1}",
+                "hovertemplate": f"%{{y}} in %{{x}}, {name}: %{{text}}<extra></extra>",
+                "xgap": 2,
+                "ygap": 2,
+            }
+        )
+    gap = 0.06
+    width = (1 - gap * (len(panels) - 1)) / len(panels)
+    layout = kit.layout(
+        "Highest concern share of supply by stage and period, over the markets outside concern countries",
+        height=110 + 26 * len(stages),
+        margin={"l": 10, "r": 20, "t": 80, "b": 30},
+        annotations=[
+            {
+                "text": f"<b>{name}</b>",
+                "x": k * (width + gap) + width / 2,
+                "y": 1,
+                "xref": "paper",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+            for k, (name, _) in enumerate(panels)
+        ],
+    )
+    for k in range(len(panels)):
+        suffix = "" if k == 0 else str(k + 1)
+        layout[f"xaxis{suffix}"] = {
+            "domain": [k * (width + gap), k * (width + gap) + width],
+            "type": "category",
+            "side": "bottom",
+            "title": {"text": "period"},
+            "anchor": f"y{suffix}",
+        }
+        layout[f"yaxis{suffix}"] = {
+            "autorange": "reversed",
+            "automargin": True,
+            "anchor": f"x{suffix}",
+            "showticklabels": k == 0,
+            **({"matches": "y"} if k else {}),
+        }
+    return kit.plot_div("dependency-heatmap", data, layout)

@@ -4,12 +4,16 @@ Unmet tables (the normal year's); the pool balance and lane invariants."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from html import escape
 from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
 
+from model import htmlkit as kit
 from model.columns import Column, Sheet
 from model.families.assumptions import need_is_data
 from model.families.common import Line, linear, qty, total
@@ -21,7 +25,9 @@ from model.families.protocol import (
     Context,
     Equation,
     Extraction,
+    Glance,
     Metric,
+    Section,
     Table,
     column_names,
     dimensions,
@@ -30,8 +36,10 @@ from model.families.protocol import (
     value,
     with_period,
 )
+from model.families.recipes import chain_tiers, chains, recipe_edges
 from model.families.verify import TOL, close, cost_problems, rows_of
 from model.network import NORMAL, Network
+from model.sankey import Node, sankey_view
 from model.sidebyside import differs, merge_on, num
 
 # The input sheets it reads (model.schema assembles the workbook's sheets from these)
@@ -494,3 +502,290 @@ def same_supply_cost(product: str, market: str, a: dict | None, b: dict | None) 
     ka = sum(a.get((product, m), (0.0, 0.0))[1] for m in markets)
     kb = sum(b.get((product, m), (0.0, 0.0))[1] for m in markets)
     return not differs(qa, qb) and not differs(ka, kb)
+
+
+# The HTML report
+
+SECTION_PLACE = 50
+"""Where its section stands in the HTML report: the chains, after the crises."""
+
+
+def html(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[Section]:
+    """Its section of the HTML report (``chain_section``), when there are flows."""
+    text = chain_section(tables, facts)
+    return [Section(SECTION_PLACE, text)] if text else []
+
+
+def glance(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[Glance]:
+    """What it shows under the headline's lines: the normal year's unmet demand (with an Unmet
+    table), each market left short with its product, period, unmet and demand, or that there is
+    none."""
+    unmet = tables.get("Unmet")
+    parts = []
+    if unmet is not None:
+        if len(unmet):
+            rows = []
+            for r in unmet.to_dict("records"):
+                unit = facts.unit.get(str(r["product"]), "")
+                period = [str(r["period"])] if "period" in unmet.columns else []
+                rows.append(
+                    [
+                        str(r["product"]),
+                        str(r["market"]),
+                        *period,
+                        f"{kit.qty(float(r['unmet']))} {unit}",
+                        f"{kit.qty(float(r['demand']))} {unit}",
+                        kit.pct(float(r["unmet"]) / float(r["demand"])) if float(r["demand"]) > 0 else "",
+                    ]
+                )
+            header = ["product", "market", *(["period"] if "period" in unmet.columns else []), "unmet", "demand"]
+            parts.append("<h3>Unmet demand (baseline)</h3>" + kit.table([*header, "share"], rows))
+        else:
+            parts.append('<p class="ok">Unmet demand in the normal year: none, every market is served in full.</p>')
+    return [Glance(SECTION_PLACE, below=x) for x in parts]
+
+
+BASELINE = ""
+"""The scenario key of the baseline (normal year) in the chain diagrams."""
+
+
+BASELINE_LABEL = "Baseline (normal year)"
+
+
+def sankey_links(
+    tables: Mapping[str, pd.DataFrame], chain: Iterable[str], scenario: str = BASELINE, period: Any = None
+) -> dict[tuple[Node, Node], float]:
+    """The links of one chain's diagram and their quantities, summed per (source, target) node.
+
+    Baseline: ``(made, p, o) -> (delivered, p, m)`` = sum of ``Flows.quantity`` with product p,
+    origin o, market m; with ``Inputs``: ``(delivered, i, c) -> (made, p, c)`` = sum of
+    ``Inputs.quantity_used`` with product p, input i, country c. Scenario ω: ``(made, p, c) ->
+    (pool, p)`` = sum of ``ScenarioSites.production`` of ω over the sites of p in c (country and
+    product from ``Sites``); ``(pool, p) -> (delivered, p, m)`` = ``Scenarios.supplied`` and
+    ``(stock, p, m) -> (delivered, p, m)`` = ``Scenarios.stock_drawn`` of ω; with tiers, for each
+    ``ScenarioInputs`` row (i, c) of ω: ``(pool, i) -> (delivered, i, c)`` = its ``supplied`` (all
+    that arrives, plants' use included), ``(stock, i, c) -> (delivered, i, c)`` = its
+    ``stock_drawn`` (once, where Scenarios has the pool too) and ``(delivered, i, c) -> (made, p,
+    c)`` = the plants' use (``scenario_input_use``). Links of zero quantity are left out."""
+    members = set(chain)
+    out: dict[tuple[Node, Node], float] = defaultdict(float)
+    if scenario == BASELINE:
+        flows = tables.get("Flows")
+        if flows is not None and len(flows):
+            f = kit.at_period(flows, period)
+            f = f[f["product"].astype(str).isin(members)]
+            for (p, o, m), q in f.groupby(["product", "origin", "market"], sort=False)["quantity"].sum().items():
+                out[(("made", str(p), str(o)), ("delivered", str(p), str(m)))] += float(q)
+        inputs = tables.get("Inputs")
+        if inputs is not None and len(inputs):
+            t = kit.at_period(inputs, period)
+            t = t[t["product"].astype(str).isin(members)]
+            for (p, i, c), q in t.groupby(["product", "input", "country"], sort=False)["quantity_used"].sum().items():
+                out[(("delivered", str(i), str(c)), ("made", str(p), str(c)))] += float(q)
+    else:
+        sites, scen_sites = tables.get("Sites"), tables.get("ScenarioSites")
+        if sites is not None and scen_sites is not None and len(scen_sites):
+            where = sites.drop_duplicates("site").set_index("site")[["country", "product"]]
+            s = kit.at_period(scen_sites, period)
+            s = s[s["scenario"].astype(str) == scenario].join(where, on="site")
+            s = s[s["product"].astype(str).isin(members)]
+            for (p, c), q in s.groupby(["product", "country"], sort=False)["production"].sum().items():
+                out[(("made", str(p), str(c)), ("pool", str(p), ""))] += float(q)
+        scen = tables.get("Scenarios")
+        if scen is not None and len(scen):
+            d = kit.at_period(scen, period)
+            d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
+            for r in d.itertuples():
+                p, m = str(r.product), str(r.market)
+                out[(("pool", p, ""), ("delivered", p, m))] += float(r.supplied)
+                out[(("stock", p, m), ("delivered", p, m))] += float(r.stock_drawn)
+        scen_inputs = tables.get("ScenarioInputs")
+        if scen_inputs is not None and len(scen_inputs):
+            d = kit.at_period(scen_inputs, period)
+            d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
+            for r in d.itertuples():
+                i, c = str(r.product), str(r.market)
+                # all that arrives (a pool with final demand too already has its stock from Scenarios)
+                had_stock = out.get((("stock", i, c), ("delivered", i, c)), 0.0) > 0
+                out[(("pool", i, ""), ("delivered", i, c))] = float(r.supplied)
+                if not had_stock:
+                    out[(("stock", i, c), ("delivered", i, c))] += float(r.stock_drawn)
+            for (i, c, p), q in scenario_input_use(tables, scenario, period, members).items():
+                out[(("delivered", i, c), ("made", p, c))] += q
+    return {k: v for k, v in out.items() if v > kit.EPS}
+
+
+def scenario_input_use(
+    tables: Mapping[str, pd.DataFrame], scenario: str, period: Any, members: set[str]
+) -> dict[tuple[str, str, str], float]:
+    """Scenario ω's use of input i in country c by the plants of product p there, (i, c, p) ->
+    quantity, for the products in ``members``: ``ScenarioInputs.used`` of (i, c) split over the
+    plants that use i there (the sites of ``Inputs``) by a[s,i] prod^ω[s], with the rate a[s,i] =
+    quantity_used / production of any period in which the plant produced in the baseline
+    (``Inputs``, ``Sites``) and prod^ω[s] from ``ScenarioSites``; what plants of unknown rate use
+    (used less the rest) goes to them in proportion to their scenario production. With one
+    consuming product in c (the usual case) this is ``used`` exactly."""
+    scen_inputs, inputs = tables.get("ScenarioInputs"), tables.get("Inputs")
+    sites, scen_sites = tables.get("Sites"), tables.get("ScenarioSites")
+    if scen_inputs is None or inputs is None or sites is None or scen_sites is None or not len(scen_inputs):
+        return {}
+    produced = sites.groupby(["site", "period"] if "period" in sites.columns else ["site"])["production"].sum()
+    rate: dict[tuple[str, str], float] = {}
+    for r in inputs.to_dict("records"):
+        key = (r["site"], r["period"]) if "period" in inputs.columns else r["site"]
+        q = float(produced.get(key, 0.0))
+        if q > kit.EPS and (str(r["site"]), str(r["input"])) not in rate:
+            rate[(str(r["site"]), str(r["input"]))] = float(r["quantity_used"]) / q
+    ss = kit.at_period(scen_sites, period)
+    scen_prod = ss[ss["scenario"].astype(str) == scenario].groupby("site")["production"].sum()
+    used_by: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)  # (i, c) -> [(site, p)]
+    for r in kit.at_period(inputs, period).drop_duplicates(["site", "input"]).itertuples():
+        if str(r.product) in members:
+            used_by[(str(r.input), str(r.country))].append((str(r.site), str(r.product)))
+    d = kit.at_period(scen_inputs, period)
+    d = d[(d["scenario"].astype(str) == scenario) & d["product"].astype(str).isin(members)]
+    out: dict[tuple[str, str, str], float] = defaultdict(float)
+    for r in d.itertuples():
+        i, c, used = str(r.product), str(r.market), float(r.used)
+        plants = used_by.get((i, c), [])
+        known = {(s, p): rate[(s, i)] * float(scen_prod.get(s, 0.0)) for s, p in plants if (s, i) in rate}
+        unknown = {(s, p): float(scen_prod.get(s, 0.0)) for s, p in plants if (s, i) not in rate}
+        for (_, p), q in known.items():
+            out[(i, c, p)] += q
+        rest, weight = used - sum(known.values()), sum(unknown.values())
+        if rest > kit.EPS and weight > kit.EPS:
+            for (_, p), q in unknown.items():
+                out[(i, c, p)] += rest * q / weight
+    return dict(out)
+
+
+def _legend(facts: kit.Facts) -> str:
+    items = []
+    for b, color in facts.bloc_colors().items():
+        countries = ", ".join(c for c, x in facts.bloc.items() if x == b)
+        items.append(
+            f'<span class="key"><span class="swatch" style="background:{color}"></span>'
+            f"{escape(b)} <small>({escape(countries)})</small></span>"
+        )
+    items.append(f'<span class="key"><span class="swatch" style="background:{kit.POOL_COLOR}"></span>all makers</span>')
+    items.append(
+        f'<span class="key"><span class="swatch" style="background:{kit.STOCK_COLOR}"></span>stock drawn</span>'
+    )
+    return '<div class="legend">' + "".join(items) + "</div>"
+
+
+def _caption(
+    tables: Mapping[str, pd.DataFrame], chain: tuple[str, ...], scenario: str, period: Any, facts: kit.Facts
+) -> str:
+    """What the diagram shows, and the demand left unmet, for one (chain, scenario, period)."""
+    members = set(chain)
+    where = f" in {period}" if period is not None else ""
+    if scenario == BASELINE:
+        text = f"Baseline{where}: baseline flows from where each product is made to where it is delivered."
+        unmet = tables.get("Unmet")
+        rows = kit.at_period(unmet, period) if unmet is not None else None
+        short = rows[rows["product"].astype(str).isin(members)] if rows is not None and len(rows) else None
+    else:
+        text = (
+            f"Scenario '{scenario}'{where}: each country's production flows into one node per product "
+            "(which site served which market in the crisis is on the ScenarioFlows sheet), then to where it "
+            "is delivered (an input: on to the plants there that use it), with strategic stock drawn."
+        )
+        scen = tables.get("Scenarios")
+        rows = kit.at_period(scen, period) if scen is not None else None
+        short = (
+            rows[(rows["scenario"].astype(str) == scenario) & rows["product"].astype(str).isin(members)]
+            if rows is not None and len(rows)
+            else None
+        )
+    if short is not None and len(short):
+        short = short[short["unmet"] > kit.EPS]
+        if len(short):
+            text += " Unmet: " + "; ".join(
+                f"{r.product} in {r.market} {kit.qty(float(r.unmet))} {facts.unit.get(str(r.product), '')}".rstrip()
+                for r in short.itertuples()
+            )
+            text += "."
+    return text
+
+
+def chain_section(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str:
+    """What the product chains look like: one Sankey per product chain (the connected components of
+    the recipe graph, ``recipes.chains``), read left to right by tier, nodes ``p made in c`` and ``p
+    delivered in m`` coloured by the country's bloc and placed by hand (``model.sankey``), with one
+    trace per (scenario, period) choice (the selectors at the top switch which is visible, and the
+    column headings with it); the baseline of the last period shown first (the network as built).
+    A crisis's diagram goes through one pool node per product, drawn from each site's production
+    and each market's supply and stock drawn rather than the crisis's site-to-market flows (the
+    caption says so; ``sankey_links``). Empty when there are no flows."""
+    if not kit.has(tables, "Flows") and not kit.has(tables, "ScenarioSites"):
+        return ""
+    edges = recipe_edges(tables)
+    products = list(facts.products)
+    for name in ("Flows", "Sites"):
+        t = tables.get(name)
+        if t is not None and len(t):
+            products += [str(p) for p in t["product"].tolist()]
+    scenarios = [BASELINE]
+    for name in ("Scenarios", "ScenarioSites"):
+        t = tables.get(name)
+        if t is not None and len(t):
+            scenarios += [str(w) for w in t["scenario"].tolist()]
+    scenarios = list(dict.fromkeys(scenarios))
+    periods = kit.periods_of(tables) or [None]
+    choices = [(si, pi) for si in range(len(scenarios)) for pi in range(len(periods))]
+    first = (0, len(periods) - 1)
+    tier = chain_tiers(dict.fromkeys(products), edges)
+    blocks = []
+    for k, chain in enumerate(chains(dict.fromkeys(products), edges)):
+        links = [sankey_links(tables, chain, scenarios[si], periods[pi]) for si, pi in choices]
+        height = max(sankey_view(x, facts, chain, tier, False).height for x in links)
+        views = [sankey_view(x, facts, chain, tier, c == first, height) for x, c in zip(links, choices, strict=True)]
+        captions = [_caption(tables, chain, scenarios[si], periods[pi], facts) for si, pi in choices]
+        lines = max((a["text"].count("<br>") + 1 for v in views for a in v.annotations), default=1)
+        margin = {"l": 10, "r": 10, "t": 30 + 16 * lines, "b": 10}
+        shown = choices.index(first)
+        layout = kit.layout(
+            height=height + margin["t"] + margin["b"], margin=margin, annotations=views[shown].annotations
+        )
+        div = kit.plot_div(f"chain-{k}", [v.trace for v in views], layout)
+        keys = [f"s{si}p{pi}" for si, pi in choices]
+        title = " → ".join(chain)
+        blocks.append(
+            f'<div class="chain" data-choices="{escape(json.dumps(keys))}" '
+            f'data-captions="{escape(json.dumps(captions))}" '
+            f'data-annotations="{escape(json.dumps([v.annotations for v in views]))}">'
+            f"<h3>{escape(title)}</h3>"
+            f'<p class="caption">{escape(captions[shown])}</p>{div}</div>'
+        )
+    scenario_options = "".join(
+        f'<option value="s{i}">{escape(w or BASELINE_LABEL)}</option>' for i, w in enumerate(scenarios)
+    )
+    selectors = (
+        f'<label>Scenario <select id="choose-scenario">{scenario_options}</select></label>'
+        if len(scenarios) > 1
+        else ""
+    )
+    if periods != [None]:
+        period_options = "".join(f'<option value="p{i}">{escape(str(t))}</option>' for i, t in enumerate(periods))
+        last = f"p{len(periods) - 1}"
+        selectors += f' <label>Period <select id="choose-period" data-first="{last}">{period_options}</select></label>'
+    intro = (
+        "<p>Each diagram is one product chain (products connected by recipes), read left to right by tier: "
+        "where each product is made and where it is delivered, by country; nodes and links are coloured by the "
+        "country's bloc. "
+        + (
+            f"It opens on the last period ({escape(str(periods[-1]))}), the network as built; "
+            if len(periods) > 1
+            else ""
+        )
+        + "choose a crisis or a period above the diagrams. Hover over a node or a link for its name and quantity.</p>"
+    )
+    return (
+        '<section id="chains"><h2>Product chains</h2>'
+        + intro
+        + (f'<div class="selectors">{selectors}</div>' if selectors else "")
+        + _legend(facts)
+        + "".join(blocks)
+        + "</section>"
+    )

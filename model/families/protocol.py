@@ -21,8 +21,10 @@ A family is a module in ``model/families/`` listed in ``model.families.FAMILIES`
   Summary rows (``Metric``); ``console(line, net, tables)`` prints its lines of the console
   summary; ``compare(a, b, pk)`` sets its tables of two runs side by side (``pk``: the period
   key, or none) and ``changes(compared)`` says in words what changed (``Change``);
-  ``html(tables, facts)`` renders its sections of the HTML report (``Section``) and
-  ``glance(tables, facts)`` its lines of the report's "at a glance";
+  ``html(tables, facts)`` renders its sections of the HTML report (``Section``: its place among
+  the sections and its HTML, helpers in ``model.htmlkit``; ``facts``: ``htmlkit.Facts``) and
+  ``glance(tables, facts)`` its part of the report's headline (``Glance``: a line of "at a
+  glance", a phrase and a link of its "How sure" line, what it shows under them);
 * ``check(res, net)``: its invariants, recomputed from the result tables and the input data
   alone, as plain-words violations (empty: they hold).
 
@@ -164,6 +166,22 @@ def unit_in(table: Table, column: str) -> str | None:
     """The declared unit of ``column`` of ``table`` (the first declared column it matches), or
     None where it declares no such column."""
     return next((c.unit for c in table.columns if c.matches(column)), None)
+
+
+@dataclass(frozen=True)
+class Glance:
+    """What a family adds to the headline of the HTML report (``glance``), each part optional:
+    ``line``, a line of the "at a glance" list answering its question and linking to its section
+    (an ``<li>``, HTML); ``sure``, a phrase of the "How sure" line (plain text); ``see``, a link to
+    its section among those the "How sure" line ends with (HTML); ``below``, what the headline shows
+    under the list (HTML: a table or a sentence), before the cost chart. ``place`` orders the
+    families' parts (lower first), as ``Section.place`` orders their sections."""
+
+    place: int
+    line: str = ""
+    sure: str = ""
+    see: str = ""
+    below: str = ""
 
 
 PERIOD = Col("period", "year", "the period (its first year)", when="with a Periods sheet")

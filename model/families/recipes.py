@@ -11,12 +11,14 @@ checks that every plant's recipe is respected, from the result tables alone.
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyomo.core as pyo
 
+from model import htmlkit as kit
 from model.columns import Column, Sheet
 from model.families.protocol import (
     PERIOD,
@@ -277,3 +279,55 @@ def check(res: Any, net: Network) -> list[str]:
             if abs(share - 1) > 1e-6:
                 out.append(f"Upstream: shares of {key} sum to {share:g}, not 1")
     return out
+
+
+# The HTML report: the recipe graph that orders the report's stages and chains
+
+
+def recipe_edges(tables: Mapping[str, pd.DataFrame]) -> set[tuple[str, str]]:
+    """(product, input) pairs of the ``Inputs`` table with some quantity used."""
+    t = tables.get("Inputs")
+    if t is None or not len(t):
+        return set()
+    used = t[t["quantity_used"] > kit.EPS]
+    return set(zip(used["product"].astype(str), used["input"].astype(str)))
+
+
+def chain_tiers(products: Iterable[str], edges: set[tuple[str, str]]) -> dict[str, int]:
+    """tier[p] = 0 for a product made from no input, else 1 + max tier of its inputs (a cycle, which
+    the model forbids, is cut where it closes)."""
+    inputs: dict[str, set[str]] = defaultdict(set)
+    for p, i in edges:
+        inputs[p].add(i)
+    tier: dict[str, int] = {}
+
+    def visit(p: str, path: frozenset[str]) -> int:
+        if p not in tier:
+            ins = [i for i in inputs[p] if i not in path]
+            tier[p] = 1 + max(visit(i, path | {p}) for i in ins) if ins else 0
+        return tier[p]
+
+    for p in list(products) + [x for e in edges for x in e]:
+        visit(p, frozenset())
+    return tier
+
+
+def chains(products: Iterable[str], edges: set[tuple[str, str]]) -> list[tuple[str, ...]]:
+    """The connected components of the recipe graph (products; an edge per (product, input)), each
+    ordered by tier then by first appearance in ``products``; chains in order of their first product."""
+    order = list(dict.fromkeys([*products, *(x for e in edges for x in e)]))
+    parent = {p: p for p in order}
+
+    def find(p: str) -> str:
+        while parent[p] != p:
+            parent[p] = parent[parent[p]]
+            p = parent[p]
+        return p
+
+    for p, i in edges:
+        parent[find(p)] = find(i)
+    tier = chain_tiers(order, edges)
+    groups: dict[str, list[str]] = {}
+    for p in order:
+        groups.setdefault(find(p), []).append(p)
+    return [tuple(sorted(g, key=lambda p: (tier[p], order.index(p)))) for g in groups.values()]

@@ -11,12 +11,15 @@ here: the survival target, and what the results say of each crisis beside the no
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from html import escape
 from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
 from xlsxwriter.worksheet import Worksheet
 
+from model import htmlkit as kit
 from model.columns import Column, Sheet
 from model.families.common import Line, money, qty
 from model.families.protocol import (
@@ -27,7 +30,9 @@ from model.families.protocol import (
     Context,
     Equation,
     Extraction,
+    Glance,
     Metric,
+    Section,
     Table,
     by_case,
     column_names,
@@ -1194,3 +1199,172 @@ def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
             text = f"{r.scenario}, {r.product}: served {pct(r.served_share_A)} -> {pct(r.served_share_B)}"
             out.append(Change(text, getattr(r, "period", None)))
     return out
+
+
+# The HTML report
+
+SECTION_PLACE = 40
+"""Where its section stands in the HTML report: after the caps, before the chains."""
+
+
+def html(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[Section]:
+    """Its section of the HTML report (``crises_section``), when there is a Scenarios table."""
+    text = crises_section(tables, facts)
+    return [Section(SECTION_PLACE, text)] if text else []
+
+
+def glance(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> list[Glance]:
+    """Its line of the headline, linking to its section: the worst served share of any crisis in
+    the last period (``_worst_crisis``)."""
+    worst = _worst_crisis(tables, facts)
+    if not worst:
+        return []
+    return [Glance(SECTION_PLACE, line=f'<li><a href="#crises">What happens in each crisis</a>: {escape(worst)}</li>')]
+
+
+def _worst_crisis(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str:
+    """The worst served share of any crisis in the last period, in words (or "")."""
+    scen = tables.get("Scenarios")
+    if scen is None or not len(scen) or "served_share" not in scen.columns:
+        return ""
+    periods = kit.periods_of({"Scenarios": scen})
+    part = kit.at_period(scen, periods[-1]) if periods else scen
+    part = part[part["demand"] > kit.EPS]
+    if not len(part):
+        return ""
+    r = part.loc[part["served_share"].astype(float).idxmin()]
+    when = f" in {periods[-1]}" if periods else ""
+    if float(r["served_share"]) >= 1 - 1e-6:
+        return f"every crisis{when} serves every market in full"
+    return (
+        f"worst: {r['scenario']}{when}, {float(r['served_share']):.0%} of {r['product']} demand served in {r['market']}"
+    )
+
+
+def _served_css(v: float) -> str:
+    return "s-full" if v >= 1 - 1e-6 else "s-mild" if v >= 0.9 else "s-bad" if v >= 0.5 else "s-worse"
+
+
+def crises_section(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str:
+    """What happens in each crisis: per period (the last open, the others folded), a row per crisis
+    and product with demand: the share of demand served in each market (shaded; the worst market of
+    a row that falls short marked ▼), over all markets, the stock drawn, the crisis's probability,
+    what its year costs beyond a normal one (the costliest marked) and the inputs drawn from stock."""
+    scen = tables.get("Scenarios")
+    if scen is None or not len(scen) or "served_share" not in scen.columns:
+        return ""
+    summary = tables.get("ScenarioSummary")
+    inputs = tables.get("ScenarioInputs")
+    periods = kit.periods_of({"Scenarios": scen}) or [None]
+    blocks = []
+    for k, t in enumerate(reversed(periods)):
+        part = kit.at_period(scen, t) if t is not None else scen
+        summ = (
+            kit.at_period(summary, t)
+            if summary is not None and t is not None and "period" in summary.columns
+            else summary
+        )
+        ins = (
+            kit.at_period(inputs, t) if inputs is not None and t is not None and "period" in inputs.columns else inputs
+        )
+        table = _crisis_table(part, summ, ins, facts)
+        when = f" in {t}" if t is not None else ""
+        title = f"Crises{when}"
+        if k == 0:
+            blocks.append(f"<h3>{escape(title)}</h3>{table}")
+        else:
+            blocks.append(f"<details><summary>{escape(title)} (click to show)</summary>{table}</details>")
+    intro = (
+        "<p>Each crisis as the design meets it: the share of each market's demand served (supply and stock drawn; "
+        "▼ marks the worst market of a row that falls short), what the year costs beyond a normal one, and the "
+        "stock drawn. The Scenarios and ScenarioSummary sheets have every number.</p>"
+    )
+    return '<section id="crises"><h2>What happens in each crisis</h2>' + intro + "".join(blocks) + "</section>"
+
+
+def _crisis_table(
+    scen: pd.DataFrame, summary: pd.DataFrame | None, inputs: pd.DataFrame | None, facts: kit.Facts
+) -> str:
+    """One period's crisis table (see ``crises_section``)."""
+    markets = list(dict.fromkeys(scen["market"].astype(str)))
+    crises = list(dict.fromkeys(scen["scenario"].astype(str)))
+    extra: dict[str, float] = {}
+    weight: dict[str, float] = {}
+    target: dict[str, float] = {}
+    if summary is not None and len(summary):
+        for r in summary.to_dict("records"):
+            w = str(r["scenario"])
+            if not kit.isnan(r.get("extra_cost")) and r.get("extra_cost") is not None:
+                extra[w] = float(r["extra_cost"])
+            if not kit.isnan(r.get("weight")) and r.get("weight") is not None:
+                weight[w] = float(r["weight"])
+            if r.get("max_shortfall") is not None and not kit.isnan(r.get("max_shortfall")):
+                target[w] = float(r["max_shortfall"])
+    costliest = max(extra, key=lambda w: extra[w]) if extra and max(extra.values()) > kit.EPS else None
+    drawn_inputs: dict[str, list[str]] = defaultdict(list)
+    if inputs is not None and len(inputs) and "stock_drawn" in inputs.columns:
+        for r in inputs[inputs["stock_drawn"] > kit.EPS].to_dict("records"):
+            unit = facts.unit.get(str(r["product"]), "")
+            drawn_inputs[str(r["scenario"])].append(
+                f"{kit.qty(float(r['stock_drawn']))} {unit} {r['product']} in {r['market']}".replace("  ", " ")
+            )
+    header = [
+        kit.Cell("crisis", header=True),
+        kit.Cell("extra cost of the year", header=True),
+        kit.Cell("product", header=True),
+        kit.Cell("all markets", header=True),
+        *(kit.Cell(m, header=True) for m in markets),
+        kit.Cell("stock drawn", header=True),
+    ]
+    body = []
+    for w in crises:
+        rows = scen[scen["scenario"].astype(str) == w]
+        products = list(dict.fromkeys(rows["product"].astype(str)))
+        for j, p in enumerate(products):
+            pr = rows[rows["product"].astype(str) == p]
+            share = dict(zip(pr["market"].astype(str), pr["served_share"].astype(float)))
+            demand = float(pr["demand"].sum())
+            unmet = float(pr["unmet"].sum()) if "unmet" in pr.columns else 0.0
+            overall = 1 - unmet / demand if demand > kit.EPS else 1.0
+            worst = min(share, key=lambda m: share[m]) if share else None
+            worst = worst if worst is not None and share[worst] < 1 - 1e-6 else None
+            unit = facts.unit.get(p, "")
+            stock = float(pr["stock_drawn"].sum()) if "stock_drawn" in pr.columns else 0.0
+            cells: list[kit.Cell] = []
+            if j == 0:
+                notes = []
+                if w in weight:
+                    notes.append(f"{weight[w]:.0%} a year")
+                if w in target:
+                    notes.append(f"at most {target[w]:.0%} short per market")
+                if drawn_inputs.get(w):
+                    notes.append("inputs drawn: " + "; ".join(drawn_inputs[w]))
+                text = w + (f" ({'; '.join(notes)})" if notes else "")
+                cells.append(kit.Cell(text, rowspan=len(products), css="crisis"))
+                cost = extra.get(w)
+                cells.append(
+                    kit.Cell(
+                        "" if cost is None else f"{'+' if cost >= 0 else '−'}{kit.money(abs(cost), facts.currency)}",
+                        rowspan=len(products),
+                        css="num worst" if w == costliest else "num",
+                        title="the costliest crisis" if w == costliest else "",
+                    )
+                )
+            cells.append(kit.Cell(p))
+            cells.append(kit.Cell(f"{overall:.0%}", css=f"num {_served_css(overall)}"))
+            for m in markets:
+                if m not in share:
+                    cells.append(kit.Cell("", css="none"))
+                    continue
+                v = share[m]
+                mark = m == worst
+                cells.append(
+                    kit.Cell(
+                        ("▼ " if mark else "") + f"{v:.0%}",
+                        css=f"num {_served_css(v)}" + (" worst" if mark else ""),
+                        title=f"the worst market for {p} in {w}" if mark else "",
+                    )
+                )
+            cells.append(kit.Cell(f"{kit.qty(stock)} {unit}".strip() if stock > kit.EPS else "", css="num"))
+            body.append(cells)
+    return kit.grid([header], body, scroll=len(body) > 2 * kit.SCROLL_ROWS, css="crises")
