@@ -84,9 +84,9 @@ def test_base_network_has_one_period_of_weight_one(tmp_path: Path) -> None:
     assert set(m.solve_spec.objective.values()) == {1.0}
 
 
-RENDERERS = ("model/report.py", "model/compare.py", "model/cli.py", "model/results.py")
+RENDERERS = ("model/report.py", "model/compare.py", "model/cli.py", "model/results.py", "model/html_report.py")
 """The central modules that render what the families declare (the results workbook, --compare,
-the console summary, the Summary sheet)."""
+the console summary, the Summary sheet, the HTML report)."""
 
 
 @pytest.mark.parametrize("module", RENDERERS)
