@@ -1,10 +1,12 @@
 """The kinds of input a workbook's sheets are declared with: a column (``Column``), a sheet
-(``Sheet``) and a row of the Settings sheet (``Setting``). ``model.schema`` holds the sheets of the
-workbook; the families declare the sheets and columns they read (``SHEETS``, ``SHEET_ADDS``) with
-these, and import nothing else of the schema."""
+(``Sheet``) and a row of the Settings sheet (``Setting``); and a sheet as read (``SheetData``: its
+records, ``Record``). ``model.schema`` holds the sheets of the workbook; the families declare the
+sheets and columns they read (``SHEETS``, ``SHEET_ADDS``) with these, check their records
+(``check_records``) and import nothing else of the reader."""
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -90,3 +92,38 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+
+
+@dataclass
+class Record:
+    """One data row of a sheet: its Excel row and its parsed values by header.
+
+    ``values["_invalid"]`` marks a record with an error (it is left out of the ``Network``)."""
+
+    row: int
+    values: dict[str, Any]
+
+
+@dataclass
+class SheetData:
+    """A sheet read with its schema: the records and the column letter of each header."""
+
+    spec: Sheet
+    records: list[Record]
+    letters: dict[str, str]
+
+
+def describe(value: Any) -> str:
+    """A cell value as a planner would recognise it in a message."""
+    if isinstance(value, str):
+        return f"'{value[:60]}{'...' if len(value) > 60 else ''}'"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
+        return f"a date/time ({value})"
+    return repr(value)
+
+
+def valid(sheet: SheetData | None) -> list[Record]:
+    """The records of ``sheet`` without an error (none for an absent sheet)."""
+    return [] if sheet is None else [r for r in sheet.records if not r.values.get("_invalid")]

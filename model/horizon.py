@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from model import derive
-from model.checks import Record, SheetData, valid
+from model.columns import Record, SheetData, valid
 from model.issues import Issue, Issues
 from model.network import (
     SINGLE_PERIOD,

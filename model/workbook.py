@@ -25,8 +25,9 @@ from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 
 from model import checks, derive, horizon, schema
-from model.checks import Record, SheetData, describe, valid
 from model.collector import collector_paused
+from model.columns import Record, SheetData, describe, valid
+from model.families import FAMILIES
 from model.issues import Issue, Issues, WorkbookError, did_you_mean, fold
 from model.network import (
     CapRow,
@@ -692,15 +693,9 @@ def _build_network(
     known = checks.known_names(data, held_back)
     for sheet in data.values():
         checks.check_unknown_names(sheet, known, issues)
-    checks.check_disruption_targets(data.get("Disruptions"), known["site"], issues)
-    checks.check_recipe_sites(data.get("Recipes"), known["site"], issues)
-    checks.check_recipe_cycles(data.get("Recipes"), issues)
-    checks.check_group_limits(data.get("Groups"), issues)
-    checks.check_scenario_weights(data.get("Scenarios"), issues)
-    if "Countries" not in held_back:
-        checks.check_closures(data.get("Closures"), data.get("Countries"), issues)
-        checks.check_caps_of(data.get("Caps"), data.get("Countries"), issues)
-    checks.check_observed_shares(data.get("Observed"), issues)
+    for family in FAMILIES:  # each family's rules on its sheets' records
+        if hasattr(family, "check_records"):
+            family.check_records(data, known, issues)
     if "Periods" not in held_back:  # a misnamed Periods sheet: its years are unknown, not absent
         horizon.check_records(data, issues)
     if "Settings" not in held_back:

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from model import checks, schema
-from model.checks import Record, SheetData
+from model.columns import Record, SheetData
 from model.issues import Issues
 from model.network import Settings
 from model.workbook import read_workbook
@@ -52,7 +52,9 @@ def test_check_disruption_targets() -> None:
         {"scenario": "w", "country": "Ally", "site": "fab1", "capacity_loss": 1.0},
         {"scenario": "w", "country": "Home", "site": "fab1", "capacity_loss": 1.0},
     )
-    checks.check_disruption_targets(rows, sites, issues)
+    from model.families.scenarios import check_disruption_targets
+
+    check_disruption_targets(rows, sites, issues)
     assert [i.where for i in issues.errors] == ["Disruptions!B2", "Disruptions!B3"]
     assert "is in Home, not Ally" in issues.errors[1].message
 

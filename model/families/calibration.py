@@ -22,7 +22,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model import htmlkit as kit
-from model.columns import Column, Sheet
+from model.columns import Column, Record, Sheet, SheetData, valid
 from model.families.common import Line
 from model.families.flows import normal
 from model.families.protocol import (
@@ -37,6 +37,7 @@ from model.families.protocol import (
     value,
 )
 from model.families.verify import TOL, rows_of
+from model.issues import Issues
 from model.network import Network
 
 # The input sheets it reads (model.schema assembles the workbook's sheets from these)
@@ -312,3 +313,34 @@ def calibration_section(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) ->
         + note
         + "</section>"
     )
+
+
+# Checks of its inputs (run by model.workbook: errors on the records, warnings on the network)
+
+
+def check_records(data: Mapping[str, SheetData], known: Mapping[str, Any], issues: Issues) -> None:
+    """The Observed sheet before the network is assembled (errors): a product's shares sum to
+    at most 1."""
+    check_observed_shares(data.get("Observed"), issues)
+
+
+def check_observed_shares(observed: SheetData | None, issues: Issues) -> None:
+    """The Observed shares of one product are shares of its world production: they sum to at most 1."""
+    if observed is None:
+        return
+    letter = observed.letters.get("share", "")
+    by_product: dict[str, list[Record]] = {}
+    for rec in valid(observed):
+        by_product.setdefault(rec.values["product"], []).append(rec)
+    for product, recs in by_product.items():
+        total = sum(float(r.values["share"]) for r in recs)
+        if total > 1 + 1e-9:
+            cells = ", ".join(f"{letter}{r.row}" for r in recs)
+            issues.error(
+                "Observed",
+                f"{letter}{recs[-1].row}",
+                f"the observed shares of {product} ({cells}) sum to {total:.3g}; they are shares of the world's "
+                "production of it and cannot sum to more than 1",
+            )
+            for r in recs:
+                r.values["_invalid"] = True

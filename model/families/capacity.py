@@ -34,6 +34,7 @@ from model.families.protocol import (
     with_period,
 )
 from model.families.verify import TOL, cost_problems, rows_of, site_capacity
+from model.issues import Issue
 from model.network import NORMAL, Network
 from model.sidebyside import differs, num
 
@@ -1004,3 +1005,43 @@ def capacity_panels(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str
     fig.update_annotations(font={"size": 11})
     figure = fig.to_plotly_json()
     return kit.plot_div("timeline-capacity", figure["data"], figure["layout"])
+
+
+# Checks of its inputs (run by model.workbook: errors on the records, warnings on the network)
+
+
+def warnings(net: Network) -> list[Issue]:
+    """The capacity's warnings on the assembled network: a min_output whose output can reach no
+    pool, or whose inputs cannot arrive."""
+    return check_min_output_reachable(net)
+
+
+def check_min_output_reachable(net: Network) -> list[Issue]:
+    """A site with a ``min_output`` whose output can reach no pool (no arc leaves it), or one of
+    whose recipe's inputs nothing can deliver to its country: it cannot make its minimum, so any
+    design in which it operates is infeasible (the solve then explains it, exit 3)."""
+    leaving = {s for s, _ in net.arcs}
+    delivered = {(net.site_product[s], mk) for s, mk in net.arcs if net.max_capacity(s) > 0}
+    out: list[Issue] = []
+    available = set(net.sites)  # with periods, S(t): a site not yet (or no longer) available owes nothing
+    for s, share in net.min_output.items():
+        if s not in available or net.max_capacity(s) <= 0:
+            continue
+        c = net.site_country[s]
+        short = [i for i, _ in net.inputs_of.get(s, []) if s not in net.hubs and (i, c) not in delivered]
+        if s not in leaving:
+            why = f"its {net.site_product[s]} can reach no market or plant (no demand it may supply, no lane)"
+        elif short:
+            why = f"nothing can deliver its input {', '.join(short)} to {c}"
+        else:
+            continue
+        out.append(
+            Issue(
+                "warning",
+                "Sites",
+                net.address("Sites", s, "min_output"),
+                f"site '{s}' must make {share:.0%} of its capacity while it operates (min_output), but {why}; "
+                "a design that keeps it operating is infeasible (lower min_output, or add a Lanes or Sites row)",
+            )
+        )
+    return out

@@ -58,3 +58,13 @@ def qty(v: float) -> str:
 
 Line = Callable[[str], None]
 """Where a family's console lines go (``console(line, net, tables)``)."""
+
+
+def capacity_outside_concern(net: Network, product: str) -> float:
+    """The most capacity of ``product`` that could be built outside concern countries (plants:
+    a hub's throughput makes nothing)."""
+    return sum(
+        net.max_capacity(s)
+        for s in net.sites
+        if net.site_product[s] == product and s not in net.concern_sites and s not in net.hubs
+    )

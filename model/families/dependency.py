@@ -17,8 +17,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from model import htmlkit as kit
 from model.charts import CONCERN_COLOR
-from model.columns import Column, Sheet
-from model.families.common import Adjacency, Line, money
+from model.columns import Column, Sheet, SheetData, valid
+from model.derive import gross_requirement
+from model.families.common import Adjacency, Line, capacity_outside_concern, money
 from model.families.concern_free import mass_balance_products, mass_balance_products_over
 from model.families.flows import same_supply_cost, supply_costs
 from model.families.protocol import (
@@ -38,7 +39,8 @@ from model.families.protocol import (
 )
 from model.families.recipes import chain_tiers, chains, recipe_edges
 from model.families.verify import TOL, rows_of
-from model.network import ANY, NORMAL, Network, most_specific
+from model.issues import Issue, Issues, did_you_mean
+from model.network import ANY, CONCERN_OF, NORMAL, Network, cap_of, most_specific
 from model.sidebyside import differs, pct
 from model.xlsx import BAR_CM, CM, HEADER_FILL, Book, rows_for, runs
 
@@ -1276,3 +1278,141 @@ def dependency_heatmap(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> 
             **({"matches": "y"} if k else {}),
         }
     return kit.plot_div("dependency-heatmap", data, layout)
+
+
+# Checks of its inputs (run by model.workbook: errors on the records, warnings on the network)
+
+
+def check_records(data: Mapping[str, SheetData], known: Mapping[str, Any], issues: Issues) -> None:
+    """The Caps sheet before the network is assembled (errors): an ``of`` names a known country,
+    ``any`` or ``concern``, on a basis it can be measured on (unless the Countries sheet is held
+    back)."""
+    if known["country"] is not None:
+        check_caps_of(data.get("Caps"), data.get("Countries"), issues)
+
+
+def warnings(net: Network) -> list[Issue]:
+    """The caps' warnings on the assembled network: a cap that the capacity outside concern
+    countries cannot meet, and a direct cap that a hub in an allied country can launder."""
+    return [*check_caps_reachable(net), *check_direct_caps_through_hubs(net)]
+
+
+def check_caps_of(caps: SheetData | None, countries: SheetData | None, issues: Issues) -> None:
+    """Each Caps row's ``of`` is blank, ``concern``, ``any`` or a country of the Countries sheet
+    (did-you-mean for a near miss); a single-country row (``of`` a country or ``any``) is measured
+    per stage, so a ``lookthrough`` basis on it is an error that says why."""
+    if caps is None or "of" not in caps.letters:
+        return
+    names = [r.values["country"] for r in valid(countries)] if countries is not None else None
+    for rec in valid(caps):
+        raw = rec.values.get("of")
+        of = cap_of(raw)
+        if of is None:
+            continue
+        if of != ANY and names is not None and of not in names:
+            issues.error(
+                "Caps",
+                f"{caps.letters['of']}{rec.row}",
+                f"'{raw}' is not a country of the Countries sheet, nor 'concern' or 'any'"
+                + did_you_mean(str(raw), [*names, CONCERN_OF, ANY]),
+            )
+            rec.values["_invalid"] = True
+        elif rec.values.get("basis") == "lookthrough":
+            issues.error(
+                "Caps",
+                f"{caps.letters.get('basis', '')}{rec.row}",
+                f"a cap on a single country ('of' is {raw}) is measured per stage, on the product as it "
+                "arrives from the country that ships it: its basis must be 'direct' (or blank). Looking "
+                "through the tiers, a unit made from inputs of several countries belongs to none of them; "
+                "to cap a country at each stage, give a row for each stage's product",
+            )
+            rec.values["_invalid"] = True
+
+
+def check_caps_reachable(net: Network) -> list[Issue]:
+    """Σ_m (1 − cap[p, m]) D[p, m] must be made outside concern countries; with recipes, so must
+    the inputs of that concern-free part (look-through), tier by tier: need_out[i] =
+    Σ_m (1 − cap[i, m]) D[i, m] + Σ_q a_P[q, i] need_out[q]. Warn per product (tier) whose need
+    outside concern countries is more than the most capacity that could be built there."""
+    final = {
+        (p, m): (1 - net.cap_each[(p, m)]) * d for (p, m), d in net.demand.items() if d > 0 and (p, m) in net.cap_each
+    }
+    need_out = gross_requirement(final, net.recipe, net.products)
+    out: list[Issue] = []
+    for p in net.products:
+        avail = capacity_outside_concern(net, p)
+        need = need_out.get(p, 0.0)
+        if need <= avail + 1e-9:
+            continue
+        own = sum(v for (pp, _), v in final.items() if pp == p)
+        if own >= need - 1e-9:
+            total = sum(d for (pp, _), d in net.demand.items() if pp == p)
+            caps = sorted({net.cap_each[(p, m)] for (pp, m) in net.demand if pp == p})
+            what = (
+                f"{p}: demand {total:g} under dependency cap(s) {', '.join(f'{c:g}' for c in caps)} needs at "
+                f"least {need:g} from outside concern countries"
+            )
+        else:
+            users = sorted({q for (q, i) in net.recipe if i == p})
+            what = (
+                f"{p}: as an input of {', '.join(users)} (Recipes), the concern-free supply the caps ask for "
+                f"needs at least {need:g} {p} made outside concern countries (this tier runs short)"
+            )
+        out.append(
+            Issue(
+                "warning",
+                "Products",
+                net.address("Products", p, "product"),
+                f"{what}, but the most that could be built there is {avail:g}; the rest will show as unmet demand",
+            )
+        )
+    return out
+
+
+def check_direct_caps_through_hubs(net: Network) -> list[Issue]:
+    """A `direct` cap counts the country of the site that ships (the contract): product p made in a
+    concern country c can reach a hub h of p outside the concern countries, (s, c(h)) in A with
+    c(s) in C, and leave it for a capped market m, (h, m) in A; it then counts as c(h)'s, so the
+    cap can be met by routing concern supply through the hub. A warning per Caps row and hub,
+    naming the row's `basis` cell and the hub's site, pointing to the `lookthrough` basis (which
+    counts where a unit was made). One hop is looked at (a hub fed by a concern site)."""
+    each = [r for r in net.cap_rows if r.basis == "direct" and r.scope == "each"]
+    capped: dict[tuple[int, str], list[str]] = {}  # (Caps row, product) -> markets
+    for (p, m), _cap in net.cap_each_direct.items():
+        row = most_specific(each, p, m, lambda r: r.product, lambda r: r.market)
+        if row is not None:
+            capped.setdefault((row.row, p), []).append(m)
+    for tc in net.cap_total:
+        if tc.basis == "direct" and tc.cap < 1:
+            capped.setdefault((tc.row, tc.product), []).extend(tc.markets)
+    arcs = set(net.arcs)
+    letter = net.columns.get("Caps", {}).get("basis", "")
+    out: list[Issue] = []
+    for (row, p), markets in capped.items():
+        for h in (x for x in net.sites if x in net.hubs):
+            hc = net.site_country[h]
+            if net.site_product[h] != p or h in net.concern_sites:
+                continue
+            sources = sorted(
+                {
+                    net.site_country[s]
+                    for s in net.sites
+                    if net.site_product[s] == p and s in net.concern_sites and (s, hc) in arcs
+                }
+            )
+            reached = [m for m in dict.fromkeys(markets) if (h, m) in arcs]
+            if not sources or not reached:
+                continue
+            out.append(
+                Issue(
+                    "warning",
+                    "Caps",
+                    f"{letter}{row}",
+                    f"the cap on {p} in {', '.join(reached)} is on the 'direct' basis, which counts the country "
+                    f"of the site that ships: {p} made in {', '.join(sources)} can pass through hub '{h}' "
+                    f"({hc}, {net.cell('Sites', h, 'site')}) and count as {hc}'s, so the cap can be met by "
+                    "routing concern supply through the hub (Dependency would show a low direct share and a "
+                    "high look-through share); set basis to 'lookthrough' to count where it was made",
+                )
+            )
+    return out

@@ -4,12 +4,13 @@ period; the Groups table; the group invariant."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
 
-from model.columns import Column, Sheet
+from model.columns import Column, Sheet, SheetData, valid
 from model.families.protocol import (
     PERIOD,
     Col,
@@ -22,6 +23,7 @@ from model.families.protocol import (
     with_period,
 )
 from model.families.verify import rows_of
+from model.issues import Issue, Issues
 from model.network import Network
 
 # The input sheets it reads (model.schema assembles the workbook's sheets from these)
@@ -212,3 +214,47 @@ def check(res: Any, net: Network) -> list[str]:
             if high is not None and n > high:
                 out.append(f"group {g}: {n} sites operate, more than max_open {high}")
     return out
+
+
+# Checks of its inputs (run by model.workbook: errors on the records, warnings on the network)
+
+
+def check_records(data: Mapping[str, SheetData], known: Mapping[str, Any], issues: Issues) -> None:
+    """The Groups sheet before the network is assembled (errors): min_open <= max_open."""
+    check_group_limits(data.get("Groups"), issues)
+
+
+def warnings(net: Network) -> list[Issue]:
+    """The groups' warnings on the assembled network: a group no site names."""
+    return check_groups_named(net)
+
+
+def check_group_limits(groups: SheetData | None, issues: Issues) -> None:
+    """A Groups row's min_open is at most its max_open."""
+    if groups is None:
+        return
+    letter = groups.letters.get("min_open", "")
+    for rec in valid(groups):
+        lo, hi = rec.values.get("min_open"), rec.values.get("max_open")
+        if lo is not None and hi is not None and lo > hi:
+            issues.error(
+                "Groups",
+                f"{letter}{rec.row}",
+                f"group '{rec.values['group']}': min_open {lo} is more than max_open {hi}; no design can meet both",
+            )
+            rec.values["_invalid"] = True
+
+
+def check_groups_named(net: Network) -> list[Issue]:
+    """A group of the Groups sheet that no site names limits nothing."""
+    named = set(net.site_group.values())
+    return [
+        Issue(
+            "warning",
+            "Groups",
+            net.address("Groups", g, "group"),
+            f"no site names group '{g}' (Sites.group); its limits apply to nothing",
+        )
+        for g in net.groups
+        if g not in named
+    ]

@@ -4,6 +4,8 @@ A family is a module in ``model/families/`` listed in ``model.families.FAMILIES`
 
 * ``SHEETS``: the input sheets it reads (``model.columns.Sheet``), and ``SHEET_ADDS``: the
   columns it adds to another family's sheet; ``model.schema`` assembles the workbook from them;
+  ``check_records(data, known, issues)``: its rules on its sheets' records (errors, before the
+  network is assembled), and ``warnings(net)``: its warnings on the assembled network;
 * ``TABLES``: the result tables it makes (``Table``: sheet, keys, columns with unit and meaning),
   and ``ADDS``: columns it adds to a table of a family before it; the results workbook formats
   columns by their units and docs/results.md is generated from them;

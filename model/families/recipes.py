@@ -19,7 +19,8 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model import htmlkit as kit
-from model.columns import Column, Sheet
+from model.columns import Column, Record, Sheet, SheetData, valid
+from model.derive import RecipeRow, recipe_cycle
 from model.families.protocol import (
     PERIOD,
     Col,
@@ -33,6 +34,7 @@ from model.families.protocol import (
     with_period,
 )
 from model.families.verify import TOL, close, rows_of
+from model.issues import Issue, Issues
 from model.network import NORMAL, Key, Network
 
 # The input sheets it reads (model.schema assembles the workbook's sheets from these)
@@ -331,3 +333,100 @@ def chains(products: Iterable[str], edges: set[tuple[str, str]]) -> list[tuple[s
     for p in order:
         groups.setdefault(find(p), []).append(p)
     return [tuple(sorted(g, key=lambda p: (tier[p], order.index(p)))) for g in groups.values()]
+
+
+# Checks of its inputs (run by model.workbook: errors on the records, warnings on the network)
+
+
+def check_records(data: Mapping[str, SheetData], known: Mapping[str, Any], issues: Issues) -> None:
+    """The Recipes sheet before the network is assembled (errors): a recipe's site makes its
+    product, and no product is its own input through a chain of recipes."""
+    check_recipe_sites(data.get("Recipes"), known["site"], issues)
+    check_recipe_cycles(data.get("Recipes"), issues)
+
+
+def warnings(net: Network) -> list[Issue]:
+    """The recipes' warnings on the assembled network: a plant's inputs can reach it."""
+    return check_inputs_deliverable(net)
+
+
+def check_recipe_sites(recipes: SheetData | None, sites: Mapping[str, Record] | None, issues: Issues) -> None:
+    """A Recipes row that names a site: the site makes the row's product and is not a hub (a hub
+    has no recipe: it passes its product on)."""
+    if recipes is None or sites is None:
+        return
+    letter = recipes.letters.get("site", "")
+    for rec in valid(recipes):
+        site = rec.values.get("site")
+        if site is None or site not in sites:
+            continue
+        made = sites[site].values.get("product")
+        if sites[site].values.get("role") == "hub":
+            issues.error(
+                "Recipes",
+                f"{letter}{rec.row}",
+                f"site '{site}' is a hub (Sites.role); a hub passes its product on and has no recipe: "
+                "remove this row, or make the site a plant",
+            )
+            rec.values["_invalid"] = True
+        elif made != rec.values.get("product"):
+            issues.error(
+                "Recipes",
+                f"{letter}{rec.row}",
+                f"site '{site}' makes {made}, not {rec.values.get('product')}; a site row applies to a "
+                "plant that makes the row's product",
+            )
+            rec.values["_invalid"] = True
+
+
+def check_recipe_cycles(recipes: SheetData | None, issues: Issues) -> None:
+    """No product needs itself through any chain of inputs: the error names the whole cycle
+    (``magnet -> alloy -> magnet``) at the row that closes it."""
+    if recipes is None:
+        return
+    rows = [
+        RecipeRow(r.row, r.values["product"], r.values["input"], float(r.values["quantity"]), r.values.get("site"))
+        for r in valid(recipes)
+        if r.values.get("product") and r.values.get("input") and r.values.get("quantity") is not None
+    ]
+    cycle = recipe_cycle(rows)
+    if cycle is None:
+        return
+    chain = " -> ".join([cycle[0].product, *(r.input for r in cycle)])
+    letter = recipes.letters.get("input", "")
+    cells = ", ".join(f"{letter}{r.row}" for r in cycle)
+    issues.error(
+        "Recipes",
+        f"{letter}{cycle[-1].row}",
+        f"the recipes form a cycle: {chain} (rows at {cells}); a product cannot need itself through "
+        "its inputs. Remove or correct one of these rows",
+    )
+    for r in valid(recipes):
+        if any(r.row == c.row for c in cycle):
+            r.values["_invalid"] = True
+
+
+def check_inputs_deliverable(net: Network) -> list[Issue]:
+    """A plant whose recipe names an input that nothing can deliver to its country (no site makes
+    it, or none has a lane there): the plant cannot produce."""
+    delivered = {(net.site_product[s], mk) for s, mk in net.arcs if net.max_capacity(s) > 0}
+    out: list[Issue] = []
+    for s, inputs in net.inputs_of.items():
+        if s in net.hubs:
+            continue
+        c = net.site_country[s]
+        for i, _ in inputs:
+            if (i, c) in delivered:
+                continue
+            makers = [x for x in net.sites if net.site_product[x] == i]
+            why = "no site makes it" if not makers else f"no site making it has a lane for {i} into {c}"
+            out.append(
+                Issue(
+                    "warning",
+                    "Sites",
+                    net.address("Sites", s, "site"),
+                    f"plant '{s}' in {c} needs {i} (its recipe on the Recipes sheet), but nothing can deliver "
+                    f"{i} to {c}: {why}; the plant cannot produce (add a site or a Lanes row)",
+                )
+            )
+    return out

@@ -10,9 +10,10 @@ import pyomo.core as pyo
 
 from model.columns import Column
 from model.derive import gross_requirement
-from model.families.common import total
+from model.families.common import capacity_outside_concern, total
 from model.families.protocol import Context, Equation, Extraction, register_cost
 from model.families.verify import TOL, cost_problems, rows_of
+from model.issues import Issue
 from model.network import NORMAL, Network
 
 # The input columns it reads (model.schema adds them to the sheet another family declares)
@@ -158,3 +159,33 @@ def check(res: Any, net: Network) -> list[str]:
             out.append(f"{p}: reserve {held[p]:g} below the required {need:g}")
     cost = sum(net.reserve_cost[s] * r for s, r in rows_of(res["Sites"], "site", "reserve"))
     return out + cost_problems(res, "reserve", float(cost))
+
+
+# Checks of its inputs (run by model.workbook: errors on the records, warnings on the network)
+
+
+def warnings(net: Network) -> list[Issue]:
+    """The reserve's warnings on the assembled network: a reserve share the sites outside concern
+    countries cannot hold."""
+    return check_reserve_reachable(net)
+
+
+def check_reserve_reachable(net: Network) -> list[Issue]:
+    """reserve_share[p] R[p] of spare capacity outside concern countries (R: the gross requirement
+    of constraint 6) must fit in the most capacity that could be built there."""
+    out: list[Issue] = []
+    gross = gross_requirement(net.demand, net.recipe, net.products)
+    for p in net.products:
+        avail = capacity_outside_concern(net, p)
+        r_need = net.reserve_share.get(p, 0.0) * gross[p]
+        if r_need > avail + 1e-9:
+            out.append(
+                Issue(
+                    "warning",
+                    "Products",
+                    net.address("Products", p, "reserve_share"),
+                    f"{p}: reserve_share asks for {r_need:g} of spare capacity outside concern "
+                    f"countries, but at most {avail:g} can be built there; no design can meet it",
+                )
+            )
+    return out

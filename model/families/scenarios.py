@@ -20,7 +20,7 @@ import pyomo.core as pyo
 from xlsxwriter.worksheet import Worksheet
 
 from model import htmlkit as kit
-from model.columns import Column, Sheet
+from model.columns import Column, Record, Sheet, SheetData, valid
 from model.families.common import Line, money, qty
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
@@ -43,6 +43,7 @@ from model.families.protocol import (
 )
 from model.families.stockpiles import held
 from model.families.verify import TOL, close, cost_problems, rows_of, site_capacity
+from model.issues import Issues, did_you_mean
 from model.network import NORMAL, Network
 from model.sidebyside import MERGED, differs, pct, union
 from model.xlsx import BAR_CM, CM, HEADER_FILL, SHARE, Book, clean, series
@@ -1368,3 +1369,107 @@ def _crisis_table(
             cells.append(kit.Cell(f"{kit.qty(stock)} {unit}".strip() if stock > kit.EPS else "", css="num"))
             body.append(cells)
     return kit.grid([header], body, scroll=len(body) > 2 * kit.SCROLL_ROWS, css="crises")
+
+
+# Checks of its inputs (run by model.workbook: errors on the records, warnings on the network)
+
+
+def check_records(data: Mapping[str, SheetData], known: Mapping[str, Any], issues: Issues) -> None:
+    """The crises' sheets against the rest, before the network is assembled (errors): a
+    disruption's site exists, the weights are probabilities that leave room for the normal year,
+    and a closure names known countries or blocs (unless the Countries sheet is held back)."""
+    check_disruption_targets(data.get("Disruptions"), known["site"], issues)
+    check_scenario_weights(data.get("Scenarios"), issues)
+    if known["country"] is not None:
+        check_closures(data.get("Closures"), data.get("Countries"), issues)
+
+
+def check_disruption_targets(disruptions: SheetData | None, sites: Mapping[str, Record] | None, issues: Issues) -> None:
+    """A Disruptions row names a country or a site; a site's country, if given too, is its own."""
+    if disruptions is None:
+        return
+    letter = disruptions.letters.get("country", "")
+    for rec in valid(disruptions):
+        site, country = rec.values.get("site"), rec.values.get("country")
+        if site is None and country is None:
+            issues.error(
+                "Disruptions",
+                f"{letter}{rec.row}",
+                "both 'country' and 'site' are blank; name the country hit, or a single site",
+            )
+            rec.values["_invalid"] = True
+        elif site is not None and country is not None and sites is not None and site in sites:
+            site_country = sites[site].values.get("country")
+            if site_country != country:
+                issues.error(
+                    "Disruptions",
+                    f"{letter}{rec.row}",
+                    f"site '{site}' is in {site_country}, not {country}; leave 'country' blank or correct it",
+                )
+                rec.values["_invalid"] = True
+
+
+def check_scenario_weights(scenarios: SheetData | None, issues: Issues) -> None:
+    """The Scenarios weights are yearly probabilities beside the normal year: they must sum to
+    less than 1 (the normal year keeps 1 - their sum). An error names the sum and the cells."""
+    if scenarios is None:
+        return
+    letter = scenarios.letters.get("weight", "")
+    given = [(rec.row, float(rec.values.get("weight") or 0.0)) for rec in valid(scenarios)]
+    total = sum(w for _, w in given)
+    if total >= 1 - 1e-12:
+        cells = ", ".join(f"{letter}{row}" for row, w in given if w > 0)
+        issues.error(
+            "Scenarios",
+            f"{letter}{given[0][0]}" if given else "",
+            f"the scenario weights ({cells}) sum to {total:g}; a weight is the yearly probability of its "
+            "crisis, and the normal year keeps 1 minus their sum, so they must sum to less than 1 (a "
+            "scenario that only tests the design takes weight 0)",
+        )
+
+
+def check_closures(closures: SheetData | None, countries: SheetData | None, issues: Issues) -> None:
+    """Each Closures row's origin and destination is a country or a bloc label of the Countries
+    sheet (did-you-mean for a near miss), not both blank; a bloc label that is also a country's
+    name is ambiguous: an error at the Countries cell."""
+    if closures is None or countries is None:
+        return
+    names = [r.values["country"] for r in valid(countries)]
+    blocs = sorted({r.values.get("bloc") for r in valid(countries) if r.values.get("bloc")})
+    bloc_letter = countries.letters.get("bloc", "")
+    members: dict[str, set[str]] = {}
+    for rec in valid(countries):
+        if rec.values.get("bloc"):
+            members.setdefault(rec.values["bloc"], set()).add(rec.values["country"])
+    reported: set[str] = set()
+    for rec in valid(countries):
+        label = rec.values.get("bloc")
+        if label and label in names and members[label] != {label} and closures.records and label not in reported:
+            reported.add(label)
+            issues.error(
+                "Countries",
+                f"{bloc_letter}{rec.row}",
+                f"bloc '{label}' is also a country's name: a Closures row naming it would be ambiguous; "
+                "rename the bloc",
+            )
+    for rec in valid(closures):
+        origin, destination = rec.values.get("origin"), rec.values.get("destination")
+        if origin is None and destination is None:
+            issues.error(
+                "Closures",
+                f"{closures.letters.get('origin', '')}{rec.row}",
+                "origin and destination are both blank: that would stop all trade everywhere; name the "
+                "exporting country (an export ban) or the importing one (an embargo)",
+            )
+            rec.values["_invalid"] = True
+            continue
+        for column, name in (("origin", origin), ("destination", destination)):
+            if name is None or name in names or name in blocs:
+                continue
+            issues.error(
+                "Closures",
+                f"{closures.letters.get(column, '')}{rec.row}",
+                f"'{name}' is neither a country nor a bloc label of the Countries sheet"
+                + did_you_mean(name, [*names, *blocs]),
+            )
+            rec.values["_invalid"] = True

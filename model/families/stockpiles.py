@@ -32,6 +32,7 @@ from model.families.protocol import (
     with_period,
 )
 from model.families.verify import cost_problems, rows_of
+from model.issues import Issue
 from model.network import NORMAL, Network
 from model.sidebyside import differs, merge_on, num
 
@@ -253,3 +254,58 @@ def changes(compared: dict[str, pd.DataFrame]) -> list[Change]:
                 )
             )
     return out
+
+
+# Checks of its inputs (run by model.workbook: errors on the records, warnings on the network)
+
+
+def warnings(net: Network) -> list[Issue]:
+    """The stockpiles' warnings on the assembled network: a restock cost that defaults to 0, and
+    stock that no crisis can draw."""
+    return [*check_restock_costs(net), *check_stockpiles_used(net)]
+
+
+def check_restock_costs(net: Network) -> list[Issue]:
+    """A stockpile that a crisis can draw with neither a restock_cost nor the product's
+    customs_value: its draws cost nothing, so every crisis takes them, even where production is
+    left (a workbook written for version 2 still runs)."""
+    if not net.scenarios or "Stockpiles" not in net.tables:
+        return []
+    table = net.tables["Stockpiles"]
+    if "restock_cost" not in table.columns:
+        return []
+    pools = set(net.pools)
+    column = "restock_cost" if net.columns.get("Stockpiles", {}).get("restock_cost") else "market"
+    out = []
+    for r in table.itertuples():
+        k = (r.product, r.market)
+        if pd.notna(r.restock_cost) or k[0] in net.customs_value or net.max_stock.get(k, 0) <= 0 or k not in pools:
+            continue
+        out.append(
+            Issue(
+                "warning",
+                "Stockpiles",
+                net.address("Stockpiles", k, column),
+                f"stock of {r.product} in {r.market} has no restock_cost and {r.product} no customs_value: a draw "
+                "costs nothing, so every crisis draws it even where production is left; give what buying it "
+                "back costs" + ("" if column == "restock_cost" else " in a restock_cost column"),
+            )
+        )
+    return out
+
+
+def check_stockpiles_used(net: Network) -> list[Issue]:
+    """A Stockpiles row for a country that neither demands the product nor has a plant using it:
+    no scenario can draw it, so it is ignored."""
+    pools = set(net.pools)
+    return [
+        Issue(
+            "warning",
+            "Stockpiles",
+            net.address("Stockpiles", (p, mk), "market"),
+            f"stock of {p} in {mk} can never be drawn: {mk} has no demand for {p} and no plant there uses it; "
+            "the row is ignored",
+        )
+        for (p, mk), q in net.max_stock.items()
+        if q > 0 and (p, mk) not in pools
+    ]
