@@ -59,6 +59,7 @@ from typing import Any
 import highspy
 import numpy as np
 
+from model.families.dependency import caps_of
 from model.solve import new_highs
 
 INF = highspy.kHighsInf
@@ -433,10 +434,10 @@ def _period(
         y: dict[tuple[str, str], int], into: dict[tuple[str, str], list[str]], out_of: dict[str, list[str]], pools: Any
     ) -> None:
         """(11), (4) and (5) on one scenario's flows ``y`` (the normal year's or a crisis's)."""
-        direct_caps = v.cap_each_direct
-        look_each = {k: cap for k, cap in v.cap_each.items() if cap < 1 and k in pools and into.get(k)}
+        direct_caps = caps_of(v).each_direct
+        look_each = {k: cap for k, cap in caps_of(v).each.items() if cap < 1 and k in pools and into.get(k)}
         dir_each = {k: cap for k, cap in direct_caps.items() if cap < 1 and k in pools and into.get(k)}
-        totals = [tc for tc in v.cap_total if tc.cap < 1 and tc.of is None]
+        totals = [tc for tc in caps_of(v).total if tc.cap < 1 and tc.of is None]
         look_products = {p for p, _ in look_each} | {tc.product for tc in totals if tc.basis == "lookthrough"}
         traced = _upstream(look_products, input_rate, product) if input_rate else set()
         g: dict[tuple[str, str], int] = {}
@@ -499,8 +500,10 @@ def _period(
                 counts["caps"] += 1
         # single-country caps per stage (4s, 5s): country k's flows - cap * all flows <= 0, for
         # the country named, or (any) every country shipping in that is not one of the markets
-        singles = [(p, (c,), of, cap) for (p, c, of), cap in v.cap_single.items() if cap < 1]
-        singles += [(tc.product, tc.markets, tc.of, tc.cap) for tc in v.cap_total if tc.cap < 1 and tc.of is not None]
+        singles = [(p, (c,), of, cap) for (p, c, of), cap in caps_of(v).single.items() if cap < 1]
+        singles += [
+            (tc.product, tc.markets, tc.of, tc.cap) for tc in caps_of(v).total if tc.cap < 1 and tc.of is not None
+        ]
         for p, markets, of, cap in singles:
             arcs_in = [(s, c) for c in markets if (p, c) in pools for s in into.get((p, c), ()) if (s, c) in y]
             for k in dict.fromkeys(country[s] for s, _ in arcs_in):

@@ -14,14 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from model.network import (
-    CapRow,
     Closure,
     Key,
-    TotalCap,
-    cap_keys,
     most_specific,
-    resolve_each_caps,
-    resolve_total_caps,
 )
 
 Arc = tuple[str, str]
@@ -131,32 +126,6 @@ def arcs(
             out.append((s, m))
             freight[(s, m)], tariff[(s, m)] = row
     return Arcs(tuple(out), freight, tariff)
-
-
-def resolved_caps(
-    cap_rows: Sequence[CapRow],
-    dependency_cap: float,
-    demand: Mapping[Key, float],
-    pools: Sequence[Key] | None = None,
-    concern: frozenset[str] = frozenset(),
-) -> tuple[dict[Key, float], tuple[TotalCap, ...]]:
-    """(cap_each, cap_total) of the ``lookthrough`` basis and every `total` row: cap[p, m] per
-    (product, market) of Demand and of the pools N by the `each` precedence ((p, m) over
-    (p, blank) over (blank, m) over ``dependency_cap``; in a concern market only rows naming it),
-    and one ``TotalCap`` per `total` row and matching product over its matching pools
-    (constraint 5). ``pools`` None: the markets with demand (version 1)."""
-    rows = tuple(cap_rows)
-    demand = dict(demand)
-    keys = tuple(k for k, d in demand.items() if d > 0) if pools is None else tuple(pools)
-    each = resolve_each_caps(rows, dependency_cap, cap_keys(demand, keys), concern)
-    return each, resolve_total_caps(rows, keys, concern)
-
-
-def direct_caps(cap_rows: Sequence[CapRow], keys: Sequence[Key], concern: frozenset[str]) -> dict[Key, float]:
-    """cap[p, m] of the ``direct`` basis per (product, market) of ``keys`` where a `direct` row sets
-    one below 1 (there is no default direct cap)."""
-    resolved = resolve_each_caps(tuple(cap_rows), 1.0, keys, concern, basis="direct")
-    return {k: c for k, c in resolved.items() if c < 1}
 
 
 def input_rates(

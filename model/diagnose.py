@@ -20,7 +20,7 @@ import pyomo.core as pyo
 
 from model.build import build_model
 from model.families.capacity import site_capacity_expr
-from model.families.dependency import cap_cell
+from model.families.dependency import cap_cell, caps_of
 from model.families.groups import members
 from model.families.reserve import reserve_requirement
 from model.network import Network
@@ -154,14 +154,14 @@ def _crisis_cap_text(net: Network, p: str, mk: str, t: int) -> str:
     """The caps that bind the crisis's supply of p in m, in words with their cells."""
     view = net.at(t)
     caps = []
-    if view.cap_each.get((p, mk), 1.0) < 1:
+    if caps_of(view).each.get((p, mk), 1.0) < 1:
         caps.append(
-            f"{p} in {mk} is capped at {view.cap_each[(p, mk)]:.4g} from concern countries, look-through "
+            f"{p} in {mk} is capped at {caps_of(view).each[(p, mk)]:.4g} from concern countries, look-through "
             f"({cap_cell(view, p, mk, 'lookthrough')})"
         )
-    if view.cap_each_direct.get((p, mk), 1.0) < 1:
-        caps.append(f"at {view.cap_each_direct[(p, mk)]:.4g} direct ({cap_cell(view, p, mk, 'direct')})")
-    for tc in view.cap_total:
+    if caps_of(view).each_direct.get((p, mk), 1.0) < 1:
+        caps.append(f"at {caps_of(view).each_direct[(p, mk)]:.4g} direct ({cap_cell(view, p, mk, 'direct')})")
+    for tc in caps_of(view).total:
         if tc.product == p and mk in tc.markets and tc.cap < 1:
             caps.append(f"at {tc.cap:.4g} in total over {', '.join(tc.markets)} (Caps row {tc.row})")
     if not caps:

@@ -16,15 +16,7 @@ from typing import Any, TypeVar
 from model import derive
 from model.columns import Record, SheetData, valid
 from model.issues import Issue, Issues
-from model.network import (
-    SINGLE_PERIOD,
-    CapRow,
-    Network,
-    Period,
-    cap_keys,
-    pools_of,
-    resolve_single_caps,
-)
+from model.network import SINGLE_PERIOD, Network, Period, pools_of
 
 R = TypeVar("R")
 
@@ -79,7 +71,6 @@ class PeriodRows:
     demand: list[tuple[str, str, float, int | None, float | None]]
     """(product, market, demand, period, unmet_penalty or None)."""
     lanes: list[tuple[derive.Lane, int | None]]
-    caps: list[tuple[CapRow, int | None]]
     shocks: list[derive.Shock]
 
 
@@ -88,8 +79,8 @@ def period_changes(net: Network, rows: PeriodRows, year: int, sites: Sequence[st
     D[p,m,t] and penalty[p,m,t] from the Demand rows in force (a row's blank penalty is the
     product's, not an earlier row's), the Lanes rows in force, the recipes of the sites of
     S(t) (``input_rate``), the pools N(t) and A(t) over those sites (never a hub into its own
-    country), the Caps rows in force resolved against N(t) on each basis, and the scenario demand
-    factors of D[., ., t]."""
+    country), the scenario demand factors of D[., ., t], and each family's part derived for that
+    network (``Part.at``: the Caps rows in force resolved against N(t) on each basis)."""
     demand_rows = in_force(rows.demand, lambda r: (r[0], r[1]), lambda r: r[3], year)
     demand = {(p, m): d for p, m, d, _, _ in demand_rows}
     market_penalty = {(p, m): pen for p, m, _, _, pen in demand_rows if pen is not None}
@@ -97,22 +88,13 @@ def period_changes(net: Network, rows: PeriodRows, year: int, sites: Sequence[st
         ln
         for ln, _ in in_force(rows.lanes, lambda r: (r[0].origin, r[0].destination, r[0].product), lambda r: r[1], year)
     ]
-    cap_rows = tuple(
-        c
-        for c, _ in in_force(
-            rows.caps, lambda r: (r[0].product, r[0].market, r[0].scope, r[0].basis, r[0].of), lambda r: r[1], year
-        )
-    )
     kept = set(sites)
     input_rate = {(s, i): a for (s, i), a in net.input_rate.items() if s in kept}
     pools = pools_of(demand, net.site_country, input_rate)
     arcs = derive.arcs(sites, net.site_country, net.site_product, demand, lanes, pools, net.hubs)
-    cap_each, cap_total = derive.resolved_caps(cap_rows, net.settings.dependency_cap, demand, pools, net.concern)
-    return dict(
+    changes = dict(
         closable=tuple(s for s in net.closable if s in kept),  # outside S(t): no b[s,t] either
         input_rate=input_rate,
-        cap_each_direct=derive.direct_caps(cap_rows, cap_keys(demand, pools), net.concern),
-        cap_single=resolve_single_caps(cap_rows, cap_keys(demand, pools), net.concern),
         sites=tuple(sites),
         candidates=tuple(s for s in net.candidates if s in kept),
         demand=demand,
@@ -120,12 +102,12 @@ def period_changes(net: Network, rows: PeriodRows, year: int, sites: Sequence[st
         arcs=arcs.arcs,
         tariff_rate=arcs.tariff_rate,
         freight_cost=arcs.freight_cost,
-        cap_rows=cap_rows,
-        cap_each=cap_each,
-        cap_total=cap_total,
         demand_factor=derive.demand_factors(rows.shocks, demand),
         views={},
     )
+    in_period = dataclasses.replace(net, **changes)
+    changes["parts"] = {name: part.at(in_period, year) for name, part in net.parts.items()}
+    return changes
 
 
 def view(net: Network, rows: PeriodRows, year: int, sites: Sequence[str]) -> Network:

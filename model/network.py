@@ -11,7 +11,7 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -22,24 +22,6 @@ Key = tuple[str, str]  # (product, market)
 NORMAL = ""
 """The normal year: the member of the scenario dimension that is no crisis (blank in result tables
 that list crises beside it). Scenario names are never blank, so it cannot clash with one."""
-
-ANY = "any"
-"""``Caps.of`` for every single country other than the market, each separately (the EU Critical
-Raw Materials Act's "no more than 65% from any single third country, at each stage")."""
-
-CONCERN_OF = "concern"
-"""``Caps.of`` for concern supply (the same as a blank cell)."""
-
-
-def cap_of(value: str | None) -> str | None:
-    """A ``Caps.of`` cell as the model reads it: None for blank or ``concern`` (concern supply),
-    ``ANY`` for ``any`` (any case), else the country it names."""
-    if value is None or str(value).strip().lower() in ("", CONCERN_OF):
-        return None
-    if str(value).strip().lower() == ANY:
-        return ANY
-    return str(value).strip()
-
 
 CAPS_IN_SCENARIOS = ("hold", "lapse")
 """``Settings.caps_in_scenarios``: caps bind every crisis's flows too (``hold``), or the normal
@@ -57,12 +39,8 @@ PER_PERIOD_FIELDS = frozenset(
         "arcs",
         "tariff_rate",
         "freight_cost",
-        "cap_rows",
-        "cap_each",
-        "cap_each_direct",
-        "cap_single",
-        "cap_total",
         "demand_factor",
+        "parts",
         "views",
     }
 )
@@ -121,35 +99,6 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class CapRow:
-    """One row of the Caps sheet (``product``/``market`` None means blank: every one)."""
-
-    row: int
-    product: str | None
-    market: str | None
-    cap: float
-    scope: str
-    basis: str = "lookthrough"
-    """``lookthrough`` (constraint 11's mass balance) or ``direct`` (the shipping site's country)."""
-    of: str | None = None
-    """Whose share is capped: None for concern supply (the sites of Q); a country for what that one
-    country ships; ``ANY`` for every single country other than the market, each separately."""
-
-
-@dataclass(frozen=True)
-class TotalCap:
-    """Constraint 5: one `total` Caps row applied to one product over a set of markets."""
-
-    row: int
-    product: str
-    markets: tuple[str, ...]
-    cap: float
-    basis: str = "lookthrough"
-    of: str | None = None
-    """As ``CapRow.of``: None (concern supply), a country, or ``ANY``."""
-
-
-@dataclass(frozen=True)
 class Observed:
     """One Observed row: ``country``'s observed share of world production of ``product`` in the
     first period, with its ``source`` (Calibration holds the model's first year against it)."""
@@ -181,6 +130,14 @@ class Closure:
             and (self.destinations is None or destination in self.destinations)
             and (self.product is None or self.product == product)
         )
+
+
+class Part(Protocol):
+    """What a family reads of its own sheets into the network (``Network.parts``): it keeps every
+    row it read, and ``at`` derives it for a network (a period's view, ``year``; None without
+    periods) from the rows in force there and that network's data and settings."""
+
+    def at(self, net: Network, year: int | None) -> Part: ...
 
 
 @dataclass(frozen=True)
@@ -217,11 +174,6 @@ class Network:
     demand D[p(s), m] > 0 or a site in m that consumes p(s)); never a hub into its own country."""
     tariff_rate: dict[tuple[str, str], float]
     freight_cost: dict[tuple[str, str], float]
-    cap_rows: tuple[CapRow, ...]
-    cap_each: dict[Key, float]
-    """Resolved `each` cap of the ``lookthrough`` basis per (product, market) of Demand and of the
-    pools N (1 = no cap; ``Settings.dependency_cap`` and blank-market rows skip concern markets)."""
-    cap_total: tuple[TotalCap, ...]
     scenarios: tuple[str, ...] = ()
     weight: dict[str, float] = field(default_factory=dict)
     max_shortfall: dict[str, float | None] = field(default_factory=dict)
@@ -258,9 +210,6 @@ class Network:
     """a[s, i] > 0: units of input product i that site s consumes per unit it makes: the resolved
     recipe of each plant (Recipes sheet, site rows over blank-site rows, 0 removing an input) and
     a[h, p(h)] = 1 for each hub. Empty for a version-1 workbook without hubs."""
-    cap_each_direct: dict[Key, float] = field(default_factory=dict)
-    """Resolved `each` cap of the ``direct`` basis per (product, market): only where a Caps row
-    with ``basis = direct`` sets one below 1 (there is no default direct cap)."""
     hubs: frozenset[str] = frozenset()
     """H: sites with ``role = hub`` (they pass their product on, 1 to 1, to other countries)."""
     closable: tuple[str, ...] = ()
@@ -288,16 +237,16 @@ class Network:
     min_output: dict[str, float] = field(default_factory=dict)
     """Sites.min_output > 0: the share of cap[s, t] that site s must make in a normal year while it
     operates (take-or-pay, offtake, must-run)."""
-    cap_single: dict[tuple[str, str, str], float] = field(default_factory=dict)
-    """Resolved single-country `each` caps below 1 (Caps rows whose ``of`` is a country or ``ANY``,
-    basis ``direct``), per (product, market, of): the most specific row among those with the
-    same ``of``; rows with different ``of`` all hold."""
     observed: tuple[Observed, ...] = ()
     """The Observed rows: today's shares of world production, to hold the first period against."""
     scenario: str = NORMAL
     """The member of the scenario dimension this network stands in: ``NORMAL`` for the workbook's
     network and its period views; a crisis for the views ``in_scenario`` makes (its demand scaled
     by the shocks, its arcs those the crisis leaves open)."""
+    parts: dict[str, Part] = field(default_factory=dict)
+    """What a family reads of its own sheets, by family name (``read``): the dependency family's
+    caps. Each part is derived for each period's view (and again when a setting changes) by its
+    own ``at``; the network knows nothing else of it."""
     given: dict[str, str] = field(default_factory=dict, compare=False)
     """Where a setting changed after reading was given, for messages that name it: setting name
     (or ``max_shortfall``, every scenario's target at once) -> words such as "the command line
@@ -460,36 +409,39 @@ class Network:
             net = dataclasses.replace(net, views={t: change(v) for t, v in self.views.items()})
         return net
 
+    def with_parts_at(self, year: int | None) -> Network:
+        """This network (a period's view: ``year``; None without periods) with every family's part
+        derived again for it (``Part.at``): after its data or its settings changed."""
+        return dataclasses.replace(self, parts={name: part.at(self, year) for name, part in self.parts.items()})
+
+    def _rederived(self) -> Network:
+        """Every part derived again, on this network (the first period's year with periods) and on
+        each period's view (its year)."""
+        first = self.periods[0].year if self.views else None
+        net = self.with_parts_at(first)
+        if self.views:
+            net = dataclasses.replace(net, views={t: v.with_parts_at(t) for t, v in self.views.items()})
+        return net
+
     def with_dependency_cap(self, cap: float, given_by: str | None = None) -> Network:
         """The same network with another ``Settings.dependency_cap`` (``--cap``, a sweep's point), in
         every period (rows of the Caps sheet keep their own caps); ``given_by`` says where the
         value comes from in messages (default: ``given_in_python``)."""
-        where = given_by or given_in_python("dependency_cap", cap)
-
-        def change(net: Network) -> Network:
-            settings = dataclasses.replace(net.settings, dependency_cap=cap)
-            return dataclasses.replace(
-                net,
-                settings=settings,
-                cap_each=resolve_each_caps(net.cap_rows, cap, cap_keys(net.demand, net.pools), net.concern),
-                given=net.given | {"dependency_cap": where},
-            )
-
-        return self._each(change)
+        return self.with_settings({"dependency_cap": given_by} if given_by else None, dependency_cap=cap)
 
     def with_settings(self, given_by: Mapping[str, str] | None = None, **changes: Any) -> Network:
         """The same network with some settings overridden (command-line options, a Python call);
         ``given_by`` says where each was given, for messages (the command line: "the command line
-        (--cap)"; default: ``given_in_python``). None leaves a setting as it is."""
+        (--cap)"; default: ``given_in_python``). None leaves a setting as it is. The families'
+        parts are derived again under the new settings (the default cap resolves the caps)."""
         changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            return self
         where = {k: (given_by or {}).get(k) or given_in_python(k, v) for k, v in changes.items()}
-        net = self
-        if "dependency_cap" in changes:
-            net = net.with_dependency_cap(changes.pop("dependency_cap"), where["dependency_cap"])
-        given = {k: where[k] for k in changes}
-        return net._each(
-            lambda n: dataclasses.replace(n, settings=dataclasses.replace(n.settings, **changes), given=n.given | given)
+        net = self._each(
+            lambda n: dataclasses.replace(n, settings=dataclasses.replace(n.settings, **changes), given=n.given | where)
         )
+        return net._rederived()
 
     def with_max_shortfall(self, value: float, given_by: str | None = None) -> Network:
         """Every scenario's ``max_shortfall`` set to ``value`` (resilience sweeps); ``given_by`` says
@@ -541,74 +493,3 @@ def pools_of(
         if rate > 0:
             out.setdefault((i, site_country[s]), None)
     return tuple(out)
-
-
-def cap_keys(demand: dict[Key, float], pools: tuple[Key, ...]) -> tuple[Key, ...]:
-    """The (product, market) pairs that get a resolved `each` cap: every Demand row and every pool."""
-    return tuple(dict.fromkeys([*demand, *pools]))
-
-
-def resolve_each_caps(
-    cap_rows: tuple[CapRow, ...],
-    default_cap: float,
-    keys: Any,
-    concern: frozenset[str] = frozenset(),
-    basis: str = "lookthrough",
-) -> dict[Key, float]:
-    """cap[p, m] of one basis for every (product, market) of ``keys``, per the `each` precedence:
-    (p, m) over (p, blank) over (blank, m) over (blank, blank) over the default.
-
-    The default is ``default_cap`` (Settings.dependency_cap) for the ``lookthrough`` basis and 1
-    (no cap) for ``direct``. In a concern market only rows that name it apply: the default and
-    blank-market rows guard the other markets against dependency (contract v2)."""
-    each = [r for r in cap_rows if r.scope == "each" and r.basis == basis and r.of is None]
-    default = default_cap if basis == "lookthrough" else 1.0
-    out: dict[Key, float] = {}
-    for p, m in keys:
-        rows = [r for r in each if r.market is not None] if m in concern else each
-        row = most_specific(rows, p, m, lambda r: r.product, lambda r: r.market)
-        out[(p, m)] = row.cap if row is not None else (1.0 if m in concern else default)
-    return out
-
-
-def resolve_total_caps(
-    cap_rows: tuple[CapRow, ...], keys: Any, concern: frozenset[str] = frozenset()
-) -> tuple[TotalCap, ...]:
-    """One TotalCap per `total` Caps row and matching product, over the matching markets: the
-    (p, m) of ``keys`` (the pools: markets with final demand or a consuming site); a row with a
-    blank market leaves out concern markets."""
-    out: list[TotalCap] = []
-    keys = list(keys)
-    products = list(dict.fromkeys(p for p, _ in keys))
-    for r in cap_rows:
-        if r.scope != "total":
-            continue
-        for p in products:
-            if r.product is not None and r.product != p:
-                continue
-            markets = tuple(
-                m for (pp, m) in keys if pp == p and (m == r.market if r.market is not None else m not in concern)
-            )
-            if markets:
-                out.append(TotalCap(row=r.row, product=p, markets=markets, cap=r.cap, basis=r.basis, of=r.of))
-    return tuple(out)
-
-
-def resolve_single_caps(
-    cap_rows: tuple[CapRow, ...], keys: Any, concern: frozenset[str] = frozenset()
-) -> dict[tuple[str, str, str], float]:
-    """cap[p, m, of] < 1 of every single-country `each` row (``of`` a country or ``ANY``, basis
-    ``direct``) for every (product, market) of ``keys``: among the rows with the same ``of``, the
-    most specific wins ((p, m) over (p, blank) over (blank, m) over (blank, blank)); rows with
-    different ``of`` all hold. In a concern market only rows that name it apply (as for concern
-    caps: blank-market rows guard the other markets)."""
-    out: dict[tuple[str, str, str], float] = {}
-    each = [r for r in cap_rows if r.scope == "each" and r.of is not None]
-    for of in dict.fromkeys(r.of for r in each):
-        rows = [r for r in each if r.of == of]
-        for p, m in keys:
-            usable = [r for r in rows if r.market is not None] if m in concern else rows
-            row = most_specific(usable, p, m, lambda r: r.product, lambda r: r.market)
-            if row is not None and row.cap < 1 and of is not None:
-                out[(p, m, of)] = row.cap
-    return out

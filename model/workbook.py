@@ -29,16 +29,7 @@ from model.collector import collector_paused
 from model.columns import Record, SheetData, describe, valid
 from model.families import FAMILIES
 from model.issues import Issue, Issues, WorkbookError, did_you_mean, fold
-from model.network import (
-    CapRow,
-    Network,
-    Observed,
-    Settings,
-    cap_keys,
-    cap_of,
-    pools_of,
-    resolve_single_caps,
-)
+from model.network import Network, Observed, Settings, pools_of
 from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, open_workbook, read_rows
 
 EXCEL_ERRORS = (
@@ -679,14 +670,9 @@ def _build_network(
     misnamed, a sheet whose header could not be read); their cause is already reported, so the
     rules that would follow from it (every reference to them unknown; with Periods, the rules of
     the horizon) are not run."""
-    if (
-        data.get("Caps") is not None
-    ):  # one key per cap for duplicates: `concern` is a blank `of`, a blank basis its default
-        for rec in data["Caps"].records:
-            if "of" in rec.values:
-                rec.values["of"] = cap_of(rec.values["of"])
-            if "basis" in rec.values and rec.values["basis"] is None:
-                rec.values["basis"] = "direct" if rec.values.get("of") else "lookthrough"
+    for family in FAMILIES:  # its records as the model keys them, before the duplicate check
+        if hasattr(family, "prepare_records"):
+            family.prepare_records(data)
     for sheet in data.values():
         if sheet.spec is not schema.SETTINGS_SHEET:
             checks.check_duplicates(sheet, issues)
@@ -779,26 +765,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
     pools = pools_of(demand, site_country, input_rate)
     arcs = derive.arcs(sites, site_country, site_product, demand, lanes, pools, hubs)
 
-    cap_period_rows = [
-        (
-            CapRow(
-                r.row,
-                r.values.get("product"),
-                r.values.get("market"),
-                float(r.values["cap"]),
-                r.values.get("scope") or "each",
-                r.values.get("basis") or ("direct" if cap_of(r.values.get("of")) else "lookthrough"),
-                cap_of(r.values.get("of")),
-            ),
-            r.values.get("period") if with_horizon else None,
-        )
-        for r in valid(data.get("Caps"))
-    ]
-    cap_rows = tuple(c for c, _ in cap_period_rows)
-    cap_each, cap_total = derive.resolved_caps(cap_rows, settings.dependency_cap, demand, pools, concern)
-    cap_each_direct = derive.direct_caps(cap_rows, cap_keys(demand, pools), concern)
-    cap_single = resolve_single_caps(cap_rows, cap_keys(demand, pools), concern)
-
     scen_recs = valid(data.get("Scenarios"))
     scenarios = tuple(r.values["scenario"] for r in scen_recs)
     weight = {r.values["scenario"]: float(r.values.get("weight") or 0.0) for r in scen_recs}
@@ -872,9 +838,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         arcs=arcs.arcs,
         tariff_rate=arcs.tariff_rate,
         freight_cost=arcs.freight_cost,
-        cap_rows=cap_rows,
-        cap_each=cap_each,
-        cap_total=cap_total,
         scenarios=scenarios,
         weight=weight,
         max_shortfall=max_shortfall,
@@ -890,7 +853,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         source=str(path),
         source_sha256=sha256_of(path),
         input_rate=input_rate,
-        cap_each_direct=cap_each_direct,
         hubs=hubs,
         closable=closable,
         site_group=site_group,
@@ -898,7 +860,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         customs_value=customs_value,
         recipe=derive.product_recipe(recipe_rows),
         window=window,
-        cap_single=cap_single,
         site_concern={s: bool(v["concern"]) for s, v in sv.items() if v.get("concern") is not None},
         min_output={s: float(v["min_output"]) for s, v in sv.items() if v.get("min_output")},
         observed=tuple(
@@ -907,12 +868,16 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
             for v in (r.values,)
         ),
     )
+    if with_horizon:
+        periods = horizon.horizon(
+            [(r.values["period"], r.values.get("years")) for r in valid(data["Periods"])], settings.discount_rate
+        )
+        net = dataclasses.replace(net, periods=periods)
+    parts = {family.PART: family.read(data, net) for family in FAMILIES if hasattr(family, "read")}
+    net = dataclasses.replace(net, parts=parts)
     if not with_horizon:
         return net
-    periods = horizon.horizon(
-        [(r.values["period"], r.values.get("years")) for r in valid(data["Periods"])], settings.discount_rate
-    )
-    return horizon.with_periods(net, horizon.PeriodRows(demand_rows, lane_rows, cap_period_rows, shocks), periods)
+    return horizon.with_periods(net, horizon.PeriodRows(demand_rows, lane_rows, shocks), net.periods)
 
 
 def _tables(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from model import derive
 from model.derive import Disruption, Lane, Shock
-from model.network import CapRow, TotalCap
+from model.families.dependency import CapRow, TotalCap, resolved_caps
 
 SITES = ("h1", "a1", "r1", "r2")
 COUNTRY = {"h1": "Home", "a1": "Ally", "r1": "Rival", "r2": "Rival"}
@@ -65,7 +65,7 @@ def test_resolved_caps_precedence_and_totals() -> None:
         CapRow(4, "chip", "Home", 0.3, "each"),
         CapRow(5, None, None, 0.4, "total"),
     )
-    each, total = derive.resolved_caps(rows, 0.9, DEMAND)
+    each, total = resolved_caps(rows, 0.9, DEMAND)
     assert each == {("chip", "Home"): 0.3, ("chip", "Ally"): 0.5, ("chip", "Rival"): 0.5, ("magnet", "Home"): 0.9}
     assert total == (
         TotalCap(row=5, product="chip", markets=("Home", "Ally"), cap=0.4),

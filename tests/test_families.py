@@ -129,3 +129,25 @@ def test_every_family_hook_is_callable_with_the_protocol_names() -> None:
             if hasattr(family, hook):
                 params = list(inspect.signature(getattr(family, hook)).parameters)
                 assert params == names, f"{family.__name__}.{hook}{tuple(params)}: expected {tuple(names)}"
+
+
+def test_the_caps_are_the_dependency_familys_part(tmp_path: Path) -> None:
+    """The caps live in the dependency family's part of the network, not in Network's fields: a
+    period's view holds the caps of its rows in force, and a change of the default cap derives
+    them again in every period (rows of the Caps sheet keep their own caps)."""
+    from model.families.dependency import PART, Caps, caps_of
+    from model.network import Network
+
+    assert not [f.name for f in dataclasses.fields(Network) if f.name.startswith("cap_")]
+    recs = records(
+        Periods=[{"period": 2024}, {"period": 2026}],
+        Caps=[{"product": "chip", "market": "Home", "cap": 0.5, "period": 2026}],
+    )
+    net = read_workbook(write(tmp_path, recs))
+    assert isinstance(net.parts[PART], Caps)
+    assert caps_of(net.at(2024)).each[("chip", "Home")] == 1.0  # the default, Settings.dependency_cap
+    assert caps_of(net.at(2026)).each[("chip", "Home")] == 0.5  # the row in force from 2026
+    tighter = net.with_dependency_cap(0.3)
+    assert caps_of(tighter.at(2024)).each[("chip", "Home")] == 0.3
+    assert caps_of(tighter.at(2026)).each[("chip", "Home")] == 0.5
+    assert caps_of(net.with_settings(time_limit_s=5).at(2026)) == caps_of(net.at(2026))

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from model.cli import main
+from model.families.dependency import caps_of
 from model.report import write_results
 from model.workbook import read_workbook
 from tests.helpers import BASE, SAMPLE, edit, records, write
@@ -93,11 +94,11 @@ def test_workbook_saved_by_libreoffice_reads_back_with_formula_values(tmp_path: 
 def test_sample_saved_by_libreoffice_gives_the_same_network(tmp_path: Path) -> None:
     saved = convert(SAMPLE, "xlsx:Calc MS Excel 2007 XML", tmp_path)
     a, b = read_workbook(SAMPLE), read_workbook(saved)
-    assert (a.arcs, a.demand, a.capacity, a.cap_each, a.loss, a.demand_factor) == (
+    assert (a.arcs, a.demand, a.capacity, caps_of(a).each, a.loss, a.demand_factor) == (
         b.arcs,
         b.demand,
         b.capacity,
-        b.cap_each,
+        caps_of(b).each,
         b.loss,
         b.demand_factor,
     )

@@ -8,6 +8,7 @@ import pyomo.environ as pyo
 import pytest
 
 from model.build import build_model
+from model.families.dependency import caps_of
 from model.workbook import read_workbook
 from tests.helpers import write
 
@@ -98,15 +99,15 @@ def test_arcs_follow_lane_rules(net) -> None:
 
 
 def test_each_caps_most_specific_wins(net) -> None:
-    assert net.cap_each[("p1", "A")] == 0.2  # (product, market)
-    assert net.cap_each[("p1", "C")] == 0.5  # (product, blank)
-    assert net.cap_each[("p2", "A")] == 0.3  # (blank, market)
-    assert net.cap_each[("p2", "C")] == 0.8  # Settings.dependency_cap
-    assert net.with_dependency_cap(0.6).cap_each[("p2", "C")] == 0.6
+    assert caps_of(net).each[("p1", "A")] == 0.2  # (product, market)
+    assert caps_of(net).each[("p1", "C")] == 0.5  # (product, blank)
+    assert caps_of(net).each[("p2", "A")] == 0.3  # (blank, market)
+    assert caps_of(net).each[("p2", "C")] == 0.8  # Settings.dependency_cap
+    assert caps_of(net.with_dependency_cap(0.6)).each[("p2", "C")] == 0.6
 
 
 def test_total_caps_one_per_product_over_matching_markets(net) -> None:
-    assert [(t.product, t.markets, t.cap) for t in net.cap_total] == [("p2", ("A", "C"), 0.4)]
+    assert [(t.product, t.markets, t.cap) for t in caps_of(net).total] == [("p2", ("A", "C"), 0.4)]
 
 
 def test_losses_take_largest_matching_row(net) -> None:

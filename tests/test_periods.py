@@ -20,6 +20,7 @@ import pytest
 from openpyxl import load_workbook
 
 from model.build import build_model
+from model.families.dependency import caps_of
 from model.horizon import horizon, in_force, weight
 from model.invariants import check_all
 from model.issues import WorkbookError
@@ -104,10 +105,12 @@ def test_each_period_sees_its_own_data(tmp_path: Path) -> None:
     assert first.tariff_rate == {("rival1", "Home"): 0.2}
     assert later.tariff_rate == {("rival1", "Home"): 0.5, ("home1", "Home"): 0.0}
     assert first.sites == ("rival1",) and first.candidates == () and later.candidates == ("home1",)
-    assert first.cap_each == {("chip", "Home"): 1.0} and later.cap_each == {("chip", "Home"): 0.5}
+    assert caps_of(first).each == {("chip", "Home"): 1.0} and caps_of(later).each == {("chip", "Home"): 0.5}
     assert net.demand == first.demand
     capped = net.with_dependency_cap(0.3)
-    assert capped.at(2024).cap_each == {("chip", "Home"): 0.3} and capped.at(2026).cap_each == {("chip", "Home"): 0.5}
+    assert caps_of(capped.at(2024)).each == {("chip", "Home"): 0.3} and caps_of(capped.at(2026)).each == {
+        ("chip", "Home"): 0.5
+    }
 
 
 # ---- hand-computed optima --------------------------------------------------------------------
@@ -827,7 +830,7 @@ def test_every_network_field_is_made_per_period_or_declared_for_the_horizon(tmp_
     fields = {f.name for f in dataclasses.fields(Network)}
     assert fields == PER_PERIOD_FIELDS | HORIZON_FIELDS and not PER_PERIOD_FIELDS & HORIZON_FIELDS
     net = read_workbook(write(tmp_path, records(Periods=TWO_PERIODS)))
-    rows = horizon.PeriodRows([("chip", "Home", 80.0, None, None)], [], [], [])
+    rows = horizon.PeriodRows([("chip", "Home", 80.0, None, None)], [], [])
     assert set(horizon.period_changes(net, rows, 2024, net.sites)) == PER_PERIOD_FIELDS
     first, second = net.at(2024), net.at(2026)
     for name in HORIZON_FIELDS - {"timings"}:

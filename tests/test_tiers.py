@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from model.families.dependency import caps_of
 from model.issues import WorkbookError
 from model.workbook import read_workbook
 from tests.helpers import BASE, records, solve_records, write
@@ -577,10 +578,10 @@ def test_pools_arcs_and_caps_of_the_chain(tmp_path: Path) -> None:
         ("jp_magnet", "Home"),
         ("cn_magnet", "Home"),
     }
-    assert net.cap_each[("oxide", "Japan")] == 0.3 and net.cap_each[("oxide", "China")] == 1.0
+    assert caps_of(net).each[("oxide", "Japan")] == 0.3 and caps_of(net).each[("oxide", "China")] == 1.0
     named = read_workbook(write(tmp_path, chain(Caps=[{"market": "China", "cap": 0.5}, {"cap": 0.2}])))
-    assert named.cap_each[("oxide", "China")] == 0.5 and named.cap_each[("oxide", "Japan")] == 0.2
-    assert named.cap_each_direct == {}
+    assert caps_of(named).each[("oxide", "China")] == 0.5 and caps_of(named).each[("oxide", "Japan")] == 0.2
+    assert caps_of(named).each_direct == {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -712,7 +713,7 @@ def test_caps_rows_differing_in_basis_are_not_duplicates(tmp_path: Path) -> None
         {**{"product": "magnet", "market": "Home", "cap": 0.2}, "basis": "direct"},
     ]
     net = read_workbook(write(tmp_path, chain(Caps=both)))
-    assert net.cap_each[("magnet", "Home")] == 0.5 and net.cap_each_direct == {("magnet", "Home"): 0.2}
+    assert caps_of(net).each[("magnet", "Home")] == 0.5 and caps_of(net).each_direct == {("magnet", "Home"): 0.2}
     twice = [both[0], {**both[0], "cap": 0.3, "basis": "lookthrough"}]
     errs = errors_of(write(tmp_path, chain(Caps=twice)))
     assert any(e.startswith("Caps!A3:") and "duplicate" in e for e in errs), errs

@@ -102,10 +102,19 @@ DIMENSIONS = {
 
 def lookthrough_capped(net: Network) -> set[str]:
     """Products with a ``lookthrough`` cap below 1: an `each` cap on one of their pools, or a
-    `total` row of that basis."""
-    capped = {p for (p, _), cap in net.cap_each.items() if cap < 1}
-    capped |= {tc.product for tc in net.cap_total if tc.basis == "lookthrough" and tc.cap < 1}
+    `total` row of that basis (the caps the dependency family reads: ``dependency.caps_of``)."""
+    caps = _caps(net)
+    capped = {p for (p, _), cap in caps.each.items() if cap < 1}
+    capped |= {tc.product for tc in caps.total if tc.basis == "lookthrough" and tc.cap < 1}
     return capped
+
+
+def _caps(net: Network) -> Any:
+    """The caps of ``net``, which the dependency family reads and owns (imported when called: that
+    family builds on this one's concern-free parts, so it imports this module)."""
+    from model.families.dependency import caps_of
+
+    return caps_of(net)
 
 
 def upstream_closure(net: Network, products: set[str]) -> set[str]:
@@ -265,10 +274,10 @@ def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple
     for (s, mk), q in flow.items():
         supplied[(net.site_product[s], mk)] += q
     caps: list[tuple[float, float, list[Any]]] = []  # (1 - cap, supply, concern-free parts)
-    for (p, mk), cap in net.cap_each.items():
+    for (p, mk), cap in _caps(net).each.items():
         if cap < 1 and supplied.get((p, mk), 0.0) > 0:
             caps.append((1 - cap, supplied[(p, mk)], list(into.get((p, mk), ()))))
-    for tc in net.cap_total:
+    for tc in _caps(net).total:
         if tc.basis != "lookthrough" or tc.cap >= 1:
             continue
         total = sum(supplied.get((tc.product, mk), 0.0) for mk in tc.markets)

@@ -6,7 +6,8 @@ Dependency table with both shares and each cap's marginal cost; the cap invarian
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
@@ -39,8 +40,9 @@ from model.families.protocol import (
 )
 from model.families.recipes import chain_tiers, chains, recipe_edges
 from model.families.verify import TOL, rows_of
+from model.horizon import in_force
 from model.issues import Issue, Issues, did_you_mean
-from model.network import ANY, CONCERN_OF, NORMAL, Network, cap_of, most_specific
+from model.network import NORMAL, Key, Network, most_specific
 from model.sidebyside import differs, pct
 from model.xlsx import BAR_CM, CM, HEADER_FILL, Book, rows_for, runs
 
@@ -122,6 +124,245 @@ CAPS = Sheet(
 
 SHEETS = (CAPS,)
 """The input sheets this family declares (``model.schema``)."""
+
+
+# The caps it reads (the Caps sheet): its part of the network
+
+
+ANY = "any"
+"""``Caps.of`` for every single country other than the market, each separately (the EU Critical
+Raw Materials Act's "no more than 65% from any single third country, at each stage")."""
+
+CONCERN_OF = "concern"
+"""``Caps.of`` for concern supply (the same as a blank cell)."""
+
+
+def cap_of(value: str | None) -> str | None:
+    """A ``Caps.of`` cell as the model reads it: None for blank or ``concern`` (concern supply),
+    ``ANY`` for ``any`` (any case), else the country it names."""
+    if value is None or str(value).strip().lower() in ("", CONCERN_OF):
+        return None
+    if str(value).strip().lower() == ANY:
+        return ANY
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class CapRow:
+    """One row of the Caps sheet (``product``/``market`` None means blank: every one)."""
+
+    row: int
+    product: str | None
+    market: str | None
+    cap: float
+    scope: str
+    basis: str = "lookthrough"
+    """``lookthrough`` (constraint 11's mass balance) or ``direct`` (the shipping site's country)."""
+    of: str | None = None
+    """Whose share is capped: None for concern supply (the sites of Q); a country for what that one
+    country ships; ``ANY`` for every single country other than the market, each separately."""
+
+
+@dataclass(frozen=True)
+class TotalCap:
+    """Constraint 5: one `total` Caps row applied to one product over a set of markets."""
+
+    row: int
+    product: str
+    markets: tuple[str, ...]
+    cap: float
+    basis: str = "lookthrough"
+    of: str | None = None
+    """As ``CapRow.of``: None (concern supply), a country, or ``ANY``."""
+
+
+def cap_keys(demand: dict[Key, float], pools: tuple[Key, ...]) -> tuple[Key, ...]:
+    """The (product, market) pairs that get a resolved `each` cap: every Demand row and every pool."""
+    return tuple(dict.fromkeys([*demand, *pools]))
+
+
+def resolve_each_caps(
+    cap_rows: tuple[CapRow, ...],
+    default_cap: float,
+    keys: Any,
+    concern: frozenset[str] = frozenset(),
+    basis: str = "lookthrough",
+) -> dict[Key, float]:
+    """cap[p, m] of one basis for every (product, market) of ``keys``, per the `each` precedence:
+    (p, m) over (p, blank) over (blank, m) over (blank, blank) over the default.
+
+    The default is ``default_cap`` (Settings.dependency_cap) for the ``lookthrough`` basis and 1
+    (no cap) for ``direct``. In a concern market only rows that name it apply: the default and
+    blank-market rows guard the other markets against dependency (contract v2)."""
+    each = [r for r in cap_rows if r.scope == "each" and r.basis == basis and r.of is None]
+    default = default_cap if basis == "lookthrough" else 1.0
+    out: dict[Key, float] = {}
+    for p, m in keys:
+        rows = [r for r in each if r.market is not None] if m in concern else each
+        row = most_specific(rows, p, m, lambda r: r.product, lambda r: r.market)
+        out[(p, m)] = row.cap if row is not None else (1.0 if m in concern else default)
+    return out
+
+
+def resolve_total_caps(
+    cap_rows: tuple[CapRow, ...], keys: Any, concern: frozenset[str] = frozenset()
+) -> tuple[TotalCap, ...]:
+    """One TotalCap per `total` Caps row and matching product, over the matching markets: the
+    (p, m) of ``keys`` (the pools: markets with final demand or a consuming site); a row with a
+    blank market leaves out concern markets."""
+    out: list[TotalCap] = []
+    keys = list(keys)
+    products = list(dict.fromkeys(p for p, _ in keys))
+    for r in cap_rows:
+        if r.scope != "total":
+            continue
+        for p in products:
+            if r.product is not None and r.product != p:
+                continue
+            markets = tuple(
+                m for (pp, m) in keys if pp == p and (m == r.market if r.market is not None else m not in concern)
+            )
+            if markets:
+                out.append(TotalCap(row=r.row, product=p, markets=markets, cap=r.cap, basis=r.basis, of=r.of))
+    return tuple(out)
+
+
+def resolve_single_caps(
+    cap_rows: tuple[CapRow, ...], keys: Any, concern: frozenset[str] = frozenset()
+) -> dict[tuple[str, str, str], float]:
+    """cap[p, m, of] < 1 of every single-country `each` row (``of`` a country or ``ANY``, basis
+    ``direct``) for every (product, market) of ``keys``: among the rows with the same ``of``, the
+    most specific wins ((p, m) over (p, blank) over (blank, m) over (blank, blank)); rows with
+    different ``of`` all hold. In a concern market only rows that name it apply (as for concern
+    caps: blank-market rows guard the other markets)."""
+    out: dict[tuple[str, str, str], float] = {}
+    each = [r for r in cap_rows if r.scope == "each" and r.of is not None]
+    for of in dict.fromkeys(r.of for r in each):
+        rows = [r for r in each if r.of == of]
+        for p, m in keys:
+            usable = [r for r in rows if r.market is not None] if m in concern else rows
+            row = most_specific(usable, p, m, lambda r: r.product, lambda r: r.market)
+            if row is not None and row.cap < 1 and of is not None:
+                out[(p, m, of)] = row.cap
+    return out
+
+
+def resolved_caps(
+    cap_rows: Sequence[CapRow],
+    dependency_cap: float,
+    demand: Mapping[Key, float],
+    pools: Sequence[Key] | None = None,
+    concern: frozenset[str] = frozenset(),
+) -> tuple[dict[Key, float], tuple[TotalCap, ...]]:
+    """(cap_each, cap_total) of the ``lookthrough`` basis and every `total` row: cap[p, m] per
+    (product, market) of Demand and of the pools N by the `each` precedence ((p, m) over
+    (p, blank) over (blank, m) over ``dependency_cap``; in a concern market only rows naming it),
+    and one ``TotalCap`` per `total` row and matching product over its matching pools
+    (constraint 5). ``pools`` None: the markets with demand (version 1)."""
+    rows = tuple(cap_rows)
+    demand = dict(demand)
+    keys = tuple(k for k, d in demand.items() if d > 0) if pools is None else tuple(pools)
+    each = resolve_each_caps(rows, dependency_cap, cap_keys(demand, keys), concern)
+    return each, resolve_total_caps(rows, keys, concern)
+
+
+def direct_caps(cap_rows: Sequence[CapRow], keys: Sequence[Key], concern: frozenset[str]) -> dict[Key, float]:
+    """cap[p, m] of the ``direct`` basis per (product, market) of ``keys`` where a `direct` row sets
+    one below 1 (there is no default direct cap)."""
+    resolved = resolve_each_caps(tuple(cap_rows), 1.0, keys, concern, basis="direct")
+    return {k: c for k, c in resolved.items() if c < 1}
+
+
+PART = "dependency"
+"""This family's key in ``Network.parts``."""
+NO_PERIODS = 10**9
+"""The year at which every row is in force (a network without periods reads them all)."""
+
+
+def _in_force_key(listed: tuple[CapRow, int | None]) -> tuple[Any, ...]:
+    r = listed[0]
+    return (r.product, r.market, r.scope, r.basis, r.of)
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The caps of the network (``Network.parts["dependency"]``): every Caps row with its period
+    (None: blank, or no Periods sheet) and, for the network they are derived for, the rows in force
+    and their resolution against its Demand rows and pools N (``at``)."""
+
+    listed: tuple[tuple[CapRow, int | None], ...]
+    """Every valid Caps row, with its period."""
+    rows: tuple[CapRow, ...] = ()
+    """The rows in force: per (product, market, scope, basis, of), the latest that has started."""
+    each: dict[Key, float] = field(default_factory=dict)
+    """Resolved `each` cap of the ``lookthrough`` basis per (product, market) of Demand and of the
+    pools N (1 = no cap; ``Settings.dependency_cap`` and blank-market rows skip concern markets)."""
+    each_direct: dict[Key, float] = field(default_factory=dict)
+    """Resolved `each` cap of the ``direct`` basis per (product, market): only where a Caps row
+    with ``basis = direct`` sets one below 1 (there is no default direct cap)."""
+    total: tuple[TotalCap, ...] = ()
+    """One per `total` row and matching product over its matching pools (constraint 5)."""
+    single: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    """Resolved single-country `each` caps below 1 (``of`` a country or ``ANY``, basis ``direct``),
+    per (product, market, of): the most specific row among those with the same ``of``; rows with
+    different ``of`` all hold."""
+
+    def at(self, net: Network, year: int | None) -> Caps:
+        """The caps of ``net`` (a period's view, ``year``; None: every row) from the rows in force,
+        resolved against its demand, pools, concern countries and ``Settings.dependency_cap``."""
+        when = NO_PERIODS if year is None else year
+        rows = tuple(c for c, _ in in_force(self.listed, _in_force_key, lambda r: r[1], when))
+        keys = cap_keys(net.demand, net.pools)
+        each, total = resolved_caps(rows, net.settings.dependency_cap, net.demand, net.pools, net.concern)
+        return Caps(
+            self.listed,
+            rows,
+            each,
+            direct_caps(rows, keys, net.concern),
+            total,
+            resolve_single_caps(rows, keys, net.concern),
+        )
+
+
+def read(data: Mapping[str, SheetData], net: Network) -> Caps:
+    """The Caps sheet's valid rows (with their period where the workbook has a Periods sheet),
+    derived for ``net`` (``Caps.at``: the first period's rows in force, with periods)."""
+    periods = bool(net.views) or net.shows_periods
+    listed = tuple(
+        (
+            CapRow(
+                r.row,
+                r.values.get("product"),
+                r.values.get("market"),
+                float(r.values["cap"]),
+                r.values.get("scope") or "each",
+                r.values.get("basis") or ("direct" if cap_of(r.values.get("of")) else "lookthrough"),
+                cap_of(r.values.get("of")),
+            ),
+            r.values.get("period") if periods else None,
+        )
+        for r in valid(data.get("Caps"))
+    )
+    return Caps(listed).at(net, net.periods[0].year if periods else None)
+
+
+def caps_of(net: Network) -> Caps:
+    """The caps of ``net`` (read from the Caps sheet, derived for it: ``Caps.at``)."""
+    return net.parts[PART]
+
+
+def prepare_records(data: Mapping[str, SheetData]) -> None:
+    """The Caps records as the model keys them, before the duplicate check: one key per cap, so
+    ``concern`` is a blank ``of`` and a blank basis its default."""
+    if data.get("Caps") is None:
+        return
+    for rec in data["Caps"].records:
+        if "of" in rec.values:
+            rec.values["of"] = cap_of(rec.values["of"])
+        if "basis" in rec.values and rec.values["basis"] is None:
+            rec.values["basis"] = "direct" if rec.values.get("of") else "lookthrough"
+
+
 SHEET_ADDS = {
     "Sites": (
         Column(
@@ -239,7 +480,7 @@ def each_caps(net: Network, adj: Adjacency, basis: str = "lookthrough") -> list[
     """Pools (p, m) of N whose resolved cap of ``basis`` is < 1 and that can bind: concern sites
     reach the pool, or (look-through) p has a mass balance (``mass_balance_products``), so that
     concern content may come from upstream."""
-    caps = net.cap_each if basis == "lookthrough" else net.cap_each_direct
+    caps = caps_of(net).each if basis == "lookthrough" else caps_of(net).each_direct
     upstream = mass_balance_products(net) if basis == "lookthrough" else set()
     pools = set(net.pools)
     return [
@@ -253,11 +494,11 @@ def each_caps(net: Network, adj: Adjacency, basis: str = "lookthrough") -> list[
 
 
 def total_caps(net: Network, adj: Adjacency) -> list[int]:
-    """Indices into ``net.cap_total`` (the ``total_cap`` position) that can bind."""
+    """Indices into ``caps_of(net).total`` (the ``total_cap`` position) that can bind."""
     upstream = mass_balance_products(net)
     return [
         i
-        for i, tc in enumerate(net.cap_total)
+        for i, tc in enumerate(caps_of(net).total)
         if tc.cap < 1
         and tc.of is None
         and (
@@ -283,7 +524,7 @@ def single_caps(net: Network, adj: Adjacency) -> list[tuple[str, str, str, str]]
     into the pool (one constraint (4) each)."""
     pools = set(net.pools)
     out = []
-    for (p, mk, of), cap in net.cap_single.items():
+    for (p, mk, of), cap in caps_of(net).single.items():
         if cap >= 1 or (p, mk) not in pools:
             continue
         shippers = dict.fromkeys(net.site_country[s] for s in adj.arcs_to.get((p, mk), ()))
@@ -292,10 +533,10 @@ def single_caps(net: Network, adj: Adjacency) -> list[tuple[str, str, str, str]]
 
 
 def total_single_caps(net: Network, adj: Adjacency) -> list[tuple[int, str]]:
-    """(index into ``net.cap_total``, k) of every single-country `total` row below 1 and country k
+    """(index into ``caps_of(net).total``, k) of every single-country `total` row below 1 and country k
     it measures that ships the row's product into one of its markets (5)."""
     out = []
-    for i, tc in enumerate(net.cap_total):
+    for i, tc in enumerate(caps_of(net).total):
         if tc.of is None or tc.cap >= 1:
             continue
         shippers = dict.fromkeys(
@@ -342,7 +583,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
     m.dependency_each = pyo.Constraint(
         m.DEPENDENCY_EACH,
-        rule=lambda _m, p, mk, t, w: share_excess(p, mk, ctx.at(t).cap_each[(p, mk)], t, w) <= 0,
+        rule=lambda _m, p, mk, t, w: share_excess(p, mk, caps_of(ctx.at(t)).each[(p, mk)], t, w) <= 0,
         doc="(4) concern share of supply <= cap, each market (look-through)",
     )
     m.DEPENDENCY_EACH_DIRECT = pyo.Set(
@@ -353,7 +594,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
     m.dependency_each_direct = pyo.Constraint(
         m.DEPENDENCY_EACH_DIRECT,
-        rule=lambda _m, p, mk, t, w: share_excess(p, mk, ctx.at(t).cap_each_direct[(p, mk)], t, w, "direct") <= 0,
+        rule=lambda _m, p, mk, t, w: share_excess(p, mk, caps_of(ctx.at(t)).each_direct[(p, mk)], t, w, "direct") <= 0,
         doc="(4) concern share of supply <= cap, each market (direct: the shipping site's country)",
     )
     m.DEPENDENCY_TOTAL = pyo.Set(
@@ -364,7 +605,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
 
     def total_rule(_m: pyo.ConcreteModel, i: int, t: int, w: str) -> object:
-        tc = ctx.at(t, w).cap_total[i]
+        tc = caps_of(ctx.at(t, w)).total[i]
         return sum(share_excess(tc.product, mk, tc.cap, t, w, tc.basis) for mk in tc.markets) <= 0
 
     m.dependency_total = pyo.Constraint(
@@ -384,7 +625,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
     m.dependency_single = pyo.Constraint(
         m.DEPENDENCY_SINGLE,
-        rule=lambda _m, p, mk, of, k, t, w: country_excess(p, mk, k, ctx.at(t).cap_single[(p, mk, of)], t, w) <= 0,
+        rule=lambda _m, p, mk, of, k, t, w: country_excess(p, mk, k, caps_of(ctx.at(t)).single[(p, mk, of)], t, w) <= 0,
         doc="(4) one country's share of supply <= cap, each market (direct)",
     )
     m.DEPENDENCY_TOTAL_SINGLE = pyo.Set(
@@ -395,7 +636,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     )
 
     def total_single_rule(_m: pyo.ConcreteModel, i: int, k: str, t: int, w: str) -> object:
-        tc = ctx.at(t, w).cap_total[i]
+        tc = caps_of(ctx.at(t, w)).total[i]
         return sum(country_excess(tc.product, mk, k, tc.cap, t, w) for mk in tc.markets) <= 0
 
     m.dependency_total_single = pyo.Constraint(
@@ -445,7 +686,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
             for p, mk in pools:
                 k = (p, mk)
                 shares = _shares(supplied[k], direct[k], lookthrough.get(k, 0.0))
-                cap = view.cap_each.get(k, 1.0)
+                cap = caps_of(view).each.get(k, 1.0)
                 if w == NORMAL or cap < 1:
                     key = (p, mk, t, w)
                     constraint = m.dependency_each[key] if key in m.DEPENDENCY_EACH and priced else None
@@ -461,19 +702,19 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                         cap_row(view, p, mk, "lookthrough"),
                     )
                     add({**row, "basis": "lookthrough", "of": "", **shares})
-                if k in view.cap_each_direct and (w == NORMAL or view.cap_each_direct[k] < 1):
+                if k in caps_of(view).each_direct and (w == NORMAL or caps_of(view).each_direct[k] < 1):
                     key = (p, mk, t, w)
                     constraint = m.dependency_each_direct[key] if key in m.DEPENDENCY_EACH_DIRECT and priced else None
-                    cap = view.cap_each_direct[k]
+                    cap = caps_of(view).each_direct[k]
                     row = _row(
                         p, mk, "each", supplied[k], direct[k], cap, constraint, solved, cap_row(view, p, mk, "direct")
                     )
                     add({**row, "basis": "direct", "of": "", **shares})
-            for (p, mk, of), cap in view.cap_single.items():
+            for (p, mk, of), cap in caps_of(view).single.items():
                 if (p, mk) in pools:
                     found = [m.dependency_single[i] for i in single_rows.get((p, mk, of, t, w), ())] if priced else []
                     add(_single_row(p, mk, "each", of, cap, found, solved, single_cap_row(view, p, mk, of), sums))
-            for i, tc in enumerate(view.cap_total):
+            for i, tc in enumerate(caps_of(view).total):
                 if w != NORMAL and tc.cap >= 1:
                     continue
                 keys = [(tc.product, mk) for mk in tc.markets]
@@ -603,7 +844,7 @@ def single_cap_row(net: Network, p: str, mk: str, of: str) -> int | None:
     """The sheet row of the Caps row that sets the single-country `each` cap (p, mk, of): the most
     specific matching row among those with the same ``of`` (in a concern market only rows that
     name it)."""
-    rows = [r for r in net.cap_rows if r.scope == "each" and r.of == of]
+    rows = [r for r in caps_of(net).rows if r.scope == "each" and r.of == of]
     if mk in net.concern:
         rows = [r for r in rows if r.market is not None]
     row = most_specific(rows, p, mk, lambda r: r.product, lambda r: r.market)
@@ -628,7 +869,7 @@ def cap_row(net: Network, p: str, mk: str, basis: str) -> int | None:
     """The sheet row of the Caps row that sets the `each` cap of (p, mk) on ``basis`` (the most
     specific matching row in force, as ``resolve_each_caps`` picks it; in a concern market only
     rows that name it), None where no row matches (the default applies)."""
-    each = [r for r in net.cap_rows if r.scope == "each" and r.basis == basis]
+    each = [r for r in caps_of(net).rows if r.scope == "each" and r.basis == basis]
     if mk in net.concern:
         each = [r for r in each if r.market is not None]
     row = most_specific(each, p, mk, lambda r: r.product, lambda r: r.market)
@@ -656,7 +897,7 @@ def default_cap_pairs(net: Network) -> set[tuple[str, str]]:
     """The pools (product, market) whose look-through `each` cap is ``Settings.dependency_cap``:
     no Caps row of scope `each` and basis `lookthrough` matches them, and the market is not a
     concern country (the default does not cap those, contract v2)."""
-    each_rows = [r for r in net.cap_rows if r.scope == "each" and r.basis == "lookthrough"]
+    each_rows = [r for r in caps_of(net).rows if r.scope == "each" and r.basis == "lookthrough"]
     return {
         (p, mk)
         for (p, mk) in net.pools
@@ -763,17 +1004,17 @@ def _check_case(flows: pd.DataFrame, free_parts: pd.DataFrame | None, net: Netwo
         for product, market, q, free in rows_of(free_parts, "product", "market", "flow", "concern_free"):
             look[(product, market)] += q - free
     out = []
-    for basis, caps, concern in (("lookthrough", net.cap_each, look), ("direct", net.cap_each_direct, con)):
+    for basis, caps, concern in (("lookthrough", caps_of(net).each, look), ("direct", caps_of(net).each_direct, con)):
         for (p, mk), cap in caps.items():
             s, c = sup.get((p, mk), 0.0), concern.get((p, mk), 0.0)
             if c > cap * s + TOL * max(1.0, s):
                 out.append(f"{p} in {mk}: concern share {c / s:.4f} ({basis}) exceeds cap {cap:g}")
-    for (p, mk, of), cap in net.cap_single.items():
+    for (p, mk, of), cap in caps_of(net).single.items():
         s = sup.get((p, mk), 0.0)
         for k, q in shipped.get((p, mk), {}).items():
             if measured(of, k, (mk,)) and q > cap * s + TOL * max(1.0, s):
                 out.append(f"{p} in {mk}: the share from {k} {q / s:.4f} exceeds its single-country cap {cap:g}")
-    for tc in net.cap_total:
+    for tc in caps_of(net).total:
         if tc.of is not None:
             s = sum(sup.get((tc.product, mk), 0.0) for mk in tc.markets)
             summed: dict[str, float] = defaultdict(float)
@@ -1335,7 +1576,9 @@ def check_caps_reachable(net: Network) -> list[Issue]:
     Σ_m (1 − cap[i, m]) D[i, m] + Σ_q a_P[q, i] need_out[q]. Warn per product (tier) whose need
     outside concern countries is more than the most capacity that could be built there."""
     final = {
-        (p, m): (1 - net.cap_each[(p, m)]) * d for (p, m), d in net.demand.items() if d > 0 and (p, m) in net.cap_each
+        (p, m): (1 - caps_of(net).each[(p, m)]) * d
+        for (p, m), d in net.demand.items()
+        if d > 0 and (p, m) in caps_of(net).each
     }
     need_out = gross_requirement(final, net.recipe, net.products)
     out: list[Issue] = []
@@ -1347,7 +1590,7 @@ def check_caps_reachable(net: Network) -> list[Issue]:
         own = sum(v for (pp, _), v in final.items() if pp == p)
         if own >= need - 1e-9:
             total = sum(d for (pp, _), d in net.demand.items() if pp == p)
-            caps = sorted({net.cap_each[(p, m)] for (pp, m) in net.demand if pp == p})
+            caps = sorted({caps_of(net).each[(p, m)] for (pp, m) in net.demand if pp == p})
             what = (
                 f"{p}: demand {total:g} under dependency cap(s) {', '.join(f'{c:g}' for c in caps)} needs at "
                 f"least {need:g} from outside concern countries"
@@ -1376,13 +1619,13 @@ def check_direct_caps_through_hubs(net: Network) -> list[Issue]:
     cap can be met by routing concern supply through the hub. A warning per Caps row and hub,
     naming the row's `basis` cell and the hub's site, pointing to the `lookthrough` basis (which
     counts where a unit was made). One hop is looked at (a hub fed by a concern site)."""
-    each = [r for r in net.cap_rows if r.basis == "direct" and r.scope == "each"]
+    each = [r for r in caps_of(net).rows if r.basis == "direct" and r.scope == "each"]
     capped: dict[tuple[int, str], list[str]] = {}  # (Caps row, product) -> markets
-    for (p, m), _cap in net.cap_each_direct.items():
+    for (p, m), _cap in caps_of(net).each_direct.items():
         row = most_specific(each, p, m, lambda r: r.product, lambda r: r.market)
         if row is not None:
             capped.setdefault((row.row, p), []).append(m)
-    for tc in net.cap_total:
+    for tc in caps_of(net).total:
         if tc.basis == "direct" and tc.cap < 1:
             capped.setdefault((tc.row, tc.product), []).extend(tc.markets)
     arcs = set(net.arcs)

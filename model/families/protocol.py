@@ -6,6 +6,9 @@ A family is a module in ``model/families/`` listed in ``model.families.FAMILIES`
   columns it adds to another family's sheet; ``model.schema`` assembles the workbook from them;
   ``check_records(data, known, issues)``: its rules on its sheets' records (errors, before the
   network is assembled), and ``warnings(net)``: its warnings on the assembled network;
+  ``read(data, net)``: its part of the network (``Network.parts[PART]``, a ``network.Part`` whose
+  ``at`` derives it for each period's view and each change of settings), and
+  ``prepare_records(data)``: its records as the model keys them, before the duplicate check;
 * ``TABLES``: the result tables it makes (``Table``: sheet, keys, columns with unit and meaning),
   and ``ADDS``: columns it adds to a table of a family before it; the results workbook formats
   columns by their units and docs/results.md is generated from them;
