@@ -315,6 +315,30 @@ def test_a_crisis_whose_caps_lapse_names_the_caps(tmp_path: Path) -> None:
     assert "caps lapse in crises" in row["cause"] and "chip in Home" in row["cause"]
 
 
+def test_a_survival_target_the_caps_holding_in_the_crisis_break_is_explained_as_such(tmp_path: Path) -> None:
+    """Cap 0.5 on chip in Home, holding in crises; the quake takes all of home1. Left with rival1
+    (concern) alone, the crisis may take nothing from it (whatever it shipped would be all of
+    Home's supply, over the cap of half): all 80 go unserved, where max_shortfall 0.25 allows 20.
+    With the caps lapsing rival1 could serve all 80, so the explanation (its second look, with the
+    caps lapsed) names the caps as what the target conflicts with."""
+    recs = records(
+        Caps=[{"cap": 0.5}],
+        Scenarios=[{"scenario": "quake", "weight": 0.1, "max_shortfall": 0.25}],
+        Disruptions=[{"scenario": "quake", "site": "home1", "capacity_loss": 1}],
+    )
+    (conflict,) = explain_infeasibility(read_workbook(write(tmp_path, recs)))
+    assert (conflict.kind, conflict.product, conflict.market, conflict.scenario) == (
+        "survival",
+        "chip",
+        "Home",
+        "quake",
+    )
+    assert (conflict.required, conflict.achievable) == pytest.approx((20, 80))
+    assert "the dependency caps hold in the crisis" in conflict.message and "capped at 0.5" in conflict.message
+    lapsing = [*BASE["Settings"], {"setting": "caps_in_scenarios", "value": "lapse"}]
+    assert explain_infeasibility(read_workbook(write(tmp_path, {**recs, "Settings": lapsing}, "l.xlsx"))) == []
+
+
 # ---------------------------------------------------------------------------------------------
 # Starved of inputs and stock drawn: only where supply fell short
 # ---------------------------------------------------------------------------------------------

@@ -123,6 +123,12 @@ def test_every_family_hook_is_callable_with_the_protocol_names() -> None:
         "changes": ["compared"],
         "html": ["tables", "facts"],
         "glance": ["tables", "facts"],
+        "check_records": ["data", "known", "issues"],
+        "warnings": ["net"],
+        "read": ["data", "net"],
+        "prepare_records": ["data"],
+        "conflicts": ["m", "net"],
+        "reconsider": ["net", "found", "rerun"],
     }
     for family in FAMILIES:
         for hook, names in expected.items():

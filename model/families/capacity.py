@@ -15,12 +15,13 @@ import pyomo.core as pyo
 from model import htmlkit as kit
 from model.columns import Column, Sheet
 from model.families.assumptions import need_is_data
-from model.families.common import Line, qty, total
+from model.families.common import Line, amount, qty, total, when
 from model.families.flows import normal
 from model.families.protocol import (
     PERIOD,
     Change,
     Col,
+    Conflict,
     Context,
     Equation,
     Extraction,
@@ -1042,6 +1043,47 @@ def check_min_output_reachable(net: Network) -> list[Issue]:
                 net.address("Sites", s, "min_output"),
                 f"site '{s}' must make {share:.0%} of its capacity while it operates (min_output), but {why}; "
                 "a design that keeps it operating is infeasible (lower min_output, or add a Lanes or Sites row)",
+            )
+        )
+    return out
+
+
+# Explaining an infeasible model (model.diagnose)
+
+CONFLICT_TOL = 1e-6
+"""A slack below this (relative to its requirement, at least 1) is no conflict."""
+
+
+def conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
+    """Minimum outputs (2b) that had to give: a site that must make a share of its capacity while
+    it operates, but whose output the network cannot take (no market or plant it may reach wants
+    that much, under the caps) or cannot make (its inputs cannot reach it)."""
+    out: list[Conflict] = []
+    for s, t in m.MIN_OUTPUT_SITES:
+        slack = pyo.value(m.min_output_shortfall[s, t])
+        need = net.min_output[s] * pyo.value(site_capacity_expr(m, net, s, t))
+        if slack <= CONFLICT_TOL * max(1.0, need):
+            continue
+        can = need - slack
+        cell = net.cell("Sites", s, "min_output")
+        unit = net.unit.get(net.site_product[s], "")
+        operating = (
+            "always operates (existing)" if s not in net.decided else "operates in the design that comes closest"
+        )
+        out.append(
+            Conflict(
+                "min_output",
+                net.site_product[s],
+                "",
+                "",
+                need,
+                can,
+                (cell,),
+                f"{when(net, t)}site '{s}' {operating} and must make {amount(need)} {unit} "
+                f"(min_output {net.min_output[s]:.4g}, {cell}), but the network can take or make at most "
+                f"{amount(can)} of it (demand it may reach, its inputs, the caps); min_output would have to "
+                f"fall to {net.min_output[s] * can / need if need > 0 else 0:.4g}, or a lane or market be added "
+                "for its output.".replace("  ", " "),
             )
         )
     return out

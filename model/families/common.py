@@ -68,3 +68,13 @@ def capacity_outside_concern(net: Network, product: str) -> float:
         for s in net.sites
         if net.site_product[s] == product and s not in net.concern_sites and s not in net.hubs
     )
+
+
+def amount(x: float) -> str:
+    """A quantity as a planner reads it in an explanation: 12,266 (never 1.227e+04), 30, 0.1667."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
+def when(net: Network, t: int) -> str:
+    """``in 2030: `` before a message of period t, when the workbook has periods."""
+    return f"in {t}: " if net.shows_periods else ""

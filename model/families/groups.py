@@ -3,6 +3,7 @@ period; the Groups table; the group invariant."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -11,9 +12,11 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.columns import Column, Sheet, SheetData, valid
+from model.families.common import when
 from model.families.protocol import (
     PERIOD,
     Col,
+    Conflict,
     Context,
     Equation,
     Extraction,
@@ -258,3 +261,76 @@ def check_groups_named(net: Network) -> list[Issue]:
         for g in net.groups
         if g not in named
     ]
+
+
+# Explaining an infeasible model (model.diagnose)
+
+CONFLICT_TOL = 1e-6
+"""A slack below this (relative to its requirement, at least 1) is no conflict."""
+
+
+def conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
+    """Group limits (12) that had to give: a min_open no design can reach (too few sites of the
+    group can operate) or a max_open below the group's existing sites."""
+    out: list[Conflict] = []
+    groups = members(net)
+    for g, t in m.GROUP_LIMITS:
+        low, high = net.groups[g]
+        sites = groups[g]
+        short = pyo.value(m.group_shortfall[g, t]) if (g, t) in m.group_min_open else 0.0
+        over = pyo.value(m.group_excess[g, t]) if (g, t) in m.group_max_open else 0.0
+        if short > CONFLICT_TOL:
+            cell = net.cell("Groups", g, "min_open")
+            can = low - short
+            out.append(
+                Conflict(
+                    "group",
+                    "",
+                    "",
+                    "",
+                    low,
+                    can,
+                    (cell,),
+                    f"{when(net, t)}group '{g}': min_open {low} ({cell}) asks for {low} operating sites, but at most "
+                    f"{can:.0f} of its {len(sites)} sites ({', '.join(sites) or 'none'}) can operate; min_open "
+                    f"would have to fall to {can:.0f}, or more sites be put in the group on the Sites sheet "
+                    "(column group).",
+                )
+            )
+        if over > CONFLICT_TOL:
+            cell = net.cell("Groups", g, "max_open")
+            view = net.at(t)
+            existing = [s for s in sites if s in view.sites and s not in view.decided]
+            limit = int(high or 0)
+            if len(existing) > limit:  # the group's existing sites alone exceed it
+                text = (
+                    f"its {len(existing)} existing sites ({', '.join(existing)}) always operate; max_open would "
+                    f"have to rise to {len(existing)}, or some of them be made closable on the Sites sheet."
+                )
+            else:  # the other requirements need more of the group's sites than it allows
+                operating = [s for s in sites if s in view.sites and (s not in view.decided or operates(m, s, t))]
+                need = math.ceil(limit + over - CONFLICT_TOL)
+                text = (
+                    f"the other requirements can only be met with {need} of its sites operating (the design "
+                    f"that comes closest operates {', '.join(operating) or 'none'}); max_open would have to rise "
+                    f"to {need}, or the requirements listed with it give further."
+                )
+            out.append(
+                Conflict(
+                    "group",
+                    "",
+                    "",
+                    "",
+                    float(limit),
+                    float(limit) + over,
+                    (cell,),
+                    f"{when(net, t)}group '{g}': max_open {high} ({cell}) allows {high} operating sites, but {text}",
+                )
+            )
+    return out
+
+
+def operates(m: pyo.ConcreteModel, site: str, t: int) -> bool:
+    """Whether the elastic design operates a decided site (candidate or closable) in period t."""
+    var = m.build[site, t] if (site, t) in m.build else None  # noqa: SIM401 - an IndexedVar has no .get
+    return var is not None and (var.value or 0.0) > 0.5

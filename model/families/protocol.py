@@ -30,6 +30,10 @@ A family is a module in ``model/families/`` listed in ``model.families.FAMILIES`
   the sections and its HTML, helpers in ``model.htmlkit``; ``facts``: ``htmlkit.Facts``) and
   ``glance(tables, facts)`` its part of the report's headline (``Glance``: a line of "at a
   glance", a phrase and a link of its "How sure" line, what it shows under them);
+* ``conflicts(m, net)``: the requirements of its own that had to give in the elastic model
+  (``Conflict``: which, by how much, the cells that set it), and ``reconsider(net, conflicts,
+  rerun)``: a second look at them with another network solved elastic (``rerun``), each optional
+  (``model.diagnose`` explains an infeasible model with them);
 * ``check(res, net)``: its invariants, recomputed from the result tables and the input data
   alone, as plain-words violations (empty: they hold).
 
@@ -156,6 +160,23 @@ class Change:
     text: str
     period: Any = None
     kind: str = ""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One requirement that no design can meet, and how far it must move (``conflicts``: read from
+    the elastic model's slack, ``model.diagnose``)."""
+
+    kind: str  # "reserve", "min_output", "survival" or "group"
+    product: str
+    market: str
+    scenario: str
+    required: float
+    achievable: float
+    cells: tuple[str, ...]
+    message: str
+    key: tuple[Any, ...] = ()
+    """The index of the requirement in its family's rows (a second look, ``reconsider``, finds it)."""
 
 
 @dataclass(frozen=True)

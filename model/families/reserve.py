@@ -10,8 +10,8 @@ import pyomo.core as pyo
 
 from model.columns import Column
 from model.derive import gross_requirement
-from model.families.common import capacity_outside_concern, total
-from model.families.protocol import Context, Equation, Extraction, register_cost
+from model.families.common import amount, capacity_outside_concern, total, when
+from model.families.protocol import Conflict, Context, Equation, Extraction, register_cost
 from model.families.verify import TOL, cost_problems, rows_of
 from model.issues import Issue
 from model.network import NORMAL, Network
@@ -188,4 +188,42 @@ def check_reserve_reachable(net: Network) -> list[Issue]:
                     f"countries, but at most {avail:g} can be built there; no design can meet it",
                 )
             )
+    return out
+
+
+# Explaining an infeasible model (model.diagnose)
+
+CONFLICT_TOL = 1e-6
+"""A slack below this (relative to its requirement, at least 1) is no conflict."""
+
+
+def conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
+    """Reserve requirements (6) that had to give in the elastic model: a reserve share the sites
+    outside concern countries cannot hold, and the share it would have to fall to."""
+    out: list[Conflict] = []
+    for p, t in m.RESERVE_PRODUCTS:
+        slack = pyo.value(m.reserve_shortfall[p, t])
+        need = reserve_requirement(net.at(t), p)
+        if slack <= CONFLICT_TOL * max(1.0, need):
+            continue
+        total = need / net.reserve_share[p]
+        can = need - slack
+        cell = net.cell("Products", p, "reserve_share")
+        unit = net.unit.get(p, "")
+        out.append(
+            Conflict(
+                "reserve",
+                p,
+                "",
+                "",
+                need,
+                can,
+                (cell,),
+                f"{when(net, t)}{p}: reserve_share {net.reserve_share[p]:.4g} ({cell}) asks for "
+                f"{amount(need)} {unit} of spare capacity outside concern countries, but at most "
+                f"{amount(can)} can be held there; "
+                f"reserve_share would have to fall to {can / total:.4g} (by {amount(slack)} {unit}), or more "
+                "capacity outside concern countries be allowed on the Sites sheet.".replace("  ", " "),
+            )
+        )
     return out

@@ -11,7 +11,7 @@ here: the survival target, and what the results say of each crisis beside the no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape
 from typing import Any
 
@@ -21,12 +21,14 @@ from xlsxwriter.worksheet import Worksheet
 
 from model import htmlkit as kit
 from model.columns import Column, Record, Sheet, SheetData, valid
-from model.families.common import Line, money, qty
+from model.families.common import Line, amount, money, qty, when
+from model.families.dependency import cap_cell, caps_of
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
     PERIOD,
     Change,
     Col,
+    Conflict,
     Context,
     Equation,
     Extraction,
@@ -1473,3 +1475,100 @@ def check_closures(closures: SheetData | None, countries: SheetData | None, issu
                 + did_you_mean(name, [*names, *blocs]),
             )
             rec.values["_invalid"] = True
+
+
+# Explaining an infeasible model (model.diagnose)
+
+CONFLICT_TOL = 1e-6
+"""A slack below this (relative to its requirement, at least 1) is no conflict."""
+
+
+def _survival_short(m: pyo.ConcreteModel, net: Network) -> dict[tuple[str, str, int, str], float]:
+    """The survival targets (p, m, t, ω) that had to give in an elastic model, and by how much."""
+    return {
+        key: pyo.value(m.survival_shortfall[key])
+        for key in m.SURVIVAL
+        if pyo.value(m.survival_shortfall[key])
+        > CONFLICT_TOL * max(1.0, net.at(key[2]).scenario_demand(key[3], *key[:2]))
+    }
+
+
+def _survival_conflict(net: Network, key: tuple[str, str, int, str], slack: float, by_caps: bool) -> Conflict:
+    """A survival target (10) that had to give by ``slack``: what it allows, what goes unserved
+    with any design, the cells that set them; ``by_caps``: the caps holding in the crisis are what
+    it conflicts with (it can be met once they lapse)."""
+    p, mk, t, w = key
+    dem = net.at(t).scenario_demand(w, p, mk)
+    target = net.max_shortfall[w]
+    allowed = target * dem
+    needed = allowed + slack
+    target_cell = net.given.get("max_shortfall") or net.cell("Scenarios", w, "max_shortfall")
+    cells = [target_cell, net.cell("Demand", (p, mk), "demand")]
+    factor = net.at(t).demand_factor.get((w, p, mk))
+    shock = f" x demand_factor {factor:g}" if factor is not None else ""
+    unit = net.unit.get(p, "")
+    if by_caps:
+        message = (
+            f"{when(net, t)}scenario '{w}', {p} in {mk}: the dependency caps hold in the crisis "
+            f"(caps_in_scenarios: hold, {net.setting_cell('caps_in_scenarios')}), and with "
+            f"them at least {amount(needed)} {unit} of the scenario demand {amount(dem)} "
+            f"({cells[1]}{shock}) goes unserved, more than the {amount(allowed)} that max_shortfall "
+            f"{target:.4g} ({cells[0]}) allows; {_crisis_cap_text(net, p, mk, t)}. Something has to "
+            "give: the cap (or a crisis without it: caps_in_scenarios: lapse), the target (to "
+            f"{needed / dem:.4g}), or supply outside the concern countries that survives the crisis "
+            "(capacity, or stock held)."
+        )
+    else:
+        message = (
+            f"{when(net, t)}scenario '{w}', {p} in {mk}: max_shortfall {target:.4g} ({cells[0]}) allows "
+            f"{amount(allowed)} {unit} of the scenario demand {amount(dem)} ({cells[1]}{shock}) "
+            f"to go unserved, but at least {amount(needed)} goes unserved with any design; the "
+            f"target would have to give to {needed / dem:.4g} (by {slack / dem:.2%} of demand), "
+            "or more capacity or stock be allowed outside the disrupted countries.".replace("  ", " ")
+        )
+    return Conflict("survival", p, mk, w, allowed, needed, tuple(cells), message, (key, slack))
+
+
+def conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
+    """Survival targets (10) that had to give in the elastic model (``reconsider`` then says
+    which of them the caps holding in the crisis cause)."""
+    return [_survival_conflict(net, key, slack, False) for key, slack in _survival_short(m, net).items()]
+
+
+def reconsider(
+    net: Network, found: list[Conflict], rerun: Callable[[Network], pyo.ConcreteModel | None]
+) -> list[Conflict]:
+    """The survival conflicts again, with the caps lapsed in the crises (``rerun``: that network
+    solved elastic): a target that can then be met conflicts with the caps holding in the crisis,
+    and says so. Unchanged where the caps already lapse."""
+    survival = [c for c in found if c.kind == "survival"]
+    if not survival or not net.caps_hold_in_scenarios:
+        return found
+    lapsed = rerun(net.with_settings(caps_in_scenarios="lapse"))
+    if lapsed is None:
+        return found
+    still = _survival_short(lapsed, net)
+    met = {c.key[0] for c in survival if c.key[0] in lapsed.SURVIVAL and c.key[0] not in still}
+    return [
+        _survival_conflict(net, c.key[0], c.key[1], True) if c.kind == "survival" and c.key[0] in met else c
+        for c in found
+    ]
+
+
+def _crisis_cap_text(net: Network, p: str, mk: str, t: int) -> str:
+    """The caps that bind the crisis's supply of p in m, in words with their cells."""
+    view = net.at(t)
+    caps = []
+    if caps_of(view).each.get((p, mk), 1.0) < 1:
+        caps.append(
+            f"{p} in {mk} is capped at {caps_of(view).each[(p, mk)]:.4g} from concern countries, look-through "
+            f"({cap_cell(view, p, mk, 'lookthrough')})"
+        )
+    if caps_of(view).each_direct.get((p, mk), 1.0) < 1:
+        caps.append(f"at {caps_of(view).each_direct[(p, mk)]:.4g} direct ({cap_cell(view, p, mk, 'direct')})")
+    for tc in caps_of(view).total:
+        if tc.product == p and mk in tc.markets and tc.cap < 1:
+            caps.append(f"at {tc.cap:.4g} in total over {', '.join(tc.markets)} (Caps row {tc.row})")
+    if not caps:
+        return "the caps that bind are upstream of it (on the inputs its plants need)"
+    return "; ".join(caps)
