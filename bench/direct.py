@@ -60,6 +60,7 @@ import highspy
 import numpy as np
 
 from model.families.dependency import caps_of
+from model.families.groups import groups_of
 from model.solve import new_highs
 
 INF = highspy.kHighsInf
@@ -243,8 +244,8 @@ def build(net: Any, tighten: bool = True) -> Built:
         hubs=set(net.hubs),
         candidates=set(net.candidates),
         customs=net.customs_value,
-        groups=net.groups,
-        site_group=net.site_group,
+        groups=groups_of(net).limits,
+        site_group=groups_of(net).site_group,
         scenarios=list(net.scenarios),
     )
     counts: dict[str, int] = defaultdict(int)

@@ -54,8 +54,8 @@ HORIZON_FIELDS = frozenset(
         "site_country", "site_product", "capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost",
         "max_modules", "reserve_cost", "scenarios", "weight", "max_shortfall", "loss", "loss_rows", "max_stock",
         "holding_cost", "study", "tables", "rows", "columns", "warnings", "source", "source_sha256", "timings",
-        "periods", "window", "hubs", "site_group", "groups", "customs_value", "recipe", "closures", "restock_cost",
-        "site_concern", "min_output", "observed", "scenario", "given",
+        "periods", "window", "hubs", "customs_value", "recipe", "closures", "restock_cost",
+        "site_concern", "min_output", "scenario", "given",
     }
 )  # fmt: skip
 """The ``Network`` fields that hold for the whole horizon (every period's view keeps them)."""
@@ -96,18 +96,6 @@ class Settings:
     alternatives: int = 0
     alternatives_slack: float = 0.02
     calibration_tolerance: float = 0.10
-
-
-@dataclass(frozen=True)
-class Observed:
-    """One Observed row: ``country``'s observed share of world production of ``product`` in the
-    first period, with its ``source`` (Calibration holds the model's first year against it)."""
-
-    row: int
-    product: str
-    country: str
-    share: float
-    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,10 +202,6 @@ class Network:
     """H: sites with ``role = hub`` (they pass their product on, 1 to 1, to other countries)."""
     closable: tuple[str, ...] = ()
     """Sites with ``status = closable``: they operate today and the model may close them."""
-    site_group: dict[str, str] = field(default_factory=dict)
-    """Sites.group of each site that names one."""
-    groups: dict[str, tuple[int, int | None]] = field(default_factory=dict)
-    """G: (min_open, max_open) per Groups row (max None: no limit)."""
     customs_value: dict[str, float] = field(default_factory=dict)
     """Products.customs_value where given: the tariff base of the product (else the site's unit_cost)."""
     recipe: dict[tuple[str, str], float] = field(default_factory=dict)
@@ -237,16 +221,14 @@ class Network:
     min_output: dict[str, float] = field(default_factory=dict)
     """Sites.min_output > 0: the share of cap[s, t] that site s must make in a normal year while it
     operates (take-or-pay, offtake, must-run)."""
-    observed: tuple[Observed, ...] = ()
-    """The Observed rows: today's shares of world production, to hold the first period against."""
     scenario: str = NORMAL
     """The member of the scenario dimension this network stands in: ``NORMAL`` for the workbook's
     network and its period views; a crisis for the views ``in_scenario`` makes (its demand scaled
     by the shocks, its arcs those the crisis leaves open)."""
     parts: dict[str, Part] = field(default_factory=dict)
     """What a family reads of its own sheets, by family name (``read``): the dependency family's
-    caps. Each part is derived for each period's view (and again when a setting changes) by its
-    own ``at``; the network knows nothing else of it."""
+    caps, the groups, the Observed shares. Each part is derived for each period's view (and again
+    when a setting changes) by its own ``at``; the network knows nothing else of it."""
     given: dict[str, str] = field(default_factory=dict, compare=False)
     """Where a setting changed after reading was given, for messages that name it: setting name
     (or ``max_shortfall``, every scenario's target at once) -> words such as "the command line

@@ -29,7 +29,7 @@ from model.collector import collector_paused
 from model.columns import Record, SheetData, describe, valid
 from model.families import FAMILIES
 from model.issues import Issue, Issues, WorkbookError, did_you_mean, fold
-from model.network import Network, Observed, Settings, pools_of
+from model.network import Network, Settings, pools_of
 from model.sheetxml import NO_CACHED_VALUE, UnsafeXmlError, open_workbook, read_rows
 
 EXCEL_ERRORS = (
@@ -713,11 +713,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
     candidates = tuple(s for s in sites if sv[s]["status"] == "candidate")
     closable = tuple(s for s in sites if sv[s]["status"] == "closable")
     hubs = frozenset(s for s in sites if sv[s].get("role") == "hub")
-    site_group = {s: v["group"] for s, v in sv.items() if v.get("group")}
-    groups = {
-        r.values["group"]: (int(r.values.get("min_open") or 0), r.values.get("max_open"))
-        for r in valid(data.get("Groups"))
-    }
     customs_value = {
         r.values["product"]: float(r.values["customs_value"])
         for r in products_sheet.records
@@ -855,18 +850,11 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         input_rate=input_rate,
         hubs=hubs,
         closable=closable,
-        site_group=site_group,
-        groups=groups,
         customs_value=customs_value,
         recipe=derive.product_recipe(recipe_rows),
         window=window,
         site_concern={s: bool(v["concern"]) for s, v in sv.items() if v.get("concern") is not None},
         min_output={s: float(v["min_output"]) for s, v in sv.items() if v.get("min_output")},
-        observed=tuple(
-            Observed(r.row, v["product"], v["country"], float(v["share"]), v.get("source") or "")
-            for r in valid(data.get("Observed"))
-            for v in (r.values,)
-        ),
     )
     if with_horizon:
         periods = horizon.horizon(

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from model.cli import main
+from model.families.calibration import observed_of
 from model.network import Network
 from model.results import Results
 from model.workbook import read_workbook
@@ -100,7 +101,7 @@ def test_sample_checks_clean(shipped: Network) -> None:
     assert len(shipped.products) == 17 and len(shipped.scenarios) == 5
     assert set(shipped.concern) == {"China"}
     assert set(shipped.concern_sites) >= CONCERN_OUTSIDE_CHINA  # Sites.concern: Chinese-owned plants
-    assert len(shipped.observed) >= 8 and all(o.source for o in shipped.observed)
+    assert len(observed_of(shipped)) >= 8 and all(o.source for o in observed_of(shipped))
 
 
 def test_sample_regression(solved: Results) -> None:
@@ -119,7 +120,7 @@ def test_the_first_year_reproduces_todays_trade(shipped: Network, solved: Result
     """Every Observed share is met within the tolerance in 2025, and the real plants held to
     their offtake (Mountain Pass, TSMC Arizona fab 1) produce."""
     cal = solved["Calibration"]
-    assert len(cal) == len(shipped.observed)
+    assert len(cal) == len(observed_of(shipped))
     assert (cal["difference"].abs() <= shipped.settings.calibration_tolerance).all(), cal
     assert (cal["flag"].fillna("") == "").all()
     s = solved["Sites"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -68,6 +69,54 @@ OBSERVED = Sheet(
 
 SHEETS = (OBSERVED,)
 """The input sheets this family declares (``model.schema``)."""
+
+
+# The Observed shares it reads: its part of the network
+
+PART = "calibration"
+"""This family's key in ``Network.parts``."""
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One Observed row: ``country``'s observed share of world production of ``product`` in the
+    first period, with its ``source`` (Calibration holds the model's first year against it)."""
+
+    row: int
+    product: str
+    country: str
+    share: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Observations:
+    """The Observed rows (``Network.parts["calibration"]``): the same in every period (they hold
+    the first period against today's trade)."""
+
+    rows: tuple[Observed, ...] = ()
+
+    def at(self, net: Network, year: int | None) -> Observations:
+        """The same rows for any network: they do not vary by period or setting."""
+        return self
+
+
+def read(data: Mapping[str, SheetData], net: Network) -> Observations:
+    """The Observed sheet's valid rows."""
+    return Observations(
+        tuple(
+            Observed(r.row, v["product"], v["country"], float(v["share"]), v.get("source") or "")
+            for r in valid(data.get("Observed"))
+            for v in (r.values,)
+        )
+    )
+
+
+def observed_of(net: Network) -> tuple[Observed, ...]:
+    """The Observed rows of ``net`` (none where it has no Observed sheet)."""
+    part = net.parts.get(PART)
+    return part.rows if part is not None else ()
+
 
 TABLES = (
     Table(
@@ -152,7 +201,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     """Calibration (with an Observed sheet): one row per Observed row, from the first period's
     normal-year flows; the flagged rows' count is kept in ``out.extra["calibration_flagged"]``."""
     net = ctx.net
-    if not net.observed:
+    if not observed_of(net):
         return
     first = ctx.periods[0]
     production: dict[tuple[str, str], float] = defaultdict(float)
@@ -169,7 +218,7 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
         if s not in net.hubs:
             capacity[(p, k)] += cap
     rows = []
-    for obs in net.observed:
+    for obs in observed_of(net):
         key = (obs.product, obs.country)
         r = row(obs, shares.get(key, 0.0), tolerance)
         unit = net.unit.get(obs.product, "")
@@ -184,7 +233,7 @@ def check(res: Any, net: Network) -> list[str]:
     """The Calibration table from the Flows alone: each modelled share recomputed from the first
     period's flows of plants (hubs left out), the difference and the flag against the tolerance."""
     if "Calibration" not in res.tables:
-        return [] if not net.observed else ["Calibration: the Observed sheet has rows but no Calibration table"]
+        return [] if not observed_of(net) else ["Calibration: the Observed sheet has rows but no Calibration table"]
     flows = res["Flows"]
     if "period" in flows.columns:
         flows = flows[flows["period"] == net.periods[0].year]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -54,6 +55,45 @@ GROUPS = Sheet(
 
 SHEETS = (GROUPS,)
 """The input sheets this family declares (``model.schema``)."""
+
+
+# The groups it reads: its part of the network
+
+PART = "groups"
+"""This family's key in ``Network.parts``."""
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The site groups (``Network.parts["groups"]``): the same in every period."""
+
+    limits: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    """G: (min_open, max_open) per Groups row (max None: no limit)."""
+    site_group: dict[str, str] = field(default_factory=dict)
+    """Sites.group of each site that names one."""
+
+    def at(self, net: Network, year: int | None) -> Groups:
+        """The same groups for any network (a site outside S(t) simply does not operate in t)."""
+        return self
+
+
+def read(data: Mapping[str, SheetData], net: Network) -> Groups:
+    """The Groups sheet's rows and the Sites sheet's ``group`` column."""
+    return Groups(
+        {
+            r.values["group"]: (int(r.values.get("min_open") or 0), r.values.get("max_open"))
+            for r in valid(data.get("Groups"))
+        },
+        {r.values["site"]: r.values["group"] for r in valid(data.get("Sites")) if r.values.get("group")},
+    )
+
+
+def groups_of(net: Network) -> Groups:
+    """The site groups of ``net`` (none where it has no Groups sheet)."""
+    part = net.parts.get(PART)
+    return part if part is not None else Groups()
+
+
 SHEET_ADDS = {
     "Sites": (
         Column(
@@ -110,9 +150,9 @@ DIMENSIONS = {
 
 def members(net: Network) -> dict[str, list[str]]:
     """Per group of the Groups sheet, its sites (Sites.group), in Sites order."""
-    out: dict[str, list[str]] = {g: [] for g in net.groups}
+    out: dict[str, list[str]] = {g: [] for g in groups_of(net).limits}
     for s in net.sites:
-        g = net.site_group.get(s)
+        g = groups_of(net).site_group.get(s)
         if g in out:
             out[g].append(s)
     return out
@@ -147,14 +187,14 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         return decided, sum(1 for s in groups[g] if s in available and (s, t) not in m.CANDIDATES)
 
     def min_rule(_m: pyo.ConcreteModel, g: str, t: int) -> object:
-        low = net.groups[g][0]
+        low = groups_of(net).limits[g][0]
         decided, fixed = operating(g, t)
         if low <= fixed:
             return pyo.Constraint.Skip
         return sum(decided) + m.group_shortfall[g, t] >= low - fixed
 
     def max_rule(_m: pyo.ConcreteModel, g: str, t: int) -> object:
-        high = net.groups[g][1]
+        high = groups_of(net).limits[g][1]
         decided, fixed = operating(g, t)
         if high is None or high >= fixed + len(decided):
             return pyo.Constraint.Skip
@@ -164,7 +204,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     m.group_max_open = pyo.Constraint(m.GROUP_LIMITS, rule=max_rule, doc="(12) most sites of a group operating")
     if ctx.elastic:
         for g, t in keys:
-            low, high = net.groups[g]
+            low, high = groups_of(net).limits[g]
             if (g, t) in m.group_min_open:
                 ctx.violations.append(m.group_shortfall[g, t] / max(low, 1))
             if (g, t) in m.group_max_open:
@@ -178,18 +218,18 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
     """Groups (when the workbook has a Groups sheet): per group and period, its limits and the
     sites of it that operate."""
     net = ctx.net
-    if not net.groups:
+    if not groups_of(net).limits:
         return
     sites = out.tables["Sites"]
     period = sites["period"].tolist()
     open_sites: dict[tuple[str, int], list[str]] = defaultdict(list)
     for s, built, t in zip(sites["site"].tolist(), sites["built"].tolist(), period, strict=True):
-        g = net.site_group.get(s)
-        if g in net.groups and built:
+        g = groups_of(net).site_group.get(s)
+        if g in groups_of(net).limits and built:
             open_sites[(g, t)].append(s)
     rows = []
     for t in ctx.periods:
-        for g, (low, high) in net.groups.items():
+        for g, (low, high) in groups_of(net).limits.items():
             names = open_sites[(g, t)]
             row = {"group": g, "min_open": low, "max_open": high, "open": len(names), "sites_open": ", ".join(names)}
             rows.append(with_period(row, t))
@@ -199,18 +239,18 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
 def check(res: Any, net: Network) -> list[str]:
     """Group limits (12), recounted from the Sites table: the sites of each group that operate
     (existing sites, built candidates, kept closable sites) are within min_open and max_open."""
-    if not net.groups:
+    if not groups_of(net).limits:
         return []
     count: dict[tuple[str, Any], int] = defaultdict(int)
     sites = res["Sites"]
     period = sites["period"].tolist() if "period" in sites else [None] * len(sites)
     for (s, built), t in zip(rows_of(sites, "site", "built"), period, strict=True):
-        g = net.site_group.get(s)
-        if g in net.groups and built:
+        g = groups_of(net).site_group.get(s)
+        if g in groups_of(net).limits and built:
             count[(g, t)] += 1
     out = []
     for t in dict.fromkeys(period):
-        for g, (low, high) in net.groups.items():
+        for g, (low, high) in groups_of(net).limits.items():
             n = count[(g, t)]
             if n < low:
                 out.append(f"group {g}: {n} sites operate, fewer than min_open {low}")
@@ -250,7 +290,7 @@ def check_group_limits(groups: SheetData | None, issues: Issues) -> None:
 
 def check_groups_named(net: Network) -> list[Issue]:
     """A group of the Groups sheet that no site names limits nothing."""
-    named = set(net.site_group.values())
+    named = set(groups_of(net).site_group.values())
     return [
         Issue(
             "warning",
@@ -258,7 +298,7 @@ def check_groups_named(net: Network) -> list[Issue]:
             net.address("Groups", g, "group"),
             f"no site names group '{g}' (Sites.group); its limits apply to nothing",
         )
-        for g in net.groups
+        for g in groups_of(net).limits
         if g not in named
     ]
 
@@ -275,7 +315,7 @@ def conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
     out: list[Conflict] = []
     groups = members(net)
     for g, t in m.GROUP_LIMITS:
-        low, high = net.groups[g]
+        low, high = groups_of(net).limits[g]
         sites = groups[g]
         short = pyo.value(m.group_shortfall[g, t]) if (g, t) in m.group_min_open else 0.0
         over = pyo.value(m.group_excess[g, t]) if (g, t) in m.group_max_open else 0.0
