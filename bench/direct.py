@@ -61,6 +61,7 @@ import numpy as np
 
 from model.families.dependency import caps_of
 from model.families.groups import groups_of
+from model.families.stockpiles import stocks_of
 from model.solve import new_highs
 
 INF = highspy.kHighsInf
@@ -517,9 +518,9 @@ def _period(
 
     # stock q[p,c,t] and scenarios (7)-(10), (T^ω)
     q: dict[tuple[str, str], int] = {}
-    for (p, c), most in net.max_stock.items():
+    for (p, c), most in stocks_of(net).max_stock.items():
         if most > 0 and (p, c) in pools:
-            q[(p, c)] = col(weight * net.holding_cost.get((p, c), 0.0), 0.0, most)
+            q[(p, c)] = col(weight * stocks_of(net).holding_cost.get((p, c), 0.0), 0.0, most)
     hold = net.settings.caps_in_scenarios == "hold"
     for w in scenarios:
         sw = weight * net.weight.get(w, 0.0)  # weight-0 scenarios constrain but cost nothing
@@ -561,7 +562,7 @@ def _period(
                 hi = d if shortfall is None else min(d, shortfall * d)  # (10)
                 terms.append((col(sw * penalty(p, c), 0.0, hi), 1.0))
             if (p, c) in q:
-                wd = col(sw * net.restock_cost.get((p, c), 0.0))
+                wd = col(sw * stocks_of(net).restock_cost.get((p, c), 0.0))
                 terms.append((wd, 1.0))
                 row([(wd, 1.0), (q[(p, c)], -1.0)], upper=0.0)  # (9)
             row(terms, lower=d, upper=d)

@@ -52,9 +52,9 @@ HORIZON_FIELDS = frozenset(
     {
         "settings", "countries", "concern", "bloc", "products", "unit", "unmet_penalty", "reserve_share",
         "site_country", "site_product", "capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost",
-        "max_modules", "reserve_cost", "scenarios", "weight", "max_shortfall", "loss", "loss_rows", "max_stock",
-        "holding_cost", "study", "tables", "rows", "columns", "warnings", "source", "source_sha256", "timings",
-        "periods", "window", "hubs", "customs_value", "recipe", "closures", "restock_cost",
+        "max_modules", "reserve_cost", "scenarios", "weight", "max_shortfall", "loss", "loss_rows",
+        "study", "tables", "rows", "columns", "warnings", "source", "source_sha256", "timings",
+        "periods", "window", "hubs", "customs_value", "recipe", "closures",
         "site_concern", "min_output", "scenario", "given",
     }
 )  # fmt: skip
@@ -171,8 +171,6 @@ class Network:
     """Disruptions row that sets each loss."""
     demand_factor: dict[tuple[str, str, str], float] = field(default_factory=dict)
     """demand_factor^ω[p, m] per (scenario, product, market) where it is not 1."""
-    max_stock: dict[Key, float] = field(default_factory=dict)
-    holding_cost: dict[Key, float] = field(default_factory=dict)
     study: dict[str, tuple[float, ...]] = field(default_factory=dict)
     """Study sheet: parameter -> values to sweep (sorted loosest first)."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False)
@@ -212,9 +210,6 @@ class Network:
     value of lost supply to that market (else the product's ``unmet_penalty``)."""
     closures: tuple[Closure, ...] = ()
     """The Closures rows: trade stopped by lane in a scenario (``A^ω(t) ⊆ A(t)``)."""
-    restock_cost: dict[Key, float] = field(default_factory=dict)
-    """Stockpiles.restock_cost per (product, market): the cost of each unit drawn in a crisis
-    (buying it back), default the product's customs_value, else 0."""
     site_concern: dict[str, bool] = field(default_factory=dict)
     """Sites.concern where filled: True for a plant owned or controlled by an entity of concern
     wherever it stands, False for the reverse (see ``concern_sites``)."""
@@ -227,8 +222,9 @@ class Network:
     by the shocks, its arcs those the crisis leaves open)."""
     parts: dict[str, Part] = field(default_factory=dict)
     """What a family reads of its own sheets, by family name (``read``): the dependency family's
-    caps, the groups, the Observed shares. Each part is derived for each period's view (and again
-    when a setting changes) by its own ``at``; the network knows nothing else of it."""
+    caps, the groups, the stock that may be held, the Observed shares. Each part is derived for
+    each period's view (and again when a setting changes) by its own ``at``; the network knows
+    nothing else of it."""
     given: dict[str, str] = field(default_factory=dict, compare=False)
     """Where a setting changed after reading was given, for messages that name it: setting name
     (or ``max_shortfall``, every scenario's target at once) -> words such as "the command line

@@ -778,15 +778,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
     ]
     demand_factor = derive.demand_factors(shocks, demand)
 
-    max_stock: dict[tuple[str, str], float] = {}
-    holding: dict[tuple[str, str], float] = {}
-    restock: dict[tuple[str, str], float] = {}
-    for r in valid(data.get("Stockpiles")):
-        k = (r.values["product"], r.values["market"])
-        max_stock[k] = float(r.values["max_stock"])
-        holding[k] = float(r.values.get("holding_cost") or 0.0)
-        given = r.values.get("restock_cost")
-        restock[k] = float(given) if given is not None else customs_value.get(k[0], 0.0)
     closures = derive.closures(
         [
             (r.row, v["scenario"], v.get("origin"), v.get("destination"), v.get("product"))
@@ -829,7 +820,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         demand=demand,
         market_penalty=market_penalty,
         closures=closures,
-        restock_cost=restock,
         arcs=arcs.arcs,
         tariff_rate=arcs.tariff_rate,
         freight_cost=arcs.freight_cost,
@@ -839,8 +829,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         loss=loss,
         loss_rows=loss_rows,
         demand_factor=demand_factor,
-        max_stock=max_stock,
-        holding_cost=holding,
         study=study,
         tables=tables,
         rows=rows,

@@ -14,6 +14,7 @@ import pytest
 
 from model.build import build_model
 from model.diagnose import explain_infeasibility
+from model.families.stockpiles import stocks_of
 from model.invariants import check_all
 from model.results import extract
 from model.solve import SolveOptions, solve
@@ -280,7 +281,7 @@ def test_restock_cost_defaults_to_the_customs_value_else_zero_with_a_warning(tmp
     priced = stock()
     priced["Products"] = [{"product": "chip", "unit": "k", "customs_value": 500}]
     net = read_workbook(write(tmp_path, priced))
-    assert net.restock_cost == {("chip", "Home"): 500} and net.warnings == ()
+    assert stocks_of(net).restock_cost == {("chip", "Home"): 500} and net.warnings == ()
     free = read_workbook(write(tmp_path, stock(), "free.xlsx"))
     (warning,) = free.warnings
     assert warning.sheet == "Stockpiles" and warning.cell.endswith("2") and "has no restock_cost" in warning.message

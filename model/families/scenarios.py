@@ -43,7 +43,7 @@ from model.families.protocol import (
     value,
     with_period,
 )
-from model.families.stockpiles import held
+from model.families.stockpiles import held, stocks_of
 from model.families.verify import TOL, close, cost_problems, rows_of, site_capacity
 from model.issues import Issues, did_you_mean
 from model.network import NORMAL, Network
@@ -864,7 +864,7 @@ def _cheap_stock(ctx: Context, t: int, drawn: dict[tuple[Any, ...], float], out:
         if arrived <= 0:
             continue
         average = float((into["quantity"] * into["delivered_unit_cost"]).sum()) / arrived
-        restock = net.restock_cost.get((p, mk), 0.0)
+        restock = stocks_of(net).restock_cost.get((p, mk), 0.0)
         if restock < average:
             cheap.append(f"{quantity:,.4g} {p} in {mk} at {restock:g} a unit against {average:,.4g}")
     if not cheap:
@@ -894,7 +894,7 @@ def operating_costs(res: Any, net: Network) -> tuple[float, dict[str, float]]:
         for w, p, mk, d in rows_of(res["ScenarioInputs"], "scenario", "product", "market", "stock_drawn"):
             drawn[(w, p, mk)] = d
     for (w, p, mk), d in drawn.items():
-        crisis[w] += net.restock_cost.get((p, mk), 0.0) * d
+        crisis[w] += stocks_of(net).restock_cost.get((p, mk), 0.0) * d
     return float(normal), dict(crisis)
 
 

@@ -10,12 +10,14 @@ alike, and it is neither supply a dependency cap measures nor concern-free input
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import pyomo.core as pyo
 
-from model.columns import Column, Sheet
+from model.columns import Column, Sheet, SheetData, valid
 from model.families.common import linear
 from model.families.protocol import (
     PERIOD,
@@ -33,7 +35,7 @@ from model.families.protocol import (
 )
 from model.families.verify import cost_problems, rows_of
 from model.issues import Issue
-from model.network import NORMAL, Network
+from model.network import NORMAL, Key, Network
 from model.sidebyside import differs, merge_on, num
 
 # The input sheets it reads (model.schema assembles the workbook's sheets from these)
@@ -75,6 +77,49 @@ STOCKPILES = Sheet(
 
 SHEETS = (STOCKPILES,)
 """The input sheets this family declares (``model.schema``)."""
+
+
+# The stock it reads: its part of the network
+
+PART = "stockpiles"
+"""This family's key in ``Network.parts``."""
+
+
+@dataclass(frozen=True)
+class Stocks:
+    """The Stockpiles rows (``Network.parts["stockpiles"]``), per (product, market): the same in
+    every period."""
+
+    max_stock: dict[Key, float] = field(default_factory=dict)
+    """Stockpiles.max_stock: the most that may be held."""
+    holding_cost: dict[Key, float] = field(default_factory=dict)
+    """Stockpiles.holding_cost: the yearly cost of each unit held."""
+    restock_cost: dict[Key, float] = field(default_factory=dict)
+    """Stockpiles.restock_cost: the cost of each unit drawn in a crisis (buying it back), default
+    the product's customs_value, else 0."""
+
+    def at(self, net: Network, year: int | None) -> Stocks:
+        """The same stock for any network: it does not vary by period or setting."""
+        return self
+
+
+def read(data: Mapping[str, SheetData], net: Network) -> Stocks:
+    """The Stockpiles sheet's valid rows (a blank restock_cost: the product's customs_value)."""
+    out = Stocks()
+    for r in valid(data.get("Stockpiles")):
+        k = (r.values["product"], r.values["market"])
+        out.max_stock[k] = float(r.values["max_stock"])
+        out.holding_cost[k] = float(r.values.get("holding_cost") or 0.0)
+        given = r.values.get("restock_cost")
+        out.restock_cost[k] = float(given) if given is not None else net.customs_value.get(k[0], 0.0)
+    return out
+
+
+def stocks_of(net: Network) -> Stocks:
+    """The stock that may be held in ``net`` (none where it has no Stockpiles sheet)."""
+    part = net.parts.get(PART)
+    return part if part is not None else Stocks()
+
 
 TABLES = (
     Table(
@@ -140,7 +185,8 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     """
     net, periods = ctx.net, ctx.periods
     pools_at = {(t, w): set(ctx.at(t, w).pools) for t, w in ctx.cases}
-    stock_pools = {t: [k for k, v in net.max_stock.items() if v > 0 and k in pools_at[(t, NORMAL)]] for t in periods}
+    stocks = stocks_of(net)
+    stock_pools = {t: [k for k, v in stocks.max_stock.items() if v > 0 and k in pools_at[(t, NORMAL)]] for t in periods}
     stock_keys = [(p, mk, t) for t in periods for p, mk in stock_pools[t]]
     m.STOCKPILES = pyo.Set(
         dimen=3, initialize=stock_keys, ordered=True, doc="(product, market, period) with a stockpile"
@@ -148,7 +194,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
     m.stock = pyo.Var(
         m.STOCKPILES,
         within=pyo.NonNegativeReals,
-        bounds={(p, mk, t): (0, net.max_stock[(p, mk)]) for p, mk, t in stock_keys},
+        bounds={(p, mk, t): (0, stocks_of(net).max_stock[(p, mk)]) for p, mk, t in stock_keys},
         doc="q[p,m,t]: strategic stock held",
     )
     ctx.spec.fixed_in_polish.append(m.stock)
@@ -157,7 +203,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         ctx,
         "stock_holding",
         "stock holding",
-        lambda t: linear((net.holding_cost[(p, mk)], m.stock[p, mk, t]) for p, mk in stock_pools[t]),
+        lambda t: linear((stocks_of(net).holding_cost[(p, mk)], m.stock[p, mk, t]) for p, mk in stock_pools[t]),
         "sum holding_cost[p,m] * q[p,m,t]",
     )
     draw_keys = [
@@ -180,7 +226,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         RESTOCK,
         "",
         lambda t, w: linear(
-            (net.restock_cost.get((p, mk), 0.0), m.stock_draw[p, mk, t, w]) for p, mk in draws_of.get((t, w), ())
+            (stocks.restock_cost.get((p, mk), 0.0), m.stock_draw[p, mk, t, w]) for p, mk in draws_of.get((t, w), ())
         ),
         "sum restock_cost[p,m] * w^ω[p,m,t] (buying back what a crisis draws)",
     )
@@ -201,9 +247,9 @@ def tables(m: pyo.ConcreteModel, ctx: Context, solved: Any, out: Extraction) -> 
                     "product": p,
                     "market": mk,
                     "stock": value(m.stock[p, mk, t]),
-                    "max_stock": net.max_stock[(p, mk)],
-                    "holding_cost": net.holding_cost[(p, mk)],
-                    "restock_cost": net.restock_cost.get((p, mk), 0.0),
+                    "max_stock": stocks_of(net).max_stock[(p, mk)],
+                    "holding_cost": stocks_of(net).holding_cost[(p, mk)],
+                    "restock_cost": stocks_of(net).restock_cost.get((p, mk), 0.0),
                 },
                 t,
             )
@@ -225,11 +271,11 @@ def check(res: Any, net: Network) -> list[str]:
     stock = held(res)
     out = []
     for (p, mk), x in stock.items():
-        cap = net.max_stock.get((p, mk), 0.0)
+        cap = stocks_of(net).max_stock.get((p, mk), 0.0)
         if x > cap * (1 + 1e-6) + 1e-6:
             out.append(f"stock of {p} in {mk} is {x:g}, above max_stock {cap:g}")
     if "Stockpiles" in res.tables:
-        holding = float(sum(net.holding_cost[k] * x for k, x in stock.items()))
+        holding = float(sum(stocks_of(net).holding_cost[k] * x for k, x in stock.items()))
         out += cost_problems(res, "stock holding", holding)
     return out
 
@@ -279,7 +325,8 @@ def check_restock_costs(net: Network) -> list[Issue]:
     out = []
     for r in table.itertuples():
         k = (r.product, r.market)
-        if pd.notna(r.restock_cost) or k[0] in net.customs_value or net.max_stock.get(k, 0) <= 0 or k not in pools:
+        held_at_most = stocks_of(net).max_stock.get(k, 0)
+        if pd.notna(r.restock_cost) or k[0] in net.customs_value or held_at_most <= 0 or k not in pools:
             continue
         out.append(
             Issue(
@@ -306,6 +353,6 @@ def check_stockpiles_used(net: Network) -> list[Issue]:
             f"stock of {p} in {mk} can never be drawn: {mk} has no demand for {p} and no plant there uses it; "
             "the row is ignored",
         )
-        for (p, mk), q in net.max_stock.items()
+        for (p, mk), q in stocks_of(net).max_stock.items()
         if q > 0 and (p, mk) not in pools
     ]
