@@ -22,7 +22,7 @@ from model import api, atomic
 from model.alternatives import robustness
 from model.charts import frontier_png
 from model.compare import write_comparison
-from model.families import FAMILIES
+from model.families import REPORTING
 from model.families.common import money
 from model.html_report import report_path, report_refusal, write_html_report
 from model.issues import WorkbookError
@@ -666,7 +666,7 @@ def print_summary(out: Console, net: Network, res: api.Result, timings: dict[str
     out.line("  " + "; ".join(parts))
     if "Timeline" in res.tables:
         print_timeline(out.line, res["Timeline"], cur)
-    for family in FAMILIES:
+    for family in REPORTING:
         if hasattr(family, "console"):
             family.console(out.line, net, res.tables)
     out.line(time_line(timings))

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import load_workbook
 
-from model.families import FAMILIES
+from model.families import REPORTING
 from model.issues import Issue, WorkbookError
 from model.report import column_format, sheet_order
 from model.sidebyside import differs, num, presence, union
@@ -58,22 +58,11 @@ def _summary_as_written(path: Path, summary: pd.DataFrame) -> pd.DataFrame:
 
 
 BOOLEAN_COLUMNS = frozenset(
-    {
-        "built",
-        "available",
-        "concern",
-        "at_cap",
-        "binding",
-        "starved",
-        "drawn_for_shortfall",
-        "met_by_unserved_demand",
-        "equally_cheap",
-        "changed",
-        "flag",
-    }
+    {c.name for table in declared().values() for c in table.columns if c.unit == "bool"} | {"equally_cheap", "changed"}
 )
-"""Columns of the results sheets that hold TRUE/FALSE. A workbook saved again by LibreOffice
-holds them as 1/0: read back, they are booleans again, so that both runs show them alike."""
+"""Columns of the results sheets that hold TRUE/FALSE (those declared in the unit ``bool``, and a
+comparison's own). A workbook saved again by LibreOffice holds them as 1/0: read back, they are
+booleans again, so that both runs show them alike."""
 _TRUE_WORDS, _FALSE_WORDS = {"true", "yes"}, {"false", "no"}
 
 
@@ -190,7 +179,7 @@ def compare_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> di
     costs.loc[len(costs)] = ["total", costs["A"].sum(), costs["B"].sum()]
     costs["difference"] = costs["B"] - costs["A"]
     out["Costs"] = costs
-    for family in FAMILIES:
+    for family in REPORTING:
         if hasattr(family, "compare"):
             out |= family.compare(a, b, pk)
     out = {name: out[name] for name in _in_order(out)}
@@ -289,7 +278,7 @@ def differences(tables: dict[str, pd.DataFrame]) -> list[str]:
     cap_only: list[tuple[str, Any]] = []
     ties: list[tuple[str, Any]] = []
     kinds = {"": found, "cap": cap_only, "tie": ties}
-    for family in FAMILIES:
+    for family in REPORTING:
         if hasattr(family, "changes"):
             for change in family.changes(tables):
                 kinds[change.kind].append((change.text, change.period))

@@ -17,7 +17,7 @@ import gc
 import pyomo.core as pyo
 
 from model.build import build_model
-from model.families import FAMILIES
+from model.families import REPORTING
 from model.families.protocol import Conflict
 from model.network import Network
 from model.solve import SolveOptions, solve
@@ -36,7 +36,9 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
     res = solve(m, options)
     if not res.has_solution:
         return []
-    found: list[Conflict] = [c for family in FAMILIES if hasattr(family, "conflicts") for c in family.conflicts(m, net)]
+    found: list[Conflict] = [
+        c for family in REPORTING if hasattr(family, "conflicts") for c in family.conflicts(m, net)
+    ]
     del m, res
     gc.collect()  # free the elastic model before a second look builds another
 
@@ -45,7 +47,7 @@ def explain_infeasibility(net: Network, options: SolveOptions | None = None) -> 
         model = build_model(other, elastic=True)
         return model if solve(model, options).has_solution else None
 
-    for family in FAMILIES:
+    for family in REPORTING:
         if hasattr(family, "reconsider"):
             found = family.reconsider(net, found, rerun)
     return found

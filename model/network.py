@@ -122,8 +122,10 @@ class Closure:
 
 class Part(Protocol):
     """What a family reads of its own sheets into the network (``Network.parts``): it keeps every
-    row it read, and ``at`` derives it for a network (a period's view, ``year``; None without
-    periods) from the rows in force there and that network's data and settings."""
+    row it read, and ``at`` derives it for a network from the rows in force in the period starting
+    in ``year`` (None: every row, a network without periods) and that network's data and settings.
+    A part that varies by period records the ``year`` it was derived for (an attribute), so that a
+    period's view derives it again for its own period when a setting changes."""
 
     def at(self, net: Network, year: int | None) -> Part: ...
 
@@ -393,13 +395,15 @@ class Network:
         return dataclasses.replace(self, parts={name: part.at(self, year) for name, part in self.parts.items()})
 
     def _rederived(self) -> Network:
-        """Every part derived again, on this network (the first period's year with periods) and on
-        each period's view (its year)."""
-        first = self.periods[0].year if self.views else None
-        net = self.with_parts_at(first)
-        if self.views:
-            net = dataclasses.replace(net, views={t: v.with_parts_at(t) for t, v in self.views.items()})
-        return net
+        """Every part derived again: on this network at the first period's year and on each period's
+        view at its year (a network with periods); else each part for the period it was derived
+        for (a period's view, or a network without periods: None)."""
+        if not self.views:
+            return dataclasses.replace(
+                self, parts={name: part.at(self, getattr(part, "year", None)) for name, part in self.parts.items()}
+            )
+        net = self.with_parts_at(self.periods[0].year)
+        return dataclasses.replace(net, views={t: v.with_parts_at(t) for t, v in self.views.items()})
 
     def with_dependency_cap(self, cap: float, given_by: str | None = None) -> Network:
         """The same network with another ``Settings.dependency_cap`` (``--cap``, a sweep's point), in

@@ -12,7 +12,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 import model
-from model.families import FAMILIES
+from model.families import FAMILIES, REPORTING
 from model.families.buildout import site_changes
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.protocol import (
@@ -23,6 +23,7 @@ from model.families.protocol import (
     Extraction,
     Metric,
     Table,
+    cost_totals,
     reported_value,
 )
 from model.issues import Issue
@@ -246,14 +247,6 @@ def cost_table(m: pyo.ConcreteModel, ctx: Context, solved: SolveResult) -> pd.Da
     return pd.DataFrame(rows, columns=COST_PERIOD_COLUMNS)
 
 
-def cost_totals(costs: pd.DataFrame) -> pd.DataFrame:
-    """The Costs rows that hold each component's total (component, value): the whole table
-    without periods, the ``total`` rows with them."""
-    if "period" not in costs.columns:
-        return costs
-    return costs[costs["period"] == TOTAL][["component", "value"]].reset_index(drop=True)
-
-
 def period_cost_rows(costs: pd.DataFrame) -> pd.DataFrame:
     """The per-period Costs rows (every row without periods)."""
     if "period" not in costs.columns:
@@ -292,7 +285,7 @@ def summary_table(
         rows.append((f"model_{k}", v))
     metrics: list[Metric] = []
     if tables is not None:
-        for family in FAMILIES:
+        for family in REPORTING:
             if hasattr(family, "summary"):
                 metrics += family.summary(tables, net)
     rows += [(x.metric, x.value) for x in metrics]

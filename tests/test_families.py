@@ -84,7 +84,14 @@ def test_base_network_has_one_period_of_weight_one(tmp_path: Path) -> None:
     assert set(m.solve_spec.objective.values()) == {1.0}
 
 
-RENDERERS = ("model/report.py", "model/compare.py", "model/cli.py", "model/results.py", "model/html_report.py")
+RENDERERS = (
+    "model/report.py",
+    "model/compare.py",
+    "model/cli.py",
+    "model/results.py",
+    "model/html_report.py",
+    "model/diagnose.py",
+)
 """The central modules that render what the families declare (the results workbook, --compare,
 the console summary, the Summary sheet, the HTML report)."""
 
@@ -157,3 +164,14 @@ def test_the_caps_are_the_dependency_familys_part(tmp_path: Path) -> None:
     assert caps_of(tighter.at(2024)).each[("chip", "Home")] == 0.3
     assert caps_of(tighter.at(2026)).each[("chip", "Home")] == 0.5
     assert caps_of(net.with_settings(time_limit_s=5).at(2026)) == caps_of(net.at(2026))
+    first = net.at(2024)  # a period's view, changed on its own, keeps its period's rows in force
+    assert caps_of(first.with_settings(time_limit_s=5)).each[("chip", "Home")] == 1.0
+    assert caps_of(first.with_dependency_cap(0.3)).each[("chip", "Home")] == 0.3
+    assert caps_of(net.at(2026).with_dependency_cap(0.3)).each[("chip", "Home")] == 0.5
+
+
+def test_the_reporting_order_holds_every_family_once() -> None:
+    """REPORTING, the order in which the families' lines are presented, is FAMILIES reordered."""
+    from model.families import FAMILIES, REPORTING
+
+    assert sorted(f.__name__ for f in REPORTING) == sorted(f.__name__ for f in FAMILIES)

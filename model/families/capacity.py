@@ -15,7 +15,7 @@ import pyomo.core as pyo
 from model import htmlkit as kit
 from model.columns import Column, Sheet
 from model.families.assumptions import need_is_data
-from model.families.common import Line, amount, qty, total, when
+from model.families.common import CONFLICT_TOL, Line, amount, last_period, qty, total, when
 from model.families.flows import normal
 from model.families.protocol import (
     PERIOD,
@@ -38,6 +38,7 @@ from model.families.verify import TOL, cost_problems, rows_of, site_capacity
 from model.issues import Issue
 from model.network import NORMAL, Network
 from model.sidebyside import differs, num
+from model.timeline import capacity_groups
 
 # The input sheets it reads (model.schema assembles the workbook's sheets from these)
 
@@ -427,14 +428,6 @@ SUMMARY_MEANINGS = {
     "sites_closed": "closable sites the design closes (their fixed cost saved)",
     "modules_added": "expansion modules the design adds, in all",
 }
-
-
-def last_period(table: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
-    """A table's rows of its last period, and that period (None where it has no ``period``)."""
-    if not len(table) or "period" not in table.columns:
-        return table, None
-    last = table["period"].iloc[-1]
-    return table[table["period"] == last], last
 
 
 def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
@@ -936,7 +929,6 @@ def capacity_panels(tables: Mapping[str, pd.DataFrame], facts: kit.Facts) -> str
     table's capacity columns (hubs not counted) when there is one, else from Sites."""
     groups: dict[str, dict[str, list[float]]] = {}
     periods: list[Any] = []
-    from model.timeline import capacity_groups  # here: model.timeline imports the dependency family
 
     timeline = tables.get("Timeline")
     if timeline is not None and len(timeline) and capacity_groups(timeline):
@@ -1049,9 +1041,6 @@ def check_min_output_reachable(net: Network) -> list[Issue]:
 
 
 # Explaining an infeasible model (model.diagnose)
-
-CONFLICT_TOL = 1e-6
-"""A slack below this (relative to its requirement, at least 1) is no conflict."""
 
 
 def conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:

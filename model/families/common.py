@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import pandas as pd
 import pyomo.core as pyo
 
 from model.network import Network
@@ -78,3 +79,15 @@ def amount(x: float) -> str:
 def when(net: Network, t: int) -> str:
     """``in 2030: `` before a message of period t, when the workbook has periods."""
     return f"in {t}: " if net.shows_periods else ""
+
+
+CONFLICT_TOL = 1e-6
+"""A slack below this (relative to its requirement, at least 1) is no conflict."""
+
+
+def last_period(table: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
+    """A table's rows of its last period, and that period (None where it has no ``period``)."""
+    if not len(table) or "period" not in table.columns:
+        return table, None
+    last = table["period"].iloc[-1]
+    return table[table["period"] == last], last

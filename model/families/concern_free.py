@@ -20,6 +20,7 @@ import pyomo.core as pyo
 
 from model.columns import Column
 from model.families.common import linear
+from model.families.dependency import caps_of, mass_balance_products_over
 from model.families.protocol import (
     PERIOD,
     Col,
@@ -98,58 +99,6 @@ DIMENSIONS = {
     "concern_free_within_flow": ("site", "market", "period", "scenario"),
     "concern_free_balance": ("product", "market", "period", "scenario"),
 }
-
-
-def lookthrough_capped(net: Network) -> set[str]:
-    """Products with a ``lookthrough`` cap below 1: an `each` cap on one of their pools, or a
-    `total` row of that basis (the caps the dependency family reads: ``dependency.caps_of``)."""
-    caps = _caps(net)
-    capped = {p for (p, _), cap in caps.each.items() if cap < 1}
-    capped |= {tc.product for tc in caps.total if tc.basis == "lookthrough" and tc.cap < 1}
-    return capped
-
-
-def _caps(net: Network) -> Any:
-    """The caps of ``net``, which the dependency family reads and owns (imported when called: that
-    family builds on this one's concern-free parts, so it imports this module)."""
-    from model.families.dependency import caps_of
-
-    return caps_of(net)
-
-
-def upstream_closure(net: Network, products: set[str]) -> set[str]:
-    """``products`` and every product their sites consume, at every tier (through hubs too)."""
-    sites_of: dict[str, list[str]] = defaultdict(list)
-    for s in net.sites:
-        sites_of[net.site_product[s]].append(s)
-    out, todo = set(), list(products)
-    while todo:
-        p = todo.pop()
-        if p in out:
-            continue
-        out.add(p)
-        todo += [i for s in sites_of[p] for i, _ in net.inputs_of.get(s, ())]
-    return out
-
-
-def mass_balance_products(net: Network) -> set[str]:
-    """L: the products whose flows need a concern-free part g in the model. The upstream closure
-    of the look-through-capped products, but only if some site in it consumes an input: otherwise
-    every look-through cap equals its direct form (a site outside K with no input counts all its
-    output concern-free, so E = sum of the concern sites' flows) and no g is needed: the
-    concern-free part adds only what it must."""
-    closure = upstream_closure(net, lookthrough_capped(net))
-    if any(net.inputs_of.get(s) for s in net.sites if net.site_product[s] in closure):
-        return closure
-    return set()
-
-
-def mass_balance_products_over(ctx: Context) -> set[str]:
-    """L over the horizon: the products with a mass balance in some period (caps may phase in)."""
-    out: set[str] = set()
-    for t in ctx.periods:
-        out |= mass_balance_products(ctx.at(t))
-    return out
 
 
 def build(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -274,10 +223,10 @@ def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple
     for (s, mk), q in flow.items():
         supplied[(net.site_product[s], mk)] += q
     caps: list[tuple[float, float, list[Any]]] = []  # (1 - cap, supply, concern-free parts)
-    for (p, mk), cap in _caps(net).each.items():
+    for (p, mk), cap in caps_of(net).each.items():
         if cap < 1 and supplied.get((p, mk), 0.0) > 0:
             caps.append((1 - cap, supplied[(p, mk)], list(into.get((p, mk), ()))))
-    for tc in _caps(net).total:
+    for tc in caps_of(net).total:
         if tc.basis != "lookthrough" or tc.cap >= 1:
             continue
         total = sum(supplied.get((tc.product, mk), 0.0) for mk in tc.markets)

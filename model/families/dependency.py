@@ -21,7 +21,6 @@ from model.charts import CONCERN_COLOR
 from model.columns import Column, Sheet, SheetData, valid
 from model.derive import gross_requirement
 from model.families.common import Adjacency, Line, capacity_outside_concern, money
-from model.families.concern_free import mass_balance_products, mass_balance_products_over
 from model.families.flows import same_supply_cost, supply_costs
 from model.families.protocol import (
     PERIOD,
@@ -306,6 +305,8 @@ class Caps:
     """Resolved single-country `each` caps below 1 (``of`` a country or ``ANY``, basis ``direct``),
     per (product, market, of): the most specific row among those with the same ``of``; rows with
     different ``of`` all hold."""
+    year: int | None = None
+    """The period these are derived for (None: every row, a network without periods)."""
 
     def at(self, net: Network, year: int | None) -> Caps:
         """The caps of ``net`` (a period's view, ``year``; None: every row) from the rows in force,
@@ -321,6 +322,7 @@ class Caps:
             direct_caps(rows, keys, net.concern),
             total,
             resolve_single_caps(rows, keys, net.concern),
+            year,
         )
 
 
@@ -347,8 +349,57 @@ def read(data: Mapping[str, SheetData], net: Network) -> Caps:
 
 
 def caps_of(net: Network) -> Caps:
-    """The caps of ``net`` (read from the Caps sheet, derived for it: ``Caps.at``)."""
-    return net.parts[PART]
+    """The caps of ``net`` (read from the Caps sheet, derived for it: ``Caps.at``; none where it
+    was not read from a workbook)."""
+    part = net.parts.get(PART)
+    return part if part is not None else Caps(())
+
+
+# The products the look-through caps reach: where the concern-free mass balance (11) is needed
+
+
+def lookthrough_capped(net: Network) -> set[str]:
+    """Products with a ``lookthrough`` cap below 1: an `each` cap on one of their pools, or a
+    `total` row of that basis."""
+    caps = caps_of(net)
+    capped = {p for (p, _), cap in caps.each.items() if cap < 1}
+    capped |= {tc.product for tc in caps.total if tc.basis == "lookthrough" and tc.cap < 1}
+    return capped
+
+
+def upstream_closure(net: Network, products: set[str]) -> set[str]:
+    """``products`` and every product their sites consume, at every tier (through hubs too)."""
+    sites_of: dict[str, list[str]] = defaultdict(list)
+    for s in net.sites:
+        sites_of[net.site_product[s]].append(s)
+    out, todo = set(), list(products)
+    while todo:
+        p = todo.pop()
+        if p in out:
+            continue
+        out.add(p)
+        todo += [i for s in sites_of[p] for i, _ in net.inputs_of.get(s, ())]
+    return out
+
+
+def mass_balance_products(net: Network) -> set[str]:
+    """L: the products whose flows need a concern-free part g in the model. The upstream closure
+    of the look-through-capped products, but only if some site in it consumes an input: otherwise
+    every look-through cap equals its direct form (a site outside K with no input counts all its
+    output concern-free, so E = sum of the concern sites' flows) and no g is needed: the
+    concern-free part adds only what it must."""
+    closure = upstream_closure(net, lookthrough_capped(net))
+    if any(net.inputs_of.get(s) for s in net.sites if net.site_product[s] in closure):
+        return closure
+    return set()
+
+
+def mass_balance_products_over(ctx: Context) -> set[str]:
+    """L over the horizon: the products with a mass balance in some period (caps may phase in)."""
+    out: set[str] = set()
+    for t in ctx.periods:
+        out |= mass_balance_products(ctx.at(t))
+    return out
 
 
 def prepare_records(data: Mapping[str, SheetData]) -> None:

@@ -19,7 +19,6 @@ from model.families.assumptions import need_is_data
 from model.families.common import Line, linear, qty, total
 from model.families.protocol import (
     PERIOD,
-    TOTAL,
     Change,
     Col,
     Context,
@@ -30,6 +29,7 @@ from model.families.protocol import (
     Section,
     Table,
     column_names,
+    cost_totals,
     dimensions,
     period_columns,
     register_operating_cost,
@@ -419,7 +419,7 @@ def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
         out.append(Metric("unmet_markets", len(short), SUMMARY_MEANINGS["unmet_markets"]))
     costs = tables.get("Costs")
     if costs is not None:
-        totals = costs[costs["period"] == TOTAL] if "period" in costs.columns else costs
+        totals = cost_totals(costs)
         penalty = totals.loc[totals["component"] == UNMET_PENALTY_LABEL, "value"]
         out.append(Metric("unmet_penalty", float(penalty.sum()), SUMMARY_MEANINGS["unmet_penalty"]))
     return out

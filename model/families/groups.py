@@ -13,7 +13,7 @@ import pandas as pd
 import pyomo.core as pyo
 
 from model.columns import Column, Sheet, SheetData, valid
-from model.families.common import when
+from model.families.common import CONFLICT_TOL, when
 from model.families.protocol import (
     PERIOD,
     Col,
@@ -304,9 +304,6 @@ def check_groups_named(net: Network) -> list[Issue]:
 
 
 # Explaining an infeasible model (model.diagnose)
-
-CONFLICT_TOL = 1e-6
-"""A slack below this (relative to its requirement, at least 1) is no conflict."""
 
 
 def conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:

@@ -77,6 +77,15 @@ class Equation:
 TOTAL = "total"
 """The Costs sheet's ``period`` of each component's total over the horizon (with periods)."""
 
+
+def cost_totals(costs: pd.DataFrame) -> pd.DataFrame:
+    """The Costs rows that hold each component's total (component, value): the whole table
+    without periods, the ``total`` rows with them."""
+    if "period" not in costs.columns:
+        return costs
+    return costs[costs["period"] == TOTAL][["component", "value"]].reset_index(drop=True)
+
+
 UNITS = {
     "name": "a name (site, country, product, scenario, ...)",
     "text": "text",

@@ -10,7 +10,7 @@ import pyomo.core as pyo
 
 from model.columns import Column
 from model.derive import gross_requirement
-from model.families.common import amount, capacity_outside_concern, total, when
+from model.families.common import CONFLICT_TOL, amount, capacity_outside_concern, total, when
 from model.families.protocol import Conflict, Context, Equation, Extraction, register_cost
 from model.families.verify import TOL, cost_problems, rows_of
 from model.issues import Issue
@@ -192,9 +192,6 @@ def check_reserve_reachable(net: Network) -> list[Issue]:
 
 
 # Explaining an infeasible model (model.diagnose)
-
-CONFLICT_TOL = 1e-6
-"""A slack below this (relative to its requirement, at least 1) is no conflict."""
 
 
 def conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:

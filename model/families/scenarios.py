@@ -21,7 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from model import htmlkit as kit
 from model.columns import Column, Record, Sheet, SheetData, valid
-from model.families.common import Line, amount, money, qty, when
+from model.families.common import CONFLICT_TOL, Line, amount, last_period, money, qty, when
 from model.families.dependency import cap_cell, caps_of
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
@@ -1038,10 +1038,7 @@ def summary(tables: dict[str, pd.DataFrame], net: Network) -> list[Metric]:
     ss = tables.get("ScenarioSummary")
     if ss is None:
         return []
-    last = None
-    if len(ss) and "period" in ss.columns:
-        last = ss["period"].iloc[-1]
-        ss = ss[ss["period"] == last]
+    ss, last = last_period(ss)
 
     def metric(name: str, value: Any) -> Metric:
         return Metric(name, value, SUMMARY_MEANINGS[name.rsplit(".", 1)[-1]], last, "ScenarioSummary")
@@ -1478,9 +1475,6 @@ def check_closures(closures: SheetData | None, countries: SheetData | None, issu
 
 
 # Explaining an infeasible model (model.diagnose)
-
-CONFLICT_TOL = 1e-6
-"""A slack below this (relative to its requirement, at least 1) is no conflict."""
 
 
 def _survival_short(m: pyo.ConcreteModel, net: Network) -> dict[tuple[str, str, int, str], float]:
