@@ -444,7 +444,9 @@ def robustness(sites: pd.DataFrame) -> dict[str, list[str]]:
 def check(table: pd.DataFrame, sites: pd.DataFrame, slack: float, gap: float) -> list[str]:
     """From the tables alone: every alternative costs at most (1 + slack) the optimum (to the
     solver's gap), and no less than the optimum allows; ``differs_by`` is the count of operate
-    decisions in AlternativeSites that differ from alternative 0's."""
+    decisions in AlternativeSites that differ from alternative 0's; each alternative differs from
+    every design before it, ``distance`` is the summed count of those differences and no more than
+    ``distance_bound``."""
     out: list[str] = []
     if not len(table):
         return out
@@ -463,4 +465,22 @@ def check(table: pd.DataFrame, sites: pd.DataFrame, slack: float, gap: float) ->
         differ = sum(1 for _, s in mine.iterrows() if base.get(tuple(s[k] for k in keys), False) != bool(s["operates"]))
         if differ != r.differs_by:
             out.append(f"alternative {r.alternative}: differs_by {r.differs_by} but AlternativeSites shows {differ}")
+    designs = {
+        a: {tuple(s[k] for k in keys): bool(s["operates"]) for _, s in d.iterrows()}
+        for a, d in sites.groupby("alternative")
+    }
+    for r in table.itertuples():
+        if r.alternative == 0 or r.alternative not in designs:
+            continue
+        mine = designs[r.alternative]
+        apart = [
+            sum(1 for key, on in mine.items() if designs[a].get(key, False) != on) for a in designs if a < r.alternative
+        ]
+        if min(apart, default=1) < 1:
+            out.append(f"alternative {r.alternative} repeats a design before it")
+        distance_, bound = getattr(r, "distance", None), getattr(r, "distance_bound", None)
+        if distance_ is not None and distance_ == distance_ and distance_ != sum(apart):
+            out.append(f"alternative {r.alternative}: distance {distance_:g} but AlternativeSites shows {sum(apart)}")
+        if bound is not None and bound == bound and distance_ is not None and distance_ > bound:
+            out.append(f"alternative {r.alternative}: distance {distance_:g} above its bound {bound:g}")
     return out

@@ -88,6 +88,26 @@ def test_the_check_catches_an_alternative_over_the_slack() -> None:
     assert any("above (1 + 0.02)" in p for p in check(table, sites, 0.02, 0.0))
 
 
+def test_the_check_catches_a_repeated_design_and_a_distance_above_its_bound() -> None:
+    table = pd.DataFrame(
+        {
+            "alternative": [0, 1, 2],
+            "objective": [100.0, 101.0, 101.0],
+            "over_optimum": [0, 0.01, 0.01],
+            "differs_by": [0, 2, 2],
+            "distance": [None, 2, 3],
+            "distance_bound": [None, 2, 2],
+        }
+    )
+    on = [True, False, False, True, False, True]
+    sites = pd.DataFrame({"alternative": [0, 0, 1, 1, 2, 2], "site": ["a", "b"] * 3, "operates": on})
+    problems = check(table, sites, 0.02, 0.0)
+    assert "alternative 2 repeats a design before it" in problems
+    assert "alternative 2: distance 3 above its bound 2" in problems
+    assert "alternative 2: distance 3 but AlternativeSites shows 2" in problems
+    assert not [p for p in problems if p.startswith("alternative 1")]
+
+
 @pytest.mark.slow
 def test_the_command_line_lists_robust_and_fragile_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``--alternatives 2`` adds the Alternatives and AlternativeSites sheets, the designs to the
