@@ -49,12 +49,17 @@ from model.solve import SolveOptions, compile_model, configure
 from model.solve import _run_interruptibly as run_interruptibly
 from model.stress import design_of
 
-PROBES = 3
+PROBES = 2
 """Weighted solves (cost - lambda x distance) per alternative, at most."""
+START = 4.0
+"""lambda starts at this many times slack x optimum / (the largest distance): at that "safe"
+lambda the design found would cost at most the limit if the optimum were still allowed."""
 GROWTH = 4.0
-"""lambda grows by this factor while every design found fits in the slack."""
+"""lambda grows by at most this factor while every design found fits in the slack."""
 PROBE_GAP = 0.1
 """Each weighted solve stops within this share of the slack (an absolute gap on cost - lambda x distance)."""
+PROBE_UNITS = 2.0
+"""... or within this many units of distance at its lambda, whichever is looser."""
 PROBE_TIME = 4.0
 """Each weighted solve after the first stops after this many times the first's seconds, or
 ``PROBE_FLOOR_S``, whichever is longer (a design found by then still counts)."""
@@ -205,7 +210,7 @@ class Search:
         has = self.cols >= 0
         cost[self.cols[has]] -= lam * w[has]
         self._set_cost(cost, self.offset)
-        ms, x, bound = self._run(seconds, self.abs_gap)
+        ms, x, bound = self._run(seconds, max(self.abs_gap, PROBE_UNITS * lam))
         if lam > 0 and math.isfinite(bound) and abs(bound) < 1e50:
             at_most = constant + (self.limit - bound) / lam
         elif math.isfinite(bound) and abs(bound) < 1e50 and bound > self.limit * (1 + 1e-9):
@@ -267,7 +272,8 @@ class Search:
         self._new_designs(refs)
         w, constant = self._weights(refs)
         at_most = constant + float(np.maximum(w, 0).sum())
-        lam = max(self.limit - self.optimum, 1e-9) / max(at_most, 1.0)
+        safe = max(self.limit - self.optimum, 1e-9) / max(at_most, 1.0)
+        lam = START * safe
         best = feasible = dearer = None
         tried: set[float] = set()
         for _ in range(PROBES):
@@ -292,10 +298,11 @@ class Search:
                 break
             if at_most < len(refs) or left() <= 0:  # a new design differs from each by at least 1
                 break
-            if dearer is None:
-                lam *= GROWTH
-            elif feasible is None:
-                lam = 0.0
+            if dearer is None:  # grow by the share of the slack left unspent, 1.5 to GROWTH times
+                spent = (point.cost - self.optimum) / max(self.limit - self.optimum, 1e-9)
+                lam *= min(GROWTH, max(1.5, 1 / spent)) if spent > 0 else GROWTH
+            elif feasible is None:  # back to the safe lambda, then to the cheapest new design
+                lam = safe if lam > safe else 0.0
             elif dearer.distance <= feasible.distance:
                 break
             else:
