@@ -8,6 +8,7 @@ candidate home2, the same plant at a fixed cost of 205, and a cap of 0.5 on Home
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pandas as pd
@@ -66,6 +67,20 @@ def test_the_weighted_search_walks_to_a_dearer_design_and_proves_it(tmp_path: Pa
     assert list(table.loc[[1, 2], "distance_bound"]) == [2, 4]
     assert found.stopped == "no design within the slack differs from those found"
     assert check(found.table, found.sites, 0.12, 1e-9) == []
+
+
+def test_the_exact_mip_decides_where_no_weighted_solve_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no weighted solves the exact MIP (max distance, cost <= 897.6) finds home2 and proves
+    it the most different (its bound 2); for a third design it is infeasible."""
+    monkeypatch.setattr(importlib.import_module("model.alternatives"), "PROBES", 0)
+    net = read_workbook(write(tmp_path, TWO))
+    res = solve_network(net)
+    found = find_alternatives(net, res.tables, res.objective, 3, 0.02, SolveOptions(mip_gap=0.0))
+    table = found.table.set_index("alternative")
+    assert list(table.index) == [0, 1]
+    assert table.loc[1, "objective"] == pytest.approx(885)
+    assert (table.loc[1, "distance"], table.loc[1, "distance_bound"]) == (2, 2)
+    assert found.stopped == "no design within the slack differs from those found"
 
 
 def test_each_alternative_costs_what_its_design_costs(tmp_path: Path) -> None:
