@@ -14,12 +14,13 @@ that MIP is slow to find any design, so the search weighs the two instead: each 
 
     cost - lambda * D(b)      (the model's own MIP with the operate decisions' costs moved by lambda)
 
-with the "new design" rows, at an absolute gap of a tenth of the slack. lambda starts at
-slack * optimum / max D, grows by 4 while the design found fits the slack, then moves to the
-slope between the most different design that fits and the least different that does not (a walk
-along the lower hull of cost against distance), at most ``PROBES`` solves. Every solve proves a
-bound: a design within the limit L has D <= D0 + (L - its dual bound) / lambda (D0 the constant of
-D): the ``distance_bound`` column, equal to ``distance`` when the design is proven the most
+with the "new design" rows, stopping within a tenth of the slack or two units of distance at its
+lambda. lambda starts at four times slack * optimum / max D, grows while the design found fits
+the slack (by the share of the slack it left unspent, 1.5 to 4 times), and once a design does not
+fit moves to the slope between the most different design that fits and the least different that
+does not (a walk along the lower hull of cost against distance), at most ``PROBES`` solves. Every
+solve proves a bound: a design within the limit L has D <= D0 + (L - its dual bound) / lambda (D0
+the constant of D): the ``distance_bound`` column, equal to ``distance`` when the design is proven the most
 different. The most different design that fits is kept; the exact MIP above runs only where no
 weighted solve found one (it then decides whether any new design fits), or for ``improve``
 seconds from the design found. The search stops early when no design within the slack differs
@@ -109,7 +110,6 @@ class _Point:
     """One solve's design: its solution, summed distance and cost (the solution's, an upper bound
     on the design's re-optimised cost)."""
 
-    lam: float
     x: np.ndarray
     distance: int
     cost: float
@@ -221,7 +221,7 @@ class Search:
             return None, -1.0, ms
         if x is None:
             return None, at_most, ms
-        return _Point(lam, x, self._distance(x, w, constant), float(self.cost @ x + self.offset)), at_most, ms
+        return _Point(x, self._distance(x, w, constant), float(self.cost @ x + self.offset)), at_most, ms
 
     def _exact(
         self, w: np.ndarray, constant: int, seconds: float, start: np.ndarray | None
@@ -316,7 +316,7 @@ class Search:
             if cost is None or x is None:
                 best, x = None, None
         distance = best.distance if best is not None else -1
-        if at_most < len(refs):
+        if best is None and at_most < len(refs):
             return None, "no design within the slack differs from those found"
         if distance < at_most and left() > 0 and (best is None or improve > 0):
             budget = left() if best is None else min(improve, left())
