@@ -8,6 +8,7 @@ candidate home2, the same plant at a fixed cost of 205, and a cap of 0.5 on Home
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pandas as pd
@@ -38,10 +39,48 @@ def test_two_near_equal_designs(tmp_path: Path) -> None:
     assert table.loc[1, "objective"] == pytest.approx(885)
     assert table.loc[1, "over_optimum"] == pytest.approx(5 / 880)
     assert table.loc[1, "differs_by"] == 2
+    assert (table.loc[1, "distance"], table.loc[1, "distance_bound"]) == (2, 2)  # proven the most
     assert (table.loc[0, "built"], table.loc[1, "built"]) == ("home1", "home2")
     assert found.stopped == "no design within the slack differs from those found"
     assert robustness(found.sites) == {"every": [], "some": ["home1", "home2"], "none": []}
     assert check(found.table, found.sites, 0.02, 1e-9) == []
+
+
+def test_the_weighted_search_walks_to_a_dearer_design_and_proves_it(tmp_path: Path) -> None:
+    """A third candidate home3, the same plant at a fixed cost of 300 (980, +11.36%), and a slack
+    of 12% (985.6). Alternative 1: home2 and home3 both change two decisions, home2 is cheaper
+    (885); the weights of cost - lambda x distance prove no design within the slack changes three
+    (building home2 and home3 costs 1,085). Alternative 2: home3, four decisions from the optimum
+    and home2 summed, the most there are. Then every new design costs at least 1,085: the search
+    stops, proven, without an exact MIP."""
+    home3 = dict(HOME1, site="home3", fixed_cost=300)
+    net = read_workbook(write(tmp_path, records(Sites=[HOME1, HOME2, home3, RIVAL1], Caps=[{"cap": 0.5}])))
+    res = solve_network(net)
+    assert res.objective == pytest.approx(880)
+    found = find_alternatives(net, res.tables, res.objective, 3, 0.12, SolveOptions(mip_gap=0.0))
+    table = found.table.set_index("alternative")
+    assert list(table.index) == [0, 1, 2]
+    assert list(table["built"]) == ["home1", "home2", "home3"]
+    assert list(table["objective"]) == pytest.approx([880, 885, 980])
+    assert list(table["differs_by"]) == [0, 2, 2]
+    assert list(table.loc[[1, 2], "distance"]) == [2, 4]
+    assert list(table.loc[[1, 2], "distance_bound"]) == [2, 4]
+    assert found.stopped == "no design within the slack differs from those found"
+    assert check(found.table, found.sites, 0.12, 1e-9) == []
+
+
+def test_the_exact_mip_decides_where_no_weighted_solve_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no weighted solves the exact MIP (max distance, cost <= 897.6) finds home2 and proves
+    it the most different (its bound 2); for a third design it is infeasible."""
+    monkeypatch.setattr(importlib.import_module("model.alternatives"), "PROBES", 0)
+    net = read_workbook(write(tmp_path, TWO))
+    res = solve_network(net)
+    found = find_alternatives(net, res.tables, res.objective, 3, 0.02, SolveOptions(mip_gap=0.0))
+    table = found.table.set_index("alternative")
+    assert list(table.index) == [0, 1]
+    assert table.loc[1, "objective"] == pytest.approx(885)
+    assert (table.loc[1, "distance"], table.loc[1, "distance_bound"]) == (2, 2)
+    assert found.stopped == "no design within the slack differs from those found"
 
 
 def test_each_alternative_costs_what_its_design_costs(tmp_path: Path) -> None:
@@ -62,6 +101,26 @@ def test_the_check_catches_an_alternative_over_the_slack() -> None:
     )
     sites = pd.DataFrame({"alternative": [0, 1], "site": ["a", "a"], "operates": [True, False]})
     assert any("above (1 + 0.02)" in p for p in check(table, sites, 0.02, 0.0))
+
+
+def test_the_check_catches_a_repeated_design_and_a_distance_above_its_bound() -> None:
+    table = pd.DataFrame(
+        {
+            "alternative": [0, 1, 2],
+            "objective": [100.0, 101.0, 101.0],
+            "over_optimum": [0, 0.01, 0.01],
+            "differs_by": [0, 2, 2],
+            "distance": [None, 2, 3],
+            "distance_bound": [None, 2, 2],
+        }
+    )
+    on = [True, False, False, True, False, True]
+    sites = pd.DataFrame({"alternative": [0, 0, 1, 1, 2, 2], "site": ["a", "b"] * 3, "operates": on})
+    problems = check(table, sites, 0.02, 0.0)
+    assert "alternative 2 repeats a design before it" in problems
+    assert "alternative 2: distance 3 above its bound 2" in problems
+    assert "alternative 2: distance 3 but AlternativeSites shows 2" in problems
+    assert not [p for p in problems if p.startswith("alternative 1")]
 
 
 @pytest.mark.slow
