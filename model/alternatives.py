@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from model.build import build_model
+from model.families.protocol import PERIOD, Col, Table
 from model.network import Network
 from model.solve import SolveOptions, compile_model, configure
 from model.solve import _run_interruptibly as run_interruptibly
@@ -68,8 +69,42 @@ PROBE_FLOOR_S = 2.0
 IMPROVE_S = 0.0
 """Seconds the exact MIP gets, from the best weighted design, to find a more different one."""
 
-ALTERNATIVE_COLUMNS = ["alternative", "objective", "over_optimum", "differs_by", "distance", "distance_bound", "built"]
-SITE_COLUMNS = ["alternative", "period", "site", "status", "operates", "modules"]
+TABLES = (
+    Table(
+        "Alternatives",
+        "one row per design: the optimum (0) and each near-optimal alternative found after it",
+        ("alternative",),
+        (
+            Col("alternative", "count", "0: the optimum; k: the k-th alternative found"),
+            Col("objective", "money", "the design's cost, everything but what operates and its modules re-optimised"),
+            Col("over_optimum", "share", "how much dearer than the optimum"),
+            Col("differs_by", "count", "the (site, period) operate decisions that differ from the optimum's"),
+            Col("distance", "count", "the summed count of decisions that differ from each design before it"),
+            Col("distance_bound", "count", "no design within the slack has a larger distance (equal: proven)"),
+            Col("built", "text", "the candidates it builds (with periods: from when)"),
+        ),
+        when="with --alternatives K or Settings.alternatives",
+        place=220,
+    ),
+    Table(
+        "AlternativeSites",
+        "one row per design, period and candidate or closable site: whether it operates",
+        ("alternative", "period", "site"),
+        (
+            Col("alternative", "count", "the design (0: the optimum)"),
+            PERIOD,
+            Col("site", "name", "the site"),
+            Col("status", "text", "candidate or closable"),
+            Col("operates", "bool", "whether it operates in the period"),
+            Col("modules", "count", "the expansion modules in place in the period"),
+        ),
+        when="with --alternatives K or Settings.alternatives",
+        place=230,
+    ),
+)
+"""The alternatives' sheets, declared as the families declare theirs (``model.tables``)."""
+ALTERNATIVE_COLUMNS = [c.name for c in TABLES[0].columns]
+SITE_COLUMNS = [c.name for c in TABLES[1].columns]
 
 
 @dataclass

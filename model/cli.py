@@ -522,7 +522,15 @@ def print_alternatives(out: Console, result: api.Result, slack: float, currency:
         if r.alternative == 0:
             continue
         cost = "no cost" if r.objective is None else f"{money(r.objective)} {currency} (+{r.over_optimum:.2%})"
-        out.line(f"  {r.alternative}: {cost}, {r.differs_by} operate decisions differ from the optimum")
+        distance, bound = getattr(r, "distance", None), getattr(r, "distance_bound", None)
+        proven = ""
+        if distance is not None and bound is not None and bound == bound:
+            proven = (
+                "; proven the most different"
+                if bound <= distance
+                else f"; summed over the designs before it {int(distance)}, at most {int(bound)} for any design in the slack"
+            )
+        out.line(f"  {r.alternative}: {cost}, {r.differs_by} operate decisions differ from the optimum{proven}")
     if result.alternatives_stopped != "found all":
         out.line(f"  (the search stopped: {result.alternatives_stopped})")
     groups = robustness(result["AlternativeSites"])

@@ -3,7 +3,7 @@
 Each family declares the tables it makes (``TABLES``) and the columns it adds to a table of a
 family before it (``ADDS``), with each column's unit (``model.families.protocol.UNITS``) and
 meaning; so do the run's other modules for theirs (``SOURCES``: the Summary, Costs and Warnings,
-the Timeline, the stress atlas, the sweeps). The results workbook formats every declared column
+the Timeline, the stress atlas, the alternatives, the sweeps). The results workbook formats every declared column
 by its unit (``model.report``), and docs/results.md, the reference of every results sheet, is
 generated from the declarations (``python -m model.docs``).
 
@@ -22,10 +22,18 @@ from model import results, study, timeline
 from model.families import FAMILIES
 from model.families.protocol import UNITS, Col, Table, unit_in
 
-SOURCES = (results, timeline, *FAMILIES, importlib.import_module("model.stress"), study)
+SOURCES = (
+    results,
+    timeline,
+    *FAMILIES,
+    importlib.import_module("model.stress"),
+    importlib.import_module("model.alternatives"),
+    study,
+)
 """The modules that declare result tables (``TABLES``, ``ADDS``): the run's own (Summary, Costs,
-Warnings), the Timeline, every family's, and the studies' (the stress atlas, the sweeps; the
-stress module by its full name: the package binds ``model.stress`` to the API's function)."""
+Warnings), the Timeline, every family's, and the studies' (the stress atlas, the alternatives, the
+sweeps; the first two by their full names: the package binds ``model.stress`` and
+``model.alternatives`` to the API's functions)."""
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "results.md"
 

@@ -44,6 +44,9 @@ def test_two_near_equal_designs(tmp_path: Path) -> None:
     assert found.stopped == "no design within the slack differs from those found"
     assert robustness(found.sites) == {"every": [], "some": ["home1", "home2"], "none": []}
     assert check(found.table, found.sites, 0.02, 1e-9) == []
+    from model.tables import column_problems
+
+    assert column_problems({"Alternatives": found.table, "AlternativeSites": found.sites}) == []
 
 
 def test_the_weighted_search_walks_to_a_dearer_design_and_proves_it(tmp_path: Path) -> None:
