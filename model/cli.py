@@ -528,7 +528,8 @@ def print_alternatives(out: Console, result: api.Result, slack: float, currency:
             proven = (
                 "; proven the most different"
                 if bound <= distance
-                else f"; summed over the designs before it {int(distance)}, at most {int(bound)} for any design in the slack"
+                else f"; summed over the designs before it {int(distance)}, "
+                f"at most {int(bound)} for any design in the slack"
             )
         out.line(f"  {r.alternative}: {cost}, {r.differs_by} operate decisions differ from the optimum{proven}")
     if result.alternatives_stopped != "found all":
