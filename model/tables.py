@@ -53,8 +53,8 @@ def declared() -> dict[str, Table]:
 
 
 def unit_of(sheet: str, column: str) -> str | None:
-    """The declared unit of ``column`` on ``sheet`` (None where the sheet or column is not a
-    family's)."""
+    """The declared unit of ``column`` on ``sheet`` (None where nothing declares the sheet or the
+    column)."""
     table = _DECLARED.get(sheet)
     return None if table is None else unit_in(table, column)
 

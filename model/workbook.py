@@ -4,8 +4,10 @@
 application last saved) with the C XML parser, after refusing any document type declaration in
 each part: so XML entity bombs are refused everywhere. The rules are those
 of ``docs/contract/workbook.md``; the column definitions come from ``model.schema``,
-the cross-sheet rules from ``model.checks`` (one function each), and what the model needs beyond
-the records (arcs, resolved caps, disruption losses, demand factors) from ``model.derive``.
+the rules of the network as a whole from ``model.checks`` and each family's own from the family
+(``check_records``, ``warnings``), what the model needs beyond the records (arcs, disruption
+losses, demand factors) from ``model.derive``, and each family's part of the network from the
+family (``read``: the dependency family's caps, the groups, the stock, the Observed shares).
 """
 
 from __future__ import annotations
@@ -694,8 +696,9 @@ def _build_network(
 
 
 def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settings_rows: dict[str, int]) -> Network:
-    """The ``Network`` of checked sheets: plain dicts of the records, and what ``model.derive``
-    derives from them (arcs, resolved caps, disruption losses, demand factors)."""
+    """The ``Network`` of checked sheets: plain dicts of the records, what ``model.derive``
+    derives from them (arcs, disruption losses, demand factors), and each family's part
+    (``read``), derived for each period by the horizon."""
     countries_sheet, products_sheet = data["Countries"], data["Products"]
     countries = tuple(r.values["country"] for r in countries_sheet.records)
     concern = frozenset(r.values["country"] for r in countries_sheet.records if r.values["concern"])

@@ -1,4 +1,5 @@
-"""Mapping layer: each derivation of ``model.derive`` on a small input, the expected dict by hand."""
+"""Mapping layer: each derivation of ``model.derive`` (and the dependency family's caps) on a small
+input, the expected dict by hand."""
 
 from __future__ import annotations
 

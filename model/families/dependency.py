@@ -253,7 +253,7 @@ def resolved_caps(
     pools: Sequence[Key] | None = None,
     concern: frozenset[str] = frozenset(),
 ) -> tuple[dict[Key, float], tuple[TotalCap, ...]]:
-    """(cap_each, cap_total) of the ``lookthrough`` basis and every `total` row: cap[p, m] per
+    """(each, total) of the ``lookthrough`` basis and every `total` row: cap[p, m] per
     (product, market) of Demand and of the pools N by the `each` precedence ((p, m) over
     (p, blank) over (blank, m) over ``dependency_cap``; in a concern market only rows naming it),
     and one ``TotalCap`` per `total` row and matching product over its matching pools

@@ -46,7 +46,7 @@ from model.sidebyside import differs, merge_on, num
 
 DEMAND = Sheet(
     name="Demand",
-    description="Yearly demand. One row per (market, product); a duplicate is an error.",
+    description="Yearly demand. One row per (product, market); a duplicate is an error.",
     columns=(
         Column("market", "name", "Where the demand is.", ref="country"),
         Column("product", "name", "What is demanded.", ref="product"),
@@ -66,7 +66,7 @@ DEMAND = Sheet(
         Column(
             "period",
             "integer",
-            "The row holds from this period on, until a later row for the same market and product "
+            "The row holds from this period on, until a later row for the same product and market "
             "(see Periods). Used only with a Periods sheet.",
             required=False,
             blank_means="from the first period",

@@ -31,7 +31,7 @@ A family is a module in ``model/families/`` listed in ``model.families.FAMILIES`
   ``glance(tables, facts)`` its part of the report's headline (``Glance``: a line of "at a
   glance", a phrase and a link of its "How sure" line, what it shows under them);
 * ``conflicts(m, net)``: the requirements of its own that had to give in the elastic model
-  (``Conflict``: which, by how much, the cells that set it), and ``reconsider(net, conflicts,
+  (``Conflict``: which, by how much, the cells that set it), and ``reconsider(net, found,
   rerun)``: a second look at them with another network solved elastic (``rerun``), each optional
   (``model.diagnose`` explains an infeasible model with them);
 * ``check(res, net)``: its invariants, recomputed from the result tables and the input data

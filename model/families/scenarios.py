@@ -125,7 +125,7 @@ DISRUPTIONS = Sheet(
 
 SHOCKS = Sheet(
     name="Shocks",
-    description="Demand surges or drops in a scenario. For each (market, product) the most "
+    description="Demand surges or drops in a scenario. For each (product, market) the most "
     "specific row of the scenario wins: (product, market) over (product, blank) over "
     "(blank, market) over (blank, blank); with no matching row the factor is 1.",
     columns=(
