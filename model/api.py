@@ -43,7 +43,7 @@ from model.results import with_cost_split, with_run_seconds
 from model.solve import SolveOptions
 from model.stress import assemble, atlas_tasks, runs_in_process, stress_atlas
 from model.stress import check as check_stress
-from model.study import PARAMETERS, run_study
+from model.study import PARAMETERS, SHEET_NAMES, run_study, sweep_tasks, tradeoff_table
 from model.template import write_input_workbook
 from model.workbook import read_workbook
 
@@ -300,6 +300,8 @@ def solve(
     solver_progress: Callable[..., None] | None = None,
     stress_progress: Progress | None = None,
     alternatives_progress: Progress | None = None,
+    sweeps: Mapping[str, Sequence[float]] | None = None,
+    sweep_progress: Callable[[str, int, int, float], None] | None = None,
     given_by: Mapping[str, str] | None = None,
     **settings: Any,
 ) -> Result:
@@ -307,11 +309,13 @@ def solve(
     ``stress_test="countries"``, ``alternatives=3``, ...) and check the solution's invariants.
 
     With ``stress_test="countries"`` the Stress and StressSummary tables are added, with
-    ``alternatives=K`` the Alternatives and AlternativeSites tables (``workers`` and ``dask`` as on
-    the command line). ``scenarios=False`` solves the baseline alone. An infeasible network gives
-    ``status == "infeasible"`` and the smallest changes that would make it feasible in
-    ``explanation``. The callbacks report progress (the command line draws them). ``given_by``
-    says where each setting was given, for the messages that name it (``configure``)."""
+    ``alternatives=K`` the Alternatives and AlternativeSites tables, with ``sweeps`` (parameter ->
+    values: ``{"dependency_cap": [1, 0.8, 0.6]}``) a Tradeoff table per parameter, as ``sweep``
+    makes it; they run side by side in one pool (``workers`` and ``dask`` as on the command line).
+    ``scenarios=False`` solves the baseline alone. An infeasible network gives ``status ==
+    "infeasible"`` and the smallest changes that would make it feasible in ``explanation``. The
+    callbacks report progress (the command line draws them). ``given_by`` says where each setting
+    was given, for the messages that name it (``configure``)."""
     t0 = time.perf_counter()
     net = configure(network, settings, given_by)
     if not scenarios:
@@ -341,7 +345,17 @@ def solve(
     if stage is not None:
         stage("checking the results")
     out.problems = check_results(results, net, timings)
-    _studies_of_the_design(out, results.objective, options, workers, dask, stress_progress, alternatives_progress)
+    _studies_of_the_design(
+        out,
+        results.objective,
+        options,
+        workers,
+        dask,
+        stress_progress,
+        alternatives_progress,
+        dict(sweeps or {}),
+        sweep_progress,
+    )
     out.seconds = solved.seconds | timings
     out.tables["Summary"] = with_cost_split(with_run_seconds(out.tables["Summary"], out.seconds), out.tables["Costs"])
     out.seconds["total"] = time.perf_counter() - t0
@@ -421,16 +435,18 @@ def _studies_of_the_design(
     dask: Any,
     stress_progress: Progress | None,
     alternatives_progress: Progress | None,
+    sweeps: dict[str, Sequence[float]],
+    sweep_progress: Callable[[str, int, int, float], None] | None,
 ) -> None:
-    """The stress atlas and the alternatives of a solved design, as its settings ask, into
-    ``out``'s tables, with their invariants. Asked for together, they run side by side through
+    """The stress atlas, the alternatives and the sweeps of a solved design, as its settings and
+    ``sweeps`` ask, into ``out``'s tables, with their invariants. They run side by side through
     one ``model.parallel.run_each``: the search for alternatives (one sequential task, started
-    first: the longest) beside the atlas's cases, in worker processes for a network large enough,
-    in this process otherwise. An atlas that cannot be made (a Dask scheduler out of reach) leaves
-    a note, and the solve's results stand."""
+    first: the longest), each sweep's points, the atlas's cases; in worker processes for a network
+    large enough, in this process otherwise. A pool that cannot be made (a Dask scheduler out of
+    reach) leaves a note, and the solve's results stand."""
     net, tables, timings = out.network, out.tables, out.seconds
     want_stress, k = net.settings.stress_test == "countries", net.settings.alternatives
-    if not want_stress and k <= 0:
+    if not want_stress and k <= 0 and not sweeps:
         return
     slack = net.settings.alternatives_slack
     t0 = time.perf_counter()
@@ -438,6 +454,10 @@ def _studies_of_the_design(
     if k > 0:
         search = dataclasses.replace(options, progress=None)  # a worker process cannot draw on this console
         tasks.append((find_alternatives, tables, float(objective or 0.0), k, slack, search))
+    points: dict[str, list[dict[str, Any]]] = {p: [] for p in sweeps}
+    per_sweep = {p: sweep_tasks(net, p, values, options, workers, dask) for p, values in sweeps.items()}
+    for p_tasks in per_sweep.values():
+        tasks += p_tasks
     design, cases = atlas_tasks(net, tables, options) if want_stress else (None, [])
     tasks += cases
     atlas_results: list[dict[str, Any]] = []
@@ -445,7 +465,14 @@ def _studies_of_the_design(
 
     def done(result: Any) -> None:
         elapsed = time.perf_counter() - t0
-        if isinstance(result, dict):
+        if isinstance(result, dict) and "parameter" in result:  # a sweep's point
+            p = result["parameter"]
+            points[p].append(result)
+            if sum(map(len, points.values())) == sum(map(len, per_sweep.values())):
+                timings["sweeps"] = elapsed
+            if sweep_progress is not None:
+                sweep_progress(p, len(points[p]), len(per_sweep[p]), elapsed)
+        elif isinstance(result, dict):  # a case of the atlas
             atlas_results.append(result)
             if len(atlas_results) == len(cases):  # the atlas's own time, though the search may go on
                 timings["stress"] = elapsed
@@ -457,28 +484,33 @@ def _studies_of_the_design(
             if alternatives_progress is not None:
                 alternatives_progress(k, k, elapsed)
 
-    in_process = runs_in_process(net, workers) or len(tasks) == 1
+    in_process = dask is None and (runs_in_process(net, workers) or len(tasks) == 1)
     if k > 0 and in_process:  # one after the other: the search reports each alternative as it finds it
         found.append(find_alternatives(net, *tasks[0][1:], progress=alternatives_progress))
         timings["alternatives"] = time.perf_counter() - t0
         tasks = tasks[1:]
-        t0 = time.perf_counter()  # the atlas's time from here
+        t0 = time.perf_counter()  # the others' time from here
     try:
         run_each(call, net, tasks, done, in_process, workers, dask)
-    except Exception as exc:  # the solve's results stand, without the atlas
+    except Exception as exc:  # the solve's results stand, without the studies
+        studied = ", ".join(what for what, asked in (("stress atlas", want_stress), ("sweeps", bool(sweeps))) if asked)
         out.notes.append(
-            f"the stress atlas could not be made ({type(exc).__name__}: {exc}); the results are written without it"
+            f"the {studied or 'studies'} could not be made ({type(exc).__name__}: {exc}); "
+            "the results are written without them"
         )
         unreachable = isinstance(exc, (OSError, TimeoutError)) or "dask" in str(exc).lower()
         if not unreachable:  # a cluster out of reach is no internal failure; anything else is
-            out.problems.append(f"stress atlas: {type(exc).__name__}: {exc}")
+            out.problems.append(f"{studied or 'studies'}: {type(exc).__name__}: {exc}")
         atlas_results.clear()
+        points = {}
         design = None
     if design is not None:
         atlas = assemble(net, design, atlas_results, timings.get("stress", time.perf_counter() - t0))
         tables["Stress"], tables["StressSummary"] = atlas.stress, atlas.summary
         out.problems += [f"stress atlas: {p}" for p in check_stress(atlas.stress, atlas.summary, net, design)]
         timings.setdefault("stress", time.perf_counter() - t0)
+    for p, solved in points.items():
+        tables[SHEET_NAMES[p]] = tradeoff_table(solved, p, net.products, net.unit)
     if found:
         alt = found[0]
         tables["Alternatives"], tables["AlternativeSites"] = alt.table, alt.sites

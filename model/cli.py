@@ -422,6 +422,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         solver_progress=out.progress,
         stress_progress=lambda d, t, e: out.sweep_progress("stress atlas: countries lost", d, t, e),
         alternatives_progress=lambda d, t, e: out.sweep_progress("alternatives", d, t, e),
+        sweeps=_sweeps_asked(args, net, out),
+        sweep_progress=lambda p, d, t, e: out.sweep_progress(f"sweep {p}", d, t, e),
         given_by={name: f"the command line ({OPTION_OF[name]})" for name, v in settings.items() if v is not None},
         **settings,
     )
@@ -447,13 +449,11 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     if "Alternatives" in result.tables:
         print_alternatives(out, result, net.settings.alternatives_slack, net.settings.currency)
     t1 = time.perf_counter()
-    pictures = _studies(args, net, result, out, target)
-    if pictures:
-        timings["sweeps"] = time.perf_counter() - t1
+    pictures = _studies(result, out, target)
     if "Timeline" in result.tables:
-        t1 = time.perf_counter()
         png = target.with_name(f"{target.stem}_timeline.png")
         pictures.append(timeline_png(result.tables["Timeline"], net.settings.currency, png))
+    if pictures:
         timings["pictures"] = time.perf_counter() - t1
     problems = result.problems
     warnings = list(net.warnings) + [f"internal check failed: {p}" for p in problems]
@@ -566,32 +566,31 @@ def print_stress(out: Console, summary: Any, currency: str, shown: int = 5) -> N
         out.line(f"    {short} of {len(part)} losses leave some market less than half served")
 
 
-def _studies(args: argparse.Namespace, net: Network, result: api.Result, out: Console, target: Path) -> list[Path]:
-    """Run the sweeps asked for (command line, else the Study sheet); add their Tradeoff tables to
-    ``result`` and write one PNG per frontier beside the results workbook."""
-    sweeps = {}
+def _sweeps_asked(args: argparse.Namespace, net: Network, out: Console) -> dict[str, tuple[float, ...]]:
+    """The sweeps asked for: the Study sheet's (unless ``--no-study``), then the command line's;
+    a survival-target sweep without scenarios is skipped with a note."""
+    sweeps: dict[str, tuple[float, ...]] = {}
     if not args.no_study:
         sweeps.update(net.study)
     if args.sweep_cap:
         sweeps["dependency_cap"] = tuple(args.sweep_cap)
     if args.sweep_shortfall:
         sweeps["max_shortfall"] = tuple(args.sweep_shortfall)
-    if "max_shortfall" in sweeps and not net.scenarios:
+    if "max_shortfall" in sweeps and (not net.scenarios or args.no_scenarios):
         out.line("Note: the survival-target sweep needs scenarios; the workbook has none, so it is skipped.")
         sweeps.pop("max_shortfall")
+    return sweeps
+
+
+def _studies(result: api.Result, out: Console, target: Path) -> list[Path]:
+    """The sweeps' Tradeoff tables (made beside the stress atlas and the alternatives, ``api.solve``)
+    on the console, and one PNG per frontier beside the results workbook."""
+    net = result.network
     pictures = []
-    for parameter, values in sweeps.items():
-        table = api.sweep(
-            net,
-            parameter,
-            values,
-            workers=args.workers,
-            dask=args.dask,
-            progress=lambda d, t, e, p=parameter: out.sweep_progress(f"sweep {p}", d, t, e),
-        )
-        out.end_progress()
-        sheet = SHEET_NAMES[parameter]
-        result.tables[sheet] = table
+    for parameter, sheet in SHEET_NAMES.items():
+        if sheet not in result.tables:
+            continue
+        table = result.tables[sheet]
         column = PARAMETERS[parameter]
         png = target.with_name(f"{target.stem}_{sheet.lower()}.png")
         pictures.append(frontier_png(table, column, net.settings.currency, png))

@@ -65,7 +65,7 @@ from model.families.dependency import concern_caps, default_cap_pairs
 from model.families.flows import UNMET_PENALTY_LABEL
 from model.families.protocol import Col, Table
 from model.network import Network
-from model.parallel import run_each
+from model.parallel import call, run_each
 from model.pipeline import run_once
 from model.results import cost_split, period_cost_rows
 from model.solve import SolveOptions
@@ -143,6 +143,7 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
     res, _ = run_once(point_net, options)
     gc.collect()  # the point's model is garbage now: free it before the next point (see collector_paused)
     point: dict[str, Any] = {
+        "parameter": parameter,
         "value": value,
         "status": res.status,
         "objective": res.objective,
@@ -252,24 +253,45 @@ def run_study(
 ) -> pd.DataFrame:
     """Solve every point and return the tradeoff table (loosest point first)."""
     gc.collect()  # free an earlier run's model before building more (see model.collector.hold_for_the_process)
-    values = sorted(set(values), reverse=True)
-    if options.threads == 0:
-        options = dataclasses.replace(options, threads=1)  # parallel points, one HiGHS thread each
-    options = dataclasses.replace(options, progress=None)
     t0 = time.perf_counter()
     points: list[dict[str, Any]] = []
+    tasks = sweep_tasks(net, parameter, values, options, workers, dask_address)
 
     def done(point: dict[str, Any]) -> None:
         points.append(point)
         if progress is not None:
-            progress(len(points), len(values), time.perf_counter() - t0)
+            progress(len(points), len(tasks), time.perf_counter() - t0)
 
-    small = len(net.arcs) * (1 + len(net.scenarios)) < SMALL_MODEL_COLUMNS
-    in_process = dask_address is None and (workers == 1 or (workers is None and small))
-    # in parallel, tightest first: they tend to take longest, and a long point started last stretches the sweep
-    order = values if in_process else list(reversed(values))
-    run_each(solve_point, net, [(parameter, v, options) for v in order], done, in_process, workers, dask_address)
+    run_each(call, net, tasks, done, points_in_process(net, workers, dask_address), workers, dask_address)
     return tradeoff_table(points, parameter, net.products, net.unit)
+
+
+def points_in_process(net: Network, workers: int | None, dask_address: Any = None) -> bool:
+    """Whether a sweep's points run in this process: asked for (``workers`` 1), or a model small
+    enough that starting worker processes costs more than they save (never with Dask)."""
+    small = len(net.arcs) * (1 + len(net.scenarios)) < SMALL_MODEL_COLUMNS
+    return dask_address is None and (workers == 1 or (workers is None and small))
+
+
+def sweep_tasks(
+    net: Network,
+    parameter: str,
+    values: Sequence[float],
+    options: SolveOptions,
+    workers: int | None = None,
+    dask_address: Any = None,
+) -> list[tuple[Any, ...]]:
+    """The points of a sweep as ``model.parallel.call`` tasks (``solve_point`` and its arguments),
+    so that they may run beside other independent solves (the stress atlas, the alternatives) in
+    one pool: one HiGHS thread each where the solver may choose, loosest first in this process,
+    tightest first in parallel (they tend to take longest, and a long point started last stretches
+    the sweep)."""
+    values = sorted(set(values), reverse=True)
+    if options.threads == 0:
+        options = dataclasses.replace(options, threads=1)  # parallel points, one HiGHS thread each
+    options = dataclasses.replace(options, progress=None)
+    order = values if points_in_process(net, workers, dask_address) else list(reversed(values))
+    return [(solve_point, parameter, v, options) for v in order]
 
 
 def tradeoff_table(

@@ -162,15 +162,22 @@ def test_the_documented_example_runs(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_atlas_and_the_alternatives_run_side_by_side() -> None:
-    """Asked for together, the stress atlas's cases and the search for alternatives run in one pool
-    of worker processes (``workers=2``) and give what they give one after the other in this
-    process (``workers=1``)."""
+def test_the_atlas_the_alternatives_and_the_sweeps_run_side_by_side() -> None:
+    """Asked for together, the stress atlas's cases, the search for alternatives and a sweep's
+    points run in one pool of worker processes (``workers=2``) and give what they give one after
+    the other in this process (``workers=1``); the sweep's Tradeoff is the one ``sweep`` makes
+    alone (560 uncapped, 1,000 with no concern supply: all 80 from home1 at 10, built at 200)."""
     net = model.from_frames(frames())
-    apart = model.solve(net, stress_test="countries", alternatives=1, alternatives_slack=1.0, workers=1)
-    together = model.solve(net, stress_test="countries", alternatives=1, alternatives_slack=1.0, workers=2)
+    asked = dict(stress_test="countries", alternatives=1, alternatives_slack=1.0, sweeps={"dependency_cap": [1.0, 0.0]})
+    apart = model.solve(net, workers=1, **asked)
+    together = model.solve(net, workers=2, **asked)
     assert not apart.problems and not together.problems
     for name in ("Stress", "StressSummary", "Alternatives", "AlternativeSites"):
         pd.testing.assert_frame_equal(apart[name], together[name], check_dtype=False)
+    columns = ["cap", "status", "objective", "built"]
+    pd.testing.assert_frame_equal(apart["Tradeoff"][columns], together["Tradeoff"][columns], check_dtype=False)
+    alone = model.sweep(net, "dependency_cap", [1.0, 0.0], workers=1)
+    pd.testing.assert_frame_equal(alone[columns], together["Tradeoff"][columns], check_dtype=False)
+    assert list(together["Tradeoff"]["objective"]) == pytest.approx([560, 1000])
     assert together.alternatives_stopped == apart.alternatives_stopped
-    assert {"seconds.stress", "seconds.alternatives"} <= set(together.summary)
+    assert {"seconds.stress", "seconds.alternatives", "seconds.sweeps"} <= set(together.summary)
