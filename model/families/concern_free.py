@@ -223,15 +223,10 @@ def allocate(net: Network, flow: dict[tuple[str, str], float], unmet: dict[tuple
     for (s, mk), q in flow.items():
         supplied[(net.site_product[s], mk)] += q
     caps: list[tuple[float, float, list[Any]]] = []  # (1 - cap, supply, concern-free parts)
-    for (p, mk), cap in caps_of(net).each.items():
-        if cap < 1 and supplied.get((p, mk), 0.0) > 0:
-            caps.append((1 - cap, supplied[(p, mk)], list(into.get((p, mk), ()))))
-    for tc in caps_of(net).total:
-        if tc.basis != "lookthrough" or tc.cap >= 1:
-            continue
-        total = sum(supplied.get((tc.product, mk), 0.0) for mk in tc.markets)
+    for p, markets, cap in caps_of(net).lookthrough():
+        total = sum(supplied.get((p, mk), 0.0) for mk in markets)
         if total > 0:
-            caps.append((1 - tc.cap, total, [v for mk in tc.markets for v in into.get((tc.product, mk), ())]))
+            caps.append((1 - cap, total, [v for mk in markets for v in into.get((p, mk), ())]))
     lp.slack = pyo.Var(
         range(len(caps)), within=pyo.NonNegativeReals, bounds={k: (0, CAP_SLACK * c[1]) for k, c in enumerate(caps)}
     )

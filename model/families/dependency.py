@@ -308,6 +308,14 @@ class Caps:
     year: int | None = None
     """The period these are derived for (None: every row, a network without periods)."""
 
+    def lookthrough(self) -> list[tuple[str, tuple[str, ...], float]]:
+        """Every cap below 1 measured on the ``lookthrough`` basis, as (product, the markets it
+        sums over, cap): each `each` cap on its pool, each `total` row over its markets. What the
+        concern-free mass balance (11) must let meet (``concern_free``)."""
+        out = [(p, (mk,), cap) for (p, mk), cap in self.each.items() if cap < 1]
+        out += [(tc.product, tc.markets, tc.cap) for tc in self.total if tc.basis == "lookthrough" and tc.cap < 1]
+        return out
+
     def at(self, net: Network, year: int | None) -> Caps:
         """The caps of ``net`` (a period's view, ``year``; None: every row) from the rows in force,
         resolved against its demand, pools, concern countries and ``Settings.dependency_cap``."""
@@ -355,16 +363,33 @@ def caps_of(net: Network) -> Caps:
     return part if part is not None else Caps(())
 
 
+def caps_in_words(net: Network, p: str, mk: str, t: int) -> str:
+    """The caps on the supply of p in m in period t, in words with their cells (a crisis's
+    explanation names them: ``scenarios.reconsider``)."""
+    view = net.at(t)
+    caps = []
+    if caps_of(view).each.get((p, mk), 1.0) < 1:
+        caps.append(
+            f"{p} in {mk} is capped at {caps_of(view).each[(p, mk)]:.4g} from concern countries, look-through "
+            f"({cap_cell(view, p, mk, 'lookthrough')})"
+        )
+    if caps_of(view).each_direct.get((p, mk), 1.0) < 1:
+        caps.append(f"at {caps_of(view).each_direct[(p, mk)]:.4g} direct ({cap_cell(view, p, mk, 'direct')})")
+    for tc in caps_of(view).total:
+        if tc.product == p and mk in tc.markets and tc.cap < 1:
+            caps.append(f"at {tc.cap:.4g} in total over {', '.join(tc.markets)} (Caps row {tc.row})")
+    if not caps:
+        return "the caps that bind are upstream of it (on the inputs its plants need)"
+    return "; ".join(caps)
+
+
 # The products the look-through caps reach: where the concern-free mass balance (11) is needed
 
 
 def lookthrough_capped(net: Network) -> set[str]:
     """Products with a ``lookthrough`` cap below 1: an `each` cap on one of their pools, or a
     `total` row of that basis."""
-    caps = caps_of(net)
-    capped = {p for (p, _), cap in caps.each.items() if cap < 1}
-    capped |= {tc.product for tc in caps.total if tc.basis == "lookthrough" and tc.cap < 1}
-    return capped
+    return {p for p, _, _ in caps_of(net).lookthrough()}
 
 
 def upstream_closure(net: Network, products: set[str]) -> set[str]:

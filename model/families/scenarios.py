@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 from model import htmlkit as kit
 from model.columns import Column, Record, Sheet, SheetData, valid
 from model.families.common import CONFLICT_TOL, Line, amount, last_period, money, qty, when
-from model.families.dependency import cap_cell, caps_of
+from model.families.dependency import caps_in_words
 from model.families.protocol import (
     EXPECTED_DISRUPTION_LABEL,
     PERIOD,
@@ -1507,7 +1507,7 @@ def _survival_conflict(net: Network, key: tuple[str, str, int, str], slack: floa
             f"(caps_in_scenarios: hold, {net.setting_cell('caps_in_scenarios')}), and with "
             f"them at least {amount(needed)} {unit} of the scenario demand {amount(dem)} "
             f"({cells[1]}{shock}) goes unserved, more than the {amount(allowed)} that max_shortfall "
-            f"{target:.4g} ({cells[0]}) allows; {_crisis_cap_text(net, p, mk, t)}. Something has to "
+            f"{target:.4g} ({cells[0]}) allows; {caps_in_words(net, p, mk, t)}. Something has to "
             "give: the cap (or a crisis without it: caps_in_scenarios: lapse), the target (to "
             f"{needed / dem:.4g}), or supply outside the concern countries that survives the crisis "
             "(capacity, or stock held)."
@@ -1547,22 +1547,3 @@ def reconsider(
         _survival_conflict(net, c.key[0], c.key[1], True) if c.kind == "survival" and c.key[0] in met else c
         for c in found
     ]
-
-
-def _crisis_cap_text(net: Network, p: str, mk: str, t: int) -> str:
-    """The caps that bind the crisis's supply of p in m, in words with their cells."""
-    view = net.at(t)
-    caps = []
-    if caps_of(view).each.get((p, mk), 1.0) < 1:
-        caps.append(
-            f"{p} in {mk} is capped at {caps_of(view).each[(p, mk)]:.4g} from concern countries, look-through "
-            f"({cap_cell(view, p, mk, 'lookthrough')})"
-        )
-    if caps_of(view).each_direct.get((p, mk), 1.0) < 1:
-        caps.append(f"at {caps_of(view).each_direct[(p, mk)]:.4g} direct ({cap_cell(view, p, mk, 'direct')})")
-    for tc in caps_of(view).total:
-        if tc.product == p and mk in tc.markets and tc.cap < 1:
-            caps.append(f"at {tc.cap:.4g} in total over {', '.join(tc.markets)} (Caps row {tc.row})")
-    if not caps:
-        return "the caps that bind are upstream of it (on the inputs its plants need)"
-    return "; ".join(caps)
