@@ -43,7 +43,15 @@ from model.results import with_cost_split, with_run_seconds
 from model.solve import SolveOptions
 from model.stress import assemble, atlas_tasks, runs_in_process, stress_atlas
 from model.stress import check as check_stress
-from model.study import PARAMETERS, SHEET_NAMES, run_study, sweep_tasks, tradeoff_table
+from model.study import (
+    PARAMETERS,
+    SHEET_NAMES,
+    points_in_process,
+    run_study,
+    solve_point,
+    sweep_tasks,
+    tradeoff_table,
+)
 from model.template import write_input_workbook
 from model.workbook import read_workbook
 
@@ -484,14 +492,21 @@ def _studies_of_the_design(
             if alternatives_progress is not None:
                 alternatives_progress(k, k, elapsed)
 
-    in_process = dask is None and (runs_in_process(net, workers) or len(tasks) == 1)
+    small = runs_in_process(net, workers) and (not sweeps or points_in_process(net, workers, dask))
+    in_process = dask is None and (small or len(tasks) == 1)  # a pool where any study gains from one
     if k > 0 and in_process:  # one after the other: the search reports each alternative as it finds it
         found.append(find_alternatives(net, *tasks[0][1:], progress=alternatives_progress))
         timings["alternatives"] = time.perf_counter() - t0
         tasks = tasks[1:]
         t0 = time.perf_counter()  # the others' time from here
     try:
-        run_each(call, net, tasks, done, in_process, workers, dask)
+        if in_process:  # one study after the other, each timed from its own start
+            sweeping = [task for task in tasks if task[0] is solve_point]
+            for group in (sweeping, [task for task in tasks if task[0] is not solve_point]):
+                t0 = time.perf_counter()
+                run_each(call, net, group, done, True, workers, dask)
+        else:  # side by side, each timed until its last task ends
+            run_each(call, net, tasks, done, False, workers, dask)
     except Exception as exc:  # the solve's results stand, without the studies
         studied = ", ".join(what for what, asked in (("stress atlas", want_stress), ("sweeps", bool(sweeps))) if asked)
         out.notes.append(
