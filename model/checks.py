@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from model import schema
 from model.columns import Record, SheetData, describe, valid
 from model.families import FAMILIES
 from model.issues import Issue, Issues, did_you_mean
@@ -34,16 +35,6 @@ DEFINED_ON = {"country": "Countries", "product": "Products", "site": "Sites", "s
 # Rules on the records (errors)
 # ------------------------------------------------------------------------------------------
 
-KEY_WHAT = {
-    "Countries": "country",
-    "Products": "product",
-    "Sites": "site",
-    "Scenarios": "scenario",
-    "Recipes": "recipe row",
-    "Groups": "group",
-    "Periods": "period",
-}
-
 
 def check_duplicates(sheet: SheetData, issues: Issues) -> None:
     """A sheet's unique key (``schema.Sheet.key``) appears on one row only; later rows are errors.
@@ -53,7 +44,7 @@ def check_duplicates(sheet: SheetData, issues: Issues) -> None:
     key = sheet.spec.key
     if not key:
         return
-    what = KEY_WHAT.get(sheet.spec.name, "row")
+    what = sheet.spec.row_is
     seen: dict[tuple[Any, ...], int] = {}
     letter = sheet.letters.get(key[0], "A")
     for rec in sheet.records:
@@ -138,12 +129,11 @@ def check_unmet_penalty_given(
 # ------------------------------------------------------------------------------------------
 
 MAGNITUDE_COLUMNS = {
-    "Products": ("unmet_penalty",),
-    "Sites": ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost", "reserve_cost"),
-    "Demand": ("demand",),
-    "Lanes": ("freight_cost",),
-    "Stockpiles": ("max_stock", "holding_cost"),
+    sheet.name: tuple(c.name for c in sheet.columns if c.magnitude)
+    for sheet in schema.SHEETS
+    if any(c.magnitude for c in sheet.columns)
 }
+"""The numbers the model puts in its matrices, by sheet: the columns declared ``magnitude``."""
 MAGNITUDE_SPAN = 1e10
 
 

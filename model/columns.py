@@ -37,6 +37,9 @@ class Column:
     ref: Ref | None = None
     unit: str = ""
     blank_means: str = ""
+    magnitude: bool = False
+    """A number the model puts in its matrices (a capacity, a cost, a demand): the run warns when
+    these span more than ten orders of magnitude (``checks.check_magnitudes``)."""
 
     @property
     def type_label(self) -> str:
@@ -69,6 +72,10 @@ class Sheet:
     example: tuple[dict[str, Any], ...] = field(default=())
     place: int = 0
     """Where the sheet stands in the template and the input reference (lower first)."""
+    row_is: str = "row"
+    """What one row is, in messages (a duplicate "site", "recipe row")."""
+    without: str = ""
+    """What running without this optional sheet switches off, in words (said of a misnamed sheet)."""
 
     def column(self, name: str) -> Column:
         for col in self.columns:

@@ -20,8 +20,6 @@ from model.network import SINGLE_PERIOD, Network, Period, pools_of
 
 R = TypeVar("R")
 
-PERIOD_SHEETS = ("Demand", "Lanes", "Caps")
-"""Sheets with a ``period`` column: a row holds from its period until a later row of its key."""
 WINDOW_COLUMNS = ("available_from", "available_until")
 
 
@@ -183,9 +181,8 @@ def check_records(data: dict[str, SheetData], issues: Issues) -> None:
     if periods is not None:
         _check_overlaps(periods, issues)
     missing: dict[int, list[str]] = {}  # each year missing from Periods -> the cells that use it
-    for name in PERIOD_SHEETS:
-        sheet = data.get(name)
-        if sheet is not None:
+    for name, sheet in data.items():  # the sheets with a period column: a row holds from its period on
+        if name != "Periods" and "period" in sheet.spec.headers:
             _check_period_column(sheet, years, issues, all_known, missing)
     for year, cells in sorted(missing.items()):
         issues.error("Periods", "", missing_period_message(year, years, cells))

@@ -144,6 +144,7 @@ COUNTRIES = Sheet(
     required=True,
     key=("country",),
     place=10,
+    row_is="country",
 )
 
 PRODUCTS = Sheet(
@@ -166,6 +167,7 @@ PRODUCTS = Sheet(
             minimum=0,
             unit="money/unit",
             blank_means="Settings.unmet_penalty",
+            magnitude=True,
         ),
         Column(
             "reserve_share",
@@ -188,6 +190,7 @@ PRODUCTS = Sheet(
     required=True,
     key=("product",),
     place=20,
+    row_is="product",
 )
 
 
@@ -215,6 +218,8 @@ PERIODS = Sheet(
     ),
     key=("period",),
     place=140,
+    row_is="period",
+    without="the plan would be one typical year",
 )
 
 STUDY = Sheet(
@@ -234,6 +239,7 @@ STUDY = Sheet(
     ),
     key=("parameter", "value"),
     place=150,
+    without="no sweep of the Study sheet would run",
 )
 
 
@@ -300,6 +306,8 @@ def render_inputs_markdown() -> str:
     for sheet in SHEETS:
         out += [f"## {sheet.name}" + ("" if sheet.required else " (optional)"), ""]
         out += [sheet.description, ""]
+        if sheet.without:
+            out += [f"Without it, {sheet.without}.", ""]
         if sheet is SETTINGS_SHEET:
             out += ["| setting | type | default | meaning |", "|---|---|---|---|"]
             for s in SETTINGS:

@@ -549,21 +549,6 @@ def _read_workbook(path: Path, require_records: bool) -> Network:
     )
 
 
-SWITCHED_OFF = {
-    "Lanes": "only domestic supply would be allowed (no lane between countries)",
-    "Caps": "no Caps row would hold (only Settings.dependency_cap)",
-    "Scenarios": "no crisis would be planned for",
-    "Disruptions": "every crisis would run with no capacity lost (and report full survival)",
-    "Shocks": "no crisis would change demand",
-    "Closures": "no crisis would stop trade on any lane",
-    "Stockpiles": "no strategic stock could be held",
-    "Recipes": "plants would need no inputs",
-    "Groups": "no group limit would hold",
-    "Periods": "the plan would be one typical year",
-    "Study": "no sweep of the Study sheet would run",
-    "Observed": "the first period would not be held against today's trade",
-}
-"""What running without each optional sheet switches off, in words (for a misnamed sheet)."""
 MIN_STEM = 5
 """A sheet name counts as holding an optional sheet's name (``Disruption list`` holds
 Disruptions' stem ``disruption``) only for stems of this many letters or more (not ``cap``,
@@ -651,7 +636,8 @@ def _misnamed_sheets(
                 title,
                 "",
                 f"sheet '{title}' is not recognised: sheet names are matched exactly (did you mean '{meant}'?); "
-                f"the workbook has no '{meant}' sheet, and without it {SWITCHED_OFF[meant]}. Rename the sheet "
+                f"the workbook has no '{meant}' sheet, and without it {schema.SHEETS_BY_NAME[meant].without}. "
+                "Rename the sheet "
                 f"'{meant}' if that is what it holds, or give a sheet of your own a name further from '{meant}'{why}",
             )
         held_back.add(meant)

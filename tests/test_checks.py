@@ -148,3 +148,15 @@ def test_site_whose_product_has_no_demand_yet_is_not_told_to_add_a_lane(tmp_path
         "Sites!A4: site 'wafer1' can reach no market: no country demands wafer or has a plant that uses it; it "
         "cannot deliver or hold reserve for anyone (check the Demand rows of wafer, or the site's product)"
     ], warned
+
+
+def test_the_magnitude_check_reads_the_columns_declared_magnitude() -> None:
+    """The numbers the solver's precision warning compares are those the sheets declare
+    ``magnitude``: costs, capacities, demand, penalties, stock."""
+    assert checks.MAGNITUDE_COLUMNS == {
+        "Products": ("unmet_penalty",),
+        "Sites": ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost", "reserve_cost"),
+        "Demand": ("demand",),
+        "Lanes": ("freight_cost",),
+        "Stockpiles": ("max_stock", "holding_cost"),
+    }

@@ -64,6 +64,7 @@ OBSERVED = Sheet(
     ),
     key=("product", "country"),
     place=160,
+    without="the first period would not be held against today's trade",
 )
 
 

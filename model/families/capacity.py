@@ -62,8 +62,9 @@ SITES = Sheet(
             "Base capacity per year (for a candidate: once built).",
             minimum=0,
             unit="units/year",
+            magnitude=True,
         ),
-        Column("unit_cost", "number", "Production cost per unit.", minimum=0, unit="money/unit"),
+        Column("unit_cost", "number", "Production cost per unit.", minimum=0, unit="money/unit", magnitude=True),
         Column(
             "fixed_cost",
             "number",
@@ -73,6 +74,7 @@ SITES = Sheet(
             default=0.0,
             minimum=0,
             unit="money/year",
+            magnitude=True,
         ),
         Column(
             "module_capacity",
@@ -82,6 +84,7 @@ SITES = Sheet(
             default=0.0,
             minimum=0,
             unit="units/year",
+            magnitude=True,
         ),
         Column(
             "module_cost",
@@ -91,6 +94,7 @@ SITES = Sheet(
             default=0.0,
             minimum=0,
             unit="money/year",
+            magnitude=True,
         ),
         Column(
             "max_modules",
@@ -114,6 +118,7 @@ SITES = Sheet(
     required=True,
     key=("site",),
     place=30,
+    row_is="site",
 )
 
 

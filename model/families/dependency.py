@@ -118,6 +118,7 @@ CAPS = Sheet(
     ),
     key=("product", "market", "scope", "basis", "of", "period"),
     place=60,
+    without="no Caps row would hold (only Settings.dependency_cap)",
 )
 
 

@@ -50,7 +50,7 @@ DEMAND = Sheet(
     columns=(
         Column("market", "name", "Where the demand is.", ref="country"),
         Column("product", "name", "What is demanded.", ref="product"),
-        Column("demand", "number", "Quantity per year.", minimum=0, unit="units/year"),
+        Column("demand", "number", "Quantity per year.", minimum=0, unit="units/year", magnitude=True),
         Column(
             "unmet_penalty",
             "number",
@@ -102,6 +102,7 @@ LANES = Sheet(
             default=0.0,
             minimum=0,
             unit="money/unit",
+            magnitude=True,
         ),
         Column(
             "tariff_rate",
@@ -122,6 +123,7 @@ LANES = Sheet(
     ),
     key=("origin", "destination", "product", "period"),
     place=50,
+    without="only domestic supply would be allowed (no lane between countries)",
 )
 
 

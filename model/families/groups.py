@@ -50,6 +50,8 @@ GROUPS = Sheet(
     ),
     key=("group",),
     place=130,
+    row_is="group",
+    without="no group limit would hold",
 )
 
 

@@ -67,6 +67,8 @@ RECIPES = Sheet(
     ),
     key=("product", "input", "site"),
     place=120,
+    row_is="recipe row",
+    without="plants would need no inputs",
 )
 
 

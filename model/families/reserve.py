@@ -28,6 +28,7 @@ SHEET_ADDS = {
             default=0.0,
             minimum=0,
             unit="money/unit/year",
+            magnitude=True,
         ),
     ),
 }

@@ -78,6 +78,8 @@ SCENARIOS = Sheet(
     ),
     key=("scenario",),
     place=70,
+    row_is="scenario",
+    without="no crisis would be planned for",
 )
 
 
@@ -120,6 +122,7 @@ DISRUPTIONS = Sheet(
     ),
     key=(),
     place=80,
+    without="every crisis would run with no capacity lost (and report full survival)",
 )
 
 
@@ -155,6 +158,7 @@ SHOCKS = Sheet(
     ),
     key=("scenario", "product", "market"),
     place=90,
+    without="no crisis would change demand",
 )
 
 
@@ -197,6 +201,7 @@ CLOSURES = Sheet(
     ),
     key=("scenario", "origin", "destination", "product"),
     place=100,
+    without="no crisis would stop trade on any lane",
 )
 
 

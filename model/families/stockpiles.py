@@ -49,7 +49,7 @@ STOCKPILES = Sheet(
     columns=(
         Column("market", "name", "Where the stock is held.", ref="country"),
         Column("product", "name", "Product.", ref="product"),
-        Column("max_stock", "number", "Most stock that may be held.", minimum=0, unit="units"),
+        Column("max_stock", "number", "Most stock that may be held.", minimum=0, unit="units", magnitude=True),
         Column(
             "holding_cost",
             "number",
@@ -58,6 +58,7 @@ STOCKPILES = Sheet(
             default=0.0,
             minimum=0,
             unit="money/unit/year",
+            magnitude=True,
         ),
         Column(
             "restock_cost",
@@ -72,6 +73,7 @@ STOCKPILES = Sheet(
     ),
     key=("product", "market"),
     place=110,
+    without="no strategic stock could be held",
 )
 
 
