@@ -61,6 +61,7 @@ import numpy as np
 
 from model.families.dependency import caps_of
 from model.families.groups import groups_of
+from model.families.reserve import reserve_of
 from model.families.stockpiles import stocks_of
 from model.solve import new_highs
 
@@ -370,11 +371,11 @@ def _period(
     # S_A(t) does not say so, the tool reads it so)
     r: dict[str, int] = {}
     for s in sites:
-        if s not in hubs and s not in concern and out_of.get(s) and net.reserve_share.get(product[s], 0) > 0:
-            r[s] = col(weight * v.reserve_cost[s])
+        if s not in hubs and s not in concern and out_of.get(s) and reserve_of(net).share.get(product[s], 0) > 0:
+            r[s] = col(weight * reserve_of(v).cost[s])
     requirement = gross_requirement(v, demand)
     for p in net.products:
-        need = net.reserve_share.get(p, 0.0) * requirement.get(p, 0.0)
+        need = reserve_of(net).share.get(p, 0.0) * requirement.get(p, 0.0)
         if need > 0:
             row([(r[s], 1.0) for s in sites if s in r and product[s] == p], lower=need)
     # (2) capacity

@@ -50,9 +50,9 @@ makes exactly these from each period's rows (a test checks it, and that every ot
 
 HORIZON_FIELDS = frozenset(
     {
-        "settings", "countries", "concern", "bloc", "products", "unit", "unmet_penalty", "reserve_share",
+        "settings", "countries", "concern", "bloc", "products", "unit", "unmet_penalty",
         "site_country", "site_product", "capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost",
-        "max_modules", "reserve_cost", "scenarios", "weight", "max_shortfall", "loss", "loss_rows",
+        "max_modules", "scenarios", "weight", "max_shortfall", "loss", "loss_rows",
         "study", "tables", "rows", "columns", "warnings", "source", "source_sha256", "timings",
         "periods", "window", "hubs", "customs_value", "recipe", "closures",
         "site_concern", "min_output", "scenario", "given",
@@ -145,7 +145,6 @@ class Network:
     products: tuple[str, ...]
     unit: dict[str, str]
     unmet_penalty: dict[str, float]
-    reserve_share: dict[str, float]
     sites: tuple[str, ...]
     site_country: dict[str, str]
     site_product: dict[str, str]
@@ -156,7 +155,6 @@ class Network:
     module_capacity: dict[str, float]
     module_cost: dict[str, float]
     max_modules: dict[str, int]
-    reserve_cost: dict[str, float]
     demand: dict[Key, float]
     """D[p, m] for every Demand row (zeros included)."""
     arcs: tuple[tuple[str, str], ...]
@@ -224,7 +222,7 @@ class Network:
     by the shocks, its arcs those the crisis leaves open)."""
     parts: dict[str, Part] = field(default_factory=dict)
     """What a family reads of its own sheets, by family name (``read``): the dependency family's
-    caps, the groups, the stock that may be held, the Observed shares. Each part is derived for
+    caps, the reserve, the groups, the stock that may be held, the Observed shares. Each part is derived for
     each period's view (and again when a setting changes) by its own ``at``; the network knows
     nothing else of it."""
     given: dict[str, str] = field(default_factory=dict, compare=False)

@@ -170,14 +170,6 @@ PRODUCTS = Sheet(
             magnitude=True,
         ),
         Column(
-            "reserve_share",
-            "share",
-            "Spare capacity to hold in reserve outside concern countries, as a share of the product's "
-            "gross requirement (its total demand plus what the recipes need to make the products it goes into).",
-            required=False,
-            default=0.0,
-        ),
-        Column(
             "customs_value",
             "number",
             "Value per unit on which tariffs are charged.",

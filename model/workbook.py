@@ -694,7 +694,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
     unmet_penalty = derive.unmet_penalties(
         {r.values["product"]: r.values.get("unmet_penalty") for r in products_sheet.records}, settings.unmet_penalty
     )
-    reserve_share = {r.values["product"]: r.values.get("reserve_share") or 0.0 for r in products_sheet.records}
     sv = {r.values["site"]: r.values for r in data["Sites"].records}
     sites = tuple(sv)
     site_country = {s: v["country"] for s, v in sv.items()}
@@ -715,7 +714,7 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
     input_rate = derive.input_rates(recipe_rows, {s: v["product"] for s, v in sv.items()}, hubs)
     num = {
         c: {s: float(v[c]) for s, v in sv.items()}
-        for c in ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost", "reserve_cost")
+        for c in ("capacity", "unit_cost", "fixed_cost", "module_capacity", "module_cost")
     }
     max_modules = {s: int(v["max_modules"]) for s, v in sv.items()}
     with_horizon = bool(valid(data.get("Periods")))
@@ -794,7 +793,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         products=products,
         unit=unit,
         unmet_penalty=unmet_penalty,
-        reserve_share=reserve_share,
         sites=sites,
         site_country=site_country,
         site_product=site_product,
@@ -805,7 +803,6 @@ def _assemble(path: Path, data: dict[str, SheetData], settings: Settings, settin
         module_capacity=num["module_capacity"],
         module_cost=num["module_cost"],
         max_modules=max_modules,
-        reserve_cost=num["reserve_cost"],
         demand=demand,
         market_penalty=market_penalty,
         closures=closures,

@@ -194,7 +194,7 @@ def test_infeasible_reserve_explained(tmp_path: Path, capsys: pytest.CaptureFixt
     )
     code, out = run([str(write(tmp_path, recs))], capsys)
     assert code == 3, out
-    assert "chip: reserve_share 0.5 (Products!D2)" in out and "fall to 0.375" in out
+    assert "chip: reserve_share 0.5 (Products!E2)" in out and "fall to 0.375" in out
 
 
 def test_feasible_at_limit_is_not_called_optimal() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from model.build import build_model
 from model.families.dependency import caps_of
+from model.families.reserve import reserve_of
 from model.workbook import read_workbook
 from tests.helpers import write
 
@@ -83,7 +84,7 @@ def test_sets_and_parameters(net) -> None:
     assert net.concern == frozenset({"B"})
     assert net.candidates == ("c1",)
     assert net.unmet_penalty == {"p1": 50.0, "p2": 9.0}
-    assert net.reserve_share == {"p1": 0.1, "p2": 0.0}
+    assert reserve_of(net).share == {"p1": 0.1, "p2": 0.0}
     assert net.markets == ("A", "C")
     assert net.max_capacity("c1") == 10
 
@@ -218,7 +219,7 @@ def test_warning_when_reserve_cannot_be_met(tmp_path: Path) -> None:
         Products=[{"product": "chip", "reserve_share": 0.5}],
     )
     net = read_workbook(write(tmp_path, recs))
-    assert any(str(w).startswith("Products!D2") and "no design can meet it" in str(w) for w in net.warnings)
+    assert any(str(w).startswith("Products!E2") and "no design can meet it" in str(w) for w in net.warnings)
 
 
 def test_every_component_is_documented(net) -> None:

@@ -4,11 +4,13 @@ the reserve invariant (the reserve column of the Sites table is made by ``capaci
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyomo.core as pyo
 
-from model.columns import Column
+from model.columns import Column, SheetData, valid
 from model.derive import gross_requirement
 from model.families.common import CONFLICT_TOL, amount, capacity_outside_concern, total, when
 from model.families.protocol import Conflict, Context, Equation, Extraction, register_cost
@@ -19,6 +21,16 @@ from model.network import NORMAL, Network
 # The input columns it reads (model.schema adds them to the sheet another family declares)
 
 SHEET_ADDS = {
+    "Products": (
+        Column(
+            "reserve_share",
+            "share",
+            "Spare capacity to hold in reserve outside concern countries, as a share of the product's "
+            "gross requirement (its total demand plus what the recipes need to make the products it goes into).",
+            required=False,
+            default=0.0,
+        ),
+    ),
     "Sites": (
         Column(
             "reserve_cost",
@@ -32,6 +44,41 @@ SHEET_ADDS = {
         ),
     ),
 }
+
+
+# The reserve it reads: its part of the network
+
+PART = "reserve"
+"""This family's key in ``Network.parts``."""
+
+
+@dataclass(frozen=True)
+class Reserve:
+    """What the reserve reads (``Network.parts["reserve"]``): the same in every period."""
+
+    share: dict[str, float] = field(default_factory=dict)
+    """Products.reserve_share: the share of each product's gross requirement held in reserve."""
+    cost: dict[str, float] = field(default_factory=dict)
+    """Sites.reserve_cost: the yearly cost of each unit of capacity a site holds in reserve."""
+
+    def at(self, net: Network, year: int | None) -> Reserve:
+        """The same reserve for any network: it does not vary by period or setting."""
+        return self
+
+
+def read(data: Mapping[str, SheetData], net: Network) -> Reserve:
+    """The Products sheet's reserve_share and the Sites sheet's reserve_cost (blank: 0)."""
+    return Reserve(
+        {r.values["product"]: float(r.values.get("reserve_share") or 0.0) for r in valid(data.get("Products"))},
+        {r.values["site"]: float(r.values.get("reserve_cost") or 0.0) for r in valid(data.get("Sites"))},
+    )
+
+
+def reserve_of(net: Network) -> Reserve:
+    """The reserve of ``net`` (none where it was not read from a workbook)."""
+    part = net.parts.get(PART)
+    return part if part is not None else Reserve()
+
 
 EQUATIONS = (
     Equation(
@@ -64,14 +111,14 @@ def reserve_sites(net: Network) -> list[str]:
         if s in can_deliver
         and s not in net.hubs
         and s not in net.concern_sites
-        and net.reserve_share.get(net.site_product[s], 0) > 0
+        and reserve_of(net).share.get(net.site_product[s], 0) > 0
     ]
 
 
 def reserve_requirement(net: Network, p: str) -> float:
     """reserve_share[p] * R[p], R the gross requirement: R[p] = sum_m D[p,m] + sum_q a_P[q,p] R[q]
     (the product-level recipe rows; without recipes, sum_m D[p,m] as in version 1)."""
-    share = net.reserve_share.get(p, 0.0)
+    share = reserve_of(net).share.get(p, 0.0)
     if not share:
         return 0.0
     return share * gross_requirement(net.demand, net.recipe, [p])[p]
@@ -126,7 +173,7 @@ def build(m: pyo.ConcreteModel, ctx: Context) -> None:
         ctx,
         "reserve",
         "reserve",
-        lambda t: sum(net.reserve_cost[s] * m.reserve[s, t] for s in sites[t]),
+        lambda t: sum(reserve_of(net).cost[s] * m.reserve[s, t] for s in sites[t]),
         "sum reserve_cost[s] * r[s,t]",
     )
 
@@ -155,10 +202,10 @@ def check(res: Any, net: Network) -> list[str]:
         else:
             held[p] += reserve
     for p in net.products:
-        need = net.reserve_share.get(p, 0.0) * demand[p]
+        need = reserve_of(net).share.get(p, 0.0) * demand[p]
         if need > 0 and held[p] < need - TOL * max(1.0, need):
             out.append(f"{p}: reserve {held[p]:g} below the required {need:g}")
-    cost = sum(net.reserve_cost[s] * r for s, r in rows_of(res["Sites"], "site", "reserve"))
+    cost = sum(reserve_of(net).cost[s] * r for s, r in rows_of(res["Sites"], "site", "reserve"))
     return out + cost_problems(res, "reserve", float(cost))
 
 
@@ -178,7 +225,7 @@ def check_reserve_reachable(net: Network) -> list[Issue]:
     gross = gross_requirement(net.demand, net.recipe, net.products)
     for p in net.products:
         avail = capacity_outside_concern(net, p)
-        r_need = net.reserve_share.get(p, 0.0) * gross[p]
+        r_need = reserve_of(net).share.get(p, 0.0) * gross[p]
         if r_need > avail + 1e-9:
             out.append(
                 Issue(
@@ -204,7 +251,7 @@ def conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
         need = reserve_requirement(net.at(t), p)
         if slack <= CONFLICT_TOL * max(1.0, need):
             continue
-        total = need / net.reserve_share[p]
+        total = need / reserve_of(net).share[p]
         can = need - slack
         cell = net.cell("Products", p, "reserve_share")
         unit = net.unit.get(p, "")
@@ -217,7 +264,7 @@ def conflicts(m: pyo.ConcreteModel, net: Network) -> list[Conflict]:
                 need,
                 can,
                 (cell,),
-                f"{when(net, t)}{p}: reserve_share {net.reserve_share[p]:.4g} ({cell}) asks for "
+                f"{when(net, t)}{p}: reserve_share {reserve_of(net).share[p]:.4g} ({cell}) asks for "
                 f"{amount(need)} {unit} of spare capacity outside concern countries, but at most "
                 f"{amount(can)} can be held there; "
                 f"reserve_share would have to fall to {can / total:.4g} (by {amount(slack)} {unit}), or more "
