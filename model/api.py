@@ -41,7 +41,7 @@ from model.pipeline import check_results, run_once
 from model.report import write_results
 from model.results import with_cost_split, with_run_seconds
 from model.solve import SolveOptions
-from model.stress import assemble, atlas_tasks, runs_in_process, stress_atlas
+from model.stress import assemble, atlas_groups, atlas_tasks, countries_to_lose, runs_in_process, stress_atlas
 from model.stress import check as check_stress
 from model.study import (
     PARAMETERS,
@@ -466,9 +466,24 @@ def _studies_of_the_design(
     per_sweep = {p: sweep_tasks(net, p, values, options, workers, dask) for p, values in sweeps.items()}
     for p_tasks in per_sweep.values():
         tasks += p_tasks
-    design, cases = atlas_tasks(net, tables, options) if want_stress else (None, [])
-    tasks += cases
+    small = runs_in_process(net, workers) and (not sweeps or points_in_process(net, workers, dask))
+    in_process = dask is None and (small or (not want_stress and not sweeps))  # a pool where a study gains
     atlas_results: list[dict[str, Any]] = []
+    n_cases = len(countries_to_lose(net)) if want_stress else 0
+
+    def case_done(case: dict[str, Any]) -> None:
+        atlas_results.append(case)
+        elapsed = time.perf_counter() - t0
+        if len(atlas_results) == n_cases:  # the atlas's own time, though the search may go on
+            timings["stress"] = elapsed
+        if stress_progress is not None:
+            stress_progress(len(atlas_results), n_cases, elapsed)
+
+    design, cases = None, []
+    if want_stress:
+        groups = 1 if in_process else atlas_groups(workers)
+        design, cases = atlas_tasks(net, tables, options, groups, case_done if in_process else None)
+    tasks += cases
     found: list[Any] = []
 
     def done(result: Any) -> None:
@@ -480,20 +495,16 @@ def _studies_of_the_design(
                 timings["sweeps"] = elapsed
             if sweep_progress is not None:
                 sweep_progress(p, len(points[p]), len(per_sweep[p]), elapsed)
-        elif isinstance(result, dict):  # a case of the atlas
-            atlas_results.append(result)
-            if len(atlas_results) == len(cases):  # the atlas's own time, though the search may go on
-                timings["stress"] = elapsed
-            if stress_progress is not None:
-                stress_progress(len(atlas_results), len(cases), elapsed)
+        elif isinstance(result, list):  # a group of the atlas's cases
+            if not in_process:  # in this process each case was reported as it was solved
+                for case in result:
+                    case_done(case)
         else:
             found.append(result)
             timings["alternatives"] = elapsed
             if alternatives_progress is not None:
                 alternatives_progress(k, k, elapsed)
 
-    small = runs_in_process(net, workers) and (not sweeps or points_in_process(net, workers, dask))
-    in_process = dask is None and (small or len(tasks) == 1)  # a pool where any study gains from one
     if k > 0 and in_process:  # one after the other: the search reports each alternative as it finds it
         found.append(find_alternatives(net, *tasks[0][1:], progress=alternatives_progress))
         timings["alternatives"] = time.perf_counter() - t0

@@ -34,7 +34,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -448,11 +448,55 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
     """Solve ``m`` with HiGHS; load the values into ``m``; judge the termination properly."""
     options = options or SolveOptions()
     compiled, seconds = compile_model(m)
-    h = compiled.highs
-    highs_settings = configure(h, options)
+    highs_settings = configure(compiled.highs, options)
     if options.progress is not None and compiled.integer_cols:
-        _subscribe_progress(h, options.progress)
+        _subscribe_progress(compiled.highs, options.progress)
+    return _run(m, compiled, seconds, options, highs_settings)
+
+
+class Prepared:
+    """A model compiled once and solved again as the bounds of some of its variables change: a
+    family of LPs that differ only in bounds (the stress atlas's cases, one country lost after
+    another). HiGHS starts each solve from the last one's basis. It knows no model names: the
+    caller names the variables."""
+
+    def __init__(self, m: pyo.ConcreteModel, options: SolveOptions):
+        self.m, self.options = m, options
+        self.compiled, self.seconds = compile_model(m)
+        self.highs_settings = configure(self.compiled.highs, options)
+        self._column = {id(v): j for j, v in enumerate(self.compiled.columns)}
+        lp = self.compiled.highs.getLp()
+        self._lower = np.array(lp.col_lower_, dtype=float)
+        self._upper = np.array(lp.col_upper_, dtype=float)
+
+    def solve_with_upper(self, variables: Iterable[Any], upper: float) -> SolveResult:
+        """Solve with the upper bound of ``variables`` (those that are columns: not fixed, in some
+        row) set to ``upper``, load the values into the model, and put the bounds back. Each solve
+        starts cold, as a model of its own would: where the LP has ties, the answer does not
+        depend on which cases were solved before it (nor so on how cases are shared out)."""
+        cols = np.array(sorted({self._column[id(v)] for v in variables if id(v) in self._column}), dtype=np.int32)
+        h = self.compiled.highs
+        h.clearSolver()
+        if len(cols):
+            h.changeColsBounds(len(cols), cols, self._lower[cols], np.minimum(self._upper[cols], upper))
+        try:
+            return _run(self.m, self.compiled, {"compile": 0.0, "handover": 0.0}, self.options, self.highs_settings)
+        finally:
+            if len(cols):
+                h.changeColsBounds(len(cols), cols, self._lower[cols], self._upper[cols])
+
+
+def _run(
+    m: pyo.ConcreteModel,
+    compiled: Compiled,
+    seconds: dict[str, float],
+    options: SolveOptions,
+    highs_settings: dict[str, Any],
+) -> SolveResult:
+    """Run HiGHS on the compiled model, judge the termination, load the values into ``m``."""
+    h = compiled.highs
     h.HandleKeyboardInterrupt = True  # HiGHS looks for a stop request in its LPs and search
+    clock = h.getRunTime()  # HiGHS's run clock accumulates over the solves of one instance
     t0 = time.perf_counter()
     finished = _run_interruptibly(h)
     seconds["solve_wall"] = time.perf_counter() - t0
@@ -469,7 +513,7 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
         seconds["solve"] = seconds["solve_wall"]
         result.status, result.highs_status = "interrupted", "Interrupted by user"
         return result
-    seconds["solve"] = h.getRunTime()
+    seconds["solve"] = h.getRunTime() - clock
     ms = h.getModelStatus()
     info = h.getInfo()
     has_primal = info.primal_solution_status == 2
@@ -507,7 +551,7 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
         t1 = time.perf_counter()
         polished = _polish(compiled, x)
         seconds["polish"] = time.perf_counter() - t1
-        seconds["polish_highs"] = h.getRunTime() - seconds["solve"]  # HiGHS's run clock accumulates
+        seconds["polish_highs"] = h.getRunTime() - clock - seconds["solve"]
         if polished is not None:
             x, result.duals = polished
     t2 = time.perf_counter()

@@ -7,19 +7,23 @@ capacity, as a crisis of its own (no closures, no demand shock, no ``max_shortfa
 shows what is left, not whether it is enough), under the workbook's ``caps_in_scenarios``, with
 the stock held available to draw. The design is the solve's: what operates (``b``) and the
 modules in place (``n``) per period, and the stock held (``q``), are fixed, so each case is a
-linear programme. A case is the network with that one crisis (``lose``), built by the same
-``build_model`` as every run, its design fixed and its integrality relaxed, and solved for
-W[t]·(normal year + the loss)/2: with the design fixed the two parts separate, so the loss's flows
-are its cheapest response, and its extra cost is read against the normal year of the same LP.
+linear programme. The cases share one: the network with one crisis in which nothing is lost yet
+(``lose_one``), built by the same ``build_model`` as every run, its design fixed, compiled and
+handed to HiGHS once (``model.solve.Prepared``); a case bounds the flows of the lost country's
+sites in the crisis at 0 (what a capacity loss of 1 does, ``lose``) and solves it again, from a
+cold start, for W[t]·(normal year + the loss)/2: with the design fixed the two parts separate, so
+the loss's flows are its cheapest response, and its extra cost is read against the normal year
+of the same LP.
 
-The cases are independent: they run in worker processes (``workers``), on a Dask cluster
-(``dask_address``), or in this process for a small network, with ``progress`` after each case.
+The cases are independent: they run in this process for a small network (``progress`` after each
+case), else in groups, one shared LP per worker process (``workers``) or Dask worker.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +37,7 @@ from model.families.protocol import EXPECTED_DISRUPTION_LABEL, PERIOD, Col, Tabl
 from model.families.scenarios import yearly_costs
 from model.network import Network
 from model.parallel import call, run_each
-from model.solve import SolveOptions, solve
+from model.solve import Prepared, SolveOptions
 
 TABLES = (
     Table(
@@ -146,8 +150,9 @@ def countries_to_lose(net: Network) -> list[str]:
 
 def lose(net: Network, country: str) -> Network:
     """``net`` with one crisis, the loss of ``country``: every site there loses all its capacity;
-    no closures, shocks or survival target; the workbook's ``caps_in_scenarios`` and stockpiles."""
-    name = lost_name(country)
+    no closures, shocks or survival target; the workbook's ``caps_in_scenarios`` and stockpiles.
+    ``country`` blank: the crisis ``LOST`` with nothing lost yet (``lose_one``)."""
+    name = lost_name(country) if country else LOST
     loss = {(name, s): 1.0 for s in net.sites if net.site_country[s] == country}
 
     def change(n: Network) -> Network:
@@ -186,16 +191,54 @@ def fix_design(m: pyo.ConcreteModel, design: Design) -> None:
     fix_at(m.stock, design.stock, "stock")
 
 
-def stress_case(net: Network, design: Design, country: str, options: SolveOptions) -> dict[str, Any]:
-    """One case of the atlas: the rows of the Stress table for the loss of ``country`` in every
-    period, and its per-period extra cost; ``status`` the LP's."""
-    case = lose(net, country)
-    name = lost_name(country)
-    m = build_model(case)
+LOST = "lose one country"
+"""The crisis of the atlas's shared LP: the network with one crisis in which nothing is lost
+(``lose_one``); each case takes one country's sites out of it by their flows' bounds."""
+
+
+def lose_one(net: Network) -> Network:
+    """``net`` with the atlas's one crisis, ``LOST``, and no loss yet: the LP of every case, whose
+    cases set the flows of one country's sites in the crisis to 0 (its capacity lost: what
+    ``lose`` writes as a capacity loss of 1)."""
+    return lose(net, "")
+
+
+def stress_cases(
+    net: Network,
+    design: Design,
+    countries: Sequence[str],
+    options: SolveOptions,
+    on_case: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Cases of the atlas, one per country of ``countries``, on one LP: the network with the crisis
+    ``LOST``, built and compiled once with the design fixed (``model.solve.Prepared``), each case
+    solved again with the flows of that country's sites in the crisis bounded at 0 (the same
+    optimum as the capacity loss of ``lose``: a site that loses all its capacity ships nothing),
+    each from a cold start. ``on_case`` hears of each case as it is solved
+    (progress, in this process)."""
+    m = build_model(lose_one(net))
     fix_design(m, design)
-    solved = solve(m, dataclasses.replace(options, polish=False, progress=None))
-    if solved.status == "interrupted":
-        raise KeyboardInterrupt
+    prepared = Prepared(m, dataclasses.replace(options, polish=False, progress=None))
+    flows: dict[str, list[Any]] = {c: [] for c in countries}
+    for (s, _mk, _t, w), var in m.flow.items():
+        if w == LOST and net.site_country[s] in flows:
+            flows[net.site_country[s]].append(var)
+    out = []
+    for country in countries:
+        solved = prepared.solve_with_upper(flows[country], 0.0)
+        if solved.status == "interrupted":
+            raise KeyboardInterrupt
+        out.append(_case(m, country, solved))
+        if on_case is not None:
+            on_case(out[-1])
+    del prepared, m
+    gc.collect()
+    return out
+
+
+def _case(m: pyo.ConcreteModel, country: str, solved: Any) -> dict[str, Any]:
+    """One case's rows of the Stress table (the loss of ``country`` in every period) and its
+    per-period extra cost, from the shared LP as solved for it; ``status`` the LP's."""
     if solved.status != "optimal":  # stopped at a limit: its costs are not the loss's cheapest response
         return {"country": country, "status": solved.status, "rows": [], "extra": {}, "normal": {}}
     ctx = m.context
@@ -204,11 +247,11 @@ def stress_case(net: Network, design: Design, country: str, options: SolveOption
     rows = []
     extra, normal = {}, {}
     for t in ctx.periods:
-        scenario_cost, normal_cost = costs[(t, name)]
+        scenario_cost, normal_cost = costs[(t, LOST)]
         extra[t] = snap(scenario_cost - normal_cost, normal_cost)
         normal[t] = normal_cost
-        view = ctx.at(t, name)
-        short, drawn = unmet.get((t, name), {}), draws.get((t, name), {})
+        view = ctx.at(t, LOST)
+        short, drawn = unmet.get((t, LOST), {}), draws.get((t, LOST), {})
         for (p, mk), d in view.positive_demand.items():
             u = short.get((p, mk), 0.0)
             rows.append(
@@ -225,8 +268,6 @@ def stress_case(net: Network, design: Design, country: str, options: SolveOption
                     "extra_cost": extra[t],
                 }
             )
-    del m
-    gc.collect()
     return {"country": country, "status": solved.status, "rows": rows, "extra": extra, "normal": normal}
 
 
@@ -257,16 +298,31 @@ def stress_atlas(
     """The Stress and StressSummary tables of a solved network (``tables``: its results), one
     case per country with a site (see the module docstring)."""
     t0 = time.perf_counter()
-    design, tasks = atlas_tasks(net, tables, options)
+    in_process = runs_in_process(net, workers) and dask_address is None
     results: list[dict[str, Any]] = []
+    total = len(countries_to_lose(net))
 
-    def done(result: dict[str, Any]) -> None:
-        results.append(result)
+    def report(case: dict[str, Any]) -> None:
+        results.append(case)
         if progress is not None:
-            progress(len(results), len(tasks), time.perf_counter() - t0)
+            progress(len(results), total, time.perf_counter() - t0)
 
-    run_each(call, net, tasks, done, runs_in_process(net, workers), workers, dask_address)
+    groups = 1 if in_process else atlas_groups(workers)
+    design, tasks = atlas_tasks(net, tables, options, groups, report if in_process else None)
+
+    def done(cases: list[dict[str, Any]]) -> None:
+        if not in_process:  # in this process each case was reported as it was solved
+            for case in cases:
+                report(case)
+
+    run_each(call, net, tasks, done, in_process, workers, dask_address)
     return assemble(net, design, results, time.perf_counter() - t0)
+
+
+def atlas_groups(workers: int | None) -> int:
+    """How many shared LPs the atlas's cases are split into in a pool: one per worker (per core
+    where not given), so that each worker builds and compiles one LP."""
+    return workers or os.cpu_count() or 1
 
 
 def runs_in_process(net: Network, workers: int | None) -> bool:
@@ -276,14 +332,22 @@ def runs_in_process(net: Network, workers: int | None) -> bool:
 
 
 def atlas_tasks(
-    net: Network, tables: dict[str, pd.DataFrame], options: SolveOptions
+    net: Network,
+    tables: dict[str, pd.DataFrame],
+    options: SolveOptions,
+    groups: int = 1,
+    on_case: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[Design, list[tuple[Any, ...]]]:
     """The design the atlas holds fixed and its cases as ``model.parallel.call`` tasks
-    (``stress_case`` and its arguments, one per country with a site), so that the atlas may run
-    alongside other independent solves (the alternatives' search) in one pool."""
+    (``stress_cases`` and its arguments: ``groups`` groups of countries with a site, each one
+    shared LP), so that the atlas may run alongside other independent solves (the alternatives'
+    search, a sweep's points) in one pool. A task returns its cases, a list; ``on_case`` (in this
+    process only: it is not sent to workers) hears of each case as it is solved."""
     design = design_of(tables, net)
     options = dataclasses.replace(options, threads=1, progress=None)  # parallel cases, one HiGHS thread each
-    return design, [(stress_case, design, c, options) for c in countries_to_lose(net)]
+    countries = countries_to_lose(net)
+    n = max(1, min(groups, len(countries)))
+    return design, [(stress_cases, design, countries[k::n], options, on_case) for k in range(n) if countries[k::n]]
 
 
 def assemble(net: Network, design: Design, results: list[dict[str, Any]], seconds: float) -> Atlas:
