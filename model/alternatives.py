@@ -47,8 +47,7 @@ import pandas as pd
 from model.build import build_model
 from model.families.protocol import PERIOD, Col, Table
 from model.network import Network
-from model.solve import SolveOptions, compile_model, configure
-from model.solve import _run_interruptibly as run_interruptibly
+from model.solve import SolveOptions, compile_model, configure, run_interruptibly
 from model.stress import design_of
 
 PROBES = 2

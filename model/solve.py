@@ -498,7 +498,7 @@ def _run(
     h.HandleKeyboardInterrupt = True  # HiGHS looks for a stop request in its LPs and search
     clock = h.getRunTime()  # HiGHS's run clock accumulates over the solves of one instance
     t0 = time.perf_counter()
-    finished = _run_interruptibly(h)
+    finished = run_interruptibly(h)
     seconds["solve_wall"] = time.perf_counter() - t0
     result = SolveResult(
         status="error",
@@ -565,7 +565,7 @@ INTERRUPT_GRACE_S = 3.0
 """After Ctrl-C, seconds HiGHS gets to stop by itself before the run stops without it."""
 
 
-def _run_interruptibly(h: highspy.Highs, grace: float = INTERRUPT_GRACE_S) -> bool:
+def run_interruptibly(h: highspy.Highs, grace: float = INTERRUPT_GRACE_S) -> bool:
     """Run HiGHS in its own thread; on Ctrl-C ask it to stop and wait at most ``grace`` seconds
     (a second Ctrl-C stops waiting). True if HiGHS finished (its status says how), False if it
     was left to stop by itself: some of its steps (presolve, probing, sub-MIPs) do not look for
