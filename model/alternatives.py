@@ -47,8 +47,7 @@ import pandas as pd
 from model.build import build_model
 from model.families.protocol import PERIOD, Col, Table
 from model.network import Network
-from model.solve import SolveOptions, compile_model, configure
-from model.solve import _run_interruptibly as run_interruptibly
+from model.solve import Prepared, SolveOptions, run_interruptibly
 from model.stress import design_of
 
 PROBES = 2
@@ -167,23 +166,21 @@ class Search:
 
     def __init__(self, net: Network, options: SolveOptions, optimum: float, limit: float) -> None:
         m = build_model(net)
-        compiled, _ = compile_model(m)
+        prepared = Prepared(m, dataclasses.replace(options, polish=False, progress=None))
+        compiled = prepared.compiled
         self.h = compiled.highs
-        configure(self.h, dataclasses.replace(options, polish=False, progress=None))
         self.optimum, self.limit = optimum, limit
         self.cost = np.asarray(compiled.cost, dtype=float).copy()
         self.offset = float(compiled.offset)
         self.all_cols = np.arange(len(self.cost), dtype=np.int32)
-        column = {id(v): j for j, v in enumerate(compiled.columns)}
         self.keys = list(m.build.keys())
-        self.cols = np.array([column.get(id(m.build[k]), -1) for k in self.keys], dtype=np.int64)
+        self.cols = np.array([prepared.column_of(m.build[k]) for k in self.keys], dtype=np.int64)
         self.module_keys = list(m.modules.keys())
-        self.module_cols = np.array([column.get(id(m.modules[k]), -1) for k in self.module_keys], dtype=np.int64)
+        self.module_cols = np.array([prepared.column_of(m.modules[k]) for k in self.module_keys], dtype=np.int64)
         self.ints = np.array(compiled.integer_cols, dtype=np.int32)
-        lp = self.h.getLp()
-        self.lower = np.asarray(lp.col_lower_, dtype=float)[self.ints]
-        self.upper = np.asarray(lp.col_upper_, dtype=float)[self.ints]
-        self.cost_row = lp.num_row_  # cost <= limit, free but in the exact search
+        self.lower = prepared.lower[self.ints]
+        self.upper = prepared.upper[self.ints]
+        self.cost_row = self.h.getLp().num_row_  # cost <= limit, free but in the exact search
         nz = np.flatnonzero(self.cost)
         self.h.addRow(-highspy.kHighsInf, highspy.kHighsInf, len(nz), nz.astype(np.int32), self.cost[nz])
         self.refs = 0

@@ -36,7 +36,7 @@ from model.diagnose import explain_infeasibility
 from model.html_report import report_path, write_html_report
 from model.issues import Issue, WorkbookError
 from model.network import Network
-from model.parallel import call, run_each
+from model.parallel import run_each, tagged
 from model.pipeline import check_results, run_once
 from model.report import write_results
 from model.results import with_cost_split, with_run_seconds
@@ -48,7 +48,6 @@ from model.study import (
     SHEET_NAMES,
     points_in_process,
     run_study,
-    solve_point,
     sweep_tasks,
     tradeoff_table,
 )
@@ -458,21 +457,21 @@ def _studies_of_the_design(
         return
     slack = net.settings.alternatives_slack
     t0 = time.perf_counter()
-    tasks: list[tuple[Any, ...]] = []
+    tasks: list[tuple[Any, ...]] = []  # (kind, function, its arguments): run through parallel.tagged
     if k > 0:
         search = dataclasses.replace(options, progress=None)  # a worker process cannot draw on this console
-        tasks.append((find_alternatives, tables, float(objective or 0.0), k, slack, search))
+        tasks.append(("alternatives", find_alternatives, tables, float(objective or 0.0), k, slack, search))
     points: dict[str, list[dict[str, Any]]] = {p: [] for p in sweeps}
     per_sweep = {p: sweep_tasks(net, p, values, options, workers, dask) for p, values in sweeps.items()}
-    for p_tasks in per_sweep.values():
-        tasks += p_tasks
+    for p, p_tasks in per_sweep.items():
+        tasks += [(("sweep", p), *task) for task in p_tasks]
     small = runs_in_process(net, workers) and (not sweeps or points_in_process(net, workers, dask))
     in_process = dask is None and (small or (not want_stress and not sweeps))  # a pool where a study gains
     atlas_results: list[dict[str, Any]] = []
     n_cases = len(countries_to_lose(net)) if want_stress else 0
 
-    def case_done(case: dict[str, Any]) -> None:
-        atlas_results.append(case)
+    def case_done(*cases: dict[str, Any]) -> None:  # one case as it is solved, or a group's at once
+        atlas_results.extend(cases)
         elapsed = time.perf_counter() - t0
         if len(atlas_results) == n_cases:  # the atlas's own time, though the search may go on
             timings["stress"] = elapsed
@@ -483,41 +482,41 @@ def _studies_of_the_design(
     if want_stress:
         groups = 1 if in_process else atlas_groups(workers)
         design, cases = atlas_tasks(net, tables, options, groups, case_done if in_process else None)
-    tasks += cases
+    tasks += [("stress", *task) for task in cases]
     found: list[Any] = []
 
-    def done(result: Any) -> None:
+    def done(kind_result: tuple[Any, Any]) -> None:
+        kind, result = kind_result
         elapsed = time.perf_counter() - t0
-        if isinstance(result, dict) and "parameter" in result:  # a sweep's point
-            p = result["parameter"]
+        if kind == "alternatives":
+            found.append(result)
+            timings["alternatives"] = elapsed
+            if alternatives_progress is not None:
+                alternatives_progress(k, k, elapsed)
+        elif kind == "stress":  # a group of the atlas's cases
+            if not in_process:  # in this process each case was reported as it was solved
+                case_done(*result)
+        else:  # ("sweep", parameter): one point
+            p = kind[1]
             points[p].append(result)
             if sum(map(len, points.values())) == sum(map(len, per_sweep.values())):
                 timings["sweeps"] = elapsed
             if sweep_progress is not None:
                 sweep_progress(p, len(points[p]), len(per_sweep[p]), elapsed)
-        elif isinstance(result, list):  # a group of the atlas's cases
-            if not in_process:  # in this process each case was reported as it was solved
-                for case in result:
-                    case_done(case)
-        else:
-            found.append(result)
-            timings["alternatives"] = elapsed
-            if alternatives_progress is not None:
-                alternatives_progress(k, k, elapsed)
 
     if k > 0 and in_process:  # one after the other: the search reports each alternative as it finds it
-        found.append(find_alternatives(net, *tasks[0][1:], progress=alternatives_progress))
+        found.append(find_alternatives(net, *tasks[0][2:], progress=alternatives_progress))
         timings["alternatives"] = time.perf_counter() - t0
         tasks = tasks[1:]
         t0 = time.perf_counter()  # the others' time from here
     try:
         if in_process:  # one study after the other, each timed from its own start
-            sweeping = [task for task in tasks if task[0] is solve_point]
-            for group in (sweeping, [task for task in tasks if task[0] is not solve_point]):
+            sweeping = [task for task in tasks if task[0] != "stress"]
+            for group in (sweeping, [task for task in tasks if task[0] == "stress"]):
                 t0 = time.perf_counter()
-                run_each(call, net, group, done, True, workers, dask)
+                run_each(tagged, net, group, done, True, workers, dask)
         else:  # side by side, each timed until its last task ends
-            run_each(call, net, tasks, done, False, workers, dask)
+            run_each(tagged, net, tasks, done, False, workers, dask)
     except Exception as exc:  # the solve's results stand, without the studies
         studied = ", ".join(what for what, asked in (("stress atlas", want_stress), ("sweeps", bool(sweeps))) if asked)
         out.notes.append(

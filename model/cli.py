@@ -255,12 +255,14 @@ class Console:
             self._last_logged = p.seconds
             print(text, file=self.stream, flush=True)
 
-    def sweep_progress(self, label: str, done: int, total: int, elapsed: float) -> None:
+    def sweep_progress(self, label: str, done: int, total: int, elapsed: float, unit: str = "points") -> None:
+        """A progress bar of a study: ``done`` of ``total`` (``unit``: points of a sweep, countries
+        lost, alternatives), the seconds so far and an estimate of those left."""
         if self.quiet:
             return
         left = elapsed / done * (total - done) if done else 0.0
         bar = "#" * int(20 * done / total)
-        text = f"  {label}: [{bar:<20}] {done}/{total} points, {elapsed:.0f} s, about {left:.0f} s left"
+        text = f"  {label}: [{bar:<20}] {done}/{total} {unit}, {elapsed:.0f} s, about {left:.0f} s left"
         if self.tty:
             self._overwrite(text, "progress")
         else:
@@ -420,8 +422,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         dask=args.dask,
         stage=out.stage,
         solver_progress=out.progress,
-        stress_progress=lambda d, t, e: out.sweep_progress("stress atlas: countries lost", d, t, e),
-        alternatives_progress=lambda d, t, e: out.sweep_progress("alternatives", d, t, e),
+        stress_progress=lambda d, t, e: out.sweep_progress("stress atlas", d, t, e, "countries lost"),
+        alternatives_progress=lambda d, t, e: out.sweep_progress("near-optimal alternatives", d, t, e, "found"),
         sweeps=_sweeps_asked(args, net, out),
         sweep_progress=lambda p, d, t, e: out.sweep_progress(f"sweep {p}", d, t, e),
         given_by={name: f"the command line ({OPTION_OF[name]})" for name, v in settings.items() if v is not None},
@@ -528,8 +530,8 @@ def print_alternatives(out: Console, result: api.Result, slack: float, currency:
             proven = (
                 "; proven the most different"
                 if bound <= distance
-                else f"; summed over the designs before it {int(distance)}, "
-                f"at most {int(bound)} for any design in the slack"
+                else f"; {int(distance)} differences from the designs before it, summed (no design within "
+                f"the slack has more than {int(bound)})"
             )
         out.line(f"  {r.alternative}: {cost}, {r.differs_by} operate decisions differ from the optimum{proven}")
     if result.alternatives_stopped != "found all":

@@ -20,6 +20,13 @@ def call(net: Network, fn: Callable[..., Any], *args: Any) -> Any:
     return fn(net, *args)
 
 
+def tagged(net: Network, kind: Any, fn: Callable[..., Any], *args: Any) -> tuple[Any, Any]:
+    """``(kind, fn(net, *args))``: the task of ``run_each`` when tasks of several kinds share one
+    pool (the stress atlas's cases, the alternatives' search, a sweep's points), so that each
+    result comes back saying what it is."""
+    return kind, fn(net, *args)
+
+
 def run_each(
     fn: Callable[..., Any],
     net: Network,

@@ -457,8 +457,9 @@ def solve(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> SolveRes
 class Prepared:
     """A model compiled once and solved again as the bounds of some of its variables change: a
     family of LPs that differ only in bounds (the stress atlas's cases, one country lost after
-    another). HiGHS starts each solve from the last one's basis. It knows no model names: the
-    caller names the variables."""
+    another), built, compiled and handed to HiGHS once; each solve starts cold. The alternatives'
+    search starts from one too (its compiled model, ``column_of``, the bounds) and changes costs
+    and rows itself. It knows no model names: the caller names the variables."""
 
     def __init__(self, m: pyo.ConcreteModel, options: SolveOptions):
         self.m, self.options = m, options
@@ -466,24 +467,30 @@ class Prepared:
         self.highs_settings = configure(self.compiled.highs, options)
         self._column = {id(v): j for j, v in enumerate(self.compiled.columns)}
         lp = self.compiled.highs.getLp()
-        self._lower = np.array(lp.col_lower_, dtype=float)
-        self._upper = np.array(lp.col_upper_, dtype=float)
+        self.lower = np.array(lp.col_lower_, dtype=float)
+        """Each column's lower bound as compiled (``solve_with_upper`` puts changed ones back)."""
+        self.upper = np.array(lp.col_upper_, dtype=float)
+        """Each column's upper bound as compiled."""
+
+    def column_of(self, var: Any) -> int:
+        """The HiGHS column of a Pyomo variable; -1 for one that is no column (fixed, or in no row)."""
+        return self._column.get(id(var), -1)
 
     def solve_with_upper(self, variables: Iterable[Any], upper: float) -> SolveResult:
         """Solve with the upper bound of ``variables`` (those that are columns: not fixed, in some
         row) set to ``upper``, load the values into the model, and put the bounds back. Each solve
         starts cold, as a model of its own would: where the LP has ties, the answer does not
         depend on which cases were solved before it (nor so on how cases are shared out)."""
-        cols = np.array(sorted({self._column[id(v)] for v in variables if id(v) in self._column}), dtype=np.int32)
+        cols = np.array(sorted({j for j in map(self.column_of, variables) if j >= 0}), dtype=np.int32)
         h = self.compiled.highs
         h.clearSolver()
         if len(cols):
-            h.changeColsBounds(len(cols), cols, self._lower[cols], np.minimum(self._upper[cols], upper))
+            h.changeColsBounds(len(cols), cols, self.lower[cols], np.minimum(self.upper[cols], upper))
         try:
             return _run(self.m, self.compiled, {"compile": 0.0, "handover": 0.0}, self.options, self.highs_settings)
         finally:
             if len(cols):
-                h.changeColsBounds(len(cols), cols, self._lower[cols], self._upper[cols])
+                h.changeColsBounds(len(cols), cols, self.lower[cols], self.upper[cols])
 
 
 def _run(
@@ -498,7 +505,7 @@ def _run(
     h.HandleKeyboardInterrupt = True  # HiGHS looks for a stop request in its LPs and search
     clock = h.getRunTime()  # HiGHS's run clock accumulates over the solves of one instance
     t0 = time.perf_counter()
-    finished = _run_interruptibly(h)
+    finished = run_interruptibly(h)
     seconds["solve_wall"] = time.perf_counter() - t0
     result = SolveResult(
         status="error",
@@ -565,7 +572,7 @@ INTERRUPT_GRACE_S = 3.0
 """After Ctrl-C, seconds HiGHS gets to stop by itself before the run stops without it."""
 
 
-def _run_interruptibly(h: highspy.Highs, grace: float = INTERRUPT_GRACE_S) -> bool:
+def run_interruptibly(h: highspy.Highs, grace: float = INTERRUPT_GRACE_S) -> bool:
     """Run HiGHS in its own thread; on Ctrl-C ask it to stop and wait at most ``grace`` seconds
     (a second Ctrl-C stops waiting). True if HiGHS finished (its status says how), False if it
     was left to stop by itself: some of its steps (presolve, probing, sub-MIPs) do not look for

@@ -302,8 +302,8 @@ def stress_atlas(
     results: list[dict[str, Any]] = []
     total = len(countries_to_lose(net))
 
-    def report(case: dict[str, Any]) -> None:
-        results.append(case)
+    def report(*cases: dict[str, Any]) -> None:  # one case as it is solved, or a group's at once
+        results.extend(cases)
         if progress is not None:
             progress(len(results), total, time.perf_counter() - t0)
 
@@ -312,8 +312,7 @@ def stress_atlas(
 
     def done(cases: list[dict[str, Any]]) -> None:
         if not in_process:  # in this process each case was reported as it was solved
-            for case in cases:
-                report(case)
+            report(*cases)
 
     run_each(call, net, tasks, done, in_process, workers, dask_address)
     return assemble(net, design, results, time.perf_counter() - t0)

@@ -143,7 +143,6 @@ def solve_point(net: Network, parameter: str, value: float, options: SolveOption
     res, _ = run_once(point_net, options)
     gc.collect()  # the point's model is garbage now: free it before the next point (see collector_paused)
     point: dict[str, Any] = {
-        "parameter": parameter,
         "value": value,
         "status": res.status,
         "objective": res.objective,

@@ -20,7 +20,7 @@ from typing import Any
 
 from model import results, study, timeline
 from model.families import FAMILIES
-from model.families.protocol import UNITS, Col, Table, unit_in
+from model.families.protocol import UNITS, Col, Table
 
 SOURCES = (
     results,
@@ -50,13 +50,6 @@ def declared() -> dict[str, Table]:
             table = tables[sheet]
             tables[sheet] = dataclasses.replace(table, columns=(*table.columns, *columns))
     return dict(sorted(tables.items(), key=lambda kv: kv[1].place))
-
-
-def unit_of(sheet: str, column: str) -> str | None:
-    """The declared unit of ``column`` on ``sheet`` (None where nothing declares the sheet or the
-    column)."""
-    table = _DECLARED.get(sheet)
-    return None if table is None else unit_in(table, column)
 
 
 def column_problems(tables: dict[str, Any]) -> list[str]:
@@ -118,6 +111,3 @@ def render_markdown() -> str:
     out += ["## Units", "", "| unit | meaning |", "|---|---|"]
     out += [f"| {unit} | {meaning} |" for unit, meaning in UNITS.items()]
     return "\n".join(out) + "\n"
-
-
-_DECLARED = declared()

@@ -106,14 +106,14 @@ class _StubHighs:
 def test_ctrl_c_asks_highs_to_stop_and_waits_a_bounded_time() -> None:
     import time
 
-    from model.solve import _run_interruptibly
+    from model.solve import run_interruptibly
 
     prompt = _StubHighs(stops_after=3)
-    assert _run_interruptibly(prompt, grace=5.0) is True  # HiGHS stopped: its status is read
+    assert run_interruptibly(prompt, grace=5.0) is True  # HiGHS stopped: its status is read
     assert prompt.cancelled and prompt.waits == 5
     deaf = _StubHighs(stops_after=None)  # a step of HiGHS that does not look for the request
     t0 = time.monotonic()
-    assert _run_interruptibly(deaf, grace=0.3) is False
+    assert run_interruptibly(deaf, grace=0.3) is False
     assert deaf.cancelled and time.monotonic() - t0 < 3  # the run stops without it
 
 
@@ -125,7 +125,7 @@ def test_solve_left_running_is_reported_interrupted(monkeypatch: pytest.MonkeyPa
     from tests.helpers import COMPILER, SAMPLE
 
     solve_module = importlib.import_module("model.solve")  # the module: ``model.solve`` is the API's function
-    monkeypatch.setattr(solve_module, "_run_interruptibly", lambda h: False)
+    monkeypatch.setattr(solve_module, "run_interruptibly", lambda h: False)
     r = solve_module.solve(build_model(read_workbook(SAMPLE)))
     assert r.status == "interrupted" and not r.has_solution and r.objective is None
     assert r.compiler.startswith(COMPILER) and r.size["columns"] > 0
